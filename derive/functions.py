@@ -1,0 +1,274 @@
+"""Deep-learning functions as sympy Functions, and the table of known derivatives.
+
+Each function knows its derivative in textbook form (``fdiff``), how to
+evaluate numerically (through its ``exp``/``erf`` rewrite) and its LaTeX.
+``KNOWN_DERIVATIVES`` is the table the step engine looks up: it maps a
+function class to its derivative at ``u`` and the identity a lecturer writes
+in the margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy import (
+    Abs,
+    Function,
+    Heaviside,
+    Rational,
+    S,
+    acos,
+    asin,
+    atan,
+    cos,
+    cosh,
+    erf,
+    exp,
+    log,
+    pi,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    tanh,
+)
+
+
+class _DLFunction(Function):
+    """Shared behaviour: real on real input, numeric evaluation through a rewrite."""
+
+    nargs = 1
+    latex_name = ""
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):
+        return self._closed_form()._eval_evalf(prec)
+
+    def _closed_form(self) -> sp.Expr:
+        raise TypeError(type(self).__name__)  # each subclass defines its closed form
+
+    def _latex(self, printer, exp=None):
+        arg = printer._print(self.args[0])
+        head = self.latex_name
+        if exp is not None:
+            head = f"{head}^{{{exp}}}"
+        return rf"{head}\left({arg}\right)"
+
+
+class sigmoid(_DLFunction):
+    r"""Logistic sigmoid $\sigma(x) = 1/(1 + e^{-x})$."""
+
+    latex_name = r"\sigma"
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return S.Half
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _closed_form(self):
+        return 1 / (1 + exp(-self.args[0]))
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + exp(-x))
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real or None
+
+    def _eval_is_extended_positive(self):
+        return self.args[0].is_real or None
+
+
+class softplus(_DLFunction):
+    r"""Softplus $\log(1 + e^{x})$, a smooth ReLU."""
+
+    latex_name = r"\operatorname{softplus}"
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _closed_form(self):
+        return log(1 + exp(self.args[0]))
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return log(1 + exp(x))
+
+    def _eval_rewrite_as_log(self, x, **kwargs):
+        return log(1 + exp(x))
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real or None
+
+
+class relu(_DLFunction):
+    r"""Rectified linear unit $\max(x, 0)$; its derivative at 0 is taken to be 0."""
+
+    latex_name = r"\operatorname{ReLU}"
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return sp.Max(x, 0)
+
+    def fdiff(self, argindex=1):
+        return Heaviside(self.args[0], 0)
+
+    def _closed_form(self):
+        return sp.Max(self.args[0], 0)
+
+    def _eval_rewrite_as_Max(self, x, **kwargs):
+        return sp.Max(x, 0)
+
+    def _eval_is_nonnegative(self):
+        return self.args[0].is_real or None
+
+
+class gelu(_DLFunction):
+    r"""Gaussian error linear unit $x\,\Phi(x) = \frac{x}{2}(1 + \operatorname{erf}(x/\sqrt2))$."""
+
+    latex_name = r"\operatorname{GELU}"
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return normal_cdf(x) + x * normal_pdf(x)
+
+    def _closed_form(self):
+        x = self.args[0]
+        return x / 2 * (1 + erf(x / sqrt(2)))
+
+    def _eval_rewrite_as_erf(self, x, **kwargs):
+        return x / 2 * (1 + erf(x / sqrt(2)))
+
+
+class normal_cdf(_DLFunction):
+    r"""Standard normal distribution function $\Phi(x)$."""
+
+    latex_name = r"\Phi"
+
+    def fdiff(self, argindex=1):
+        return normal_pdf(self.args[0])
+
+    def _closed_form(self):
+        return (1 + erf(self.args[0] / sqrt(2))) / 2
+
+    def _eval_rewrite_as_erf(self, x, **kwargs):
+        return (1 + erf(x / sqrt(2))) / 2
+
+
+class normal_pdf(_DLFunction):
+    r"""Standard normal density $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$."""
+
+    latex_name = r"\varphi"
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return -x * normal_pdf(x)
+
+    def _closed_form(self):
+        x = self.args[0]
+        return exp(-(x**2) / 2) / sqrt(2 * pi)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return exp(-(x**2) / 2) / sqrt(2 * pi)
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real or None
+
+
+DL_FUNCTIONS: tuple[type[_DLFunction], ...] = (
+    sigmoid,
+    softplus,
+    relu,
+    gelu,
+    normal_cdf,
+    normal_pdf,
+)
+
+
+def to_closed_form(expr: sp.Expr) -> sp.Expr:
+    """Rewrite every DL function into exp/log/erf/Max, for symbolic comparison."""
+    mapping = {f: f._closed_form() for f in expr.atoms(*DL_FUNCTIONS)}
+    while mapping:
+        expr = expr.xreplace(mapping)
+        mapping = {f: f._closed_form() for f in expr.atoms(*DL_FUNCTIONS)}
+    return expr
+
+
+@dataclass(frozen=True)
+class KnownDerivative:
+    """A table row: the derivative at ``u`` and the identity shown in the margin."""
+
+    derivative: Callable[[sp.Expr], sp.Expr]
+    identity: str  # LaTeX, in terms of u
+    condition: str = ""  # where the identity holds, if not everywhere
+
+
+u = sp.Symbol("u", real=True)
+
+KNOWN_DERIVATIVES: dict[type, KnownDerivative] = {
+    sigmoid: KnownDerivative(
+        lambda a: sigmoid(a) * (1 - sigmoid(a)), r"\sigma'(u) = \sigma(u)\,(1 - \sigma(u))"
+    ),
+    softplus: KnownDerivative(lambda a: sigmoid(a), r"\operatorname{softplus}'(u) = \sigma(u)"),
+    relu: KnownDerivative(
+        lambda a: Heaviside(a, 0),
+        r"\operatorname{ReLU}'(u) = \mathbb{1}[u > 0]",
+        r"taking $\operatorname{ReLU}'(0) = 0$",
+    ),
+    gelu: KnownDerivative(
+        lambda a: normal_cdf(a) + a * normal_pdf(a),
+        r"\operatorname{GELU}'(u) = \Phi(u) + u\,\varphi(u)",
+    ),
+    normal_cdf: KnownDerivative(lambda a: normal_pdf(a), r"\Phi'(u) = \varphi(u)"),
+    normal_pdf: KnownDerivative(lambda a: -a * normal_pdf(a), r"\varphi'(u) = -u\,\varphi(u)"),
+    exp: KnownDerivative(lambda a: exp(a), r"(e^{u})' = e^{u}"),
+    log: KnownDerivative(lambda a: 1 / a, r"(\log u)' = \frac{1}{u}"),
+    Abs: KnownDerivative(lambda a: sign(a), r"|u|' = \operatorname{sign}(u)", r"for $u \neq 0$"),
+    sin: KnownDerivative(lambda a: cos(a), r"\sin' u = \cos u"),
+    cos: KnownDerivative(lambda a: -sin(a), r"\cos' u = -\sin u"),
+    tan: KnownDerivative(lambda a: 1 + tan(a) ** 2, r"\tan' u = 1 + \tan^2 u"),
+    asin: KnownDerivative(lambda a: 1 / sqrt(1 - a**2), r"\arcsin' u = \frac{1}{\sqrt{1-u^2}}"),
+    acos: KnownDerivative(lambda a: -1 / sqrt(1 - a**2), r"\arccos' u = -\frac{1}{\sqrt{1-u^2}}"),
+    atan: KnownDerivative(lambda a: 1 / (1 + a**2), r"\arctan' u = \frac{1}{1+u^2}"),
+    sinh: KnownDerivative(lambda a: cosh(a), r"\sinh' u = \cosh u"),
+    cosh: KnownDerivative(lambda a: sinh(a), r"\cosh' u = \sinh u"),
+    tanh: KnownDerivative(lambda a: 1 - tanh(a) ** 2, r"\tanh' u = 1 - \tanh^2 u"),
+    erf: KnownDerivative(
+        lambda a: 2 / sqrt(pi) * exp(-(a**2)), r"\operatorname{erf}' u = \frac{2}{\sqrt\pi}e^{-u^2}"
+    ),
+}
+
+#: Names of the plain syntax mapped to the sympy callables the parser may build.
+FUNCTION_NAMES: dict[str, Callable[..., sp.Expr]] = {
+    "exp": exp,
+    "log": log,
+    "ln": log,
+    "sqrt": sqrt,
+    "abs": Abs,
+    "sin": sin,
+    "cos": cos,
+    "tan": tan,
+    "asin": asin,
+    "acos": acos,
+    "atan": atan,
+    "sinh": sinh,
+    "cosh": cosh,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+    "relu": relu,
+    "gelu": gelu,
+    "erf": erf,
+    "max": sp.Max,
+    "min": sp.Min,
+}
+
+HALF = Rational(1, 2)

@@ -1,0 +1,112 @@
+"""The data of a derivation: plain frozen records, no sympy logic.
+
+Expressions are sympy objects, but nothing here computes with them: engines
+build these records, ``verify`` fills in how each step was proved, and the
+printers and templates only read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+Verified = str  # "symbolic" | "numeric" | "" (not yet verified)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equality ``before = after`` justified by a named rule."""
+
+    before: Any
+    after: Any
+    rule: str
+    note: str = ""
+    verified: Verified = ""
+
+    def with_verified(self, how: Verified) -> Step:
+        return replace(self, verified=how)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of steps that starts from ``start`` (e.g. the derivative with respect to w)."""
+
+    title: str
+    start: Any
+    steps: tuple[Step, ...]
+    lhs: Any = None  # what the chain equals, printed left of the first '=' (optional)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A named final answer, e.g. ``dL/dw = ...``."""
+
+    name: str
+    label: Any  # sympy object printed left of '=' (e.g. Derivative(L, w))
+    expr: Any
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where a symbol lives: its interval for random points and check code."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Stated assumptions: sign facts per symbol name and sentences for the reader."""
+
+    positive: frozenset[str] = frozenset()
+    nonnegative: frozenset[str] = frozenset()
+    integer: frozenset[str] = frozenset()
+    unit_interval: frozenset[str] = frozenset()
+    sentences: tuple[str, ...] = ()
+
+    def domain(self, name: str) -> Domain:
+        """The sampling interval used for a symbol by verification and check code."""
+        if name in self.unit_interval:
+            return Domain(0.05, 0.95)
+        if name in self.integer:
+            return Domain(1, 6, integer=True)
+        if name in self.positive:
+            return Domain(0.2, 3.0)
+        if name in self.nonnegative:
+            return Domain(0.0, 3.0)
+        return Domain(-2.5, 2.5)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A complete, ordered derivation with its results and everything needed to check it."""
+
+    kind: str  # "gradient", "mle", "bayes", ...
+    title: str
+    input: str
+    function: Any  # the expression the derivation is about (f, or the density)
+    sections: tuple[Section, ...]
+    results: tuple[Result, ...]
+    symbols: tuple[Any, ...] = ()  # free symbols of the problem, in display order
+    assumptions: Assumptions = Assumptions()
+    notes: tuple[str, ...] = ()
+    id: str = ""
+    topic: str = ""
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for section in self.sections for step in section.steps)
+
+    def result(self, name: str) -> Result:
+        for res in self.results:
+            if res.name == name:
+                return res
+        raise KeyError(name)
+
+    def _repr_latex_(self) -> str:
+        from derive.printing import derivation_latex
+
+        return derivation_latex(self)
