@@ -57,7 +57,7 @@ class _DLFunction(Function):
         head = self.latex_name
         if exp is not None:
             head = f"{head}^{{{exp}}}"
-        return rf"{head}\left({arg}\right)"
+        return rf"{head}\!\left({arg}\right)"
 
 
 class sigmoid(_DLFunction):

@@ -1,0 +1,56 @@
+"""The Python API: everything the CLI does, callable from code and Jupyter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from derive import catalogue, pipeline
+from derive.catalogue.spec import Spec
+from derive.model import Derivation
+
+
+def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str, str]:
+    """Shapes as the spec's table: {'W': 'm,n'}; accepts the CLI's 'W=m,n' strings too."""
+    if not shapes:
+        return {}
+    if isinstance(shapes, Mapping):
+        return {k: ",".join(str(d) for d in v) if not isinstance(v, str) else v
+                for k, v in shapes.items()}
+    table = {}
+    for item in shapes:
+        name, _, dims = item.partition("=")
+        table[name.strip()] = dims.strip()
+    return table
+
+
+def grad_spec(expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (),
+              name: str = "f") -> Spec:
+    """An ad hoc gradient entry for a typed expression."""
+    wrt_list = [wrt] if isinstance(wrt, str) else list(wrt)
+    fields: dict = {"expr": expr, "wrt": wrt_list, "name": name}
+    if shapes:
+        fields["shapes"] = _shape_field(shapes)
+    return Spec(id="expr", title="Gradient of a given expression", topic="ad hoc",
+                kind="gradient", fields=fields, assume=tuple(assume))
+
+
+def grad(expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = ()) -> Derivation:
+    """Derive, step by step and verified, the gradient of ``expr`` with respect to ``wrt``.
+
+    >>> d = grad("sigmoid(w*x + b)", wrt="w")   # doctest: +SKIP
+    """
+    return pipeline.derive(grad_spec(expr, wrt, shapes, assume))
+
+
+def show(entry_id: str) -> Derivation:
+    """The verified derivation of a catalogue entry."""
+    return pipeline.derive(catalogue.get(entry_id))
+
+
+def build(*ids: str, out: str | Path = "output", to: str = "pdf", jobs: int | None = None,
+          templates: str | Path | None = None) -> list[pipeline.BuildOutcome]:
+    """Build catalogue entries (all of them when no id is given) into ``out``."""
+    specs = [catalogue.get(i) for i in ids] if ids else list(catalogue.entries())
+    folder = Path(templates) if templates else None
+    return pipeline.build_all(specs, Path(out), to=to, jobs=jobs, templates=folder)

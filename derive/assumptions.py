@@ -1,0 +1,74 @@
+"""Assumptions typed by users ('x > 0', '0 < p < 1', 'n integer'), read without eval."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sympy as sp
+
+from derive.errors import InputError
+from derive.model import Assumptions
+
+_NAME = r"([A-Za-z][A-Za-z0-9_]*)"
+_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^{_NAME}\s*>\s*0$"), "positive"),
+    (re.compile(rf"^0\s*<\s*{_NAME}$"), "positive"),
+    (re.compile(rf"^{_NAME}\s*>=\s*0$"), "nonnegative"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:nonnegative|non-negative)$"), "nonnegative"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?positive$"), "positive"),
+    (re.compile(rf"^0\s*<\s*{_NAME}\s*<\s*1$"), "unit_interval"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:an\s+)?integer$"), "integer"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?real$"), "real"),
+)
+
+
+def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()) -> Assumptions:
+    """Read assumption phrases; ``default_positive`` names are positive unless said 'real'."""
+    found: dict[str, set[str]] = {
+        "positive": set(),
+        "nonnegative": set(),
+        "unit_interval": set(),
+        "integer": set(),
+        "real": set(),
+    }
+    sentences: list[str] = []
+    for text in texts:
+        for part in (p.strip() for p in re.split(r"[,;]", text)):
+            if not part:
+                continue
+            for pattern, kind in _FORMS:
+                match = pattern.match(part)
+                if match:
+                    found[kind].add(match.group(1))
+                    sentences.append(part)
+                    break
+            else:
+                raise InputError(
+                    f"cannot read the assumption {part!r} "
+                    "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real')"
+                )
+    positive = (found["positive"] | set(default_positive)) - found["real"] - found["unit_interval"]
+    return Assumptions(
+        positive=frozenset(positive),
+        nonnegative=frozenset(found["nonnegative"]),
+        integer=frozenset(found["integer"]),
+        unit_interval=frozenset(found["unit_interval"]),
+        sentences=tuple(sentences),
+    )
+
+
+def symbol_for(name: str, assumptions: Assumptions) -> sp.Symbol:
+    """The sympy Symbol for a name, carrying the stated sign and integer facts."""
+    facts: dict[str, bool] = {"real": True}
+    if name in assumptions.positive or name in assumptions.unit_interval:
+        facts["positive"] = True
+    if name in assumptions.nonnegative:
+        facts["nonnegative"] = True
+    if name in assumptions.integer:
+        facts["integer"] = True
+    return sp.Symbol(name, **facts)
+
+
+def symbols_for(names: Iterable[str], assumptions: Assumptions) -> dict[str, sp.Symbol]:
+    return {name: symbol_for(name, assumptions) for name in names}

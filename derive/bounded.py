@@ -1,0 +1,97 @@
+"""Run a function in a forked child with CPU-time and memory limits.
+
+Symbolic simplification can run for minutes or eat all memory on an
+innocent-looking input; a child process with ``RLIMIT_CPU``/``RLIMIT_AS`` is
+the one robust way to bound it (``signal.alarm`` only works in the main
+thread). The parent also keeps a wall-clock deadline and kills the child.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from derive.errors import BudgetExceeded
+
+T = TypeVar("T")
+
+DEFAULT_SECONDS = 4.0
+DEFAULT_MEMORY_MB = 2048
+
+
+def _current_address_space() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
+    cpu = max(1, int(seconds + 0.999))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if memory:
+        limit = _current_address_space() + memory * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        payload = pickle.dumps(("ok", fn(*args)))
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+    with os.fdopen(write_fd, "wb") as pipe:
+        pipe.write(payload)
+
+
+def run_bounded(
+    fn: Callable[..., T],
+    *args: Any,
+    seconds: float = DEFAULT_SECONDS,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> T:
+    """Return ``fn(*args)`` computed in a child; raise BudgetExceeded past the limits."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        code = 0
+        try:
+            _child(write_fd, fn, args, seconds, memory_mb)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        os._exit(code)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds * 2 + 1
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BudgetExceeded(f"gave up after {seconds:g} s")
+                ready, _, _ = select.select([pipe], [], [], left)
+                if not ready:
+                    continue
+                chunk = os.read(pipe.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise BudgetExceeded(f"ran out of its budget ({seconds:g} s, {memory_mb} MB)")
+    status, value = pickle.loads(b"".join(chunks))
+    if status != "ok":
+        raise BudgetExceeded(f"failed: {value}")
+    return value

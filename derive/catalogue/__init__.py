@@ -1,0 +1,36 @@
+"""The built-in catalogue: one TOML file per family in this folder, in the user spec format."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from derive.catalogue.spec import Spec, load_specs
+from derive.errors import InputError
+
+FOLDER = Path(__file__).parent
+
+
+@cache
+def entries() -> tuple[Spec, ...]:
+    """Every built-in entry, families in file-name order."""
+    specs: list[Spec] = []
+    for path in sorted(FOLDER.glob("*.toml")):
+        specs.extend(load_specs(path))
+    ids = [s.id for s in specs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise InputError(f"catalogue: duplicate ids {', '.join(duplicates)}")
+    return tuple(specs)
+
+
+def get(entry_id: str) -> Spec:
+    """The built-in entry with this id."""
+    for spec in entries():
+        if spec.id == entry_id:
+            return spec
+    raise InputError(f"unknown entry '{entry_id}' (see 'derive list')")
+
+
+def topics() -> tuple[str, ...]:
+    return tuple(sorted({s.topic for s in entries()}))

@@ -1,0 +1,73 @@
+"""Derivation -> standalone numeric check script (numpy only, exits 0 or 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from derive.model import Derivation
+from derive.printing import latex, numpy_code
+from derive.render import environment
+
+SEED = 20261121
+TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What running a check script gave."""
+
+    passed: bool
+    line: str
+
+
+def _gradient_context(derivation: Derivation) -> dict[str, Any]:
+    symbols = []
+    for s in derivation.symbols:
+        domain = derivation.assumptions.domain(s.name)
+        low, high = domain.low, domain.high
+        if s.is_positive and low <= 0:
+            low = 0.2
+        symbols.append({"name": s.name, "low": repr(float(low)), "high": repr(float(high))})
+    gradients = [
+        {"name": r.name, "code": numpy_code(r.expr), "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}"}
+        for r in derivation.results
+    ]
+    return {
+        "args": ", ".join(s["name"] for s in symbols),
+        "function": numpy_code(derivation.function),
+        "gradients": gradients,
+        "symbols": symbols,
+    }
+
+
+#: kind -> (template name, context builder). Other kinds register theirs here.
+CHECKS: dict[str, tuple[str, Any]] = {
+    "gradient": ("check_gradient.py.j2", _gradient_context),
+}
+
+
+def check_script(derivation: Derivation, templates: Path | None = None) -> str:
+    """The source of ``check_<id>.py`` for a derivation."""
+    template, context = CHECKS[derivation.kind]
+    values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
+    values.update(context(derivation))
+    return environment(templates, latex_syntax=False).get_template(template).render(values)
+
+
+def run_check(path: Path) -> CheckOutcome:
+    """Run a check script in a fresh interpreter; exit 0 means it agreed."""
+    try:
+        done = subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, timeout=TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return CheckOutcome(False, f"{path.name}: timed out after {TIMEOUT} s")
+    lines = (done.stdout.strip() or done.stderr.strip() or "(no output)").splitlines()
+    return CheckOutcome(done.returncode == 0, lines[-1])
+
+
+__all__ = ["CHECKS", "CheckOutcome", "check_script", "latex", "run_check"]

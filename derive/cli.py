@@ -1,0 +1,185 @@
+"""The ``derive`` command: options in, one API call, output out.
+
+Nothing here imports sympy at module level, so ``derive --help`` and usage
+errors answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from derive.errors import DeriveError
+
+TOPIC_HELP = "only entries of this topic"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"derive: error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class DeriveGroup(click.Group):
+    """Turns every DeriveError into one line and its exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DeriveError as exc:
+            fail(str(exc), exc.exit_code)
+        except RecursionError:
+            fail("the input is nested too deeply")
+        except MemoryError:
+            fail("the input needs too much memory")
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback
+            if os.environ.get("DERIVE_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for details")
+
+
+@click.group(cls=DeriveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive", message="derive %(version)s")
+def main() -> None:
+    """Step-by-step, machine-verified derivations of deep-learning mathematics."""
+
+
+@main.command("list")
+@click.option("--topic", help=TOPIC_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def list_command(topic: str | None, as_json: bool) -> None:
+    """List the catalogue's entries."""
+    from derive import catalogue
+
+    entries = [e for e in catalogue.entries() if topic is None or e.topic == topic]
+    if topic is not None and not entries:
+        fail(f"--topic {topic}: no such topic (topics: {', '.join(catalogue.topics())})")
+    if as_json:
+        emit_json({"entries": [{"id": e.id, "title": e.title, "topic": e.topic} for e in entries]})
+        return
+    width = max(len(e.id) for e in entries)
+    for e in entries:
+        click.echo(f"{e.id:<{width}}  {e.topic:<14}  {e.title}")
+
+
+@main.command()
+@click.argument("entry_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def show(entry_id: str, as_json: bool) -> None:
+    """Show one entry's verified derivation."""
+    from derive import api
+
+    derivation = api.show(entry_id)
+    report(derivation, as_json, check=None)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, metavar="[ID ...]")
+@click.option("--all", "build_all", is_flag=True, help="build every catalogue entry")
+@click.option("--spec", "spec_files", multiple=True, type=click.Path(dir_okay=False),
+              help="a TOML file of your own entries (repeatable)")
+@click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
+@click.option("--no-cache", is_flag=True, help="rebuild even when nothing changed")
+def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to: str, out: str,
+          jobs: int | None, templates: str | None, no_cache: bool) -> None:
+    """Build worksheets (.tex, .pdf) and check scripts into OUT."""
+    from derive import catalogue
+    from derive.catalogue.spec import load_specs
+    from derive.progress import Progress
+
+    if not (ids or build_all or spec_files):
+        fail("name entries to build, or use --all or --spec FILE")
+    specs = list(catalogue.entries()) if build_all else [catalogue.get(i) for i in ids]
+    for file in spec_files:
+        specs.extend(load_specs(Path(file)))
+    if to == "pdf":
+        from derive.pdf import have_latexmk
+
+        if not have_latexmk():
+            fail("latexmk is not installed (see the README), or use --to tex")
+    from derive.pipeline import build_all as build_entries
+
+    with Progress(len(specs), "building") as progress:
+        outcomes = build_entries(specs, Path(out), to=to, jobs=jobs,
+                                 templates=Path(templates) if templates else None,
+                                 use_cache=not no_cache, progress=progress.advance)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
+    cached = sum(o.cached for o in outcomes)
+    click.echo(f"built {len(outcomes) - len(failed)} of {len(outcomes)} entries into {out}"
+               f" ({cached} unchanged, {len(failed)} failed)")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("expr")
+@click.option("--wrt", multiple=True, required=True, help="variable to differentiate by")
+@click.option("--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS",
+              help="declare a matrix or vector")
+@click.option("--assume", multiple=True, help="e.g. 'x > 0'")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+def grad(expr: str, wrt: tuple[str, ...], shapes: tuple[str, ...], assume: tuple[str, ...],
+         as_json: bool, out: str | None) -> None:
+    """Differentiate EXPR step by step, every step verified."""
+    from derive import api
+
+    for item in shapes:
+        name, sep, dims = item.partition("=")
+        if not sep or len(dims.split(",")) != 2 or not name.strip():
+            fail(f"--shape {item}: expected NAME=ROWS,COLS")
+    spec = api.grad_spec(expr, list(wrt), shapes=list(shapes), assume=list(assume))
+    deliver(spec, as_json, out)
+
+
+def deliver(spec: Any, as_json: bool, out: str | None) -> None:
+    """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
+    from derive import pipeline
+    from derive.checkcode import run_check
+
+    derivation = pipeline.derive(spec)
+    if out:
+        outcome = pipeline.build(spec, Path(out), use_cache=False)
+        if outcome.error:
+            fail(outcome.error, 1)
+        check = {"script": str(outcome.check), "passed": outcome.passed}
+    else:
+        _, code = pipeline.render(derivation)
+        with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
+            script = Path(folder) / f"check_{spec.id}.py"
+            script.write_text(code)
+            check = {"script": None, "passed": run_check(script).passed}
+    report(derivation, as_json, check)
+    if check["passed"] is False:
+        sys.exit(1)
+
+
+def report(derivation: Any, as_json: bool, check: dict | None) -> None:
+    """Print a derivation as JSON or as text for a terminal."""
+    from derive.jsonout import derivation_json
+    from derive.textout import derivation_text
+
+    if as_json:
+        emit_json(derivation_json(derivation, check))
+    else:
+        click.echo(derivation_text(derivation, check))
+
+
+if __name__ == "__main__":
+    main()

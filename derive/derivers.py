@@ -1,0 +1,24 @@
+"""Which engine derives which kind of entry: a table, imported lazily."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from derive.catalogue.spec import Spec
+    from derive.model import Derivation
+
+#: kind -> "module:function" taking a Spec and returning an unverified Derivation.
+DERIVERS: dict[str, str] = {
+    "gradient": "derive.engine.gradient:derive_gradient",
+}
+
+
+def derive_unverified(spec: Spec) -> Derivation:
+    """Run the engine for the spec's kind."""
+    target = DERIVERS.get(spec.kind)
+    if target is None:
+        raise spec.error("kind", f"unknown kind (known: {', '.join(sorted(DERIVERS))})")
+    module, function = target.split(":")
+    return getattr(import_module(module), function)(spec)

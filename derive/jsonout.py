@@ -1,0 +1,59 @@
+"""Derivations as the JSON of the contract (DESIGN.md, 'JSON — contract')."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from derive.model import Derivation
+from derive.printing import latex, numpy_code
+
+
+def expression_fields(expr: Any) -> dict[str, str]:
+    """One expression in the four forms of the contract."""
+    return {
+        "latex": latex(expr),
+        "sympy": sp.srepr(expr),
+        "text": sp.sstr(expr),
+        "numpy": numpy_code(expr),
+    }
+
+
+def steps_json(derivation: Derivation) -> list[dict[str, Any]]:
+    return [
+        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None}
+        for s in derivation.steps
+    ]
+
+
+def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "gradient",
+        "input": derivation.input,
+        "steps": steps_json(derivation),
+        "gradient": {r.name: expression_fields(r.expr) for r in derivation.results},
+        "check": check,
+    }
+
+
+#: kind -> JSON builder. Other kinds register theirs here.
+BUILDERS: dict[str, Callable[[Derivation, dict[str, Any]], dict[str, Any]]] = {
+    "gradient": _gradient,
+}
+
+
+def derivation_json(derivation: Derivation, check: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The contract's JSON for a derivation of any kind."""
+    check = check or {"script": None, "passed": None}
+    builder = BUILDERS.get(derivation.kind)
+    if builder is not None:
+        return builder(derivation, check)
+    return {
+        "kind": derivation.kind,
+        "input": derivation.input,
+        "steps": steps_json(derivation),
+        "result": {r.name: expression_fields(r.expr) for r in derivation.results},
+        "check": check,
+    }

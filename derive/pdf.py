@@ -1,0 +1,111 @@
+"""Run latexmk safely: private folder, no shell escape, restricted files, a timeout.
+
+The first ``file:line: error`` of the log is reported together with the
+offending .tex line, and the PDF is moved into place atomically, so a failed
+build leaves the previous PDF untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from derive.errors import TexError
+
+LATEXMK = (
+    "latexmk",
+    "-norc",
+    "-pdf",
+    "-interaction=nonstopmode",
+    "-halt-on-error",
+    "-file-line-error",
+    "-no-shell-escape",
+    "-silent",
+)
+TIMEOUT = 180
+SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01: fixed, so the same input gives the same bytes
+_ERROR = re.compile(r"^(?:\./)?([^:\n]+\.tex):(\d+): (.+)$", re.MULTILINE)
+
+
+def tex_environment() -> dict[str, str]:
+    """The environment TeX runs in: restricted file access, reproducible dates."""
+    env = dict(os.environ)
+    env.update(
+        openin_any="p",
+        openout_any="p",
+        max_print_line="1000",
+        SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH,
+        FORCE_SOURCE_DATE="1",
+        TEXMFOUTPUT="",
+    )
+    return env
+
+
+def have_latexmk() -> bool:
+    return shutil.which("latexmk") is not None
+
+
+def first_error(log: str, tex_lines: list[str]) -> TexError:
+    """The first ``file:line: error`` of a TeX log, with the .tex line it points at."""
+    match = _ERROR.search(log)
+    if not match:
+        tail = [ln for ln in log.splitlines() if ln.startswith("!")]
+        return TexError(f"TeX failed: {tail[0] if tail else 'see the log'}", None, log[-2000:])
+    line = int(match.group(2))
+    source = tex_lines[line - 1].strip() if 0 < line <= len(tex_lines) else ""
+    message = f"TeX error at line {line}: {match.group(3).strip()}"
+    if source:
+        message += f" (in: {source[:120]})"
+    return TexError(message, line, log[max(0, match.start() - 500) : match.end() + 1500])
+
+
+def compile_pdf(tex: str, target: Path, timeout: float = TIMEOUT) -> Path:
+    """Compile LaTeX source to ``target`` (a .pdf path); raise TexError on failure."""
+    target = Path(target)
+    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+        work = Path(folder)
+        (work / "main.tex").write_text(tex, encoding="utf-8")
+        process = subprocess.Popen(
+            [*LATEXMK, "main.tex"],
+            cwd=work,
+            env=tex_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise TexError(f"TeX did not finish within {timeout:g} s") from None
+        pdf = work / "main.pdf"
+        if process.returncode != 0 or not pdf.exists():
+            log_path = work / "main.log"
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            raise first_error(log, tex.splitlines())
+        write_atomically(target, pdf.read_bytes())
+    return target
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write bytes to a temporary file beside the target, then rename it over the target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomically(target: Path, text: str) -> None:
+    write_atomically(target, text.encode("utf-8"))

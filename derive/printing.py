@@ -1,0 +1,211 @@
+"""The project's printers: LaTeX in DL notation and NumPy code for check scripts.
+
+Both extend sympy's printers by type (``_print_<Class>``); nothing here edits
+printed strings after the fact.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.numpy import NumPyPrinter
+
+if TYPE_CHECKING:
+    from derive.model import Derivation
+
+
+class DeriveLatexPrinter(LatexPrinter):
+    """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
+
+    _default_settings = {**LatexPrinter._default_settings, "partial": True}
+
+    def _d(self) -> str:
+        return r"\partial" if self._settings["partial"] else "d"
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        d = self._d()
+        wrt = "".join(
+            rf"{d} {self._print(v)}" + (f"^{{{n}}}" if n != 1 else "")
+            for v, n in expr.variable_count
+        )
+        order = sum(n for _, n in expr.variable_count)
+        top = d if order == 1 else f"{d}^{{{order}}}"
+        inner = expr.expr
+        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
+            return rf"\frac{{{top} {self._print(inner)}}}{{{wrt}}}"
+        return rf"\frac{{{top}}}{{{wrt}}}\left[{self._print(inner)}\right]"
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        # Textbook order: positive terms first, higher degree first (wx + b - y, 1 - sigma).
+        tex = ""
+        for i, term in enumerate(sorted(expr.args, key=_term_key)):
+            if i == 0:
+                pass
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
+        pending = [f for f in expr.args if isinstance(f, sp.Derivative)]
+        if not pending or len(pending) == len(expr.args):
+            return self._print_ordered_Mul(expr)
+        others = [f for f in expr.args if not isinstance(f, sp.Derivative)]
+        rest = others[0] if len(others) == 1 else sp.Mul(*others, evaluate=False)
+        head = self._print(rest)
+        if isinstance(rest, sp.Add):
+            head = rf"\left({head}\right)"
+        elif rest == -1:
+            head = "-"
+        factors = [self._print(f) for f in pending]
+        return head + (" " if head == "-" else r" \cdot ") + r" \cdot ".join(factors)
+
+    def _print_ordered_Mul(self, expr: sp.Mul) -> str:
+        # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
+        if any(f.is_Pow and f.exp.is_negative for f in expr.args) or expr.args[0] == -1:
+            return super()._print_Mul(expr)
+        ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
+        saved = self._settings["order"]
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Mul(ordered)
+        finally:
+            self._settings["order"] = saved
+
+    def _print_Subs(self, expr: sp.Subs) -> str:
+        # Subs(Derivative(f(u), u), u, g) is f'(g): the chain rule's outer derivative.
+        inner, (old,), (new,) = expr.expr, expr.variables, expr.point
+        if isinstance(inner, sp.Derivative) and len(inner.variables) == 1:
+            func = inner.expr
+            if isinstance(func, sp.Function) and func.args == (old,):
+                head = self._print(func.func(sp.Symbol("u"))).split(r"\left(")[0]
+                return rf"{head}'\left({self._print(new)}\right)"
+        return super()._print_Subs(expr)
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        tex = rf"\mathbb{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_sign(self, expr: sp.sign, exp: str | None = None) -> str:
+        tex = rf"\operatorname{{sign}}\left({self._print(expr.args[0])}\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        arg = expr.arg
+        base = self._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            base = rf"\left({base}\right)"
+        return rf"{base}^{{\top}}"
+
+
+def _companion(factor: sp.Expr) -> sp.Expr | None:
+    """The function a factor is about: f(u) itself, f(u)^n, or 1 - f(u)."""
+    if isinstance(factor, sp.Pow):
+        factor = factor.base
+    if isinstance(factor, sp.Function):
+        return factor
+    if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args:
+        other = factor - 1
+        if other.could_extract_minus_sign() and isinstance(-other, sp.Function):
+            return -other
+    return None
+
+
+def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
+    if factor.is_Number:
+        return (0, "", 0)
+    core = _companion(factor)
+    if core is not None:
+        plain = factor == core or (factor.is_Pow and factor.base == core)
+        return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
+    if isinstance(factor, sp.Add):
+        return (1, str(sp.default_sort_key(factor)), 0)
+    return (3, str(sp.default_sort_key(factor)), 0)
+
+
+def _term_key(term: sp.Expr) -> tuple[bool, int, str]:
+    coeff, rest = term.as_coeff_Mul()
+    degree = 0
+    for factor in sp.Mul.make_args(rest):
+        _, power = factor.as_base_exp()
+        degree += int(power) if power.is_Integer and power > 0 else (0 if factor.is_number else 1)
+    return (bool(term.could_extract_minus_sign()), -degree, sp.default_sort_key(term).__str__())
+
+
+def latex(expr: Any, **settings: Any) -> str:
+    """Print an expression in the project's LaTeX notation."""
+    return DeriveLatexPrinter(settings).doprint(expr)
+
+
+class DeriveNumPyPrinter(NumPyPrinter):
+    """NumPy code over ``np``: stable sigmoid and softplus, erf without scipy."""
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        if fqn.startswith("numpy."):
+            fqn = "np." + fqn[len("numpy.") :]
+        return super()._module_format(fqn, register)
+
+    def _np(self, name: str) -> str:
+        return self._module_format(f"numpy.{name}")
+
+    def _print_sigmoid(self, expr: sp.Expr) -> str:
+        # 0.5 (1 + tanh(x/2)) equals 1/(1 + e^-x) and never overflows.
+        return f"(0.5 + 0.5*{self._np('tanh')}(0.5*({self._print(expr.args[0])})))"
+
+    def _print_softplus(self, expr: sp.Expr) -> str:
+        return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
+
+    def _print_relu(self, expr: sp.Expr) -> str:
+        return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
+
+    def _print_gelu(self, expr: sp.Expr) -> str:
+        return self._print(expr._closed_form())
+
+    def _print_normal_cdf(self, expr: sp.Expr) -> str:
+        return self._print(expr._closed_form())
+
+    def _print_normal_pdf(self, expr: sp.Expr) -> str:
+        return self._print(expr._closed_form())
+
+    def _print_erf(self, expr: sp.Expr) -> str:
+        erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
+        return f"{erf}({self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr: sp.Expr) -> str:
+        return f"{self._np('heaviside')}({self._print(expr.args[0])}, 0.0)"
+
+    def _print_Max(self, expr: sp.Expr) -> str:
+        return self._fold("maximum", expr.args)
+
+    def _print_Min(self, expr: sp.Expr) -> str:
+        return self._fold("minimum", expr.args)
+
+    def _fold(self, name: str, args: tuple[sp.Expr, ...]) -> str:
+        code = self._print(args[0])
+        for arg in args[1:]:
+            code = f"{self._np(name)}({code}, {self._print(arg)})"
+        return code
+
+
+def numpy_code(expr: Any) -> str:
+    """One Python expression over the input names and ``np``."""
+    return DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True}).doprint(expr)
+
+
+def derivation_latex(derivation: Derivation) -> str:
+    """A compact LaTeX rendering (for Jupyter): each section as an aligned chain."""
+    parts = []
+    for section in derivation.sections:
+        lines = [rf"{latex(section.start)}"]
+        lines += [rf"&= {latex(step.after)} && \text{{{step.rule}}}" for step in section.steps]
+        parts.append(r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}")
+    return "$$" + r" \\[1em] ".join(parts) + "$$"

@@ -1,0 +1,118 @@
+"""Jinja environments and the derivation -> worksheet context.
+
+Templates hold presentation only: every formula reaches them already printed
+by the project's LaTeX printer and marked trusted; every other string (titles
+and notes typed by a lecturer) is escaped on output.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from derive.errors import InputError
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def builtin_templates() -> Path:
+    """The shipped templates: inside the wheel, or the repository's top-level folder."""
+    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise InputError("the built-in templates are missing from this installation")
+
+
+class Trusted(str):
+    """LaTeX produced by the project itself; written to .tex as is."""
+
+    __slots__ = ()
+
+
+_SPECIALS = re.compile(r"[\\&%$#_{}~^<>]")
+_REPLACEMENTS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+
+def escape_latex(text: str) -> str:
+    """Escape text for LaTeX in one pass (one regex over every special character)."""
+    return _SPECIALS.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
+
+
+def _finalize_latex(value: Any) -> Any:
+    if isinstance(value, Trusted) or not isinstance(value, str):
+        return value
+    return escape_latex(value)
+
+
+@cache
+def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(list(folders))
+    if not latex_syntax:
+        return jinja2.Environment(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+    return jinja2.Environment(
+        loader=loader,
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix="%%",
+        line_comment_prefix="%#",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize_latex,
+    )
+
+
+def environment(user_folder: Path | None = None, latex_syntax: bool = True) -> jinja2.Environment:
+    """Templates from the user's folder first, then the built-in ones."""
+    folders = [str(builtin_templates())]
+    if user_folder is not None:
+        if not Path(user_folder).is_dir():
+            raise InputError(f"--templates {user_folder}: not a folder")
+        folders.insert(0, str(user_folder))
+    return _environment(tuple(folders), latex_syntax)
+
+
+def render_tex(
+    template: str | list[str], context: dict[str, Any], user_folder: Path | None = None
+) -> str:
+    """Render the first template found; undefined values and template errors are clear errors."""
+    names = [template] if isinstance(template, str) else template
+    try:
+        return environment(user_folder).select_template(names).render(context)
+    except jinja2.TemplatesNotFound:
+        raise InputError(f"template not found: {' or '.join(names)}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise InputError(f"template not found: {exc.name}") from None
+    except jinja2.TemplateError as exc:
+        where = f"{getattr(exc, 'name', None) or template}:{getattr(exc, 'lineno', '?')}"
+        raise InputError(f"template error at {where}: {exc.message}") from None

@@ -1,0 +1,75 @@
+"""The fixed vocabulary of rule names, with the words a lecturer writes in the margin."""
+
+from __future__ import annotations
+
+#: rule name -> margin text (LaTeX-safe text mode).
+RULES: dict[str, str] = {
+    # scalar differentiation
+    "constant": "derivative of a constant",
+    "variable": r"$\frac{d}{dx}x = 1$",
+    "power rule": "power rule",
+    "linearity": "linearity and power rule",
+    "sum rule": "sum rule",
+    "constant multiple": "constant multiple",
+    "product rule": "product rule",
+    "quotient rule": "quotient rule",
+    "chain rule": "chain rule",
+    "known derivative": "known derivative",
+    "exponential rule": "exponential rule",
+    "logarithmic differentiation": "logarithmic differentiation",
+    "max rule": r"derivative of $\max$/$\min$",
+    # algebra
+    "cancel": "cancel common factors",
+    "factor": "factor",
+    "expand": "expand",
+    "combine": "combine into one fraction",
+    "collect": "collect terms",
+    "sigmoid identity": r"$\sigma(-z) = 1 - \sigma(z)$",
+    "substitute": "substitute",
+    "definition": "definition",
+    "named identity": "identity",
+    # matrices
+    "differential": "take the differential",
+    "differential of a product": "differential of a product",
+    "transpose": "transpose rule",
+    "trace of a scalar": r"a scalar is its own trace",
+    "cyclic trace": "cyclic property of the trace",
+    "differential of the inverse": r"$d(X^{-1}) = -X^{-1}\,dX\,X^{-1}$",
+    "differential of log det": r"$d\log\det X = \operatorname{tr}(X^{-1}dX)$",
+    "differential of det": r"$d\det X = \det X\operatorname{tr}(X^{-1}dX)$",
+    "elementwise function": r"elementwise: $d f(X) = f'(X)\odot dX$",
+    "hadamard trace": r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$",
+    "identify the gradient": r"$dL = \operatorname{tr}(G^\top dX) \Rightarrow \nabla_X L = G$",
+    "hessian": "differentiate the gradient",
+    # likelihood and Bayes
+    "likelihood": "i.i.d. sample: product of densities",
+    "log of a product": "log of a product is a sum of logs",
+    "log rules": r"$\log(ab) = \log a + \log b$, $\log a^k = k\log a$",
+    "split sums": "split the sum",
+    "pull out constants": "pull constants out of the sum",
+    "sum of a constant": r"$\sum_{i=1}^N c = Nc$",
+    "score": "differentiate (the score)",
+    "set the score to zero": "set the score to zero",
+    "solve": "solve",
+    "second-order condition": "second-order condition",
+    "lagrange multiplier": "Lagrange multiplier",
+    "boundary maximum": "maximum on the boundary",
+    "subgradient": "subgradient optimality",
+    "bayes rule": "Bayes' rule",
+    "drop constants": "drop constants",
+    "recognise the kernel": "recognise the kernel",
+    "read off": "read off the parameters",
+    "newton step": "Newton step",
+    # probability, linear algebra, optimisation
+    "integrate": "integrate",
+    "linearity of expectation": "linearity of expectation",
+    "evaluate": "evaluate",
+    "cofactor expansion": "cofactor expansion",
+    "characteristic polynomial": "characteristic polynomial",
+    "update": "update rule",
+}
+
+
+def margin(rule: str) -> str:
+    """The margin text for a rule; unknown names are a programming error."""
+    return RULES[rule]

@@ -1,0 +1,234 @@
+"""Prove that two expressions are equal: symbolically first, numerically second.
+
+The policy of DESIGN.md: a bounded symbolic test under the stated
+assumptions; failing that, a numeric identity test at >= 20 random points of
+the domain, evaluated at 30+ digits. Sums over i = 1..N are expanded at
+concrete N with random data, matrix symbols become random explicit matrices
+of distinct, non-square sizes. A difference found at any point refutes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sympy as sp
+
+from derive.bounded import run_bounded
+from derive.errors import BudgetExceeded, VerificationError
+from derive.functions import to_closed_form
+from derive.model import Assumptions, Derivation, Section, Step
+
+SYMBOLIC = "symbolic"
+NUMERIC = "numeric"
+
+POINTS = 24
+DIGITS = 30
+TOLERANCE = sp.Float(10) ** -20
+SMALL_OPS = 60
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of comparing two expressions: equal (how), different (where), or undecided."""
+
+    equal: bool | None
+    how: str = ""
+    counterexample: dict[str, Any] | None = None
+    reason: str = ""
+
+
+def _difference(before: Any, after: Any) -> Any:
+    diff = before.doit() - after.doit() if hasattr(before, "doit") else before - after
+    if isinstance(diff, sp.MatrixExpr) or getattr(diff, "is_Matrix", False):
+        return diff
+    return to_closed_form(sp.sympify(diff))
+
+
+def _symbolic_zero(diff: Any) -> bool:
+    if diff == 0:
+        return True
+    if getattr(diff, "is_Matrix", False) or isinstance(diff, sp.MatrixExpr):
+        return False
+    for attempt in (sp.expand, lambda e: sp.cancel(sp.expand(e)), sp.simplify):
+        if attempt(diff) == 0:
+            return True
+    return False
+
+
+def quickly_equal(before: Any, after: Any) -> bool:
+    """A cheap in-process symbolic test: the difference is 0 after expansion."""
+    diff = _difference(before, after)
+    return diff == 0 or (not _is_matrix(diff) and sp.count_ops(diff) <= SMALL_OPS
+                         and sp.expand(diff) == 0)
+
+
+def symbolically_equal(before: Any, after: Any, seconds: float = 4.0) -> bool:
+    """True when a bounded symbolic simplification proves ``before == after``."""
+    diff = _difference(before, after)
+    if diff == 0:
+        return True
+    try:
+        return run_bounded(_symbolic_zero, diff, seconds=seconds)
+    except BudgetExceeded:
+        return False
+
+
+# --- numeric identity test ------------------------------------------------------------------
+
+
+def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
+    dims: set[sp.Symbol] = set()
+    for m in expr.atoms(sp.MatrixSymbol):
+        for d in m.shape:
+            dims |= sp.sympify(d).free_symbols
+    return dims
+
+
+def _concrete_sizes(dims: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, int]:
+    # Distinct sizes so that a transposed operand cannot pass by accident.
+    sizes = rng.sample(range(2, 7), k=min(5, len(list(dims)) or 1))
+    return {d: sizes[k % len(sizes)] + (k // len(sizes)) for k, d in enumerate(sorted(dims, key=str))}
+
+
+def _sample(symbol: sp.Symbol, assumptions: Assumptions, rng: random.Random) -> sp.Expr:
+    domain = assumptions.domain(symbol.name)
+    if symbol.is_integer or domain.integer:
+        low = max(1, int(domain.low)) if symbol.is_positive else int(domain.low)
+        return sp.Integer(rng.randint(low, max(low + 1, int(domain.high))))
+    low, high = domain.low, domain.high
+    if symbol.is_positive and low <= 0:
+        low = 0.2
+    if symbol.is_nonnegative and low < 0:
+        low = 0.0
+    return sp.Float(rng.uniform(low, high), DIGITS + 10)
+
+
+def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> dict:
+    """Concrete values for every free symbol, sum bound, sample entry and matrix."""
+    point: dict[Any, Any] = {}
+    dims = _dimension_symbols(expr)
+    point.update(_concrete_sizes(dims, rng) if dims else {})
+    for s in sorted(expr.free_symbols - dims, key=str):
+        if isinstance(s, sp.Symbol) and s.is_integer and s.name in {"N", "n", "M"}:
+            point[s] = sp.Integer(rng.randint(3, 6))
+        elif isinstance(s, sp.Symbol):
+            point[s] = _sample(s, assumptions, rng)
+    return point
+
+
+def _evaluate(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> Any:
+    """Evaluate at a point: concrete sums, random sample entries, explicit matrices."""
+    value = expr.xreplace(point)
+    value = value.doit() if value.has(sp.Sum, sp.Product) else value
+    for m in sorted(value.atoms(sp.MatrixSymbol), key=str):
+        rows, cols = (int(sp.sympify(d).xreplace(point)) for d in m.shape)
+        entries = [[_sample(sp.Symbol(m.name, real=True), assumptions, rng) for _ in range(cols)]
+                   for _ in range(rows)]
+        point[m] = sp.ImmutableMatrix(entries)
+    for item in sorted(value.atoms(sp.Indexed), key=str):
+        point.setdefault(item, _sample(sp.Symbol(str(item.base), real=True), assumptions, rng))
+    value = value.xreplace(point)
+    if isinstance(value, sp.MatrixExpr) or getattr(value, "is_Matrix", False):
+        value = value.doit()
+        value = value.as_explicit() if hasattr(value, "as_explicit") else value
+        return [v.evalf(DIGITS) for v in value]
+    return [sp.sympify(value).doit().evalf(DIGITS)]
+
+
+def _close(a: sp.Expr, b: sp.Expr) -> bool | None:
+    if not (a.is_number and b.is_number) or a.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    scale = 1 + max(abs(a), abs(b))
+    gap = abs(a - b)
+    if not gap.is_number or gap.has(sp.nan):
+        return None
+    return bool(gap <= TOLERANCE * scale) if gap <= sp.Float(1e-8) * scale else False
+
+
+def numerically_equal(
+    before: Any, after: Any, assumptions: Assumptions = Assumptions(), seed: int = 0
+) -> Verdict:
+    """Compare at random points of the domain with 30-digit arithmetic."""
+    rng = random.Random(seed)
+    before, after = before.doit(), after.doit()
+    both = sp.Tuple(before, after) if not _is_matrix(before) else before + after
+    agreed = tries = 0
+    while agreed < POINTS and tries < POINTS * 4:
+        tries += 1
+        point = _random_point(both, assumptions, rng)
+        try:
+            left = _evaluate(to_closed_form(before), dict(point), assumptions, random.Random(tries))
+            right = _evaluate(to_closed_form(after), dict(point), assumptions, random.Random(tries))
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            continue
+        verdicts = [_close(a, b) for a, b in zip(left, right, strict=False)]
+        if len(left) != len(right) or False in verdicts:
+            shown = {str(k): float(v) for k, v in point.items() if getattr(v, "is_number", False)}
+            return Verdict(False, counterexample={"point": shown, "left": str(left[0]),
+                                                  "right": str(right[0])})
+        if None not in verdicts:
+            agreed += 1
+    if agreed < POINTS:
+        return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
+    return Verdict(True, NUMERIC)
+
+
+def _is_matrix(expr: Any) -> bool:
+    return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
+
+
+def compare(before: Any, after: Any, assumptions: Assumptions = Assumptions(),
+            seconds: float = 4.0) -> Verdict:
+    """Equal symbolically, else numerically; or a counterexample; or undecided."""
+    if quickly_equal(before, after):
+        return Verdict(True, SYMBOLIC)
+    # Random points refute a wrong equality in milliseconds; only then try hard symbolically.
+    numeric = numerically_equal(before, after, assumptions)
+    if numeric.equal is False:
+        return numeric
+    if not _is_matrix(before) and symbolically_equal(before, after, seconds):
+        return Verdict(True, SYMBOLIC)
+    return numeric
+
+
+def verify_step(step: Step, assumptions: Assumptions, entry: str = "", index: int = 0) -> Step:
+    """Return the step marked with how it was proved, or raise VerificationError."""
+    verdict = compare(step.before, step.after, assumptions)
+    if verdict.equal:
+        return step.with_verified(verdict.how)
+    why = (f"refuted at {verdict.counterexample['point']}" if verdict.equal is False
+           else f"neither proved nor refuted ({verdict.reason})")
+    raise VerificationError(f"'{step.rule}' step {why}", entry=entry, step=index)
+
+
+def verify_derivation(derivation: Derivation) -> Derivation:
+    """Prove every step of every section; unverifiable steps stop with entry and step named."""
+    sections, index = [], 0
+    for section in derivation.sections:
+        steps = []
+        for step in section.steps:
+            index += 1
+            steps.append(verify_step(step, derivation.assumptions, derivation.id, index))
+        sections.append(Section(section.title, section.start, tuple(steps), section.lhs))
+    return replace(derivation, sections=tuple(sections), extras={
+        **derivation.extras, "cross_check": cross_check(derivation)})
+
+
+def cross_check(derivation: Derivation) -> dict[str, str]:
+    """Compare each result with the engine's independent route (e.g. sympy's own diff)."""
+    independent = derivation.extras.get("independent", {})
+    outcome = {}
+    for result in derivation.results:
+        if result.name not in independent:
+            continue
+        verdict = compare(result.expr, independent[result.name], derivation.assumptions)
+        if not verdict.equal:
+            raise VerificationError(
+                f"the result for {result.name} disagrees with the independent route",
+                entry=derivation.id,
+            )
+        outcome[result.name] = verdict.how
+    return outcome

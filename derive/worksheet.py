@@ -1,0 +1,70 @@
+"""Derivation -> the values a worksheet template shows (all maths printed here, not there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from derive.model import Derivation, Section, Step
+from derive.printing import latex
+from derive.render import Trusted
+from derive.rules import margin
+
+VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+
+
+def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tex": Trusted(latex(step.after, **settings)),
+        "rule": Trusted(margin(step.rule)),
+        "rule_name": step.rule,
+        "note": Trusted(step.note),
+        "verified": step.verified,
+        "mark": VERIFIED_MARK.get(step.verified, "?"),
+    }
+
+
+def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": Trusted(section.title),
+        "lhs": Trusted(latex(section.lhs, **settings)) if section.lhs is not None else None,
+        "start": Trusted(latex(section.start, **settings)),
+        "steps": [_step(s, settings) for s in section.steps],
+    }
+
+
+def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
+    """Everything the worksheet template needs, already printed."""
+    settings = {"partial": len(derivation.symbols) > 1}
+    extras = derivation.extras
+    return {
+        "id": derivation.id,
+        "title": derivation.title,
+        "topic": derivation.topic,
+        "kind": derivation.kind,
+        "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
+        "statement": Trusted(latex(derivation.function, **settings)),
+        "name": Trusted(latex_name(extras.get("name", "f"))),
+        "sections": [_section(s, settings) for s in derivation.sections],
+        "results": [
+            {"label": Trusted(latex(r.label, **settings)), "tex": Trusted(latex(r.expr, **settings))}
+            for r in derivation.results
+        ],
+        "assumptions": list(derivation.assumptions.sentences),
+        "notes": list(derivation.notes),
+        "conventions": [Trusted(c) for c in extras.get("conventions", ())],
+        "cross_check": extras.get("cross_check", {}),
+        "check_code": check_code,
+        "check_name": check_name,
+        "plot": extras.get("plot"),
+    }
+
+
+def latex_name(name: str) -> str:
+    import sympy as sp
+
+    return latex(sp.Symbol(name))
+
+
+def _question(derivation: Derivation, settings: dict[str, Any]) -> str:
+    names = ", ".join(f"${latex(r.label, **settings)}$" for r in derivation.results)
+    return f"Find {names}."
