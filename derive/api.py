@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive import catalogue, pipeline
 from derive.catalogue.spec import Spec
 from derive.model import Derivation
+
+if TYPE_CHECKING:
+    from derive.grade.report import CheckReport
 
 
 def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str, str]:
@@ -43,6 +47,21 @@ def grad(expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str]
     return pipeline.derive(grad_spec(expr, wrt, shapes, assume))
 
 
+def check(path_or_text: str | Path) -> CheckReport:
+    r"""Check a hand derivation (a file path, or the text itself) line by line.
+
+    >>> check("d/dx sigmoid(x^2)\n= sigmoid(x^2)*(1 - sigmoid(x^2))").first_error
+    2
+    """
+    from derive.grade import check_file, check_text
+
+    if isinstance(path_or_text, Path):
+        return check_file(path_or_text)
+    if "\n" not in path_or_text and len(path_or_text) < 4096 and Path(path_or_text).is_file():
+        return check_file(path_or_text)
+    return check_text(path_or_text)
+
+
 def show(entry_id: str) -> Derivation:
     """The verified derivation of a catalogue entry."""
     return pipeline.derive(catalogue.get(entry_id))
@@ -54,3 +73,20 @@ def build(*ids: str, out: str | Path = "output", to: str = "pdf", jobs: int | No
     specs = [catalogue.get(i) for i in ids] if ids else list(catalogue.entries())
     folder = Path(templates) if templates else None
     return pipeline.build_all(specs, Path(out), to=to, jobs=jobs, templates=folder)
+
+
+def problems(count: int, seed: int, versions: int | None = None, topic: str | None = None,
+             out: str | Path = "output", jobs: int | None = None,
+             roster: str | Path | None = None, moodle: bool = False,
+             templates: str | Path | None = None, to: str = "pdf",
+             progress=None):
+    """Write ``versions`` randomized versions of a ``count``-problem set, with answer keys.
+
+    >>> api.problems(6, seed=7, versions=30, out="hw3")   # doctest: +SKIP
+    """
+    from derive.problems import build_problem_set
+
+    return build_problem_set(count, seed, versions=versions, topic=topic, out=Path(out), jobs=jobs,
+                             roster=Path(roster) if roster else None, moodle=moodle,
+                             templates=Path(templates) if templates else None, to=to,
+                             progress=progress)

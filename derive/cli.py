@@ -106,6 +106,11 @@ def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to
     specs = list(catalogue.entries()) if build_all else [catalogue.get(i) for i in ids]
     for file in spec_files:
         specs.extend(load_specs(Path(file)))
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.id in seen:
+            fail(f"entry '{spec.id}' is named twice (ids must be unique across catalogue and specs)")
+        seen.add(spec.id)
     if to == "pdf":
         from derive.pdf import have_latexmk
 
@@ -146,6 +151,71 @@ def grad(expr: str, wrt: tuple[str, ...], shapes: tuple[str, ...], assume: tuple
             fail(f"--shape {item}: expected NAME=ROWS,COLS")
     spec = api.grad_spec(expr, list(wrt), shapes=list(shapes), assume=list(assume))
     deliver(spec, as_json, out)
+
+
+@main.command()
+@click.argument("file", metavar="FILE")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--out", type=click.Path(file_okay=False), help="write a feedback PDF into OUT")
+def check(file: str, as_json: bool, out: str | None) -> None:
+    """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
+    from derive.grade import check_file  # not derive.api: it loads the whole catalogue
+
+    outcome = check_file(Path(file))
+    if as_json:
+        emit_json(outcome.json())
+    else:
+        click.echo(outcome.text())
+    if out:
+        from derive.grade.feedback import write_feedback
+
+        pdf = write_feedback(outcome, Path(out), Path(file).stem)
+        click.echo(f"feedback: {pdf}", err=as_json)
+    sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.option("--count", type=click.IntRange(min=1), required=True, help="problems per set")
+@click.option("--seed", type=click.IntRange(min=0), required=True, help="the set's random seed")
+@click.option("--versions", type=click.IntRange(min=1), default=None,
+              help="versions to write [1, or one per roster name]")
+@click.option("--topic", help="only problem families of this topic")
+@click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="CSV of student names: one version each, the name printed on it")
+@click.option("--moodle", is_flag=True, help="also write moodle.xml of the numeric problems")
+@click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
+@click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+def problems(count: int, seed: int, versions: int | None, topic: str | None, out: str,
+             jobs: int | None, roster: str | None, moodle: bool, templates: str | None,
+             to: str) -> None:
+    """Randomized problem sets with answer keys, every variant verified before release."""
+    from derive import api
+    from derive.progress import Progress
+
+    if to == "pdf":
+        from derive.pdf import have_latexmk
+
+        if not have_latexmk():
+            fail("latexmk is not installed (see the README), or use --to tex")
+    total = versions or 1
+    if roster:
+        from derive.problems.roster import read_roster
+
+        total = len(read_roster(Path(roster)))
+    with Progress(total, "versions") as progress:
+        outcome = api.problems(count, seed, versions=versions, topic=topic, out=out, jobs=jobs,
+                               roster=roster, moodle=moodle, templates=templates, to=to,
+                               progress=progress.advance)
+    for version, error in outcome.failed:
+        click.echo(f"derive: version {version}: {error}", err=True)
+    written = outcome.versions - len(outcome.failed)
+    extra = ", moodle.xml" if outcome.moodle else ""
+    click.echo(f"wrote {written} of {outcome.versions} versions of {count} problems into {out}"
+               f" (problems-<k>, answers-<k>, manifest.json{extra}; {len(outcome.failed)} failed)")
+    if outcome.failed:
+        sys.exit(1)
 
 
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:

@@ -1,0 +1,128 @@
+"""Are two lines equal? Three outcomes: equal (how), not equal (a counterexample), undecided.
+
+Fast path first: identical trees, then values at real points of each
+variable's domain (a few readable ones, then random ones; sums at the concrete
+N each point draws, with random data), then a cheap symbolic test to say
+"symbolic" instead of "numeric". Only when the points cannot decide does a
+bounded simplification run in a child process. Matrix lines go through
+``derive.verify.compare`` (explicit random matrices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sympy as sp
+
+from derive import verify
+from derive.grade.numeric import Point, Unevaluable, ctx, make_point, real_value
+from derive.model import Assumptions
+from derive.verify import NUMERIC, SYMBOLIC, Verdict
+
+POINTS = 24
+NICE_POINTS = 3
+MAX_TRIES = 120
+EQUAL = ctx.mpf(10) ** -18
+DIFFERENT = ctx.mpf(10) ** -9
+NOTHING_ASSUMED = Assumptions()
+
+
+def is_matrix(expr: Any) -> bool:
+    return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
+
+
+def variables(*exprs: sp.Basic) -> tuple[sp.Symbol, ...]:
+    """The free symbols of the expressions, by name (indexed entries are drawn per point)."""
+    found: set[sp.Symbol] = set()
+    for expr in exprs:
+        labels = {b.label for b in expr.atoms(sp.IndexedBase)}
+        found |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in labels}
+    return tuple(sorted(found, key=lambda s: (s.name, str(s.assumptions0))))
+
+
+def close(a: Any, b: Any) -> bool | None:
+    """True when equal to 18 digits, False when apart by more than 1e-9, else None."""
+    scale = 1 + max(abs(a), abs(b))
+    gap = abs(a - b)
+    if gap <= EQUAL * scale:
+        return True
+    return False if gap > DIFFERENT * scale else None
+
+
+def points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,
+           seed: int = 0) -> Iterable[Point]:
+    """Readable points first, then random ones, ``MAX_TRIES`` in all."""
+    for k in range(MAX_TRIES):
+        nice = k if k < NICE_POINTS else None
+        yield make_point(symbols, assumptions, seed * 1000 + k, nice)
+
+
+def counterexample(point: Point, left: Any, right: Any) -> dict[str, Any]:
+    return {"point": point.shown(), "left": float(left), "right": float(right)}
+
+
+def numerically(before: sp.Basic, after: sp.Basic, assumptions: Assumptions,
+                needed: int = POINTS, seed: int = 0) -> Verdict:
+    """Compare values at real points where both sides are defined and real."""
+    agreed = 0
+    for point in points(variables(before, after), assumptions, seed):
+        try:
+            left = real_value(before, point)
+            right = real_value(after, point)
+        except Unevaluable:
+            continue
+        verdict = close(left, right)
+        if verdict is False:
+            return Verdict(False, counterexample=counterexample(point, left, right))
+        if verdict:
+            agreed += 1
+            if agreed >= needed:
+                return Verdict(True, NUMERIC)
+    return Verdict(None, reason=f"only {agreed} of {needed} points gave real values on both sides")
+
+
+def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED) -> Verdict:
+    """Equal symbolically or numerically, or a counterexample, or undecided."""
+    if is_matrix(before) or is_matrix(after):
+        return _matrices(before, after, assumptions)
+    if before == after:
+        return Verdict(True, SYMBOLIC)
+    numeric = numerically(before, after, assumptions)
+    if numeric.equal is False:
+        return numeric
+    if numeric.equal:
+        return Verdict(True, SYMBOLIC) if _cheaply_equal(before, after) else numeric
+    if verify.symbolically_equal(before, after, seconds=3.0):
+        return Verdict(True, SYMBOLIC)
+    return numeric
+
+
+def _cheaply_equal(before: sp.Basic, after: sp.Basic) -> bool:
+    try:
+        return verify.quickly_equal(before, after)
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
+    if not (is_matrix(before) and is_matrix(after)):
+        return Verdict(False, counterexample={"point": {}, "left": _kind(before),
+                                              "right": _kind(after)},
+                       reason="a matrix on one side, a scalar on the other")
+    if before.shape != after.shape:
+        return Verdict(False, counterexample={"point": {}, "left": _shape(before),
+                                              "right": _shape(after)},
+                       reason=f"shapes differ: {_shape(before)} and {_shape(after)}")
+    try:
+        return verify.compare(before, after, assumptions, seconds=3.0)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        return Verdict(None, reason=f"cannot evaluate the matrices ({exc})")
+
+
+def _shape(expr: Any) -> str:
+    return " x ".join(str(d) for d in expr.shape)
+
+
+def _kind(expr: Any) -> str:
+    return f"matrix {_shape(expr)}" if is_matrix(expr) else "scalar"

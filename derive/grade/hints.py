@@ -1,0 +1,298 @@
+"""Name the typical mistake behind a wrong line.
+
+The wrong line is compared against candidate mistakes made on the previous
+line: each derivative on it redone with one classic slip (the inner derivative
+of the chain rule left out, a product-rule term dropped, the quotient rule's
+sign flipped, a log of a sum split like a product), then the whole value with
+its sign flipped, a term's sign flipped, a term dropped, a factor lost, a
+transpose missing. The first candidate that matches the wrong line numerically
+names the hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from derive.grade.equivalence import close, is_matrix, judge, numerically, points, variables
+from derive.grade.numeric import Unevaluable, ctx, real_value
+from derive.model import Assumptions
+
+#: The mistakes the checker recognises, by name, with what the name means.
+HINTS: dict[str, str] = {
+    "missing inner derivative": "chain rule: the derivative of the inner function is missing",
+    "product rule": "product rule: a term is missing or the rule is misapplied",
+    "quotient rule sign": "quotient rule with the wrong sign",
+    "quotient rule": "quotient rule: a term is missing",
+    "log of a sum": "the log of a sum split like the log of a product",
+    "sign error": "a sign error",
+    "lost factor": "a constant factor lost (or gained)",
+    "dropped term": "a term of the previous line is missing",
+    "missing transpose": "a transpose is missing",
+}
+
+MATCH_POINTS = 6
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A named mistake and its explanation: words (str) and formulas (sympy) in order."""
+
+    name: str
+    parts: tuple[Any, ...]
+
+    def text(self) -> str:
+        return f"{self.name}: " + "".join(
+            p if isinstance(p, str) else f"`{sp.sstr(p)}`" for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    parts: tuple[Any, ...]
+    expr: Any
+
+
+@dataclass(frozen=True)
+class Case:
+    """The wrong transition: the previous line as written, its value, and the wrong line."""
+
+    previous: Any
+    before: Any
+    wrong: Any
+    assumptions: Assumptions
+
+
+def find_hint(previous: Any, before: Any, wrong: Any, assumptions: Assumptions) -> Hint | None:
+    """The first recognised mistake that turns ``previous`` into ``wrong``, or None."""
+    case = Case(previous, before, wrong, assumptions)
+    for source in SOURCES:
+        for candidate in source(case):
+            if _matches(candidate.expr, case):
+                return Hint(candidate.name, candidate.parts)
+    return None
+
+
+def _matches(expr: Any, case: Case) -> bool:
+    try:
+        if is_matrix(expr) or is_matrix(case.wrong):
+            return bool(judge(expr, case.wrong, case.assumptions).equal)
+        return bool(numerically(expr, case.wrong, case.assumptions, needed=MATCH_POINTS).equal)
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return False
+
+
+def _depends(expr: Any, x: Any) -> bool:
+    return getattr(expr, "has", lambda *_: False)(x)
+
+
+# --- mistakes made while differentiating ----------------------------------------------------
+
+
+def _first_derivatives(expr: Any) -> list[sp.Derivative]:
+    found = [d for d in sp.preorder_traversal(expr) if isinstance(d, sp.Derivative)]
+    return [d for d in found if len(d.variable_count) == 1 and d.variable_count[0][1] == 1]
+
+
+def _with_node_derivative(g: Any, x: Any, node: Any, derivative: Any) -> Any:
+    """d/dx g with the derivative of ``node`` (wherever it occurs) replaced by ``derivative``."""
+    y = sp.Dummy("y")
+    g_y = g.xreplace({node: y})
+    return (sp.diff(g_y, x) + sp.diff(g_y, y) * derivative).xreplace({y: node})
+
+
+def _chain(g: Any, x: Any) -> Iterator[Candidate]:
+    for node in sp.preorder_traversal(g):
+        inner = _inner(node, x)
+        if inner is None:
+            continue
+        t = sp.Dummy("t")
+        outer = sp.diff(node.xreplace({inner: t}), t).xreplace({t: inner})
+        inner_derivative = sp.diff(inner, x)
+        if inner_derivative == 1:
+            continue
+        yield Candidate("missing inner derivative",
+                        ("the chain rule needs the derivative of the inner function ", inner,
+                         ", which is ", inner_derivative),
+                        _with_node_derivative(g, x, node, outer))
+
+
+def _inner(node: Any, x: Any) -> Any:
+    """The inner function of a composition f(u) or u^k, when it depends on x and is not x."""
+    if isinstance(node, sp.Pow):
+        base, exponent = node.args
+        inner = base if not _depends(exponent, x) else (exponent if not _depends(base, x) else None)
+    elif isinstance(node, sp.Function) and len(node.args) == 1:
+        inner = node.args[0]
+    else:
+        return None
+    return inner if inner is not None and inner != x and _depends(inner, x) else None
+
+
+def _products(g: Any, x: Any) -> Iterator[Candidate]:
+    for node in sp.preorder_traversal(g):
+        if not isinstance(node, sp.Mul):
+            continue
+        factors = [f for f in node.args if _depends(f, x)]
+        if len(factors) < 2:
+            continue
+        for factor in factors:
+            y = sp.Dummy("y")
+            frozen = sp.diff(node.xreplace({factor: y}), x).xreplace({y: factor})
+            reciprocal = isinstance(factor, sp.Pow) and factor.args[1].is_negative
+            name = "quotient rule" if reciprocal else "product rule"
+            yield Candidate(name, ("the term with the derivative of ", factor, " is missing"),
+                            _with_node_derivative(g, x, node, frozen))
+        if len(factors) == 2:
+            constant = node / (factors[0] * factors[1])
+            both = constant * sp.diff(factors[0], x) * sp.diff(factors[1], x)
+            yield Candidate("product rule", ("the derivative of ", node,
+                                             " is not the product of the derivatives"),
+                            _with_node_derivative(g, x, node, both))
+
+
+def _quotients(g: Any, x: Any) -> Iterator[Candidate]:
+    for node in sp.preorder_traversal(g):
+        if not isinstance(node, sp.Mul | sp.Pow):
+            continue
+        u, v = sp.fraction(node)
+        if v == 1 or not _depends(v, x):
+            continue
+        du, dv = sp.diff(u, x), sp.diff(v, x)
+        for wrong in ((du * v + u * dv) / v**2, (u * dv - du * v) / v**2):
+            yield Candidate("quotient rule sign",
+                            ("the numerator is u'v - uv' with u = ", u,
+                             " and v = ", v), _with_node_derivative(g, x, node, wrong))
+
+
+def _log_sums(expr: Any) -> Iterator[tuple[Any, Any]]:
+    """(log of a sum, the sum of the logs of its terms) for each log of a sum in ``expr``."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log) and isinstance(node.args[0], sp.Add):
+            yield node, sp.Add(*[sp.log(t, evaluate=False) for t in node.args[0].args],
+                               evaluate=False)
+
+
+def _log_split(g: Any, x: Any) -> Iterator[Candidate]:
+    for node, split in _log_sums(g):
+        yield Candidate("log of a sum", ("the log of a sum is not a sum of logs: ", node,
+                                         " is not ", split),
+                        sp.diff(g.xreplace({node: split}), x))
+
+
+DERIVATIVE_MISTAKES: tuple[Callable[[Any, Any], Iterator[Candidate]], ...] = (
+    _chain, _quotients, _products, _log_split)
+
+
+def _derivative_mistakes(case: Case) -> Iterator[Candidate]:
+    for derivative in _first_derivatives(case.previous):
+        g, x = derivative.expr, derivative.variable_count[0][0]
+        for mistakes in DERIVATIVE_MISTAKES:
+            for candidate in mistakes(g, x):
+                whole = case.previous.xreplace({derivative: candidate.expr})
+                yield Candidate(candidate.name, candidate.parts, _evaluated(whole))
+
+
+def _evaluated(expr: Any) -> Any:
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
+
+
+# --- mistakes made in algebra ---------------------------------------------------------------
+
+
+def _algebra_log_split(case: Case) -> Iterator[Candidate]:
+    for node, split in _log_sums(case.before):
+        yield Candidate("log of a sum", ("the log of a sum is not a sum of logs: ", node,
+                                         " is not ", split), case.before.xreplace({node: split}))
+
+
+def _terms(expr: Any) -> tuple[Any, ...]:
+    return sp.Add.make_args(expr) if not is_matrix(expr) else ()
+
+
+def _signs(case: Case) -> Iterator[Candidate]:
+    yield Candidate("sign error", ("this line is the previous one with the opposite sign",),
+                    -case.before)
+    before_terms = _terms(case.before)
+    if len(before_terms) > 1:
+        for term in before_terms:
+            yield Candidate("sign error", ("the sign of the term ", term, " is flipped"),
+                            case.before - 2 * term)
+    wrong_terms = _terms(case.wrong)
+    if len(wrong_terms) > 1:
+        for term in wrong_terms:
+            yield Candidate("sign error", ("the sign of the term ", term, " is flipped"),
+                            case.before + 2 * term)
+
+
+def _dropped(case: Case) -> Iterator[Candidate]:
+    before_terms = _terms(case.before)
+    if len(before_terms) > 1:
+        for term in before_terms:
+            yield Candidate("dropped term", ("the term ", term, " of the previous line is missing"),
+                            case.before - term)
+
+
+def _factors(case: Case) -> Iterator[Candidate]:
+    ratio = _constant_ratio(case)
+    if ratio is not None:
+        yield Candidate("lost factor", ("this line is the previous one times ", ratio),
+                        ratio * case.before)
+    for expr in (case.before, case.previous):
+        for factor in sp.Mul.make_args(expr) if not is_matrix(expr) else ():
+            if factor.free_symbols and not isinstance(factor, sp.Derivative):
+                yield Candidate("lost factor", ("the factor ", factor, " is missing"),
+                                case.before / factor)
+
+
+def _constant_ratio(case: Case) -> Any:
+    """wrong/before when it is a simple constant, or a constant times a size N^(+-1)."""
+    if is_matrix(case.before) or is_matrix(case.wrong):
+        return None
+    symbols = variables(case.before, case.wrong)
+    samples = []
+    for point in points(symbols, case.assumptions, seed=7):
+        try:
+            a, b = real_value(case.before, point), real_value(case.wrong, point)
+        except Unevaluable:
+            continue
+        if a != 0:
+            samples.append((point, b / a))
+        if len(samples) >= MATCH_POINTS:
+            break
+    if len(samples) < 3:
+        return None
+    sizes = [s for s in symbols if s.is_integer and s.is_positive]
+    for size, power in [(None, 0)] + [(s, k) for s in sizes for k in (1, -1)]:
+        scaled = [r / (p.values[size] ** power if size is not None else 1) for p, r in samples]
+        if all(close(r, scaled[0]) for r in scaled):
+            fraction = Fraction(float(scaled[0])).limit_denominator(64)
+            constant = sp.Rational(fraction.numerator, fraction.denominator)
+            if constant != 0 and close(scaled[0], ctx.mpf(constant.p) / constant.q):
+                factor = constant * (size**power if size is not None else 1)
+                return None if factor == 1 else factor
+    return None
+
+
+def _transposes(case: Case) -> Iterator[Candidate]:
+    if not (is_matrix(case.before) or is_matrix(case.wrong)):
+        return
+    yield Candidate("missing transpose", ("this line is the transpose of the right one",),
+                    case.before.T)
+    for matrix in sorted(case.before.atoms(sp.MatrixSymbol), key=str):
+        for old, new in ((matrix, matrix.T), (matrix.T, matrix)):
+            try:
+                changed = case.before.xreplace({old: new})
+            except (ValueError, TypeError, sp.ShapeError):
+                continue
+            if changed != case.before:
+                yield Candidate("missing transpose", (matrix, " should be transposed here",),
+                                changed)
+
+
+SOURCES: tuple[Callable[[Case], Iterator[Candidate]], ...] = (
+    _derivative_mistakes, _algebra_log_split, _transposes, _signs, _factors, _dropped)

@@ -1,0 +1,107 @@
+"""The outcome of checking a derivation: JSON per the contract, and text for a terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
+from derive.model import Assumptions
+
+MARKS = {START: " ", OK: "✓", WRONG: "✗", UNPARSED: "?", UNDECIDED: "~"}
+TEXT_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Verdicts on every line (the first is the start) and the stated assumptions."""
+
+    lines: tuple[LineVerdict, ...]
+    assumptions: Assumptions = Assumptions()
+
+    @property
+    def steps(self) -> tuple[LineVerdict, ...]:
+        return self.lines[1:]
+
+    @property
+    def first_error(self) -> int | None:
+        """The number of the first wrong line, or None."""
+        return next((v.line.number for v in self.steps if v.status == WRONG), None)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all right; 1 a wrong (or unprovable) line; 2 a line that did not parse."""
+        statuses = {v.status for v in self.steps}
+        if WRONG in statuses or UNDECIDED in statuses:
+            return 1
+        return 2 if UNPARSED in statuses else 0
+
+    def json(self) -> dict[str, Any]:
+        """DESIGN "check --json": one entry per step after the first line."""
+        return {"kind": "check", "steps": [_step_json(v) for v in self.steps],
+                "first_error": self.first_error}
+
+    def text(self) -> str:
+        """Each line with its mark; under a wrong line the counterexample and the hint."""
+        out = []
+        for verdict in self.lines:
+            line = verdict.line
+            prefix = "  " if verdict.status == START else "= "
+            shown = _shorten(prefix + line.text)
+            how = {START: "start", OK: f"ok ({verdict.verified})"}.get(verdict.status,
+                                                                       verdict.status)
+            out.append(f"{line.number:>3} {MARKS[verdict.status]} {shown:<{TEXT_WIDTH}}  {how}")
+            out.extend(f"        {extra}" for extra in _details(verdict))
+        out.append("")
+        out.append(_summary(self))
+        return "\n".join(out)
+
+
+def _step_json(verdict: LineVerdict) -> dict[str, Any]:
+    return {"line": verdict.line.number, "status": verdict.status, "verified": verdict.verified,
+            "counterexample": verdict.counterexample,
+            "hint": verdict.hint.text() if verdict.hint else None, "error": verdict.error}
+
+
+def _details(verdict: LineVerdict) -> list[str]:
+    details = []
+    if verdict.counterexample:
+        details.append(counterexample_text(verdict.counterexample, verdict.line.number))
+    if verdict.hint:
+        details.append(f"hint: {verdict.hint.text()}")
+    if verdict.error:
+        details.append(verdict.error)
+    return details
+
+
+def counterexample_text(example: dict[str, Any], number: int) -> str:
+    """``at x = 1.5: the previous line gives 0.2588, line 3 gives 0.0863``."""
+    point = ", ".join(f"{k} = {_number(v)}" for k, v in example.get("point", {}).items())
+    where = f"at {point}: " if point else ""
+    return (f"{where}the previous line gives {_number(example.get('previous'))}, "
+            f"line {number} gives {_number(example.get('this'))}")
+
+
+def _number(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…"
+
+
+def _summary(report: CheckReport) -> str:
+    wrong = [v for v in report.steps if v.status == WRONG]
+    unparsed = [v for v in report.steps if v.status == UNPARSED]
+    undecided = [v for v in report.steps if v.status == UNDECIDED]
+    if not (wrong or unparsed or undecided):
+        return f"all {len(report.steps)} steps are right"
+    parts = []
+    if wrong:
+        parts.append(f"first error at line {report.first_error}"
+                     + (f" ({len(wrong)} wrong lines)" if len(wrong) > 1 else ""))
+    if unparsed:
+        parts.append(f"{len(unparsed)} line(s) not understood")
+    if undecided:
+        parts.append(f"{len(undecided)} step(s) neither proved nor refuted")
+    return "; ".join(parts)
