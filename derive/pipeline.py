@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,18 +68,39 @@ def render(derivation: Derivation, templates: Path | None = None) -> tuple[str, 
     return render_tex([f"{derivation.kind}.tex.j2", "worksheet.tex.j2"], context, templates), code
 
 
-def cache_key(spec: Spec, to: str, templates: Path | None) -> str:
-    """Content hash of everything an entry's files depend on."""
+def templates_digest(templates: Path | None) -> str:
+    """Hash of every template file that can take part in a build."""
     from derive.render import builtin_templates
 
     digest = hashlib.sha256()
-    digest.update(json.dumps([__version__, to, spec.definition()], sort_keys=True).encode())
     for folder in [builtin_templates(), *([templates] if templates else [])]:
         for path in sorted(Path(folder).rglob("*")):
             if path.is_file():
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def cache_key(spec: Spec, to: str, templates_hash: str) -> str:
+    """Content hash of everything an entry's files depend on."""
+    payload = [__version__, to, templates_hash, spec.definition()]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | None:
+    """The previous outcome when nothing the entry depends on has changed."""
+    tex_path, pdf_path, check_path = _outputs(spec, out, to)
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    try:
+        saved = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    present = all(p.exists() for p in (tex_path, pdf_path, check_path) if p)
+    if saved.get("key") != key or not present:
+        return None
+    return BuildOutcome(
+        spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
+    )
 
 
 def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
@@ -90,60 +111,85 @@ def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
     )
 
 
-def build(spec: Spec, out: Path, to: str = "pdf", templates: Path | None = None,
-          use_cache: bool = True) -> BuildOutcome:
-    """Build one entry's .tex, .pdf and check script; failures come back as an outcome."""
+def build(
+    spec: Spec,
+    out: Path,
+    to: str = "pdf",
+    templates: Path | None = None,
+    use_cache: bool = True,
+    key: str | None = None,
+) -> BuildOutcome:
+    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
     tex_path, pdf_path, check_path = _outputs(spec, out, to)
-    marker = out / CACHE_FOLDER / f"{spec.id}.json"
     try:
-        key = cache_key(spec, to, templates)
-        if use_cache and marker.exists():
-            saved = json.loads(marker.read_text())
-            present = all(p.exists() for p in (tex_path, pdf_path, check_path) if p)
-            if saved.get("key") == key and present:
-                return BuildOutcome(spec.id, tex_path, pdf_path, check_path,
-                                    saved.get("check_line", ""), True, cached=True)
+        key = key or cache_key(spec, to, templates_digest(templates))
+        if use_cache and (hit := cached_outcome(spec, out, to, key)):
+            return hit
         derivation = derive(spec)
         tex, code = render(derivation, templates)
         write_text_atomically(check_path, code)
         from derive.checkcode import run_check
 
-        outcome = run_check(check_path)
-        write_text_atomically(tex_path, tex)
+        check = run_check(check_path)
+        if not check.passed:
+            # The worksheet would claim a check that fails: keep the previous files.
+            return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
         if pdf_path is not None:
             compile_pdf(tex, pdf_path)
-        if outcome.passed:
-            write_text_atomically(marker, json.dumps({"key": key, "check_line": outcome.line}))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, outcome.line, outcome.passed)
+        write_text_atomically(tex_path, tex)
+        marker = out / CACHE_FOLDER / f"{spec.id}.json"
+        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
+        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
 
 
-def _build_packed(args: tuple[Spec, Path, str, Path | None, bool]) -> BuildOutcome:
+def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:
     return build(*args)
 
 
-def build_all(specs: Sequence[Spec], out: Path, to: str = "pdf", jobs: int | None = None,
-              templates: Path | None = None, use_cache: bool = True,
-              progress: Callable[[BuildOutcome], None] | None = None) -> list[BuildOutcome]:
-    """Build many entries, in parallel processes; one failure does not stop the others."""
+def build_all(
+    specs: Sequence[Spec],
+    out: Path,
+    to: str = "pdf",
+    jobs: int | None = None,
+    templates: Path | None = None,
+    use_cache: bool = True,
+    progress: Callable[[BuildOutcome], None] | None = None,
+) -> list[BuildOutcome]:
+    """Build many entries in parallel processes; unchanged ones are not touched at all.
+
+    Cache hits are settled here, in the parent, so that an unchanged rebuild
+    starts no worker and never imports sympy. One failure does not stop the others.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    jobs = jobs or os.cpu_count() or 1
-    work = [(spec, out, to, templates, use_cache) for spec in specs]
-    outcomes: list[BuildOutcome] = []
-    if jobs == 1 or len(work) == 1:
-        results: Iterable[BuildOutcome] = map(_build_packed, work)
-        for outcome in results:
-            outcomes.append(outcome)
+    templates_hash = templates_digest(templates)
+    outcomes: dict[str, BuildOutcome] = {}
+    work = []
+    for spec in specs:
+        key = cache_key(spec, to, templates_hash)
+        hit = cached_outcome(spec, out, to, key) if use_cache else None
+        if hit:
+            outcomes[spec.id] = hit
             if progress:
-                progress(outcome)
-        return outcomes
+                progress(hit)
+        else:
+            work.append((spec, out, to, templates, False, key))
+    for outcome in _run(work, jobs or os.cpu_count() or 1):
+        outcomes[outcome.id] = outcome
+        if progress:
+            progress(outcome)
+    return [outcomes[spec.id] for spec in specs]
+
+
+def _run(work: list, jobs: int) -> Iterable[BuildOutcome]:
+    if jobs == 1 or len(work) <= 1:
+        yield from map(_build_packed, work)
+        return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        for outcome in pool.map(_build_packed, work):
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
-    return outcomes
+        futures = [pool.submit(_build_packed, item) for item in work]
+        for future in as_completed(futures):
+            yield future.result()

@@ -26,7 +26,9 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
         lines.append(f"{sp.sstr(result.label)} = {sp.sstr(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"
-        lines.append(f"numeric check: {verdict}" + (f" ({check['script']})" if check.get("script") else ""))
+        lines.append(
+            f"numeric check: {verdict}" + (f" ({check['script']})" if check.get("script") else "")
+        )
     return "\n".join(lines)
 
 
