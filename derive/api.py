@@ -19,8 +19,10 @@ def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str
     if not shapes:
         return {}
     if isinstance(shapes, Mapping):
-        return {k: ",".join(str(d) for d in v) if not isinstance(v, str) else v
-                for k, v in shapes.items()}
+        return {
+            k: ",".join(str(d) for d in v) if not isinstance(v, str) else v
+            for k, v in shapes.items()
+        }
     table = {}
     for item in shapes:
         name, _, dims = item.partition("=")
@@ -28,18 +30,27 @@ def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str
     return table
 
 
-def grad_spec(expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (),
-              name: str = "f") -> Spec:
+def grad_spec(
+    expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (), name: str = "f"
+) -> Spec:
     """An ad hoc gradient entry for a typed expression."""
     wrt_list = [wrt] if isinstance(wrt, str) else list(wrt)
     fields: dict = {"expr": expr, "wrt": wrt_list, "name": name}
     if shapes:
         fields["shapes"] = _shape_field(shapes)
-    return Spec(id="expr", title="Gradient of a given expression", topic="ad hoc",
-                kind="gradient", fields=fields, assume=tuple(assume))
+    return Spec(
+        id="expr",
+        title="Gradient of a given expression",
+        topic="ad hoc",
+        kind="gradient",
+        fields=fields,
+        assume=tuple(assume),
+    )
 
 
-def grad(expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = ()) -> Derivation:
+def grad(
+    expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = ()
+) -> Derivation:
     """Derive, step by step and verified, the gradient of ``expr`` with respect to ``wrt``.
 
     >>> d = grad("sigmoid(w*x + b)", wrt="w")   # doctest: +SKIP
@@ -67,26 +78,48 @@ def show(entry_id: str) -> Derivation:
     return pipeline.derive(catalogue.get(entry_id))
 
 
-def build(*ids: str, out: str | Path = "output", to: str = "pdf", jobs: int | None = None,
-          templates: str | Path | None = None) -> list[pipeline.BuildOutcome]:
+def build(
+    *ids: str,
+    out: str | Path = "output",
+    to: str = "pdf",
+    jobs: int | None = None,
+    templates: str | Path | None = None,
+) -> list[pipeline.BuildOutcome]:
     """Build catalogue entries (all of them when no id is given) into ``out``."""
     specs = [catalogue.get(i) for i in ids] if ids else list(catalogue.entries())
     folder = Path(templates) if templates else None
     return pipeline.build_all(specs, Path(out), to=to, jobs=jobs, templates=folder)
 
 
-def problems(count: int, seed: int, versions: int | None = None, topic: str | None = None,
-             out: str | Path = "output", jobs: int | None = None,
-             roster: str | Path | None = None, moodle: bool = False,
-             templates: str | Path | None = None, to: str = "pdf",
-             progress=None):
+def problems(
+    count: int,
+    seed: int,
+    versions: int | None = None,
+    topic: str | None = None,
+    out: str | Path = "output",
+    jobs: int | None = None,
+    roster: str | Path | None = None,
+    moodle: bool = False,
+    templates: str | Path | None = None,
+    to: str = "pdf",
+    progress=None,
+):
     """Write ``versions`` randomized versions of a ``count``-problem set, with answer keys.
 
     >>> api.problems(6, seed=7, versions=30, out="hw3")   # doctest: +SKIP
     """
     from derive.problems import build_problem_set
 
-    return build_problem_set(count, seed, versions=versions, topic=topic, out=Path(out), jobs=jobs,
-                             roster=Path(roster) if roster else None, moodle=moodle,
-                             templates=Path(templates) if templates else None, to=to,
-                             progress=progress)
+    return build_problem_set(
+        count,
+        seed,
+        versions=versions,
+        topic=topic,
+        out=Path(out),
+        jobs=jobs,
+        roster=Path(roster) if roster else None,
+        moodle=moodle,
+        templates=Path(templates) if templates else None,
+        to=to,
+        progress=progress,
+    )

@@ -87,15 +87,28 @@ def show(entry_id: str, as_json: bool) -> None:
 @main.command()
 @click.argument("ids", nargs=-1, metavar="[ID ...]")
 @click.option("--all", "build_all", is_flag=True, help="build every catalogue entry")
-@click.option("--spec", "spec_files", multiple=True, type=click.Path(dir_okay=False),
-              help="a TOML file of your own entries (repeatable)")
+@click.option(
+    "--spec",
+    "spec_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="a TOML file of your own entries (repeatable)",
+)
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--no-cache", is_flag=True, help="rebuild even when nothing changed")
-def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to: str, out: str,
-          jobs: int | None, templates: str | None, no_cache: bool) -> None:
+def build(
+    ids: tuple[str, ...],
+    build_all: bool,
+    spec_files: tuple[str, ...],
+    to: str,
+    out: str,
+    jobs: int | None,
+    templates: str | None,
+    no_cache: bool,
+) -> None:
     """Build worksheets (.tex, .pdf) and check scripts into OUT."""
     from derive import catalogue
     from derive.catalogue.spec import load_specs
@@ -109,7 +122,9 @@ def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to
     seen: set[str] = set()
     for spec in specs:
         if spec.id in seen:
-            fail(f"entry '{spec.id}' is named twice (ids must be unique across catalogue and specs)")
+            fail(
+                f"entry '{spec.id}' is named twice (ids must be unique across catalogue and specs)"
+            )
         seen.add(spec.id)
     if to == "pdf":
         from derive.pdf import have_latexmk
@@ -119,15 +134,23 @@ def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to
     from derive.pipeline import build_all as build_entries
 
     with Progress(len(specs), "building") as progress:
-        outcomes = build_entries(specs, Path(out), to=to, jobs=jobs,
-                                 templates=Path(templates) if templates else None,
-                                 use_cache=not no_cache, progress=progress.advance)
+        outcomes = build_entries(
+            specs,
+            Path(out),
+            to=to,
+            jobs=jobs,
+            templates=Path(templates) if templates else None,
+            use_cache=not no_cache,
+            progress=progress.advance,
+        )
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
     cached = sum(o.cached for o in outcomes)
-    click.echo(f"built {len(outcomes) - len(failed)} of {len(outcomes)} entries into {out}"
-               f" ({cached} unchanged, {len(failed)} failed)")
+    click.echo(
+        f"built {len(outcomes) - len(failed)} of {len(outcomes)} entries into {out}"
+        f" ({cached} unchanged, {len(failed)} failed)"
+    )
     if failed:
         sys.exit(1)
 
@@ -135,13 +158,20 @@ def build(ids: tuple[str, ...], build_all: bool, spec_files: tuple[str, ...], to
 @main.command()
 @click.argument("expr")
 @click.option("--wrt", multiple=True, required=True, help="variable to differentiate by")
-@click.option("--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS",
-              help="declare a matrix or vector")
+@click.option(
+    "--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS", help="declare a matrix or vector"
+)
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
-def grad(expr: str, wrt: tuple[str, ...], shapes: tuple[str, ...], assume: tuple[str, ...],
-         as_json: bool, out: str | None) -> None:
+def grad(
+    expr: str,
+    wrt: tuple[str, ...],
+    shapes: tuple[str, ...],
+    assume: tuple[str, ...],
+    as_json: bool,
+    out: str | None,
+) -> None:
     """Differentiate EXPR step by step, every step verified."""
     from derive import api
 
@@ -177,19 +207,35 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 @main.command()
 @click.option("--count", type=click.IntRange(min=1), required=True, help="problems per set")
 @click.option("--seed", type=click.IntRange(min=0), required=True, help="the set's random seed")
-@click.option("--versions", type=click.IntRange(min=1), default=None,
-              help="versions to write [1, or one per roster name]")
+@click.option(
+    "--versions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="versions to write [1, or one per roster name]",
+)
 @click.option("--topic", help="only problem families of this topic")
 @click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
-@click.option("--roster", type=click.Path(dir_okay=False),
-              help="CSV of student names: one version each, the name printed on it")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False),
+    help="CSV of student names: one version each, the name printed on it",
+)
 @click.option("--moodle", is_flag=True, help="also write moodle.xml of the numeric problems")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
-def problems(count: int, seed: int, versions: int | None, topic: str | None, out: str,
-             jobs: int | None, roster: str | None, moodle: bool, templates: str | None,
-             to: str) -> None:
+def problems(
+    count: int,
+    seed: int,
+    versions: int | None,
+    topic: str | None,
+    out: str,
+    jobs: int | None,
+    roster: str | None,
+    moodle: bool,
+    templates: str | None,
+    to: str,
+) -> None:
     """Randomized problem sets with answer keys, every variant verified before release."""
     from derive import api
     from derive.progress import Progress
@@ -205,15 +251,27 @@ def problems(count: int, seed: int, versions: int | None, topic: str | None, out
 
         total = len(read_roster(Path(roster)))
     with Progress(total, "versions") as progress:
-        outcome = api.problems(count, seed, versions=versions, topic=topic, out=out, jobs=jobs,
-                               roster=roster, moodle=moodle, templates=templates, to=to,
-                               progress=progress.advance)
+        outcome = api.problems(
+            count,
+            seed,
+            versions=versions,
+            topic=topic,
+            out=out,
+            jobs=jobs,
+            roster=roster,
+            moodle=moodle,
+            templates=templates,
+            to=to,
+            progress=progress.advance,
+        )
     for version, error in outcome.failed:
         click.echo(f"derive: version {version}: {error}", err=True)
     written = outcome.versions - len(outcome.failed)
     extra = ", moodle.xml" if outcome.moodle else ""
-    click.echo(f"wrote {written} of {outcome.versions} versions of {count} problems into {out}"
-               f" (problems-<k>, answers-<k>, manifest.json{extra}; {len(outcome.failed)} failed)")
+    click.echo(
+        f"wrote {written} of {outcome.versions} versions of {count} problems into {out}"
+        f" (problems-<k>, answers-<k>, manifest.json{extra}; {len(outcome.failed)} failed)"
+    )
     if outcome.failed:
         sys.exit(1)
 

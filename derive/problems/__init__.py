@@ -1,0 +1,90 @@
+"""Randomized problem sets: one version per student, answer keys, every variant checked first.
+
+    plan      the families of the N problems (derive.problems.families, a table)
+    draw      one seeded generator per version; degenerate and repeated draws rejected
+    release   per version, in parallel: derive + verify + check each problem, write and
+              compile problems-<k> and answers-<k>
+    record    manifest.json (and moodle.xml) from what was released
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from derive.errors import InputError
+
+MAX_VERSIONS = 5000
+MAX_COUNT = 40
+
+
+@dataclass(frozen=True)
+class ProblemSetOutcome:
+    """What a problem-set build produced."""
+
+    out: Path
+    versions: int
+    count: int
+    manifest: Path
+    moodle: Path | None
+    failed: tuple[tuple[int, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _names(versions: int | None, roster: Path | None) -> tuple[int, Sequence[str | None]]:
+    from derive.problems.roster import read_roster
+
+    if roster is None:
+        count = 1 if versions is None else versions
+        return count, [None] * count
+    names = read_roster(roster)
+    if versions is not None and versions != len(names):
+        raise InputError(f"--versions {versions}: the roster names {len(names)} students")
+    return len(names), names
+
+
+def build_problem_set(count: int, seed: int, versions: int | None = None, topic: str | None = None,
+                      out: Path = Path("output"), jobs: int | None = None,
+                      roster: Path | None = None, moodle: bool = False,
+                      templates: Path | None = None, to: str = "pdf",
+                      progress: Callable[[object], None] | None = None) -> ProblemSetOutcome:
+    """Draw, check and write ``versions`` versions of a ``count``-problem set into ``out``."""
+    from derive.problems.draw import draw_versions
+    from derive.problems.families import plan as family_plan
+    from derive.problems.manifest import manifest, write_manifest
+    from derive.problems.release import VersionJob, build_versions
+
+    if not 1 <= count <= MAX_COUNT:
+        raise InputError(f"--count {count}: expected 1 to {MAX_COUNT} problems")
+    total, names = _names(versions, roster)
+    if not 1 <= total <= MAX_VERSIONS:
+        raise InputError(f"--versions {total}: expected 1 to {MAX_VERSIONS} versions")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = family_plan(count, topic)
+
+    def jobs_in_order() -> Iterator[VersionJob]:
+        for k, variants in enumerate(draw_versions(plan, seed, total), start=1):
+            yield VersionJob(k, total, seed, names[k - 1], tuple(variants), out, to, templates)
+
+    outcomes = build_versions(jobs_in_order(), jobs, progress)
+    records = [o.record for o in outcomes if o.ok]
+    failed = tuple((o.version, o.error or "") for o in outcomes if not o.ok)
+    options = {"count": count, "versions": total, "topic": topic,
+               "roster": list(names) if roster is not None else None, "to": to}
+    data = manifest(seed, options, [f.name for f in plan], records,
+                    [{"version": v, "error": e} for v, e in failed])
+    manifest_path = write_manifest(out / "manifest.json", data)
+    moodle_path = None
+    if moodle:
+        from derive.problems.moodle import write_moodle
+
+        moodle_path = write_moodle(out / "moodle.xml", seed, records, templates)
+    return ProblemSetOutcome(out, total, count, manifest_path, moodle_path, failed)
+
+
+__all__ = ["ProblemSetOutcome", "build_problem_set"]

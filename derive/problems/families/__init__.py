@@ -1,0 +1,123 @@
+"""Problem families: a table of generators, each drawing random choices for one engine.
+
+A family draws JSON-able choices from a ``random.Random``, turns them into an
+ordinary entry (a ``Spec`` the engines derive and verify), says when a draw is
+degenerate, and words the question. Families whose engine has not been
+installed are simply not offered, so new engines plug in by adding a row.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from derive.catalogue.spec import Spec
+from derive.errors import InputError
+from derive.model import Derivation
+from derive.problems.prose import Prose
+
+Choices = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a problem: a derived expression, and a number where one is asked for."""
+
+    name: str
+    label: Any  # sympy object printed left of '='
+    expr: Any  # the verified result
+    value: float | None = None  # the requested number (numeric problems only)
+    tolerance: float | None = None  # absolute tolerance for grading the number
+    at: Mapping[str, str] | None = None  # a point where the answer is evaluated for grading
+
+
+class Family:
+    """One kind of problem; subclasses fill in the drawing and the wording."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    topic: ClassVar[str]
+    engine: ClassVar[str]  # the module the family needs (absent: family not offered)
+    numeric: ClassVar[bool] = False  # asks for a number (goes into the Moodle quiz)
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def spec(self, choices: Choices, ident: str) -> Spec:
+        raise NotImplementedError
+
+    def question(self, choices: Choices, derivation: Derivation) -> Prose:
+        raise NotImplementedError
+
+    def key(self, choices: Choices) -> str:
+        """Two draws with the same key are the same problem."""
+        return json.dumps(self.spec(choices, "key").fields, sort_keys=True)
+
+    def screen(self, choices: Choices) -> str | None:
+        """Why a draw is degenerate (a cheap test before the full derivation), or None."""
+        return None
+
+    def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
+        return tuple(Answer(r.name, r.label, r.expr) for r in derivation.results)
+
+
+def label_tex(derivation: Derivation, expr: Any) -> str:
+    """LaTeX in the derivation's own notation (d for one variable, partial for several)."""
+    from derive.printing import latex
+
+    return latex(expr, partial=len(derivation.symbols) > 1)
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+#: The table, in the order problems are laid out: "module:Class" rows, imported lazily.
+FAMILY_TABLE: tuple[str, ...] = (
+    "derive.problems.families.scalar:NeuronGradient",
+    "derive.problems.families.scalar:GradientValue",
+    "derive.problems.families.scalar:TwoNeuronChain",
+)
+
+
+def _load(row: str) -> Family:
+    module, cls = row.split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def available() -> tuple[Family, ...]:
+    """Every family whose engine is installed, in table order."""
+    families = []
+    for row in FAMILY_TABLE:
+        family = _load(row)
+        if _installed(family.engine):
+            families.append(family)
+    return tuple(families)
+
+
+def family(name: str) -> Family:
+    for f in available():
+        if f.name == name:
+            return f
+    raise InputError(f"unknown problem family '{name}'")
+
+
+def topics() -> tuple[str, ...]:
+    return tuple(sorted({f.topic for f in available()}))
+
+
+def plan(count: int, topic: str | None = None) -> tuple[Family, ...]:
+    """The family of each of ``count`` problems: the topic's families in turn."""
+    offered = [f for f in available() if topic is None or f.topic == topic]
+    if not offered:
+        raise InputError(f"--topic {topic}: no problem families (topics: {', '.join(topics())})")
+    return tuple(offered[i % len(offered)] for i in range(count))
+

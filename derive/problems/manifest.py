@@ -1,0 +1,82 @@
+"""manifest.json: seed, options, each version's choices and answers, to rebuild and grade."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from derive import __version__
+from derive.pdf import write_text_atomically
+from derive.printing import latex, numpy_code
+from derive.problems.families import Answer
+from derive.problems.solve import Solved
+
+
+def _answer(answer: Answer) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "name": answer.name,
+        "label": latex(answer.label),
+        "latex": latex(answer.expr),
+        "sympy": sp.srepr(answer.expr),
+        "text": sp.sstr(answer.expr),
+        "numpy": numpy_code(answer.expr),
+    }
+    if answer.at is not None:
+        point = {s: sp.Rational(v) for s, v in answer.at.items()}
+        value = answer.value
+        if value is None:
+            from derive.functions import to_closed_form
+
+            subs = {s: point[s.name] for s in answer.expr.free_symbols if s.name in point}
+            value = float(to_closed_form(answer.expr.subs(subs)).evalf(30))
+        record["numeric"] = {"at": dict(answer.at), "value": value}
+    if answer.tolerance is not None:
+        record["numeric"]["tolerance"] = answer.tolerance
+    return record
+
+
+def problem_record(number: int, item: Solved) -> dict[str, Any]:
+    variant = item.variant
+    return {
+        "number": number,
+        "id": variant.spec.id,
+        "family": variant.family,
+        "choices": dict(variant.choices),
+        "redraws": list(variant.rejected),
+        "entry": variant.spec.definition(),
+        "question": {"latex": item.question.latex(), "html": item.question.html()},
+        "answers": [_answer(a) for a in item.answers],
+        "verified": sorted({s.verified for s in item.derivation.steps}),
+        "check": item.check_line,
+    }
+
+
+def version_record(version: int, name: str | None, solved: Sequence[Solved],
+                   files: Mapping[str, list[str]]) -> dict[str, Any]:
+    return {
+        "version": version,
+        "name": name,
+        "files": dict(files),
+        "problems": [problem_record(n, s) for n, s in enumerate(solved, start=1)],
+    }
+
+
+def manifest(seed: int, options: Mapping[str, Any], plan: Sequence[str],
+             records: Sequence[dict[str, Any]], failed: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "derive": __version__,
+        "seed": seed,
+        "options": dict(options),
+        "plan": list(plan),
+        "versions": list(records),
+        "failed": list(failed),
+    }
+
+
+def write_manifest(path: Path, data: Mapping[str, Any]) -> Path:
+    write_text_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,106 @@
+"""One version from variants to files, and many versions in parallel processes.
+
+A version is released only whole: every problem derived, verified and
+checked, both sheets compiled. A version that fails is reported with its
+reason; the other versions are kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from derive.errors import DeriveError
+from derive.pdf import compile_pdf, write_text_atomically
+from derive.problems.draw import Variant
+
+
+@dataclass(frozen=True)
+class VersionJob:
+    """Everything one worker needs to build one version."""
+
+    version: int
+    versions: int
+    seed: int
+    name: str | None
+    variants: tuple[Variant, ...]
+    out: Path
+    to: str = "pdf"
+    templates: Path | None = None
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    """What building one version produced: its manifest record, or why it failed."""
+
+    version: int
+    record: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def sheet_names(version: int, to: str) -> dict[str, list[str]]:
+    suffixes = [".tex", ".pdf"] if to == "pdf" else [".tex"]
+    return {sheet: [f"{sheet}-{version}{s}" for s in suffixes] for sheet in ("problems", "answers")}
+
+
+def build_version(job: VersionJob) -> VersionOutcome:
+    """Derive, verify and check every problem, then write and compile both sheets."""
+    from derive.problems.manifest import version_record
+    from derive.problems.sheets import answers_tex, problems_tex
+    from derive.problems.solve import derive_variant, run_checks
+
+    try:
+        solved = run_checks([derive_variant(v, job.templates) for v in job.variants])
+        header = (job.version, job.versions, job.name, job.seed, job.templates)
+        sheets = {"problems": problems_tex(solved, *header),
+                  "answers": answers_tex(solved, *header)}
+        for sheet, tex in sheets.items():
+            if job.to == "pdf":
+                compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
+            write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
+        record = version_record(job.version, job.name, solved, sheet_names(job.version, job.to))
+        return VersionOutcome(job.version, record)
+    except DeriveError as exc:
+        return VersionOutcome(job.version, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one broken version must not lose the others
+        return VersionOutcome(job.version, error=f"internal error ({type(exc).__name__}: {exc})")
+
+
+Report = Callable[[VersionOutcome], None]
+
+
+def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
+                   progress: Report | None = None) -> list[VersionOutcome]:
+    """Build versions in parallel processes as they arrive (drawing overlaps building)."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        outcomes = []
+        for job in jobs:
+            outcomes.append(build_version(job))
+            if progress:
+                progress(outcomes[-1])
+        return outcomes
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = list(_submit_all(pool, jobs, progress))
+        outcomes = [f.result() for f in futures]
+    return sorted(outcomes, key=lambda o: o.version)
+
+
+def _submit_all(pool: ProcessPoolExecutor, jobs: Iterable[VersionJob],
+                progress: Callable[[VersionOutcome], None] | None) -> Iterator[Future]:
+    for job in jobs:
+        future = pool.submit(build_version, job)
+        if progress:
+            future.add_done_callback(lambda f: progress(f.result()))
+        yield future
