@@ -6,7 +6,7 @@ from typing import Any
 
 from derive.model import Derivation, Section, Step
 from derive.printing import latex
-from derive.render import Trusted
+from derive.render import Trusted, escape_latex
 from derive.rules import margin
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
@@ -46,17 +46,42 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "name": Trusted(latex_name(extras.get("name", "f"))),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
-            {"label": Trusted(latex(r.label, **settings)), "tex": Trusted(latex(r.expr, **settings))}
+            {
+                "label": Trusted(latex(r.label, **settings)),
+                "tex": Trusted(latex(r.expr, **settings)),
+            }
             for r in derivation.results
         ],
         "assumptions": list(derivation.assumptions.sentences),
-        "notes": list(derivation.notes),
+        "notes": [rich_text(note) for note in derivation.notes],
         "conventions": [Trusted(c) for c in extras.get("conventions", ())],
         "cross_check": extras.get("cross_check", {}),
         "check_code": check_code,
         "check_name": check_name,
         "plot": extras.get("plot"),
     }
+
+
+def rich_text(text: str) -> Trusted:
+    """User text with `expressions` in backticks typeset as maths; the rest escaped.
+
+    The expressions go through the project's parser and printer, never to TeX as typed;
+    one that does not parse is shown as escaped text in typewriter type.
+    """
+    from derive.errors import DeriveError
+    from derive.parse import parse_expression
+
+    pieces = text.split("`")
+    out = []
+    for k, piece in enumerate(pieces):
+        if k % 2 == 0 or k == len(pieces) - 1:
+            out.append(escape_latex(piece if k % 2 == 0 else "`" + piece))
+            continue
+        try:
+            out.append(f"${latex(parse_expression(piece, syntax='plain'))}$")
+        except DeriveError:
+            out.append(rf"\texttt{{{escape_latex(piece)}}}")
+    return Trusted("".join(out))
 
 
 def latex_name(name: str) -> str:
