@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from derive.coursechecks import COURSE_CHECKS
 from derive.model import Derivation
 from derive.printing import latex, numpy_code
 from derive.render import environment
@@ -33,7 +34,11 @@ def _gradient_context(derivation: Derivation) -> dict[str, Any]:
             low = 0.2
         symbols.append({"name": s.name, "low": repr(float(low)), "high": repr(float(high))})
     gradients = [
-        {"name": r.name, "code": numpy_code(r.expr), "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}"}
+        {
+            "name": r.name,
+            "code": numpy_code(r.expr),
+            "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
+        }
         for r in derivation.results
     ]
     return {
@@ -47,6 +52,7 @@ def _gradient_context(derivation: Derivation) -> dict[str, Any]:
 #: kind -> (template name, context builder). Other kinds register theirs here.
 CHECKS: dict[str, tuple[str, Any]] = {
     "gradient": ("check_gradient.py.j2", _gradient_context),
+    **COURSE_CHECKS,
 }
 
 

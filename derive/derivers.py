@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 #: kind -> "module:function" taking a Spec and returning an unverified Derivation.
 DERIVERS: dict[str, str] = {
     "gradient": "derive.engine.gradient:derive_gradient",
+    "mle": "derive.engine.likelihood:derive_mle",
+    "integral": "derive.engine.integration:derive_integral",
+    "kl-gaussian": "derive.engine.kl:derive_kl_gaussian",
+    "descent": "derive.engine.optimization:derive_descent",
+    "vanishing": "derive.engine.vanishing:derive_vanishing",
 }
 
 

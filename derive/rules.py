@@ -6,7 +6,7 @@ from __future__ import annotations
 RULES: dict[str, str] = {
     # scalar differentiation
     "constant": "derivative of a constant",
-    "variable": r"$\frac{d}{dx}x = 1$",
+    "variable": "the variable's own derivative is 1",
     "power rule": "power rule",
     "linearity": "linearity and power rule",
     "sum rule": "sum rule",
@@ -18,6 +18,9 @@ RULES: dict[str, str] = {
     "exponential rule": "exponential rule",
     "logarithmic differentiation": "logarithmic differentiation",
     "max rule": r"derivative of $\max$/$\min$",
+    "linearity of the sum": "linearity of the sum",
+    "piecewise": "piecewise: differentiate each piece",
+    "subgradient rule": "subgradient",
     # algebra
     "cancel": "cancel common factors",
     "factor": "factor",
@@ -62,6 +65,12 @@ RULES: dict[str, str] = {
     "newton step": "Newton step",
     # probability, linear algebra, optimisation
     "integrate": "integrate",
+    "substitution": "substitution",
+    "integration by parts": "integration by parts",
+    "simplify": "simplify",
+    "linearity of the integral": "linearity of the integral",
+    "standard normal moments": r"$\int\varphi = 1$, $\int t\varphi = 0$, $\int t^2\varphi = 1$",
+    "density ratio": r"log of the density ratio",
     "linearity of expectation": "linearity of expectation",
     "evaluate": "evaluate",
     "cofactor expansion": "cofactor expansion",

@@ -100,6 +100,15 @@ class ScalarDifferentiator:
         note = r"the larger argument's derivative (ties have measure zero)"
         return step * D(first, x) + other * D(rest, x), "max rule", note
 
+    def _rule_Sum(self, f: sp.Sum) -> Rewrite:
+        # d/dw sum_i g_i = sum_i dg_i/dw: the bounds do not depend on w.
+        return sp.Sum(D(f.function, self.x), *f.limits), "linearity of the sum", ""
+
+    def _rule_Piecewise(self, f: sp.Piecewise) -> Rewrite:
+        pieces = [(D(e, self.x), c) for e, c in f.args]
+        note = "differentiate each piece (away from the break points)"
+        return sp.Piecewise(*pieces), "piecewise", note
+
     def _rule_Function(self, f: sp.Function) -> Rewrite:
         x = self.x
         (inner,) = f.args if len(f.args) == 1 else (None,)
@@ -174,8 +183,11 @@ def _masked(transform: Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp.E
 
 
 def _sigmoid_identity(expr: sp.Expr) -> sp.Expr:
-    flips = {s: 1 - sigmoid(-s.args[0]) for s in expr.atoms(sigmoid)
-             if s.args[0].could_extract_minus_sign()}
+    flips = {
+        s: 1 - sigmoid(-s.args[0])
+        for s in expr.atoms(sigmoid)
+        if s.args[0].could_extract_minus_sign()
+    }
     return expr.xreplace(flips)
 
 
