@@ -56,6 +56,8 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
+        if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
+            return super()._print_Mul(expr)
         pending = [f for f in expr.args if isinstance(f, sp.Derivative)]
         if not pending or len(pending) == len(expr.args):
             return self._print_ordered_Mul(expr)
@@ -149,6 +151,25 @@ def latex(expr: Any, **settings: Any) -> str:
 class DeriveNumPyPrinter(NumPyPrinter):
     """NumPy code over ``np``: stable sigmoid and softplus, erf without scipy."""
 
+    # sample_size: the code for the sample size N (e.g. "x.size") in estimators.
+    _default_settings = {**NumPyPrinter._default_settings, "sample_size": None}
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        # An observation x[i] inside a sum over the sample is the whole 1-D array x.
+        return self._print(expr.base.label)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        ((index, low, high),) = expr.limits
+        if not expr.function.has(index):
+            return f"({self._print(high - low + 1)})*({self._print(expr.function)})"
+        return f"{self._np('sum')}({self._print(expr.function)})"
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        size = self._settings.get("sample_size")
+        if size and expr.name == "N" and expr.is_integer:
+            return size
+        return super()._print_Symbol(expr)
+
     def _module_format(self, fqn: str, register: bool = True) -> str:
         if fqn.startswith("numpy."):
             fqn = "np." + fqn[len("numpy.") :]
@@ -196,9 +217,11 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return code
 
 
-def numpy_code(expr: Any) -> str:
+def numpy_code(expr: Any, **settings: Any) -> str:
     """One Python expression over the input names and ``np``."""
-    return DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True}).doprint(expr)
+    return DeriveNumPyPrinter(
+        {"fully_qualified_modules": True, "strict": True, **settings}
+    ).doprint(expr)
 
 
 def derivation_latex(derivation: Derivation) -> str:
