@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import combinations
 from typing import Any
 
 import sympy as sp
@@ -36,6 +37,7 @@ HINTS: dict[str, str] = {
 }
 
 MATCH_POINTS = 6
+MAX_FACTORS = 8
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class Hint:
 
     name: str
     parts: tuple[Any, ...]
+
+    def latex(self) -> str:
+        """The hint for the feedback PDF: words escaped, formulas from our printer."""
+        from derive.printing import latex
+        from derive.render import escape_latex
+
+        words = escape_latex(self.name[:1].upper() + self.name[1:]) + ": "
+        return words + "".join(escape_latex(p) if isinstance(p, str) else f"${latex(p)}$"
+                               for p in self.parts)
 
     def text(self) -> str:
         return f"{self.name}: " + "".join(
@@ -242,9 +253,15 @@ def _factors(case: Case) -> Iterator[Candidate]:
     if ratio is not None:
         yield Candidate("lost factor", ("this line is the previous one times ", ratio),
                         ratio * case.before)
+    seen = set()
     for expr in (case.before, case.previous):
-        for factor in sp.Mul.make_args(expr) if not is_matrix(expr) else ():
-            if factor.free_symbols and not isinstance(factor, sp.Derivative):
+        factors = [f for f in (sp.Mul.make_args(expr) if not is_matrix(expr) else ())
+                   if not f.has(sp.Derivative)][:MAX_FACTORS]
+        groups = [(f,) for f in factors] + list(combinations(factors, 2))
+        for group in groups:
+            factor = sp.Mul(*group)
+            if factor.free_symbols and factor not in seen:
+                seen.add(factor)
                 yield Candidate("lost factor", ("the factor ", factor, " is missing"),
                                 case.before / factor)
 
