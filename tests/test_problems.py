@@ -18,7 +18,8 @@ from derive.parse import parse_expression
 from tests.conftest import ROOT, pdf_text
 
 SEED = "20260301"
-ROSTER = "name,email\nAda Lovelace,ada@example.org\nRosa & {Parks}_1 $5,rosa@example.org\nKurt Gödel,kg@example.org\n"
+ROSTER = ("name,email\nAda Lovelace,ada@example.org\nRosa & {Parks}_1 $5,rosa@example.org\n"
+          "Kurt Gödel,kg@example.org\n")
 
 
 def _problems(out: Path, *extra: str) -> list[str]:
@@ -173,8 +174,8 @@ def test_a_failing_version_is_reported_and_the_others_kept(tmp_path, runner):
     templates = tmp_path / "templates"
     templates.mkdir()
     source = (ROOT / "templates" / "problems.tex.j2").read_text()
-    broken = source.replace(r"\BLOCK{block body}",
-                            r"\BLOCK{block body}\BLOCK{if version == 2}\undefinedmacro\BLOCK{endif}")
+    fault = r"\BLOCK{if version == 2}\undefinedmacro\BLOCK{endif}"
+    broken = source.replace(r"\BLOCK{block body}", r"\BLOCK{block body}" + fault)
     (templates / "problems.tex.j2").write_text(broken)
     out = tmp_path / "out"
     result = runner.invoke(main, ["problems", "--count", "1", "--seed", "3", "--versions", "2",
