@@ -6,12 +6,25 @@ every formula printed by the NumPy printer from the same sympy expressions.
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 import sympy as sp
 
 from derive.model import Derivation
 from derive.printing import numpy_code
+
+
+def py_name(name: str) -> str:
+    """A symbol's name as a Python identifier (``lambda`` becomes ``lambda_``)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def code(expr: Any) -> str:
+    """NumPy code with keyword-named symbols renamed."""
+    renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0)
+               for s in expr.free_symbols if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
+    return numpy_code(expr.xreplace(renamed) if renamed else expr)
 
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
@@ -22,7 +35,7 @@ def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]
         low, high = domain.low, domain.high
         if s.is_positive and low <= 0:
             low = 0.2
-        out.append({"name": s.name, "low": repr(float(low)), "high": repr(float(high))})
+        out.append({"name": py_name(s.name), "low": repr(float(low)), "high": repr(float(high))})
     return out
 
 
@@ -34,31 +47,32 @@ def integral_context(derivation: Derivation) -> dict[str, Any]:
     return {
         "var": x.name,
         "params": symbol_domains(derivation, params),
-        "args": ", ".join(s.name for s in params),
-        "integrand": numpy_code(integrand),
-        "lower": numpy_code(a),
-        "upper": numpy_code(b),
-        "value": numpy_code(derivation.results[0].expr),
+        "args": ", ".join(py_name(s.name) for s in params),
+        "integrand": code(integrand),
+        "lower": code(a),
+        "upper": code(b),
+        "value": code(derivation.results[0].expr),
     }
 
 
 def series_context(derivation: Derivation) -> dict[str, Any]:
     """Descent methods: the objective, the derived iterates, the method's settings."""
-    w = derivation.extras["var"]
+    w, start = derivation.extras["var"], derivation.extras["start"]
     params = [s for s in derivation.symbols if s != w]
     return {
         "var": w.name,
         "params": symbol_domains(derivation, params),
-        "args": ", ".join(s.name for s in params),
-        "objective": numpy_code(derivation.function),
+        "args": ", ".join(py_name(s.name) for s in params),
+        "fargs": ", ".join(py_name(s.name) for s in params if s != start),
+        "objective": code(derivation.function),
         "method": derivation.extras["method"],
-        "iterates": [numpy_code(e) for e in derivation.extras["iterates"]],
+        "iterates": [code(e) for e in derivation.extras["iterates"]],
         "start": derivation.extras["start"].name,
-        "contraction": (numpy_code(derivation.extras["contraction"])
+        "contraction": (code(derivation.extras["contraction"])
                         if "contraction" in derivation.extras else None),
-        "step_limit": (numpy_code(derivation.extras["step_limit"])
+        "step_limit": (code(derivation.extras["step_limit"])
                        if "step_limit" in derivation.extras else None),
-        "minimiser": (numpy_code(derivation.extras["minimiser"])
+        "minimiser": (code(derivation.extras["minimiser"])
                       if "minimiser" in derivation.extras else None),
     }
 
@@ -68,13 +82,13 @@ def bound_context(derivation: Derivation) -> dict[str, Any]:
     extras = derivation.extras
     z = extras["z"]
     return {
-        "activation": numpy_code(extras["activation"]),
-        "derivative": numpy_code(extras["derivative"]),
+        "activation": code(extras["activation"]),
+        "derivative": code(extras["derivative"]),
         "z": z.name,
-        "peak": numpy_code(extras["peak"]),
-        "network": numpy_code(derivation.function),
-        "gradient": numpy_code(extras["gradient"]),
-        "bound": numpy_code(extras["bound"]),
+        "peak": code(extras["peak"]),
+        "network": code(derivation.function),
+        "gradient": code(extras["gradient"]),
+        "bound": code(extras["bound"]),
         "args": ", ".join(s.name for s in derivation.symbols),
         "input": extras["input_symbol"].name,
         "weights": [s.name for s in extras["weights"]],
