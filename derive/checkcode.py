@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derive.coursechecks import COURSE_CHECKS
+import sympy as sp
+
+from derive.coursechecks import COURSE_CHECKS, code, py_name
 from derive.model import Derivation
-from derive.printing import latex, numpy_code
+from derive.printing import latex
 from derive.render import environment
 
 SEED = 20261121
@@ -27,23 +29,33 @@ class CheckOutcome:
 
 def _gradient_context(derivation: Derivation) -> dict[str, Any]:
     symbols = []
+    # A sum over a batch: its sample arrays are drawn with SAMPLE_SIZE entries, its size fixed.
+    bases = sorted({i.base.label for i in derivation.function.atoms(sp.Indexed)}, key=str)
+    indices = {i for item in derivation.function.atoms(sp.Indexed) for i in item.indices}
+    sums = derivation.function.atoms(sp.Sum) if bases else set()
+    sizes = {h for s in sums for _, _, h in s.limits}
     for s in derivation.symbols:
+        if isinstance(s, sp.Indexed) or s in indices or s in sizes:
+            continue
         domain = derivation.assumptions.domain(s.name)
         low, high = domain.low, domain.high
         if s.is_positive and low <= 0:
             low = 0.2
-        symbols.append({"name": s.name, "low": repr(float(low)), "high": repr(float(high))})
+        size = ", SAMPLE_SIZE" if s in bases else ""
+        symbols.append({"name": py_name(s.name), "low": repr(float(low)),
+                        "high": repr(float(high)) + size})
+    symbols += [{"name": py_name(str(n)), "fixed": "SAMPLE_SIZE"} for n in sizes]
     gradients = [
         {
-            "name": r.name,
-            "code": numpy_code(r.expr),
+            "name": py_name(r.name),
+            "code": code(r.expr),
             "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
         }
         for r in derivation.results
     ]
     return {
         "args": ", ".join(s["name"] for s in symbols),
-        "function": numpy_code(derivation.function),
+        "function": code(derivation.function),
         "gradients": gradients,
         "symbols": symbols,
     }

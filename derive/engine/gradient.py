@@ -32,11 +32,19 @@ def derive_gradient(spec: Spec) -> Derivation:
     assumptions = parse_assumptions(spec.assume)
     wrt_names = spec.names("wrt")
     symbols = symbols_for(
-        set(wrt_names) | assumptions.positive | assumptions.nonnegative | assumptions.integer
+        set(wrt_names)
+        | assumptions.positive
+        | assumptions.nonnegative
+        | assumptions.integer
         | assumptions.unit_interval,
         assumptions,
     )
-    f = _parse_field(spec, "expr", symbols=symbols)
+    if spec.get("pieces") is not None:
+        from derive.engine.pieces import parse_pieces, pieces_text
+
+        f, text = parse_pieces(spec, symbols), pieces_text(spec)
+    else:
+        f, text = _parse_field(spec, "expr", symbols=symbols), spec.require("expr")
     if not isinstance(f, sp.Expr) or isinstance(f, sp.MatrixExpr):
         raise spec.error("expr", "expected a scalar expression")
     present = {s.name: s for s in f.free_symbols if isinstance(s, sp.Symbol)}
@@ -55,7 +63,7 @@ def derive_gradient(spec: Spec) -> Derivation:
     return Derivation(
         kind="gradient",
         title=spec.title,
-        input=spec.require("expr"),
+        input=text,
         function=f,
         sections=tuple(sections),
         results=tuple(results),

@@ -147,7 +147,7 @@ class Newton(Descent):
 
 
 class WeightDecay(Descent):
-    """A gradient step on L(w) + lambda/2 w^2 is a shrink by (1 - eta lambda), then the loss step."""
+    """A step on L(w) + lambda/2 w^2: shrink by (1 - eta lambda), then the loss step."""
 
     def build(self) -> None:
         eta, lam = self.p[ETA], self.p["lambda"]
