@@ -53,7 +53,12 @@ def derive(spec: Spec) -> Derivation:
     from derive.derivers import derive_unverified
     from derive.verify import verify_derivation
 
-    return verify_derivation(derive_unverified(spec))
+    derivation = verify_derivation(derive_unverified(spec))
+    if spec.plot:
+        from dataclasses import replace
+
+        derivation = replace(derivation, extras={**derivation.extras, "plot_spec": spec.plot})
+    return derivation
 
 
 def render(derivation: Derivation, templates: Path | None = None) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from derive.model import Derivation, Section, Step
+from derive.plots import plot_context
 from derive.printing import latex
 from derive.render import Trusted, escape_latex
 from derive.rules import margin
@@ -58,7 +59,7 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "cross_check": extras.get("cross_check", {}),
         "check_code": check_code,
         "check_name": check_name,
-        "plot": extras.get("plot"),
+        "plot": plot_context(derivation),
     }
 
 
