@@ -9,12 +9,15 @@ of distinct, non-square sizes. A difference found at any point refutes.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import mpmath
 import sympy as sp
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
@@ -28,6 +31,7 @@ POINTS = 24
 DIGITS = 30
 TOLERANCE = sp.Float(10) ** -20
 SMALL_OPS = 60
+NO_ASSUMPTIONS = Assumptions()
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,22 @@ class Verdict:
     reason: str = ""
 
 
+def _doit(expr: Any) -> Any:
+    """``doit``, except that sums and products over a symbolic range stay as they are.
+
+    sympy would try to sum them in closed form (slowly, and needlessly: the numeric
+    test expands them at concrete N); derivatives and substitutions are still done.
+    """
+    if not hasattr(expr, "doit"):
+        return expr
+    if not expr.has(sp.Sum, sp.Product):
+        return expr.doit()
+    return expr.replace(lambda e: isinstance(e, sp.Derivative | sp.Subs),
+                        lambda e: e.doit(deep=False))
+
+
 def _difference(before: Any, after: Any) -> Any:
-    diff = before.doit() - after.doit() if hasattr(before, "doit") else before - after
+    diff = _doit(before) - _doit(after) if hasattr(before, "doit") else before - after
     if isinstance(diff, sp.MatrixExpr) or getattr(diff, "is_Matrix", False):
         return diff
     return to_closed_form(sp.sympify(diff))
@@ -61,8 +79,9 @@ def _symbolic_zero(diff: Any) -> bool:
 def quickly_equal(before: Any, after: Any) -> bool:
     """A cheap in-process symbolic test: the difference is 0 after expansion."""
     diff = _difference(before, after)
-    return diff == 0 or (not _is_matrix(diff) and sp.count_ops(diff) <= SMALL_OPS
-                         and sp.expand(diff) == 0)
+    return diff == 0 or (
+        not _is_matrix(diff) and sp.count_ops(diff) <= SMALL_OPS and sp.expand(diff) == 0
+    )
 
 
 def symbolically_equal(before: Any, after: Any, seconds: float = 4.0) -> bool:
@@ -90,7 +109,9 @@ def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
 def _concrete_sizes(dims: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, int]:
     # Distinct sizes so that a transposed operand cannot pass by accident.
     sizes = rng.sample(range(2, 7), k=min(5, len(list(dims)) or 1))
-    return {d: sizes[k % len(sizes)] + (k // len(sizes)) for k, d in enumerate(sorted(dims, key=str))}
+    return {
+        d: sizes[k % len(sizes)] + (k // len(sizes)) for k, d in enumerate(sorted(dims, key=str))
+    }
 
 
 def _sample(symbol: sp.Symbol, assumptions: Assumptions, rng: random.Random) -> sp.Expr:
@@ -119,14 +140,67 @@ def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> di
     return point
 
 
+def _unroll(expr: Any) -> Any:
+    """Sums and products over a concrete range written out term by term (faster than doit)."""
+    if not hasattr(expr, "has") or not expr.has(sp.Sum, sp.Product):
+        return expr
+
+    def write_out(e: Any) -> Any:
+        (index, low, high), *rest = e.limits
+        if rest or not (low.is_Integer and high.is_Integer):
+            return e.doit()
+        terms = [e.function.xreplace({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
+        return sp.Add(*terms) if isinstance(e, sp.Sum) else sp.Mul(*terms)
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum | sp.Product), write_out)
+
+
+def _evaluate_sample(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> list:
+    """A scalar over a sample: sums written out at concrete N, then one evalf with subs.
+
+    Substituting 30-digit floats into every written-out term makes sympy evaluate each
+    node as it is built; ``evalf(subs=...)`` evaluates the finished tree once.
+    """
+    sizes = {k: v for k, v in point.items() if getattr(v, "is_Integer", False)}
+    value = _unroll(expr.xreplace(sizes))
+    items = tuple(sorted(value.atoms(sp.Indexed), key=str))
+    for item in items:
+        point.setdefault(item, _sample(sp.Symbol(str(item.base), real=True), assumptions, rng))
+    names = tuple(sorted((s for s in value.free_symbols if isinstance(s, sp.Symbol)), key=str))
+    try:
+        function = _compiled(value, items, names)
+    except Exception:  # noqa: BLE001 - a function mpmath lacks: evaluate the slow way
+        return [sp.sympify(value).evalf(DIGITS, subs=point)]
+    with mpmath.workdps(DIGITS):
+        result = function(*[mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)])
+    if isinstance(result, mpmath.mpc):
+        return [sp.Float(result.real, DIGITS) + sp.I * sp.Float(result.imag, DIGITS)]
+    return [sp.Float(result, DIGITS)]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(value: Any, items: tuple, names: tuple) -> Any:
+    """The written-out expression as an mpmath function (compiled once per size N)."""
+    stand_ins = [sp.Dummy(f"v{k}") for k in range(len(items))]
+    body = value.xreplace(dict(zip(items, stand_ins, strict=True)))
+    return sp.lambdify([*stand_ins, *names], body, modules="mpmath")
+
+
 def _evaluate(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> Any:
     """Evaluate at a point: concrete sums, random sample entries, explicit matrices."""
-    value = expr.xreplace(point)
-    value = value.doit() if value.has(sp.Sum, sp.Product) else value
+    plain_sums = all(type(e) in (sp.Sum, sp.Product) for e in expr.atoms(ExprWithLimits))
+    if expr.has(sp.Sum, sp.Product) and plain_sums and not _is_matrix(expr) \
+            and not expr.atoms(sp.MatrixSymbol):
+        return _evaluate_sample(expr, point, assumptions, rng)
+    value = _unroll(expr.xreplace(point))
     for m in sorted(value.atoms(sp.MatrixSymbol), key=str):
+        if m in point:  # both sides of an equation share their random matrices
+            continue
         rows, cols = (int(sp.sympify(d).xreplace(point)) for d in m.shape)
-        entries = [[_sample(sp.Symbol(m.name, real=True), assumptions, rng) for _ in range(cols)]
-                   for _ in range(rows)]
+        entries = [
+            [_sample(sp.Symbol(m.name, real=True), assumptions, rng) for _ in range(cols)]
+            for _ in range(rows)
+        ]
         point[m] = sp.ImmutableMatrix(entries)
     for item in sorted(value.atoms(sp.Indexed), key=str):
         point.setdefault(item, _sample(sp.Symbol(str(item.base), real=True), assumptions, rng))
@@ -149,28 +223,64 @@ def _close(a: sp.Expr, b: sp.Expr) -> bool | None:
 
 
 def numerically_equal(
-    before: Any, after: Any, assumptions: Assumptions = Assumptions(), seed: int = 0
+    before: Any, after: Any, assumptions: Assumptions = NO_ASSUMPTIONS, seed: int = 0
 ) -> Verdict:
     """Compare at random points of the domain with 30-digit arithmetic."""
+    if sp.Tuple(before, after).has(sp.MatrixExpr):
+        return _matrices_equal(before, after, assumptions, seed)
     rng = random.Random(seed)
-    before, after = before.doit(), after.doit()
+    before, after = _doit(before), _doit(after)
     both = sp.Tuple(before, after) if not _is_matrix(before) else before + after
     agreed = tries = 0
     while agreed < POINTS and tries < POINTS * 4:
         tries += 1
         point = _random_point(both, assumptions, rng)
+        shared = dict(point)
         try:
-            left = _evaluate(to_closed_form(before), dict(point), assumptions, random.Random(tries))
-            right = _evaluate(to_closed_form(after), dict(point), assumptions, random.Random(tries))
+            left = _evaluate(to_closed_form(before), shared, assumptions, random.Random(tries))
+            right = _evaluate(to_closed_form(after), shared, assumptions, random.Random(tries))
         except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
             continue
         verdicts = [_close(a, b) for a, b in zip(left, right, strict=False)]
         if len(left) != len(right) or False in verdicts:
             shown = {str(k): float(v) for k, v in point.items() if getattr(v, "is_number", False)}
-            return Verdict(False, counterexample={"point": shown, "left": str(left[0]),
-                                                  "right": str(right[0])})
+            return Verdict(
+                False, counterexample={"point": shown, "left": str(left[0]), "right": str(right[0])}
+            )
         if None not in verdicts:
             agreed += 1
+    if agreed < POINTS:
+        return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
+    return Verdict(True, NUMERIC)
+
+
+def _matrices_equal(before: Any, after: Any, assumptions: Assumptions, seed: int) -> Verdict:
+    """The numeric test for expressions holding matrices: mpmath at concrete random shapes."""
+    from derive import mpmatrix
+
+    rng = random.Random(seed)
+    both = sp.Tuple(before, after)
+    dims = _dimension_symbols(both)
+    agreed = tries = 0
+    with mpmath.workdps(mpmatrix.DPS):
+        while agreed < POINTS and tries < POINTS * 4:
+            tries += 1
+            sizes = _concrete_sizes(dims, rng) if dims else {}
+            env = mpmatrix.random_env(both, sizes, lambda s: _sample(s, assumptions, rng), rng)
+            try:
+                left = mpmatrix.flat(mpmatrix.evaluate(before, env))
+                right = mpmatrix.flat(mpmatrix.evaluate(after, env))
+            except (ValueError, ZeroDivisionError, ArithmeticError):
+                continue
+            except TypeError as exc:
+                return Verdict(None, reason=str(exc))
+            verdicts = [mpmatrix.close(a, b) for a, b in zip(left, right, strict=False)]
+            if len(left) != len(right) or False in verdicts:
+                shown = {str(k): v for k, v in sizes.items()}
+                return Verdict(False, counterexample={"point": shown, "left": str(left[0]),
+                                                      "right": str(right[0])})
+            if None not in verdicts:
+                agreed += 1
     if agreed < POINTS:
         return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
     return Verdict(True, NUMERIC)
@@ -180,8 +290,9 @@ def _is_matrix(expr: Any) -> bool:
     return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
 
 
-def compare(before: Any, after: Any, assumptions: Assumptions = Assumptions(),
-            seconds: float = 4.0) -> Verdict:
+def compare(
+    before: Any, after: Any, assumptions: Assumptions = NO_ASSUMPTIONS, seconds: float = 4.0
+) -> Verdict:
     """Equal symbolically, else numerically; or a counterexample; or undecided."""
     if quickly_equal(before, after):
         return Verdict(True, SYMBOLIC)
@@ -189,7 +300,9 @@ def compare(before: Any, after: Any, assumptions: Assumptions = Assumptions(),
     numeric = numerically_equal(before, after, assumptions)
     if numeric.equal is False:
         return numeric
-    if not _is_matrix(before) and symbolically_equal(before, after, seconds):
+    # simplify() knows no matrix calculus: steps holding matrices rest on the numeric test.
+    holds_matrices = _is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
+    if not holds_matrices and symbolically_equal(before, after, seconds):
         return Verdict(True, SYMBOLIC)
     return numeric
 
@@ -199,8 +312,11 @@ def verify_step(step: Step, assumptions: Assumptions, entry: str = "", index: in
     verdict = compare(step.before, step.after, assumptions)
     if verdict.equal:
         return step.with_verified(verdict.how)
-    why = (f"refuted at {verdict.counterexample['point']}" if verdict.equal is False
-           else f"neither proved nor refuted ({verdict.reason})")
+    why = (
+        f"refuted at {verdict.counterexample['point']}"
+        if verdict.equal is False
+        else f"neither proved nor refuted ({verdict.reason})"
+    )
     raise VerificationError(f"'{step.rule}' step {why}", entry=entry, step=index)
 
 
@@ -213,8 +329,11 @@ def verify_derivation(derivation: Derivation) -> Derivation:
             index += 1
             steps.append(verify_step(step, derivation.assumptions, derivation.id, index))
         sections.append(Section(section.title, section.start, tuple(steps), section.lhs))
-    return replace(derivation, sections=tuple(sections), extras={
-        **derivation.extras, "cross_check": cross_check(derivation)})
+    return replace(
+        derivation,
+        sections=tuple(sections),
+        extras={**derivation.extras, "cross_check": cross_check(derivation)},
+    )
 
 
 def cross_check(derivation: Derivation) -> dict[str, str]:

@@ -1,0 +1,260 @@
+"""Evaluate matrix expressions at explicit random matrices with mpmath (50 digits).
+
+sympy's explicit matrices of Floats are slow (an inverse of a 6 x 6 takes
+seconds); verification of matrix steps evaluates here instead. Dispatch is by
+class along the MRO; objects may evaluate themselves through ``_mp_eval(evaluate, env)``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+DPS = 50
+Env = dict  # MatrixSymbol / Symbol / dimension Symbol -> mp value or int
+
+
+def _matrix(value: Any) -> mpmath.matrix:
+    return value if isinstance(value, mpmath.matrix) else mpmath.matrix([[value]])
+
+
+def _size(dim: Any, env: Env) -> int:
+    return int(
+        sp.sympify(dim).xreplace(
+            {
+                k: sp.Integer(v)
+                for k, v in env.items()
+                if isinstance(k, sp.Symbol) and isinstance(v, int)
+            }
+        )
+    )
+
+
+def _shape(expr: Any, env: Env) -> tuple[int, int]:
+    return _size(expr.shape[0], env), _size(expr.shape[1], env)
+
+
+def _entrywise(a: mpmath.matrix, b: mpmath.matrix, op: Callable[[Any, Any], Any]) -> mpmath.matrix:
+    out = mpmath.matrix(a.rows, a.cols)
+    for i in range(a.rows):
+        for j in range(a.cols):
+            out[i, j] = op(a[i, j], b[i, j])
+    return out
+
+
+def _map(a: mpmath.matrix, op: Callable[[Any], Any]) -> mpmath.matrix:
+    out = mpmath.matrix(a.rows, a.cols)
+    for i in range(a.rows):
+        for j in range(a.cols):
+            out[i, j] = op(a[i, j])
+    return out
+
+
+def _matmul(expr: sp.MatMul, env: Env) -> Any:
+    value: Any = mpmath.mpf(1)
+    for arg in expr.args:
+        part = evaluate(arg, env)
+        if isinstance(part, mpmath.matrix) and isinstance(value, mpmath.matrix):
+            value = value * part
+        else:
+            value = part * value if isinstance(part, mpmath.matrix) else value * part
+    return value
+
+
+def _add(expr: Any, env: Env) -> Any:
+    parts = [evaluate(a, env) for a in expr.args]
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def _hadamard(expr: Any, env: Env) -> Any:
+    parts = [evaluate(a, env) for a in expr.args]
+    total = parts[0]
+    for p in parts[1:]:
+        total = _entrywise(total, p, lambda x, y: x * y)
+    return total
+
+
+def _elementwise(expr: ElementwiseApplyFunction, env: Env) -> Any:
+    (u,), body = expr.function.args
+    inner = evaluate(expr.expr, env)
+    return _map(inner, lambda x: evaluate(body, {**env, u: x}))
+
+
+def _trace(expr: Any, env: Env) -> Any:
+    m = _matrix(evaluate(expr.arg, env))
+    return sum((m[i, i] for i in range(m.rows)), mpmath.mpf(0))
+
+
+def _pow(expr: sp.Pow, env: Env) -> Any:
+    base, exponent = evaluate(expr.base, env), evaluate(expr.exp, env)
+    return base**exponent
+
+
+def _function(expr: Any, env: Env) -> Any:
+    args = [evaluate(a, env) for a in expr.args]
+    if hasattr(expr, "_closed_form"):
+        closed = expr._closed_form()
+        return evaluate(closed, env)
+    name = type(expr).__name__
+    if name in _MPMATH:
+        return _MPMATH[name](*args)
+    value = expr.func(*[sp.Float(a, DPS) for a in args]).evalf(DPS)
+    return mpmath.mpf(str(value))
+
+
+_MPMATH: dict[str, Callable[..., Any]] = {
+    "exp": mpmath.exp,
+    "log": mpmath.log,
+    "sin": mpmath.sin,
+    "cos": mpmath.cos,
+    "tan": mpmath.tan,
+    "tanh": mpmath.tanh,
+    "sinh": mpmath.sinh,
+    "cosh": mpmath.cosh,
+    "atan": mpmath.atan,
+    "asin": mpmath.asin,
+    "acos": mpmath.acos,
+    "erf": mpmath.erf,
+    "Abs": abs,
+    "sign": mpmath.sign,
+    "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0),
+    "Max": lambda *a: max(a),
+    "Min": lambda *a: min(a),
+}
+
+
+def _lu(value: mpmath.matrix) -> tuple[list[list[Any]], list[int], int]:
+    """Gaussian elimination with partial pivoting on plain lists (mpmath's own is slow)."""
+    n = value.rows
+    rows = [[value[i, j] for j in range(n)] for i in range(n)]
+    order, sign = list(range(n)), 1
+    for k in range(n):
+        pivot = max(range(k, n), key=lambda i: abs(rows[i][k]))
+        if rows[pivot][k] == 0:
+            raise ZeroDivisionError("singular matrix")
+        if pivot != k:
+            rows[k], rows[pivot] = rows[pivot], rows[k]
+            order[k], order[pivot] = order[pivot], order[k]
+            sign = -sign
+        for i in range(k + 1, n):
+            factor = rows[i][k] / rows[k][k]
+            rows[i][k] = factor
+            for j in range(k + 1, n):
+                rows[i][j] -= factor * rows[k][j]
+    return rows, order, sign
+
+
+def det(value: mpmath.matrix) -> Any:
+    rows, _, sign = _lu(_matrix(value))
+    total = mpmath.mpf(sign)
+    for k in range(len(rows)):
+        total *= rows[k][k]
+    return total
+
+
+def inverse(value: mpmath.matrix) -> mpmath.matrix:
+    rows, order, _ = _lu(_matrix(value))
+    n = len(rows)
+    out = mpmath.matrix(n, n)
+    for col in range(n):
+        b = [mpmath.mpf(1) if order[i] == col else mpmath.mpf(0) for i in range(n)]
+        y: list[Any] = []
+        for i in range(n):
+            y.append(b[i] - sum((rows[i][j] * y[j] for j in range(i)), mpmath.mpf(0)))
+        x = [mpmath.mpf(0)] * n
+        for i in reversed(range(n)):
+            x[i] = (y[i] - sum((rows[i][j] * x[j] for j in range(i + 1, n)), mpmath.mpf(0))) / rows[
+                i
+            ][i]
+        for i in range(n):
+            out[i, col] = x[i]
+    return out
+
+
+def _symbol(expr: Any, env: Env) -> Any:
+    if expr in env:
+        return env[expr]
+    raise KeyError(f"no value for {expr}")
+
+
+#: class -> evaluator. Looked up along the MRO.
+EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
+    sp.MatrixSymbol: _symbol,
+    sp.Symbol: _symbol,
+    sp.Dummy: _symbol,
+    sp.MatMul: _matmul,
+    sp.MatAdd: _add,
+    sp.Add: _add,
+    sp.Mul: _matmul,
+    sp.Transpose: lambda e, env: _matrix(evaluate(e.arg, env)).T,
+    sp.Inverse: lambda e, env: inverse(evaluate(e.arg, env)),
+    sp.Determinant: lambda e, env: det(evaluate(e.arg, env)),
+    sp.Trace: _trace,
+    sp.HadamardProduct: _hadamard,
+    sp.HadamardPower: lambda e, env: _map(
+        evaluate(e.base, env), lambda x: x ** evaluate(e.exp, env)
+    ),
+    ElementwiseApplyFunction: _elementwise,
+    sp.OneMatrix: lambda e, env: mpmath.ones(*_shape(e, env)),
+    sp.ZeroMatrix: lambda e, env: mpmath.zeros(*_shape(e, env)),
+    sp.Identity: lambda e, env: mpmath.eye(_shape(e, env)[0]),
+    sp.DiagMatrix: lambda e, env: mpmath.diag([x for x in evaluate(e.args[0], env)]),
+    sp.MatPow: lambda e, env: evaluate(e.base, env) ** int(e.exp),
+    sp.Pow: _pow,
+    sp.Rational: lambda e, env: mpmath.mpf(e.p) / e.q,
+    sp.Integer: lambda e, env: mpmath.mpf(int(e)),
+    sp.Float: lambda e, env: mpmath.mpf(str(e)),
+    sp.NumberSymbol: lambda e, env: mpmath.mpf(str(e.evalf(DPS))),
+    sp.Function: _function,
+}
+
+
+def evaluate(expr: Any, env: Env) -> Any:
+    """The value of ``expr``: an ``mpmath.matrix`` or an ``mpf``."""
+    own = getattr(expr, "_mp_eval", None)
+    if own is not None:
+        return own(evaluate, env)
+    for cls in type(expr).__mro__:
+        if cls in EVALUATORS:
+            return EVALUATORS[cls](expr, env)
+    raise TypeError(f"cannot evaluate {type(expr).__name__} numerically")
+
+
+def random_env(
+    expr: Any, sizes: dict[sp.Symbol, int], sample: Callable[[sp.Symbol], Any], rng: random.Random
+) -> Env:
+    """Random explicit matrices of the concrete sizes, and values for the scalar symbols."""
+    env: Env = dict(sizes)
+    for m in sorted(expr.atoms(sp.MatrixSymbol), key=str):
+        rows, cols = _shape(m, env)
+        env[m] = mpmath.matrix(
+            [[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(cols)] for _ in range(rows)]
+        )
+    for s in sorted(expr.free_symbols, key=str):
+        if isinstance(s, sp.Symbol) and s not in env:
+            env[s] = mpmath.mpf(str(sample(s)))
+    return env
+
+
+def flat(value: Any) -> list[Any]:
+    if isinstance(value, mpmath.matrix):
+        return [value[i, j] for i in range(value.rows) for j in range(value.cols)]
+    return [value]
+
+
+def close(a: Any, b: Any, tolerance: float = 1e-20) -> bool | None:
+    try:
+        a, b = mpmath.mpf(a), mpmath.mpf(b)
+    except (TypeError, ValueError):
+        return None
+    if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+        return None
+    return bool(abs(a - b) <= tolerance * (1 + max(abs(a), abs(b))))
