@@ -334,8 +334,8 @@ def _product(values: list[Any]) -> Any:
 
 def _derivative(expr: sp.Derivative, point: Point, bound: dict) -> Any:
     """A derivative left unevaluated by sympy: differentiate numerically, one variable."""
-    if len(expr.variable_count) != 1:
-        raise Unevaluable("a mixed derivative")
+    if len(expr.variable_count) != 1 or expr.expr.has(sp.Derivative):
+        raise Unevaluable("a mixed or nested derivative")
     variable, order = expr.variable_count[0]
     if not isinstance(variable, sp.Symbol) or order > 2:
         raise Unevaluable("a derivative by a non-symbol")
