@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from derive.coursechecks import COURSE_CHECKS, code, py_name
+from derive.mathchecks import MATH_CHECKS
 from derive.model import Derivation
 from derive.printing import latex
 from derive.render import environment
@@ -61,10 +62,18 @@ def _gradient_context(derivation: Derivation) -> dict[str, Any]:
     }
 
 
+def _mle_context(derivation: Derivation) -> dict[str, Any]:
+    from derive.engine.mlecheck import check_context
+
+    return check_context(derivation)
+
+
 #: kind -> (template name, context builder). Other kinds register theirs here.
 CHECKS: dict[str, tuple[str, Any]] = {
     "gradient": ("check_gradient.py.j2", _gradient_context),
+    "mle": ("check_mle.py.j2", _mle_context),
     **COURSE_CHECKS,
+    **MATH_CHECKS,
 }
 
 

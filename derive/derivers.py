@@ -17,6 +17,8 @@ DERIVERS: dict[str, str] = {
     "kl-gaussian": "derive.engine.kl:derive_kl_gaussian",
     "descent": "derive.engine.optimization:derive_descent",
     "vanishing": "derive.engine.vanishing:derive_vanishing",
+    "moments": "derive.engine.probability:derive_moments",
+    "expectation": "derive.engine.probability:derive_identity",
 }
 
 

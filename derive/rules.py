@@ -76,6 +76,22 @@ RULES: dict[str, str] = {
     "cofactor expansion": "cofactor expansion",
     "characteristic polynomial": "characteristic polynomial",
     "update": "update rule",
+    # probability and statistics (moments, the expectation operator, inference)
+    "odd integrand": "odd integrand over a symmetric range",
+    "gaussian integral": r"$\int_{-\infty}^{\infty} e^{-z^2/2}\,dz = \sqrt{2\pi}$",
+    "constants out of expectation": "constants come out of the expectation",
+    "identically distributed": r"identically distributed: $\mathbb{E}[X_i] = \mu$",
+    "independence": r"independence: $\mathbb{E}[X_iX_j] = \mathbb{E}[X_i]\,\mathbb{E}[X_j]$",
+    "plug in the data": "plug in the data",
+    "quantile": "quantile of the distribution",
+    "tail probability": "two-sided tail probability",
+    # linear algebra
+    "entry formula": r"$(AB)_{ij} = \sum_k A_{ik}B_{kj}$",
+    "determinant of a 2x2": r"$\det\begin{pmatrix}a&b\\c&d\end{pmatrix} = ad - bc$",
+    "roots": "solve the quadratic",
+    "null space": r"null space of $A - \lambda I$",
+    "matrix product": "multiply the matrices",
+    "composition": r"$(g\circ f)(x) = g(f(x))$",
 }
 
 

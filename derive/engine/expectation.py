@@ -1,0 +1,242 @@
+"""The expectation operator as sympy objects, and the finite model that makes its steps checkable.
+
+``E(X)``, ``Var(X)`` and ``Cov(X, Y)`` print as a lecturer writes them and
+stay unevaluated while a derivation is built: no linearity is applied
+behind the engine's back, so every use of it is a visible, named step.
+
+``doit()`` evaluates them in a *model*: the random variables jointly take
+``MODEL_POINTS`` values with probabilities ``p_1, ..., p_{M-1}`` and
+``p_M = 1 - p_1 - ... - p_{M-1}`` (``E[f(X, Y)] = sum_k p_k f(x_k, y_k)``), all
+of them fresh symbols. A step ``before = after`` about expectations then becomes
+a polynomial identity in those symbols that ``derive.verify`` proves (expand)
+or refutes at random points as usual. Why that is sound: a polynomial that
+vanishes on the open probability simplex vanishes identically, so random points
+off the simplex (negative ``p_M``) refute just as well; and an identity of
+degree d in the operator (at most d expectations multiplied, nested ones
+counted) has monomials that each involve at most d support points, so it holds
+for every finite distribution once it holds on d points with arbitrary values,
+and finite distributions approximate every distribution with those moments.
+``MODEL_POINTS`` bounds the degree we can prove.
+
+An i.i.d. sample ``X_1, ..., X_N`` (``Sample``) is modelled as N independent
+copies of that distribution; with N symbolic its expectation stays unevaluated
+and the verifier's numeric test evaluates it at concrete N (a product measure:
+the mean of a monomial is the product of the moments of its factors).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sympy as sp
+from sympy.core.sympify import _sympify
+
+MODEL_POINTS = 4
+
+
+@cache
+def weights() -> tuple[sp.Expr, ...]:
+    """The model's probabilities: M - 1 free symbols and one minus their sum."""
+    free = tuple(sp.Symbol(f"p_model_{k}", positive=True) for k in range(MODEL_POINTS - 1))
+    return (*free, 1 - sp.Add(*free))
+
+
+@cache
+def support(name: str) -> tuple[sp.Symbol, ...]:
+    """The model's values of the random variable ``name`` at each support point."""
+    return tuple(sp.Symbol(f"{name}_model_{k}", real=True) for k in range(MODEL_POINTS))
+
+
+class RandomVariable(sp.Symbol):
+    """A scalar random variable, printed like any symbol (X, Y, Z)."""
+
+    def __new__(cls, name: str) -> RandomVariable:
+        return super().__new__(cls, name, real=True)
+
+    @classmethod
+    def class_key(cls) -> tuple[int, int, str]:
+        # After plain symbols, so a coefficient prints first: a X, not X a.
+        return 2, 1, cls.__name__
+
+
+class SampleItem(sp.Function):
+    """``X_i``: item i of an i.i.d. sample of the random variable named by the class."""
+
+    variable = "X"
+    nargs = 1
+    is_real = True
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        tex = f"{self.variable}_{{{printer._print(self.args[0])}}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+
+@cache
+def sample(name: str) -> type[SampleItem]:
+    """The class of items ``X_i`` of a sample of the random variable ``name``."""
+    return type(f"Sample_{name}", (SampleItem,), {"variable": name})
+
+
+def _is_random(expr: sp.Basic) -> bool:
+    return any(isinstance(a, RandomVariable) for a in expr.free_symbols) or expr.has(SampleItem)
+
+
+def is_constant(expr: sp.Basic) -> bool:
+    """Free of random variables outside expectations: E[X] itself is a constant."""
+    stripped = expr.replace(lambda e: isinstance(e, Moment), lambda e: sp.Dummy())
+    return not _is_random(stripped)
+
+
+class Moment(sp.Expr):
+    """Common base of E, Var and Cov: a constant that depends on a distribution.
+
+    A plain ``Expr`` rather than a ``Function``, so that it prints after its
+    coefficient (a E[X], not E[X] a).
+    """
+
+    is_real = True
+    nargs = 1
+
+    def __new__(cls, *args: Any) -> Moment:
+        if len(args) != cls.nargs:
+            raise TypeError(f"{cls.__name__} takes {cls.nargs} argument(s)")
+        return super().__new__(cls, *(_sympify(a) for a in args))
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        tex = self._tex(printer)
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _tex(self, printer: Any) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class E(Moment):
+    """The expectation ``E[arg]``."""
+
+    nargs = 1
+
+    def _tex(self, printer: Any) -> str:
+        return rf"\mathbb{{E}}\left[{printer._print(self.args[0])}\right]"
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        arg = _inner_moments_done(self.args[0])
+        if arg.has(SampleItem):
+            return _sample_expectation(self, arg)
+        return _model_expectation(arg)
+
+    def _numpycode(self, printer: Any) -> str:
+        # Check scripts hold the distribution as arrays: weights w and one value array per variable.
+        return f"np.sum(w * ({printer._print(self.args[0])}))"
+
+
+class Var(Moment):
+    """The variance ``Var(X) = E[(X - E X)^2]``."""
+
+    nargs = 1
+
+    def _tex(self, printer: Any) -> str:
+        return rf"\operatorname{{Var}}\left({printer._print(self.args[0])}\right)"
+
+    def definition(self) -> sp.Expr:
+        x = self.args[0]
+        return E((x - E(x)) ** 2)
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        return self.definition().doit()
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition())
+
+
+class Cov(Moment):
+    """The covariance ``Cov(X, Y) = E[(X - E X)(Y - E Y)]``."""
+
+    nargs = 2
+
+    def _tex(self, printer: Any) -> str:
+        x, y = (printer._print(a) for a in self.args)
+        return rf"\operatorname{{Cov}}\left({x}, {y}\right)"
+
+    def definition(self) -> sp.Expr:
+        x, y = self.args
+        return E((x - E(x)) * (y - E(y)))
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        return self.definition().doit()
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition())
+
+
+class Mean(Moment):
+    """``mu_X = E[X]`` under its own name."""
+
+    nargs = 1
+
+    def _tex(self, printer: Any) -> str:
+        return rf"\mu_{{{printer._print(self.args[0])}}}"
+
+    def definition(self) -> sp.Expr:
+        return E(self.args[0])
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        return self.definition().doit()
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition())
+
+
+class StdDev(Moment):
+    """``sigma_X = sqrt(Var X)`` under its own name."""
+
+    nargs = 1
+    is_positive = True
+
+    def _tex(self, printer: Any) -> str:
+        return rf"\sigma_{{{printer._print(self.args[0])}}}"
+
+    def definition(self) -> sp.Expr:
+        return sp.sqrt(Var(self.args[0]))
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        return self.definition().doit()
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition())
+
+
+def _inner_moments_done(arg: sp.Expr) -> sp.Expr:
+    """Nested expectations are constants: evaluate them first."""
+    return arg.replace(lambda e: isinstance(e, Moment), lambda e: e.doit())
+
+
+def _model_expectation(arg: sp.Expr) -> sp.Expr:
+    variables = sorted((s for s in arg.free_symbols if isinstance(s, RandomVariable)), key=str)
+    w = weights()
+    terms = []
+    for k in range(MODEL_POINTS):
+        at_k = arg.xreplace({v: support(v.name)[k] for v in variables})
+        terms.append(w[k] * at_k)
+    return sp.Add(*terms)
+
+
+def _sample_expectation(whole: E, arg: sp.Expr) -> sp.Expr:
+    """Mean over an i.i.d. sample: exact at concrete N, unevaluated while N is symbolic."""
+    concrete = arg.doit() if arg.has(sp.Sum) else arg
+    if concrete.has(sp.Sum):
+        return whole
+    polynomial = sp.Poly(sp.expand(concrete), *sorted(concrete.atoms(SampleItem), key=str))
+    total = sp.S.Zero
+    for powers, coefficient in polynomial.terms():
+        term = coefficient
+        for item, power in zip(polynomial.gens, powers, strict=True):
+            if power:
+                term *= _model_expectation(RandomVariable(item.variable) ** power)
+        total += term
+    return total
+
+
+def moment_free(expr: sp.Expr) -> bool:
+    """True when no expectation is left (useful to spot a finished chain)."""
+    return not expr.has(Moment)

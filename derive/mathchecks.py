@@ -1,0 +1,69 @@
+"""Check-script contexts for probability, statistics and linear algebra kinds.
+
+Each builder prints, with the project's NumPy printer, the same sympy
+expressions the derivation proved; the templates only arrange them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sympy as sp
+
+from derive.coursechecks import code, py_name
+from derive.model import Derivation
+
+
+def _domains(derivation: Derivation, symbols: Any) -> dict[str, tuple[float, float]]:
+    out = {}
+    for s in symbols:
+        domain = derivation.assumptions.domain(s.name)
+        low = 0.2 if s.is_positive and domain.low <= 0 else domain.low
+        out[py_name(s.name)] = (float(low), float(domain.high))
+    return out
+
+
+def moments_context(derivation: Derivation) -> dict[str, Any]:
+    x = sp.Symbol(derivation.extras["var"], real=True)
+    params = [py_name(s.name) for s in derivation.symbols]
+    lo, hi = derivation.extras["support"]
+    return {
+        "args": ", ".join(params),
+        "density": code(derivation.function.xreplace({x: sp.Symbol("x")})),
+        "support": f"({_bound(lo)}, {_bound(hi)})",
+        "results": [{"name": r.name, "code": code(r.expr)} for r in derivation.results],
+        "domains": repr(_domains(derivation, derivation.symbols)),
+        "ordered": repr(tuple(derivation.extras.get("ordered", ()))),
+    }
+
+
+def _bound(value: sp.Expr) -> str:
+    if value == sp.oo:
+        return "np.inf"
+    if value == -sp.oo:
+        return "-np.inf"
+    return code(value)
+
+
+def expectation_context(derivation: Derivation) -> dict[str, Any]:
+    names = [*derivation.extras["random"], *derivation.extras["constants"]]
+    return {
+        "args": ", ".join(py_name(n) for n in names),
+        "claims": [{"name": r.name, "lhs": code(r.label), "rhs": code(r.expr)}
+                   for r in derivation.results],
+        "random": derivation.extras["random"],
+        "constants": [py_name(n) for n in derivation.extras["constants"]],
+    }
+
+
+def data_literal(values: Any) -> str:
+    """A Python literal for numbers from the entry (exact decimals as written)."""
+    return json.dumps(values)
+
+
+#: kind -> (template name, context builder)
+MATH_CHECKS: dict[str, tuple[str, Any]] = {
+    "moments": ("check_moments.py.j2", moments_context),
+    "expectation": ("check_expectation.py.j2", expectation_context),
+}
