@@ -68,9 +68,33 @@ def _mle_context(derivation: Derivation) -> dict[str, Any]:
     return check_context(derivation)
 
 
+def _matrix_context(derivation: Derivation) -> dict[str, Any]:
+    """Concrete distinct sizes for the symbolic ones; inputs are 2-D arrays (vectors: columns)."""
+    from derive.printing import numpy_code
+
+    inputs = sorted(derivation.function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
+    dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
+    sizes = {d: 3 + k for k, d in enumerate(dims)}
+    name = derivation.extras.get("name", "L")
+    def shape(m: Any) -> tuple[int, int]:
+        return tuple(int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
+
+    return {
+        "args": ", ".join(m.name for m in inputs),
+        "function": numpy_code(derivation.function),
+        "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
+        "sizes_text": ", ".join(f"{d} = {v}" for d, v in sizes.items()) or "fixed sizes",
+        "gradients": [
+            {"name": r.name, "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
+            for r in derivation.results
+        ],
+    }
+
+
 #: kind -> (template name, context builder). Other kinds register theirs here.
 CHECKS: dict[str, tuple[str, Any]] = {
     "gradient": ("check_gradient.py.j2", _gradient_context),
+    "matrix gradient": ("check_matrix.py.j2", _matrix_context),
     "mle": ("check_mle.py.j2", _mle_context),
     **COURSE_CHECKS,
     **MATH_CHECKS,
@@ -79,7 +103,7 @@ CHECKS: dict[str, tuple[str, Any]] = {
 
 def check_script(derivation: Derivation, templates: Path | None = None) -> str:
     """The source of ``check_<id>.py`` for a derivation."""
-    template, context = CHECKS[derivation.kind]
+    template, context = CHECKS[derivation.extras.get("check", derivation.kind)]
     values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
     values.update(context(derivation))
     return environment(templates, latex_syntax=False).get_template(template).render(values)

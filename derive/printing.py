@@ -85,6 +85,8 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Subs(self, expr: sp.Subs) -> str:
         # Subs(Derivative(f(u), u), u, g) is f'(g): the chain rule's outer derivative.
+        if len(expr.variables) != 1:
+            return super()._print_Subs(expr)
         inner, (old,), (new,) = expr.expr, expr.variables, expr.point
         if isinstance(inner, sp.Derivative) and len(inner.variables) == 1:
             func = inner.expr
@@ -103,10 +105,48 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         arg = expr.arg
+        if isinstance(arg, sp.Inverse) and isinstance(arg.arg, sp.MatrixSymbol):
+            return rf"{self._print(arg.arg)}^{{-\top}}"
         base = self._print(arg)
         if not isinstance(arg, sp.MatrixSymbol):
             base = rf"\left({base}\right)"
         return rf"{base}^{{\top}}"
+
+    # --- matrix notation: odot, bold 1, det, sigma(X) applied entrywise -----------------------
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        parts = []
+        for arg in expr.args:
+            tex = self._print(arg)
+            parts.append(rf"\left({tex}\right)" if isinstance(arg, sp.MatAdd | sp.MatMul) else tex)
+        return r" \odot ".join(parts)
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        row = expr.shape[0] == 1 and expr.shape[1] != 1
+        return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
+
+    def _print_Determinant(self, expr: sp.Determinant, exp: str | None = None) -> str:
+        arg = expr.arg
+        inner = self._print(arg)
+        tex = rf"\det {inner}" if isinstance(arg, sp.MatrixSymbol) else rf"\det\left({inner}\right)"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
+        (u,), body = expr.function.args
+        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+
+
+class Verbatim(sp.Symbol):
+    """A placeholder printed as given text: the matrix inside sigma(.) applied entrywise."""
+
+    def _latex(self, printer: Any) -> str:
+        return self.name
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"({self.name})"
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -157,6 +197,18 @@ class DeriveNumPyPrinter(NumPyPrinter):
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         # An observation x[i] inside a sum over the sample is the whole 1-D array x.
         return self._print(expr.base.label)
+
+    def _print_factorial(self, expr: sp.Expr) -> str:
+        gamma = f"{self._np('vectorize')}(__import__('math').gamma, otypes=[float])"
+        return f"{gamma}({self._print(expr.args[0])} + 1.0)"
+
+    def _print_log(self, expr: sp.Expr) -> str:
+        # log(n!) as lgamma(n + 1): the factorial itself overflows for large counts.
+        arg = expr.args[0]
+        if isinstance(arg, sp.factorial):
+            lgamma = f"{self._np('vectorize')}(__import__('math').lgamma, otypes=[float])"
+            return f"{lgamma}({self._print(arg.args[0])} + 1.0)"
+        return super()._print_log(expr)
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         ((index, low, high),) = expr.limits
@@ -216,12 +268,76 @@ class DeriveNumPyPrinter(NumPyPrinter):
             code = f"{self._np(name)}({code}, {self._print(arg)})"
         return code
 
+    # --- matrices: @, .T, np.trace, np.linalg, entrywise functions, np.ones ----------------------
+
+    dimensions: dict = {}
+
+    def _size(self, dim: Any) -> str:
+        dim = sp.sympify(dim)
+        return self._print(dim.xreplace({k: Verbatim(v) for k, v in self.dimensions.items()}))
+
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        scalars = [a for a in expr.args if not (isinstance(a, sp.MatrixExpr) or a.is_Matrix)]
+        mats = [f"({self._print(a)})" for a in expr.args if isinstance(a, sp.MatrixExpr)]
+        code = " @ ".join(mats)
+        if scalars:
+            code = f"({self._print(sp.Mul(*scalars))})*({code})"
+        return f"({code})"
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        return f"({self._print(expr.arg)}).T"
+
+    def _print_Trace(self, expr: sp.Trace) -> str:
+        return f"{self._np('trace')}({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr: sp.Determinant) -> str:
+        return f"{self._np('linalg.det')}({self._print(expr.arg)})"
+
+    def _print_Inverse(self, expr: sp.Inverse) -> str:
+        return f"{self._np('linalg.inv')}({self._print(expr.arg)})"
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        return "(" + "*".join(f"({self._print(a)})" for a in expr.args) + ")"
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        return f"(({self._print(expr.base)})**({self._print(expr.exp)}))"
+
+    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
+        (u,), body = expr.function.args
+        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        rows, cols = (self._size(d) for d in expr.shape)
+        return f"{self._np('ones')}(({rows}, {cols}))"
+
+    def _print_ZeroMatrix(self, expr: sp.ZeroMatrix) -> str:
+        rows, cols = (self._size(d) for d in expr.shape)
+        return f"{self._np('zeros')}(({rows}, {cols}))"
+
+    def _print_Identity(self, expr: sp.Identity) -> str:
+        return f"{self._np('eye')}({self._size(expr.shape[0])})"
+
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return f"{self._np('diagflat')}({self._print(expr.args[0])})"
+
 
 def numpy_code(expr: Any, **settings: Any) -> str:
     """One Python expression over the input names and ``np``."""
-    return DeriveNumPyPrinter(
-        {"fully_qualified_modules": True, "strict": True, **settings}
-    ).doprint(expr)
+    printer = DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True, **settings})
+    printer.dimensions = _dimension_code(expr)
+    return printer.doprint(expr)
+
+
+def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
+    """Each symbolic size as code reading it off an input array: n -> 'W.shape[1]'."""
+    found: dict[sp.Symbol, str] = {}
+    if not isinstance(expr, sp.Basic):
+        return found
+    for m in sorted(expr.atoms(sp.MatrixSymbol), key=str):
+        for axis, dim in enumerate(m.shape):
+            if isinstance(dim, sp.Symbol):
+                found.setdefault(dim, f"{m.name}.shape[{axis}]")
+    return found
 
 
 def derivation_latex(derivation: Derivation) -> str:

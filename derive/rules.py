@@ -34,6 +34,8 @@ RULES: dict[str, str] = {
     # matrices
     "differential": "take the differential",
     "differential of a product": "differential of a product",
+    "linearity of d": r"$d$ is linear: $d\operatorname{tr}(M) = \operatorname{tr}(dM)$",
+    "constant factor": r"constants pass through $d$: $d(AXB) = A\,dX\,B$",
     "transpose": "transpose rule",
     "trace of a scalar": r"a scalar is its own trace",
     "cyclic trace": "cyclic property of the trace",

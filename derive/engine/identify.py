@@ -168,12 +168,26 @@ def peel(matrix: Any, dvar: Any) -> tuple[str, Any] | None:
             front = sp.Identity(last.shape[0])
         else:
             front = transpose(_flat_matmul(*factors[:-1]))
-        return "hadamard trace", _flat_matmul(
-            sp.Transpose(sp.HadamardProduct(front, *others)), inner
-        )
+        return "hadamard trace", _flat_matmul(sp.Transpose(hadamard(front, *others)), inner)
     if isinstance(last, sp.MatMul):
         return "cyclic trace", _flat_matmul(*factors)
     raise InputError(f"cannot bring {type(last).__name__} to the form tr(G^T dX)")
+
+
+def hadamard(*args: Any) -> Any:
+    """A Hadamard product without its all-ones factors (1 odot A = A)."""
+    args = tuple(_ones(a) for a in args)
+    kept = [a for a in args if not isinstance(a, sp.OneMatrix)] or list(args[:1])
+    return kept[0] if len(kept) == 1 else sp.HadamardProduct(*kept)
+
+
+def _ones(matrix: Any) -> Any:
+    """A product of all-ones matrices with an inner size 1 is an all-ones matrix."""
+    factors = _factors(matrix)
+    ones = len(factors) > 1 and all(isinstance(f, sp.OneMatrix) for f in factors)
+    if ones and all(f.shape[1] == 1 for f in factors[:-1]):
+        return sp.OneMatrix(factors[0].shape[0], factors[-1].shape[1])
+    return matrix
 
 
 def front(matrix: Any, dvar: Any) -> Any:

@@ -86,12 +86,6 @@ def differential_steps(start: Any) -> list[Step]:
     return steps
 
 
-def _to_trace_form(expr: Any) -> Any:
-    """Every 1 x 1 product that holds dX, written as its trace."""
-    mapping = {s: sp.Trace(s.matrix) for s in expr.atoms(Scalar)}
-    return expr.xreplace(mapping) if mapping else expr
-
-
 def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
     """Trace of a scalar, linearity, cyclic/transpose/Hadamard moves, collect: returns G."""
     steps: list[Step] = []
@@ -153,13 +147,12 @@ def gradient_section(
 # --- the 'gradient' kind with shapes -------------------------------------------------------------
 
 
-def _parse(
-    spec: Spec, field: str, symbols: Mapping[str, sp.MatrixSymbol], shapes: Mapping[str, tuple]
-) -> Any:
+def _parse(spec: Spec, field: str, shapes: Mapping[str, tuple]) -> Any:
     from derive.parse import parse_expression
 
+    plain = {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
     try:
-        return parse_expression(spec.require(field), shapes=shapes)
+        return parse_expression(spec.require(field), shapes=plain)
     except DeriveError as exc:
         if spec.source == "<input>":
             raise
@@ -207,8 +200,8 @@ def matrix_gradient(
 def derive_matrix_gradient(spec: Spec) -> Derivation:
     """The 'gradient' kind when the spec declares matrix shapes."""
     shapes = parse_shapes(spec.require("shapes", dict))
-    symbols = matrix_symbols(shapes)
-    function = _parse(spec, "expr", symbols, shapes)
+    function = _parse(spec, "expr", shapes)
+    symbols = {**matrix_symbols(shapes), **{m.name: m for m in function.atoms(sp.MatrixSymbol)}}
     name = spec.get("name", "L")
     upstream_name = spec.get("upstream")
     upstream = symbols.get(upstream_name) if upstream_name else None
@@ -242,7 +235,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         extras={
             "independent": {r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results},
             "name": name,
-            "matrix": True,
+            "check": "matrix gradient",
             "shapes": {k: tuple(str(x) for x in v) for k, v in shapes.items()},
             "conventions": conventions,
         },

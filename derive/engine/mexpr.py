@@ -44,6 +44,11 @@ class _DifferentialBase:
     def direction(self) -> Any:
         return self.args[2]
 
+    def _latex(self, printer: Any) -> str:
+        inner = printer._print(self.expr)
+        atom = isinstance(self.expr, sp.MatrixSymbol | sp.Symbol)
+        return rf"d{inner}" if atom else rf"d\left({inner}\right)"
+
     def doit(self, **hints: Any) -> Any:
         return self  # evaluated only numerically (_mp_eval), never by sympy's matrix calculus
 
@@ -105,6 +110,12 @@ class Scalar(sp.Expr):
             return inner[0, 0]
         return Scalar(inner)
 
+    def _latex(self, printer: Any) -> str:
+        return printer._print(self.matrix)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"({printer._print(self.matrix)})[0, 0]"
+
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         value = evaluate(self.matrix, env)
         return value[0, 0] if isinstance(value, mpmath.matrix) else value
@@ -136,6 +147,12 @@ class Named(MatrixExpr):
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         return evaluate(self.definition, env)
+
+    def _latex(self, printer: Any) -> str:
+        return printer._print(sp.Symbol(self.name))
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition)
 
     def _eval_transpose(self) -> Any:
         return sp.Transpose(self)
