@@ -19,6 +19,8 @@ DERIVERS: dict[str, str] = {
     "vanishing": "derive.engine.vanishing:derive_vanishing",
     "moments": "derive.engine.probability:derive_moments",
     "expectation": "derive.engine.probability:derive_identity",
+    "sampling": "derive.engine.inference:derive_sampling",
+    "inference": "derive.engine.inference:derive_inference",
 }
 
 

@@ -38,9 +38,27 @@ def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    size = {"sample_size": f"{derivation.extras['model'].var.name}.size"}
+    estimator = {}
+    for r in derivation.results:
+        fields = expression_fields(r.expr)
+        fields["numpy"] = numpy_code(r.expr, **size)
+        estimator[r.name] = fields
+    return {
+        "kind": "mle",
+        "input": derivation.input,
+        "steps": steps_json(derivation),
+        "estimator": estimator,
+        "maximum": derivation.extras["maximum"],
+        "check": check,
+    }
+
+
 #: kind -> JSON builder. Other kinds register theirs here.
 BUILDERS: dict[str, Callable[[Derivation, dict[str, Any]], dict[str, Any]]] = {
     "gradient": _gradient,
+    "mle": _mle,
 }
 
 

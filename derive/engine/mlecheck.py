@@ -1,0 +1,95 @@
+"""The values the MLE check script needs, printed by the NumPy printer.
+
+The script simulates a sample from the density at chosen true parameters,
+maximises the log-likelihood numerically with scipy, and compares the
+maximiser with the derived estimator (and the derived score with 0 there).
+"""
+
+from __future__ import annotations
+
+import keyword
+import random
+from typing import Any
+
+import sympy as sp
+
+from derive.engine.statistics import SIZE
+from derive.functions import to_closed_form
+from derive.model import Derivation
+from derive.printing import numpy_code
+
+SAMPLE_SIZE = 2001  # odd, so that the median is one observation
+
+
+def py_name(name: str) -> str:
+    """A name as a Python identifier (``lambda`` becomes ``lambda_``)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _code(expr: sp.Expr, size: str) -> str:
+    expr = to_closed_form(expr).replace(
+        sp.binomial, lambda n, k: sp.factorial(n) / (sp.factorial(k) * sp.factorial(n - k)))
+    renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0) for s in expr.free_symbols
+               if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
+    return numpy_code(expr.xreplace(renamed), sample_size=f"{size}.size")
+
+
+def _bound(value: sp.Expr, size: str) -> str:
+    if value == sp.oo:
+        return "np.inf"
+    if value == -sp.oo:
+        return "-np.inf"
+    return _code(value, size)
+
+
+def _true_value(symbol: sp.Symbol, derivation: Derivation, rng: random.Random) -> float:
+    domain = derivation.assumptions.domain(symbol.name)
+    low, high = domain.low, domain.high
+    if symbol.is_positive:
+        low, high = max(low, 0.5), min(high, 2.5)
+    if symbol.name in derivation.assumptions.unit_interval:
+        low, high = 0.2, 0.8
+    return round(rng.uniform(low, high), 3)
+
+
+def check_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for ``check_mle.py.j2``."""
+    model = derivation.extras["model"]
+    size = model.var.name
+    rng = random.Random(derivation.id or "mle")
+    plain = model.plain
+    names = [py_name(p.name) for p in model.params]
+    constants = {py_name(c.name): _true_value(c, derivation, rng) for c in model.constants}
+    true = {py_name(p.name): _true_value(p, derivation, rng) for p in model.params}
+    bounds = {}
+    for p in model.params:
+        if p.name in derivation.assumptions.unit_interval:
+            bounds[py_name(p.name)] = "(1e-9, 1 - 1e-9)"
+        elif p.is_positive:
+            bounds[py_name(p.name)] = "(1e-9, None)"
+        else:
+            bounds[py_name(p.name)] = "(None, None)"
+    estimators = {py_name(r.name): _code(r.expr, size) for r in derivation.results}
+    scores = {py_name(n): _code(e, size) for n, e in derivation.extras["scores"].items()}
+    newton = {py_name(n): _code(e, size) for n, e in derivation.extras.get("newton", {}).items()}
+    points = model.support.points()
+    return {
+        "var": model.var.name,
+        "covariates": [c.name for c in model.covariates],
+        "params": names,
+        "constants": constants,
+        "true_values": true,
+        "bounds": bounds,
+        "density": _code(model.density, size),
+        "log_density": _code(sp.expand_log(sp.log(model.density), force=True), size),
+        "low": _bound(model.support.low, size),
+        "high": _bound(model.support.high, size),
+        "discrete": model.support.discrete,
+        "points": [int(p) for p in points] if points else None,
+        "estimators": estimators,
+        "scores": scores,
+        "newton": newton,
+        "maximum": derivation.extras["maximum"],
+        "sample_size": SAMPLE_SIZE,
+        "size_symbol": str(SIZE),
+    }

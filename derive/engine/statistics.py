@@ -1,0 +1,98 @@
+"""The sample's notation and order statistics that print and evaluate themselves.
+
+The contract writes an i.i.d. sample as ``x = IndexedBase('x')`` with index
+``i`` and size ``N``; estimators that are not sums (the largest observation,
+the median) are ``ExprWithLimits`` over the same index so that they print as
+``\\max_i x_i`` / ``np.max(x)`` and evaluate at a concrete N.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.concrete.expr_with_limits import ExprWithLimits
+
+INDEX = sp.Symbol("i", integer=True)
+SIZE = sp.Symbol("N", integer=True, positive=True)
+
+
+def sample(name: str) -> sp.IndexedBase:
+    return sp.IndexedBase(name)
+
+
+class _OrderStatistic(ExprWithLimits):
+    """f(x_i) reduced over i = 1..N by ``_reduce`` (Max, Min, median)."""
+
+    latex_head = ""
+    numpy_name = ""
+
+    def doit(self, **hints):
+        (index, low, high), = self.limits
+        if not (low.is_Integer and high.is_Integer):
+            return self
+        values = [self.function.xreplace({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
+        return self._reduce([v.doit(**hints) if hints.get("deep", True) else v for v in values])
+
+    def _reduce(self, values: list[sp.Expr]) -> sp.Expr:
+        raise NotImplementedError
+
+    def _latex(self, printer, exp=None):
+        (index, _, _), = self.limits
+        tex = rf"{self.latex_head}_{{{printer._print(index)}}} {printer._print(self.function)}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _numpycode(self, printer):
+        return f"{printer._module_format('numpy.' + self.numpy_name)}({printer._print(self.function)})"
+
+    def _sympystr(self, printer):
+        return f"{type(self).__name__}({printer._print(self.function)}, {printer._print(self.limits[0])})"
+
+
+class SampleMax(_OrderStatistic):
+    """The largest observation, ``max_i f(x_i)``."""
+
+    latex_head = r"\max"
+    numpy_name = "max"
+
+    def _reduce(self, values):
+        return sp.Max(*values)
+
+
+class SampleMin(_OrderStatistic):
+    """The smallest observation, ``min_i f(x_i)``."""
+
+    latex_head = r"\min"
+    numpy_name = "min"
+
+    def _reduce(self, values):
+        return sp.Min(*values)
+
+
+class SampleMedian(_OrderStatistic):
+    """The sample median (the middle order statistic; the mean of the two middle ones)."""
+
+    latex_head = r"\operatorname{median}"
+    numpy_name = "median"
+
+    def _reduce(self, values):
+        if not all(v.is_number for v in values):
+            return self.func(self.function, *self.limits)
+        ordered = sorted(values, key=lambda v: float(v))
+        n = len(ordered)
+        middle = ordered[n // 2]
+        return middle if n % 2 else (ordered[n // 2 - 1] + middle) / 2
+
+
+class Estimate(sp.Symbol):
+    """The label of an estimator: prints as a hat over the parameter."""
+
+    def __new__(cls, param: sp.Symbol):
+        obj = super().__new__(cls, f"{param.name}_hat")
+        obj.param = param
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.param,), {})
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\hat{{{printer._print(self.param)}}}"
+        return f"{tex}^{{{exp}}}" if exp else tex

@@ -1,0 +1,116 @@
+"""Sum algebra over an i.i.d. sample, one named move at a time.
+
+Each move rewrites every sum ``Sum(..., (i, 1, N))`` of the expression at
+once: split a sum of terms, evaluate the sum of a constant as ``N c``, pull
+factors that do not depend on the index out of the sum, and (for the score)
+expand a summand that still holds a parameter. Steps are recorded, not
+verified: ``derive.verify`` proves them at concrete N with random data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sympy as sp
+
+from derive.model import Step
+
+Move = Callable[[sp.Sum], sp.Expr]
+
+
+def _index(s: sp.Sum) -> sp.Symbol:
+    return s.limits[0][0]
+
+
+def _count(s: sp.Sum) -> sp.Expr:
+    _, low, high = s.limits[0]
+    return high - low + 1
+
+
+def split(s: sp.Sum) -> sp.Expr:
+    """Sum(a + b) = Sum(a) + Sum(b)."""
+    terms = sp.Add.make_args(s.function)
+    if len(terms) == 1:
+        return s
+    return sp.Add(*[sp.Sum(t, *s.limits) for t in terms])
+
+
+def constant(s: sp.Sum) -> sp.Expr:
+    """Sum of c over i = 1..N is N c when c does not depend on i."""
+    if s.function.has(_index(s)):
+        return s
+    return _count(s) * s.function
+
+
+def pull_out(s: sp.Sum) -> sp.Expr:
+    """Sum(c g_i) = c Sum(g_i) for every factor c free of the index."""
+    i = _index(s)
+    if not s.function.has(i):
+        return s
+    outside, inside = s.function.as_independent(i, as_Add=False)
+    if outside == 1:
+        return s
+    return outside * sp.Sum(inside, *s.limits)
+
+
+def expander(params: Iterable[sp.Symbol]) -> Move:
+    """Expand a summand that holds one of ``params``, so they can leave the sum."""
+    names = tuple(params)
+
+    def expand(s: sp.Sum) -> sp.Expr:
+        if not s.function.has(*names):
+            return s
+        expanded = sp.expand(s.function)
+        return s if expanded == s.function else sp.Sum(expanded, *s.limits)
+
+    return expand
+
+
+def apply_move(expr: sp.Expr, move: Move) -> sp.Expr:
+    """Apply a move to every sum of the expression (outermost sums first)."""
+    sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
+    mapping = {}
+    for s in sums:
+        new = move(s)
+        if new != s:
+            mapping[s] = new
+    return expr.xreplace(mapping) if mapping else expr
+
+
+MOVES: tuple[tuple[str, Move], ...] = (
+    ("split sums", split),
+    ("sum of a constant", constant),
+    ("pull out constants", pull_out),
+)
+
+
+def sum_steps(expr: sp.Expr, params: Iterable[sp.Symbol] = (), rounds: int = 6) -> tuple[Step, ...]:
+    """Named moves until no sum can be split, evaluated or emptied of constants."""
+    moves = ((("expand", expander(params)),) if params else ()) + MOVES
+    steps: list[Step] = []
+    for _ in range(rounds):
+        changed = False
+        for rule, move in moves:
+            after = apply_move(expr, move)
+            if after != expr:
+                steps.append(Step(expr, after, rule))
+                expr, changed = after, True
+        if not changed:
+            break
+    return tuple(steps)
+
+
+def sums_in(expr: sp.Expr) -> list[sp.Sum]:
+    """The outermost sums of an expression, in a stable order."""
+    found: list[sp.Sum] = []
+
+    def walk(node: sp.Basic) -> None:
+        if isinstance(node, sp.Sum):
+            if node not in found:
+                found.append(node)
+            return
+        for arg in node.args:
+            walk(arg)
+
+    walk(expr)
+    return found

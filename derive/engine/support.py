@@ -1,0 +1,170 @@
+"""Where one observation lives, and whether a typed expression is a density there.
+
+A spec may name the support; otherwise it is found by trying the usual ones
+in order (``{0, 1}``, ``{0, 1, 2, ...}``, ``{1, 2, ...}``, ``[0, 1]``,
+``[0, inf)``, the real line) and keeping the first on which the expression is
+nonnegative and has total mass 1 at random parameter values.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from derive.errors import InputError
+from derive.functions import to_closed_form
+from derive.model import Assumptions
+
+MASS_TOLERANCE = 1e-6
+TERMS = 4000  # terms of an infinite discrete sum before its tail is negligible
+
+
+@dataclass(frozen=True)
+class Support:
+    """An interval ``[low, high]`` (bounds may hold parameters), discrete or continuous."""
+
+    name: str
+    low: sp.Expr
+    high: sp.Expr
+    discrete: bool = False
+
+    @property
+    def nonnegative(self) -> bool:
+        return bool(self.low.is_nonnegative)
+
+    def points(self) -> tuple[sp.Integer, ...] | None:
+        """The support points when there are few of them."""
+        if self.discrete and self.high.is_Integer and int(self.high) - int(self.low) <= 50:
+            return tuple(sp.Integer(k) for k in range(int(self.low), int(self.high) + 1))
+        return None
+
+    def tex(self, var: sp.Symbol) -> str:
+        from derive.printing import latex
+
+        v, lo, hi = latex(var), latex(self.low), latex(self.high)
+        if self.discrete:
+            if self.high == sp.oo:
+                return rf"{v} \in \{{{lo}, {latex(self.low + 1)}, \dots\}}"
+            return rf"{v} \in \{{{lo}, \dots, {hi}\}}" if self.high - self.low > 1 else \
+                rf"{v} \in \{{{lo}, {hi}\}}"
+        if self.low == -sp.oo and self.high == sp.oo:
+            return rf"{v} \in \mathbb{{R}}"
+        if self.high == sp.oo:
+            return rf"{v} \ge {lo}"
+        return rf"{lo} \le {v} \le {hi}"
+
+
+NAMED: dict[str, Support] = {
+    "binary": Support("binary", sp.S.Zero, sp.S.One, discrete=True),
+    "naturals": Support("naturals", sp.S.Zero, sp.oo, discrete=True),
+    "positive-integers": Support("positive-integers", sp.S.One, sp.oo, discrete=True),
+    "unit": Support("unit", sp.S.Zero, sp.S.One),
+    "positive": Support("positive", sp.S.Zero, sp.oo),
+    "real": Support("real", -sp.oo, sp.oo),
+}
+SEARCH_ORDER = ("binary", "naturals", "positive-integers", "unit", "positive", "real")
+
+
+def named_support(text: str) -> Support:
+    """A support written in a spec: a name above or 'counts:n' for {0, ..., n}."""
+    if text in NAMED:
+        return NAMED[text]
+    if text.startswith("counts:") and text[7:].isdigit():
+        return Support(text, sp.S.Zero, sp.Integer(int(text[7:])), discrete=True)
+    raise InputError(f"unknown support '{text}' (use {', '.join(NAMED)}, counts:n or [low, high])")
+
+
+def _random_values(symbols: Sequence[sp.Symbol], assumptions: Assumptions,
+                   rng: random.Random) -> dict[sp.Symbol, float]:
+    values = {}
+    for s in symbols:
+        d = assumptions.domain(s.name)
+        low = max(d.low, 0.3) if s.is_positive else d.low
+        values[s] = rng.uniform(low, min(d.high, 2.0) if d.high > low else low + 1)
+    return values
+
+
+def _mass(f, support: Support, bounds: tuple[float, float]) -> float | None:
+    """Total mass of f on the support (None when it cannot be evaluated)."""
+    low, high = bounds
+    try:
+        if support.discrete:
+            top = int(high) if math.isfinite(high) else int(low) + TERMS
+            total = mpmath.fsum(f(k) for k in range(int(low), top + 1))
+        else:
+            total = mpmath.quad(f, [low, high] if math.isfinite(low) or math.isfinite(high)
+                                else [-mpmath.inf, 0, mpmath.inf])
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None
+    if not isinstance(total, mpmath.mpf | float | int):
+        return None
+    return float(total)
+
+
+def _nonnegative(f, support: Support, bounds: tuple[float, float], rng: random.Random) -> bool:
+    low, high = bounds
+    for _ in range(40):
+        if support.discrete:
+            point = rng.randint(int(low), int(high) if math.isfinite(high) else int(low) + 20)
+        else:
+            a = low if math.isfinite(low) else -10.0
+            b = high if math.isfinite(high) else a + 20.0 if math.isfinite(low) else 10.0
+            point = rng.uniform(a, b)
+        try:
+            value = f(point)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            return False
+        if not isinstance(value, mpmath.mpf | float | int) or value < 0:
+            return False
+    return True
+
+
+def is_density(density: sp.Expr, var: sp.Symbol, support: Support, others: Sequence[sp.Symbol],
+               assumptions: Assumptions, seed: int = 7) -> tuple[bool, str]:
+    """Nonnegative with total mass 1 on the support at two random parameter points."""
+    rng = random.Random(seed)
+    closed = to_closed_form(density)
+    for _ in range(2):
+        values = _random_values(others, assumptions, rng)
+        fixed = closed.xreplace({k: sp.Float(v, 20) for k, v in values.items()})
+        bounds = tuple(float(b.xreplace(values)) for b in (support.low, support.high))
+        f = sp.lambdify(var, fixed, modules="mpmath")
+        if not _nonnegative(f, support, bounds, rng):
+            return False, "it is negative or undefined at some points"
+        mass = _mass(f, support, bounds)
+        if mass is None or not abs(mass - 1) < MASS_TOLERANCE:
+            shown = "cannot be evaluated" if mass is None else f"is {mass:.4g}"
+            return False, f"its total mass {shown}, not 1"
+    return True, ""
+
+
+def find_support(density: sp.Expr, var: sp.Symbol, others: Sequence[sp.Symbol],
+                 assumptions: Assumptions) -> Support:
+    """The first usual support on which the expression is a density, else an error."""
+    for name in SEARCH_ORDER:
+        ok, _ = is_density(density, var, NAMED[name], others, assumptions)
+        if ok:
+            return NAMED[name]
+    raise InputError(
+        f"not a density of {var}: it is not nonnegative with total mass 1 on {{0, 1}}, "
+        "{0, 1, 2, ...}, {1, 2, ...}, [0, 1], [0, inf) or the real line "
+        "(for another support, use a spec file with a 'support' field)"
+    )
+
+
+def interval_support(bounds: Sequence[sp.Expr]) -> Support:
+    low, high = bounds
+    return Support("interval", sp.sympify(low), sp.sympify(high))
+
+
+def free(support: Support) -> set[sp.Symbol]:
+    return set(support.low.free_symbols) | set(support.high.free_symbols)
+
+
+def as_mapping(values: Mapping[sp.Symbol, float]) -> dict[str, float]:
+    return {s.name: v for s, v in values.items()}
