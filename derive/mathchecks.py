@@ -57,13 +57,38 @@ def expectation_context(derivation: Derivation) -> dict[str, Any]:
     }
 
 
-def data_literal(values: Any) -> str:
-    """A Python literal for numbers from the entry (exact decimals as written)."""
-    return json.dumps(values)
+def inference_context(derivation: Derivation) -> dict[str, Any]:
+    extras = derivation.extras
+    return {
+        "task": extras["task"],
+        "data": json.dumps(extras["data"]),
+        "level": repr(extras["level"]),
+        "derived": repr(extras["values"]),
+    }
+
+
+#: estimator -> numpy code over samples in the rows of x (the estimator's definition).
+ESTIMATORS = {
+    "sample-mean": "x.mean(axis=1)",
+    "mle-variance": "((x - x.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)",
+}
+
+
+def sampling_context(derivation: Derivation) -> dict[str, Any]:
+    from derive.engine.expectation import RandomVariable, StdDev
+
+    x = RandomVariable("X")
+    result = derivation.results[0].expr
+    plain = result.xreplace({StdDev(x): sp.sqrt(sp.Symbol("sigma2"))}).subs(
+        {sp.Symbol("N", integer=True, positive=True): sp.Symbol("N")})
+    plain = plain.replace(lambda e: type(e).__name__ == "Mean", lambda e: sp.Symbol("mu"))
+    return {"estimator": ESTIMATORS[derivation.extras["estimator"]], "result": code(plain)}
 
 
 #: kind -> (template name, context builder)
 MATH_CHECKS: dict[str, tuple[str, Any]] = {
     "moments": ("check_moments.py.j2", moments_context),
     "expectation": ("check_expectation.py.j2", expectation_context),
+    "inference": ("check_inference.py.j2", inference_context),
+    "sampling": ("check_sampling.py.j2", sampling_context),
 }

@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 import sympy as sp
+from mpmath.libmp import prec_to_dps
 from sympy.core.sympify import _sympify
 
 MODEL_POINTS = 4
@@ -58,6 +59,56 @@ class RandomVariable(sp.Symbol):
     def class_key(cls) -> tuple[int, int, str]:
         # After plain symbols, so a coefficient prints first: a X, not X a.
         return 2, 1, cls.__name__
+
+
+class SampleSum(sp.Expr):
+    """``sum_{i=1}^N body`` over the items of a sample.
+
+    Its own type, not ``Sum``: ``doit`` writes it out only at concrete N (so the
+    expectations inside are evaluated in the model) and sums a constant as N times it.
+    """
+
+    is_real = True
+    precedence = 40  # sympy's PRECEDENCE["Add"]: bracketed as a base or factor
+
+    def __new__(cls, body: Any, index: sp.Symbol, size: Any) -> SampleSum:
+        return super().__new__(cls, _sympify(body), index, _sympify(size))
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        body, index, size = self.args
+        return (body.free_symbols - {index}) | size.free_symbols
+
+    def doit(self, **hints: Any) -> sp.Expr:
+        body, index, size = self.args
+        body = body.doit(**hints)
+        if size.is_Integer:
+            terms = [body.xreplace({index: sp.Integer(k)}) for k in range(1, int(size) + 1)]
+            return sp.Add(*terms).doit(**hints)
+        if index not in body.free_symbols:
+            return size * body
+        return SampleSum(body, index, size)
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        body, index, size = self.args
+        inner = printer._print(body)
+        if isinstance(body, sp.Add):
+            inner = rf"\left({inner}\right)"
+        tex = rf"\sum_{{{printer._print(index)}=1}}^{{{printer._print(size)}}} {inner}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+
+class SampleMean(SampleSum):
+    """``X-bar = (1/N) sum_i X_i``, printed as a lecturer writes it."""
+
+    precedence = 1000
+
+    def doit(self, **hints: Any) -> sp.Expr:
+        return SampleSum(*self.args).doit(**hints) / self.args[2]
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        tex = rf"\bar{{{self.args[0].variable}}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
 
 
 class SampleItem(sp.Function):
@@ -112,9 +163,20 @@ class Moment(sp.Expr):
 
 
 class E(Moment):
-    """The expectation ``E[arg]``."""
+    """The expectation ``E[arg]``.
+
+    Over a sample, the model's symbols ride along as extra arguments: substituting
+    values for them (as the verifier does) then reaches the unevaluated expectation.
+    """
 
     nargs = 1
+
+    def __new__(cls, arg: Any, *model: Any) -> E:
+        arg = _sympify(arg)
+        if not model and arg.has(SampleItem):
+            names = sorted({item.variable for item in arg.atoms(SampleItem)})
+            model = (*weights()[:-1], *(v for n in names for v in support(n)))
+        return sp.Expr.__new__(cls, arg, *(_sympify(m) for m in model))
 
     def _tex(self, printer: Any) -> str:
         return rf"\mathbb{{E}}\left[{printer._print(self.args[0])}\right]"
@@ -124,6 +186,10 @@ class E(Moment):
         if arg.has(SampleItem):
             return _sample_expectation(self, arg)
         return _model_expectation(arg)
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        value = self.doit()
+        return None if value == self else value.evalf(prec_to_dps(prec))
 
     def _numpycode(self, printer: Any) -> str:
         # Check scripts hold the distribution as arrays: weights w and one value array per variable.
@@ -223,8 +289,13 @@ def _model_expectation(arg: sp.Expr) -> sp.Expr:
 
 def _sample_expectation(whole: E, arg: sp.Expr) -> sp.Expr:
     """Mean over an i.i.d. sample: exact at concrete N, unevaluated while N is symbolic."""
-    concrete = arg.doit() if arg.has(sp.Sum) else arg
-    if concrete.has(sp.Sum):
+    names = sorted({item.variable for item in arg.atoms(SampleItem)})
+    model = (*weights()[:-1], *(v for n in names for v in support(n)))
+    values = dict(zip(model, whole.args[1:], strict=True))
+    concrete = arg.doit() if arg.has(SampleSum) else arg
+    indices = {a for item in concrete.atoms(SampleItem) for a in item.args if not a.is_Integer}
+    # X_i X_j with symbolic i, j: independent only if i != j, which is unknown here.
+    if concrete.has(SampleSum) or len(indices) > 1:
         return whole
     polynomial = sp.Poly(sp.expand(concrete), *sorted(concrete.atoms(SampleItem), key=str))
     total = sp.S.Zero
@@ -234,7 +305,7 @@ def _sample_expectation(whole: E, arg: sp.Expr) -> sp.Expr:
             if power:
                 term *= _model_expectation(RandomVariable(item.variable) ** power)
         total += term
-    return total
+    return total.xreplace(values)
 
 
 def moment_free(expr: sp.Expr) -> bool:
