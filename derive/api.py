@@ -73,6 +73,24 @@ def check(path_or_text: str | Path) -> CheckReport:
     return check_text(path_or_text)
 
 
+def mle_spec(density: str, params: str | Sequence[str], var: str = "x",
+             assume: Sequence[str] = ()) -> Spec:
+    """An ad hoc maximum-likelihood entry for one observation's typed density."""
+    param_list = [params] if isinstance(params, str) else list(params)
+    fields = {"density": density, "var": var, "params": param_list}
+    return Spec(id="density", title="Maximum-likelihood estimation for a given density",
+                topic="ad hoc", kind="mle", fields=fields, assume=tuple(assume))
+
+
+def mle(density: str, params: str | Sequence[str], var: str = "x",
+        assume: Sequence[str] = ()) -> Derivation:
+    """Derive, step by step and verified, the maximum-likelihood estimators of ``params``.
+
+    >>> d = mle("lam*exp(-lam*x)", params="lam")   # doctest: +SKIP
+    """
+    return pipeline.derive(mle_spec(density, params, var, assume))
+
+
 def show(entry_id: str) -> Derivation:
     """The verified derivation of a catalogue entry."""
     return pipeline.derive(catalogue.get(entry_id))

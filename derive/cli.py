@@ -276,6 +276,21 @@ def problems(
         sys.exit(1)
 
 
+@main.command()
+@click.argument("density")
+@click.option("--var", default="x", show_default=True, help="the variable of the density")
+@click.option("--param", "params", multiple=True, required=True, help="a parameter to estimate")
+@click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1'")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...], as_json: bool,
+        out: str | None) -> None:
+    """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
+    from derive import api
+
+    deliver(api.mle_spec(density, list(params), var=var, assume=list(assume)), as_json, out)
+
+
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:
     """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
     from derive import pipeline

@@ -142,17 +142,19 @@ def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> di
 
 def _unroll(expr: Any) -> Any:
     """Sums and products over a concrete range written out term by term (faster than doit)."""
-    if not hasattr(expr, "has") or not expr.has(sp.Sum, sp.Product):
+    if not hasattr(expr, "has") or not expr.atoms(ExprWithLimits):
         return expr
 
     def write_out(e: Any) -> Any:
         (index, low, high), *rest = e.limits
-        if rest or not (low.is_Integer and high.is_Integer):
+        if rest or not (low.is_Integer and high.is_Integer) or not isinstance(e, sp.Sum | sp.Product):
             return e.doit()
-        terms = [e.function.xreplace({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
+        # subs respects the index bound by an inner max/median; xreplace is faster
+        put = e.function.subs if e.function.atoms(ExprWithLimits) else e.function.xreplace
+        terms = [put({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
         return sp.Add(*terms) if isinstance(e, sp.Sum) else sp.Mul(*terms)
 
-    return expr.replace(lambda e: isinstance(e, sp.Sum | sp.Product), write_out)
+    return expr.replace(lambda e: isinstance(e, ExprWithLimits), write_out)
 
 
 def _evaluate_sample(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> list:

@@ -90,6 +90,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "scores": scores,
         "newton": newton,
         "maximum": derivation.extras["maximum"],
+        "subgradient": any(s.rule == "subgradient" for s in derivation.steps),
         "sample_size": SAMPLE_SIZE,
         "size_symbol": str(SIZE),
     }

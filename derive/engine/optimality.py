@@ -184,7 +184,14 @@ def _observation_concave(model, hessian_obs: sp.Matrix) -> bool:
     """Every leading... every principal minor of -H has the right sign for all x in the support."""
     n = hessian_obs.shape[0]
     points = model.support.points() if not model.covariates else None
-    evaluations = [hessian_obs] if points is None else [hessian_obs.xreplace({model.var: p}) for p in points]
+    low = model.support.low
+    if points is not None:
+        evaluations = [hessian_obs.xreplace({model.var: p}) for p in points]
+    elif low.is_finite and low.free_symbols <= set(model.constants):
+        # x = low + t with t >= 0 carries the support's lower bound into the sign test
+        evaluations = [hessian_obs.xreplace({model.var: low + sp.Dummy("t", nonnegative=True)})]
+    else:
+        evaluations = [hessian_obs]
     from itertools import combinations
 
     for h in evaluations:

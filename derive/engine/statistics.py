@@ -74,12 +74,23 @@ class SampleMedian(_OrderStatistic):
     numpy_name = "median"
 
     def _reduce(self, values):
-        if not all(v.is_number for v in values):
-            return self.func(self.function, *self.limits)
-        ordered = sorted(values, key=lambda v: float(v))
-        n = len(ordered)
-        middle = ordered[n // 2]
-        return middle if n % 2 else (ordered[n // 2 - 1] + middle) / 2
+        return median_of(*values)
+
+
+class median_of(sp.Function):  # noqa: N801 - a sympy function, named like Max
+    """The median of explicit values; evaluates once they are numbers."""
+
+    @classmethod
+    def eval(cls, *args):
+        if args and all(a.is_number and a.is_real for a in args):
+            ordered = sorted(args, key=lambda v: float(v))
+            n = len(ordered)
+            middle = ordered[n // 2]
+            return middle if n % 2 else (ordered[n // 2 - 1] + middle) / 2
+        return None
+
+    def _eval_evalf(self, prec):
+        return median_of(*[a.evalf(prec) for a in self.args])
 
 
 class Estimate(sp.Symbol):

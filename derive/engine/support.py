@@ -89,7 +89,8 @@ def _random_values(symbols: Sequence[sp.Symbol], assumptions: Assumptions,
     return values
 
 
-def _mass(f, support: Support, bounds: tuple[float, float]) -> float | None:
+def _mass(f, support: Support, bounds: tuple[float, float],
+          kinks: tuple[float, ...] = ()) -> float | None:
     """Total mass of f on the support (None when it cannot be evaluated)."""
     low, high = bounds
     try:
@@ -97,8 +98,12 @@ def _mass(f, support: Support, bounds: tuple[float, float]) -> float | None:
             top = int(high) if math.isfinite(high) else int(low) + TERMS
             total = mpmath.fsum(f(k) for k in range(int(low), top + 1))
         else:
-            total = mpmath.quad(f, [low, high] if math.isfinite(low) or math.isfinite(high)
-                                else [-mpmath.inf, 0, mpmath.inf])
+            # Breaks at 0 and at the parameter values: kinks such as |x - mu| sit there.
+            inner = sorted({0.0, *kinks, *(-k for k in kinks)})
+            inner = [k for k in inner if low < k < high]
+            ends = [mpmath.mpf(low) if math.isfinite(low) else -mpmath.inf,
+                    mpmath.mpf(high) if math.isfinite(high) else mpmath.inf]
+            total = mpmath.quad(f, [ends[0], *inner, ends[1]])
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
     if not isinstance(total, mpmath.mpf | float | int):
@@ -136,7 +141,7 @@ def is_density(density: sp.Expr, var: sp.Symbol, support: Support, others: Seque
         f = sp.lambdify(var, fixed, modules="mpmath")
         if not _nonnegative(f, support, bounds, rng):
             return False, "it is negative or undefined at some points"
-        mass = _mass(f, support, bounds)
+        mass = _mass(f, support, bounds, tuple(values.values()))
         if mass is None or not abs(mass - 1) < MASS_TOLERANCE:
             shown = "cannot be evaluated" if mass is None else f"is {mass:.4g}"
             return False, f"its total mass {shown}, not 1"
