@@ -21,6 +21,7 @@ DERIVERS: dict[str, str] = {
     "expectation": "derive.engine.probability:derive_identity",
     "sampling": "derive.engine.inference:derive_sampling",
     "inference": "derive.engine.inference:derive_inference",
+    "linalg": "derive.engine.linalg:derive_linalg",
 }
 
 

@@ -85,10 +85,25 @@ def sampling_context(derivation: Derivation) -> dict[str, Any]:
     return {"estimator": ESTIMATORS[derivation.extras["estimator"]], "result": code(plain)}
 
 
+def linalg_context(derivation: Derivation) -> dict[str, Any]:
+    extras = derivation.extras
+    derived: dict[str, Any] = {}
+    for r in derivation.results:
+        value = r.expr
+        derived[r.name] = value.tolist() if hasattr(value, "tolist") else value
+    derived = {k: [[float(c) for c in row] for row in v] if isinstance(v, list) else float(v)
+               for k, v in derived.items()}
+    if extras["task"] == "eigen":
+        derived = {"eigenvalues": extras["eigenvalues"], "eigenvectors": extras["eigenvectors"]}
+    return {"task": extras["task"], "A": json.dumps(extras["A"]),
+            "B": json.dumps(extras["B"]) if extras["B"] else "", "derived": repr(derived)}
+
+
 #: kind -> (template name, context builder)
 MATH_CHECKS: dict[str, tuple[str, Any]] = {
     "moments": ("check_moments.py.j2", moments_context),
     "expectation": ("check_expectation.py.j2", expectation_context),
     "inference": ("check_inference.py.j2", inference_context),
     "sampling": ("check_sampling.py.j2", sampling_context),
+    "linalg": ("check_linalg.py.j2", linalg_context),
 }
