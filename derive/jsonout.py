@@ -29,11 +29,16 @@ def steps_json(derivation: Derivation) -> list[dict[str, Any]]:
 
 
 def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    hessians = derivation.extras.get("hessians", {})
     return {
         "kind": "gradient",
         "input": derivation.input,
         "steps": steps_json(derivation),
-        "gradient": {r.name: expression_fields(r.expr) for r in derivation.results},
+        "gradient": {
+            r.name: expression_fields(r.expr) for r in derivation.results if r.name not in hessians
+        },
+        **({"hessian": {hessians[r.name]: expression_fields(r.expr) for r in derivation.results
+                        if r.name in hessians}} if hessians else {}),
         "check": check,
     }
 
@@ -41,10 +46,10 @@ def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
 def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     size = {"sample_size": f"{derivation.extras['model'].var.name}.size"}
     estimator = {}
-    for r in derivation.results:
-        fields = expression_fields(r.expr)
-        fields["numpy"] = numpy_code(r.expr, **size)
-        estimator[r.name] = fields
+    for name, expr in derivation.extras["estimators"].items():
+        fields = expression_fields(expr)
+        fields["numpy"] = numpy_code(expr, **size)
+        estimator[name] = fields
     return {
         "kind": "mle",
         "input": derivation.input,

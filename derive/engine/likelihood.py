@@ -95,6 +95,7 @@ class Outcome:
     maximum: str = "not-verified"
     notes: list[str] = field(default_factory=list)
     newton: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    profile: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
 
 
 def derive_mle(spec: Spec) -> Derivation:
@@ -108,7 +109,9 @@ def derive_mle(spec: Spec) -> Derivation:
         sections.append(section)
     outcome = optimality.analyse(model, ell, scores)
     sections.extend(outcome.sections)
-    results = tuple(Result(t.name, Estimate(t), model.plain(e)) for t, e in outcome.estimates.items())
+    results = tuple(Result(t.name, Estimate(t), model.plain(optimality.hatted(outcome.profile, t)))
+                    for t in outcome.estimates)
+    estimators = {t.name: model.plain(e) for t, e in outcome.estimates.items()}
     newton = {t.name: model.plain(e) for t, e in outcome.newton.items()}
     return Derivation(
         kind="mle",
@@ -125,6 +128,7 @@ def derive_mle(spec: Spec) -> Derivation:
         extras={
             "model": model,
             "maximum": outcome.maximum,
+            "estimators": estimators,
             "scores": {t.name: model.plain(s) for t, s in scores.items()},
             "log_likelihood": model.plain(ell),
             "newton": newton,

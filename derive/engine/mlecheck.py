@@ -69,7 +69,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
             bounds[py_name(p.name)] = "(1e-9, None)"
         else:
             bounds[py_name(p.name)] = "(None, None)"
-    estimators = {py_name(r.name): _code(r.expr, size) for r in derivation.results}
+    estimators = {py_name(n): _code(e, size) for n, e in derivation.extras["estimators"].items()}
     scores = {py_name(n): _code(e, size) for n, e in derivation.extras["scores"].items()}
     newton = {py_name(n): _code(e, size) for n, e in derivation.extras.get("newton", {}).items()}
     points = model.support.points()

@@ -29,7 +29,7 @@ def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
         return outcome
     outcome.estimates = {t: solved[t] for t in model.params}
     for theta in model.params:
-        outcome.sections.append(_solution_section(model, theta, ell, scores[theta], solved, how[theta]))
+        outcome.sections.append(_solution_section(model, theta, ell, scores[theta], solved, outcome.profile, how[theta]))
     kinds = set(how.values())
     if "boundary" in kinds:
         outcome.maximum = "boundary"
@@ -85,6 +85,8 @@ def _solve_all(model, scores, outcome) -> tuple[dict, dict]:
             if sol is None or sol.has(*[p for p in pending if p != theta]):
                 continue
             solved[theta], how[theta] = sol, kind
+            profile = _solve_one(model, theta, scores[theta])[0] if score != scores[theta] else sol
+            outcome.profile[theta] = profile if profile is not None else sol
             pending.remove(theta)
             progress = True
             solved = {t: e.xreplace({theta: sol}) for t, e in solved.items()}
@@ -135,11 +137,11 @@ SOLUTION_TITLES = {
 SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "boundary maximum"}
 
 
-def _solution_section(model, theta, ell, score, solved, kind) -> Section:
+def _solution_section(model, theta, ell, score, solved, profile, kind) -> Section:
     from derive.engine.likelihood import ELL
 
     hat = Estimate(theta)
-    value = model.plain(solved[theta])
+    value = model.plain(hatted(profile, theta))
     title = SOLUTION_TITLES[kind].format(hat=latex(hat), value=latex(value), theta=latex(theta))
     if kind == "boundary":
         item = latex(model.bases[model.var][INDEX])
@@ -148,7 +150,7 @@ def _solution_section(model, theta, ell, score, solved, kind) -> Section:
         note = (f"the score has one sign for every ${latex(theta)}$: $\\ell$ {direction} in "
                 f"${latex(theta)}$ as far as every ${item}$ stays in the support")
         return Section(title, start, (Step(start, score, "boundary maximum", note),), None)
-    at = {theta: solved[theta]}
+    at = {theta: profile[theta]}
     masked = mask_sums(score.xreplace(at), model.summand_nonnegative)
     if sp.simplify(masked.expr) != 0:
         at = {t: solved[t] for t in solved if score.has(t)}
@@ -157,6 +159,12 @@ def _solution_section(model, theta, ell, score, solved, kind) -> Section:
             if kind == "subgradient" else "")
     lhs = sp.Subs(sp.Derivative(ELL, theta), tuple(at), tuple(Estimate(t) for t in at))
     return Section(title, start, (Step(start, sp.S.Zero, SOLUTION_RULES[kind], note),), lhs)
+
+
+def hatted(profile: dict, theta: sp.Symbol) -> sp.Expr:
+    """theta's solution with the other parameters written as their estimators (mu hat)."""
+    value = profile[theta]
+    return value.xreplace({t: Estimate(t) for t in profile if t != theta})
 
 
 def _second_derivative(model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol) -> tuple[sp.Expr, tuple[Step, ...]]:
@@ -239,6 +247,27 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
     return _hessian_at_solution(model, scores, solved, outcome, entries=entries)
 
 
+def _simplest_substitution(model, value: sp.Expr, profile: dict) -> tuple[dict, sp.Expr, sp.Expr]:
+    """Substitute profile solutions (none inside another) so that the result reads simplest."""
+    from itertools import combinations
+
+    present = [t for t in profile if value.has(t)]
+    best = ({}, value, value)
+    best_cost = None
+    for k in range(len(present), 0, -1):
+        for chosen in combinations(present, k):
+            used = {t: profile[t] for t in chosen}
+            if any(e.has(t) for e in used.values() for t in used):
+                continue
+            at = sp.Subs(value, tuple(used), tuple(used.values()))
+            shown = mask_sums(at.doit(deep=False), model.summand_nonnegative)
+            result = shown.unmask(sp.factor(sp.simplify(shown.expr)))
+            cost = sp.count_ops(result)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (used, at, result), cost
+    return best
+
+
 def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
     from derive.engine.likelihood import ELL
 
@@ -247,17 +276,17 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
     matrix = sp.zeros(n, n)
     for (r, c), (value, steps) in entries.items():
         a, b = params[r], params[c]
-        used = {t: e for t, e in solved.items() if value.has(t)}
-        at = sp.Subs(value, tuple(used), tuple(used.values())) if used else value
         masked = mask_sums(value.xreplace(solved), model.summand_nonnegative)
         simple = sp.factor(sp.simplify(masked.expr))
         matrix[r, c] = matrix[c, r] = simple
+        # shown with each parameter at its profile solution (the others left as symbols)
+        used, at, shown_value = _simplest_substitution(model, value, outcome.profile)
         label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
         outcome.sections.append(Section(
             rf"Second derivative ${latex(label)}$", steps[0].before, steps, label))
-        lhs = sp.Subs(label, tuple(solved), tuple(Estimate(t) for t in solved))
+        lhs = sp.Subs(label, tuple(used), tuple(Estimate(t) for t in used)) if used else label
         outcome.sections.append(Section(
-            r"At the solution", at, (Step(at, masked.unmask(simple), "second-order condition"),), lhs))
+            "At the solution", at, (Step(at, shown_value, "second-order condition"),), lhs))
     for k in range(1, n + 1):
         minor = ((-1) ** k) * matrix.extract(list(range(k)), list(range(k))).det()
         if not _sign_is(model, minor, "positive"):
