@@ -76,6 +76,8 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
     sizes = {d: 3 + k for k, d in enumerate(dims)}
     name = derivation.extras.get("name", "L")
+    hessians = derivation.extras.get("hessians", {})
+
     def shape(m: Any) -> tuple[int, int]:
         return tuple(int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
 
@@ -87,6 +89,12 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
         "gradients": [
             {"name": r.name, "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
             for r in derivation.results
+            if r.name not in hessians
+        ],
+        "hessians": [
+            {"name": hessians[r.name], "code": numpy_code(r.expr)}
+            for r in derivation.results
+            if r.name in hessians
         ],
     }
 

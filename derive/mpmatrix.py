@@ -214,6 +214,8 @@ EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
     sp.Float: lambda e, env: mpmath.mpf(str(e)),
     sp.NumberSymbol: lambda e, env: mpmath.mpf(str(e.evalf(DPS))),
     sp.Function: _function,
+    sp.Max: lambda e, env: max(evaluate(a, env) for a in e.args),
+    sp.Min: lambda e, env: min(evaluate(a, env) for a in e.args),
 }
 
 

@@ -121,6 +121,31 @@ class DeriveLatexPrinter(LatexPrinter):
             parts.append(rf"\left({tex}\right)" if isinstance(arg, sp.MatAdd | sp.MatMul) else tex)
         return r" \odot ".join(parts)
 
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        # 1^T M 1 for sum(M): a trailing 1 x 1 all-ones factor is the number 1 and is not shown;
+        # a scalar denominator is written as a fraction: e^z / (1^T e^z).
+        args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
+        scalars = [a for a in args if not isinstance(a, sp.MatrixExpr)]
+        mats = [a for a in args if isinstance(a, sp.MatrixExpr)]
+        numerator, denominator = sp.fraction(sp.Mul(*scalars))
+        if denominator != 1 and mats:
+            top = self._print(sp.MatMul(numerator, *mats) if numerator != 1 else
+                              (mats[0] if len(mats) == 1 else sp.MatMul(*mats)))
+            return rf"\frac{{{top}}}{{{self._print(denominator)}}}"
+        if len(args) == len(expr.args):
+            return super()._print_MatMul(expr)
+        return self._print(args[0] if len(args) == 1 else sp.MatMul(*args))
+
+    def _print_Trace(self, expr: sp.Trace) -> str:
+        # sum(M) is the number 1^T M 1, not tr(1^T M 1); other 1 x 1 traces stay (a scalar
+        # is its own trace is a step a lecturer shows)
+        arg = expr.arg
+        if arg.shape == (1, 1) and isinstance(arg, sp.MatMul) and isinstance(
+            arg.args[0], sp.OneMatrix
+        ):
+            return self._print(expr.arg)
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)} \right)"
+
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
@@ -137,6 +162,10 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
         return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+
+
+def _unit_ones(arg: Any) -> bool:
+    return isinstance(arg, sp.OneMatrix) and arg.shape == (1, 1)
 
 
 class Verbatim(sp.Symbol):

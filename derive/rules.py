@@ -46,6 +46,8 @@ RULES: dict[str, str] = {
     "hadamard trace": r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$",
     "identify the gradient": r"$dL = \operatorname{tr}(G^\top dX) \Rightarrow \nabla_X L = G$",
     "hessian": "differentiate the gradient",
+    "hadamard to diag": r"a column times entrywise: $v \odot u = \operatorname{diag}(v)\,u$",
+    "identify the hessian": r"$d(\nabla_x L) = H\,dx \Rightarrow \nabla^2_x L = H$",
     # likelihood and Bayes
     "likelihood": "i.i.d. sample: product of densities",
     "log of a product": "log of a product is a sum of logs",

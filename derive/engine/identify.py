@@ -56,7 +56,8 @@ _TRANSPOSE: dict[type, Callable[[Any], Any]] = {
     sp.MatAdd: lambda e: sp.MatAdd(*[transpose(a) for a in e.args]),
     sp.HadamardProduct: lambda e: sp.HadamardProduct(*[transpose(a) for a in e.args]),
     sp.HadamardPower: lambda e: sp.HadamardPower(transpose(e.base), e.exp),
-    ElementwiseApplyFunction: lambda e: ElementwiseApplyFunction(e.function, transpose(e.expr)),
+    # f(A)^T stays as written: a lecturer writes tanh(W x)^T, not tanh(x^T W^T)
+    ElementwiseApplyFunction: sp.Transpose,
     sp.Identity: lambda e: e,
     sp.OneMatrix: lambda e: sp.OneMatrix(e.shape[1], e.shape[0]),
     sp.ZeroMatrix: lambda e: sp.ZeroMatrix(e.shape[1], e.shape[0]),
@@ -227,22 +228,47 @@ def _tidy(expr: Any) -> Any:
     return core if coeff == 1 else sp.MatMul(coeff, *mats)
 
 
-def factor_common(expr: Any) -> Any:
-    """(A + A^T) X rather than A X + A^T X: pull a shared right or left factor out of a sum."""
+def _split(term: Any) -> tuple[Any, list[Any]]:
+    """A term as (scalar coefficient, matrix factors)."""
+    if isinstance(term, sp.MatMul):
+        coeff = sp.Mul(*[a for a in term.args if not is_matrix(a)])
+        return coeff, [a for a in term.args if is_matrix(a)]
+    return sp.S.One, [term]
+
+
+def _join(coeff: Any, factors: list[Any]) -> Any:
+    core = _flat_matmul(*factors)
+    return core if coeff == 1 else sp.MatMul(coeff, *_factors(core))
+
+
+def collect_terms(expr: Any) -> Any:
+    """2 X^T r rather than X^T r + X^T r: equal matrix parts add their coefficients."""
     if not isinstance(expr, sp.MatAdd):
         return expr
-    lists = [
-        list(a.args) if isinstance(a, sp.MatMul) and all(is_matrix(f) for f in a.args) else None
-        for a in expr.args
-    ]
-    if any(x is None or len(x) < 2 for x in lists):
+    coeffs: dict[Any, Any] = {}
+    for term in expr.args:
+        coeff, factors = _split(term)
+        key = _flat_matmul(*factors)
+        coeffs[key] = coeffs.get(key, sp.S.Zero) + coeff
+    parts = [_join(c, _factors(k)) for k, c in coeffs.items() if c != 0]
+    return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
+
+
+def factor_common(expr: Any) -> Any:
+    """(A + A^T) X rather than A X + A^T X: pull a shared right or left factor out of a sum."""
+    expr = collect_terms(expr)
+    if not isinstance(expr, sp.MatAdd):
         return expr
-    if all(x[-1] == lists[0][-1] for x in lists):
-        inner = sp.MatAdd(*[_flat_matmul(*x[:-1]) for x in lists])
-        return sp.MatMul(inner, lists[0][-1])
-    if all(x[0] == lists[0][0] for x in lists):
-        inner = sp.MatAdd(*[_flat_matmul(*x[1:]) for x in lists])
-        return sp.MatMul(lists[0][0], inner)
+    split = [_split(a) for a in expr.args]
+    if any(len(f) < 2 for _, f in split):
+        return expr
+    first = split[0][1]
+    if all(f[-1] == first[-1] for _, f in split):
+        inner = sp.MatAdd(*[_join(c, f[:-1]) for c, f in split])
+        return sp.MatMul(inner, first[-1])
+    if all(f[0] == first[0] for _, f in split):
+        inner = sp.MatAdd(*[_join(c, f[1:]) for c, f in split])
+        return sp.MatMul(first[0], inner)
     return expr
 
 

@@ -18,7 +18,15 @@ from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
 from derive.engine.differentials import push_once
 from derive.engine.identify import Term, as_sum, gradient_of, peel, scalar_terms
-from derive.engine.mexpr import EntrywiseGradient, Scalar, ScalarDifferential, d, is_matrix
+from derive.engine.mexpr import (
+    EntrywiseGradient,
+    EntrywiseJacobian,
+    HessianLabel,
+    Scalar,
+    ScalarDifferential,
+    d,
+    is_matrix,
+)
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
@@ -213,6 +221,19 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             raise InputError(f"--wrt {w}: give its shape with --shape {w}=ROWS,COLS")
         wrt.append(symbols[w])
     sections, results, loss = matrix_gradient(function, wrt, name, upstream)
+    independent: dict[str, Any] = {r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results}
+    hessians = {}
+    if spec.get("hessian", False):
+        from derive.engine.hessian import hessian_section
+
+        for result in list(results):
+            var = symbols[result.name]
+            section, hessian = hessian_section(result.expr, var)
+            key = f"hessian {var.name}"
+            sections.append(section)
+            results.append(Result(key, HessianLabel(name, var), hessian))
+            independent[key] = EntrywiseJacobian(result.expr, var)
+            hessians[key] = var.name
     conventions = [CONVENTION]
     if upstream is not None:
         conventions.append(
@@ -233,7 +254,8 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         id=spec.id,
         topic=spec.topic,
         extras={
-            "independent": {r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results},
+            "independent": independent,
+            "hessians": hessians,
             "name": name,
             "check": "matrix gradient",
             "shapes": {k: tuple(str(x) for x in v) for k, v in shapes.items()},

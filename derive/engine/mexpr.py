@@ -187,3 +187,48 @@ class EntrywiseGradient(MatrixExpr):
 
     def doit(self, **hints: Any) -> Any:
         return self
+
+
+class EntrywiseJacobian(MatrixExpr):
+    """The matrix of partial derivatives of a column vector f (k x 1) by a column x (n x 1)."""
+
+    def __new__(cls, function: Any, var: Any) -> EntrywiseJacobian:
+        return MatrixExpr.__new__(cls, function, var)
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return (self.args[0].shape[0], self.args[1].shape[0])
+
+    def _mp_eval(self, evaluate: Any, env: dict) -> Any:
+        """Column by column: a central difference at 50 digits."""
+        function, var = self.args
+        at = env[var]
+        h = mpmath.mpf("1e-20")
+        columns = []
+        for j in range(at.rows):
+            up, down = at.copy(), at.copy()
+            up[j, 0] += h
+            down[j, 0] -= h
+            columns.append((evaluate(function, {**env, var: up})
+                            - evaluate(function, {**env, var: down})) / (2 * h))
+        out = mpmath.matrix(columns[0].rows, at.rows)
+        for j, column in enumerate(columns):
+            for i in range(column.rows):
+                out[i, j] = column[i, 0]
+        return out
+
+    def doit(self, **hints: Any) -> Any:
+        return self
+
+
+class HessianLabel(sp.Expr):
+    """The Hessian of L with respect to a vector x, printed as nabla^2_x L."""
+
+    def __new__(cls, name: str, var: Any) -> HessianLabel:
+        return sp.Expr.__new__(cls, sp.Symbol(name), var)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\nabla^{{2}}_{{{printer._print(self.args[1])}}} {printer._print(self.args[0])}"
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"hessian({self.args[0]}, {self.args[1]})"
