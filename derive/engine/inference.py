@@ -37,17 +37,17 @@ from derive.printing import latex
 # --- sampling: estimators in expectation ------------------------------------------------------
 
 N = sp.Symbol("N", integer=True, positive=True)
-I = sp.Symbol("i", integer=True, positive=True)
+INDEX = sp.Symbol("i", integer=True, positive=True)
 
 
 def _sample_sum(body: sp.Expr) -> SampleSum:
-    return SampleSum(body, I, N)
+    return SampleSum(body, INDEX, N)
 
 
 def _mean_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
-    xbar = SampleMean(item(I), I, N)
-    s0 = E(_sample_sum(item(I)) / N)
-    s1 = _sample_sum(E(item(I))) / N
+    xbar = SampleMean(item(INDEX), INDEX, N)
+    s0 = E(_sample_sum(item(INDEX)) / N)
+    s1 = _sample_sum(E(item(INDEX))) / N
     s2 = _sample_sum(Mean(x)) / N
     s3 = Mean(x)
     return E(xbar), [
@@ -59,12 +59,12 @@ def _mean_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
 
 
 def _variance_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
-    xbar = SampleMean(item(I), I, N)
-    start = E(_sample_sum((item(I) - xbar) ** 2) / N)
-    s1 = E(_sample_sum(item(I) ** 2) / N - xbar**2)
-    s2 = _sample_sum(E(item(I) ** 2)) / N - E(xbar**2)
+    xbar = SampleMean(item(INDEX), INDEX, N)
+    start = E(_sample_sum((item(INDEX) - xbar) ** 2) / N)
+    s1 = E(_sample_sum(item(INDEX) ** 2) / N - xbar**2)
+    s2 = _sample_sum(E(item(INDEX) ** 2)) / N - E(xbar**2)
     s3 = E(x**2) - E(xbar**2)
-    s3b = E(x**2) - E(_sample_sum(item(I)) ** 2) / N**2
+    s3b = E(x**2) - E(_sample_sum(item(INDEX)) ** 2) / N**2
     s4 = E(x**2) - (N * E(x**2) + N * (N - 1) * Mean(x) ** 2) / N**2
     s5 = (N - 1) / N * (E(x**2) - Mean(x) ** 2)
     s6 = (N - 1) / N * StdDev(x) ** 2
@@ -169,7 +169,7 @@ class Rounded(sp.Expr):
 
 
 class TQuantile(sp.Function):
-    """``t_{nu, q}``: the q-quantile of Student's t with nu degrees of freedom (mpmath, 30 digits)."""
+    """``t_{nu, q}``: the q-quantile of Student's t with nu degrees of freedom (mpmath)."""
 
     nargs = 2
 
