@@ -99,11 +99,25 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     }
 
 
+def _backprop_context(derivation: Derivation) -> dict[str, Any]:
+    from derive.engine.backprop import check_context
+
+    return check_context(derivation)
+
+
+def _bayes_context(derivation: Derivation) -> dict[str, Any]:
+    from derive.engine.bayescheck import check_context
+
+    return check_context(derivation)
+
+
 #: kind -> (template name, context builder). Other kinds register theirs here.
 CHECKS: dict[str, tuple[str, Any]] = {
     "gradient": ("check_gradient.py.j2", _gradient_context),
     "matrix gradient": ("check_matrix.py.j2", _matrix_context),
+    "backprop": ("check_backprop.py.j2", _backprop_context),
     "mle": ("check_mle.py.j2", _mle_context),
+    "bayes": ("check_bayes.py.j2", _bayes_context),
     **COURSE_CHECKS,
     **MATH_CHECKS,
 }

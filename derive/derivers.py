@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 #: kind -> "module:function" taking a Spec and returning an unverified Derivation.
 DERIVERS: dict[str, str] = {
     "gradient": "derive.engine.gradient:derive_gradient",
+    "backprop": "derive.engine.backprop:derive_backprop",
     "mle": "derive.engine.likelihood:derive_mle",
+    "bayes": "derive.engine.bayes:derive_bayes",
     "integral": "derive.engine.integration:derive_integral",
     "kl-gaussian": "derive.engine.kl:derive_kl_gaussian",
     "descent": "derive.engine.optimization:derive_descent",

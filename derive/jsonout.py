@@ -43,6 +43,16 @@ def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _backprop(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    """A gradient whose forward pass is a list: the deltas of the recursion come along."""
+    names = set(derivation.extras.get("definitions", ()))
+    out = _gradient(derivation, check)
+    out["gradient"] = {k: v for k, v in out["gradient"].items() if k not in names}
+    out["deltas"] = {r.name: expression_fields(r.expr) for r in derivation.results
+                     if r.name in names}
+    return out
+
+
 def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     size = {"sample_size": f"{derivation.extras['model'].var.name}.size"}
     estimator = {}
@@ -63,6 +73,7 @@ def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
 #: kind -> JSON builder. Other kinds register theirs here.
 BUILDERS: dict[str, Callable[[Derivation, dict[str, Any]], dict[str, Any]]] = {
     "gradient": _gradient,
+    "backprop": _backprop,
     "mle": _mle,
 }
 

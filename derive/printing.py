@@ -108,7 +108,7 @@ class DeriveLatexPrinter(LatexPrinter):
         if isinstance(arg, sp.Inverse) and isinstance(arg.arg, sp.MatrixSymbol):
             return rf"{self._print(arg.arg)}^{{-\top}}"
         base = self._print(arg)
-        if not isinstance(arg, sp.MatrixSymbol):
+        if not isinstance(arg, sp.MatrixSymbol) and not getattr(arg, "is_named", False):
             base = rf"\left({base}\right)"
         return rf"{base}^{{\top}}"
 
@@ -116,7 +116,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
         parts = []
-        for arg in expr.args:
+        for arg in _companions_last(expr.args):
             tex = self._print(arg)
             parts.append(rf"\left({tex}\right)" if isinstance(arg, sp.MatAdd | sp.MatMul) else tex)
         return r" \odot ".join(parts)
@@ -162,6 +162,27 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
         return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+
+
+def _companions_last(args: tuple[Any, ...]) -> list[Any]:
+    """sigma(Z) odot (1 - sigma(Z)): each 1 - A right after the A it belongs to."""
+    def companion_of(arg: Any) -> Any:
+        if isinstance(arg, sp.MatAdd) and len(arg.args) == 2:
+            ones = [a for a in arg.args if isinstance(a, sp.OneMatrix)]
+            rest = [a for a in arg.args if not isinstance(a, sp.OneMatrix)]
+            if ones and rest and isinstance(rest[0], sp.MatMul) and rest[0].args[0] == -1:
+                return sp.MatMul(*rest[0].args[1:]) if len(rest[0].args) > 2 else rest[0].args[1]
+        return None
+
+    owners = {companion_of(a): a for a in args if companion_of(a) is not None}
+    out: list[Any] = []
+    for arg in args:
+        if companion_of(arg) in args:
+            continue
+        out.append(arg)
+        if arg in owners:
+            out.append(owners[arg])
+    return out + [a for a in args if a not in out]
 
 
 def _unit_ones(arg: Any) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from sympy.core.symbol import Str
 from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
@@ -127,8 +128,10 @@ class Scalar(sp.Expr):
 class Named(MatrixExpr):
     """A matrix printed by its name (delta_2, p) that stands for its definition."""
 
+    is_named = True
+
     def __new__(cls, name: str, definition: Any) -> Named:
-        return MatrixExpr.__new__(cls, sp.Str(name), definition)
+        return MatrixExpr.__new__(cls, Str(name), definition)
 
     @property
     def name(self) -> str:
