@@ -170,7 +170,7 @@ def backward(forward: list[Definition], wanted: set[Any], deltas: Mapping[str, s
     return Backward(sections, gradients, delta_list, loss_item.rhs)
 
 
-# --- the 'backprop' kind ---------------------------------------------------------------------------
+# --- the 'backprop' kind ------------------------------------------------------------------------
 
 
 def named_values(forward: list[Definition], walk: Backward) -> dict[Any, Named]:

@@ -221,7 +221,9 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             raise InputError(f"--wrt {w}: give its shape with --shape {w}=ROWS,COLS")
         wrt.append(symbols[w])
     sections, results, loss = matrix_gradient(function, wrt, name, upstream)
-    independent: dict[str, Any] = {r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results}
+    independent: dict[str, Any] = {
+        r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results
+    }
     hessians = {}
     if spec.get("hessian", False):
         from derive.engine.hessian import hessian_section
