@@ -173,8 +173,11 @@ def _evaluate_sample(expr: Any, point: dict, assumptions: Assumptions, rng: rand
         function = _compiled(value, items, names)
     except Exception:  # noqa: BLE001 - a function mpmath lacks: evaluate the slow way
         return [sp.sympify(value).evalf(DIGITS, subs=point)]
-    with mpmath.workdps(DIGITS):
-        result = function(*[mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)])
+    try:
+        with mpmath.workdps(DIGITS):
+            result = function(*[mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)])
+    except NameError:  # a function of ours that mpmath does not know: the slow way
+        return [sp.sympify(value).evalf(DIGITS, subs=point)]
     if isinstance(result, mpmath.mpc):
         return [sp.Float(result.real, DIGITS) + sp.I * sp.Float(result.imag, DIGITS)]
     return [sp.Float(result, DIGITS)]

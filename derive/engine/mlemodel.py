@@ -102,6 +102,8 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
     bounds = spec.get("support")
     bound_exprs = [_parse_bound(spec, b) for b in bounds] if isinstance(bounds, list) else []
     names = {s.name for s in raw.free_symbols} | {s.name for b in bound_exprs for s in b.free_symbols}
+    if spec.get("prior"):  # the prior's hyperparameters are known constants of the model
+        names |= {s.name for s in _parse(spec, "prior").free_symbols}
     if var_name not in {s.name for s in raw.free_symbols} and not bound_exprs:
         raise InputError(f"--var {var_name}: the density does not involve '{var_name}'")
     for name in param_names:
@@ -125,6 +127,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
         trials = sp.Integer(spec.get("trials", 1))
         density_expr = BASE_MEASURES[base](x, trials) * density_expr
     symbols = {s.name: s for s in density_expr.free_symbols}
+    symbols.update({n: symbol_for(n, assumptions) for n in names if n not in symbols})
     bound_exprs = [_with_assumptions(b, assumptions) for b in bound_exprs]
     for b in bound_exprs:
         symbols.update({s.name: s for s in b.free_symbols})
