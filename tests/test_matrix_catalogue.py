@@ -10,7 +10,12 @@ from derive import catalogue, pipeline
 from tests.conftest import pdf_text
 
 IDS = [s.id for s in catalogue.entries() if s.get("shapes")]
-PDF_IDS = {"layer-linear", "mc-trace-xtbx"}
+PDF_IDS = {"layer-linear", "mc-trace-xtbx", "mlp-two-layer", "logistic-nll"}
+#: words each PDF must show when read back
+PDF_WORDS = {
+    "mlp-two-layer": ("Forward pass", "Through", "delta recursion"),
+    "logistic-nll": ("Hessian", "diag"),
+}
 
 
 @pytest.mark.parametrize("entry_id", IDS, ids=IDS)
@@ -22,7 +27,8 @@ def test_entry_builds_and_checks(entry_id: str, tmp_path: Path) -> None:
     assert "ok" in outcome.check_line
     if to == "pdf":
         text = pdf_text(outcome.pdf)
-        assert "Differential with respect to" in text
+        for word in PDF_WORDS.get(entry_id, ("Differential with respect to",)):
+            assert word in text, word
 
 
 def test_linear_layer_reads_like_a_textbook() -> None:
@@ -31,3 +37,18 @@ def test_linear_layer_reads_like_a_textbook() -> None:
     derivation = pipeline.derive(catalogue.get("layer-linear"))
     shown = {r.name: latex(r.expr) for r in derivation.results}
     assert shown == {"W": r"\delta x^{\top}", "x": r"W^{\top} \delta", "b": r"\delta"}
+
+
+def test_new_layer_entries_read_like_a_textbook() -> None:
+    from derive.printing import latex
+
+    def shown(entry_id: str) -> dict[str, str]:
+        return {r.name: latex(r.expr) for r in pipeline.derive(catalogue.get(entry_id)).results}
+
+    assert shown("least-squares-hessian") == {
+        "w": r"2 X^{\top} \left(X w - y\right)", "hessian w": r"2 X^{\top} X"}
+    assert shown("logsumexp") == {"z": r"\frac{e^{z}}{\mathbf{1}^{\top} e^{z}}"}
+    assert shown("layer-relu") == {"Z": r"\Delta \odot \mathbb{1}\left[Z > 0\right]"}
+    residual = shown("layer-residual")
+    assert residual["x"].endswith(r"+ \delta")  # the identity path adds the upstream gradient
+    assert residual["W2"] == r"\delta \left(\tanh{\left(W_{1} x \right)}\right)^{\top}"
