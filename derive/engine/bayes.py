@@ -125,6 +125,8 @@ def derive_bayes(spec: Spec) -> Derivation:
         sections.append(Section(f"The posterior {key}", start_r,
                                 (Step(start_r, final, "read off"),), sp.Symbol(label)))
         results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
+    if family.name == "normal" and model.covariates:
+        sections.append(_ridge_section(model, theta, values[0]))
     return Derivation(
         kind="bayes",
         title=spec.title,
@@ -176,3 +178,21 @@ def _question(model: Model, prior: sp.Expr, family: Family, ident: str) -> str:
             f"{model.support.tex(x)}, \\] and the prior is "
             f"\\[ p({latex(theta)}) \\propto {latex(prior)}. \\] "
             f"Find the posterior $p({latex(theta)} \\mid x_1, \\dots, x_N)$.")
+
+
+def _ridge_section(model: Model, theta: sp.Symbol, mean: sp.Expr) -> Section:
+    """A normal posterior's mode is its mean: for regression, L2-regularised least squares."""
+    masked = mask_sums(mean, model.summand_nonnegative)
+    numerator, denominator = sp.fraction(sp.factor(masked.expr))
+    statistics = [t for t in sp.Add.make_args(sp.expand(denominator)) if t.has(*masked.symbols)]
+    scale = statistics[0].as_independent(*masked.symbols)[0] if len(statistics) == 1 else sp.S.One
+    ridge = masked.unmask(sp.expand(numerator / scale)) / masked.unmask(sp.expand(denominator / scale))
+    penalty = masked.unmask(sp.expand(denominator / scale)) - masked.unmask(
+        sp.Add(*[t / scale for t in statistics]))
+    y, x = (latex(model.observation(v)) for v in (model.var, model.covariates[0]))
+    note = (f"the posterior is normal, so its mode (the MAP) is its mean: it minimises "
+            f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
+            f"with $\\lambda = {latex(penalty)}$")
+    label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
+    return Section("MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),),
+                   label)

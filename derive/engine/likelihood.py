@@ -96,6 +96,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     newton: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     profile: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    estimates_shown: dict[sp.Symbol, tuple] = field(default_factory=dict)
 
 
 def derive_mle(spec: Spec) -> Derivation:
@@ -111,6 +112,7 @@ def derive_mle(spec: Spec) -> Derivation:
     sections.extend(outcome.sections)
     results = tuple(Result(t.name, Estimate(t), model.plain(optimality.hatted(outcome.profile, t)))
                     for t in outcome.estimates)
+    results += tuple(Result(t.name, label, model.plain(e)) for t, (label, e) in outcome.estimates_shown.items())
     estimators = {t.name: model.plain(e) for t, e in outcome.estimates.items()}
     newton = {t.name: model.plain(e) for t, e in outcome.newton.items()}
     return Derivation(

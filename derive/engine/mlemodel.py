@@ -165,6 +165,8 @@ def _parse_bound(spec: Spec, text: object) -> sp.Expr:
 
     if isinstance(text, int | float):
         return sp.nsimplify(text)
+    if text in ("inf", "oo", "-inf", "-oo"):
+        return -sp.oo if text.startswith("-") else sp.oo
     if not isinstance(text, str):
         raise spec.error("support", "expected a name or [low, high]")
     return parse_expression(text)

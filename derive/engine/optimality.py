@@ -300,10 +300,10 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
     from derive.engine.likelihood import ELL
 
-    names = ", ".join(f"${latex(t)}$" for t in unsolved)
+    names = ", ".join(t.name for t in unsolved)
     outcome.notes.append(f"The score equation for {names} keeps the parameter inside the sum over "
-                         "the sample: it has no closed-form solution, and is solved numerically "
-                         "(Newton's method below).")
+                         "the sample: it has no closed-form solution and is solved numerically "
+                         "(Newton's method).")
     for theta in unsolved:
         value, steps = _second_derivative(model, scores[theta], theta, theta)
         outcome.sections.append(Section(
@@ -315,3 +315,4 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
             outcome.sections.append(Section(
                 "No closed form: one Newton step", start, (Step(start, update, "newton step"),), new))
             outcome.newton[theta] = update
+            outcome.estimates_shown[theta] = (new, update)

@@ -53,17 +53,39 @@ def pull_out(s: sp.Sum) -> sp.Expr:
     return outside * sp.Sum(inside, *s.limits)
 
 
+def _separable(expr: sp.Expr, index: sp.Symbol, names: tuple) -> bool:
+    """Every term is (parameters) x (data): the parameters can leave the sum."""
+    return all(not t.as_independent(index, as_Add=False)[1].has(*names) for t in sp.Add.make_args(expr))
+
+
 def expander(params: Iterable[sp.Symbol]) -> Move:
-    """Expand a summand that holds one of ``params``, so they can leave the sum."""
+    """Expand a summand that holds one of ``params``, when that lets them leave the sum."""
     names = tuple(params)
 
     def expand(s: sp.Sum) -> sp.Expr:
         if not s.function.has(*names):
             return s
         expanded = sp.expand(s.function)
-        return s if expanded == s.function else sp.Sum(expanded, *s.limits)
+        if expanded == s.function or not _separable(expanded, _index(s), names):
+            return s
+        return sp.Sum(expanded, *s.limits)
 
     return expand
+
+
+def factorer(params: Iterable[sp.Symbol]) -> Move:
+    """Factor a summand that keeps a parameter inside (x_i (y_i - sigma(w x_i)))."""
+    names = tuple(params)
+
+    def factor(s: sp.Sum) -> sp.Expr:
+        if not s.function.has(*names) or _separable(sp.expand(s.function), _index(s), names):
+            return s
+        factored = sp.factor(sp.expand(s.function))
+        if sp.count_ops(factored) >= sp.count_ops(s.function):
+            return s
+        return sp.Sum(factored, *s.limits)
+
+    return factor
 
 
 def apply_move(expr: sp.Expr, move: Move) -> sp.Expr:
@@ -86,7 +108,9 @@ MOVES: tuple[tuple[str, Move], ...] = (
 
 def sum_steps(expr: sp.Expr, params: Iterable[sp.Symbol] = (), rounds: int = 6) -> tuple[Step, ...]:
     """Named moves until no sum can be split, evaluated or emptied of constants."""
-    moves = ((("expand", expander(params)),) if params else ()) + MOVES
+    params = tuple(params)
+    first = (("expand", expander(params)), ("factor", factorer(params))) if params else ()
+    moves = first + MOVES
     steps: list[Step] = []
     for _ in range(rounds):
         changed = False
