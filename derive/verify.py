@@ -147,7 +147,8 @@ def _unroll(expr: Any) -> Any:
 
     def write_out(e: Any) -> Any:
         (index, low, high), *rest = e.limits
-        if rest or not (low.is_Integer and high.is_Integer) or not isinstance(e, sp.Sum | sp.Product):
+        concrete = low.is_Integer and high.is_Integer
+        if rest or not concrete or not isinstance(e, sp.Sum | sp.Product):
             return e.doit()
         # subs respects the index bound by an inner max/median; xreplace is faster
         put = e.function.subs if e.function.atoms(ExprWithLimits) else e.function.xreplace
@@ -175,7 +176,8 @@ def _evaluate_sample(expr: Any, point: dict, assumptions: Assumptions, rng: rand
         return [sp.sympify(value).evalf(DIGITS, subs=point)]
     try:
         with mpmath.workdps(DIGITS):
-            result = function(*[mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)])
+            arguments = [mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)]
+            result = function(*arguments)
     except NameError:  # a function of ours that mpmath does not know: the slow way
         return [sp.sympify(value).evalf(DIGITS, subs=point)]
     if isinstance(result, mpmath.mpc):

@@ -1,4 +1,4 @@
-"""Every likelihood and Bayes entry derives with every step verified, and its check script passes."""
+"""Every likelihood and Bayes entry derives, every step verified, and its check script passes."""
 
 from __future__ import annotations
 
@@ -22,11 +22,24 @@ def test_entry_builds_and_its_check_passes(entry, tmp_path):
 
 def test_catalogue_covers_the_classic_models():
     ids = {e.id for e in ENTRIES}
-    for wanted in ("mle-gaussian-mean", "mle-gaussian-variance", "mle-gaussian", "mle-bernoulli",
-                   "mle-binomial", "mle-poisson", "mle-exponential", "mle-geometric", "mle-uniform",
-                   "mle-laplace-location", "mle-gamma-known-shape", "mle-logistic-regression",
-                   "bayes-beta-bernoulli", "bayes-gamma-poisson", "bayes-normal-normal",
-                   "bayes-map-ridge"):
+    for wanted in (
+        "mle-gaussian-mean",
+        "mle-gaussian-variance",
+        "mle-gaussian",
+        "mle-bernoulli",
+        "mle-binomial",
+        "mle-poisson",
+        "mle-exponential",
+        "mle-geometric",
+        "mle-uniform",
+        "mle-laplace-location",
+        "mle-gamma-known-shape",
+        "mle-logistic-regression",
+        "bayes-beta-bernoulli",
+        "bayes-gamma-poisson",
+        "bayes-normal-normal",
+        "bayes-map-ridge",
+    ):
         assert wanted in ids
 
 

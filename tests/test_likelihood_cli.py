@@ -28,7 +28,11 @@ def test_mle_json_follows_the_contract(runner):
     assert from_numpy == pytest.approx(np.sqrt(np.sum(sample**2) / (2 * sample.size)))
     # the sympy form uses the contract's IndexedBase('x'), i and N: evaluate it at N = 5
     estimator = sp.parse_expr(fields["sympy"], {k: getattr(sp, k) for k in dir(sp)})
-    x, i, n = sp.IndexedBase("x"), sp.Symbol("i", integer=True), sp.Symbol("N", integer=True, positive=True)
+    x, i, n = (
+        sp.IndexedBase("x"),
+        sp.Symbol("i", integer=True),
+        sp.Symbol("N", integer=True, positive=True),
+    )
     value = estimator.subs(n, 5).doit().subs({x[k + 1]: v for k, v in enumerate(sample)})
     assert float(value) == pytest.approx(from_numpy)
     assert data["check"]["passed"] is True
@@ -42,13 +46,20 @@ def test_mle_text_output_names_the_rules(runner):
         assert words in done.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["lam*exp(-lam*x)", "--param", "mu"], "'mu' does not occur"),
-    (["lam*exp(-lam)", "--param", "lam"], "does not involve 'x'"),
-    (["lam*exp(-lam*x", "--param", "lam"], "line 1, column"),
-    (["lam*x", "--param", "lam"], "not a density"),
-    (["lam*exp(-lam*x)", "--param", "lam", "--assume", "lam is tall"], "cannot read the assumption"),
-], ids=["absent-param", "no-variable", "unparseable", "not-a-density", "bad-assumption"])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["lam*exp(-lam*x)", "--param", "mu"], "'mu' does not occur"),
+        (["lam*exp(-lam)", "--param", "lam"], "does not involve 'x'"),
+        (["lam*exp(-lam*x", "--param", "lam"], "line 1, column"),
+        (["lam*x", "--param", "lam"], "not a density"),
+        (
+            ["lam*exp(-lam*x)", "--param", "lam", "--assume", "lam is tall"],
+            "cannot read the assumption",
+        ),
+    ],
+    ids=["absent-param", "no-variable", "unparseable", "not-a-density", "bad-assumption"],
+)
 def test_bad_input_exits_2_with_one_line(runner, args, message):
     done = runner.invoke(main, ["mle", *args])
     assert done.exit_code == 2
@@ -57,7 +68,9 @@ def test_bad_input_exits_2_with_one_line(runner, args, message):
 
 
 def test_mle_out_writes_worksheet_and_check(runner, tmp_path):
-    done = runner.invoke(main, ["mle", "a*x^(a - 1)", "--param", "a", "--out", str(tmp_path), "--json"])
+    done = runner.invoke(
+        main, ["mle", "a*x^(a - 1)", "--param", "a", "--out", str(tmp_path), "--json"]
+    )
     assert done.exit_code == 0, done.output
     data = json.loads(done.output)
     assert data["check"]["passed"] is True

@@ -67,7 +67,10 @@ def _parse_prior(spec: Spec, model: Model) -> sp.Expr:
 def _split(expr: sp.Expr, theta: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
     """(terms with theta, terms without) of an expanded expression with masked statistics."""
     terms = sp.Add.make_args(expr)
-    return (sp.Add(*[t for t in terms if t.has(theta)]), sp.Add(*[t for t in terms if not t.has(theta)]))
+    return (
+        sp.Add(*[t for t in terms if t.has(theta)]),
+        sp.Add(*[t for t in terms if not t.has(theta)]),
+    )
 
 
 def derive_bayes(spec: Spec) -> Derivation:
@@ -84,8 +87,9 @@ def derive_bayes(spec: Spec) -> Derivation:
     f_i = model.observation(model.density)
     start = sp.log(sp.Product(f_i, (INDEX, 1, SIZE)) * prior)
     steps = [Step(start, sp.Sum(sp.log(f_i), (INDEX, 1, SIZE)) + sp.log(prior), "log of a product")]
-    expanded = (sp.Sum(model.observation(sp.expand_log(sp.log(model.density), force=True)),
-                       (INDEX, 1, SIZE)) + sp.expand_log(sp.log(prior), force=True))
+    expanded = sp.Sum(
+        model.observation(sp.expand_log(sp.log(model.density), force=True)), (INDEX, 1, SIZE)
+    ) + sp.expand_log(sp.log(prior), force=True)
     steps.append(Step(steps[-1].after, expanded, "log rules"))
     steps.extend(sum_steps(expanded, (theta,)))
     current = steps[-1].after
@@ -97,8 +101,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         raise InputError(f"the log posterior is not a {family_name} log-kernel in {theta}")
     kernel = sp.Add(*[masked.unmask(c) * b for c, b in zip(coefficients, basis, strict=True)])
     dropped = kernel + Const(current - kernel)
-    steps.append(Step(current, dropped, "drop constants",
-                      f"every term without ${latex(theta)}$ is a constant (with $\\log p(x)$)"))
+    steps.append(
+        Step(
+            current,
+            dropped,
+            "drop constants",
+            f"every term without ${latex(theta)}$ is a constant (with $\\log p(x)$)",
+        )
+    )
     values = read_off(family, tuple(coefficients))
     if values is None:
         raise InputError(f"cannot read off the {family_name} parameters")
@@ -106,24 +116,39 @@ def derive_bayes(spec: Spec) -> Derivation:
     family_kernel = family.log_kernel(theta, values)
     recognised = family_kernel + Const(current - family_kernel)
     ident = ", ".join(f"${t} = {latex(v)}$" for t, v in zip(family.param_tex, values, strict=True))
-    steps.append(Step(dropped, recognised, "recognise the kernel",
-                      f"the log-kernel of ${family.tex}({', '.join(family.param_tex)})$ with {ident}"))
+    steps.append(
+        Step(
+            dropped,
+            recognised,
+            "recognise the kernel",
+            f"the log-kernel of ${family.tex}({', '.join(family.param_tex)})$ with {ident}",
+        )
+    )
     lhs = sp.Symbol(rf"\log p({latex(theta)} \mid x_{{1:N}})")
     sections = [Section("Bayes' rule on the log scale", start, tuple(steps), lhs)]
     results, independent = [], {}
     for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
         results.append(Result(name, sp.Symbol(tex), model.plain(value)))
-    named = tuple(sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
-                  for k, tex in enumerate(family.param_tex))
-    for key, label, moment in (("mean", rf"\mathbb{{E}}[{latex(theta)} \mid x]", family.mean),
-                               ("variance", rf"\operatorname{{Var}}[{latex(theta)} \mid x]",
-                                family.variance)):
+    named = tuple(
+        sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
+        for k, tex in enumerate(family.param_tex)
+    )
+    for key, label, moment in (
+        ("mean", rf"\mathbb{{E}}[{latex(theta)} \mid x]", family.mean),
+        ("variance", rf"\operatorname{{Var}}[{latex(theta)} \mid x]", family.variance),
+    ):
         start_r = sp.Subs(moment(*named), named, values)
         plugged = moment(*values)
         tidy = masked_tidy(model, plugged)
         final = tidy[-1].after if tidy else plugged
-        sections.append(Section(f"The posterior {key}", start_r,
-                                (Step(start_r, final, "read off"),), sp.Symbol(label)))
+        sections.append(
+            Section(
+                f"The posterior {key}",
+                start_r,
+                (Step(start_r, final, "read off"),),
+                sp.Symbol(label),
+            )
+        )
         results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
     if family.name == "normal" and model.covariates:
         sections.append(_ridge_section(model, theta, values[0]))
@@ -143,7 +168,9 @@ def derive_bayes(spec: Spec) -> Derivation:
             "model": model,
             "prior": prior,
             "family": family.name,
-            "posterior_params": {n: model.plain(v) for n, v in zip(family.params, values, strict=True)},
+            "posterior_params": {
+                n: model.plain(v) for n, v in zip(family.params, values, strict=True)
+            },
             "question_tex": _question(model, prior, family, ident),
             "independent": independent,
         },
@@ -173,11 +200,13 @@ def _coefficients(collected: sp.Expr, basis: tuple[sp.Expr, ...], theta: sp.Symb
 def _question(model: Model, prior: sp.Expr, family: Family, ident: str) -> str:
     (theta,) = model.params
     x = model.var
-    return (f"Observations $x_i$, $i = 1, \\dots, N$, are i.i.d. given ${latex(theta)}$ with density "
-            f"\\[ p({latex(x)} \\mid {latex(theta)}) = {latex(model.density)}, \\qquad "
-            f"{model.support.tex(x)}, \\] and the prior is "
-            f"\\[ p({latex(theta)}) \\propto {latex(prior)}. \\] "
-            f"Find the posterior $p({latex(theta)} \\mid x_1, \\dots, x_N)$.")
+    return (
+        f"Observations $x_i$, $i = 1, \\dots, N$, are i.i.d. given ${latex(theta)}$ with density "
+        f"\\[ p({latex(x)} \\mid {latex(theta)}) = {latex(model.density)}, \\qquad "
+        f"{model.support.tex(x)}, \\] and the prior is "
+        f"\\[ p({latex(theta)}) \\propto {latex(prior)}. \\] "
+        f"Find the posterior $p({latex(theta)} \\mid x_1, \\dots, x_N)$."
+    )
 
 
 def _ridge_section(model: Model, theta: sp.Symbol, mean: sp.Expr) -> Section:
@@ -186,13 +215,19 @@ def _ridge_section(model: Model, theta: sp.Symbol, mean: sp.Expr) -> Section:
     numerator, denominator = sp.fraction(sp.factor(masked.expr))
     statistics = [t for t in sp.Add.make_args(sp.expand(denominator)) if t.has(*masked.symbols)]
     scale = statistics[0].as_independent(*masked.symbols)[0] if len(statistics) == 1 else sp.S.One
-    ridge = masked.unmask(sp.expand(numerator / scale)) / masked.unmask(sp.expand(denominator / scale))
+    ridge = masked.unmask(sp.expand(numerator / scale)) / masked.unmask(
+        sp.expand(denominator / scale)
+    )
     penalty = masked.unmask(sp.expand(denominator / scale)) - masked.unmask(
-        sp.Add(*[t / scale for t in statistics]))
+        sp.Add(*[t / scale for t in statistics])
+    )
     y, x = (latex(model.observation(v)) for v in (model.var, model.covariates[0]))
-    note = (f"the posterior is normal, so its mode (the MAP) is its mean: it minimises "
-            f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
-            f"with $\\lambda = {latex(penalty)}$")
+    note = (
+        f"the posterior is normal, so its mode (the MAP) is its mean: it minimises "
+        f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
+        f"with $\\lambda = {latex(penalty)}$"
+    )
     label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
-    return Section("MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),),
-                   label)
+    return Section(
+        "MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),), label
+    )

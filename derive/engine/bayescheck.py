@@ -22,8 +22,12 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     constants = {py_name(c.name): _true_value(c, derivation, rng) for c in model.constants}
     true = {py_name(theta.name): _true_value(theta, derivation, rng)}
     family = derivation.extras["family"]
-    grid = {"beta": ("1e-12", "1 - 1e-12"), "gamma": ("1e-12", None), "normal": (None, None)}[family]
-    moments = {r.name: _code(r.expr, size) for r in derivation.results if r.name.startswith("posterior_")}
+    grid = {"beta": ("1e-12", "1 - 1e-12"), "gamma": ("1e-12", None), "normal": (None, None)}[
+        family
+    ]
+    moments = {
+        r.name: _code(r.expr, size) for r in derivation.results if r.name.startswith("posterior_")
+    }
     return {
         "var": model.var.name,
         "covariates": [c.name for c in model.covariates],

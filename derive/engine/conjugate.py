@@ -30,13 +30,17 @@ class Family:
     support: str  # "unit" | "positive" | "real"
 
     def log_kernel(self, theta: sp.Symbol, values: tuple[sp.Expr, ...]) -> sp.Expr:
-        return sp.Add(*[c * b for c, b in zip(self.coefficients(*values), self.basis(theta),
-                                              strict=True)])
+        return sp.Add(
+            *[c * b for c, b in zip(self.coefficients(*values), self.basis(theta), strict=True)]
+        )
 
 
 FAMILIES: dict[str, Family] = {
     "beta": Family(
-        "beta", r"\operatorname{Beta}", ("a", "b"), (r"\alpha'", r"\beta'"),
+        "beta",
+        r"\operatorname{Beta}",
+        ("a", "b"),
+        (r"\alpha'", r"\beta'"),
         lambda t: (sp.log(t), sp.log(1 - t)),
         lambda a, b: (a - 1, b - 1),
         lambda a, b: a / (a + b),
@@ -44,7 +48,10 @@ FAMILIES: dict[str, Family] = {
         "unit",
     ),
     "gamma": Family(
-        "gamma", r"\operatorname{Gamma}", ("a", "b"), (r"\alpha'", r"\beta'"),
+        "gamma",
+        r"\operatorname{Gamma}",
+        ("a", "b"),
+        (r"\alpha'", r"\beta'"),
         lambda t: (sp.log(t), t),
         lambda a, b: (a - 1, -b),
         lambda a, b: a / b,
@@ -52,7 +59,10 @@ FAMILIES: dict[str, Family] = {
         "positive",
     ),
     "normal": Family(
-        "normal", r"\mathcal{N}", ("m", "s2"), (r"m'", r"s'^{2}"),
+        "normal",
+        r"\mathcal{N}",
+        ("m", "s2"),
+        (r"m'", r"s'^{2}"),
         lambda t: (t**2, t),
         lambda m, s2: (-1 / (2 * s2), m / s2),
         lambda m, s2: m,
@@ -65,7 +75,9 @@ FAMILIES: dict[str, Family] = {
 def read_off(family: Family, coefficients: tuple[sp.Expr, ...]) -> tuple[sp.Expr, ...] | None:
     """The family's parameters whose log-kernel has these coefficients."""
     unknowns = [sp.Dummy(n) for n in family.params]
-    equations = [sp.Eq(c, k) for c, k in zip(family.coefficients(*unknowns), coefficients, strict=True)]
+    equations = [
+        sp.Eq(c, k) for c, k in zip(family.coefficients(*unknowns), coefficients, strict=True)
+    ]
     found = sp.solve(equations, unknowns, dict=True)
     if len(found) != 1:
         return None

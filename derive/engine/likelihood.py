@@ -37,8 +37,9 @@ def log_likelihood(model: Model) -> tuple[sp.Expr, Section]:
     steps: list[Step] = []
     current = sp.Sum(sp.log(f_i), (INDEX, 1, SIZE))
     steps.append(Step(start, current, "log of a product"))
-    expanded = sp.Sum(model.observation(sp.expand_log(sp.log(model.density), force=True)),
-                      (INDEX, 1, SIZE))
+    expanded = sp.Sum(
+        model.observation(sp.expand_log(sp.log(model.density), force=True)), (INDEX, 1, SIZE)
+    )
     if expanded != current:
         steps.append(Step(current, expanded, "log rules"))
         current = expanded
@@ -64,11 +65,15 @@ def differentiate(expr: sp.Expr, theta: sp.Symbol) -> sp.Expr:
 def masked_tidy(model: Model, expr: sp.Expr) -> tuple[Step, ...]:
     """Textbook tidying (combine, cancel, factor) with the statistics held as symbols."""
     masked = mask_sums(expr, model.summand_nonnegative)
-    return tuple(Step(masked.unmask(s.before), masked.unmask(s.after), s.rule)
-                 for s in tidy_steps(masked.expr))
+    return tuple(
+        Step(masked.unmask(s.before), masked.unmask(s.after), s.rule)
+        for s in tidy_steps(masked.expr)
+    )
 
 
-def chain(model: Model, start: sp.Expr, first: Step | None, expand_in: tuple = ()) -> tuple[Step, ...]:
+def chain(
+    model: Model, start: sp.Expr, first: Step | None, expand_in: tuple = ()
+) -> tuple[Step, ...]:
     """A first step, then sum algebra, then tidying: the usual run of a section."""
     steps = [first] if first else []
     current = first.after if first else start
@@ -110,9 +115,13 @@ def derive_mle(spec: Spec) -> Derivation:
         sections.append(section)
     outcome = optimality.analyse(model, ell, scores)
     sections.extend(outcome.sections)
-    results = tuple(Result(t.name, Estimate(t), model.plain(optimality.hatted(outcome.profile, t)))
-                    for t in outcome.estimates)
-    results += tuple(Result(t.name, label, model.plain(e)) for t, (label, e) in outcome.estimates_shown.items())
+    results = tuple(
+        Result(t.name, Estimate(t), model.plain(optimality.hatted(outcome.profile, t)))
+        for t in outcome.estimates
+    )
+    results += tuple(
+        Result(t.name, label, model.plain(e)) for t, (label, e) in outcome.estimates_shown.items()
+    )
     estimators = {t.name: model.plain(e) for t, e in outcome.estimates.items()}
     newton = {t.name: model.plain(e) for t, e in outcome.newton.items()}
     return Derivation(
@@ -145,7 +154,9 @@ def _question(model: Model) -> str:
     density = latex(model.density)
     observed = ", ".join(latex(model.observation(d)).replace("{", "{", 1) for d in model.data)
     given = f" given ${latex(model.covariates[0])}$" if model.covariates else ""
-    return (f"An i.i.d. sample ${observed}$, $i = 1, \\dots, N$, is drawn from the density{given} "
-            f"\\[ p({latex(x)} \\mid {', '.join(latex(p) for p in model.params)}) = {density}, "
-            f"\\qquad {model.support.tex(x)}. \\] "
-            f"Find the maximum-likelihood estimator of {params}.")
+    return (
+        f"An i.i.d. sample ${observed}$, $i = 1, \\dots, N$, is drawn from the density{given} "
+        f"\\[ p({latex(x)} \\mid {', '.join(latex(p) for p in model.params)}) = {density}, "
+        f"\\qquad {model.support.tex(x)}. \\] "
+        f"Find the maximum-likelihood estimator of {params}."
+    )

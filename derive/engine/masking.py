@@ -26,19 +26,24 @@ class Masked:
         return expr.xreplace(self.symbols)
 
 
-def mask_sums(expr: sp.Expr, nonnegative: Callable[[sp.Sum], bool],
-              keep: Iterable[sp.Symbol] = ()) -> Masked:
+def mask_sums(
+    expr: sp.Expr, nonnegative: Callable[[sp.Sum], bool], keep: Iterable[sp.Symbol] = ()
+) -> Masked:
     """Replace each outermost sum that holds none of ``keep`` by a symbol."""
     keep = tuple(keep)
     mapping: dict[sp.Sum, sp.Symbol] = {}
     for k, s in enumerate(sums_in(expr)):
         if keep and s.has(*keep):
             continue
-        mapping[s] = sp.Dummy(f"S{k}", positive=True) if nonnegative(s) else sp.Dummy(f"S{k}", real=True)
+        mapping[s] = (
+            sp.Dummy(f"S{k}", positive=True) if nonnegative(s) else sp.Dummy(f"S{k}", real=True)
+        )
     return Masked(expr.xreplace(mapping), {v: k for k, v in mapping.items()})
 
 
-def mask_many(exprs: Iterable[sp.Expr], nonnegative: Callable[[sp.Sum], bool]) -> tuple[list[sp.Expr], Masked]:
+def mask_many(
+    exprs: Iterable[sp.Expr], nonnegative: Callable[[sp.Sum], bool]
+) -> tuple[list[sp.Expr], Masked]:
     """Mask several expressions with one shared table of statistics."""
     exprs = list(exprs)
     joint = mask_sums(sp.Tuple(*exprs), nonnegative)

@@ -28,9 +28,13 @@ def py_name(name: str) -> str:
 
 def _code(expr: sp.Expr, size: str) -> str:
     expr = to_closed_form(expr).replace(
-        sp.binomial, lambda n, k: sp.factorial(n) / (sp.factorial(k) * sp.factorial(n - k)))
-    renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0) for s in expr.free_symbols
-               if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
+        sp.binomial, lambda n, k: sp.factorial(n) / (sp.factorial(k) * sp.factorial(n - k))
+    )
+    renamed = {
+        s: sp.Symbol(py_name(s.name), **s.assumptions0)
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)
+    }
     return numpy_code(expr.xreplace(renamed), sample_size=f"{size}.size")
 
 
@@ -57,7 +61,6 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     model = derivation.extras["model"]
     size = model.var.name
     rng = random.Random(derivation.id or "mle")
-    plain = model.plain
     names = [py_name(p.name) for p in model.params]
     constants = {py_name(c.name): _true_value(c, derivation, rng) for c in model.constants}
     true = {py_name(p.name): _true_value(p, derivation, rng) for p in model.params}

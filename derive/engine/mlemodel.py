@@ -87,8 +87,9 @@ def _probabilities(density: sp.Expr, params: tuple[str, ...]) -> set[str]:
 
 
 def _with_assumptions(expr: sp.Expr, assumptions: Assumptions) -> sp.Expr:
-    return expr.xreplace({s: symbol_for(s.name, assumptions) for s in expr.free_symbols
-                          if isinstance(s, sp.Symbol)})
+    return expr.xreplace(
+        {s: symbol_for(s.name, assumptions) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    )
 
 
 def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
@@ -101,7 +102,9 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
         raise InputError("the density must be a scalar expression")
     bounds = spec.get("support")
     bound_exprs = [_parse_bound(spec, b) for b in bounds] if isinstance(bounds, list) else []
-    names = {s.name for s in raw.free_symbols} | {s.name for b in bound_exprs for s in b.free_symbols}
+    names = {s.name for s in raw.free_symbols} | {
+        s.name for b in bound_exprs for s in b.free_symbols
+    }
     if spec.get("prior"):  # the prior's hyperparameters are known constants of the model
         names |= {s.name for s in _parse(spec, "prior").free_symbols}
     if var_name not in {s.name for s in raw.free_symbols} and not bound_exprs:
@@ -114,11 +117,18 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
     constants = sorted(names - set(param_names) - {var_name} - set(covariate_names))
     stated = parse_assumptions(spec.assume)
     said = stated.positive | stated.unit_interval | stated.nonnegative | stated.integer
-    real = {s.strip().split()[0] for s in spec.assume for s in s.split(",") if s.strip().endswith("real")}
+    real = {
+        s.strip().split()[0]
+        for s in spec.assume
+        for s in s.split(",")
+        if s.strip().endswith("real")
+    }
     probabilities = _probabilities(raw, tuple(n for n in param_names if n not in said | real))
     default = [n for n in (*param_names, *constants) if n not in real and n not in probabilities]
-    assumptions = parse_assumptions([*spec.assume, *(f"0 < {p} < 1" for p in sorted(probabilities))],
-                                    default_positive=[n for n in default if n != var_name])
+    assumptions = parse_assumptions(
+        [*spec.assume, *(f"0 < {p} < 1" for p in sorted(probabilities))],
+        default_positive=[n for n in default if n != var_name],
+    )
     density_expr = _with_assumptions(raw, assumptions)
     if base := spec.get("base_measure"):
         if base not in BASE_MEASURES:
@@ -146,8 +156,13 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
             raise InputError(f"not a density of {var_name} on {bounds}: {why}")
     else:
         support = supports.find_support(density_expr, var, others, assumptions)
-    data_facts = {"positive": True} if support.low.is_nonnegative and not support.discrete else \
-        {"nonnegative": True} if support.low.is_nonnegative else {"real": True}
+    data_facts = (
+        {"positive": True}
+        if support.low.is_nonnegative and not support.discrete
+        else {"nonnegative": True}
+        if support.low.is_nonnegative
+        else {"real": True}
+    )
     positive_var = sp.Symbol(var_name, **data_facts)
     density_expr = density_expr.xreplace({var: positive_var})
     if data_facts.get("positive") or data_facts.get("nonnegative"):
@@ -155,9 +170,16 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
     covariates = tuple(symbols.get(n, symbol_for(n, assumptions)) for n in covariate_names)
     bases = {positive_var: sp.IndexedBase(var_name, **data_facts)}
     bases.update({c: sp.IndexedBase(c.name, real=True) for c in covariates})
-    return Model(density=density_expr, var=positive_var, params=params, support=support,
-                 assumptions=assumptions, covariates=covariates,
-                 constants=tuple(symbols[n] for n in constants if n in symbols), bases=bases)
+    return Model(
+        density=density_expr,
+        var=positive_var,
+        params=params,
+        support=support,
+        assumptions=assumptions,
+        covariates=covariates,
+        constants=tuple(symbols[n] for n in constants if n in symbols),
+        bases=bases,
+    )
 
 
 def _parse_bound(spec: Spec, text: object) -> sp.Expr:

@@ -29,7 +29,9 @@ def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
         return outcome
     outcome.estimates = {t: solved[t] for t in model.params}
     for theta in model.params:
-        outcome.sections.append(_solution_section(model, theta, ell, scores[theta], solved, outcome.profile, how[theta]))
+        outcome.sections.append(
+            _solution_section(model, theta, ell, scores[theta], solved, outcome.profile, how[theta])
+        )
     kinds = set(how.values())
     if "boundary" in kinds:
         outcome.maximum = "boundary"
@@ -46,9 +48,7 @@ def _admissible(sol: sp.Expr, theta: sp.Symbol, model) -> bool:
         return False
     if theta.is_positive and sol.is_positive is False:
         return False
-    if theta.name in model.assumptions.unit_interval and (1 - sol).is_positive is False:
-        return False
-    return True
+    return not (theta.name in model.assumptions.unit_interval and (1 - sol).is_positive is False)
 
 
 def _solve_one(model, theta: sp.Symbol, score: sp.Expr) -> tuple[sp.Expr | None, str]:
@@ -129,10 +129,14 @@ def _boundary(model, theta: sp.Symbol, masked_score: sp.Expr) -> sp.Expr | None:
 
 SOLUTION_TITLES = {
     "solve": r"Setting the score to zero gives ${hat} = {value}$",
-    "subgradient": (r"The subgradient condition: $0 \in \partial\ell/\partial{theta}$ at "
-                    r"${hat} = {value}$"),
-    "boundary": (r"The score has no zero: $\ell$ is monotone in ${theta}$, and the data "
-                 r"bound ${theta}$, so ${hat} = {value}$"),
+    "subgradient": (
+        r"The subgradient condition: $0 \in \partial\ell/\partial{theta}$ at "
+        r"${hat} = {value}$"
+    ),
+    "boundary": (
+        r"The score has no zero: $\ell$ is monotone in ${theta}$, and the data "
+        r"bound ${theta}$, so ${hat} = {value}$"
+    ),
 }
 SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "boundary maximum"}
 
@@ -147,16 +151,21 @@ def _solution_section(model, theta, ell, score, solved, profile, kind) -> Sectio
         item = latex(model.bases[model.var][INDEX])
         direction = "decreases" if value.has(SampleMax) else "increases"
         start = sp.Derivative(ell, theta, evaluate=False)
-        note = (f"the score has one sign for every ${latex(theta)}$: $\\ell$ {direction} in "
-                f"${latex(theta)}$ as far as every ${item}$ stays in the support")
+        note = (
+            f"the score has one sign for every ${latex(theta)}$: $\\ell$ {direction} in "
+            f"${latex(theta)}$ as far as every ${item}$ stays in the support"
+        )
         return Section(title, start, (Step(start, score, "boundary maximum", note),), None)
     at = {theta: profile[theta]}
     masked = mask_sums(score.xreplace(at), model.summand_nonnegative)
     if sp.simplify(masked.expr) != 0:
         at = {t: solved[t] for t in solved if score.has(t)}
     start = sp.Subs(score, tuple(at), tuple(at.values()))
-    note = ("with $\\operatorname{sign}(0) = 0$, the signs above and below the median cancel"
-            if kind == "subgradient" else "")
+    note = (
+        "with $\\operatorname{sign}(0) = 0$, the signs above and below the median cancel"
+        if kind == "subgradient"
+        else ""
+    )
     lhs = sp.Subs(sp.Derivative(ELL, theta), tuple(at), tuple(Estimate(t) for t in at))
     return Section(title, start, (Step(start, sp.S.Zero, SOLUTION_RULES[kind], note),), lhs)
 
@@ -167,7 +176,9 @@ def hatted(profile: dict, theta: sp.Symbol) -> sp.Expr:
     return value.xreplace({t: Estimate(t) for t in profile if t != theta})
 
 
-def _second_derivative(model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol) -> tuple[sp.Expr, tuple[Step, ...]]:
+def _second_derivative(
+    model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol
+) -> tuple[sp.Expr, tuple[Step, ...]]:
     from derive.engine.likelihood import differentiate, masked_tidy
 
     start = sp.Derivative(expr, b, evaluate=False)
@@ -179,8 +190,11 @@ def _second_derivative(model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol) -> tupl
 
 def _sign_is(model, expr: sp.Expr, sign: str) -> bool:
     """Prove ``expr`` is positive/nonnegative; a probability p is written u/(1+u), u > 0."""
-    u = {p: sp.Dummy("u", positive=True) for p in expr.free_symbols
-         if getattr(p, "name", "") in model.assumptions.unit_interval}
+    u = {
+        p: sp.Dummy("u", positive=True)
+        for p in expr.free_symbols
+        if getattr(p, "name", "") in model.assumptions.unit_interval
+    }
     expr = expr.xreplace({p: d / (1 + d) for p, d in u.items()})
     for form in (expr, sp.factor(sp.cancel(expr)), sp.simplify(expr)):
         if getattr(form, f"is_{sign}") is True:
@@ -220,11 +234,15 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
         if len(params) > 1:
             outcome.notes.append("The second-order condition is not proved for the joint problem.")
             return False
-        outcome.notes.append("The log-likelihood is concave in the location (minus a sum of absolute "
-                             "values), so the median is its global maximum.")
+        outcome.notes.append(
+            "The log-likelihood is concave in the location (minus a sum of absolute "
+            "values), so the median is its global maximum."
+        )
         return True
     log_density = sp.expand_log(sp.log(model.density), force=True)
-    h_obs = sp.Matrix(len(params), len(params), lambda r, c: sp.diff(log_density, params[r], params[c]))
+    h_obs = sp.Matrix(
+        len(params), len(params), lambda r, c: sp.diff(log_density, params[r], params[c])
+    )
     entries = {}
     for r, a in enumerate(params):
         for c, b in enumerate(params):
@@ -233,16 +251,28 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
             value, steps = _second_derivative(model, scores[a], a, b)
             entries[(r, c)] = (value, steps)
     if _observation_concave(model, h_obs):
-        for (r, c), (value, steps) in entries.items():
+        names = ", ".join(latex(p) for p in params)
+        for (r, c), (_, steps) in entries.items():
             a, b = params[r], params[c]
             label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
-            outcome.sections.append(Section(
-                rf"Second-order condition: $\ell$ is concave in ${', '.join(latex(p) for p in params)}$",
-                steps[0].before, steps, label))
-        what = "each observation's log-density" if len(params) == 1 else \
-            "the Hessian of each observation's log-density (all principal minors of its negative are >= 0)"
-        outcome.notes.append(f"The second derivative is never positive: {what} is concave on the "
-                             "whole parameter domain, so the stationary point is the global maximum.")
+            outcome.sections.append(
+                Section(
+                    rf"Second-order condition: $\ell$ is concave in ${names}$",
+                    steps[0].before,
+                    steps,
+                    label,
+                )
+            )
+        what = (
+            "each observation's log-density"
+            if len(params) == 1
+            else "the Hessian of each observation's log-density (all principal minors of "
+            "its negative are >= 0)"
+        )
+        outcome.notes.append(
+            f"The second derivative is never positive: {what} is concave on the "
+            "whole parameter domain, so the stationary point is the global maximum."
+        )
         return True
     return _hessian_at_solution(model, scores, solved, outcome, entries=entries)
 
@@ -282,18 +312,22 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
         # shown with each parameter at its profile solution (the others left as symbols)
         used, at, shown_value = _simplest_substitution(model, value, outcome.profile)
         label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
-        outcome.sections.append(Section(
-            rf"Second derivative ${latex(label)}$", steps[0].before, steps, label))
+        outcome.sections.append(
+            Section(rf"Second derivative ${latex(label)}$", steps[0].before, steps, label)
+        )
         lhs = sp.Subs(label, tuple(used), tuple(Estimate(t) for t in used)) if used else label
-        outcome.sections.append(Section(
-            "At the solution", at, (Step(at, shown_value, "second-order condition"),), lhs))
+        outcome.sections.append(
+            Section("At the solution", at, (Step(at, shown_value, "second-order condition"),), lhs)
+        )
     for k in range(1, n + 1):
         minor = ((-1) ** k) * matrix.extract(list(range(k)), list(range(k))).det()
         if not _sign_is(model, minor, "positive"):
             outcome.notes.append("The second-order condition could not be proved in general.")
             return False
-    outcome.notes.append("At the solution the Hessian is negative definite (its leading principal "
-                         "minors alternate in sign, the first negative): a local maximum.")
+    outcome.notes.append(
+        "At the solution the Hessian is negative definite (its leading principal "
+        "minors alternate in sign, the first negative): a local maximum."
+    )
     return True
 
 
@@ -301,18 +335,32 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
     from derive.engine.likelihood import ELL
 
     names = ", ".join(t.name for t in unsolved)
-    outcome.notes.append(f"The score equation for {names} keeps the parameter inside the sum over "
-                         "the sample: it has no closed-form solution and is solved numerically "
-                         "(Newton's method).")
+    outcome.notes.append(
+        f"The score equation for {names} keeps the parameter inside the sum over "
+        "the sample: it has no closed-form solution and is solved numerically "
+        "(Newton's method)."
+    )
     for theta in unsolved:
         value, steps = _second_derivative(model, scores[theta], theta, theta)
-        outcome.sections.append(Section(
-            rf"Second derivative in ${latex(theta)}$", steps[0].before, steps, sp.Derivative(ELL, (theta, 2))))
+        outcome.sections.append(
+            Section(
+                rf"Second derivative in ${latex(theta)}$",
+                steps[0].before,
+                steps,
+                sp.Derivative(ELL, (theta, 2)),
+            )
+        )
         if len(model.params) == 1:
             start = theta - scores[theta] / sp.Derivative(scores[theta], theta, evaluate=False)
             update = theta - scores[theta] / value
             new = sp.Symbol(rf"{latex(theta)}_{{\mathrm{{new}}}}")
-            outcome.sections.append(Section(
-                "No closed form: one Newton step", start, (Step(start, update, "newton step"),), new))
+            outcome.sections.append(
+                Section(
+                    "No closed form: one Newton step",
+                    start,
+                    (Step(start, update, "newton step"),),
+                    new,
+                )
+            )
             outcome.newton[theta] = update
             outcome.estimates_shown[theta] = (new, update)

@@ -26,25 +26,30 @@ class _OrderStatistic(ExprWithLimits):
     numpy_name = ""
 
     def doit(self, **hints):
-        (index, low, high), = self.limits
+        ((index, low, high),) = self.limits
         if not (low.is_Integer and high.is_Integer):
             return self
-        values = [self.function.xreplace({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
+        values = [
+            self.function.xreplace({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)
+        ]
         return self._reduce([v.doit(**hints) if hints.get("deep", True) else v for v in values])
 
     def _reduce(self, values: list[sp.Expr]) -> sp.Expr:
         raise NotImplementedError
 
     def _latex(self, printer, exp=None):
-        (index, _, _), = self.limits
+        ((index, _, _),) = self.limits
         tex = rf"{self.latex_head}_{{{printer._print(index)}}} {printer._print(self.function)}"
         return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
     def _numpycode(self, printer):
-        return f"{printer._module_format('numpy.' + self.numpy_name)}({printer._print(self.function)})"
+        return (
+            f"{printer._module_format('numpy.' + self.numpy_name)}({printer._print(self.function)})"
+        )
 
     def _sympystr(self, printer):
-        return f"{type(self).__name__}({printer._print(self.function)}, {printer._print(self.limits[0])})"
+        args = f"{printer._print(self.function)}, {printer._print(self.limits[0])}"
+        return f"{type(self).__name__}({args})"
 
 
 class SampleMax(_OrderStatistic):

@@ -55,7 +55,9 @@ def pull_out(s: sp.Sum) -> sp.Expr:
 
 def _separable(expr: sp.Expr, index: sp.Symbol, names: tuple) -> bool:
     """Every term is (parameters) x (data): the parameters can leave the sum."""
-    return all(not t.as_independent(index, as_Add=False)[1].has(*names) for t in sp.Add.make_args(expr))
+    return all(
+        not t.as_independent(index, as_Add=False)[1].has(*names) for t in sp.Add.make_args(expr)
+    )
 
 
 def expander(params: Iterable[sp.Symbol]) -> Move:

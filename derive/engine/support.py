@@ -50,8 +50,11 @@ class Support:
         if self.discrete:
             if self.high == sp.oo:
                 return rf"{v} \in \{{{lo}, {latex(self.low + 1)}, \dots\}}"
-            return rf"{v} \in \{{{lo}, \dots, {hi}\}}" if self.high - self.low > 1 else \
-                rf"{v} \in \{{{lo}, {hi}\}}"
+            return (
+                rf"{v} \in \{{{lo}, \dots, {hi}\}}"
+                if self.high - self.low > 1
+                else rf"{v} \in \{{{lo}, {hi}\}}"
+            )
         if self.low == -sp.oo and self.high == sp.oo:
             return rf"{v} \in \mathbb{{R}}"
         if self.high == sp.oo:
@@ -79,8 +82,9 @@ def named_support(text: str) -> Support:
     raise InputError(f"unknown support '{text}' (use {', '.join(NAMED)}, counts:n or [low, high])")
 
 
-def _random_values(symbols: Sequence[sp.Symbol], assumptions: Assumptions,
-                   rng: random.Random) -> dict[sp.Symbol, float]:
+def _random_values(
+    symbols: Sequence[sp.Symbol], assumptions: Assumptions, rng: random.Random
+) -> dict[sp.Symbol, float]:
     values = {}
     for s in symbols:
         d = assumptions.domain(s.name)
@@ -89,8 +93,9 @@ def _random_values(symbols: Sequence[sp.Symbol], assumptions: Assumptions,
     return values
 
 
-def _mass(f, support: Support, bounds: tuple[float, float],
-          kinks: tuple[float, ...] = ()) -> float | None:
+def _mass(
+    f, support: Support, bounds: tuple[float, float], kinks: tuple[float, ...] = ()
+) -> float | None:
     """Total mass of f on the support (None when it cannot be evaluated)."""
     low, high = bounds
     try:
@@ -101,8 +106,10 @@ def _mass(f, support: Support, bounds: tuple[float, float],
             # Breaks at 0 and at the parameter values: kinks such as |x - mu| sit there.
             inner = sorted({0.0, *kinks, *(-k for k in kinks)})
             inner = [k for k in inner if low < k < high]
-            ends = [mpmath.mpf(low) if math.isfinite(low) else -mpmath.inf,
-                    mpmath.mpf(high) if math.isfinite(high) else mpmath.inf]
+            ends = [
+                mpmath.mpf(low) if math.isfinite(low) else -mpmath.inf,
+                mpmath.mpf(high) if math.isfinite(high) else mpmath.inf,
+            ]
             total = mpmath.quad(f, [ends[0], *inner, ends[1]])
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
@@ -129,8 +136,14 @@ def _nonnegative(f, support: Support, bounds: tuple[float, float], rng: random.R
     return True
 
 
-def is_density(density: sp.Expr, var: sp.Symbol, support: Support, others: Sequence[sp.Symbol],
-               assumptions: Assumptions, seed: int = 7) -> tuple[bool, str]:
+def is_density(
+    density: sp.Expr,
+    var: sp.Symbol,
+    support: Support,
+    others: Sequence[sp.Symbol],
+    assumptions: Assumptions,
+    seed: int = 7,
+) -> tuple[bool, str]:
     """Nonnegative with total mass 1 on the support at two random parameter points."""
     rng = random.Random(seed)
     closed = to_closed_form(density)
@@ -148,8 +161,9 @@ def is_density(density: sp.Expr, var: sp.Symbol, support: Support, others: Seque
     return True, ""
 
 
-def find_support(density: sp.Expr, var: sp.Symbol, others: Sequence[sp.Symbol],
-                 assumptions: Assumptions) -> Support:
+def find_support(
+    density: sp.Expr, var: sp.Symbol, others: Sequence[sp.Symbol], assumptions: Assumptions
+) -> Support:
     """The first usual support on which the expression is a density, else an error."""
     for name in SEARCH_ORDER:
         ok, _ = is_density(density, var, NAMED[name], others, assumptions)
