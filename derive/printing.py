@@ -147,6 +147,9 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)} \right)"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        rows, cols = expr.shape
+        if rows != 1 and cols != 1:  # the all-ones matrix is the outer product 1 1^T
+            return r"\mathbf{1}\mathbf{1}^{\top}"
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 

@@ -46,6 +46,13 @@ RULES: dict[str, str] = {
     "hadamard trace": r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$",
     "identify the gradient": r"$dL = \operatorname{tr}(G^\top dX) \Rightarrow \nabla_X L = G$",
     "hessian": "differentiate the gradient",
+    "differential of softmax": r"$dp = (\operatorname{diag}(p) - pp^\top)\,dz$",
+    "differential of row softmax": (
+        r"each row: $dP = P \odot (dS - (P \odot dS)\mathbf{1}\mathbf{1}^\top)$"
+    ),
+    "differential of column softmax": (
+        r"each column: $dP = P \odot (dS - \mathbf{1}\mathbf{1}^\top(P \odot dS))$"
+    ),
     "hadamard to diag": r"a column times entrywise: $v \odot u = \operatorname{diag}(v)\,u$",
     "identify the hessian": r"$d(\nabla_x L) = H\,dx \Rightarrow \nabla^2_x L = H$",
     # likelihood and Bayes

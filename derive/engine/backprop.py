@@ -29,7 +29,7 @@ from derive.engine.matrix import (
     parse_shapes,
     upstream_loss,
 )
-from derive.engine.mexpr import EntrywiseGradient, Named, d, is_matrix
+from derive.engine.mexpr import EntrywiseGradient, Named, Softmax, d, direction, is_matrix
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
@@ -68,7 +68,7 @@ def parse_forward(lines: list[str], shapes: dict[str, tuple], spec: Spec | None 
         if name in known:
             raise _error(spec, f"line {k + 1}: '{name}' is already defined")
         try:
-            rhs = parse_expression(text.strip(), syntax="plain", shapes=_plain_shapes(known))
+            rhs = _right_side(name, text.strip(), _plain_shapes(known), parse_expression)
         except DeriveError as exc:
             raise _error(spec, f"line {k + 1}: {exc}") from None
         if is_matrix(rhs) and rhs.shape != (1, 1):
@@ -79,6 +79,27 @@ def parse_forward(lines: list[str], shapes: dict[str, tuple], spec: Spec | None 
                 raise _error(spec, f"line {k + 1}: only the last line may be the scalar loss")
             out.append(Definition(sp.Symbol(name), as_scalar(rhs)))
     return out
+
+
+#: layer functions the grammar does not know, written ``p = softmax(z)`` on a line of their own:
+#: name -> (class, keyword arguments). The argument is parsed by the grammar.
+LAYER_FUNCTIONS: dict[str, tuple[type, dict[str, Any]]] = {
+    "softmax": (Softmax, {"axis": 0}),
+    "softmax_rows": (Softmax, {"axis": 1}),
+}
+CALL = re.compile(r"^([a-z_]+)\((.*)\)$", re.DOTALL)
+
+
+def _right_side(name: str, text: str, shapes: dict[str, tuple], parse: Any) -> Any:
+    """The right-hand side of a definition: a layer function of one argument, or any expression."""
+    call = CALL.match(text)
+    if call and call.group(1) in LAYER_FUNCTIONS:
+        cls, options = LAYER_FUNCTIONS[call.group(1)]
+        arg = parse(call.group(2), syntax="plain", shapes=shapes)
+        if not is_matrix(arg):
+            raise InputError(f"{call.group(1)} needs a matrix or a column vector")
+        return cls(arg, name=name, **options)
+    return parse(text, syntax="plain", shapes=shapes)
 
 
 def _error(spec: Spec | None, problem: str) -> InputError:
@@ -140,7 +161,7 @@ def backward(forward: list[Definition], wanted: set[Any], deltas: Mapping[str, s
                 continue
             start = None
             if g is not None:
-                dvar = sp.MatrixSymbol(f"d{var.name}", *var.shape)
+                dvar = direction(var)
                 start = upstream_loss(d(item.rhs, var, dvar), g)
             section, gradient = gradient_section(local, var, start, _title(item, var), name)
             if with_sections:
@@ -270,7 +291,12 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         return tuple(int(sp.sympify(x).xreplace(sizes)) for x in m.shape)
 
     loss_code = numpy_code(walk.loss)
+    # scalar constants (the k of sqrt(k)): the concrete size of the same name, else 1.7
+    by_name = {str(x): v for x, v in sizes.items()}
+    scalars = sorted({s for i in forward for s in i.rhs.free_symbols
+                      if isinstance(s, sp.Symbol) and s not in sizes}, key=str)
     return {
+        "scalars": [{"name": s.name, "value": float(by_name.get(s.name, 1.7))} for s in scalars],
         "args": ", ".join(m.name for m in inputs),
         "forward": [{"name": i.name.name, "code": numpy_code(i.rhs)}
                     for i in forward if is_matrix(i.name)],

@@ -14,7 +14,15 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from derive.engine.mexpr import MatrixDifferential, Named, Scalar, ScalarDifferential, d, is_matrix
+from derive.engine.mexpr import (
+    MatrixDifferential,
+    Named,
+    Scalar,
+    ScalarDifferential,
+    Softmax,
+    d,
+    is_matrix,
+)
 from derive.errors import InputError
 from derive.functions import KNOWN_DERIVATIVES
 
@@ -110,6 +118,24 @@ def _elementwise(expr: ElementwiseApplyFunction, var: Any, dvar: Any) -> tuple[s
     return "elementwise function", sp.HadamardProduct(prime, d(arg, var, dvar))
 
 
+def _softmax(expr: Softmax, var: Any, dvar: Any) -> tuple[str, Any]:
+    """dp = (diag(p) - p p^T) dz for a column; each column or row of P the same way."""
+    p = Named(expr.label, expr)
+    inner = d(expr.arg, var, dvar)
+    rows, cols = expr.shape
+    if cols == 1 and expr.axis == 0:
+        jacobian = sp.MatAdd(sp.DiagMatrix(p), sp.MatMul(-1, p, sp.Transpose(p)))
+        return "differential of softmax", sp.MatMul(jacobian, inner)
+    local = sp.HadamardProduct(p, inner)
+    if expr.axis == 0:
+        spread = sp.MatMul(sp.OneMatrix(rows, 1), sp.OneMatrix(1, rows), local)
+        rule = "differential of column softmax"
+    else:
+        spread = sp.MatMul(local, sp.OneMatrix(cols, 1), sp.OneMatrix(1, cols))
+        rule = "differential of row softmax"
+    return rule, sp.MatAdd(local, sp.MatMul(-1, sp.HadamardProduct(p, spread)))
+
+
 def _named(expr: Named, var: Any, dvar: Any) -> tuple[str, Any]:
     return "substitute", d(expr.definition, var, dvar)
 
@@ -131,6 +157,7 @@ RULES: dict[type, Rule] = {
     sp.MatPow: _matpow,
     ElementwiseApplyFunction: _elementwise,
     Named: _named,
+    Softmax: _softmax,
     sp.Function: _function,
 }
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.engine.differentials import push_once
 from derive.engine.identify import factor_common
-from derive.engine.mexpr import MatrixDifferential, is_matrix
+from derive.engine.mexpr import MatrixDifferential, direction, is_matrix
 from derive.errors import InputError
 from derive.model import Section, Step
 from derive.printing import latex
@@ -69,7 +69,7 @@ def hessian_section(gradient: Any, var: sp.MatrixSymbol) -> tuple[Section, Any]:
     """d(grad L) = ... = H dx for a column x, one named rule per step; returns H."""
     if var.shape[1] != 1:
         raise InputError(f"a Hessian needs a column vector; {var.name} is {var.shape}")
-    dvar = sp.MatrixSymbol(f"d{var.name}", *var.shape)
+    dvar = direction(var)
     begin = MatrixDifferential(gradient, var, dvar)
     steps, current = [], begin
     while (move := push_once(current)) is not None:

@@ -25,6 +25,7 @@ from derive.engine.mexpr import (
     Scalar,
     ScalarDifferential,
     d,
+    direction,
     is_matrix,
 )
 from derive.errors import DeriveError, InputError
@@ -138,7 +139,7 @@ def gradient_section(
     loss: Any, var: sp.MatrixSymbol, start: Any = None, title: str = "", lhs_name: str = "L"
 ) -> tuple[Section, Any]:
     """The section dL = ... = tr(G^T dX) for one variable, and G."""
-    dvar = sp.MatrixSymbol(f"d{var.name}", *var.shape)
+    dvar = direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
     steps = differential_steps(begin)
     current = steps[-1].after if steps else begin
@@ -195,7 +196,7 @@ def matrix_gradient(
             raise InputError(f"--wrt {var.name}: '{var.name}' does not occur in the expression")
         start = None
         if upstream is not None:
-            dvar = sp.MatrixSymbol(f"d{var.name}", *var.shape)
+            dvar = direction(var)
             start = upstream_loss(d(function, var, dvar), upstream)
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)

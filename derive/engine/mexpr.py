@@ -48,7 +48,7 @@ class _DifferentialBase:
     def _latex(self, printer: Any) -> str:
         inner = printer._print(self.expr)
         atom = isinstance(self.expr, sp.MatrixSymbol | sp.Symbol)
-        return rf"d{inner}" if atom else rf"d\left({inner}\right)"
+        return rf"\mathrm{{d}}{inner}" if atom else rf"\mathrm{{d}}\left({inner}\right)"
 
     def doit(self, **hints: Any) -> Any:
         return self  # evaluated only numerically (_mp_eval), never by sympy's matrix calculus
@@ -130,8 +130,8 @@ class Named(MatrixExpr):
 
     is_named = True
 
-    def __new__(cls, name: str, definition: Any) -> Named:
-        return MatrixExpr.__new__(cls, Str(name), definition)
+    def __new__(cls, name: Any, definition: Any) -> Named:
+        return MatrixExpr.__new__(cls, name if isinstance(name, Str) else Str(name), definition)
 
     @property
     def name(self) -> str:
@@ -146,7 +146,8 @@ class Named(MatrixExpr):
         return self.args[1].shape
 
     def doit(self, **hints: Any) -> Any:
-        return self.definition.doit(**hints)
+        # stays a name: sympy calls doit() when it negates or multiplies matrix expressions
+        return self
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         return evaluate(self.definition, env)
@@ -235,3 +236,72 @@ class HessianLabel(sp.Expr):
 
     def _sympystr(self, printer: Any) -> str:
         return f"hessian({self.args[0]}, {self.args[1]})"
+
+
+class Softmax(MatrixExpr):
+    """softmax applied to each column (axis 0: a vector z gives e^z / 1^T e^z) or each row (axis 1).
+
+    ``name`` is how the engine shows the value in the differential (p, P).
+    """
+
+    def __new__(cls, arg: Any, axis: Any = 0, name: Any = "p") -> Softmax:
+        name = name.name if isinstance(name, Str) else name
+        return MatrixExpr.__new__(cls, arg, sp.Integer(int(axis)), Str(name))
+
+    @property
+    def arg(self) -> Any:
+        return self.args[0]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def label(self) -> str:
+        return self.args[2].name
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.arg.shape
+
+    def doit(self, **hints: Any) -> Any:
+        return self
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
+
+    def _sympystr(self, printer: Any) -> str:
+        rows = ", rows" if self.axis == 1 else ""
+        return f"softmax({printer._print(self.arg)}{rows})"
+
+    def _numpycode(self, printer: Any) -> str:
+        axis = self.axis
+        shifted = (f"np.exp(({printer._print(self.arg)}) - np.max(({printer._print(self.arg)}), "
+                   f"axis={axis}, keepdims=True))")
+        return f"(lambda t: t / np.sum(t, axis={axis}, keepdims=True))({shifted})"
+
+    def _mp_eval(self, evaluate: Any, env: dict) -> Any:
+        value = evaluate(self.arg, env)
+        out = mpmath.matrix(value.rows, value.cols)
+        lines = range(value.cols) if self.axis == 0 else range(value.rows)
+        for k in lines:
+            cells = ([(i, k) for i in range(value.rows)] if self.axis == 0
+                     else [(k, j) for j in range(value.cols)])
+            top = max(value[c] for c in cells)
+            weights = [mpmath.exp(value[c] - top) for c in cells]
+            total = mpmath.fsum(weights)
+            for c, wgt in zip(cells, weights, strict=True):
+                out[c] = wgt / total
+        return out
+
+
+class Direction(sp.MatrixSymbol):
+    """The direction dX of a differential: printed d X with an upright d, never as a product."""
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathrm{{d}}{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
+
+
+def direction(var: sp.MatrixSymbol) -> Direction:
+    """dX for the variable X, of X's shape."""
+    return Direction(f"d{var.name}", *var.shape)
