@@ -54,7 +54,8 @@ def _backprop(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
-    size = {"sample_size": f"{derivation.extras['model'].var.name}.size"}
+    model = derivation.extras.get("model")
+    size = {"sample_size": f"{model.var.name}.size"} if model is not None else {}
     estimator = {}
     for name, expr in derivation.extras["estimators"].items():
         fields = expression_fields(expr)

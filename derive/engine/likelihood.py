@@ -106,6 +106,10 @@ class Outcome:
 
 def derive_mle(spec: Spec) -> Derivation:
     """The maximum-likelihood estimator of each parameter, every step verifiable."""
+    if spec.get("shapes"):
+        from derive.engine.matrixmle import derive_matrix_mle
+
+        return derive_matrix_mle(spec)
     model = build_model(spec)
     ell, ell_section = log_likelihood(model)
     scores, sections = {}, [ell_section]

@@ -56,8 +56,34 @@ def _true_value(symbol: sp.Symbol, derivation: Derivation, rng: random.Random) -
     return round(rng.uniform(low, high), 3)
 
 
+def _matrix_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for the matrix form (``check_mle_matrix.py.j2``)."""
+    shapes = {k: [v if v.isdigit() else str(MATRIX_SIZES.get(v, 3)) for v in dims]
+              for k, dims in derivation.extras["shapes"].items()}
+    ell = derivation.extras["log_likelihood"]
+    scalars = {py_name(s.name): 0.7 for s in ell.free_symbols if isinstance(s, sp.Symbol)}
+    params = list(derivation.extras["estimators"])
+    data_names = [k for k in shapes if k not in params] + list(scalars)
+    return {
+        "matrix": True,
+        "shapes": shapes,
+        "params": params,
+        "scalars": scalars,
+        "names": data_names + params,
+        "data_names": data_names,
+        "ell": numpy_code(ell),
+        "estimators": {k: numpy_code(e) for k, e in derivation.extras["estimators"].items()},
+        "scores": {k: numpy_code(e) for k, e in derivation.extras["scores"].items()},
+    }
+
+
+MATRIX_SIZES = {"N": 200}
+
+
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_mle.py.j2``."""
+    if derivation.extras.get("matrix"):
+        return _matrix_context(derivation)
     model = derivation.extras["model"]
     size = model.var.name
     rng = random.Random(derivation.id or "mle")
@@ -77,6 +103,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     newton = {py_name(n): _code(e, size) for n, e in derivation.extras.get("newton", {}).items()}
     points = model.support.points()
     return {
+        "matrix": False,
         "var": model.var.name,
         "covariates": [c.name for c in model.covariates],
         "params": names,
