@@ -102,6 +102,7 @@ class Outcome:
     newton: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     profile: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     estimates_shown: dict[sp.Symbol, tuple] = field(default_factory=dict)
+    lagrangian_scores: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
 
 
 def derive_mle(spec: Spec) -> Derivation:
@@ -144,7 +145,10 @@ def derive_mle(spec: Spec) -> Derivation:
             "model": model,
             "maximum": outcome.maximum,
             "estimators": estimators,
-            "scores": {t.name: model.plain(s) for t, s in scores.items()},
+            "scores": {
+                t.name: model.plain(s) for t, s in (outcome.lagrangian_scores or scores).items()
+            },
+            "constraint": model.constraint,
             "log_likelihood": model.plain(ell),
             "newton": newton,
             "question_tex": _question(model),

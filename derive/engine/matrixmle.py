@@ -49,7 +49,9 @@ def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
         b_terms.append(-coeff * sp.MatMul(*factors[:-1]) if len(factors) > 1 else -coeff)
     if not b_terms:
         return None
-    return sp.MatAdd(*a_terms).doit(), sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[0]
+    return sp.MatAdd(*a_terms).doit(), sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[
+        0
+    ]
 
 
 def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
@@ -70,8 +72,13 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise
         raise spec.error("log_likelihood", str(exc)) from None
     assumptions = parse_assumptions(spec.assume)
-    ell = ell.xreplace({s: symbol_for(s.name, assumptions) for s in ell.free_symbols
-                        if isinstance(s, sp.Symbol) and s.name in assumptions.positive})
+    ell = ell.xreplace(
+        {
+            s: symbol_for(s.name, assumptions)
+            for s in ell.free_symbols
+            if isinstance(s, sp.Symbol) and s.name in assumptions.positive
+        }
+    )
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
@@ -91,11 +98,18 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         lhs = sp.Subs(sp.Symbol(rf"\nabla_{{{latex(w)}}}\ell"), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
-        note = (f"the gradient is ${latex(a)} - {latex(b)}\\,{latex(w)}$: setting it to zero gives "
-                f"the normal equations ${latex(b)}\\,{latex(w)} = {latex(a)}$")
-        sections.append(Section(
-            rf"Setting the gradient to zero: $\hat{{{latex(w)}}} = {latex(estimate)}$",
-            start, (Step(start, zero, "solve", note),), lhs))
+        note = (
+            f"the gradient is ${latex(a)} - {latex(b)}\\,{latex(w)}$: setting it to zero gives "
+            f"the normal equations ${latex(b)}\\,{latex(w)} = {latex(a)}$"
+        )
+        sections.append(
+            Section(
+                rf"Setting the gradient to zero: $\hat{{{latex(w)}}} = {latex(estimate)}$",
+                start,
+                (Step(start, zero, "solve", note),),
+                lhs,
+            )
+        )
         hessian_sec, hessian = hessian_section(gradient, w)
         sections.append(hessian_sec)
         gram = _is_minus_gram(hessian)
@@ -103,7 +117,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             f"The Hessian {sp.sstr(hessian)} is minus a positive multiple of a Gram matrix "
             "(v^T M^T M v = |Mv|^2 > 0): negative definite when the design has full column "
             "rank, so the stationary point is the unique maximum."
-            if gram else "The Hessian could not be shown to be negative definite.")
+            if gram
+            else "The Hessian could not be shown to be negative definite."
+        )
         if not gram:
             maximum = "not-verified"
         estimators[name] = estimate
@@ -143,5 +159,7 @@ def _is_minus_gram(hessian: Any) -> bool:
 
 def _question(ell: Any, params: tuple[str, ...]) -> str:
     names = ", ".join(f"${p}$" for p in params)
-    return (f"The log-likelihood, up to a constant, is \\[ \\ell = {latex(ell)}. \\] "
-            f"Find the maximum-likelihood estimator of {names}.")
+    return (
+        f"The log-likelihood, up to a constant, is \\[ \\ell = {latex(ell)}. \\] "
+        f"Find the maximum-likelihood estimator of {names}."
+    )

@@ -58,8 +58,10 @@ def _true_value(symbol: sp.Symbol, derivation: Derivation, rng: random.Random) -
 
 def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for the matrix form (``check_mle_matrix.py.j2``)."""
-    shapes = {k: [v if v.isdigit() else str(MATRIX_SIZES.get(v, 3)) for v in dims]
-              for k, dims in derivation.extras["shapes"].items()}
+    shapes = {
+        k: [v if v.isdigit() else str(MATRIX_SIZES.get(v, 3)) for v in dims]
+        for k, dims in derivation.extras["shapes"].items()
+    }
     ell = derivation.extras["log_likelihood"]
     scalars = {py_name(s.name): 0.7 for s in ell.free_symbols if isinstance(s, sp.Symbol)}
     params = list(derivation.extras["estimators"])
@@ -102,7 +104,20 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     scores = {py_name(n): _code(e, size) for n, e in derivation.extras["scores"].items()}
     newton = {py_name(n): _code(e, size) for n, e in derivation.extras.get("newton", {}).items()}
     points = model.support.points()
+    free = names
+    last_code = ""
+    if model.constraint is not None:
+        last = model.params[-1]
+        (root,) = sp.solve(model.constraint, last)
+        last_code = _code(root, size)
+        free = names[:-1]
+        for n in free:
+            true[n] = round(rng.uniform(0.5, 1.0) / len(names), 3)
+        true.pop(py_name(last.name))
     return {
+        "free": free,
+        "last": py_name(model.params[-1].name) if last_code else "",
+        "last_code": last_code,
         "matrix": False,
         "var": model.var.name,
         "covariates": [c.name for c in model.covariates],

@@ -39,6 +39,7 @@ class Model:
     covariates: tuple[sp.Symbol, ...] = ()
     constants: tuple[sp.Symbol, ...] = ()
     bases: dict[sp.Symbol, sp.IndexedBase] = field(default_factory=dict)
+    constraint: sp.Expr | None = None  # g(theta) = 0, e.g. p1 + p2 + p3 - 1
 
     @property
     def data(self) -> tuple[sp.Symbol, ...]:
@@ -151,7 +152,8 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
             raise InputError(f"not a density of {var_name} on the stated support: {why}")
     elif isinstance(bounds, str):
         support = supports.named_support(bounds)
-        ok, why = supports.is_density(density_expr, var, support, others, assumptions)
+        checked, free_others = _on_constraint(spec, density_expr, params, others)
+        ok, why = supports.is_density(checked, var, support, free_others, assumptions)
         if not ok:
             raise InputError(f"not a density of {var_name} on {bounds}: {why}")
     else:
@@ -170,7 +172,14 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
     covariates = tuple(symbols.get(n, symbol_for(n, assumptions)) for n in covariate_names)
     bases = {positive_var: sp.IndexedBase(var_name, **data_facts)}
     bases.update({c: sp.IndexedBase(c.name, real=True) for c in covariates})
+    constraint = None
+    if spec.get("constraint"):
+        constraint = _parse(spec, "constraint")
+        constraint = constraint.xreplace(
+            {s: symbols[s.name] for s in constraint.free_symbols if s.name in symbols}
+        )
     return Model(
+        constraint=constraint,
         density=density_expr,
         var=positive_var,
         params=params,
@@ -180,6 +189,22 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
         constants=tuple(symbols[n] for n in constants if n in symbols),
         bases=bases,
     )
+
+
+def _on_constraint(spec: Spec, density: sp.Expr, params, others) -> tuple[sp.Expr, list]:
+    """The density at a point of the constraint (it is normalised only there)."""
+    if not spec.get("constraint"):
+        return density, list(others)
+    g = _parse(spec, "constraint")
+    last = params[-1]
+    g = g.xreplace({s: p for s in g.free_symbols for p in params if p.name == s.name})
+    roots = sp.solve(g, last)
+    if len(roots) != 1:
+        raise spec.error("constraint", f"cannot solve it for {last.name}")
+    # a feasible point: the other parameters small and equal, the last one from the constraint
+    point = {q: sp.Rational(1, len(params) + 1) for q in params[:-1]}
+    point[last] = roots[0].xreplace(point)
+    return density.xreplace(point), [o for o in others if o not in params]
 
 
 def _parse_bound(spec: Spec, text: object) -> sp.Expr:

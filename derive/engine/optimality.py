@@ -22,6 +22,9 @@ def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
     from derive.engine.likelihood import Outcome
 
     outcome = Outcome()
+    if model.constraint is not None:
+        _lagrange(model, ell, scores, outcome)
+        return outcome
     solved, how = _solve_all(model, scores, outcome)
     unsolved = [t for t in model.params if t not in solved]
     if unsolved:
@@ -364,3 +367,113 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
             )
             outcome.newton[theta] = update
             outcome.estimates_shown[theta] = (new, update)
+
+
+# --- a constraint: Lagrange multiplier -----------------------------------------------------------
+
+LAMBDA = sp.Symbol("lambda", real=True)
+
+
+def combine_sums(expr: sp.Expr) -> sp.Expr:
+    """A sum of sums over the same range as one sum; a constant summand gives N c."""
+    scaled = []  # (coefficient, sum) for every term c * Sum(...)
+    rest = []
+    for term in sp.Add.make_args(expr):
+        coeff, core = term.as_independent(sp.Sum, as_Add=False)
+        (scaled if isinstance(core, sp.Sum) else rest).append(
+            (coeff, core) if isinstance(core, sp.Sum) else term
+        )
+    if len(scaled) < 2 or len({s.limits for _, s in scaled}) != 1:
+        return expr
+    rest = sp.Add(*rest)
+    inner = sp.expand(sp.Add(*[c * s.function for c, s in scaled]))
+    ((index, low, high),) = scaled[0][1].limits
+    combined = (
+        (high - low + 1) * inner if not inner.has(index) else sp.Sum(inner, (index, low, high))
+    )
+    return rest + combined
+
+
+def _lagrange(model, ell, scores, outcome) -> None:
+    """Maximise the log-likelihood subject to g(theta) = 0 with a Lagrange multiplier."""
+    from derive.engine.likelihood import masked_tidy
+
+    g = model.constraint
+    params = model.params
+    lagrangian = sp.Symbol(r"\mathcal{L}")
+    in_lambda = {}
+    for theta in params:
+        start = sp.Derivative(ell - LAMBDA * g, theta, evaluate=False)
+        stationary = scores[theta] - LAMBDA * sp.diff(g, theta)
+        steps = [
+            Step(
+                start,
+                stationary,
+                "lagrange multiplier",
+                f"$\\mathcal{{L}} = \\ell - \\lambda\\,({latex(g)})$",
+            )
+        ]
+        steps.extend(masked_tidy(model, stationary))
+        outcome.sections.append(
+            Section(
+                rf"Stationarity of the Lagrangian in ${latex(theta)}$",
+                start,
+                tuple(steps),
+                sp.Derivative(lagrangian, theta),
+            )
+        )
+        masked = mask_sums(stationary, model.summand_nonnegative)
+        roots = sp.solve(masked.expr, theta)
+        if len(roots) != 1:
+            outcome.notes.append(
+                f"The stationarity condition for {theta.name} could not be solved."
+            )
+            return
+        in_lambda[theta] = masked.unmask(roots[0])
+    masked_g = mask_sums(g.xreplace(in_lambda), model.summand_nonnegative)
+    lam_roots = [r for r in sp.solve(masked_g.expr, LAMBDA) if r.is_real is not False]
+    if len(lam_roots) != 1:
+        outcome.notes.append("The multiplier could not be found from the constraint.")
+        return
+    lam = combine_sums(masked_g.unmask(lam_roots[0]))
+    estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
+    constraint_check = g.xreplace(estimates)
+    lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"
+    outcome.sections.append(
+        Section(
+            rf"The constraint fixes the multiplier: $\lambda = {latex(lam)}$",
+            constraint_check,
+            (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
+            sp.Symbol(latex(g)),
+        )
+    )
+    for theta in params:
+        stationary = scores[theta] - LAMBDA * sp.diff(g, theta)
+        at = sp.Subs(stationary, (theta, LAMBDA), (estimates[theta], lam))
+        outcome.sections.append(
+            Section(
+                rf"Setting the gradient to zero gives ${latex(Estimate(theta))} = "
+                rf"{latex(model.plain(estimates[theta]))}$",
+                at,
+                (Step(at, sp.S.Zero, "solve"),),
+                sp.Subs(sp.Derivative(lagrangian, theta), theta, Estimate(theta)),
+            )
+        )
+    outcome.estimates = estimates
+    outcome.profile = dict(estimates)
+    outcome.lagrangian_scores = {t: scores[t] - lam * sp.diff(g, t) for t in params}
+    log_density = sp.expand_log(sp.log(model.density), force=True)
+    h_obs = sp.Matrix(
+        len(params), len(params), lambda r, c: sp.diff(log_density, params[r], params[c])
+    )
+    if _observation_concave(model, h_obs) and all(
+        sp.diff(g, a, b) == 0 for a in params for b in params
+    ):
+        outcome.maximum = "verified"
+        outcome.notes.append(
+            "Each observation's log-density is concave in the probabilities and "
+            "the constraint is linear, so the stationary point of the Lagrangian "
+            "is the constrained global maximum."
+        )
+    else:
+        outcome.notes.append("The second-order condition was not proved.")

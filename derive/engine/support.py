@@ -79,7 +79,11 @@ def named_support(text: str) -> Support:
         return NAMED[text]
     if text.startswith("counts:") and text[7:].isdigit():
         return Support(text, sp.S.Zero, sp.Integer(int(text[7:])), discrete=True)
-    raise InputError(f"unknown support '{text}' (use {', '.join(NAMED)}, counts:n or [low, high])")
+    if text.startswith("categories:") and text[11:].isdigit():
+        return Support(text, sp.S.One, sp.Integer(int(text[11:])), discrete=True)
+    raise InputError(
+        f"unknown support '{text}' (use {', '.join(NAMED)}, counts:n, categories:k or [low, high])"
+    )
 
 
 def _random_values(
