@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 
@@ -132,24 +133,39 @@ class DeriveLatexPrinter(LatexPrinter):
             top = self._print(sp.MatMul(numerator, *mats) if numerator != 1 else
                               (mats[0] if len(mats) == 1 else sp.MatMul(*mats)))
             return rf"\frac{{{top}}}{{{self._print(denominator)}}}"
+        if any(isinstance(a, sp.HadamardProduct) or _full_ones(a) for a in args):
+            # A (B odot C): the Hadamard factor in brackets, whatever sympy's precedence says;
+            # an all-ones matrix inside a product is the outer product 1 1^T
+            sign = "- " if args[0] == -1 else ""
+            shown = [
+                rf"\left({self._print(a)}\right)"
+                if isinstance(a, sp.HadamardProduct | sp.MatAdd)
+                else r"\mathbf{1}\mathbf{1}^{\top}" if _full_ones(a) else self._print(a)
+                for a in (args[1:] if sign else args)
+            ]
+            return sign + " ".join(shown)
         if len(args) == len(expr.args):
             return super()._print_MatMul(expr)
         return self._print(args[0] if len(args) == 1 else sp.MatMul(*args))
 
-    def _print_Trace(self, expr: sp.Trace) -> str:
-        # sum(M) is the number 1^T M 1, not tr(1^T M 1); other 1 x 1 traces stay (a scalar
-        # is its own trace is a step a lecturer shows)
-        arg = expr.arg
-        if arg.shape == (1, 1) and isinstance(arg, sp.MatMul) and isinstance(
-            arg.args[0], sp.OneMatrix
+    def _print_HadamardPower(self, expr: Any) -> str:
+        base = self._print(expr.base)
+        atom = sp.MatrixSymbol | Verbatim | ElementwiseApplyFunction
+        if not isinstance(expr.base, atom) and not getattr(
+            expr.base, "is_named", False
         ):
+            base = rf"\left({base}\right)"
+        return rf"{base}^{{\circ {self._print(expr.exp)}}}"
+
+    def _print_Trace(self, expr: sp.Trace) -> str:
+        # a 1 x 1 matrix is a number (c^T c, 1^T M 1 for sum(M)); only where it holds a direction
+        # dX does tr() stay, since 'a scalar is its own trace' is a step a lecturer shows
+        arg = expr.arg
+        if arg.shape == (1, 1) and not _holds_direction(arg):
             return self._print(expr.arg)
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)} \right)"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
-        rows, cols = expr.shape
-        if rows != 1 and cols != 1:  # the all-ones matrix is the outer product 1 1^T
-            return r"\mathbf{1}\mathbf{1}^{\top}"
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 
@@ -186,6 +202,18 @@ def _companions_last(args: tuple[Any, ...]) -> list[Any]:
         if arg in owners:
             out.append(owners[arg])
     return out + [a for a in args if a not in out]
+
+
+def _holds_direction(expr: Any) -> bool:
+    """Whether a differential or a direction dX occurs (the engine marks them by attribute)."""
+    return any(
+        getattr(node, "is_direction", False) or getattr(node, "is_differential", False)
+        for node in sp.preorder_traversal(expr)
+    )
+
+
+def _full_ones(arg: Any) -> bool:
+    return isinstance(arg, sp.OneMatrix) and 1 not in arg.shape
 
 
 def _unit_ones(arg: Any) -> bool:

@@ -53,6 +53,8 @@ RULES: dict[str, str] = {
     "differential of column softmax": (
         r"each column: $dP = P \odot (dS - \mathbf{1}\mathbf{1}^\top(P \odot dS))$"
     ),
+    "sum to one": r"$\mathbf{1}^\top y = 1$: $y$ is a probability vector",
+    "cancel entrywise": r"$\operatorname{diag}(v)(v^{\circ -1} \odot u) = u$",
     "hadamard to diag": r"a column times entrywise: $v \odot u = \operatorname{diag}(v)\,u$",
     "identify the hessian": r"$d(\nabla_x L) = H\,dx \Rightarrow \nabla^2_x L = H$",
     # likelihood and Bayes

@@ -29,7 +29,15 @@ from derive.engine.matrix import (
     parse_shapes,
     upstream_loss,
 )
-from derive.engine.mexpr import EntrywiseGradient, Named, Softmax, d, direction, is_matrix
+from derive.engine.mexpr import (
+    EntrywiseGradient,
+    Named,
+    Scalar,
+    Softmax,
+    d,
+    direction,
+    is_matrix,
+)
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
@@ -81,11 +89,19 @@ def parse_forward(lines: list[str], shapes: dict[str, tuple], spec: Spec | None 
     return out
 
 
+def center(arg: Any, name: str) -> Any:
+    """Each column minus its mean: X - (1/N) 1 1^T X."""
+    rows = arg.shape[0]
+    ones = sp.MatMul(sp.OneMatrix(rows, 1), sp.OneMatrix(1, rows), arg)
+    return sp.MatAdd(arg, sp.MatMul(sp.Rational(-1) / rows, *ones.args))
+
+
 #: layer functions the grammar does not know, written ``p = softmax(z)`` on a line of their own:
-#: name -> (class, keyword arguments). The argument is parsed by the grammar.
-LAYER_FUNCTIONS: dict[str, tuple[type, dict[str, Any]]] = {
-    "softmax": (Softmax, {"axis": 0}),
-    "softmax_rows": (Softmax, {"axis": 1}),
+#: name -> builder(argument, name of the line). The argument is parsed by the grammar.
+LAYER_FUNCTIONS: dict[str, Any] = {
+    "softmax": lambda arg, name: Softmax(arg, axis=0, name=name),
+    "softmax_rows": lambda arg, name: Softmax(arg, axis=1, name=name),
+    "center": center,
 }
 CALL = re.compile(r"^([a-z_]+)\((.*)\)$", re.DOTALL)
 
@@ -94,11 +110,10 @@ def _right_side(name: str, text: str, shapes: dict[str, tuple], parse: Any) -> A
     """The right-hand side of a definition: a layer function of one argument, or any expression."""
     call = CALL.match(text)
     if call and call.group(1) in LAYER_FUNCTIONS:
-        cls, options = LAYER_FUNCTIONS[call.group(1)]
         arg = parse(call.group(2), syntax="plain", shapes=shapes)
         if not is_matrix(arg):
             raise InputError(f"{call.group(1)} needs a matrix or a column vector")
-        return cls(arg, name=name, **options)
+        return LAYER_FUNCTIONS[call.group(1)](arg, name)
     return parse(text, syntax="plain", shapes=shapes)
 
 
@@ -228,8 +243,14 @@ def derive_backprop(spec: Spec) -> Derivation:
         if w not in inputs:
             raise spec.error("wrt", f"'{w}' is not an input with a shape")
         wanted.append(inputs[w])
+    question = _question(forward, wanted, upstream, name)
+    simplex = _simplex(spec, inputs)
+    if simplex:
+        forward = [Definition(i.name, i.rhs.xreplace(simplex)) for i in forward]
+    forward = _inlined(forward, set(spec.names("inline", ())))
     deltas = dict(spec.get("deltas") or default_deltas(forward))
     walk = backward(forward, set(wanted), deltas, upstream, name)
+    walk = _tidied(walk, wanted, set(simplex.values()), name)
     named = named_values(forward, walk)
     results = [
         Result(symbol.name, symbol, walk_definition.xreplace(named))
@@ -242,6 +263,8 @@ def derive_backprop(spec: Spec) -> Derivation:
     ]
     loss = walk.loss.xreplace(named)
     conventions = [CONVENTION]
+    conventions += [rf"${latex(y)}$ is a probability vector: $\mathbf{{1}}^\top {latex(y)} = 1$."
+                    for y in simplex.values()]
     if deltas:
         conventions.append(
             "The gradient with respect to each pre-activation is given a name, "
@@ -266,7 +289,7 @@ def derive_backprop(spec: Spec) -> Derivation:
             "definitions": [s.name for s, _ in walk.deltas],
             "name": name,
             "check": "backprop",
-            "question_tex": _question(forward, wanted, upstream, name),
+            "question_tex": question,
             "conventions": conventions,
             "forward": forward,
             "walk": walk,
@@ -274,6 +297,55 @@ def derive_backprop(spec: Spec) -> Derivation:
             "inputs": sorted(inputs.values(), key=lambda s: s.name),
         },
     )
+
+
+def _simplex(spec: Spec, inputs: Mapping[str, sp.MatrixSymbol]) -> dict[Any, Named]:
+    """Probability vectors (``simplex = ["y"]``): y stands for u / 1^T u, so 1^T y = 1 always."""
+    out: dict[Any, Named] = {}
+    for y in spec.names("simplex", ()):
+        raw = inputs.get(y)
+        if raw is None or raw.shape[1] != 1:
+            raise spec.error("simplex", f"'{y}' must be a column vector with a shape")
+        total = Scalar(sp.MatMul(sp.OneMatrix(1, raw.shape[0]), raw))
+        out[raw] = Named(y, sp.MatMul(sp.Pow(total, -1), raw))
+    return out
+
+
+def _inlined(forward: list[Definition], names: set[str]) -> list[Definition]:
+    """Intermediates listed in ``inline`` appear in later lines by name but as their definition.
+
+    The walk then differentiates straight through them (p = softmax(z) inside log p), and a
+    step's random test sees p's true (positive) values.
+    """
+    if not names:
+        return forward
+    known = {i.name.name for i in forward if is_matrix(i.name)}
+    if names - known:
+        raise InputError(f"inline: no intermediate named {', '.join(sorted(names - known))}")
+    values: dict[Any, Any] = {}
+    out = []
+    for item in forward:
+        rhs = item.rhs.xreplace(values)
+        if is_matrix(item.name) and item.name.name in names:
+            values[item.name] = Named(item.name.name, rhs)
+            continue
+        out.append(Definition(item.name, rhs))
+    return out
+
+
+def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> Backward:
+    """Each gradient multiplied out, cancelled, and 1^T y = 1 used, as steps of its own section."""
+    from derive.engine.tidy import tidy_steps
+
+    sections, gradients = list(walk.sections), dict(walk.gradients)
+    for var in wanted:
+        steps, final = tidy_steps(gradients[var], simplex)
+        if steps:
+            label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
+            sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+                                    gradients[var], tuple(steps), label))
+            gradients[var] = final
+    return Backward(sections, gradients, walk.deltas, walk.loss)
 
 
 def check_context(derivation: Derivation) -> dict[str, Any]:

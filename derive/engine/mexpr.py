@@ -32,6 +32,7 @@ class _DifferentialBase:
     """Shared by the scalar and the matrix differential: args are (E, X, dX)."""
 
     args: tuple[Any, ...]
+    is_differential = True
 
     @property
     def expr(self) -> Any:
@@ -297,6 +298,8 @@ class Softmax(MatrixExpr):
 
 class Direction(sp.MatrixSymbol):
     """The direction dX of a differential: printed d X with an upright d, never as a product."""
+
+    is_direction = True
 
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
