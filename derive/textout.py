@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy as sp
-
 from derive.model import Derivation
+from derive.printing import text
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
 
@@ -16,14 +15,14 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
     lines = [derivation.title, ""]
     for section in derivation.sections:
         lines.append(_plain(section.title) + ":")
-        lines.append(f"    {sp.sstr(section.start)}")
+        lines.append(f"    {text(section.start)}")
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
-            lines.append(f"  = {sp.sstr(step.after)}")
+            lines.append(f"  = {text(step.after)}")
             lines.append(f"        [{step.rule}; {how}]")
         lines.append("")
     for result in derivation.results:
-        lines.append(f"{sp.sstr(result.label)} = {sp.sstr(result.expr)}")
+        lines.append(f"{text(result.label)} = {text(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"
         lines.append(

@@ -51,6 +51,10 @@ class _DifferentialBase:
         atom = isinstance(self.expr, sp.MatrixSymbol | sp.Symbol)
         return rf"\mathrm{{d}}{inner}" if atom else rf"\mathrm{{d}}\left({inner}\right)"
 
+    def _sympystr(self, printer: Any) -> str:
+        inner = printer._print(self.expr)
+        return f"d{inner}" if isinstance(self.expr, sp.MatrixSymbol | sp.Symbol) else f"d({inner})"
+
     def doit(self, **hints: Any) -> Any:
         return self  # evaluated only numerically (_mp_eval), never by sympy's matrix calculus
 
@@ -115,6 +119,9 @@ class Scalar(sp.Expr):
     def _latex(self, printer: Any) -> str:
         return printer._print(self.matrix)
 
+    def _sympystr(self, printer: Any) -> str:
+        return printer._print(self.matrix)
+
     def _numpycode(self, printer: Any) -> str:
         return f"({printer._print(self.matrix)})[0, 0]"
 
@@ -155,6 +162,9 @@ class Named(MatrixExpr):
 
     def _latex(self, printer: Any) -> str:
         return printer._print(sp.Symbol(self.name))
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.name
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.definition)
