@@ -10,11 +10,12 @@ from derive import catalogue, pipeline
 from tests.conftest import pdf_text
 
 IDS = [s.id for s in catalogue.entries() if s.get("shapes")]
-PDF_IDS = {"layer-linear", "mc-trace-xtbx", "mlp-two-layer", "logistic-nll"}
+PDF_IDS = {"layer-linear", "mc-trace-xtbx", "mlp-two-layer", "logistic-nll", "softmax-ce-matrix"}
 #: words each PDF must show when read back
 PDF_WORDS = {
     "mlp-two-layer": ("Forward pass", "Through", "delta recursion"),
     "logistic-nll": ("Hessian", "diag"),
+    "softmax-ce-matrix": ("probability vector", "Simplify", "softmax"),
 }
 
 
@@ -52,3 +53,21 @@ def test_new_layer_entries_read_like_a_textbook() -> None:
     residual = shown("layer-residual")
     assert residual["x"].endswith(r"+ \delta")  # the identity path adds the upstream gradient
     assert residual["W2"] == r"\delta \left(\tanh{\left(W_{1} x \right)}\right)^{\top}"
+
+
+def test_softmax_attention_and_normalisation_read_like_a_textbook() -> None:
+    from derive.printing import latex
+
+    def shown(entry_id: str) -> dict[str, str]:
+        return {r.name: latex(r.expr) for r in pipeline.derive(catalogue.get(entry_id)).results}
+
+    assert shown("softmax-ce-matrix") == {"z": "p - y"}
+    assert shown("softmax-jacobian") == {
+        "z": r"\left(\operatorname{diag}\left(p\right) - p p^{\top}\right) g"}
+    attention = shown("attention")
+    assert attention["V"] == r"P^{\top} \Delta"
+    assert attention["Q"] == r"\frac{\Delta_{S} K}{\sqrt{k}}"
+    assert attention["K"] == r"\frac{\Delta_{S}^{\top} Q}{\sqrt{k}}"
+    assert attention["Delta_P"] == r"\Delta V^{\top}"
+    norm = shown("layer-norm")
+    assert norm["beta"] == "g" and norm["gamma"] == r"g \odot s"
