@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from derive.catalogue.spec import Spec
@@ -19,6 +19,7 @@ from derive.errors import InputError
 from derive.problems.families import Family
 
 MAX_DRAWS = 200  # per problem of a version, and per version
+MAX_REDRAWS = 5  # per problem of a version, after its derivation or check script failed
 FRESH_DRAWS = 40  # of those, how many may be spent avoiding another version's problem
 
 
@@ -105,3 +106,15 @@ def draw_versions(plan: Sequence[Family], seed: int, versions: int) -> Iterator[
         for slot, variant in zip(earlier, variants, strict=True):
             slot.add(variant.key)
         yield variants
+
+
+def redraw(family: Family, variant: Variant, seed: int, version: int, number: int, attempt: int,
+           taken: set[str], reason: str) -> Variant:
+    """A fresh variant for a problem whose derivation or check failed (``reason``).
+
+    Its generator depends on the seed, the version, the problem and the attempt only, so a
+    rebuild redraws the same way whatever the order in which versions were built.
+    """
+    rng = random.Random(f"derive-problems/{seed}/{version}/{number}/redraw-{attempt}")
+    fresh = _draw_problem(family, rng, variant.spec.id, taken | {variant.key}, set(), _Screen())
+    return replace(fresh, rejected=(*variant.rejected, reason, *fresh.rejected))

@@ -26,11 +26,11 @@ def _answer(answer: Answer) -> dict[str, Any]:
         "numpy": numpy_code(answer.expr),
     }
     if answer.at is not None:
-        point = {s: sp.Rational(v) for s, v in answer.at.items()}
         value = answer.value
         if value is None:
             from derive.functions import to_closed_form
 
+            point = {s: sp.Rational(v) for s, v in answer.at.items()}
             subs = {s: point[s.name] for s in answer.expr.free_symbols if s.name in point}
             value = float(to_closed_form(answer.expr.subs(subs)).evalf(30))
         record["numeric"] = {"at": dict(answer.at), "value": value}

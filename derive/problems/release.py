@@ -51,14 +51,51 @@ def sheet_names(version: int, to: str) -> dict[str, list[str]]:
     return {sheet: [f"{sheet}-{version}{s}" for s in suffixes] for sheet in ("problems", "answers")}
 
 
+def release_problems(job: VersionJob) -> tuple:
+    """Every problem of a version derived, verified and checked; a failing one is redrawn.
+
+    Redraws are bounded (``MAX_REDRAWS`` per problem); past them the version fails.
+    """
+    from derive.problems.draw import MAX_REDRAWS, redraw
+    from derive.problems.families import family
+    from derive.problems.solve import ProblemError, derive_variant, run_checks
+
+    variants = list(job.variants)
+    solved: list[Any] = [None] * len(variants)
+    attempts = [0] * len(variants)
+    pending = list(range(len(variants)))
+    while pending:
+        failures: dict[int, str] = {}
+        derived = {}
+        for i in pending:
+            try:
+                derived[i] = derive_variant(variants[i], job.templates)
+            except DeriveError as exc:
+                failures[i] = str(exc)
+        if derived:
+            for i, item in zip(derived, run_checks(list(derived.values())), strict=True):
+                if isinstance(item, ProblemError):
+                    failures[i] = str(item)
+                else:
+                    solved[i] = item
+        for i, reason in failures.items():
+            attempts[i] += 1
+            if attempts[i] > MAX_REDRAWS:
+                raise ProblemError(f"{reason} (and {MAX_REDRAWS} redraws failed too)")
+            taken = {v.key for j, v in enumerate(variants) if j != i}
+            variants[i] = redraw(family(variants[i].family), variants[i], job.seed, job.version,
+                                 i + 1, attempts[i], taken, reason)
+        pending = sorted(failures)
+    return tuple(solved)
+
+
 def build_version(job: VersionJob) -> VersionOutcome:
     """Derive, verify and check every problem, then write and compile both sheets."""
     from derive.problems.manifest import version_record
     from derive.problems.sheets import answers_tex, problems_tex
-    from derive.problems.solve import derive_variant, run_checks
 
     try:
-        solved = run_checks([derive_variant(v, job.templates) for v in job.variants])
+        solved = release_problems(job)
         header = (job.version, job.versions, job.name, job.seed, job.templates)
         sheets = {"problems": problems_tex(solved, *header),
                   "answers": answers_tex(solved, *header)}

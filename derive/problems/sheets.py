@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.printing import latex
-from derive.problems.families import label_tex
+from derive.problems.families import Answer, label_tex
 from derive.problems.solve import Solved
 from derive.render import Trusted, render_tex
 from derive.worksheet import worksheet_context
@@ -41,13 +41,18 @@ def _answer(number: int, item: Solved) -> dict[str, Any]:
     sheet = worksheet_context(item.derivation, Trusted(item.check_code),
                               f"check_{item.variant.spec.id}.py")
     numbers = [
-        {"label": Trusted(label_tex(item.derivation, a.label)), "at": Trusted(", ".join(
-            f"{k} = {latex(_rational(v))}" for k, v in sorted((a.at or {}).items()))),
+        {"label": Trusted(label_tex(item.derivation, a.label)), "at": Trusted(_where(a)),
          "value": Trusted(number_tex(a.value))}
         for a in item.answers if a.value is not None
     ]
     return {**_problem(number, item), "sections": sheet["sections"], "results": sheet["results"],
             "numbers": numbers, "check_line": item.check_line}
+
+
+def _where(answer: Answer) -> str:
+    if answer.where is not None:
+        return answer.where
+    return ", ".join(f"{k} = {latex(_rational(v))}" for k, v in sorted((answer.at or {}).items()))
 
 
 def _rational(text: str) -> Any:

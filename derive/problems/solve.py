@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sympy as sp
 
 from derive import pipeline
+from derive.catalogue.spec import Spec
 from derive.checkcode import TIMEOUT, check_script
 from derive.errors import DeriveError
 from derive.model import Derivation
@@ -49,10 +51,22 @@ def _degenerate(answer: Answer) -> str | None:
     return None
 
 
+_DERIVED: dict[str, Derivation] = {}  # per process: a spec drawn again is derived once
+
+
+def _derived(spec: Spec) -> Derivation:
+    """The verified derivation of a drawn entry; the same entry under another id is reused."""
+    key = json.dumps({"kind": spec.kind, "fields": spec.fields, "assume": spec.assume,
+                      "notes": spec.notes}, sort_keys=True, default=str)
+    if key not in _DERIVED:
+        _DERIVED[key] = pipeline.derive(spec)
+    return replace(_DERIVED[key], id=spec.id)
+
+
 def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
     """Derive and verify one variant; refuse a degenerate answer. The check runs later."""
     fam = family(variant.family)
-    derivation = pipeline.derive(variant.spec)
+    derivation = _derived(variant.spec)
     answers = fam.answers(variant.choices, derivation)
     for answer in answers:
         reason = _degenerate(answer)
@@ -81,10 +95,8 @@ for path in sys.argv[1:]:
 """
 
 
-def run_checks(solved: Sequence[Solved]) -> tuple[Solved, ...]:
-    """Run the check scripts of several problems; any failure stops the version."""
-    from dataclasses import replace
-
+def run_checks(solved: Sequence[Solved]) -> tuple[Solved | ProblemError, ...]:
+    """Run the check scripts of several problems: each checked problem, or why its check failed."""
     with tempfile.TemporaryDirectory(prefix="derive-problems-") as folder:
         paths = []
         for item in solved:
@@ -99,10 +111,11 @@ def run_checks(solved: Sequence[Solved]) -> tuple[Solved, ...]:
     lines = done.stdout.splitlines()
     if done.returncode != 0 or len(lines) != len(solved):
         raise ProblemError(f"the check scripts did not run: {done.stderr.strip()[-300:]}")
-    checked = []
+    checked: list[Solved | ProblemError] = []
     for item, line in zip(solved, lines, strict=True):
         code, _, message = line.partition(" ")
         if code != "0":
-            raise ProblemError(f"problem {item.variant.spec.id}: check failed: {message}")
-        checked.append(replace(item, check_line=message))
+            checked.append(ProblemError(f"problem {item.variant.spec.id}: check failed: {message}"))
+        else:
+            checked.append(replace(item, check_line=message))
     return tuple(checked)

@@ -34,6 +34,7 @@ class Answer:
     value: float | None = None  # the requested number (numeric problems only)
     tolerance: float | None = None  # absolute tolerance for grading the number
     at: Mapping[str, str] | None = None  # a point where the answer is evaluated for grading
+    where: str | None = None  # LaTeX of that point for the answer key (default: name = value)
 
 
 class Family:
@@ -85,6 +86,9 @@ FAMILY_TABLE: tuple[str, ...] = (
     "derive.problems.families.scalar:NeuronGradient",
     "derive.problems.families.scalar:GradientValue",
     "derive.problems.families.scalar:TwoNeuronChain",
+    "derive.problems.families.layers:LayerBackprop",
+    "derive.problems.families.likelihood:MaximumLikelihood",
+    "derive.problems.families.bayes:ConjugatePosterior",
 )
 
 
@@ -114,9 +118,19 @@ def topics() -> tuple[str, ...]:
     return tuple(sorted({f.topic for f in available()}))
 
 
+def _mixed(families: tuple[Family, ...]) -> list[Family]:
+    """One family of each topic in turn (table order), then the second of each, and so on."""
+    by_topic: dict[str, list[Family]] = {}
+    for f in families:
+        by_topic.setdefault(f.topic, []).append(f)
+    rounds = max(len(group) for group in by_topic.values())
+    return [group[i] for i in range(rounds) for group in by_topic.values() if i < len(group)]
+
+
 def plan(count: int, topic: str | None = None) -> tuple[Family, ...]:
-    """The family of each of ``count`` problems: the topic's families in turn."""
-    offered = [f for f in available() if topic is None or f.topic == topic]
+    """The family of each of ``count`` problems: the topic's families in turn (no topic: a mix)."""
+    families = available()
+    offered = _mixed(families) if topic is None else [f for f in families if f.topic == topic]
     if not offered:
         raise InputError(f"--topic {topic}: no problem families (topics: {', '.join(topics())})")
     return tuple(offered[i % len(offered)] for i in range(count))

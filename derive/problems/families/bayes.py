@@ -1,0 +1,117 @@
+"""Bayes family: the posterior of a conjugate pair with random hyperparameters and data.
+
+The prior's hyperparameters are numbers drawn at random, so the derivation
+carries them; a sample is drawn too, and the posterior's parameters and mean
+on it are the numeric instance (the mean is the graded number).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from derive.catalogue.spec import Spec
+from derive.model import Derivation
+from derive.printing import latex
+from derive.problems.families import Answer, Choices, Family, label_tex
+from derive.problems.families.samples import (
+    RELATIVE_TOLERANCE,
+    at_sample,
+    draw_sample,
+    sample_point,
+    sample_tex,
+)
+from derive.problems.prose import Display, Math, Prose
+
+HYPER = (1, 2, 3, 4, 5, 6)
+RATES = (1, 2, 3, 4)
+SIZES = (5, 6, 7, 8)
+GRADED = "posterior_mean"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A likelihood with its conjugate prior; the prior written with numbers a, b."""
+
+    likelihood: str  # in prose
+    prior_name: str  # LaTeX: \operatorname{Beta}
+    fields: dict[str, Any]  # density, var, params, support, base_measure, posterior
+    prior: Callable[[int, int], str]  # the prior up to a constant, in the parser's syntax
+    param: str
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    values: Sequence[str]
+
+
+PAIRS: dict[str, Pair] = {
+    "beta-bernoulli": Pair(
+        "Bernoulli", r"\operatorname{Beta}",
+        {"density": "p^x*(1 - p)^(1 - x)", "support": "binary", "posterior": "beta"},
+        lambda a, b: f"p^{a - 1}*(1 - p)^{b - 1}", "p", HYPER, HYPER, ("0", "1")),
+    "gamma-poisson": Pair(
+        "Poisson", r"\operatorname{Gamma}",
+        {"density": "lambda^x*exp(-lambda)", "base_measure": "1/x!", "support": "naturals",
+         "posterior": "gamma"},
+        lambda a, b: f"lambda^{a - 1}*exp(-{b}*lambda)", "lambda", HYPER[1:], RATES,
+        ("0", "1", "2", "3", "4", "5")),
+}
+
+
+class ConjugatePosterior(Family):
+    """Posterior parameters of a conjugate pair, in general and on a drawn sample."""
+
+    name = "conjugate-posterior"
+    title = "Posterior of a conjugate pair"
+    topic = "bayes"
+    engine = "derive.engine.bayes"
+    numeric = True
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        name = rng.choice(sorted(PAIRS))
+        pair = PAIRS[name]
+        a, b = rng.choice(pair.a), rng.choice(pair.b)
+        while a == 1 and b == 1:  # a flat prior does not involve the parameter
+            b = rng.choice(pair.b)
+        return {"pair": name, "a": a, "b": b, "sample": draw_sample(rng, pair.values, SIZES)}
+
+    def spec(self, choices: Choices, ident: str) -> Spec:
+        pair = PAIRS[choices["pair"]]
+        fields = {**pair.fields, "var": "x", "params": [pair.param],
+                  "prior": pair.prior(choices["a"], choices["b"])}
+        return Spec(id=ident, title=self.title, topic=self.topic, kind="bayes", fields=fields)
+
+    def key(self, choices: Choices) -> str:
+        return json.dumps({"entry": super().key(choices), "sample": choices["sample"]})
+
+    def question(self, choices: Choices, derivation: Derivation) -> Prose:
+        pair = PAIRS[choices["pair"]]
+        theta = latex(sp.Symbol(pair.param))
+        prior = derivation.extras["prior"]
+        graded = label_tex(derivation, derivation.result(GRADED).label)
+        return Prose.of(
+            "The prior on ", Math(theta), " is ",
+            Math(f"{pair.prior_name}({choices['a']}, {choices['b']})"), ", that is",
+            Display(rf"\pi({theta}) \propto {latex(prior)},"),
+            "and given ", Math(theta), " the observations ", Math(r"x_1, \dots, x_N"),
+            f" are independent {pair.likelihood} draws with",
+            Display(rf"f(x \mid {theta}) = {latex(derivation.function)}."),
+            "Find the posterior distribution of ", Math(theta), ": its family and its parameters "
+            "in terms of ", Math("N"), " and the ", Math("x_i"), ". Then compute the posterior "
+            "parameters and the posterior mean ", Math(graded), ", to three significant figures, "
+            "for the sample ", Math(sample_tex(choices["sample"])), ".")
+
+    def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
+        sample = choices["sample"]
+        where = rf"x = ({sample_tex(sample)})"
+        found = []
+        for r in derivation.results:
+            value = float(at_sample(r.expr, sample))
+            tolerance = RELATIVE_TOLERANCE * abs(value) if r.name == GRADED else None
+            found.append(Answer(r.name, r.label, r.expr, value, tolerance, sample_point(sample),
+                                where))
+        return tuple(found)

@@ -1,0 +1,42 @@
+"""Samples for the likelihood and Bayes families: drawn data, and results evaluated on them."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import sympy as sp
+
+from derive.functions import to_closed_form
+from derive.printing import latex
+
+RELATIVE_TOLERANCE = 0.01  # three significant figures
+
+
+def draw_sample(rng: random.Random, values: Sequence[str], sizes: Sequence[int]) -> list[str]:
+    """A small sample: its size from ``sizes``, each observation from ``values``."""
+    return [rng.choice(values) for _ in range(rng.choice(sizes))]
+
+
+def numbers(sample: Sequence[str]) -> list[sp.Rational]:
+    return [sp.Rational(v) for v in sample]
+
+
+def at_sample(expr: sp.Expr, sample: Sequence[str]) -> sp.Expr:
+    """The result on a sample: N is its size, x_i its i-th value (sums written out)."""
+    data = numbers(sample)
+    sizes = {s: len(data) for s in expr.free_symbols if s.name == "N"}
+    expanded = expr.subs(sizes).doit()
+    filled = expanded.replace(lambda e: isinstance(e, sp.Indexed),
+                              lambda e: data[int(e.indices[0]) - 1])
+    return to_closed_form(filled).evalf(30)
+
+
+def sample_tex(sample: Sequence[str]) -> str:
+    """x_1, ..., x_N = 1, 0, 2 for the question and the answer key."""
+    return ", ".join(latex(v) for v in numbers(sample))
+
+
+def sample_point(sample: Sequence[str]) -> dict[str, str]:
+    """The point of a numeric answer as the manifest records it."""
+    return {"N": str(len(sample)), "x": ", ".join(sample)}
