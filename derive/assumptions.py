@@ -20,6 +20,8 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^0\s*<\s*{_NAME}\s*<\s*1$"), "unit_interval"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:an\s+)?integer$"), "integer"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?real$"), "real"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?symmetric(?:\s+positive[- ]definite)?$"), "symmetric"),
+    (re.compile(rf"^{_NAME}\s*>\s*{_NAME}$"), "larger"),  # matrix sizes: 'N > d'
 )
 
 
@@ -31,7 +33,9 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         "unit_interval": set(),
         "integer": set(),
         "real": set(),
+        "symmetric": set(),
     }
+    order: list[tuple[str, str]] = []
     sentences: list[str] = []
     for text in texts:
         for part in (p.strip() for p in re.split(r"[,;]", text)):
@@ -40,13 +44,17 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
             for pattern, kind in _FORMS:
                 match = pattern.match(part)
                 if match:
-                    found[kind].add(match.group(1))
+                    if kind == "larger":
+                        order.append((match.group(1), match.group(2)))
+                    else:
+                        found[kind].add(match.group(1))
                     sentences.append(part)
                     break
             else:
                 raise InputError(
                     f"cannot read the assumption {part!r} "
-                    "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real')"
+                    "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real', "
+                    "'S symmetric', 'N > d')"
                 )
     positive = (found["positive"] | set(default_positive)) - found["real"] - found["unit_interval"]
     return Assumptions(
@@ -55,6 +63,8 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         integer=frozenset(found["integer"]),
         unit_interval=frozenset(found["unit_interval"]),
         sentences=tuple(sentences),
+        symmetric=frozenset(found["symmetric"]),
+        size_order=tuple(order),
     )
 
 

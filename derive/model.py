@@ -65,6 +65,8 @@ class Assumptions:
     integer: frozenset[str] = frozenset()
     unit_interval: frozenset[str] = frozenset()
     sentences: tuple[str, ...] = ()
+    symmetric: frozenset[str] = frozenset()  # matrices drawn symmetric positive definite
+    size_order: tuple[tuple[str, str], ...] = ()  # (larger, smaller) matrix sizes, 'N > d'
 
     def domain(self, name: str) -> Domain:
         """The sampling interval used for a symbol by verification and check code."""

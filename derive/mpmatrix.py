@@ -230,13 +230,30 @@ def evaluate(expr: Any, env: Env) -> Any:
     raise TypeError(f"cannot evaluate {type(expr).__name__} numerically")
 
 
+def _symmetric_positive_definite(size: int, rng: random.Random) -> mpmath.matrix:
+    """B B^T / n + I/2 for a random B: symmetric, eigenvalues at least 1/2."""
+    b = mpmath.matrix([[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(size)]
+                       for _ in range(size)])
+    return b * b.T / size + mpmath.eye(size) / 2
+
+
 def random_env(
-    expr: Any, sizes: dict[sp.Symbol, int], sample: Callable[[sp.Symbol], Any], rng: random.Random
+    expr: Any,
+    sizes: dict[sp.Symbol, int],
+    sample: Callable[[sp.Symbol], Any],
+    rng: random.Random,
+    symmetric: frozenset[str] = frozenset(),
 ) -> Env:
-    """Random explicit matrices of the concrete sizes, and values for the scalar symbols."""
+    """Random explicit matrices of the concrete sizes, and values for the scalar symbols.
+
+    Square matrices named in ``symmetric`` are drawn symmetric positive definite.
+    """
     env: Env = dict(sizes)
     for m in sorted(expr.atoms(sp.MatrixSymbol), key=str):
         rows, cols = _shape(m, env)
+        if m.name in symmetric and rows == cols:
+            env[m] = _symmetric_positive_definite(rows, rng)
+            continue
         env[m] = mpmath.matrix(
             [[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(cols)] for _ in range(rows)]
         )

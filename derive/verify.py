@@ -106,12 +106,27 @@ def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
     return dims
 
 
-def _concrete_sizes(dims: Iterable[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, int]:
-    # Distinct sizes so that a transposed operand cannot pass by accident.
+def _concrete_sizes(
+    dims: Iterable[sp.Symbol], rng: random.Random, order: tuple[tuple[str, str], ...] = ()
+) -> dict[sp.Symbol, int]:
+    """Distinct sizes, so that a transposed operand cannot pass by accident.
+
+    ``order`` holds stated pairs (larger, smaller), e.g. ('N', 'd') for 'N > d'
+    (more rows than columns): sizes are swapped until every pair holds.
+    """
     sizes = rng.sample(range(2, 7), k=min(5, len(list(dims)) or 1))
-    return {
+    chosen = {
         d: sizes[k % len(sizes)] + (k // len(sizes)) for k, d in enumerate(sorted(dims, key=str))
     }
+    by_name = {d.name: d for d in chosen}
+    pairs = [(by_name[a], by_name[b]) for a, b in order if a in by_name and b in by_name]
+    for _ in range(len(pairs) * len(chosen) + 1):
+        wrong = [(a, b) for a, b in pairs if chosen[a] <= chosen[b]]
+        if not wrong:
+            break
+        a, b = wrong[0]
+        chosen[a], chosen[b] = chosen[b], chosen[a]
+    return chosen
 
 
 def _sample(symbol: sp.Symbol, assumptions: Assumptions, rng: random.Random) -> sp.Expr:
@@ -131,7 +146,7 @@ def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> di
     """Concrete values for every free symbol, sum bound, sample entry and matrix."""
     point: dict[Any, Any] = {}
     dims = _dimension_symbols(expr)
-    point.update(_concrete_sizes(dims, rng) if dims else {})
+    point.update(_concrete_sizes(dims, rng, assumptions.size_order) if dims else {})
     for s in sorted(expr.free_symbols - dims, key=str):
         if isinstance(s, sp.Symbol) and s.is_integer and s.name in {"N", "n", "M"}:
             point[s] = sp.Integer(rng.randint(3, 6))
@@ -272,8 +287,9 @@ def _matrices_equal(before: Any, after: Any, assumptions: Assumptions, seed: int
     with mpmath.workdps(mpmatrix.DPS):
         while agreed < POINTS and tries < POINTS * 4:
             tries += 1
-            sizes = _concrete_sizes(dims, rng) if dims else {}
-            env = mpmatrix.random_env(both, sizes, lambda s: _sample(s, assumptions, rng), rng)
+            sizes = _concrete_sizes(dims, rng, assumptions.size_order) if dims else {}
+            env = mpmatrix.random_env(both, sizes, lambda s: _sample(s, assumptions, rng), rng,
+                                      symmetric=assumptions.symmetric)
             try:
                 left = mpmatrix.flat(mpmatrix.evaluate(before, env))
                 right = mpmatrix.flat(mpmatrix.evaluate(after, env))
