@@ -105,6 +105,12 @@ def _backprop_context(derivation: Derivation) -> dict[str, Any]:
     return check_context(derivation)
 
 
+def _mvn_context(derivation: Derivation) -> dict[str, Any]:
+    from derive.engine.mvncheck import check_context
+
+    return check_context(derivation)
+
+
 def _bayes_context(derivation: Derivation) -> dict[str, Any]:
     from derive.engine.bayescheck import check_context
 
@@ -117,6 +123,7 @@ CHECKS: dict[str, tuple[str, Any]] = {
     "matrix gradient": ("check_matrix.py.j2", _matrix_context),
     "backprop": ("check_backprop.py.j2", _backprop_context),
     "mle": ("check_mle.py.j2", _mle_context),
+    "mle mvn": ("check_mle_mvn.py.j2", _mvn_context),
     "bayes": ("check_bayes.py.j2", _bayes_context),
     **COURSE_CHECKS,
     **MATH_CHECKS,

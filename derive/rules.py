@@ -76,6 +76,13 @@ RULES: dict[str, str] = {
     "recognise the kernel": "recognise the kernel",
     "read off": "read off the parameters",
     "newton step": "Newton step",
+    "stack the sample": r"stack the sample: the rows of $X$ are $x_i^\top$",
+    "symmetric": r"symmetric: $A^\top = A$",
+    "sum of ones": r"$\mathbf{1}^\top\mathbf{1} = N$",
+    "log det of a multiple": r"$\det(cA) = c^d\det A$",
+    "scatter matrix": r"scatter matrix $S$",
+    "precision": r"precision $\Lambda = \Sigma^{-1}$",
+    "inverse of a product": r"$(cA)^{-1} = c^{-1}A^{-1}$",
     # probability, linear algebra, optimisation
     "integrate": "integrate",
     "substitution": "substitution",

@@ -107,6 +107,10 @@ class Outcome:
 
 def derive_mle(spec: Spec) -> Derivation:
     """The maximum-likelihood estimator of each parameter, every step verifiable."""
+    if spec.get("model") == "multivariate-normal":
+        from derive.engine.mvn import derive_mvn_mle
+
+        return derive_mvn_mle(spec)
     if spec.get("shapes"):
         from derive.engine.matrixmle import derive_matrix_mle
 
