@@ -27,7 +27,7 @@ from derive.engine.samplesum import MatrixRowSum, RowSum
 from derive.engine.statistics import SIZE, Estimate
 from derive.errors import InputError
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import latex, text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)
@@ -168,8 +168,12 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
 
 def negative_definite(hessian: Any, names: frozenset[str]) -> bool:
     """-c Sigma^{-1} (or -c Sigma) with c > 0 and Sigma stated symmetric positive definite."""
-    coeff, rest = hessian.as_coeff_mmul()
-    core = rest.arg if isinstance(rest, sp.Inverse) else rest
+    factors = hessian.args if isinstance(hessian, sp.MatMul) else (hessian,)
+    coeff = sp.Mul(*[f for f in factors if not f.is_Matrix])
+    matrices = [f for f in factors if f.is_Matrix]
+    if len(matrices) != 1:
+        return False
+    core = matrices[0].arg if isinstance(matrices[0], sp.Inverse) else matrices[0]
     return bool(coeff.is_negative) and isinstance(core, sp.MatrixSymbol) and core.name in names
 
 
@@ -266,7 +270,7 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     definite = negative_definite(hessian, names)
     notes = list(spec.notes)
     notes.append(
-        f"The Hessian {sp.sstr(hessian)} is a negative multiple of the inverse of a symmetric "
+        f"The Hessian {text(hessian)} is a negative multiple of the inverse of a symmetric "
         "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
         if definite else "The Hessian could not be shown to be negative definite.")
     if "Sigma" in params:
