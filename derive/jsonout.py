@@ -56,6 +56,8 @@ def _backprop(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
 def _mle(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     model = derivation.extras.get("model")
     size = {"sample_size": f"{model.var.name}.size"} if model is not None else {}
+    if "sample_size_code" in derivation.extras:  # a sample stacked as the rows of a matrix
+        size = {"sample_size": derivation.extras["sample_size_code"]}
     estimator = {}
     for name, expr in derivation.extras["estimators"].items():
         fields = expression_fields(expr)

@@ -297,6 +297,7 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
         extras={
             "matrix": True,
             "check": "mle mvn",
+            "sample_size_code": "X.shape[0]",
             "shapes": {"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
             "maximum": "verified" if definite else "not-verified",
             "estimators": estimators,
