@@ -1,0 +1,88 @@
+"""The one safe parser: plain maths and LaTeX to sympy, through a grammar and allow-lists.
+
+No ``eval``, ``exec``, ``sympify`` or ``parse_expr`` ever sees the input: lark
+parses it, :mod:`derive.parse.build` makes sympy objects only from the tables
+in :mod:`derive.parse.tables`, and :mod:`derive.parse.limits` rejects anything
+too large before it is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from derive.errors import DeriveError, InputError, LimitError, ParseError
+from derive.parse import grammar, limits
+from derive.parse.build import Builder, LatexBuilder, Shapes, check_shapes
+from derive.parse.lines import detect_syntax, split_line
+
+__all__ = ["detect_syntax", "parse_expression", "parse_latex", "parse_plain", "split_line"]
+
+_BUILDERS = {"plain": Builder, "latex": LatexBuilder}
+
+# What sympy may raise on input that got past the grammar but cannot be built.
+_SYMPY_FAILURES = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    NotImplementedError,
+)
+
+
+def parse_expression(
+    text: str,
+    *,
+    syntax: str = "auto",
+    symbols: Mapping[str, sp.Basic] | None = None,
+    shapes: Shapes | None = None,
+) -> sp.Basic:
+    """Parse ``text`` in ``syntax`` ("plain", "latex", or "auto" to detect it) into sympy.
+
+    Raises ParseError (with line and column), LimitError for input that is too
+    large, ShapeError for matrix operands that do not fit.
+    """
+    if syntax == "auto":
+        syntax = detect_syntax(text) if isinstance(text, str) else "plain"
+    if syntax not in _BUILDERS:
+        raise InputError(f"unknown syntax {syntax!r}: use 'plain', 'latex' or 'auto'")
+    if not isinstance(text, str):
+        raise InputError(f"expression must be text, not {type(text).__name__}")
+    check_shapes(shapes)
+    limits.check_text(text)
+    if syntax == "latex":
+        grammar.check_commands(text)
+    tree = grammar.parse_tree(text, syntax)
+    limits.check_tree(tree, text)
+    try:
+        return _BUILDERS[syntax](text, symbols, shapes).build(tree)
+    except DeriveError:
+        raise
+    except RecursionError:
+        raise LimitError("expression nested too deeply", 1, 1, text) from None
+    except _SYMPY_FAILURES as err:
+        reason = str(err).splitlines()[0][:80] if str(err) else type(err).__name__
+        raise ParseError(f"cannot build expression: {reason}", 1, 1, text) from None
+
+
+def parse_plain(
+    text: str,
+    *,
+    symbols: Mapping[str, sp.Basic] | None = None,
+    shapes: Shapes | None = None,
+) -> sp.Basic:
+    """Parse ``text`` in the plain syntax (``d/dx sigmoid(x^2)``)."""
+    return parse_expression(text, syntax="plain", symbols=symbols, shapes=shapes)
+
+
+def parse_latex(
+    text: str,
+    *,
+    symbols: Mapping[str, sp.Basic] | None = None,
+    shapes: Shapes | None = None,
+) -> sp.Basic:
+    r"""Parse ``text`` in the LaTeX syntax (``\frac{d}{dx} \sigma(x^2)``)."""
+    return parse_expression(text, syntax="latex", symbols=symbols, shapes=shapes)

@@ -1,0 +1,298 @@
+"""Arithmetic on parsed operands: scalars and matrices, with shapes checked and sizes guarded.
+
+Every operation takes :class:`Operand` values (an expression and the text it came
+from) so that a shape error can name both operands as the user wrote them.  A 1x1
+matrix meeting a scalar becomes the scalar ``tr(A)``, the form the matrix engine
+works in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from derive.errors import LimitError, ParseError, ShapeError
+from derive.parse import limits
+from derive.parse.symbols import ELEMENT
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A built expression and the span ``source[start:end]`` it was written as."""
+
+    expr: sp.Basic
+    source: str = ""
+    start: int = 0
+    end: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.source[self.start : self.end] or str(self.expr)
+
+    @property
+    def is_matrix(self) -> bool:
+        return bool(getattr(self.expr, "is_Matrix", False))
+
+    def with_expr(self, expr: sp.Basic) -> Operand:
+        return Operand(expr, self.source, self.start, self.end)
+
+    def limit(self, message: str) -> LimitError:
+        line, column = limits.position(self.source, self.start)
+        return LimitError(message, line, column, self.source)
+
+
+def describe(operand: Operand) -> str:
+    """``W (m x n)`` or ``c (scalar)``: the operand as written, with its shape."""
+    text = " ".join(operand.text.split())
+    if len(text) > 30:
+        text = text[:27] + "..."
+    if not operand.is_matrix:
+        return f"{text} (scalar)"
+    rows, cols = operand.expr.shape
+    return f"{text} ({rows} x {cols})"
+
+
+def _mismatch(left: Operand, op: str, right: Operand) -> ShapeError:
+    return ShapeError(f"shape mismatch: {describe(left)} {op} {describe(right)}")
+
+
+def _is_1x1(operand: Operand) -> bool:
+    return operand.is_matrix and operand.expr.shape == (1, 1)
+
+
+def _is_square(operand: Operand) -> bool:
+    rows, cols = operand.expr.shape
+    return rows == cols
+
+
+def as_scalar(operand: Operand) -> Operand:
+    """A 1x1 matrix used as a scalar becomes its trace; scalars pass through."""
+    return operand.with_expr(sp.Trace(operand.expr)) if _is_1x1(operand) else operand
+
+
+def _checked(expr: sp.Basic, at: Operand) -> sp.Basic:
+    if limits.coefficient_bits(expr) > limits.MAX_BITS:
+        raise at.limit(f"number larger than {limits.MAX_BITS} bits")
+    if expr in (sp.zoo, sp.nan):
+        line, column = limits.position(at.source, at.start)
+        raise ParseError(f"'{at.text}' is undefined (a division by zero?)", line, column, at.source)
+    return expr
+
+
+def _heavy_constant(expr: sp.Basic) -> bool:
+    """True if ``expr`` holds a constant like log(2), sigmoid(1/2) or 1 + sqrt(2).
+
+    sympy settles the sign of such a constant by numeric evaluation whenever it
+    builds a function or power of it, and nested ones (log(log(...(2))), or
+    asin of a sum of them) take exponential time; those are built unevaluated.
+    """
+    return any(node.is_number for node in expr.atoms(sp.Add, sp.Function, sp.Max, sp.Min))
+
+
+def _guard_sum_of_bits(args: Sequence[sp.Basic], at: Operand) -> None:
+    # Adding or multiplying numbers makes them at most as long as their lengths together.
+    if sum(limits.coefficient_bits(a) for a in args) > 2 * limits.MAX_BITS:
+        raise at.limit(f"number larger than {limits.MAX_BITS} bits")
+
+
+def negate(operand: Operand) -> sp.Basic:
+    """``-x`` for a scalar or a matrix."""
+    return _checked(-operand.expr, operand)
+
+
+def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
+    """A sum of signed terms; matrices of one shape add, a 1x1 matrix adds to scalars."""
+    matrices = [(sign, t) for sign, t in terms if t.is_matrix]
+    scalars = [(sign, t) for sign, t in terms if not t.is_matrix]
+    if matrices and scalars:
+        if all(_is_1x1(t) for _, t in matrices):
+            return add([(sign, as_scalar(t)) for sign, t in terms])
+        big = next(t for _, t in matrices if not _is_1x1(t))
+        scalar = scalars[0][1]
+        left, right = (big, scalar) if big.start <= scalar.start else (scalar, big)
+        raise _mismatch(left, "+", right)
+    values = [t.expr if sign == "+" else -t.expr for sign, t in terms]
+    if not matrices:
+        _guard_sum_of_bits(values, terms[0][1])
+        return _checked(sp.Add(*values), terms[0][1])
+    first = matrices[0][1]
+    for sign, term in matrices[1:]:
+        if term.expr.shape != first.expr.shape:
+            raise _mismatch(first, sign, term)
+    return sp.MatAdd(*values, evaluate=True)
+
+
+def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
+    """A left-to-right product; ``op`` is ``mul``, ``div`` or ``hadamard`` (ignored for the first).
+
+    Scalar factors commute and are collected; matrix factors keep their order and
+    their inner dimensions must agree.
+    """
+    scalars: list[sp.Basic] = []
+    matrix: Operand | None = None
+    for op, factor in factors:
+        if op == "div":
+            if factor.is_matrix and not _is_1x1(factor):
+                left = matrix or factors[0][1]
+                raise ShapeError(f"cannot divide by a matrix: {describe(left)} / {describe(factor)}")
+            if factor.expr == 0:
+                line, column = limits.position(factor.source, factor.start)
+                raise ParseError("division by zero", line, column, factor.source)
+            scalars.append(power(as_scalar(factor), _literal(-1, factor)))
+        elif not factor.is_matrix:
+            scalars.append(factor.expr)
+        elif matrix is None:
+            matrix = factor
+        elif op == "hadamard":
+            matrix = _hadamard(matrix, factor)
+        else:
+            matrix = _matmul(matrix, factor, scalars)
+    _guard_sum_of_bits(scalars, factors[0][1])
+    coefficient = _checked(sp.Mul(*scalars), factors[0][1])
+    if matrix is None:
+        return coefficient
+    if coefficient == 1:
+        return matrix.expr
+    return sp.MatMul(coefficient, matrix.expr, evaluate=True)
+
+
+def _join(left: Operand, right: Operand, expr: sp.Basic) -> Operand:
+    """The operand spanning ``left`` to ``right`` in the source, holding ``expr``."""
+    return Operand(expr, left.source, left.start, max(left.end, right.end))
+
+
+def _matmul(left: Operand, right: Operand, scalars: list[sp.Basic]) -> Operand:
+    if left.expr.shape[1] == right.expr.shape[0]:
+        return _join(left, right, sp.MatMul(left.expr, right.expr, evaluate=True))
+    if _is_1x1(right):
+        scalars.append(as_scalar(right).expr)
+        return left
+    if _is_1x1(left):
+        scalars.append(as_scalar(left).expr)
+        return right
+    raise _mismatch(left, "@", right)
+
+
+def _hadamard(left: Operand, right: Operand) -> Operand:
+    if left.expr.shape != right.expr.shape:
+        raise _mismatch(left, ".*", right)
+    return _join(left, right, sp.HadamardProduct(left.expr, right.expr))
+
+
+def hadamard(left: Operand, right: Operand) -> sp.Basic:
+    """The elementwise product; a scalar operand multiplies."""
+    return multiply([("mul", left), ("hadamard", right)])
+
+
+def _literal(value: int, at: Operand) -> Operand:
+    return Operand(sp.Integer(value), at.source, at.start, at.start)
+
+
+def power(base: Operand, exponent: Operand) -> sp.Basic:
+    """``base ** exponent``; for a square matrix ``X^-1`` is the inverse, ``X^n`` a matrix power."""
+    if exponent.is_matrix:
+        if not _is_1x1(exponent):
+            raise ShapeError(f"a matrix cannot be an exponent: {describe(exponent)}")
+        exponent = as_scalar(exponent)
+    if base.is_matrix and not _is_1x1(base):
+        return _matrix_power(base, exponent)
+    base = as_scalar(base)
+    problem = limits.power_problem(base.expr, exponent.expr)
+    if problem:
+        raise base.limit(problem)
+    evaluate = not (_heavy_constant(base.expr) or _heavy_constant(exponent.expr))
+    return _checked(sp.Pow(base.expr, exponent.expr, evaluate=evaluate), _join(base, exponent, 0))
+
+
+def _matrix_power(base: Operand, exponent: Operand) -> sp.Basic:
+    n = exponent.expr
+    if not (n.is_Integer and n != 0):
+        raise ShapeError(f"a matrix power needs a nonzero integer exponent: {describe(base)} ^ {n}")
+    if not _is_square(base):
+        what = "inverse" if n == -1 else "power"
+        raise ShapeError(f"{what} of a non-square matrix: {describe(base)}")
+    if n == -1:
+        return sp.Inverse(base.expr)
+    if n == 1:
+        return base.expr
+    return sp.MatPow(base.expr, n)
+
+
+def transpose(operand: Operand) -> sp.Basic:
+    """The transpose; a scalar is its own transpose."""
+    return operand.expr.T if operand.is_matrix else operand.expr
+
+
+def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Operand]):
+    """A scalar function: of scalars directly, of one matrix elementwise."""
+    if len(args) == 1 and args[0].is_matrix and not _is_1x1(args[0]):
+        matrix = args[0].expr
+        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, function(ELEMENT)), matrix)
+    for arg in args:
+        if arg.is_matrix and not _is_1x1(arg):
+            raise ShapeError(f"{name} needs scalar arguments, got {describe(arg)}")
+    values = [as_scalar(a).expr for a in args]
+    if function in (sp.Max, sp.Min):
+        flat = sum(len(v.args) if isinstance(v, function) else 1 for v in values)
+        if flat > limits.MAX_MINMAX_ARGS:
+            # sympy compares every pair of arguments: 100 of them take 20 s
+            raise args[0].limit(f"{name} of more than {limits.MAX_MINMAX_ARGS} arguments")
+    evaluate = not any(_heavy_constant(v) for v in values)
+    return _checked(function(*values, evaluate=evaluate), _span(args))
+
+
+def _span(args: Sequence[Operand]) -> Operand:
+    return _join(args[0], args[-1], args[0].expr)
+
+
+def trace(arg: Operand) -> sp.Basic:
+    """``tr(X)`` of a square matrix; a scalar is its own trace."""
+    if not arg.is_matrix:
+        return arg.expr
+    if not _is_square(arg):
+        raise ShapeError(f"trace of a non-square matrix: {describe(arg)}")
+    return sp.Trace(arg.expr)
+
+
+def determinant(arg: Operand) -> sp.Basic:
+    """``det(X)`` of a square matrix; a scalar is its own determinant."""
+    if not arg.is_matrix:
+        return arg.expr
+    if not _is_square(arg):
+        raise ShapeError(f"determinant of a non-square matrix: {describe(arg)}")
+    return sp.Determinant(arg.expr)
+
+
+def inverse(arg: Operand) -> sp.Basic:
+    """``inv(X)`` of a square matrix, ``1/x`` of a scalar."""
+    if arg.is_matrix:
+        return _matrix_power(arg, _literal(-1, arg))
+    return power(arg, _literal(-1, arg))
+
+
+def total(arg: Operand) -> sp.Basic:
+    """``sum(X)``: the sum of all entries as the 1x1 matrix ``1^T X 1``; a scalar is its own sum."""
+    if not arg.is_matrix:
+        return arg.expr
+    rows, cols = arg.expr.shape
+    return sp.MatMul(sp.OneMatrix(1, rows), arg.expr, sp.OneMatrix(cols, 1))
+
+
+def absolute(arg: Operand) -> sp.Basic:
+    """``|x|``: the absolute value of a scalar, the determinant of a square matrix."""
+    if arg.is_matrix and not _is_1x1(arg):
+        return determinant(arg)
+    return apply_scalar("abs", sp.Abs, [arg])
+
+
+#: Matrix functions by name, each taking operands.
+MATRIX_OPERATIONS: dict[str, Callable[..., sp.Basic]] = {
+    "tr": trace,
+    "det": determinant,
+    "inv": inverse,
+    "sum": total,
+    "hadamard": hadamard,
+}

@@ -1,0 +1,182 @@
+"""The lark parsers for the plain and the LaTeX syntax: built once, their errors made ours.
+
+Two small post-lexers sit between lark's lexer and parser: one tells an opening
+``|`` from a closing one, the other types LaTeX commands from the tables in
+:mod:`derive.parse.tables` (so the grammar lists no command names).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark.lark import PostLex
+
+from derive.errors import ParseError
+from derive.parse.limits import position
+from derive.parse.tables import LATEX_COMMAND_TYPES, LATEX_FUNCTIONS, LATEX_WRAPPERS
+
+_WRAPPED = re.compile(r"\\([A-Za-z]+)\*?\s*\{\s*(\\?[A-Za-z][A-Za-z0-9]*)\s*\}")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+#: Token types after which a bare ``|`` closes an absolute value rather than opening one.
+_OPERAND_ENDS = frozenset(
+    {
+        "NAME",
+        "NUMBER",
+        "LETTER",
+        "GREEK",
+        "WORD",
+        "_RPAR",
+        "_RBRACK",
+        "_RBRACE",
+        "_DOT_T",
+        "_TRANSPOSE",
+        "_ABS_CLOSE",
+        "FRAC_SHORT",
+    }
+)
+
+
+def wrapped_word(token: str) -> tuple[str, str]:
+    r"""``\operatorname{ReLU}`` -> ``("operatorname", "ReLU")``."""
+    match = _WRAPPED.match(token)
+    if match is None:  # the grammar only makes WRAPPED tokens that match
+        raise ValueError(token)
+    return match.group(1), match.group(2)
+
+
+class _Bars(PostLex):
+    """Retypes a bare ``|`` as ABS_CLOSE when an absolute value is open and an operand ends before it."""
+
+    always_accept = ()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return self._bars(stream)
+
+    @staticmethod
+    def _bars(stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        previous = ""
+        for token in stream:
+            if token.type == "_ABS_OPEN" and token.value in ("|", r"\vert"):
+                if depth and previous in _OPERAND_ENDS:
+                    token = Token.new_borrow_pos("_ABS_CLOSE", token.value, token)
+            if token.type == "_ABS_OPEN":
+                depth += 1
+            elif token.type == "_ABS_CLOSE":
+                depth = max(depth - 1, 0)
+            previous = token.type
+            yield token
+
+
+class _LatexCommands(_Bars):
+    r"""Types each ``\command`` from the tables; keeps ``\text{...}`` only as a subscript."""
+
+    always_accept = ("CMD", "WRAPPED")
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return self._bars(self._commands(stream))
+
+    @staticmethod
+    def _commands(stream: Iterator[Token]) -> Iterator[Token]:
+        before, previous = "", ""
+        for token in stream:
+            if token.type == "CMD":
+                kind = LATEX_COMMAND_TYPES[token.value[1:]]  # check_commands ran before
+                if kind == "IGNORE":
+                    continue
+                if kind == "BAR":
+                    kind = "_ABS_OPEN"
+                token = Token.new_borrow_pos(kind, token.value, token)
+            elif token.type == "WRAPPED":
+                wrapper, word = wrapped_word(token.value)
+                is_function = wrapper == "operatorname" or (
+                    wrapper == "mathrm" and word in LATEX_FUNCTIONS
+                )
+                token = Token.new_borrow_pos("FUNC" if is_function else "WORD", token.value, token)
+            elif token.type == "TEXT" and not (
+                previous == "_SUB" or (previous == "_LBRACE" and before == "_SUB")
+            ):
+                continue
+            before, previous = previous, token.type
+            yield token
+
+
+_POSTLEXERS = {"plain": _Bars, "latex": _LatexCommands}
+_PARSERS: dict[str, Lark] = {}
+
+
+def parser(syntax: str) -> Lark:
+    """The LALR parser for ``syntax`` ("plain" or "latex"), built on first use.
+
+    Building the tables takes 0.1-0.3 s, loading them from lark's cache 10 ms, so
+    they are cached in the user's own cache folder (not the shared temporary one,
+    since lark's cache is a pickle); ``DERIVE_NO_CACHE=1`` turns that off.
+    """
+    built = _PARSERS.get(syntax)
+    if built is None:
+        grammar = files("derive.parse").joinpath(f"{syntax}.lark").read_text(encoding="utf-8")
+        built = Lark(
+            grammar,
+            parser="lalr",
+            lexer="basic",
+            postlex=_POSTLEXERS[syntax](),
+            propagate_positions=True,
+            maybe_placeholders=True,
+            cache=_cache_file(syntax),
+        )
+        _PARSERS[syntax] = built
+    return built
+
+
+def _cache_file(syntax: str) -> str | bool:
+    """A file in ``$XDG_CACHE_HOME/derive`` that only this user can write, else False."""
+    if os.environ.get("DERIVE_NO_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "derive"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError:
+        return False
+    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    private = not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if not (folder.is_absolute() and owned and private and os.access(folder, os.W_OK)):
+        return False
+    return str(folder / f"{syntax}-grammar.lark-cache")
+
+
+def check_commands(text: str) -> None:
+    r"""Reject a LaTeX command that no table knows, naming it (``unknown command '\foo'``)."""
+    for match in _COMMAND.finditer(text):
+        name = match.group(1)
+        if name not in LATEX_COMMAND_TYPES and name not in LATEX_WRAPPERS:
+            line, column = position(text, match.start())
+            raise ParseError(f"unknown command '\\{name}'", line, column, text)
+
+
+def parse_tree(text: str, syntax: str) -> Tree:
+    """The lark tree of ``text``; any lark error becomes a one-line :class:`ParseError`."""
+    try:
+        return parser(syntax).parse(text)
+    except UnexpectedCharacters as err:
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        shown = char if char.isprintable() else repr(char)[1:-1]
+        raise ParseError(f"unexpected character '{shown}'", err.line, err.column, text) from None
+    except (UnexpectedToken, UnexpectedEOF) as err:
+        token = getattr(err, "token", None)
+        if token is None or token.type == "$END" or not token.value:
+            line, column = position(text, len(text.rstrip()))
+            raise ParseError("unexpected end of input", line, column, text) from None
+        value = token.value if len(token.value) <= 20 else token.value[:17] + "..."
+        raise ParseError(f"unexpected '{value}'", token.line, token.column, text) from None
+    except LarkError as err:  # any other lark failure is still the input's fault
+        raise ParseError(f"cannot parse: {type(err).__name__}", 1, 1, text) from None

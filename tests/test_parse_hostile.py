@@ -1,0 +1,166 @@
+"""Input that must not hurt: whatever the text, the parser returns sympy or raises a DeriveError.
+
+Never another exception, never a hang (each case runs in milliseconds; hypothesis
+would report one that stalls), never anything computed that the limits forbid.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from derive.errors import DeriveError, LimitError, ParseError
+from derive.parse import parse_expression, split_line
+
+SHAPES = {"W": ("m", "n"), "x": ("n", 1), "A": ("n", "n"), "v": (3, 1)}
+HOSTILE = settings(
+    deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow]
+)
+
+PLAIN_TOKENS = [
+    "x", "y", "W", "A", "v", "e", "pi", "2", "9", "0.5", "1e-3", "99999", "+", "-", "*", "/",
+    "^", "**", "@", ".*", ".T", "^T", "(", ")", ",", "|", "d/dx", "d/dW", "sin(", "max(",
+    "sigmoid(", "tr(", "det(", "inv(", "sum(", "hadamard(", "diff(", "foo(", " ", "=", "_",
+]  # fmt: skip
+LATEX_TOKENS = [
+    "x", "y", "W", "A", "e", "i", "N", "2", "9", "12", "0.5", "+", "-", "*", "/", "^", "_",
+    "{", "}", "(", ")", "[", "]", "|", ",", "=", r"\frac", r"\frac12", r"\sqrt", r"\sqrt[3]",
+    r"\sigma", r"\sigma(", r"\log", r"\exp", r"\tanh^2", r"\sum", r"\sum_{i=1}^{N}", r"\prod",
+    r"\frac{d}{dx}", r"\frac{\partial}{\partial W}", r"\partial", r"\left(", r"\right)",
+    r"\left|", r"\right|", r"\cdot", r"\odot", r"^\top", r"^{-1}", r"\operatorname{tr}",
+    r"\operatorname{foo}", r"\mathbf{x}", r"\text{ok}", r"\alpha", r"\pi", r"\infty", r"\,",
+    r"\quad", r"\foo", "\\", " ", "d/dx", r"\big(", r"\mathrm{d}", "&", "%", "#",
+]  # fmt: skip
+
+
+def outcome(text: str, **kw) -> sp.Basic | DeriveError:
+    """The parse result, or the DeriveError it raised; any other exception fails the test."""
+    try:
+        result = parse_expression(text, **kw)
+    except DeriveError as err:
+        assert str(err) and "\n" not in str(err), "error messages are one line"
+        return err
+    assert isinstance(result, sp.Basic)
+    return result
+
+
+@HOSTILE
+@given(st.text(max_size=200))
+def test_random_text(text: str) -> None:
+    for syntax in ("plain", "latex", "auto"):
+        outcome(text, syntax=syntax)
+
+
+@HOSTILE
+@given(st.text(alphabet=st.sampled_from("x2^()+-*/|.eT{}\\_ ,"), max_size=80))
+def test_random_operator_soup(text: str) -> None:
+    outcome(text, syntax="plain", shapes=SHAPES)
+    outcome(text, syntax="latex", shapes=SHAPES)
+
+
+@HOSTILE
+@given(st.lists(st.sampled_from(PLAIN_TOKENS), max_size=40))
+def test_random_plain_tokens(tokens: list[str]) -> None:
+    text = " ".join(tokens)
+    outcome(text, syntax="plain")
+    outcome(text, syntax="plain", shapes=SHAPES)
+
+
+@HOSTILE
+@given(st.lists(st.sampled_from(LATEX_TOKENS), max_size=40))
+def test_random_latex_tokens(tokens: list[str]) -> None:
+    text = "".join(tokens)
+    outcome(text, syntax="latex")
+    outcome(text, syntax="latex", shapes=SHAPES)
+    expression, _ = split_line(text)
+    outcome(expression)
+
+
+@HOSTILE
+@given(
+    st.lists(st.integers(min_value=-(10**6), max_value=10**6), min_size=2, max_size=5),
+    st.sampled_from(["^", "**"]),
+    st.booleans(),
+)
+def test_power_towers(numbers: list[int], operator: str, symbolic: bool) -> None:
+    text = operator.join(f"({n})" for n in numbers)
+    if symbolic:
+        text = f"(2*x)^({text})"
+    result = outcome(text, syntax="plain")
+    if isinstance(result, sp.Basic):
+        # whatever was accepted is small enough to print
+        assert len(str(result)) < 20_000
+
+
+@HOSTILE
+@given(st.sampled_from(["(", "[", "{", "sin(", r"\left(", r"\sqrt{", "|", "-", "x^", r"\log "]),
+       st.integers(min_value=0, max_value=3000))  # fmt: skip
+def test_deep_nesting(opener: str, depth: int) -> None:
+    closer = {"(": ")", "[": "]", "{": "}", "sin(": ")", r"\left(": r"\right)", r"\sqrt{": "}"}
+    text = opener * depth + "x" + closer.get(opener, "") * depth
+    for syntax in ("plain", "latex"):
+        result = outcome(text, syntax=syntax)
+        if len(text) > 4000:
+            assert isinstance(result, LimitError)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9^9^9",
+        "9**9**9**9",
+        "(9^9)^(9^9)",
+        "10^10^10",
+        "2^(2^(2^(2^2)))",
+        "(2x)^(9^9)",
+        "sqrt(2)^(9^9)",
+        "(1/3)^(9^9)",
+        "e^(9^9^9)",
+        "x^(9^9^9)",
+        "1" * 101,
+        "0." + "1" * 101,
+        "1e101",
+        "1e9999999999",
+        r"e^{9^{9^{9}}}",
+        r"\frac{1}{9^{9^9}}",
+        r"\sqrt[9^9]{9^{9^9}}",
+        "+".join(f"1/{p}^1000" for p in range(2, 300)),
+        "*".join(["2^9000"] * 300),
+        "(" * 65 + "x" + ")" * 65,
+        "(" * 10_000,
+        "-" * 3000 + "x",
+        "x^" * 1500 + "x",
+        "d/dx " * 700 + "x",
+        r"\sum_{i=1}^N " * 300 + "x_i",
+        "x" * 4001,
+    ],
+)
+def test_too_large_is_refused_cleanly(text: str) -> None:
+    assert isinstance(outcome(text), LimitError)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('echo hi')",
+        "exec('1')",
+        "eval('1')",
+        "lambda: 1",
+        "Symbol('x')",
+        "x.__class__",
+        "x._sympy_",
+        "'x'",
+        '"x"',
+        r"a\input{/etc/passwd}",
+        r"\input{/etc/passwd}",
+        r"\write18{rm -rf /}",
+        "x; y",
+        "x # y",
+        "x\x00y",
+        "x\u200by",
+    ],
+)
+def test_code_is_never_run(text: str) -> None:
+    assert isinstance(outcome(text), ParseError)
