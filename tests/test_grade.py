@@ -226,3 +226,11 @@ def test_bad_files_are_input_errors(text):
 def test_text_output_marks_every_line():
     text = check_text(MISTAKES["product-rule"][0]).text()
     assert "✗" in text and "hint: product rule" in text and "first error at line 2" in text
+
+
+def test_an_undecided_step_is_not_accepted_and_the_json_keeps_the_contract():
+    report = check_text("sqrt(-1 - x^2)\n= sqrt(-2 - x^2)\n")
+    (step,) = report.json()["steps"]
+    assert step["status"] == "wrong" and step["counterexample"] is None
+    assert "neither proved nor refuted" in step["error"]
+    assert report.json()["first_error"] == 2 and report.exit_code == 1

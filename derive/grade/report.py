@@ -25,8 +25,8 @@ class CheckReport:
 
     @property
     def first_error(self) -> int | None:
-        """The number of the first wrong line, or None."""
-        return next((v.line.number for v in self.steps if v.status == WRONG), None)
+        """The number of the first line that is wrong or could not be confirmed, or None."""
+        return next((v.line.number for v in self.steps if v.status in (WRONG, UNDECIDED)), None)
 
     @property
     def exit_code(self) -> int:
@@ -58,7 +58,10 @@ class CheckReport:
 
 
 def _step_json(verdict: LineVerdict) -> dict[str, Any]:
-    return {"line": verdict.line.number, "status": verdict.status, "verified": verdict.verified,
+    # The contract knows ok / wrong / unparsed: a step that is neither proved nor refuted is
+    # not accepted, so it is "wrong" with no counterexample and the reason in "error".
+    status = WRONG if verdict.status == UNDECIDED else verdict.status
+    return {"line": verdict.line.number, "status": status, "verified": verdict.verified,
             "counterexample": verdict.counterexample,
             "hint": verdict.hint.text() if verdict.hint else None, "error": verdict.error}
 
@@ -97,7 +100,7 @@ def _summary(report: CheckReport) -> str:
     if not (wrong or unparsed or undecided):
         return f"all {len(report.steps)} steps are right"
     parts = []
-    if wrong:
+    if wrong or undecided:
         parts.append(f"first error at line {report.first_error}"
                      + (f" ({len(wrong)} wrong lines)" if len(wrong) > 1 else ""))
     if unparsed:
