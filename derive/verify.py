@@ -17,8 +17,8 @@ from typing import Any
 
 import mpmath
 import sympy as sp
-from sympy.concrete.expr_with_limits import ExprWithLimits
 
+from derive import numeric
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import to_closed_form
@@ -29,7 +29,9 @@ NUMERIC = "numeric"
 
 POINTS = 24
 DIGITS = 30
-TOLERANCE = sp.Float(10) ** -20
+EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
+TOLERANCE = numeric.ctx.mpf(10) ** -20  # relative gap of equal values
+APART = numeric.ctx.mpf(10) ** -8  # relative gap past which the values differ
 SMALL_OPS = 60
 NO_ASSUMPTIONS = Assumptions()
 
@@ -49,7 +51,20 @@ def _doit(expr: Any) -> Any:
 
     sympy would try to sum them in closed form (slowly, and needlessly: the numeric
     test expands them at concrete N); derivatives and substitutions are still done.
+    Remembered: a line is the 'after' of one step and the 'before' of the next.
     """
+    try:
+        return _doit_once(expr)
+    except TypeError:  # unhashable (a mutable matrix)
+        return _doit_uncached(expr)
+
+
+@functools.lru_cache(maxsize=512)
+def _doit_once(expr: Any) -> Any:
+    return _doit_uncached(expr)
+
+
+def _doit_uncached(expr: Any) -> Any:
     if not hasattr(expr, "doit"):
         return expr
     if not expr.has(sp.Sum, sp.Product):
@@ -155,93 +170,41 @@ def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> di
     return point
 
 
-def _unroll(expr: Any) -> Any:
-    """Sums and products over a concrete range written out term by term (faster than doit)."""
-    if not hasattr(expr, "has") or not expr.atoms(ExprWithLimits):
-        return expr
+def _numeric_point(point: dict, assumptions: Assumptions, seed: int) -> numeric.Point:
+    """The random point for the table-driven evaluator; data entries x[i] drawn like symbols."""
+    values = {s: numeric.ctx.mpf(_mp(v)) for s, v in point.items() if isinstance(s, sp.Symbol)}
 
-    def write_out(e: Any) -> Any:
-        (index, low, high), *rest = e.limits
-        concrete = low.is_Integer and high.is_Integer
-        if rest or not concrete or not isinstance(e, sp.Sum | sp.Product):
-            return e.doit()
-        # subs respects the index bound by an inner max/median; xreplace is faster
-        put = e.function.subs if e.function.atoms(ExprWithLimits) else e.function.xreplace
-        terms = [put({index: sp.Integer(k)}) for k in range(int(low), int(high) + 1)]
-        return sp.Add(*terms) if isinstance(e, sp.Sum) else sp.Mul(*terms)
+    def draw(name: str, rng: random.Random) -> Any:
+        return _mp(_sample(sp.Symbol(name, real=True), assumptions, rng))
 
-    return expr.replace(lambda e: isinstance(e, ExprWithLimits), write_out)
+    return numeric.Point(values, seed, assumptions, digits=EVALUATION_DIGITS, draw=draw,
+                         fallback=True)
 
 
-def _evaluate_sample(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> list:
-    """A scalar over a sample: sums written out at concrete N, then one evalf with subs.
-
-    Substituting 30-digit floats into every written-out term makes sympy evaluate each
-    node as it is built; ``evalf(subs=...)`` evaluates the finished tree once.
-    """
-    sizes = {k: v for k, v in point.items() if getattr(v, "is_Integer", False)}
-    value = _unroll(expr.xreplace(sizes))
-    items = tuple(sorted(value.atoms(sp.Indexed), key=str))
-    for item in items:
-        point.setdefault(item, _sample(sp.Symbol(str(item.base), real=True), assumptions, rng))
-    names = tuple(sorted((s for s in value.free_symbols if isinstance(s, sp.Symbol)), key=str))
-    try:
-        function = _compiled(value, items, names)
-    except Exception:  # noqa: BLE001 - a function mpmath lacks: evaluate the slow way
-        return [sp.sympify(value).evalf(DIGITS, subs=point)]
-    try:
-        with mpmath.workdps(DIGITS):
-            arguments = [mpmath.mpf(str(sp.Float(point[a], DIGITS))) for a in (*items, *names)]
-            result = function(*arguments)
-    except NameError:  # a function of ours that mpmath does not know: the slow way
-        return [sp.sympify(value).evalf(DIGITS, subs=point)]
-    if isinstance(result, mpmath.mpc):
-        return [sp.Float(result.real, DIGITS) + sp.I * sp.Float(result.imag, DIGITS)]
-    return [sp.Float(result, DIGITS)]
+def _mp(value: sp.Expr) -> Any:
+    """An Integer or Float of a random point as an exact mpmath value."""
+    return int(value) if value.is_Integer else sp.Float(value, DIGITS + 10)._mpf_
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(value: Any, items: tuple, names: tuple) -> Any:
-    """The written-out expression as an mpmath function (compiled once per size N)."""
-    stand_ins = [sp.Dummy(f"v{k}") for k in range(len(items))]
-    body = value.xreplace(dict(zip(items, stand_ins, strict=True)))
-    return sp.lambdify([*stand_ins, *names], body, modules="mpmath")
+def _evaluate(expr: Any, point: numeric.Point) -> list[Any]:
+    """Values at the point (entry by entry for an explicit matrix): sums at the concrete N,
+    data entries drawn once per point, integrals by quadrature; Unevaluable if undefined."""
+    if getattr(expr, "is_Matrix", False):
+        return [numeric.evaluate(entry, point) for entry in expr]
+    return [numeric.evaluate(expr, point)]
 
 
-def _evaluate(expr: Any, point: dict, assumptions: Assumptions, rng: random.Random) -> Any:
-    """Evaluate at a point: concrete sums, random sample entries, explicit matrices."""
-    plain_sums = all(type(e) in (sp.Sum, sp.Product) for e in expr.atoms(ExprWithLimits))
-    if expr.has(sp.Sum, sp.Product) and plain_sums and not _is_matrix(expr) \
-            and not expr.atoms(sp.MatrixSymbol):
-        return _evaluate_sample(expr, point, assumptions, rng)
-    value = _unroll(expr.xreplace(point))
-    for m in sorted(value.atoms(sp.MatrixSymbol), key=str):
-        if m in point:  # both sides of an equation share their random matrices
-            continue
-        rows, cols = (int(sp.sympify(d).xreplace(point)) for d in m.shape)
-        entries = [
-            [_sample(sp.Symbol(m.name, real=True), assumptions, rng) for _ in range(cols)]
-            for _ in range(rows)
-        ]
-        point[m] = sp.ImmutableMatrix(entries)
-    for item in sorted(value.atoms(sp.Indexed), key=str):
-        point.setdefault(item, _sample(sp.Symbol(str(item.base), real=True), assumptions, rng))
-    value = value.xreplace(point)
-    if isinstance(value, sp.MatrixExpr) or getattr(value, "is_Matrix", False):
-        value = value.doit()
-        value = value.as_explicit() if hasattr(value, "as_explicit") else value
-        return [v.evalf(DIGITS) for v in value]
-    return [sp.sympify(value).doit().evalf(DIGITS)]
-
-
-def _close(a: sp.Expr, b: sp.Expr) -> bool | None:
-    if not (a.is_number and b.is_number) or a.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        return None
+def _close(a: Any, b: Any) -> bool:
     scale = 1 + max(abs(a), abs(b))
     gap = abs(a - b)
-    if not gap.is_number or gap.has(sp.nan):
-        return None
-    return bool(gap <= TOLERANCE * scale) if gap <= sp.Float(1e-8) * scale else False
+    return bool(gap <= TOLERANCE * scale) if gap <= APART * scale else False
+
+
+def _shown(point: dict, at: numeric.Point) -> dict[str, float]:
+    shown = {str(k): float(v) for k, v in point.items() if getattr(v, "is_number", False)}
+    shown.update((f"{name}[{','.join(map(str, index))}]", float(value))
+                 for (name, index), value in sorted(at.data.items()))
+    return shown
 
 
 def numerically_equal(
@@ -257,20 +220,17 @@ def numerically_equal(
     while agreed < POINTS and tries < POINTS * 4:
         tries += 1
         point = _random_point(both, assumptions, rng)
-        shared = dict(point)
+        at = _numeric_point(point, assumptions, tries)
         try:
-            left = _evaluate(to_closed_form(before), shared, assumptions, random.Random(tries))
-            right = _evaluate(to_closed_form(after), shared, assumptions, random.Random(tries))
-        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            left, right = _evaluate(before, at), _evaluate(after, at)
+        except numeric.Unevaluable:
             continue
-        verdicts = [_close(a, b) for a, b in zip(left, right, strict=False)]
-        if len(left) != len(right) or False in verdicts:
-            shown = {str(k): float(v) for k, v in point.items() if getattr(v, "is_number", False)}
-            return Verdict(
-                False, counterexample={"point": shown, "left": str(left[0]), "right": str(right[0])}
-            )
-        if None not in verdicts:
-            agreed += 1
+        if len(left) != len(right) or not all(map(_close, left, right)):
+            shown = _shown(point, at)
+            return Verdict(False, counterexample={
+                "point": shown, "left": numeric.ctx.nstr(left[0], DIGITS),
+                "right": numeric.ctx.nstr(right[0], DIGITS)})
+        agreed += 1
     if agreed < POINTS:
         return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
     return Verdict(True, NUMERIC)
@@ -309,6 +269,10 @@ def _matrices_equal(before: Any, after: Any, assumptions: Assumptions, seed: int
     return Verdict(True, NUMERIC)
 
 
+def _holds_integral(before: Any, after: Any) -> bool:
+    return any(getattr(_doit(e), "has", lambda *_: False)(sp.Integral) for e in (before, after))
+
+
 def _is_matrix(expr: Any) -> bool:
     return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
 
@@ -323,9 +287,11 @@ def compare(
     numeric = numerically_equal(before, after, assumptions)
     if numeric.equal is False:
         return numeric
-    # simplify() knows no matrix calculus: steps holding matrices rest on the numeric test.
+    # simplify() knows no matrix calculus, and proves nothing about an integral that sympy
+    # could not do: such steps rest on the numeric test (quadrature).
     holds_matrices = _is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
-    if not holds_matrices and symbolically_equal(before, after, seconds):
+    if not holds_matrices and not _holds_integral(before, after) \
+            and symbolically_equal(before, after, seconds):
         return Verdict(True, SYMBOLIC)
     return numeric
 

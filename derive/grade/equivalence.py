@@ -19,8 +19,8 @@ import sympy as sp
 from derive import verify
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded
-from derive.grade.numeric import Point, Unevaluable, ctx, make_point, real_value
 from derive.model import Assumptions
+from derive.numeric import Point, Unevaluable, ctx, make_point, real_value
 from derive.verify import NUMERIC, SYMBOLIC, Verdict
 
 POINTS = 24

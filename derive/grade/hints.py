@@ -20,8 +20,8 @@ from typing import Any
 import sympy as sp
 
 from derive.grade.equivalence import close, is_matrix, judge, numerically, points, variables
-from derive.grade.numeric import Unevaluable, ctx, real_value
 from derive.model import Assumptions
+from derive.numeric import Unevaluable, ctx, real_value
 
 #: The mistakes the checker recognises, by name, with what the name means.
 HINTS: dict[str, str] = {
