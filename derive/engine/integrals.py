@@ -14,6 +14,7 @@ from typing import Any
 import sympy as sp
 from mpmath.libmp import prec_to_dps
 
+from derive import numeric
 from derive.model import Step
 from derive.printing import latex
 
@@ -44,8 +45,15 @@ class NumericIntegral(sp.Integral):
     def doit(self, **hints: Any) -> NumericIntegral:
         return self
 
-    def _eval_evalf(self, prec: int) -> sp.Expr:
-        return sp.Integral(*self.args).evalf(prec_to_dps(prec))
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        """Quadrature by ``derive.numeric`` once every parameter is a number."""
+        if self.free_symbols:
+            return None
+        digits = prec_to_dps(prec)
+        try:
+            return sp.Float(numeric.value_at(self, {}, digits=digits), digits)
+        except numeric.Unevaluable:
+            return None
 
 
 def _parts(integral: sp.Integral) -> tuple[sp.Expr, sp.Symbol, sp.Expr, sp.Expr]:

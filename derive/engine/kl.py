@@ -9,12 +9,12 @@ Gaussian integration.
 
 from __future__ import annotations
 
-import mpmath
 import sympy as sp
 
+from derive import numeric
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
-from derive.functions import normal_pdf, to_closed_form
+from derive.functions import normal_pdf
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -28,11 +28,10 @@ class QuadratureIntegral(sp.Integral):
         if self.free_symbols:
             exact = _gaussian_moments(self)
             return self if exact is None else exact
-        (x, a, b), = self.limits
-        f = sp.lambdify(x, to_closed_form(self.function), modules="mpmath")
-        with mpmath.workdps(DIGITS):
-            value = mpmath.quad(f, [mpmath.mpf(a) if a.is_finite else mpmath.ninf,
-                                    mpmath.mpf(b) if b.is_finite else mpmath.inf])
+        try:
+            value = numeric.value_at(sp.Integral(*self.args), {}, digits=DIGITS)
+        except numeric.Unevaluable:
+            return self
         return sp.Float(value, DIGITS)
 
     def _eval_evalf(self, prec: int) -> sp.Expr:

@@ -24,6 +24,7 @@ class _OrderStatistic(ExprWithLimits):
 
     latex_head = ""
     numpy_name = ""
+    mp_reduce = staticmethod(max)  # how mpmath values f(x_1), ..., f(x_N) are reduced
 
     def doit(self, **hints):
         ((index, low, high),) = self.limits
@@ -36,6 +37,13 @@ class _OrderStatistic(ExprWithLimits):
 
     def _reduce(self, values: list[sp.Expr]) -> sp.Expr:
         raise NotImplementedError
+
+    def _mp_eval(self, evaluate, env):
+        """The values f(x_i), i = low..high, reduced with mpmath (see ``derive.numeric``)."""
+        ((index, low, high),) = self.limits
+        first, last = (int(evaluate(bound, env)) for bound in (low, high))
+        values = [evaluate(self.function, {**env, index: k}) for k in range(first, last + 1)]
+        return type(self).mp_reduce(values)
 
     def _latex(self, printer, exp=None):
         ((index, _, _),) = self.limits
@@ -67,6 +75,7 @@ class SampleMin(_OrderStatistic):
 
     latex_head = r"\min"
     numpy_name = "min"
+    mp_reduce = staticmethod(min)
 
     def _reduce(self, values):
         return sp.Min(*values)
@@ -77,6 +86,7 @@ class SampleMedian(_OrderStatistic):
 
     latex_head = r"\operatorname{median}"
     numpy_name = "median"
+    mp_reduce = staticmethod(lambda values: _median(values))
 
     def _reduce(self, values):
         return median_of(*values)
@@ -96,6 +106,15 @@ class median_of(sp.Function):  # noqa: N801 - a sympy function, named like Max
 
     def _eval_evalf(self, prec):
         return median_of(*[a.evalf(prec) for a in self.args])
+
+    def _mp_eval(self, evaluate, env):
+        return _median([evaluate(a, env) for a in self.args])
+
+
+def _median(values: list) -> object:
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 class Estimate(sp.Symbol):

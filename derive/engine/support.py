@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from derive import numeric
 from derive.errors import InputError
 from derive.functions import to_closed_form
 from derive.model import Assumptions
@@ -115,7 +116,7 @@ def _mass(
                 mpmath.mpf(high) if math.isfinite(high) else mpmath.inf,
             ]
             total = mpmath.quad(f, [ends[0], *inner, ends[1]])
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError, numeric.Unevaluable):
         return None
     if not isinstance(total, mpmath.mpf | float | int):
         return None
@@ -133,7 +134,7 @@ def _nonnegative(f, support: Support, bounds: tuple[float, float], rng: random.R
             point = rng.uniform(a, b)
         try:
             value = f(point)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, numeric.Unevaluable):
             return False
         if not isinstance(value, mpmath.mpf | float | int) or value < 0:
             return False
@@ -153,9 +154,11 @@ def is_density(
     closed = to_closed_form(density)
     for _ in range(2):
         values = _random_values(others, assumptions, rng)
-        fixed = closed.xreplace({k: sp.Float(v, 20) for k, v in values.items()})
         bounds = tuple(float(b.xreplace(values)) for b in (support.low, support.high))
-        f = sp.lambdify(var, fixed, modules="mpmath")
+        try:
+            f = numeric.function_of(closed, var, values)
+        except numeric.Unevaluable:
+            return False, "it is negative or undefined at some points"
         if not _nonnegative(f, support, bounds, rng):
             return False, "it is negative or undefined at some points"
         mass = _mass(f, support, bounds, tuple(values.values()))
