@@ -729,7 +729,9 @@ def _evalf(expr: sp.Basic, point: Point, bound: dict) -> Any:
         values[item] = _as_sympy(_indexed(item, point, bound))
     for symbol in expr.free_symbols:
         if isinstance(symbol, sp.Symbol):
-            values[symbol] = _as_sympy(_symbol(symbol, point, bound))
+            value = _symbol(symbol, point, bound)
+            values[symbol] = (sp.Integer(_integer(value)) if symbol.is_integer
+                              else _as_sympy(value))  # sizes stay integers: Sum writes out
     value = expr.xreplace(values).doit().evalf(ctx.dps)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         raise Unevaluable(f"cannot evaluate {type(expr).__name__}")
