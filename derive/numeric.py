@@ -35,6 +35,7 @@ DIGITS = 30
 MAX_MAGNITUDE = 4096  # bits of binary exponent: |value| < 2^4096
 WIDE_MAGNITUDE = 65536  # for a density summed over many terms: lam^k / k! at k = 4000
 MAX_TERMS = 200  # terms of a concrete sum or product
+OWN_EXTRA = 20  # guard digits for a class that evaluates itself
 QUADRATURE_TOLERANCE = mpmath.mpf(10) ** -24  # error estimate a quadrature must reach
 QUADRATURE_DEGREE = 8  # mpmath.quad's maxdegree (nodes double per degree); then refused
 SIZE_NAMES = frozenset({"N", "n", "M", "m", "K", "T", "B", "D", "L"})
@@ -654,7 +655,9 @@ def _own(expr: sp.Basic, point: Point, bound: dict) -> Any:
     """A class of the project that evaluates itself: ``_mp_eval(evaluate, env)``."""
     def evaluate_in(e: sp.Basic, env: dict) -> Any:
         return _eval(e, point, env)
-    return _check(expr._mp_eval(evaluate_in, {**point.values, **bound}))
+    with ctx.extradps(OWN_EXTRA):  # hooks take central differences (h = 1e-20)
+        value = expr._mp_eval(evaluate_in, {**point.values, **bound})
+    return _check(+ctx.convert(value))  # rounded back; a hook may compute with mpmath.mp
 
 
 def _truth(expr: sp.Basic, point: Point, bound: dict) -> bool:
