@@ -15,6 +15,8 @@ import mpmath
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from derive import numeric
+
 DPS = 50
 Env = dict  # MatrixSymbol / Symbol / dimension Symbol -> mp value or int
 
@@ -106,23 +108,17 @@ def _function(expr: Any, env: Env) -> Any:
     name = type(expr).__name__
     if name in _MPMATH:
         return _MPMATH[name](*args)
+    for cls in type(expr).__mro__:  # the scalar table shared with derive.numeric
+        if cls in numeric.MPMATH_NAMES:
+            return getattr(mpmath, numeric.MPMATH_NAMES[cls])(*args)
     value = expr.func(*[sp.Float(a, DPS) for a in args]).evalf(DPS)
     return mpmath.mpf(str(value))
 
 
+#: functions whose mpmath counterpart differs from derive.numeric's (no magnitude bounds here)
 _MPMATH: dict[str, Callable[..., Any]] = {
     "exp": mpmath.exp,
     "log": mpmath.log,
-    "sin": mpmath.sin,
-    "cos": mpmath.cos,
-    "tan": mpmath.tan,
-    "tanh": mpmath.tanh,
-    "sinh": mpmath.sinh,
-    "cosh": mpmath.cosh,
-    "atan": mpmath.atan,
-    "asin": mpmath.asin,
-    "acos": mpmath.acos,
-    "erf": mpmath.erf,
     "Abs": abs,
     "sign": mpmath.sign,
     "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0),

@@ -750,6 +750,32 @@ def _as_sympy(value: Any) -> sp.Expr:
     return sp.Float(ctx.mpf(value)._mpf_, ctx.dps)
 
 
+#: sympy function -> the mpmath function of the same meaning (shared with derive.mpmatrix)
+MPMATH_NAMES: dict[type, str] = {
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tan: "tan",
+    sp.asin: "asin",
+    sp.acos: "acos",
+    sp.atan: "atan",
+    sp.sinh: "sinh",
+    sp.cosh: "cosh",
+    sp.tanh: "tanh",
+    sp.erf: "erf",
+    sp.asinh: "asinh",
+    sp.acosh: "acosh",
+    sp.atanh: "atanh",
+    sp.sec: "sec",
+    sp.csc: "csc",
+    sp.cot: "cot",
+    sp.erfc: "erfc",
+    sp.erfinv: "erfinv",
+    sp.gamma: "gamma",
+    sp.loggamma: "loggamma",
+    sp.digamma: "digamma",
+}
+
+
 HANDLERS: dict[type, Callable[[Any, Point, dict], Any]] = {
     sp.Symbol: _symbol,
     sp.Dummy: _symbol,
@@ -761,16 +787,6 @@ HANDLERS: dict[type, Callable[[Any, Point, dict], Any]] = {
     sp.Pow: _power,
     sp.exp: _unary(_exp_value),
     sp.log: _unary(_log),
-    sp.sin: _unary(ctx.sin),
-    sp.cos: _unary(ctx.cos),
-    sp.tan: _unary(ctx.tan),
-    sp.asin: _unary(ctx.asin),
-    sp.acos: _unary(ctx.acos),
-    sp.atan: _unary(ctx.atan),
-    sp.sinh: _unary(ctx.sinh),
-    sp.cosh: _unary(ctx.cosh),
-    sp.tanh: _unary(ctx.tanh),
-    sp.erf: _unary(ctx.erf),
     sp.Abs: _unary(abs),
     sp.sign: _unary(_sign),
     sp.Heaviside: _heaviside,
@@ -783,17 +799,6 @@ HANDLERS: dict[type, Callable[[Any, Point, dict], Any]] = {
     sp.Integral: _integral,
     sp.Derivative: _derivative,
     sp.Piecewise: _piecewise,
-    sp.asinh: _unary(ctx.asinh),
-    sp.acosh: _unary(ctx.acosh),
-    sp.atanh: _unary(ctx.atanh),
-    sp.sec: _unary(ctx.sec),
-    sp.csc: _unary(ctx.csc),
-    sp.cot: _unary(ctx.cot),
-    sp.erfc: _unary(ctx.erfc),
-    sp.erfinv: _unary(ctx.erfinv),
-    sp.gamma: _unary(ctx.gamma),
-    sp.loggamma: _unary(ctx.loggamma),
-    sp.digamma: _unary(ctx.digamma),
     sp.factorial: _unary(lambda v: ctx.factorial(_real(v))),
     sp.floor: _unary(_floor),
     sp.ceiling: _unary(_ceiling),
@@ -815,6 +820,7 @@ HANDLERS: dict[type, Callable[[Any, Point, dict], Any]] = {
     dl.normal_cdf: _unary(_normal_cdf),
     dl.normal_pdf: _unary(_normal_pdf),
 }
+HANDLERS.update({cls: _unary(getattr(ctx, name)) for cls, name in MPMATH_NAMES.items()})
 
 
 def real_value(expr: sp.Basic, point: Point) -> Any:
