@@ -324,12 +324,18 @@ def _softplus(value: Any) -> Any:
     return value + ctx.log1p(ctx.exp(-value))
 
 
+@lru_cache(maxsize=64)
+def _roots(prec: int) -> tuple[Any, Any]:
+    """sqrt(2) and 1/sqrt(2 pi) at the working precision (a quadrature needs them often)."""
+    return ctx.sqrt(2), 1 / ctx.sqrt(2 * ctx.pi)
+
+
 def _normal_cdf(value: Any) -> Any:
-    return (1 + ctx.erf(value / ctx.sqrt(2))) / 2
+    return (1 + ctx.erf(value / _roots(ctx.prec)[0])) / 2
 
 
 def _normal_pdf(value: Any) -> Any:
-    return ctx.exp(-value**2 / 2) / ctx.sqrt(2 * ctx.pi)
+    return ctx.exp(-(value * value) / 2) * _roots(ctx.prec)[1]
 
 
 def _sign(value: Any) -> Any:
