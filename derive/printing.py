@@ -481,8 +481,11 @@ class DeriveStrPrinter(StrPrinter):
         return f"diag({self._print(expr.args[0])})"
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
-        wrt = ", ".join(self._print(v) for v in expr.variables)
-        return f"d{self._print(expr.expr)}/d{wrt}"
+        wrt = " d".join(self._print(v) for v in expr.variables)
+        inner = expr.expr
+        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
+            return f"d{self._print(inner)}/d{wrt}"
+        return f"d/d{wrt}[{self._print(inner)}]"
 
 
 def text(expr: Any) -> str:
