@@ -23,7 +23,8 @@ ROSTER = ("name,email\nAda Lovelace,ada@example.org\nRosa & {Parks}_1 $5,rosa@ex
 
 
 def _problems(out: Path, *extra: str) -> list[str]:
-    return ["problems", "--count", "3", "--seed", SEED, "--out", str(out), *extra]
+    return ["problems", "--count", "3", "--seed", SEED, "--topic", "gradients", "--out", str(out),
+            *extra]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,7 @@ def test_manifest_records_seed_choices_and_answers(built):
     data = _manifest(built)
     assert data["seed"] == int(SEED) and data["failed"] == []
     assert data["options"]["count"] == 3 and data["options"]["versions"] == 3
+    assert data["options"]["topic"] == "gradients"
     assert data["plan"] == ["neuron-gradient", "gradient-value", "two-neuron-chain"]
     assert [v["name"] for v in data["versions"]] == ["Ada Lovelace", "Rosa & {Parks}_1 $5",
                                                       "Kurt Gödel"]
@@ -146,7 +148,7 @@ def test_same_seed_gives_byte_identical_files(built, tmp_path):
 
 def test_different_seeds_differ(built, tmp_path, runner):
     result = runner.invoke(main, ["problems", "--count", "3", "--seed", "7", "--versions", "1",
-                                  "--to", "tex", "--out", str(tmp_path)])
+                                  "--topic", "gradients", "--to", "tex", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     other = _manifest(tmp_path)["versions"][0]["problems"]
     ours = _manifest(built)["versions"][0]["problems"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Callable
 
 import pytest
 import sympy as sp
@@ -74,8 +76,56 @@ def test_released_answers_must_not_be_degenerate():
     assert issubclass(ProblemError, Exception) and ProblemError.exit_code == 1
 
 
+def test_no_topic_mixes_the_topics():
+    assert [f.topic for f in plan(5)] == ["gradients", "layers", "likelihood", "bayes",
+                                          "gradients"]
+
+
 def test_topic_plan_cycles_through_the_topic_families():
     families = plan(5, "gradients")
     assert [f.name for f in families][:3] == ["neuron-gradient", "gradient-value",
                                               "two-neuron-chain"]
     assert families[3] is families[0] or families[3].name == families[0].name
+
+
+def _failing_at_first(monkeypatch, fails: Callable[[str, int], bool]) -> list[str]:
+    """Patch the check script: a script that exits 1 where ``fails(problem id, call)``."""
+    from derive.problems import solve
+
+    real, calls = solve.check_script, []
+
+    def check_script(derivation, templates=None):
+        calls.append(derivation.id)
+        if fails(derivation.id, len(calls)):
+            return "import sys\nprint('planted failure')\nsys.exit(1)\n"
+        return real(derivation, templates)
+
+    monkeypatch.setattr(solve, "check_script", check_script)
+    return calls
+
+
+def test_a_variant_whose_check_fails_is_redrawn(monkeypatch, tmp_path):
+    from derive.problems import build_problem_set
+
+    calls = _failing_at_first(monkeypatch, lambda ident, call: call == 1)
+    outcome = build_problem_set(1, 4, versions=1, topic="gradients", out=tmp_path, jobs=1, to="tex")
+    assert outcome.ok and calls == ["v1-p1", "v1-p1"]
+    (problem,) = json.loads(outcome.manifest.read_text())["versions"][0]["problems"]
+    assert "check failed: planted failure" in problem["redraws"][-1]
+    assert problem["check"].split(":")[1].strip() == "ok"
+    (first,) = next(draw_versions(plan(1, "gradients"), 4, 1))
+    assert problem["choices"] != first.choices  # the redrawn variant, not the first draw
+
+
+def test_a_version_fails_cleanly_when_redraws_are_exhausted(monkeypatch, tmp_path):
+    from derive.problems import build_problem_set
+    from derive.problems.draw import MAX_REDRAWS
+
+    calls = _failing_at_first(monkeypatch, lambda ident, call: ident.startswith("v2-"))
+    outcome = build_problem_set(1, 4, versions=2, topic="gradients", out=tmp_path, jobs=1, to="tex")
+    assert calls.count("v2-p1") == MAX_REDRAWS + 1
+    assert [v for v, _ in outcome.failed] == [2]
+    assert f"{MAX_REDRAWS} redraws failed too" in outcome.failed[0][1]
+    assert (tmp_path / "answers-1.tex").is_file() and not (tmp_path / "answers-2.tex").exists()
+    data = json.loads(outcome.manifest.read_text())
+    assert [v["version"] for v in data["versions"]] == [1] and data["failed"][0]["version"] == 2

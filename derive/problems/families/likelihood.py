@@ -70,7 +70,7 @@ MODELS: dict[str, Model] = {
                    " and unknown variance ", Math("v")],
         lambda k: f"exp(-(x - {k})^2/(2*v))/sqrt(2*pi*v)",
         "v", lambda k: "real", lambda k: INTEGERS, (-1, 1, 2, 3),
-        degenerate=_all),
+        degenerate=lambda k, xs: _all(xs, k)),
     "binomial": Model(
         lambda k: ["a binomial distribution with ", Math(f"n = {k}"), " trials"],
         lambda k: f"p^x*(1 - p)^({k} - x)",
