@@ -136,6 +136,10 @@ def test_derivatives_stay_unevaluated(text: str, expected: sp.Basic) -> None:
         ("diff(x^2, 2)", "'2' is not a variable", 1),
         ("diff(x^2)", "diff takes an expression and a variable", 1),
         ("x = 1", "unexpected character '='", 3),
+        ("1/0", "division by zero", 3),
+        ("x/(y - y)", "division by zero", 4),
+        ("2 + log(0)", "'log(0)' is undefined", 5),
+        ("0^-1", "'0^-1' is undefined", 1),
     ],
 )
 def test_errors_name_the_place(text: str, message: str, column: int) -> None:

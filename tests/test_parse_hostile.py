@@ -6,6 +6,8 @@ would report one that stalls), never anything computed that the limits forbid.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +17,10 @@ from derive.errors import DeriveError, LimitError, ParseError
 from derive.parse import parse_expression, split_line
 
 SHAPES = {"W": ("m", "n"), "x": ("n", 1), "A": ("n", "n"), "v": (3, 1)}
+# DERIVE_HOSTILE_EXAMPLES=5000 for a longer hunt; every example runs in milliseconds.
+EXAMPLES = int(os.environ.get("DERIVE_HOSTILE_EXAMPLES", "300"))
 HOSTILE = settings(
-    deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None, max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow]
 )
 
 PLAIN_TOKENS = [
@@ -41,6 +45,7 @@ def outcome(text: str, **kw) -> sp.Basic | DeriveError:
         result = parse_expression(text, **kw)
     except DeriveError as err:
         assert str(err) and "\n" not in str(err), "error messages are one line"
+        assert "cannot build expression" not in str(err), f"an unchecked sympy failure: {err}"
         return err
     assert isinstance(result, sp.Basic)
     return result
@@ -135,10 +140,21 @@ def test_deep_nesting(opener: str, depth: int) -> None:
         "d/dx " * 700 + "x",
         r"\sum_{i=1}^N " * 300 + "x_i",
         "x" * 4001,
+        "x" + "*-x" * 1300,
     ],
 )
 def test_too_large_is_refused_cleanly(text: str) -> None:
     assert isinstance(outcome(text), LimitError)
+
+
+@pytest.mark.parametrize(
+    "function", ["log", "sigmoid", "tanh", "asin", "erf", "sqrt", "exp", "gelu", "abs", "relu"]
+)
+@pytest.mark.parametrize("argument", ["2", "1/3", "pi", "e", "-1", "x"])
+def test_functions_of_constants_stay_cheap(function: str, argument: str) -> None:
+    # sympy would evaluate log(log(...(2))) numerically at every level, in exponential time
+    text = f"{function}(" * 40 + argument + ")" * 40 + f" + {function}(2)*x"
+    assert isinstance(outcome(text), sp.Basic | ParseError)
 
 
 @pytest.mark.parametrize(

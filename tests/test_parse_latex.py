@@ -60,8 +60,10 @@ def same(left: sp.Basic, right: sp.Basic) -> bool:
         (r"a \cdot b \times c", a * b * c),
         (r"a * b / c", a * b / c),
         (r"a \div b", a / b),
-        (r"x\,y\;z\!w\quad a\qquad b\:c\ d", x * y * sp.Symbol("z", real=True) * w * a * b * c
-         * sp.Symbol("d", real=True)),
+        (
+            r"x\,y\;z\!w\quad a\qquad b\:c\ d",
+            x * y * sp.Symbol("z", real=True) * w * a * b * c * sp.Symbol("d", real=True),
+        ),
         (r"2 \cdot -x", -2 * x),
         (r"x - y", x - y),
         (r"-x^2", -(x**2)),
@@ -158,7 +160,10 @@ def test_expressions(tex: str, expected: sp.Basic) -> None:
         (r"\operatorname{erf}{\left(x \right)}", sp.erf(x)),
         (r"\operatorname{atan}{\left(x \right)}", sp.atan(x)),
         (r"\mathrm{softplus}(x)", softplus(x)),
-        (r"\exp\left(-\frac{(x-\mu)^2}{2\sigma^2}\right)", sp.exp(-((x - mu) ** 2) / (2 * sigma**2))),
+        (
+            r"\exp\left(-\frac{(x-\mu)^2}{2\sigma^2}\right)",
+            sp.exp(-((x - mu) ** 2) / (2 * sigma**2)),
+        ),
     ],
 )
 def test_functions(tex: str, expected: sp.Basic) -> None:
@@ -203,8 +208,12 @@ def test_derivatives_stay_unevaluated(tex: str, expected: sp.Basic) -> None:
         (r"\sum_{i=1}^{N} x_i y + 1", sp.Sum(xs[i] * y, (i, 1, N)) + 1),
         (r"\sum_{i=1}^{N} (x_i - \mu)^2", sp.Sum((xs[i] - mu) ** 2, (i, 1, N))),
         (r"-\sum_{i=1}^{N} \log p_i", -sp.Sum(sp.log(ps[i]), (i, 1, N))),
-        (r"\sum_{t=1}^{N} x_t", sp.Sum(sp.Indexed(xs, sp.Symbol("t", integer=True)),
-                                     (sp.Symbol("t", integer=True), 1, N))),
+        (
+            r"\sum_{t=1}^{N} x_t",
+            sp.Sum(
+                sp.Indexed(xs, sp.Symbol("t", integer=True)), (sp.Symbol("t", integer=True), 1, N)
+            ),
+        ),
         (r"\sum_{i=1}^N \sum_{j=1}^M w_{ij}", sp.Sum(sp.Sum(ws[i, j], (j, 1, M)), (i, 1, N))),
         (r"\prod_{i=1}^{N} p_i", sp.Product(ps[i], (i, 1, N))),
         (r"\log \prod_{i=1}^N \sigma(w x_i)", sp.log(sp.Product(sigmoid(w * xs[i]), (i, 1, N)))),

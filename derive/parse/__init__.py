@@ -52,20 +52,28 @@ def parse_expression(
     if not isinstance(text, str):
         raise InputError(f"expression must be text, not {type(text).__name__}")
     check_shapes(shapes)
-    limits.check_text(text)
-    if syntax == "latex":
-        grammar.check_commands(text)
-    tree = grammar.parse_tree(text, syntax)
-    limits.check_tree(tree, text)
     try:
-        return _BUILDERS[syntax](text, symbols, shapes).build(tree)
+        return _parse(text, syntax, symbols, shapes)
     except DeriveError:
         raise
     except RecursionError:
         raise LimitError("expression nested too deeply", 1, 1, text) from None
     except _SYMPY_FAILURES as err:
+        # Not expected: each is a gap in the checks above, reported as the input's fault.
         reason = str(err).splitlines()[0][:80] if str(err) else type(err).__name__
         raise ParseError(f"cannot build expression: {reason}", 1, 1, text) from None
+
+
+def _parse(
+    text: str, syntax: str, symbols: Mapping[str, sp.Basic] | None, shapes: Shapes | None
+) -> sp.Basic:
+    """Scan, parse, check and build: the parser's pipeline."""
+    limits.check_text(text)
+    if syntax == "latex":
+        grammar.check_commands(text)
+    tree = grammar.parse_tree(text, syntax)
+    limits.check_tree(tree, text)
+    return _BUILDERS[syntax](text, symbols, shapes).build(tree)
 
 
 def parse_plain(

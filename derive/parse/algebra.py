@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -76,20 +77,43 @@ def as_scalar(operand: Operand) -> Operand:
 def _checked(expr: sp.Basic, at: Operand) -> sp.Basic:
     if limits.coefficient_bits(expr) > limits.MAX_BITS:
         raise at.limit(f"number larger than {limits.MAX_BITS} bits")
-    if expr in (sp.zoo, sp.nan):
-        line, column = limits.position(at.source, at.start)
-        raise ParseError(f"'{at.text}' is undefined (a division by zero?)", line, column, at.source)
     return expr
 
 
-def _heavy_constant(expr: sp.Basic) -> bool:
-    """True if ``expr`` holds a constant like log(2), sigmoid(1/2) or 1 + sqrt(2).
+@lru_cache(maxsize=8192)
+def _constant(expr: sp.Basic) -> bool:
+    """True if ``expr`` has no symbols (memoised, so a whole parse costs linear time)."""
+    if expr.is_Atom:
+        return bool(expr.is_number)
+    return not getattr(expr, "is_Matrix", False) and all(_constant(a) for a in expr.args)
 
-    sympy settles the sign of such a constant by numeric evaluation whenever it
-    builds a function or power of it, and nested ones (log(log(...(2))), or
-    asin of a sum of them) take exponential time; those are built unevaluated.
+
+@lru_cache(maxsize=8192)
+def frozen(expr: sp.Basic) -> bool:
+    """True if ``expr`` holds a constant such as log(2), sigmoid(1/2) or pi^pi.
+
+    To decide the sign of such a constant sympy evaluates it numerically, and it
+    asks for signs whenever it builds a function, power or product around one:
+    nested ones (log(log(...(2))), asin of a sum of them) take exponential time.
+    So whatever holds one is built unevaluated; everything else evaluates.
     """
-    return any(node.is_number for node in expr.atoms(sp.Add, sp.Function, sp.Max, sp.Min))
+    heavy = isinstance(expr, sp.Function | sp.Max | sp.Min) or (
+        isinstance(expr, sp.Pow) and not expr.exp.is_Rational
+    )
+    if heavy and _constant(expr):
+        return True
+    return any(frozen(a) for a in expr.args)
+
+
+def _evaluate(*values: sp.Basic) -> bool:
+    return not any(frozen(v) for v in values)
+
+
+def _combine(cls: type[sp.Add] | type[sp.Mul], values: Sequence[sp.Basic]) -> sp.Basic:
+    """``cls(*values)``, unevaluated if a value is frozen (and never a one-term sum)."""
+    if len(values) == 1:
+        return values[0]
+    return cls(*values, evaluate=_evaluate(*values))
 
 
 def _guard_sum_of_bits(args: Sequence[sp.Basic], at: Operand) -> None:
@@ -100,7 +124,9 @@ def _guard_sum_of_bits(args: Sequence[sp.Basic], at: Operand) -> None:
 
 def negate(operand: Operand) -> sp.Basic:
     """``-x`` for a scalar or a matrix."""
-    return _checked(-operand.expr, operand)
+    if operand.is_matrix or _evaluate(operand.expr):
+        return _checked(-operand.expr, operand)
+    return sp.Mul(sp.S.NegativeOne, operand.expr, evaluate=False)
 
 
 def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
@@ -114,10 +140,10 @@ def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
         scalar = scalars[0][1]
         left, right = (big, scalar) if big.start <= scalar.start else (scalar, big)
         raise _mismatch(left, "+", right)
-    values = [t.expr if sign == "+" else -t.expr for sign, t in terms]
+    values = [t.expr if sign == "+" else negate(t) for sign, t in terms]
     if not matrices:
         _guard_sum_of_bits(values, terms[0][1])
-        return _checked(sp.Add(*values), terms[0][1])
+        return _checked(_combine(sp.Add, values), terms[0][1])
     first = matrices[0][1]
     for sign, term in matrices[1:]:
         if term.expr.shape != first.expr.shape:
@@ -137,7 +163,9 @@ def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
         if op == "div":
             if factor.is_matrix and not _is_1x1(factor):
                 left = matrix or factors[0][1]
-                raise ShapeError(f"cannot divide by a matrix: {describe(left)} / {describe(factor)}")
+                raise ShapeError(
+                    f"cannot divide by a matrix: {describe(left)} / {describe(factor)}"
+                )
             if factor.expr == 0:
                 line, column = limits.position(factor.source, factor.start)
                 raise ParseError("division by zero", line, column, factor.source)
@@ -151,12 +179,12 @@ def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
         else:
             matrix = _matmul(matrix, factor, scalars)
     _guard_sum_of_bits(scalars, factors[0][1])
-    coefficient = _checked(sp.Mul(*scalars), factors[0][1])
+    coefficient = _checked(_combine(sp.Mul, scalars) if scalars else sp.S.One, factors[0][1])
     if matrix is None:
         return coefficient
     if coefficient == 1:
         return matrix.expr
-    return sp.MatMul(coefficient, matrix.expr, evaluate=True)
+    return sp.MatMul(coefficient, matrix.expr, evaluate=_evaluate(coefficient))
 
 
 def _join(left: Operand, right: Operand, expr: sp.Basic) -> Operand:
@@ -203,7 +231,7 @@ def power(base: Operand, exponent: Operand) -> sp.Basic:
     problem = limits.power_problem(base.expr, exponent.expr)
     if problem:
         raise base.limit(problem)
-    evaluate = not (_heavy_constant(base.expr) or _heavy_constant(exponent.expr))
+    evaluate = _evaluate(base.expr, exponent.expr)
     return _checked(sp.Pow(base.expr, exponent.expr, evaluate=evaluate), _join(base, exponent, 0))
 
 
@@ -240,7 +268,7 @@ def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Op
         if flat > limits.MAX_MINMAX_ARGS:
             # sympy compares every pair of arguments: 100 of them take 20 s
             raise args[0].limit(f"{name} of more than {limits.MAX_MINMAX_ARGS} arguments")
-    evaluate = not any(_heavy_constant(v) for v in values)
+    evaluate = _evaluate(*values)
     return _checked(function(*values, evaluate=evaluate), _span(args))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 from lark import Token, Tree
 
-from derive.errors import InputError, ParseError
+from derive.errors import InputError, LimitError, ParseError, ShapeError
 from derive.parse import algebra, limits
 from derive.parse.algebra import Operand
 from derive.parse.grammar import wrapped_word
@@ -48,6 +48,7 @@ _NUMBER = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 _DERIV_VARIABLE = re.compile(r"d\s*/\s*d\s*")
 _VARIABLE_TYPES = (sp.Symbol, sp.MatrixSymbol, sp.Indexed)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FRAC_SHORT = re.compile(r"\\[dt]?frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
 
 
 def _start(node: Node) -> int:
@@ -62,6 +63,11 @@ def _end(node: Node) -> int:
     return 0 if node.meta.empty else node.meta.end_pos
 
 
+def _shorten(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def literal(digits: str, text: str, at: int) -> sp.Rational:
     """A number literal as an exact Rational (``0.5`` -> 1/2, ``1e-3`` -> 1/1000), size-checked."""
     match = _NUMBER.fullmatch(digits)
@@ -71,10 +77,10 @@ def literal(digits: str, text: str, at: int) -> sp.Rational:
     whole, fraction, exponent = match.group(1), match.group(2) or "", match.group(3)
     shift = int(exponent) if exponent and len(exponent) <= 6 else 0
     if exponent and len(exponent) > 6:
-        raise limits.LimitError(f"number too large: '{digits[:20]}'", line, column, text)
+        raise LimitError(f"number too large: '{digits[:20]}'", line, column, text)
     significant = len(whole.lstrip("0")) + shift
     if significant > limits.MAX_LITERAL_DIGITS or len(fraction) - shift > limits.MAX_LITERAL_DIGITS:
-        raise limits.LimitError(f"number too large: '{digits[:20]}'", line, column, text)
+        raise LimitError(f"number too large: '{digits[:20]}'", line, column, text)
     mantissa = int((whole + fraction) or "0")
     scale = shift - len(fraction)
     return sp.Rational(mantissa * 10**scale) if scale >= 0 else sp.Rational(mantissa, 10**-scale)
@@ -106,7 +112,10 @@ class Builder:
             expr = getattr(self, f"_token_{node.type}")(node)
         else:
             expr = getattr(self, f"_build_{node.data}")(node)
-        return Operand(expr, self.text, _start(node), _end(node))
+        operand = Operand(expr, self.text, _start(node), _end(node))
+        if expr is sp.zoo or expr is sp.nan:
+            raise self.error(node, f"'{_shorten(operand.text)}' is undefined")
+        return operand
 
     def error(self, node: Node, message: str) -> ParseError:
         line, column = limits.position(self.text, _start(node))
@@ -114,8 +123,8 @@ class Builder:
 
     # -- names ----------------------------------------------------------------------
 
-    def resolve(self, name: str, node: Node) -> sp.Basic:
-        """A name's meaning: constant, bound index, given symbol, declared matrix, or real symbol."""
+    def resolve(self, name: str) -> sp.Basic:
+        """A name's meaning: constant, bound index, given symbol, declared matrix, real symbol."""
         if name in self.constants:
             return self.constants[name]
         if name in self.bound:
@@ -143,7 +152,9 @@ class Builder:
     def _build_sum(self, node: Tree) -> sp.Basic:
         children = node.children
         terms = [("+", self.operand(children[0]))]
-        terms += [(str(children[i]), self.operand(children[i + 1])) for i in range(1, len(children), 2)]
+        terms += [
+            (str(children[i]), self.operand(children[i + 1])) for i in range(1, len(children), 2)
+        ]
         return algebra.add(terms)
 
     def _build_unary(self, node: Tree) -> sp.Basic:
@@ -177,7 +188,7 @@ class Builder:
         try:
             if self.exponent_depth > limits.MAX_EXPONENT_NESTING:
                 line, column = limits.position(self.text, _start(node))
-                raise limits.LimitError(
+                raise LimitError(
                     f"exponents nested deeper than {limits.MAX_EXPONENT_NESTING}",
                     line,
                     column,
@@ -220,8 +231,7 @@ class Builder:
         if name in DERIVATIVE_FUNCTIONS:
             if len(args) < 2:
                 raise self.error(at, f"{name} takes an expression and a variable")
-            variables = [self.variable(a, at) for a in args[1:]]
-            return sp.Derivative(args[0].expr, *variables, evaluate=False)
+            return self.derivative(args[0], args[1:], at)
         if name in MATRIX_FUNCTIONS:
             self._check_arity(name, len(args), MATRIX_FUNCTIONS[name], at)
             return algebra.MATRIX_OPERATIONS[name](*args)
@@ -238,21 +248,24 @@ class Builder:
             plural = "" if wanted == 1 else "s"
             raise self.error(at, f"{name} takes {least}{wanted} argument{plural} ({given} given)")
 
-    def derivative(self, body: Operand, variable: Operand, at: Node) -> sp.Basic:
-        return sp.Derivative(body.expr, self.variable(variable, at), evaluate=False)
+    def derivative(self, body: Operand, variables: Sequence[Operand], at: Node) -> sp.Basic:
+        """The unevaluated derivative of ``body`` by each of ``variables`` in turn."""
+        wrt = [self.variable(v, at) for v in variables]
+        return sp.Derivative(body.expr, *wrt, evaluate=False)
 
     # -- plain rules ------------------------------------------------------------------
 
     def _build_name(self, node: Tree) -> sp.Basic:
         token = node.children[0]
-        return self.resolve(str(token), token)
+        return self.resolve(str(token))
 
     def _build_implicit(self, node: Tree) -> sp.Basic:
         number, factor = node.children
         after = self.text[_end(number) :].lstrip()
         if after[:1].isdigit() or after[:1] == ".":
             raise self.error(factor, f"unexpected '{self.text[_start(factor) : _end(factor)]}'")
-        first = Operand(literal(str(number), self.text, _start(number)), self.text, _start(number))
+        value = literal(str(number), self.text, _start(number))
+        first = Operand(value, self.text, _start(number), _end(number))
         return algebra.multiply([("mul", first), ("mul", self.operand(factor))])
 
     def _build_call(self, node: Tree) -> sp.Basic:
@@ -267,9 +280,9 @@ class Builder:
         offset = prefix.end() if prefix else 0
         name = str(token)[offset:]
         start = _start(token) + offset
-        variable = Operand(self.resolve(name, token), self.text, start, start + len(name))
+        variable = Operand(self.resolve(name), self.text, start, start + len(name))
         at = Token("NAME", name, start_pos=start, end_pos=start + len(name))
-        return self.derivative(self.operand(body), variable, at)
+        return self.derivative(self.operand(body), [variable], at)
 
 
 class LatexBuilder(Builder):
@@ -277,12 +290,12 @@ class LatexBuilder(Builder):
 
     constants = {**CONSTANTS, **LATEX_CONSTANTS}
 
-    def resolve(self, name: str, node: Node) -> sp.Basic:
+    def resolve(self, name: str) -> sp.Basic:
         if self.in_subscript and len(name) == 1 and name in FREE_INDEX_LETTERS:
             return index_symbol(name)
         if name in SIZE_NAMES and name not in self.bound and name not in self.symbols:
             return size_symbol(name)
-        return super().resolve(name, node)
+        return super().resolve(name)
 
     def name_of(self, node: Node) -> str | None:
         """The name a ``name`` node stands for (``\\alpha`` -> alpha, ``\\mathbf{W}`` -> W)."""
@@ -300,7 +313,7 @@ class LatexBuilder(Builder):
 
     def _build_name(self, node: Tree) -> sp.Basic:
         token = node.children[0]
-        return self.resolve(self._token_name(token), token)
+        return self.resolve(self._token_name(token))
 
     def _build_pow(self, node: Tree) -> sp.Basic:
         self._check_single_digit(node.children[1], "an exponent")
@@ -324,7 +337,7 @@ class LatexBuilder(Builder):
             indices = set(self.bound) | FREE_INDEX_LETTERS
             if word.isalpha() and all(letter in indices for letter in word):
                 return self._indexed(name, [index_symbol(letter) for letter in word])
-            return self.resolve(f"{name}_{word}", node)
+            return self.resolve(f"{name}_{word}")
         self.in_subscript += 1
         try:
             indices = [self.build(child) for child in sub.children]
@@ -339,7 +352,7 @@ class LatexBuilder(Builder):
         return sp.Indexed(base, *indices)
 
     def _subscript_word(self, sub: Tree) -> str | None:
-        """``w_1``, ``w_{12}``, ``x_{max}``, ``\\mu_{\\text{0}}``: the subscript as a word, else None."""
+        """The subscript as a word (``w_1``, ``w_{12}``, ``x_{max}``), else None."""
         if len(sub.children) != 1:
             return None
         child = sub.children[0]
@@ -370,11 +383,11 @@ class LatexBuilder(Builder):
 
     def _build_frac_short(self, node: Tree) -> sp.Basic:
         token = node.children[0]
-        command = re.match(r"\\[dt]?frac", token)
+        match = _FRAC_SHORT.match(token)
         parts = []
-        for match in re.finditer(r"[0-9A-Za-z]", token[command.end() if command else 0 :]):
-            char, at = match.group(), _start(token) + (command.end() if command else 0) + match.start()
-            expr = sp.Integer(int(char)) if char.isdigit() else self.resolve(char, token)
+        for group in (1, 2):
+            char, at = match.group(group), _start(token) + match.start(group)
+            expr = sp.Integer(int(char)) if char.isdigit() else self.resolve(char)
             parts.append(Operand(expr, self.text, at, at + 1))
         return algebra.multiply([("mul", parts[0]), ("div", parts[1])])
 
@@ -408,7 +421,9 @@ class LatexBuilder(Builder):
         name = self.function_name(head)
         value = self._literal_value(exponent)
         if value is not None and value < 0:
-            raise self.error(exponent, f"'{head}^{{{value}}}' is ambiguous: write it as 1/... or arc...")
+            raise self.error(
+                exponent, f"'{head}^{{{value}}}' is ambiguous: write it as 1/... or arc..."
+            )
         self._check_single_digit(exponent, "an exponent")
         applied = self.call(name, self._arguments_of(argument), head)
         call = Operand(applied, self.text, _start(node), _end(node))
@@ -429,7 +444,7 @@ class LatexBuilder(Builder):
 
     def _build_deriv(self, node: Tree) -> sp.Basic:
         variable, body = node.children
-        return self.derivative(self.operand(body), self.operand(variable), variable)
+        return self.derivative(self.operand(body), [self.operand(variable)], variable)
 
     def _build_bigop(self, node: Tree) -> sp.Basic:
         operator, bounds, body = node.children
@@ -440,7 +455,7 @@ class LatexBuilder(Builder):
         finally:
             self.bound.pop()
         if summand.is_matrix:
-            raise algebra.ShapeError(f"a sum or product of matrices: {algebra.describe(summand)}")
+            raise ShapeError(f"a sum or product of matrices: {algebra.describe(summand)}")
         cls = sp.Sum if operator == r"\sum" else sp.Product
         return cls(summand.expr, (index_symbol(index), lower, upper))
 
@@ -448,7 +463,7 @@ class LatexBuilder(Builder):
         """(index name, lower bound, upper bound) of ``\\sum_{i=1}^{N}``; ``\\sum_i`` runs 1..N."""
         children = node.children
         if node.data == "bounds_index":
-            return self._index_name(children[0]), sp.Integer(1), size_symbol("N")
+            return self._index_name(children[0]), sp.Integer(1), self.resolve("N")
         if node.data == "bounds_upper_first":
             upper, index, lower = children
         else:

@@ -20,7 +20,7 @@ from lark.lark import PostLex
 
 from derive.errors import ParseError
 from derive.parse.limits import position
-from derive.parse.tables import LATEX_COMMAND_TYPES, LATEX_FUNCTIONS, LATEX_WRAPPERS
+from derive.parse.tables import LATEX_COMMAND_TYPES, LATEX_FUNCTIONS
 
 _WRAPPED = re.compile(r"\\([A-Za-z]+)\*?\s*\{\s*(\\?[A-Za-z][A-Za-z0-9]*)\s*\}")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
@@ -53,7 +53,7 @@ def wrapped_word(token: str) -> tuple[str, str]:
 
 
 class _Bars(PostLex):
-    """Retypes a bare ``|`` as ABS_CLOSE when an absolute value is open and an operand ends before it."""
+    """Retypes a bare ``|`` as a closing bar when one is open and an operand ends before it."""
 
     always_accept = ()
 
@@ -65,9 +65,9 @@ class _Bars(PostLex):
         depth = 0
         previous = ""
         for token in stream:
-            if token.type == "_ABS_OPEN" and token.value in ("|", r"\vert"):
-                if depth and previous in _OPERAND_ENDS:
-                    token = Token.new_borrow_pos("_ABS_CLOSE", token.value, token)
+            bare = token.type == "_ABS_OPEN" and token.value in ("|", r"\vert")
+            if bare and depth and previous in _OPERAND_ENDS:
+                token = Token.new_borrow_pos("_ABS_CLOSE", token.value, token)
             if token.type == "_ABS_OPEN":
                 depth += 1
             elif token.type == "_ABS_CLOSE":
@@ -89,7 +89,7 @@ class _LatexCommands(_Bars):
         before, previous = "", ""
         for token in stream:
             if token.type == "CMD":
-                kind = LATEX_COMMAND_TYPES[token.value[1:]]  # check_commands ran before
+                kind = LATEX_COMMAND_TYPES.get(token.value[1:], "CMD")  # check_commands ran
                 if kind == "IGNORE":
                     continue
                 if kind == "BAR":
@@ -158,7 +158,7 @@ def check_commands(text: str) -> None:
     r"""Reject a LaTeX command that no table knows, naming it (``unknown command '\foo'``)."""
     for match in _COMMAND.finditer(text):
         name = match.group(1)
-        if name not in LATEX_COMMAND_TYPES and name not in LATEX_WRAPPERS:
+        if name not in LATEX_COMMAND_TYPES:
             line, column = position(text, match.start())
             raise ParseError(f"unknown command '\\{name}'", line, column, text)
 

@@ -74,13 +74,6 @@ def _where(node: Tree | Token, text: str) -> tuple[int, int]:
     return node.meta.line, node.meta.column
 
 
-def check_literal(digits: str, text: str, line: int, column: int) -> None:
-    """Reject a number literal with more than ``MAX_LITERAL_DIGITS`` digits before or after the point."""
-    whole, _, fraction = digits.partition(".")
-    if len(whole.lstrip("0")) > MAX_LITERAL_DIGITS or len(fraction) > MAX_LITERAL_DIGITS:
-        raise LimitError(f"number too large: {digits[:20]}...", line, column, text)
-
-
 def check_exponent_literal(value: sp.Basic, text: str, line: int, column: int) -> None:
     """Reject an exponent written as a literal larger than ``MAX_EXPONENT_LITERAL``."""
     if value.is_Rational and abs(Fraction(int(value.p), int(value.q))) > MAX_EXPONENT_LITERAL:

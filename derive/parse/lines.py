@@ -1,4 +1,4 @@
-"""Lines of a hand-derivation file: which syntax a line is in, and where its justification starts."""
+"""Lines of a hand-derivation file: which syntax a line is in, where its justification starts."""
 
 from __future__ import annotations
 

@@ -38,14 +38,12 @@ CONSTANTS: dict[str, sp.Basic] = {"e": sp.E, "pi": sp.pi}
 LATEX_CONSTANTS: dict[str, sp.Basic] = {"pi": sp.pi, "infty": sp.oo}
 
 #: Greek letter commands and the symbol name each stands for (variants share a name).
-GREEK: dict[str, str] = {
-    name: name
-    for name in (
-        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho sigma"
-        " tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi"
-        " Omega ell"
-    ).split()
-} | {
+_LETTERS = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho sigma"
+    " tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi"
+    " Omega ell"
+)
+GREEK: dict[str, str] = {name: name for name in _LETTERS.split()} | {
     "varepsilon": "epsilon",
     "vartheta": "theta",
     "varrho": "rho",
@@ -92,12 +90,9 @@ LATEX_FUNCTIONS: dict[str, str] = {
 }
 
 #: Function commands of LaTeX itself; the others are written ``\operatorname{softplus}``.
-BARE_FUNCTION_COMMANDS = frozenset(
-    "sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr".split()
-)
+_BARE = "sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr"
+BARE_FUNCTION_COMMANDS = frozenset(_BARE.split())
 
-#: Commands that name a function only when a parenthesis follows (``\sigma(x)``, not ``\sigma^2``).
-AMBIGUOUS_FUNCTIONS = ("sigma", "Phi", "varphi")
 
 #: LaTeX operators written as commands, to the operation they mean.
 LATEX_OPERATORS: dict[str, str] = {
@@ -121,22 +116,6 @@ LATEX_IGNORED = frozenset(
     {"quad", "qquad", "displaystyle", "textstyle", "limits", "nolimits", "left", "right"}
 )
 
-#: Token type the postlexer gives each known command; any other command is an error.
-#: ``CMD`` marks a command the grammar knows only inside a larger token (``\frac{\partial}{``,
-#: ``^\top``): met on its own it is unexpected.
-LATEX_COMMAND_TYPES: dict[str, str] = (
-    {name: "GREEK" for name in GREEK}
-    | {name: "GREEK" for name in LATEX_CONSTANTS}
-    | {name: "FUNC" for name in BARE_FUNCTION_COMMANDS}
-    | {name: "MULOP" for name in LATEX_OPERATORS}
-    | {name: "IGNORE" for name in LATEX_IGNORED}
-    | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
-    | {"sum": "BIGOP", "prod": "BIGOP"}
-    | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
-    | {name: "CMD" for name in ("partial", "top", "intercal")}
-    | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
-)
-
 #: Wrappers around a name: ``\operatorname{ReLU}``, ``\mathbf{x}``.  Known function names
 #: inside become functions, other words become names.
 LATEX_WRAPPERS = frozenset(
@@ -155,6 +134,23 @@ LATEX_WRAPPERS = frozenset(
         "textbf",
         "mbox",
     }
+)
+
+#: Token type the postlexer gives each known command; any other command is an error.
+#: ``CMD`` marks a command the grammar knows only inside a larger token (``\frac{\partial}{``,
+#: ``^\top``): met on its own it is unexpected.
+LATEX_COMMAND_TYPES: dict[str, str] = (
+    {name: "CMD" for name in LATEX_WRAPPERS}
+    | {name: "GREEK" for name in GREEK}
+    | {name: "GREEK" for name in LATEX_CONSTANTS}
+    | {name: "FUNC" for name in BARE_FUNCTION_COMMANDS}
+    | {name: "MULOP" for name in LATEX_OPERATORS}
+    | {name: "IGNORE" for name in LATEX_IGNORED}
+    | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
+    | {"sum": "BIGOP", "prod": "BIGOP"}
+    | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
+    | {name: "CMD" for name in ("partial", "top", "intercal")}
+    | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
 )
 
 #: Single-letter subscripts that are indices even outside a sum.
