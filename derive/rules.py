@@ -28,6 +28,7 @@ RULES: dict[str, str] = {
     "combine": "combine into one fraction",
     "collect": "collect terms",
     "sigmoid identity": r"$\sigma(-z) = 1 - \sigma(z)$",
+    "tanh identity": r"$\sinh u / \cosh u = \tanh u$",
     "substitute": "substitute",
     "definition": "definition",
     "named identity": "identity",

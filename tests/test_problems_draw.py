@@ -129,3 +129,13 @@ def test_a_version_fails_cleanly_when_redraws_are_exhausted(monkeypatch, tmp_pat
     assert (tmp_path / "answers-1.tex").is_file() and not (tmp_path / "answers-2.tex").exists()
     data = json.loads(outcome.manifest.read_text())
     assert [v["version"] for v in data["versions"]] == [1] and data["failed"][0]["version"] == 2
+
+
+def test_log_cosh_answers_are_written_with_tanh():
+    from derive import pipeline
+
+    choices = {"loss": "log-cosh", "activation": "sigmoid", "x": 2, "b": -1, "y": "1/2"}
+    derivation = pipeline.derive(NeuronGradient().spec(choices, "t"))
+    (result,) = derivation.results
+    assert result.expr.has(sp.tanh) and not result.expr.has(sp.sinh, sp.cosh)
+    assert "tanh identity" in [s.rule for s in derivation.steps]

@@ -191,8 +191,29 @@ def _sigmoid_identity(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(flips)
 
 
+def _tanh_in(product: sp.Expr) -> sp.Expr:
+    powers = product.as_powers_dict()
+    factors = []
+    for base, power in powers.items():
+        if isinstance(base, sp.sinh) and power.is_positive:
+            other = powers.get(sp.cosh(base.args[0]), sp.S.Zero)
+            if other.is_negative:
+                k = sp.Min(power, -other)
+                powers[base], powers[sp.cosh(base.args[0])] = power - k, other + k
+                factors.append(sp.tanh(base.args[0]) ** k)
+    if not factors:
+        return product
+    return sp.Mul(*factors, *(b**e for b, e in powers.items()))
+
+
+def _tanh_identity(expr: sp.Expr) -> sp.Expr:
+    """sinh(u)/cosh(u) -> tanh(u) in every product."""
+    return expr.replace(lambda e: isinstance(e, sp.Mul), _tanh_in)
+
+
 TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("sigmoid identity", _sigmoid_identity),
+    ("tanh identity", _tanh_identity),
     ("expand", _masked(sp.expand)),
     ("cancel", _masked(sp.cancel)),
     ("factor", _masked(sp.factor)),
