@@ -580,22 +580,28 @@ KINKS: tuple[type, ...] = (sp.Abs, sp.Heaviside, sp.sign, sp.Max, sp.Min, dl.rel
 
 @lru_cache(maxsize=1024)
 def _breaks(function: sp.Basic, variable: sp.Symbol) -> tuple[sp.Basic, ...]:
-    """Where the integrand has a kink or a jump in ``variable``, when that place is linear.
+    """Where the integrand has a kink or a jump, or a Gaussian bump peaks, in ``variable``.
 
-    Tanh-sinh converges fast on a smooth integrand only: the interval is split there.
+    Tanh-sinh converges fast on a smooth integrand only, and slowly on a narrow
+    bump far from the ends: the interval is split there (when the place is a
+    root of a linear expression, or the vertex of a quadratic exponent).
     """
-    places: list[sp.Basic] = []
-    for node in function.atoms(*KINKS, sp.Piecewise):
+    sides: list[sp.Basic] = []
+    for node in function.atoms(*KINKS, sp.Piecewise, dl.normal_pdf):
         if isinstance(node, sp.Piecewise):
-            sides = [c.lhs - c.rhs for c in node.atoms(sp.core.relational.Relational)]
+            sides += [c.lhs - c.rhs for c in node.atoms(sp.core.relational.Relational)]
         elif isinstance(node, sp.Max | sp.Min):
-            sides = [a - b for a in node.args for b in node.args if a is not b]
+            sides += [a - b for a in node.args for b in node.args if a is not b]
         else:
-            sides = [node.args[0]]
-        for side in sides:
-            slope = sp.diff(side, variable)
-            if slope != 0 and not slope.has(variable):
-                places.append(-side.xreplace({variable: 0}) / slope)
+            sides.append(node.args[0])
+    # exp(a x^2 + b x + c) peaks where its exponent's derivative 2 a x + b is 0
+    sides += [sp.diff(node.exp, variable) for node in function.atoms(sp.Pow, sp.exp)
+              if node.as_base_exp()[0] is sp.E and node.has(variable)]
+    places: list[sp.Basic] = []
+    for side in sides:
+        slope = sp.diff(side, variable)
+        if slope != 0 and not slope.has(variable):
+            places.append(-side.xreplace({variable: 0}) / slope)
     return tuple(dict.fromkeys(places))
 
 
