@@ -539,7 +539,7 @@ def _frozen(function: sp.Basic, variables: frozenset) -> tuple[sp.Basic, tuple]:
 
     try:
         body = freeze(function)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):  # a class that cannot be rebuilt so
         return function, ()
     return body, tuple(parts.items())
 
@@ -840,6 +840,11 @@ def real_value(expr: sp.Basic, point: Point) -> Any:
     return _real(evaluate(expr, point))
 
 
+#: what mpmath raises where an expression has no value (turned into Unevaluable)
+_FAILURES = (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError,
+             RecursionError)
+
+
 def value_at(expr: sp.Basic, values: dict[sp.Symbol, Any], digits: int = DIGITS) -> Any:
     """The value of ``expr`` when its symbols take ``values`` (numbers), at ``digits``."""
     point = Point({s: ctx.mpf(_as_sympy_number(v)) for s, v in values.items()}, 0,
@@ -858,8 +863,13 @@ def function_of(expr: sp.Basic, variable: sp.Symbol, values: dict[sp.Symbol, Any
     point = Point({s: ctx.mpf(_as_sympy_number(v)) for s, v in values.items()}, 0,
                   digits=digits)
     body, parts = _frozen(expr, frozenset({variable}))
-    with ctx.workdps(digits), _widened(magnitude):
-        env = {dummy: _eval(subtree, point, {}) for subtree, dummy in parts}
+    try:
+        with ctx.workdps(digits), _widened(magnitude):
+            env = {dummy: _eval(subtree, point, {}) for subtree, dummy in parts}
+    except Unevaluable:
+        raise
+    except _FAILURES as exc:
+        raise Unevaluable(str(exc)) from None
     compiled = _compile(body)
 
     def at(v: Any) -> Any:
@@ -868,8 +878,7 @@ def function_of(expr: sp.Basic, variable: sp.Symbol, values: dict[sp.Symbol, Any
                 value = compiled(point, {**env, variable: ctx.convert(v)})
         except Unevaluable:
             raise
-        except (ZeroDivisionError, ValueError, OverflowError, TypeError,
-                ArithmeticError) as exc:
+        except _FAILURES as exc:
             raise Unevaluable(str(exc)) from None
         if isinstance(value, type(ctx.mpc(0))):
             return mpmath.mpc(value.real, value.imag)
