@@ -8,6 +8,7 @@ thread). The parent also keeps a wall-clock deadline and kills the child.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -84,10 +85,8 @@ def run_bounded(
                     break
                 chunks.append(chunk)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         os.waitpid(pid, 0)
     if not chunks:
         raise BudgetExceeded(f"ran out of its budget ({seconds:g} s, {memory_mb} MB)")

@@ -44,7 +44,9 @@ RULES: dict[str, str] = {
     "differential of log det": r"$d\log\det X = \operatorname{tr}(X^{-1}dX)$",
     "differential of det": r"$d\det X = \det X\operatorname{tr}(X^{-1}dX)$",
     "elementwise function": r"elementwise: $d f(X) = f'(X)\odot dX$",
-    "hadamard trace": r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$",
+    "hadamard trace": (
+        r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$"
+    ),
     "identify the gradient": r"$dL = \operatorname{tr}(G^\top dX) \Rightarrow \nabla_X L = G$",
     "hessian": "differentiate the gradient",
     "differential of softmax": r"$dp = (\operatorname{diag}(p) - pp^\top)\,dz$",
