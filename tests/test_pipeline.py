@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,16 @@ def test_spec_field_errors_name_the_field(tmp_path):
     )
     outcome = pipeline.build(spec, tmp_path)
     assert outcome.error and "course.toml: entry 'a': field 'expr'" in outcome.error
+
+
+def test_unchanged_rebuild_does_not_import_sympy(built):
+    out, _ = built
+    code = (
+        "import sys\nfrom derive.cli import main\n"
+        f"try:\n    main(['build', 'bce-logits', '--out', {str(out)!r}])\n"
+        "except SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "assert 'sympy' not in sys.modules, 'sympy was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "(1 unchanged, 0 failed)" in done.stdout
