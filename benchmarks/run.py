@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DERIVE = [sys.executable, "-m", "derive.cli"]
 TEN_LINES = r"""\frac{d}{dx} \sigma(x^2) \log(1 + x^2)
-= \sigma'(x^2) \cdot 2x \log(1+x^2) + \sigma(x^2) \frac{2x}{1+x^2}
+= \sigma(x^2)(1-\sigma(x^2)) \cdot 2x \cdot \log(1+x^2) + \sigma(x^2) \frac{2x}{1+x^2}
 = \sigma(x^2)(1-\sigma(x^2)) 2x \log(1+x^2) + \sigma(x^2) \frac{2x}{1+x^2}
 = 2x \sigma(x^2) \left( (1-\sigma(x^2)) \log(1+x^2) + \frac{1}{1+x^2} \right)
 = 2x \sigma(x^2) (1-\sigma(x^2)) \log(1+x^2) + \frac{2x \sigma(x^2)}{1+x^2}

@@ -338,3 +338,15 @@ ROUND_TRIP = [
 @pytest.mark.parametrize("expr", ROUND_TRIP, ids=str)
 def test_round_trip_through_printers(printer, expr: sp.Basic) -> None:
     assert same(parse_latex(printer(expr)), expr)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (r"(1 - \sigma(x)) 2x", 2 * x * (1 - sigmoid(x))),
+        (r"\left(a + b\right) 3", 3 * (a + b)),
+        (r"[a] 2^2", 4 * a),
+    ],
+)
+def test_a_number_after_a_bracket_multiplies(text, expected):
+    assert sp.expand(parse_latex(text) - expected) == 0

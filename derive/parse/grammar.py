@@ -105,6 +105,9 @@ class _LatexCommands(_Bars):
                 previous == "_SUB" or (previous == "_LBRACE" and before == "_SUB")
             ):
                 continue
+            elif token.type == "NUMBER" and previous in ("_RPAR", "_RBRACK"):
+                # Students write (1 - \sigma(u)) 2x: a number after a bracket multiplies.
+                yield Token.new_borrow_pos("MULOP", "*", token)
             before, previous = previous, token.type
             yield token
 
