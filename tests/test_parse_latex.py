@@ -350,3 +350,16 @@ def test_round_trip_through_printers(printer, expr: sp.Basic) -> None:
 )
 def test_a_number_after_a_bracket_multiplies(text, expected):
     assert sp.expand(parse_latex(text) - expected) == 0
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (r"\sigma^2(x)", sigmoid(x) ** 2),
+        (r"\sigma^{2}\left(x\right)", sigmoid(x) ** 2),
+        (r"\sigma^2 (x + 1)", sigma**2 * (x + 1)),
+        (r"\sigma^2 x", sigma**2 * x),
+    ],
+)
+def test_sigma_squared_of_a_bracket_is_the_sigmoid_squared(text, expected):
+    assert sp.expand(parse_latex(text) - expected) == 0
