@@ -28,8 +28,11 @@ SAMPLES = 81
 
 
 def _by_name(expr: sp.Expr, values: Mapping[str, float]) -> dict[sp.Basic, sp.Float]:
-    return {s: sp.Float(values[s.name]) for s in expr.free_symbols
-            if isinstance(s, sp.Symbol) and s.name in values}
+    return {
+        s: sp.Float(values[s.name])
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and s.name in values
+    }
 
 
 def evaluate(expr: sp.Expr, values: Mapping[str, float]) -> float | None:
@@ -67,12 +70,19 @@ def _curves(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     marks = []
     if "mark" in spec:
         at = spec["mark"]
-        x = float(at) if isinstance(at, int | float) else evaluate(
-            _curve_expr(derivation, at)[0], values)
+        x = (
+            float(at)
+            if isinstance(at, int | float)
+            else evaluate(_curve_expr(derivation, at)[0], values)
+        )
         first = _curve_expr(derivation, spec.get("curves", ["function"])[0])[0]
         marks.append(_coords([(x, evaluate(first, {**values, var: x}))]))
-    return {"xlabel": Trusted(f"${latex(sp.Symbol(var))}$"), "curves": curves, "marks": marks,
-            "path": None}
+    return {
+        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
+        "curves": curves,
+        "marks": marks,
+        "path": None,
+    }
 
 
 def _path(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
@@ -91,14 +101,52 @@ def _path(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     curve = [(x, evaluate(f, {**values, var: x})) for x in xs]
     steps = [(x, evaluate(f, {**values, var: x})) for x in path]
     legend = Trusted(f"$f({latex(sp.Symbol(var))})$")
-    return {"xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
-            "curves": [{"coords": _coords(curve), "legend": legend}],
-            "marks": [], "path": _coords(steps)}
+    return {
+        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
+        "curves": [{"coords": _coords(curve), "legend": legend}],
+        "marks": [],
+        "path": _coords(steps),
+    }
+
+
+def on_sample(expr: sp.Expr, data: list[sp.Rational]) -> sp.Expr:
+    """An estimator on a concrete sample: N is its size, x_i its i-th value (sums written out)."""
+    sizes = {s: len(data) for s in expr.free_symbols if s.name == "N"}
+    expanded = expr.subs(sizes).doit()
+    filled = expanded.replace(
+        lambda e: isinstance(e, sp.Indexed), lambda e: data[int(e.indices[0]) - 1]
+    )
+    return to_closed_form(filled).evalf(30)
+
+
+def _likelihood(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
+    """The log-likelihood of the entry's sample against one parameter, maximum marked."""
+    var = spec["var"]
+    data = [sp.Rational(str(v)) for v in spec["sample"]]
+    values = dict(spec.get("values", {}))
+    observed = sp.Symbol(spec.get("observed", "x"))
+    density = derivation.function.xreplace(
+        {s: observed for s in derivation.function.free_symbols if s.name == observed.name}
+    )
+    log_likelihood = sp.Add(*(sp.log(density.subs(observed, v)) for v in data))
+    low, high = float(spec["from"]), float(spec["to"])
+    xs = [low + (high - low) * k / (SAMPLES - 1) for k in range(SAMPLES)]
+    curve = [(x, evaluate(log_likelihood, {**values, var: x})) for x in xs]
+    estimate = float(on_sample(derivation.result(var).expr, data))
+    mark = (estimate, evaluate(log_likelihood, {**values, var: estimate}))
+    legend = Trusted(rf"$\ell({latex(sp.Symbol(var))})$")
+    return {
+        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
+        "curves": [{"coords": _coords(curve), "legend": legend}],
+        "marks": [_coords([mark])],
+        "path": None,
+    }
 
 
 PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
     "curves": _curves,
     "path": _path,
+    "likelihood": _likelihood,
 }
 
 

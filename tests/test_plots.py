@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sympy as sp
 
 from derive import catalogue, pipeline
@@ -49,3 +50,16 @@ def test_pdf_with_a_plot(tmp_path):
     assert "Huber" in text and "piecewise" in text
     assert "\\begin{axis}" in outcome.tex.read_text()
     assert latex(sp.Symbol("delta")) in outcome.tex.read_text()
+
+
+def test_log_likelihood_plot_marks_the_maximum_at_the_estimator():
+    from derive import api
+
+    context = plot_context(api.show("mle-exponential"))
+    (mark,) = context["marks"]
+    x, y = (float(v) for v in mark.strip("()").split(","))
+    sample = [0.4, 1.3, 0.2, 2.1, 0.7, 0.9]
+    assert x == pytest.approx(len(sample) / sum(sample), rel=1e-5)
+    points = [tuple(map(float, p.strip("()").split(","))) for p in
+              context["curves"][0]["coords"].split()]
+    assert max(v for _, v in points) <= y + 1e-6

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from derive.functions import to_closed_form
+from derive.plots import on_sample
 from derive.printing import latex
 
 RELATIVE_TOLERANCE = 0.01  # three significant figures
@@ -24,12 +24,7 @@ def numbers(sample: Sequence[str]) -> list[sp.Rational]:
 
 def at_sample(expr: sp.Expr, sample: Sequence[str]) -> sp.Expr:
     """The result on a sample: N is its size, x_i its i-th value (sums written out)."""
-    data = numbers(sample)
-    sizes = {s: len(data) for s in expr.free_symbols if s.name == "N"}
-    expanded = expr.subs(sizes).doit()
-    filled = expanded.replace(lambda e: isinstance(e, sp.Indexed),
-                              lambda e: data[int(e.indices[0]) - 1])
-    return to_closed_form(filled).evalf(30)
+    return on_sample(expr, numbers(sample))
 
 
 def sample_tex(sample: Sequence[str]) -> str:
