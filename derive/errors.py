@@ -25,6 +25,10 @@ class InputError(DeriveError):
     """Input that parses but makes no sense: an unknown variable, a bad option, a bad spec."""
 
 
+class NotSupported(InputError):
+    """Input that is well formed but that no engine rule covers: 'not supported: <what>'."""
+
+
 class ShapeError(InputError):
     """Operands whose matrix shapes do not fit together."""
 

@@ -159,7 +159,7 @@ class Moment(sp.Expr):
         return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
     def _tex(self, printer: Any) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _tex")  # each moment does
 
 
 class E(Moment):

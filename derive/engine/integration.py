@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
-from derive.errors import DeriveError
+from derive.errors import DeriveError, NotSupported
 from derive.model import Derivation, Result, Section, Step
 from derive.parse import parse_expression
 from derive.printing import latex
@@ -81,7 +81,7 @@ class DefiniteIntegrator:
             found = rule(f, x, a, b)
             if found is not None:
                 return found
-        raise NotImplementedError(f"no integration rule for {f}")
+        raise NotSupported(f"no integration rule for {f}")
 
     def _sum(self, f, x, a, b) -> Rewrite | None:
         if not isinstance(f, sp.Add):
@@ -249,7 +249,7 @@ def derive_integral(spec: Spec) -> Derivation:
     integral = sp.Integral(f, (x, a, b))
     try:
         section = integral_section(integral)
-    except NotImplementedError as exc:
+    except NotSupported as exc:
         raise spec.error("integrand", f"not supported: {exc}") from None
     value = section.steps[-1].after
     params = sorted(integral.free_symbols, key=lambda s: s.name)

@@ -50,7 +50,8 @@ class Descent:
         self.w0 = _iterate(0)
 
     def step(self, w: sp.Expr) -> sp.Expr:
-        raise NotImplementedError
+        """One update w_k -> w_{k+1}; methods with state (momentum) build their own sections."""
+        raise TypeError(f"{type(self).__name__} has no one-step update")
 
     def unrolled(self, first: int = 1) -> list[sp.Expr]:
         """w_1 .. w_n from w_0, each written out and tidied."""

@@ -36,7 +36,7 @@ class _OrderStatistic(ExprWithLimits):
         return self._reduce([v.doit(**hints) if hints.get("deep", True) else v for v in values])
 
     def _reduce(self, values: list[sp.Expr]) -> sp.Expr:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _reduce")  # each statistic does
 
     def _mp_eval(self, evaluate, env):
         """The values f(x_i), i = low..high, reduced with mpmath (see ``derive.numeric``)."""

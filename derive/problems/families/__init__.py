@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import json
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -37,7 +38,7 @@ class Answer:
     where: str | None = None  # LaTeX of that point for the answer key (default: name = value)
 
 
-class Family:
+class Family(ABC):
     """One kind of problem; subclasses fill in the drawing and the wording."""
 
     name: ClassVar[str]
@@ -46,14 +47,17 @@ class Family:
     engine: ClassVar[str]  # the module the family needs (absent: family not offered)
     numeric: ClassVar[bool] = False  # asks for a number (goes into the Moodle quiz)
 
+    @abstractmethod
     def draw(self, rng: random.Random) -> dict[str, Any]:
-        raise NotImplementedError
+        """The random choices of one variant."""
 
+    @abstractmethod
     def spec(self, choices: Choices, ident: str) -> Spec:
-        raise NotImplementedError
+        """The entry the engines derive for these choices."""
 
+    @abstractmethod
     def question(self, choices: Choices, derivation: Derivation) -> Prose:
-        raise NotImplementedError
+        """The question as the student reads it."""
 
     def key(self, choices: Choices) -> str:
         """Two draws with the same key are the same problem."""
