@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from derive.coursechecks import COURSE_CHECKS, code, py_name
+from derive.functions import as_expr
 from derive.mathchecks import MATH_CHECKS
 from derive.model import Derivation
 from derive.printing import latex
@@ -79,7 +80,7 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     hessians = derivation.extras.get("hessians", {})
 
     def shape(m: Any) -> tuple[int, int]:
-        return tuple(int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
+        return tuple(int(as_expr(d).xreplace(sizes)) for d in m.shape)
 
     return {
         "args": ", ".join(m.name for m in inputs),

@@ -35,6 +35,7 @@ from sympy import (
     tan,
     tanh,
 )
+from sympy.core.sympify import _sympify
 
 
 class _DLFunction(Function):
@@ -191,6 +192,11 @@ DL_FUNCTIONS: tuple[type[_DLFunction], ...] = (
     normal_cdf,
     normal_pdf,
 )
+
+
+def as_expr(value: object) -> sp.Basic:
+    """A number or sympy object as sympy, strictly: text is refused, never parsed."""
+    return _sympify(value)
 
 
 def to_closed_form(expr: sp.Expr) -> sp.Expr:

@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive import numeric
+from derive.functions import as_expr
 
 DPS = 50
 Env = dict  # MatrixSymbol / Symbol / dimension Symbol -> mp value or int
@@ -27,7 +28,7 @@ def _matrix(value: Any) -> mpmath.matrix:
 
 def _size(dim: Any, env: Env) -> int:
     return int(
-        sp.sympify(dim).xreplace(
+        as_expr(dim).xreplace(
             {
                 k: sp.Integer(v)
                 for k, v in env.items()

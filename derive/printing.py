@@ -15,6 +15,8 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.functions import as_expr
+
 if TYPE_CHECKING:
     from derive.model import Derivation
 
@@ -356,7 +358,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
     dimensions: dict = {}
 
     def _size(self, dim: Any) -> str:
-        dim = sp.sympify(dim)
+        dim = as_expr(dim)
         return self._print(dim.xreplace({k: Verbatim(v) for k, v in self.dimensions.items()}))
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:

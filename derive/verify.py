@@ -21,7 +21,7 @@ import sympy as sp
 from derive import numeric
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
-from derive.functions import to_closed_form
+from derive.functions import as_expr, to_closed_form
 from derive.model import Assumptions, Derivation, Section, Step
 
 SYMBOLIC = "symbolic"
@@ -77,7 +77,7 @@ def _difference(before: Any, after: Any) -> Any:
     diff = _doit(before) - _doit(after) if hasattr(before, "doit") else before - after
     if isinstance(diff, sp.MatrixExpr) or getattr(diff, "is_Matrix", False):
         return diff
-    return to_closed_form(sp.sympify(diff))
+    return to_closed_form(as_expr(diff))
 
 
 def _symbolic_zero(diff: Any) -> bool:
@@ -117,7 +117,7 @@ def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
     dims: set[sp.Symbol] = set()
     for m in expr.atoms(sp.MatrixSymbol):
         for d in m.shape:
-            dims |= sp.sympify(d).free_symbols
+            dims |= as_expr(d).free_symbols
     return dims
 
 

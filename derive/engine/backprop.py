@@ -39,6 +39,7 @@ from derive.engine.mexpr import (
     is_matrix,
 )
 from derive.errors import DeriveError, InputError
+from derive.functions import as_expr
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
 
@@ -360,7 +361,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     sizes = {x: 3 + k for k, x in enumerate(dims)}
 
     def shape(m: Any) -> tuple[int, int]:
-        return tuple(int(sp.sympify(x).xreplace(sizes)) for x in m.shape)
+        return tuple(int(as_expr(x).xreplace(sizes)) for x in m.shape)
 
     loss_code = numpy_code(walk.loss)
     # scalar constants (the k of sqrt(k)): the concrete size of the same name, else 1.7

@@ -31,6 +31,7 @@ from derive.engine.expectation import (
     StdDev,
     sample,
 )
+from derive.functions import as_expr
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -134,7 +135,7 @@ class Rounded(sp.Expr):
     DIGITS = 4
 
     def __new__(cls, value: sp.Expr) -> Rounded:
-        return super().__new__(cls, sp.sympify(value))
+        return super().__new__(cls, as_expr(value))
 
     @property
     def value(self) -> sp.Expr:

@@ -17,6 +17,7 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.errors import DeriveError, NotSupported
+from derive.functions import as_expr
 from derive.model import Derivation, Result, Section, Step
 from derive.parse import parse_expression
 from derive.printing import latex
@@ -30,7 +31,7 @@ class Bracket(sp.Expr):
     is_commutative = True
 
     def __new__(cls, antiderivative: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> Bracket:
-        return sp.Expr.__new__(cls, sp.sympify(antiderivative), x, sp.sympify(a), sp.sympify(b))
+        return sp.Expr.__new__(cls, as_expr(antiderivative), x, as_expr(a), as_expr(b))
 
     @property
     def free_symbols(self) -> set[sp.Basic]:

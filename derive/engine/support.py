@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive import numeric
 from derive.errors import InputError
-from derive.functions import to_closed_form
+from derive.functions import as_expr, to_closed_form
 from derive.model import Assumptions
 
 MASS_TOLERANCE = 1e-6
@@ -185,7 +185,7 @@ def find_support(
 
 def interval_support(bounds: Sequence[sp.Expr]) -> Support:
     low, high = bounds
-    return Support("interval", sp.sympify(low), sp.sympify(high))
+    return Support("interval", as_expr(low), as_expr(high))
 
 
 def free(support: Support) -> set[sp.Symbol]:
