@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +15,6 @@ from derive.printing import latex
 from derive.render import environment
 
 SEED = 20261121
-TIMEOUT = 120
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """What running a check script gave."""
-
-    passed: bool
-    line: str
 
 
 def _gradient_context(derivation: Derivation) -> dict[str, Any]:
@@ -139,16 +127,4 @@ def check_script(derivation: Derivation, templates: Path | None = None) -> str:
     return environment(templates, latex_syntax=False).get_template(template).render(values)
 
 
-def run_check(path: Path) -> CheckOutcome:
-    """Run a check script in a fresh interpreter; exit 0 means it agreed."""
-    try:
-        done = subprocess.run(
-            [sys.executable, str(path)], capture_output=True, text=True, timeout=TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        return CheckOutcome(False, f"{path.name}: timed out after {TIMEOUT} s")
-    lines = (done.stdout.strip() or done.stderr.strip() or "(no output)").splitlines()
-    return CheckOutcome(done.returncode == 0, lines[-1])
-
-
-__all__ = ["CHECKS", "CheckOutcome", "check_script", "latex", "run_check"]
+__all__ = ["CHECKS", "check_script", "latex"]

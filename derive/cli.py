@@ -294,7 +294,7 @@ def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...]
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:
     """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
     from derive import pipeline
-    from derive.checkcode import run_check
+    from derive.checkrun import run_check
 
     derivation = pipeline.derive(spec)
     if out:

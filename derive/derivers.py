@@ -27,6 +27,12 @@ DERIVERS: dict[str, str] = {
 }
 
 
+def import_engines() -> None:
+    """Import every engine now (before a pool of workers forks, say)."""
+    for target in sorted(set(DERIVERS.values())):
+        import_module(target.split(":")[0])
+
+
 def derive_unverified(spec: Spec) -> Derivation:
     """Run the engine for the spec's kind."""
     target = DERIVERS.get(spec.kind)

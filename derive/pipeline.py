@@ -133,7 +133,7 @@ def build(
         derivation = derive(spec)
         tex, code = render(derivation, templates)
         write_text_atomically(check_path, code)
-        from derive.checkcode import run_check
+        from derive.checkrun import run_check
 
         check = run_check(check_path)
         if not check.passed:
@@ -187,7 +187,24 @@ def build_all(
     return [outcomes[spec.id] for spec in specs]
 
 
+def warm_up() -> None:
+    """Import sympy, the engines and the check scripts' modules once, before workers fork.
+
+    Every worker then starts with them loaded (copy-on-write), and each check script
+    runs in a fork that does not import numpy and scipy again (derive.checkrun).
+    """
+    import derive.verify  # noqa: F401
+    import derive.worksheet  # noqa: F401
+    from derive.checkrun import warm_up as warm_up_checks
+    from derive.derivers import import_engines
+
+    import_engines()
+    warm_up_checks()
+
+
 def _run(work: list, jobs: int) -> Iterable[BuildOutcome]:
+    if work:
+        warm_up()
     if jobs == 1 or len(work) <= 1:
         yield from map(_build_packed, work)
         return

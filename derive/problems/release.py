@@ -117,6 +117,9 @@ Report = Callable[[VersionOutcome], None]
 def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
                    progress: Report | None = None) -> list[VersionOutcome]:
     """Build versions in parallel processes as they arrive (drawing overlaps building)."""
+    from derive.pipeline import warm_up
+
+    warm_up()
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         outcomes = []

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,7 +12,8 @@ import sympy as sp
 
 from derive import pipeline
 from derive.catalogue.spec import Spec
-from derive.checkcode import TIMEOUT, check_script
+from derive.checkcode import check_script
+from derive.checkrun import run_check
 from derive.errors import DeriveError
 from derive.model import Derivation
 from derive.problems.draw import Variant
@@ -76,46 +75,17 @@ def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
     return Solved(variant, derivation, fam.question(variant.choices, derivation), answers, code)
 
 
-# Runs every check script of a version in one interpreter (numpy is imported once), each as
-# __main__ in a fresh namespace; prints "<exit code> <last line>" per script.
-_RUNNER = """
-import io, runpy, sys, contextlib
-for path in sys.argv[1:]:
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            runpy.run_path(path, run_name="__main__")
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
-    except Exception as exc:
-        code, out = 1, io.StringIO(f"{type(exc).__name__}: {exc}")
-    lines = out.getvalue().strip().splitlines() or ["(no output)"]
-    print(code, lines[-1].replace(chr(10), " "), flush=True)
-"""
-
-
 def run_checks(solved: Sequence[Solved]) -> tuple[Solved | ProblemError, ...]:
     """Run the check scripts of several problems: each checked problem, or why its check failed."""
+    checked: list[Solved | ProblemError] = []
     with tempfile.TemporaryDirectory(prefix="derive-problems-") as folder:
-        paths = []
         for item in solved:
             path = Path(folder) / f"check_{item.variant.spec.id}.py"
             path.write_text(item.check_code, encoding="utf-8")
-            paths.append(str(path))
-        try:
-            done = subprocess.run([sys.executable, "-c", _RUNNER, *paths], capture_output=True,
-                                  text=True, timeout=TIMEOUT * max(1, len(paths)))
-        except subprocess.TimeoutExpired:
-            raise ProblemError("the check scripts timed out") from None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != len(solved):
-        raise ProblemError(f"the check scripts did not run: {done.stderr.strip()[-300:]}")
-    checked: list[Solved | ProblemError] = []
-    for item, line in zip(solved, lines, strict=True):
-        code, _, message = line.partition(" ")
-        if code != "0":
-            checked.append(ProblemError(f"problem {item.variant.spec.id}: check failed: {message}"))
-        else:
-            checked.append(replace(item, check_line=message))
+            outcome = run_check(path)
+            if outcome.passed:
+                checked.append(replace(item, check_line=outcome.line))
+            else:
+                checked.append(ProblemError(
+                    f"problem {item.variant.spec.id}: check failed: {outcome.line}"))
     return tuple(checked)
