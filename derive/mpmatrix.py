@@ -7,6 +7,7 @@ class along the MRO; objects may evaluate themselves through ``_mp_eval(evaluate
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,32 @@ from derive import numeric
 from derive.functions import as_expr
 
 DPS = 50
-Env = dict  # MatrixSymbol / Symbol / dimension Symbol -> mp value or int
+
+
+class Env(dict):
+    """Values of the symbols (MatrixSymbol / Symbol / dimension -> mp value or int), and a
+    memo of the subexpressions already evaluated at them: a step's two sides, and the
+    terms of a backward pass, share most of their subtrees.
+
+    ``but`` makes a nearby point (a central difference moves one matrix): whatever does
+    not depend on the moved values is taken from the original point's memo.
+    """
+
+    def __init__(self, *args: Any, parent: Env | None = None,
+                 moved: frozenset = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.memo: dict[Any, Any] = {}
+        self.parent = parent
+        self.moved = moved
+
+    def but(self, values: dict) -> Env:
+        """The same values except ``values``."""
+        return Env({**self, **values}, parent=self, moved=frozenset(values))
+
+
+@functools.lru_cache(maxsize=4096)
+def _depends(expr: Any, moved: frozenset) -> bool:
+    return expr.has(*moved)
 
 
 def _matrix(value: Any) -> mpmath.matrix:
@@ -27,6 +53,10 @@ def _matrix(value: Any) -> mpmath.matrix:
 
 
 def _size(dim: Any, env: Env) -> int:
+    if isinstance(dim, int | sp.Integer):
+        return int(dim)
+    if isinstance(dim, sp.Symbol) and isinstance(env.get(dim), int):
+        return env[dim]
     return int(
         as_expr(dim).xreplace(
             {
@@ -87,8 +117,7 @@ def _hadamard(expr: Any, env: Env) -> Any:
 
 def _elementwise(expr: ElementwiseApplyFunction, env: Env) -> Any:
     (u,), body = expr.function.args
-    inner = evaluate(expr.expr, env)
-    return _map(inner, lambda x: evaluate(body, {**env, u: x}))
+    return _map(evaluate(expr.expr, env), lambda x: evaluate(body, env.but({u: x})))
 
 
 def _trace(expr: Any, env: Env) -> Any:
@@ -104,8 +133,7 @@ def _pow(expr: sp.Pow, env: Env) -> Any:
 def _function(expr: Any, env: Env) -> Any:
     args = [evaluate(a, env) for a in expr.args]
     if hasattr(expr, "_closed_form"):
-        closed = expr._closed_form()
-        return evaluate(closed, env)
+        return evaluate(_closed_form(expr), env)
     name = type(expr).__name__
     if name in _MPMATH:
         return _MPMATH[name](*args)
@@ -114,6 +142,12 @@ def _function(expr: Any, env: Env) -> Any:
             return getattr(mpmath, numeric.MPMATH_NAMES[cls])(*args)
     value = expr.func(*[sp.Float(a, DPS) for a in args]).evalf(DPS)
     return mpmath.mpf(str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _closed_form(expr: Any) -> Any:
+    """A DL function's closed form, built once (sympy's Max/Min constructors are slow)."""
+    return expr._closed_form()
 
 
 #: functions whose mpmath counterpart differs from derive.numeric's (no magnitude bounds here)
@@ -208,7 +242,7 @@ EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
     sp.Pow: _pow,
     sp.Rational: lambda e, env: mpmath.mpf(e.p) / e.q,
     sp.Integer: lambda e, env: mpmath.mpf(int(e)),
-    sp.Float: lambda e, env: mpmath.mpf(str(e)),
+    sp.Float: lambda e, env: mpmath.mpf(e._mpf_),
     sp.NumberSymbol: lambda e, env: mpmath.mpf(str(e.evalf(DPS))),
     sp.Function: _function,
     sp.Max: lambda e, env: max(evaluate(a, env) for a in e.args),
@@ -217,7 +251,19 @@ EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
 
 
 def evaluate(expr: Any, env: Env) -> Any:
-    """The value of ``expr``: an ``mpmath.matrix`` or an ``mpf``."""
+    """The value of ``expr``: an ``mpmath.matrix`` or an ``mpf`` (remembered in the Env)."""
+    memo = env.memo
+    value = memo.get(expr)
+    if value is None:
+        parent = env.parent
+        if parent is not None and not _depends(expr, env.moved):
+            value = memo[expr] = evaluate(expr, parent)
+        else:
+            value = memo[expr] = _evaluate(expr, env)
+    return value
+
+
+def _evaluate(expr: Any, env: Env) -> Any:
     own = getattr(expr, "_mp_eval", None)
     if own is not None:
         return own(evaluate, env)
@@ -235,7 +281,8 @@ def _symmetric_positive_definite(size: int, rng: random.Random) -> mpmath.matrix
 
 
 def random_env(
-    expr: Any,
+    matrices: list[sp.MatrixSymbol],
+    scalars: list[sp.Symbol],
     sizes: dict[sp.Symbol, int],
     sample: Callable[[sp.Symbol], Any],
     rng: random.Random,
@@ -245,8 +292,8 @@ def random_env(
 
     Square matrices named in ``symmetric`` are drawn symmetric positive definite.
     """
-    env: Env = dict(sizes)
-    for m in sorted(expr.atoms(sp.MatrixSymbol), key=str):
+    env = Env(sizes)
+    for m in matrices:
         rows, cols = _shape(m, env)
         if m.name in symmetric and rows == cols:
             env[m] = _symmetric_positive_definite(rows, rng)
@@ -254,8 +301,8 @@ def random_env(
         env[m] = mpmath.matrix(
             [[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(cols)] for _ in range(rows)]
         )
-    for s in sorted(expr.free_symbols, key=str):
-        if isinstance(s, sp.Symbol) and s not in env:
+    for s in scalars:
+        if s not in env:
             env[s] = mpmath.mpf(str(sample(s)))
     return env
 

@@ -28,6 +28,7 @@ SYMBOLIC = "symbolic"
 NUMERIC = "numeric"
 
 POINTS = 24
+CROSS_CHECK_POINTS = 6  # the second opinion on a result whose every step is already proved
 DIGITS = 30
 EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
 TOLERANCE = numeric.ctx.mpf(10) ** -20  # relative gap of equal values
@@ -80,15 +81,47 @@ def _difference(before: Any, after: Any) -> Any:
     return to_closed_form(as_expr(diff))
 
 
+def _expanded(expr: Any) -> Any:
+    return sp.expand(expr)
+
+
+def _cancelled(expr: Any) -> Any:
+    return sp.cancel(sp.expand(expr))
+
+
+def _logs_expanded(expr: Any) -> Any:
+    """log(a b) = log a + log b, log(a^k) = k log a where the assumptions allow (no force)."""
+    return sp.cancel(sp.expand(sp.expand_log(expr)))
+
+
+def _split_sum(total: sp.Sum) -> sp.Expr:
+    """Linearity of a sum over one index: term by term, constants out, sum of c = (count) c."""
+    if len(total.limits) != 1:
+        return total
+    index, low, high = total.limits[0]
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(total.function)):
+        constant, rest = term.as_independent(index, as_Add=False)
+        out += constant * (high - low + 1) if rest == 1 else constant * sp.Sum(rest, total.limits)
+    return out
+
+
+def _sums_split(expr: Any) -> Any:
+    """Every sum written term by term (what sympy's simplify does slowly, via sum_simplify)."""
+    split = sp.expand(sp.expand_log(expr)).replace(lambda e: isinstance(e, sp.Sum), _split_sum)
+    return sp.cancel(sp.expand(split))
+
+
+#: cheap, sound rewritings tried before sympy's simplify (which is slow when it fails)
+PROOF_LADDER = (_expanded, _cancelled, _logs_expanded, _sums_split, sp.simplify)
+
+
 def _symbolic_zero(diff: Any) -> bool:
     if diff == 0:
         return True
     if getattr(diff, "is_Matrix", False) or isinstance(diff, sp.MatrixExpr):
         return False
-    for attempt in (sp.expand, lambda e: sp.cancel(sp.expand(e)), sp.simplify):
-        if attempt(diff) == 0:
-            return True
-    return False
+    return any(rewrite(diff) == 0 for rewrite in PROOF_LADDER)
 
 
 def quickly_equal(before: Any, after: Any) -> bool:
@@ -157,12 +190,13 @@ def _sample(symbol: sp.Symbol, assumptions: Assumptions, rng: random.Random) -> 
     return sp.Float(rng.uniform(low, high), DIGITS + 10)
 
 
-def _random_point(expr: Any, assumptions: Assumptions, rng: random.Random) -> dict:
-    """Concrete values for every free symbol, sum bound, sample entry and matrix."""
+def _random_point(
+    free: list[sp.Symbol], dims: set[sp.Symbol], assumptions: Assumptions, rng: random.Random
+) -> dict:
+    """Concrete values for the free symbols (sorted, dimensions excluded) and dimensions."""
     point: dict[Any, Any] = {}
-    dims = _dimension_symbols(expr)
     point.update(_concrete_sizes(dims, rng, assumptions.size_order) if dims else {})
-    for s in sorted(expr.free_symbols - dims, key=str):
+    for s in free:
         if isinstance(s, sp.Symbol) and s.is_integer and s.name in {"N", "n", "M"}:
             point[s] = sp.Integer(rng.randint(3, 6))
         elif isinstance(s, sp.Symbol):
@@ -207,49 +241,125 @@ def _shown(point: dict, at: numeric.Point) -> dict[str, float]:
     return shown
 
 
+class ScalarPoints:
+    """Random points of the domain for scalar expressions, drawn once and shared.
+
+    The steps of one derivation are tested at the same points, so a line and the
+    subexpressions lines share are evaluated once per point (``numeric.Point.memo``).
+    """
+
+    def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
+        together = sp.Tuple(*exprs)
+        self.dims = _dimension_symbols(together)
+        self.free = sorted(together.free_symbols - self.dims, key=str)
+        self.assumptions = assumptions
+        self.rng = random.Random(seed)
+        self.drawn: list[tuple[dict, numeric.Point]] = []
+
+    def __getitem__(self, k: int) -> tuple[dict, numeric.Point]:
+        """The k-th point: the values drawn, and the evaluator's point."""
+        while len(self.drawn) <= k:
+            point = _random_point(self.free, self.dims, self.assumptions, self.rng)
+            self.drawn.append((point, _numeric_point(point, self.assumptions, len(self.drawn) + 1)))
+        return self.drawn[k]
+
+
 def numerically_equal(
-    before: Any, after: Any, assumptions: Assumptions = NO_ASSUMPTIONS, seed: int = 0
+    before: Any,
+    after: Any,
+    assumptions: Assumptions = NO_ASSUMPTIONS,
+    seed: int = 0,
+    points: int = POINTS,
+    shared: ScalarPoints | MatrixPoints | None = None,
 ) -> Verdict:
-    """Compare at random points of the domain with 30-digit arithmetic."""
+    """Compare at ``points`` random points of the domain with 30-digit arithmetic.
+
+    ``shared`` points (ScalarPoints, or MatrixPoints for matrix expressions) are used
+    when given, so that the steps of a derivation meet the same points.
+    """
     if sp.Tuple(before, after).has(sp.MatrixExpr):
-        return _matrices_equal(before, after, assumptions, seed)
-    rng = random.Random(seed)
+        matrix_points = shared if isinstance(shared, MatrixPoints) else None
+        return _matrices_equal(before, after, assumptions, seed, points, matrix_points)
     before, after = _doit(before), _doit(after)
     both = sp.Tuple(before, after) if not _is_matrix(before) else before + after
-    agreed = tries = 0
-    while agreed < POINTS and tries < POINTS * 4:
-        tries += 1
-        point = _random_point(both, assumptions, rng)
-        at = _numeric_point(point, assumptions, tries)
+    at_points = shared if isinstance(shared, ScalarPoints) else None
+    if at_points is None or not both.free_symbols <= set(at_points.free) | at_points.dims:
+        at_points = ScalarPoints([both], assumptions, seed)
+    agreed = 0
+    for k in range(points * 4):
+        if agreed == points:
+            break
+        point, at = at_points[k]
         try:
             left, right = _evaluate(before, at), _evaluate(after, at)
         except numeric.Unevaluable:
             continue
         if len(left) != len(right) or not all(map(_close, left, right)):
-            shown = _shown(point, at)
+            mine = both.free_symbols
+            shown = _shown({s: v for s, v in point.items() if s in mine}, at)
             return Verdict(False, counterexample={
                 "point": shown, "left": numeric.ctx.nstr(left[0], DIGITS),
                 "right": numeric.ctx.nstr(right[0], DIGITS)})
         agreed += 1
-    if agreed < POINTS:
-        return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
+    return _enough(agreed, points)
+
+
+def _enough(agreed: int, points: int) -> Verdict:
+    if agreed < points:
+        return Verdict(None, reason=f"only {agreed} of {points} random points could be evaluated")
     return Verdict(True, NUMERIC)
 
 
-def _matrices_equal(before: Any, after: Any, assumptions: Assumptions, seed: int) -> Verdict:
+class MatrixPoints:
+    """Random explicit matrices of concrete, distinct shapes (and scalar values), drawn once.
+
+    The steps of one derivation are tested at the same points: a line (the 'after' of
+    one step is the 'before' of the next), and every subexpression the lines share, is
+    then evaluated once per point (the memo of ``mpmatrix.Env``).
+    """
+
+    def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
+        together = sp.Tuple(*exprs)
+        self.dims = _dimension_symbols(together)
+        self.matrices = sorted(together.atoms(sp.MatrixSymbol), key=str)
+        self.scalars = sorted((s for s in together.free_symbols
+                               if isinstance(s, sp.Symbol) and s not in self.dims), key=str)
+        self.assumptions = assumptions
+        self.rng = random.Random(seed)
+        self.drawn: list[tuple[dict, Any]] = []
+
+    def __getitem__(self, k: int) -> tuple[dict, Any]:
+        """The k-th point: its concrete sizes and its ``mpmatrix.Env``."""
+        from derive import mpmatrix
+
+        rng, assumptions = self.rng, self.assumptions
+
+        def sample(symbol: sp.Symbol) -> sp.Expr:
+            return _sample(symbol, assumptions, rng)
+
+        while len(self.drawn) <= k:
+            sizes = _concrete_sizes(self.dims, rng, assumptions.size_order) if self.dims else {}
+            with mpmath.workdps(mpmatrix.DPS):
+                env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
+                                          symmetric=assumptions.symmetric)
+            self.drawn.append((sizes, env))
+        return self.drawn[k]
+
+
+def _matrices_equal(
+    before: Any, after: Any, assumptions: Assumptions, seed: int, points: int,
+    shared: MatrixPoints | None = None,
+) -> Verdict:
     """The numeric test for expressions holding matrices: mpmath at concrete random shapes."""
     from derive import mpmatrix
 
-    rng = random.Random(seed)
-    both = sp.Tuple(before, after)
-    dims = _dimension_symbols(both)
-    agreed = tries = 0
+    at = shared or MatrixPoints([before, after], assumptions, seed)
+    agreed = 0
     with mpmath.workdps(mpmatrix.DPS):
-        while agreed < POINTS and tries < POINTS * 4:
-            tries += 1
-            sizes = _concrete_sizes(dims, rng, assumptions.size_order) if dims else {}
-            env = mpmatrix.random_env(both, sizes, lambda s: _sample(s, assumptions, rng), rng,
-                                      symmetric=assumptions.symmetric)
+        for k in range(points * 4):
+            if agreed == points:
+                break
+            sizes, env = at[k]
             try:
                 left = mpmatrix.flat(mpmatrix.evaluate(before, env))
                 right = mpmatrix.flat(mpmatrix.evaluate(after, env))
@@ -264,9 +374,7 @@ def _matrices_equal(before: Any, after: Any, assumptions: Assumptions, seed: int
                                                       "right": str(right[0])})
             if None not in verdicts:
                 agreed += 1
-    if agreed < POINTS:
-        return Verdict(None, reason=f"only {agreed} of {POINTS} random points could be evaluated")
-    return Verdict(True, NUMERIC)
+    return _enough(agreed, points)
 
 
 def _holds_integral(before: Any, after: Any) -> bool:
@@ -278,27 +386,46 @@ def _is_matrix(expr: Any) -> bool:
 
 
 def compare(
-    before: Any, after: Any, assumptions: Assumptions = NO_ASSUMPTIONS, seconds: float = 4.0
+    before: Any,
+    after: Any,
+    assumptions: Assumptions = NO_ASSUMPTIONS,
+    seconds: float = 4.0,
+    points: int = POINTS,
+    shared: ScalarPoints | MatrixPoints | None = None,
+    refute_first: bool = True,
 ) -> Verdict:
-    """Equal symbolically, else numerically; or a counterexample; or undecided."""
+    """Equal symbolically, else numerically; or a counterexample; or undecided.
+
+    ``refute_first`` runs the numeric test before the bounded symbolic proof: random
+    points refute a wrong line (a student's) in milliseconds. An engine's steps are
+    expected to hold, so ``verify_step`` proves first and tests numerically only
+    what the proof could not settle.
+    """
     if quickly_equal(before, after):
         return Verdict(True, SYMBOLIC)
-    # Random points refute a wrong equality in milliseconds; only then try hard symbolically.
-    numeric = numerically_equal(before, after, assumptions)
-    if numeric.equal is False:
-        return numeric
     # simplify() knows no matrix calculus, and proves nothing about an integral that sympy
     # could not do: such steps rest on the numeric test (quadrature).
-    holds_matrices = _is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
-    if not holds_matrices and not _holds_integral(before, after) \
-            and symbolically_equal(before, after, seconds):
+    provable = not (_is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
+                    or _holds_integral(before, after))
+    if provable and not refute_first and symbolically_equal(before, after, seconds):
+        return Verdict(True, SYMBOLIC)
+    numeric = numerically_equal(before, after, assumptions, points=points, shared=shared)
+    if numeric.equal is False:
+        return numeric
+    if provable and refute_first and symbolically_equal(before, after, seconds):
         return Verdict(True, SYMBOLIC)
     return numeric
 
 
-def verify_step(step: Step, assumptions: Assumptions, entry: str = "", index: int = 0) -> Step:
+def verify_step(
+    step: Step,
+    assumptions: Assumptions,
+    entry: str = "",
+    index: int = 0,
+    shared: ScalarPoints | MatrixPoints | None = None,
+) -> Step:
     """Return the step marked with how it was proved, or raise VerificationError."""
-    verdict = compare(step.before, step.after, assumptions)
+    verdict = compare(step.before, step.after, assumptions, shared=shared, refute_first=False)
     if verdict.equal:
         return step.with_verified(verdict.how)
     why = (
@@ -311,28 +438,44 @@ def verify_step(step: Step, assumptions: Assumptions, entry: str = "", index: in
 
 def verify_derivation(derivation: Derivation) -> Derivation:
     """Prove every step of every section; unverifiable steps stop with entry and step named."""
+    shared = _shared_points(derivation)
     sections, index = [], 0
     for section in derivation.sections:
         steps = []
         for step in section.steps:
             index += 1
-            steps.append(verify_step(step, derivation.assumptions, derivation.id, index))
+            steps.append(verify_step(step, derivation.assumptions, derivation.id, index, shared))
         sections.append(Section(section.title, section.start, tuple(steps), section.lhs))
     return replace(
         derivation,
         sections=tuple(sections),
-        extras={**derivation.extras, "cross_check": cross_check(derivation)},
+        extras={**derivation.extras, "cross_check": cross_check(derivation, shared)},
     )
 
 
-def cross_check(derivation: Derivation) -> dict[str, str]:
+def _shared_points(derivation: Derivation) -> ScalarPoints | MatrixPoints:
+    """One set of random points for all the steps and results of a derivation."""
+    lines = [e for section in derivation.sections for step in section.steps
+             for e in (step.before, step.after)]
+    lines += [r.expr for r in derivation.results]
+    lines += list(derivation.extras.get("independent", {}).values())
+    lines = [e for e in lines if isinstance(e, sp.Basic)]
+    if any(e.has(sp.MatrixExpr) for e in lines):
+        return MatrixPoints(lines, derivation.assumptions)
+    return ScalarPoints([_doit(e) for e in lines], derivation.assumptions)
+
+
+def cross_check(
+    derivation: Derivation, shared: ScalarPoints | MatrixPoints | None = None
+) -> dict[str, str]:
     """Compare each result with the engine's independent route (e.g. sympy's own diff)."""
     independent = derivation.extras.get("independent", {})
     outcome = {}
     for result in derivation.results:
         if result.name not in independent:
             continue
-        verdict = compare(result.expr, independent[result.name], derivation.assumptions)
+        verdict = compare(result.expr, independent[result.name], derivation.assumptions,
+                          points=CROSS_CHECK_POINTS, shared=shared)
         if not verdict.equal:
             raise VerificationError(
                 f"the result for {result.name} disagrees with the independent route",

@@ -12,7 +12,8 @@ import sympy as sp
 
 from derive import catalogue, mpmatrix, pipeline
 from derive.assumptions import parse_assumptions
-from derive.checkcode import check_script, run_check
+from derive.checkcode import check_script
+from derive.checkrun import run_check
 from derive.derivers import derive_unverified
 from derive.engine import mvn
 from derive.errors import VerificationError
@@ -45,7 +46,7 @@ def test_every_step_is_verified_and_the_estimators_are_the_textbook_ones(derived
     assert {"precision", "differential of log det", "scatter matrix"} <= {s.rule for s in cov.steps}
     # at an explicit sample, the estimators are numpy's mean and biased covariance
     data = np.random.default_rng(3).normal(size=(7, 3))
-    env = {mvn.SIZE: 7, mvn.DIM: 3, mvn.X: mpmath.matrix(data.tolist())}
+    env = mpmatrix.Env({mvn.SIZE: 7, mvn.DIM: 3, mvn.X: mpmath.matrix(data.tolist())})
     expected = {"mu": data.mean(axis=0)[:, None], "Sigma": np.cov(data.T, bias=True)}
     for name in ("mu", "Sigma"):
         value = mpmatrix.evaluate(cov.extras["estimators"][name], env)

@@ -28,6 +28,12 @@ def _explicit(value: Any) -> bool:
     return isinstance(value, sp.MatrixBase)
 
 
+def moved(env: dict, values: dict) -> dict:
+    """The point ``env`` with ``values`` changed (an mpmatrix.Env keeps what it can reuse)."""
+    but = getattr(env, "but", None)
+    return but(values) if but is not None else {**env, **values}
+
+
 class _DifferentialBase:
     """Shared by the scalar and the matrix differential: args are (E, X, dX)."""
 
@@ -63,8 +69,8 @@ class _DifferentialBase:
         expr, var, dvar = self.args
         h = mpmath.mpf("1e-20")
         at, along = env[var], env[dvar]
-        up = evaluate(expr, {**env, var: at + h * along})
-        down = evaluate(expr, {**env, var: at - h * along})
+        up = evaluate(expr, moved(env, {var: at + h * along}))
+        down = evaluate(expr, moved(env, {var: at - h * along}))
         return (up - down) / (2 * h)
 
 
@@ -193,9 +199,9 @@ class EntrywiseGradient(MatrixExpr):
             for j in range(at.cols):
                 values = []
                 for k in (1, -1):
-                    moved = at.copy()
-                    moved[i, j] += k * h
-                    value = evaluate(function, {**env, var: moved})
+                    moved_at = at.copy()
+                    moved_at[i, j] += k * h
+                    value = evaluate(function, moved(env, {var: moved_at}))
                     values.append(value[0, 0] if isinstance(value, mpmath.matrix) else value)
                 out[i, j] = (values[0] - values[1]) / (2 * h)
         return out
@@ -224,8 +230,8 @@ class EntrywiseJacobian(MatrixExpr):
             up, down = at.copy(), at.copy()
             up[j, 0] += h
             down[j, 0] -= h
-            columns.append((evaluate(function, {**env, var: up})
-                            - evaluate(function, {**env, var: down})) / (2 * h))
+            columns.append((evaluate(function, moved(env, {var: up}))
+                            - evaluate(function, moved(env, {var: down}))) / (2 * h))
         out = mpmath.matrix(columns[0].rows, at.rows)
         for j, column in enumerate(columns):
             for i in range(column.rows):

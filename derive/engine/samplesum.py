@@ -14,6 +14,8 @@ import mpmath
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from derive.engine.mexpr import moved
+
 
 class _RowSumBase:
     """args: (body, x_i, X): the body holds the column x_i (d x 1); X is N x d."""
@@ -49,7 +51,7 @@ class _RowSumBase:
         total: Any = None
         for r in range(data.rows):
             column = mpmath.matrix([[data[r, c]] for c in range(data.cols)])
-            value = evaluate(self.body, {**env, self.row: column})
+            value = evaluate(self.body, moved(env, {self.row: column}))
             total = value if total is None else total + value
         return total
 
