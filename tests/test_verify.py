@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sympy as sp
 
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import sigmoid
-from derive.model import Assumptions, Step
-from derive.verify import compare, numerically_equal, verify_step
+from derive.model import Assumptions, Derivation, Section, Step
+from derive.verify import (
+    compare,
+    numerically_equal,
+    symbolically_equal,
+    verify_derivation,
+    verify_step,
+)
 
 x, y = sp.symbols("x y", real=True)
 
@@ -67,3 +75,38 @@ def test_bounded_run_stops_a_runaway_computation():
     with pytest.raises(BudgetExceeded):
         run_bounded(_spin, seconds=1)
     assert run_bounded(sp.expand, (x + 1) ** 2) == x**2 + 2 * x + 1
+
+
+def test_a_unit_interval_symbol_lets_logs_split_soundly():
+    # log((1 - p)^3 p^2) = 3 log(1 - p) + 2 log p needs 1 - p > 0: stated by p in (0, 1)
+    p = sp.Symbol("p", positive=True)
+    before, after = sp.log((1 - p) ** 3 * p**2), 3 * sp.log(1 - p) + 2 * sp.log(p)
+    unit = Assumptions(unit_interval=frozenset({"p"}))
+    assert symbolically_equal(before, after, assumptions=unit)
+    assert not symbolically_equal(before, after)  # p > 0 alone does not allow the split
+    assert verify_step(Step(before, after, "log rules"), unit).verified == "symbolic"
+
+
+def test_sums_split_term_by_term_are_proved_symbolically():
+    i = sp.Symbol("i", integer=True)
+    n = sp.Symbol("N", integer=True, positive=True)
+    xs = sp.IndexedBase("x")
+    lam = sp.Symbol("lambda", positive=True)
+    before = sp.Sum(xs[i] * sp.log(lam) - lam, (i, 1, n))
+    after = sp.log(lam) * sp.Sum(xs[i], (i, 1, n)) - n * lam
+    assert verify_step(Step(before, after, "linearity of the sum"), Assumptions()).verified \
+        == "symbolic"
+
+
+def test_steps_sharing_points_still_refute_the_wrong_one():
+    m, n = sp.symbols("m n", integer=True, positive=True)
+    a, b = sp.MatrixSymbol("A", m, n), sp.MatrixSymbol("B", n, m)
+    steps = (Step(sp.Trace(a * b), sp.Trace(b * a), "cyclic trace"),
+             Step(sp.Trace(b * a), sp.Trace(a.T * b.T), "transpose"),
+             Step(sp.Trace(a.T * b.T), 2 * sp.Trace(a * b), "wrong: a factor 2"))
+    derivation = Derivation("gradient", "t", "", sp.Trace(a * b),
+                            (Section("s", sp.Trace(a * b), steps),), (), id="shared")
+    with pytest.raises(VerificationError, match=r"shared: step 3: 'wrong: a factor 2'"):
+        verify_derivation(derivation)
+    fixed = replace(derivation, sections=(Section("s", sp.Trace(a * b), steps[:2]),))
+    assert [s.verified for s in verify_derivation(fixed).steps] == ["numeric", "numeric"]
