@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runs from a checkout, installed or not
 DERIVE = [sys.executable, "-m", "derive.cli"]
 TEN_LINES = r"""\frac{d}{dx} \sigma(x^2) \log(1 + x^2)
 = \sigma(x^2)(1-\sigma(x^2)) \cdot 2x \cdot \log(1+x^2) + \sigma(x^2) \frac{2x}{1+x^2}

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -23,6 +24,8 @@ from derive.model import Assumptions
 
 MASS_TOLERANCE = 1e-6
 TERMS = 4000  # terms of an infinite discrete sum before its tail is negligible
+NEGLIGIBLE = mpmath.mpf(10) ** -30  # a term this small relative to the sum so far ...
+QUIET_TERMS = 25  # ... this many times in a row ends an infinite sum early
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,21 @@ def _random_values(
     return values
 
 
+def _series(f, low: int, high: int | None) -> Any:
+    """f(low) + ... + f(high); an infinite series is summed until its terms stay negligible
+    (``NEGLIGIBLE`` relative to the total for ``QUIET_TERMS`` terms in a row), at most TERMS."""
+    total, quiet = mpmath.mpf(0), 0
+    top = high if high is not None else low + TERMS
+    for k in range(low, top + 1):
+        term = f(k)
+        total += term
+        if high is None:
+            quiet = quiet + 1 if abs(term) <= NEGLIGIBLE * abs(total) else 0
+            if quiet >= QUIET_TERMS:
+                break
+    return total
+
+
 def _mass(
     f, support: Support, bounds: tuple[float, float], kinks: tuple[float, ...] = ()
 ) -> float | None:
@@ -105,8 +123,7 @@ def _mass(
     low, high = bounds
     try:
         if support.discrete:
-            top = int(high) if math.isfinite(high) else int(low) + TERMS
-            total = mpmath.fsum(f(k) for k in range(int(low), top + 1))
+            total = _series(f, int(low), int(high) if math.isfinite(high) else None)
         else:
             # Breaks at 0 and at the parameter values: kinks such as |x - mu| sit there.
             inner = sorted({0.0, *kinks, *(-k for k in kinks)})
