@@ -53,7 +53,7 @@ def derive_once(k: int, width: int | None = None) -> tuple[float, int]:
     sizes = parse_shapes(shapes(k, width))
     forward = parse_forward(forward_lines(k), sizes)
     symbols = matrix_symbols(sizes)
-    wanted = {symbols[f"{p}{layer}"] for layer in range(1, k + 1) for p in "Wb"}
+    wanted = [symbols[f"{p}{layer}"] for layer in range(1, k + 1) for p in "Wb"]
     walk = backward(forward, wanted, default_deltas(forward))
     elapsed = time.perf_counter() - start
     assert len(walk.gradients) == 2 * k and len(walk.deltas) == k

@@ -13,7 +13,7 @@ small and the work grows linearly with depth: the delta recursion.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,10 +150,14 @@ def _title(item: Definition, var: Any) -> str:
             rf"with respect to ${latex(var)}$")
 
 
-def backward(forward: list[Definition], wanted: set[Any], deltas: Mapping[str, str],
+def backward(forward: list[Definition], wanted: Sequence[Any], deltas: Mapping[str, str],
              upstream: sp.MatrixSymbol | None = None, name: str = "L",
              with_sections: bool = True) -> Backward:
-    """Walk the forward list once from the end; each definition is differentiated locally."""
+    """Walk the forward list once from the end; each definition is differentiated locally.
+
+    The gradients come out in the order of ``wanted`` (a sequence, so that the sheet and
+    the check script do not depend on set order, which changes with PYTHONHASHSEED).
+    """
     *body, last = forward
     if upstream is not None:
         loss_item = Definition(sp.Symbol(name), upstream_loss(last.name, upstream))
@@ -250,7 +254,7 @@ def derive_backprop(spec: Spec) -> Derivation:
         forward = [Definition(i.name, i.rhs.xreplace(simplex)) for i in forward]
     forward = _inlined(forward, set(spec.names("inline", ())))
     deltas = dict(spec.get("deltas") or default_deltas(forward))
-    walk = backward(forward, set(wanted), deltas, upstream, name)
+    walk = backward(forward, wanted, deltas, upstream, name)
     walk = _tidied(walk, wanted, set(simplex.values()), name)
     named = named_values(forward, walk)
     results = [
