@@ -21,6 +21,22 @@ if TYPE_CHECKING:
     from derive.model import Derivation
 
 
+def _negative(expr: sp.MatMul) -> bool:
+    """``expr.could_extract_minus_sign()`` without building ``-expr``: for a matrix product
+    sympy canonicalises the whole negated product to do so, which dominated the printing
+    of long matrix chains. A product is negative when its numeric coefficient is."""
+    coefficient = expr.args[0]
+    return bool(coefficient.is_Number and coefficient.is_extended_negative)
+
+
+def _matmul_precedence(expr: sp.MatMul) -> int:
+    """sympy's precedence of a product (precedence_Mul), with the cheap sign test."""
+    if any(isinstance(a, sp.Function) and getattr(a, "precedence", PRECEDENCE["Mul"])
+           < PRECEDENCE["Mul"] for a in expr.args):
+        return PRECEDENCE["Mul"]
+    return PRECEDENCE["Add"] if _negative(expr) else PRECEDENCE["Mul"]
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
 
@@ -149,8 +165,32 @@ class DeriveLatexPrinter(LatexPrinter):
             ]
             return sign + " ".join(shown)
         if len(args) == len(expr.args):
-            return super()._print_MatMul(expr)
+            return self._print_signed_MatMul(expr)
         return self._print(args[0] if len(args) == 1 else sp.MatMul(*args))
+
+    def _print_signed_MatMul(self, expr: sp.MatMul) -> str:
+        """sympy's MatMul layout, with the sign read off the coefficient (see _negative)."""
+        level = _matmul_precedence(expr)
+
+        def factor(arg: Any) -> str:
+            if isinstance(arg, sp.Mul) and not isinstance(arg, sp.MatMul):
+                return self._print(arg)
+            return self.parenthesize(arg, level, False)
+
+        args = list(expr.args)
+        if not _negative(expr):
+            return " ".join(map(factor, args))
+        args = args[1:] if args[0] == -1 else [-args[0], *args[1:]]
+        return "- " + " ".join(map(factor, args))
+
+    def parenthesize(self, item: Any, level: int, is_neg: bool = False,
+                     strict: bool = False) -> str:
+        if not isinstance(item, sp.MatMul):
+            return super().parenthesize(item, level, is_neg, strict)
+        value = _matmul_precedence(item)
+        if (is_neg and strict) or value < level or (not strict and value <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
 
     def _print_HadamardPower(self, expr: Any) -> str:
         base = self._print(expr.base)
