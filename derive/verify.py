@@ -262,27 +262,44 @@ def _shown(point: dict, at: numeric.Point) -> dict[str, float]:
     return shown
 
 
-class ScalarPoints:
-    """Random points of the domain for scalar expressions, drawn once and shared.
+class SharedPoints:
+    """Random points drawn once, on demand, and shared by the steps of one derivation.
 
-    The steps of one derivation are tested at the same points, so a line and the
-    subexpressions lines share are evaluated once per point (``numeric.Point.memo``).
+    A line (the 'after' of one step is the 'before' of the next), and every subexpression
+    lines share, is then evaluated once per point: the evaluators remember values per point.
+    Subclasses say what a point is (``_collect`` the symbols, ``_draw`` one point).
     """
 
     def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
         together = sp.Tuple(*exprs)
         self.dims = _dimension_symbols(together)
-        self.free = sorted(together.free_symbols - self.dims, key=str)
         self.assumptions = assumptions
         self.rng = random.Random(seed)
-        self.drawn: list[tuple[dict, numeric.Point]] = []
+        self.drawn: list[tuple[dict, Any]] = []
+        self._collect(together)
 
-    def __getitem__(self, k: int) -> tuple[dict, numeric.Point]:
-        """The k-th point: the values drawn, and the evaluator's point."""
+    def __getitem__(self, k: int) -> tuple[dict, Any]:
+        """The k-th point: the values drawn (for a counterexample) and the evaluator's point."""
         while len(self.drawn) <= k:
-            point = _random_point(self.free, self.dims, self.assumptions, self.rng)
-            self.drawn.append((point, _numeric_point(point, self.assumptions, len(self.drawn) + 1)))
+            self.drawn.append(self._draw())
         return self.drawn[k]
+
+    def _collect(self, together: sp.Tuple) -> None:
+        raise TypeError(f"{type(self).__name__} must define _collect")
+
+    def _draw(self) -> tuple[dict, Any]:
+        raise TypeError(f"{type(self).__name__} must define _draw")
+
+
+class ScalarPoints(SharedPoints):
+    """Points of the domain for scalar expressions (``numeric.Point``, whose memo is shared)."""
+
+    def _collect(self, together: sp.Tuple) -> None:
+        self.free = sorted(together.free_symbols - self.dims, key=str)
+
+    def _draw(self) -> tuple[dict, numeric.Point]:
+        point = _random_point(self.free, self.dims, self.assumptions, self.rng)
+        return point, _numeric_point(point, self.assumptions, len(self.drawn) + 1)
 
 
 def numerically_equal(
@@ -291,7 +308,7 @@ def numerically_equal(
     assumptions: Assumptions = NO_ASSUMPTIONS,
     seed: int = 0,
     points: int = POINTS,
-    shared: ScalarPoints | MatrixPoints | None = None,
+    shared: SharedPoints | None = None,
 ) -> Verdict:
     """Compare at ``points`` random points of the domain with 30-digit arithmetic.
 
@@ -331,26 +348,16 @@ def _enough(agreed: int, points: int) -> Verdict:
     return Verdict(True, NUMERIC)
 
 
-class MatrixPoints:
-    """Random explicit matrices of concrete, distinct shapes (and scalar values), drawn once.
+class MatrixPoints(SharedPoints):
+    """Random explicit matrices of concrete, distinct shapes, and values of the scalars
+    (an ``mpmatrix.Env``, whose memo is shared)."""
 
-    The steps of one derivation are tested at the same points: a line (the 'after' of
-    one step is the 'before' of the next), and every subexpression the lines share, is
-    then evaluated once per point (the memo of ``mpmatrix.Env``).
-    """
-
-    def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
-        together = sp.Tuple(*exprs)
-        self.dims = _dimension_symbols(together)
+    def _collect(self, together: sp.Tuple) -> None:
         self.matrices = sorted(together.atoms(sp.MatrixSymbol), key=str)
         self.scalars = sorted((s for s in together.free_symbols
                                if isinstance(s, sp.Symbol) and s not in self.dims), key=str)
-        self.assumptions = assumptions
-        self.rng = random.Random(seed)
-        self.drawn: list[tuple[dict, Any]] = []
 
-    def __getitem__(self, k: int) -> tuple[dict, Any]:
-        """The k-th point: its concrete sizes and its ``mpmatrix.Env``."""
+    def _draw(self) -> tuple[dict, Any]:
         from derive import mpmatrix
 
         rng, assumptions = self.rng, self.assumptions
@@ -358,13 +365,11 @@ class MatrixPoints:
         def sample(symbol: sp.Symbol) -> sp.Expr:
             return _sample(symbol, assumptions, rng)
 
-        while len(self.drawn) <= k:
-            sizes = _concrete_sizes(self.dims, rng, assumptions.size_order) if self.dims else {}
-            with mpmath.workdps(mpmatrix.DPS):
-                env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
-                                          symmetric=assumptions.symmetric)
-            self.drawn.append((sizes, env))
-        return self.drawn[k]
+        sizes = _concrete_sizes(self.dims, rng, assumptions.size_order) if self.dims else {}
+        with mpmath.workdps(mpmatrix.DPS):
+            env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
+                                      symmetric=assumptions.symmetric)
+        return sizes, env
 
 
 def _matrices_equal(
@@ -412,7 +417,7 @@ def compare(
     assumptions: Assumptions = NO_ASSUMPTIONS,
     seconds: float = 4.0,
     points: int = POINTS,
-    shared: ScalarPoints | MatrixPoints | None = None,
+    shared: SharedPoints | None = None,
     refute_first: bool = True,
     prove: bool = True,
 ) -> Verdict:
@@ -444,7 +449,7 @@ def verify_step(
     assumptions: Assumptions,
     entry: str = "",
     index: int = 0,
-    shared: ScalarPoints | MatrixPoints | None = None,
+    shared: SharedPoints | None = None,
 ) -> Step:
     """Return the step marked with how it was proved, or raise VerificationError."""
     verdict = compare(step.before, step.after, assumptions, shared=shared, refute_first=False)
@@ -475,7 +480,7 @@ def verify_derivation(derivation: Derivation) -> Derivation:
     )
 
 
-def _shared_points(derivation: Derivation) -> ScalarPoints | MatrixPoints:
+def _shared_points(derivation: Derivation) -> SharedPoints:
     """One set of random points for all the steps and results of a derivation."""
     lines = [e for section in derivation.sections for step in section.steps
              for e in (step.before, step.after)]
@@ -488,7 +493,7 @@ def _shared_points(derivation: Derivation) -> ScalarPoints | MatrixPoints:
 
 
 def cross_check(
-    derivation: Derivation, shared: ScalarPoints | MatrixPoints | None = None
+    derivation: Derivation, shared: SharedPoints | None = None
 ) -> dict[str, str]:
     """Compare each result with the engine's independent route (e.g. sympy's own diff)."""
     independent = derivation.extras.get("independent", {})
