@@ -13,7 +13,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.errors import DeriveError, LimitError, ParseError
+from derive.errors import DeriveError, LimitError, ParseError, ShapeError
 from derive.parse import parse_expression, split_line
 
 SHAPES = {"W": ("m", "n"), "x": ("n", 1), "A": ("n", "n"), "v": (3, 1)}
@@ -180,3 +180,10 @@ def test_functions_of_constants_stay_cheap(function: str, argument: str) -> None
 )
 def test_code_is_never_run(text: str) -> None:
     assert isinstance(outcome(text), ParseError)
+
+
+def test_the_derivative_of_a_matrix_is_a_shape_error_not_a_sympy_failure():
+    # found by test_random_latex_tokens: x d/dx x with x a column made sympy fail inside
+    for text in (r"x\frac{d}{dx}x", r"\frac{d}{dx} \sigma(x)"):
+        error = outcome(text, syntax="latex", shapes=SHAPES)
+        assert isinstance(error, ShapeError) and "derivative of a matrix" in str(error)

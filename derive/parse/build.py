@@ -249,7 +249,14 @@ class Builder:
             raise self.error(at, f"{name} takes {least}{wanted} argument{plural} ({given} given)")
 
     def derivative(self, body: Operand, variables: Sequence[Operand], at: Node) -> sp.Basic:
-        """The unevaluated derivative of ``body`` by each of ``variables`` in turn."""
+        """The unevaluated derivative of ``body`` by each of ``variables``.
+
+        Only of a scalar (or a 1 x 1 matrix): the derivative of a matrix by a matrix has
+        four indices and is no operand of this algebra (matrix gradients are derived).
+        """
+        if body.is_matrix and body.expr.shape != (1, 1):
+            raise ShapeError(f"the derivative of a matrix, {algebra.describe(body)}, is not "
+                             "supported: differentiate a scalar (e.g. its trace)")
         wrt = [self.variable(v, at) for v in variables]
         return sp.Derivative(body.expr, *wrt, evaluate=False)
 
