@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from derive.errors import TexError
+from derive.texformat import format_for, use_format
 
 LATEXMK = (
     "latexmk",
@@ -65,33 +66,49 @@ def first_error(log: str, tex_lines: list[str]) -> TexError:
 
 
 def compile_pdf(tex: str, target: Path, timeout: float = TIMEOUT) -> Path:
-    """Compile LaTeX source to ``target`` (a .pdf path); raise TexError on failure."""
+    """Compile LaTeX source to ``target`` (a .pdf path); raise TexError on failure.
+
+    The shared preamble comes from a precompiled format (derive.texformat) when
+    there is one; a format pdfTeX cannot load is discarded and the document is
+    compiled plainly.
+    """
     target = Path(target)
+    environment = tex_environment()
+    fmt = format_for(tex, environment)
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
         work = Path(folder)
         (work / "main.tex").write_text(tex, encoding="utf-8")
-        process = subprocess.Popen(
-            [*LATEXMK, "main.tex"],
-            cwd=work,
-            env=tex_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise TexError(f"TeX did not finish within {timeout:g} s") from None
+        ok = _latexmk(work, use_format(work, fmt), environment, timeout)
+        if not ok and fmt is not None and not (work / "main.log").exists():
+            fmt.unlink(missing_ok=True)  # pdfTeX could not even undump it: a stale format
+            ok = _latexmk(work, [], environment, timeout)
         pdf = work / "main.pdf"
-        if process.returncode != 0 or not pdf.exists():
+        if not ok or not pdf.exists():
             log_path = work / "main.log"
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             raise first_error(log, tex.splitlines())
         write_atomically(target, pdf.read_bytes())
     return target
+
+
+def _latexmk(work: Path, options: list[str], environment: dict[str, str], timeout: float) -> bool:
+    """Run latexmk on ``work/main.tex``; True when it succeeded."""
+    process = subprocess.Popen(
+        [*LATEXMK, *options, "main.tex"],
+        cwd=work,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise TexError(f"TeX did not finish within {timeout:g} s") from None
+    return process.returncode == 0
 
 
 def write_atomically(target: Path, data: bytes) -> None:

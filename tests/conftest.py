@@ -23,3 +23,17 @@ def pdf_text(path: Path) -> str:
     done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True)
     return done.stdout
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_format_cache(tmp_path_factory):
+    """Precompiled TeX formats go to a folder of this test session, not the user's cache."""
+    import os
+
+    before = os.environ.get("DERIVE_CACHE")
+    os.environ["DERIVE_CACHE"] = str(tmp_path_factory.mktemp("derive-cache"))
+    yield
+    if before is None:
+        os.environ.pop("DERIVE_CACHE", None)
+    else:
+        os.environ["DERIVE_CACHE"] = before
