@@ -53,6 +53,10 @@ class _DLFunction(Function):
     def _closed_form(self) -> sp.Expr:
         raise TypeError(type(self).__name__)  # each subclass defines its closed form
 
+    def _reflected(self, u: sp.Expr) -> sp.Expr | None:
+        """f(-u) written with f(u), for the functions that have such an identity."""
+        return None
+
     def _latex(self, printer, exp=None):
         arg = printer._print(self.args[0])
         head = self.latex_name
@@ -78,6 +82,9 @@ class sigmoid(_DLFunction):
     def _closed_form(self):
         return 1 / (1 + exp(-self.args[0]))
 
+    def _reflected(self, u):
+        return 1 - sigmoid(u)
+
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + exp(-x))
 
@@ -98,6 +105,9 @@ class softplus(_DLFunction):
 
     def _closed_form(self):
         return log(1 + exp(self.args[0]))
+
+    def _reflected(self, u):
+        return softplus(u) - u
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return log(1 + exp(x))
@@ -160,6 +170,9 @@ class normal_cdf(_DLFunction):
     def _closed_form(self):
         return (1 + erf(self.args[0] / sqrt(2))) / 2
 
+    def _reflected(self, u):
+        return 1 - normal_cdf(u)
+
     def _eval_rewrite_as_erf(self, x, **kwargs):
         return (1 + erf(x / sqrt(2))) / 2
 
@@ -176,6 +189,9 @@ class normal_pdf(_DLFunction):
     def _closed_form(self):
         x = self.args[0]
         return exp(-(x**2) / 2) / sqrt(2 * pi)
+
+    def _reflected(self, u):
+        return normal_pdf(u)
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return exp(-(x**2) / 2) / sqrt(2 * pi)
@@ -197,6 +213,22 @@ DL_FUNCTIONS: tuple[type[_DLFunction], ...] = (
 def as_expr(value: object) -> sp.Basic:
     """A number or sympy object as sympy, strictly: text is refused, never parsed."""
     return _sympify(value)
+
+
+def fold_reflections(expr: sp.Expr) -> sp.Expr:
+    """sigmoid(-u) = 1 - sigmoid(u), softplus(-u) = softplus(u) - u, ...: one sign per argument.
+
+    What sympy does by itself for odd functions (tanh(-u) = -tanh(u)), for the DL
+    functions; innermost first, so nested functions meet in one form.
+    """
+    def reflectable(e: sp.Basic) -> bool:
+        return isinstance(e, _DLFunction) and e.args[0].could_extract_minus_sign()
+
+    def reflect(f: _DLFunction) -> sp.Expr:
+        folded = f._reflected(-f.args[0])
+        return f if folded is None else folded
+
+    return expr.replace(reflectable, reflect)
 
 
 def to_closed_form(expr: sp.Expr) -> sp.Expr:

@@ -21,7 +21,7 @@ import sympy as sp
 from derive import numeric
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
-from derive.functions import as_expr, to_closed_form
+from derive.functions import as_expr, fold_reflections, to_closed_form
 from derive.model import Assumptions, Derivation, Section, Step
 
 SYMBOLIC = "symbolic"
@@ -51,7 +51,9 @@ def _doit(expr: Any) -> Any:
     """``doit``, except that sums and products over a symbolic range stay as they are.
 
     sympy would try to sum them in closed form (slowly, and needlessly: the numeric
-    test expands them at concrete N); derivatives and substitutions are still done.
+    test expands them at concrete N); derivatives, substitutions and display wrappers
+    (a class with ``transparent = True``, such as the 'const' of a log-posterior) are
+    still done.
     Remembered: a line is the 'after' of one step and the 'before' of the next.
     """
     try:
@@ -70,15 +72,27 @@ def _doit_uncached(expr: Any) -> Any:
         return expr
     if not expr.has(sp.Sum, sp.Product):
         return expr.doit()
-    return expr.replace(lambda e: isinstance(e, sp.Derivative | sp.Subs),
-                        lambda e: e.doit(deep=False))
+    return expr.replace(
+        lambda e: isinstance(e, sp.Derivative | sp.Subs) or getattr(e, "transparent", False),
+        lambda e: e.doit(deep=False))
 
 
 def _difference(before: Any, after: Any) -> Any:
+    """before - after, sigmoid and friends kept (the closed form is ``to_closed_form`` of it)."""
     diff = _doit(before) - _doit(after) if hasattr(before, "doit") else before - after
     if isinstance(diff, sp.MatrixExpr) or getattr(diff, "is_Matrix", False):
         return diff
-    return to_closed_form(as_expr(diff))
+    return as_expr(diff)
+
+
+def _functions_kept(expr: Any) -> Any:
+    """sigmoid, softplus, tanh, ... as opaque symbols: one sign per argument, tanh = sinh/cosh.
+
+    Cheap where the closed form is not: sigmoid(-3 softplus(u)) against
+    1 - sigmoid(3 softplus(u)) is a polynomial identity in exponentials of high degree.
+    """
+    folded = fold_reflections(expr).replace(sp.tanh, lambda u: sp.sinh(u) / sp.cosh(u))
+    return sp.cancel(sp.expand(folded))
 
 
 def _expanded(expr: Any) -> Any:
@@ -117,28 +131,55 @@ def _exp_rewritten(expr: Any) -> Any:
     return sp.cancel(sp.expand(expr.rewrite(sp.exp)))
 
 
-#: cheap, sound rewritings tried before sympy's simplify (which is slow when it fails)
-PROOF_LADDER = (_expanded, _cancelled, _logs_expanded, _sums_split, _exp_rewritten, sp.simplify)
+def _arguments_cancelled(expr: Any) -> Any:
+    """Each function's argument as one cancelled fraction (innermost first), then cancelled.
+
+    sigmoid(-z) written 1 - sigmoid(z) turns tanh(1/(1 + e^(3w+2))) into
+    tanh(1 - 1/(1 + e^(-3w-2))): the same argument, which only cancelling shows.
+    """
+    def plain(e: Any) -> bool:
+        return isinstance(e, sp.Function) and all(isinstance(a, sp.Expr) for a in e.args)
+
+    tidy = expr.replace(plain, lambda f: f.func(*(sp.cancel(a) for a in f.args)))
+    return sp.cancel(sp.expand(tidy))
 
 
-def _symbolic_zero(diff: Any) -> bool:
+#: Cheap, sound rewritings of the closed form, tried in turn before sympy's simplify (which
+#: is slow when it fails). The first two prove identities that hold for every value; the
+#: others see each symbol stated to lie in (0, 1) through ``_within_domain``.
+EVERYWHERE = (_expanded, _cancelled)
+WITHIN_DOMAIN = (_logs_expanded, _sums_split, _arguments_cancelled, _exp_rewritten, sp.simplify)
+
+
+def _symbolic_zero(diff: Any, assumptions: Assumptions) -> bool:
+    """The proof itself (run bounded): the DL functions kept, then the closed-form ladder."""
     if diff == 0:
         return True
-    if getattr(diff, "is_Matrix", False) or isinstance(diff, sp.MatrixExpr):
+    if _is_matrix(diff):
         return False
-    return any(rewrite(diff) == 0 for rewrite in PROOF_LADDER)
+    if _functions_kept(diff) == 0:
+        return True
+    closed = to_closed_form(diff)
+    if any(rewrite(closed) == 0 for rewrite in EVERYWHERE):
+        return True
+    inside = to_closed_form(_within_domain(diff, assumptions))
+    return any(rewrite(inside) == 0 for rewrite in WITHIN_DOMAIN)
 
 
 def quickly_equal(before: Any, after: Any) -> bool:
     """A cheap in-process symbolic test: the difference is 0 after expansion."""
     diff = _difference(before, after)
-    return diff == 0 or (
-        not _is_matrix(diff) and sp.count_ops(diff) <= SMALL_OPS and sp.expand(diff) == 0
-    )
+    if diff == 0:
+        return True
+    if _is_matrix(diff):
+        return False
+    closed = to_closed_form(diff)
+    return closed == 0 or (sp.count_ops(closed) <= SMALL_OPS and sp.expand(closed) == 0)
 
 
 def _within_domain(diff: Any, assumptions: Assumptions) -> Any:
-    """Each symbol stated to lie in (0, 1) written as 1/(1 + q) with q > 0.
+    """Each symbol stated to lie in (0, 1) written as 1/(1 + q) with q > 0; the sample's
+    entries x_i given the signs stated for x; factorials as Gamma functions.
 
     A bijection of the domains, so the difference vanishes for every p in (0, 1) exactly
     when it vanishes for every q > 0; sympy then knows that p and 1 - p = q/(1 + q) are
@@ -146,9 +187,21 @@ def _within_domain(diff: Any, assumptions: Assumptions) -> Any:
     """
     unit = {s for s in diff.free_symbols
             if isinstance(s, sp.Symbol) and s.name in assumptions.unit_interval}
-    if not unit:
-        return diff
-    return diff.xreplace({s: 1 / (1 + sp.Dummy(f"q_{s.name}", positive=True)) for s in unit})
+    inside = {s: 1 / (1 + sp.Dummy(f"q_{s.name}", positive=True)) for s in unit}
+    for base in diff.atoms(sp.IndexedBase):  # the sample x_i: what is stated of x
+        facts = _facts(base.name, assumptions)
+        if facts:
+            inside[base] = sp.IndexedBase(base.name, **facts)
+    diff = diff.xreplace(inside) if inside else diff
+    # x! = Gamma(x + 1): sympy knows Gamma positive for x > 0, x! only for integers
+    return diff.replace(sp.factorial, lambda u: sp.gamma(u + 1))
+
+
+def _facts(name: str, assumptions: Assumptions) -> dict[str, bool]:
+    """sympy assumptions for a name from the stated ones (positive, nonnegative, integer)."""
+    stated = {"positive": assumptions.positive, "nonnegative": assumptions.nonnegative,
+              "integer": assumptions.integer}
+    return {fact: True for fact, names in stated.items() if name in names}
 
 
 def symbolically_equal(
@@ -159,7 +212,7 @@ def symbolically_equal(
     if diff == 0:
         return True
     try:
-        return run_bounded(_symbolic_zero, _within_domain(diff, assumptions), seconds=seconds)
+        return run_bounded(_symbolic_zero, diff, assumptions, seconds=seconds)
     except BudgetExceeded:
         return False
 

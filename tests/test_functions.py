@@ -7,8 +7,10 @@ import sympy as sp
 
 from derive.functions import (
     KNOWN_DERIVATIVES,
+    fold_reflections,
     gelu,
     normal_cdf,
+    normal_pdf,
     relu,
     sigmoid,
     softplus,
@@ -70,3 +72,19 @@ def test_numeric_values():
     assert sigmoid(0) == sp.Rational(1, 2)
     assert abs(sigmoid(x).subs(x, 2).evalf(20) - 1 / (1 + sp.exp(-2)).evalf(20)) < 1e-18
     assert relu(-3) == 0 and relu(2) == 2
+
+
+def test_reflections_fold_to_one_sign_per_argument():
+    x = sp.Symbol("x", real=True)
+    assert fold_reflections(sigmoid(-x)) == 1 - sigmoid(x)
+    assert fold_reflections(softplus(-x)) == softplus(x) - x
+    assert fold_reflections(normal_cdf(-x)) == 1 - normal_cdf(x)
+    assert fold_reflections(normal_pdf(-x)) == normal_pdf(x)
+    assert fold_reflections(sigmoid(x)) == sigmoid(x)
+    assert fold_reflections(relu(-x)) == relu(-x)  # no such identity
+    # innermost first: both sides of sigmoid(-u) = 1 - sigmoid(u) meet, however deep
+    assert fold_reflections(sp.tanh(sigmoid(-2 * x))) == fold_reflections(
+        sp.tanh(1 - sigmoid(2 * x)))
+    for f in (sigmoid, softplus, normal_cdf, normal_pdf):
+        folded = fold_reflections(f(-x))
+        assert abs(complex((folded - f(-x)).subs(x, 0.7).evalf())) < 1e-12

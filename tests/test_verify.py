@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
-from derive.functions import sigmoid
+from derive.functions import sigmoid, softplus
 from derive.model import Assumptions, Derivation, Section, Step
 from derive.verify import (
     compare,
@@ -85,6 +85,32 @@ def test_a_unit_interval_symbol_lets_logs_split_soundly():
     assert symbolically_equal(before, after, assumptions=unit)
     assert not symbolically_equal(before, after)  # p > 0 alone does not allow the split
     assert verify_step(Step(before, after, "log rules"), unit).verified == "symbolic"
+
+
+def test_reflected_sigmoids_inside_other_functions_are_proved_symbolically():
+    # sigmoid(-u) = 1 - sigmoid(u) deep inside tanh and powers: in closed form a polynomial
+    # identity in exponentials that outlasts the budget; with the functions kept, instant
+    w = sp.Symbol("w", real=True)
+    u = softplus(2 * w + 1)
+    before = (1 - sigmoid(-3 * u)) * (sigmoid(-3 * u) - sp.Rational(1, 4)) * sigmoid(-3 * u)
+    after = (sp.Rational(3, 4) - sigmoid(3 * u)) * (1 - sigmoid(3 * u)) * sigmoid(3 * u)
+    assert symbolically_equal(before, after)
+    nested = sp.tanh(sigmoid(-3 * w - 2)) * sp.cosh(w) ** 2
+    assert symbolically_equal(nested, -sp.tanh(sigmoid(3 * w + 2) - 1) * sp.cosh(w) ** 2)
+    assert symbolically_equal(sp.sinh(u) / sp.cosh(u), sp.tanh(u))
+    assert not symbolically_equal(sigmoid(-3 * u), sigmoid(3 * u))
+
+
+def test_the_log_of_a_poisson_likelihood_splits_for_positive_data():
+    # log(x_i!) is real for x > 0 (as Gamma(x_i + 1)): the stated sign of x allows the split
+    i = sp.Symbol("i", integer=True)
+    n = sp.Symbol("N", integer=True, positive=True)
+    xs = sp.IndexedBase("x")
+    lam = sp.Symbol("lambda", positive=True)
+    factor = lam ** xs[i] * sp.exp(-lam) / sp.factorial(xs[i])
+    before = sp.log(sp.Product(factor, (i, 1, n)))
+    after = sp.Sum(xs[i] * sp.log(lam) - lam - sp.log(sp.factorial(xs[i])), (i, 1, n))
+    assert symbolically_equal(before, after, assumptions=Assumptions(positive=frozenset({"x"})))
 
 
 def test_sums_split_term_by_term_are_proved_symbolically():
