@@ -19,11 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # runs from a checkout, installed or not
+from texbench import ROOT, bare_latexmk
+
 DERIVE = [sys.executable, "-m", "derive.cli"]
 TEN_LINES = r"""\frac{d}{dx} \sigma(x^2) \log(1 + x^2)
 = \sigma(x^2)(1-\sigma(x^2)) \cdot 2x \cdot \log(1+x^2) + \sigma(x^2) \frac{2x}{1+x^2}
@@ -48,34 +47,6 @@ def timed(command: list[str], repeat: int = 1, **kwargs) -> float:
     return statistics.median(times)
 
 
-def bare_latexmk(folder: Path, jobs: int) -> float:
-    """latexmk alone on every .tex of a folder, with the same options and parallelism."""
-    from derive.pdf import LATEXMK, tex_environment
-
-    sources = sorted(folder.glob("*.tex"))
-    work = Path(tempfile.mkdtemp(prefix="bare-latexmk-"))
-
-    def one(tex: Path) -> None:
-        sub = work / tex.stem
-        sub.mkdir()
-        shutil.copy(tex, sub / "main.tex")
-        subprocess.run(
-            [*LATEXMK, "main.tex"],
-            cwd=sub,
-            env=tex_environment(),
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-        )
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, sources))
-    elapsed = time.perf_counter() - start
-    shutil.rmtree(work)
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -91,7 +62,7 @@ def main() -> None:
         build = [*DERIVE, "build", "--all", "--out", str(out), "--jobs", str(args.jobs)]
         ours = timed(build, env=env)
         count = len(list(out.glob("*.pdf")))
-        bare = bare_latexmk(out, args.jobs)
+        bare = bare_latexmk(sorted(out.glob("*.tex")), args.jobs)
         rows.append(
             (
                 f"(a) build --all, {count} PDFs, --jobs {args.jobs}",
