@@ -15,6 +15,7 @@ Nothing is asserted: the numbers are for reading.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -26,6 +27,7 @@ from derive.engine.backprop import backward, default_deltas, parse_forward  # no
 from derive.engine.matrix import matrix_symbols, parse_shapes  # noqa: E402
 
 DEPTHS = (1, 2, 4, 8, 16, 24, 32, 48, 64)
+FIT_FROM = 4  # below, fixed costs (parsing the shapes) dominate the time
 
 
 def forward_lines(k: int) -> list[str]:
@@ -60,6 +62,19 @@ def derive_once(k: int, width: int | None = None) -> tuple[float, int]:
     return elapsed, sum(len(s.steps) for s in walk.sections)
 
 
+def growth_exponent(times: dict[int, float]) -> float:
+    """The least-squares slope of log(time) against log(k): 1 for linear growth.
+
+    A fit over every measured depth, so one noisy timing moves it little (a slope
+    between two points at these 10 ms scales is mostly noise).
+    """
+    xs = [math.log(k) for k in times]
+    ys = [math.log(t) for t in times.values()]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs)
+
+
 def median_time(k: int, width: int | None = None, repeat: int = 3) -> tuple[float, int]:
     runs = [derive_once(k, width) for _ in range(repeat)]
     return statistics.median(t for t, _ in runs), runs[0][1]
@@ -75,7 +90,7 @@ def main() -> int:
     times: dict[int, float] = {}
     print(f"{'k':>3}  {'steps':>6}  {'seconds':>8}  {'s/layer':>8}")
     for k in depths:
-        seconds, steps = median_time(k, repeat=1 if k > 16 else 3)
+        seconds, steps = median_time(k, repeat=3)
         times[k] = seconds
         print(f"{k:>3}  {steps:>6}  {seconds:>8.3f}  {seconds / k:>8.4f}")
     print()
@@ -83,15 +98,13 @@ def main() -> int:
     width_times = [median_time(8, w, repeat=5)[0] for w in (None, 4, 512)]
     print("seconds:          " + "   ".join(f"{t:>10.3f}" for t in width_times))
     ks = sorted(times)
-    low, mid, high = ks[len(ks) // 3], ks[2 * len(ks) // 3], ks[-1]
-    slope_early = (times[mid] - times[low]) / (mid - low)
-    slope_late = (times[high] - times[mid]) / (high - mid)
-    ratio = slope_late / slope_early if slope_early > 0 else float("inf")
-    verdict = "linear" if ratio < 1.5 else "super-linear"
+    high = ks[-1]
+    exponent = growth_exponent({k: t for k, t in times.items() if k >= FIT_FROM})
+    verdict = "linear" if exponent < 1.2 else "super-linear"
     width_ratio = width_times[2] / width_times[1]
     if args.summary:
         print(f"k={ks[0]}..{high}: {times[ks[0]]:.2f} s .. {times[high]:.2f} s, "
-              f"{times[high] / high:.3f} s/layer, slope ratio {ratio:.2f} ({verdict}), "
+              f"{times[high] / high:.3f} s/layer, time ~ k^{exponent:.2f} ({verdict}), "
               f"width 512 vs 4: x{width_ratio:.2f}")
     return 0
 
