@@ -17,10 +17,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from texbench import ROOT, bare_latexmk, derive_tex
+from texbench import ROOT, bare_latexmk, derive_tex, measuring
 
 
 def main() -> int:
@@ -36,10 +35,9 @@ def main() -> int:
                    "--seed", str(args.seed), "--versions", str(args.versions), "--jobs",
                    str(args.jobs), "--moodle", "--out", str(out)]
         os.environ["DERIVE_CACHE"] = str(Path(folder) / "cache")  # cold: (a) dumps the format
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        total = time.perf_counter() - start
+        with measuring() as total:
+            subprocess.run(command, check=True, capture_output=True, cwd=ROOT,
+                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
         pdfs = len(list(out.glob("*.pdf")))
         sources = sorted(out.glob("*-*.tex"))
         tex = bare_latexmk(sources, args.jobs)
@@ -47,14 +45,15 @@ def main() -> int:
     problems = args.versions * args.count
     print(f"derive problems: {args.versions} versions x {args.count} problems "
           f"({problems} variants, {pdfs} PDFs), {args.jobs} jobs")
-    print(f"{'':<34}{'seconds':>10}{'per version':>14}")
-    print(f"{'whole command':<34}{total:>10.1f}{total / args.versions:>14.2f}")
-    rows = [("TeX alone: bare latexmk", tex), ("derive's TeX (precompiled preamble)", ours)]
-    for name, seconds in rows:
-        print(f"{name:<34}{seconds:>10.1f}{seconds / args.versions:>14.2f}")
-    print(f"{'ratio whole / TeX alone':<34}{total / tex:>10.2f}")
-    print(f"{'not TeX (whole - derive TeX)':<34}{total - ours:>10.1f}"
-          f"{(total - ours) / args.versions:>14.2f}")
+    print(f"{'':<36}{'wall s':>9}{'per version':>13}{'CPU s':>9}")
+    rows = [("whole command", total), ("TeX alone: bare latexmk", tex),
+            ("derive's TeX (precompiled preamble)", ours)]
+    for name, m in rows:
+        print(f"{name:<36}{m.wall:>9.1f}{m.wall / args.versions:>13.2f}{m.cpu:>9.1f}")
+    print(f"{'ratio whole / TeX alone':<36}{total.wall / tex.wall:>9.2f}{'':>13}"
+          f"{total.cpu / tex.cpu:>9.2f}")
+    print(f"{'not TeX (whole - derive TeX)':<36}{total.wall - ours.wall:>9.1f}"
+          f"{(total.wall - ours.wall) / args.versions:>13.2f}{total.cpu - ours.cpu:>9.1f}")
     return 0
 
 

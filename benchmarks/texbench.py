@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs from a checkout, installed or not
 
 
-def bare_latexmk(sources: Sequence[Path], jobs: int) -> float:
+@dataclass
+class Measured:
+    """Wall-clock seconds, and CPU seconds of the child processes (less sensitive to a
+    machine whose speed drifts: every process's work, not how long it waited)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def measuring() -> Iterator[Measured]:
+    """Measure the block: its wall time and the CPU time of the processes it waited for."""
+    result = Measured()
+    wall, cpu = time.perf_counter(), _children_cpu()
+    yield result
+    result.wall, result.cpu = time.perf_counter() - wall, _children_cpu() - cpu
+
+
+def bare_latexmk(sources: Sequence[Path], jobs: int) -> Measured:
     """Seconds for latexmk alone on each .tex (its own folder), derive's options, ``jobs`` at once.
 
     Plain pdfLaTeX: no precompiled preamble, exactly what a user would run by hand.
@@ -31,12 +57,10 @@ def bare_latexmk(sources: Sequence[Path], jobs: int) -> float:
         subprocess.run([*LATEXMK, "main.tex"], cwd=sub, env=tex_environment(), check=True,
                        capture_output=True, stdin=subprocess.DEVNULL)
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with measuring() as measured, ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, sources))
-    elapsed = time.perf_counter() - start
     shutil.rmtree(work)
-    return elapsed
+    return measured
 
 
 def _compile(tex: Path) -> None:
@@ -45,9 +69,8 @@ def _compile(tex: Path) -> None:
     compile_pdf(tex.read_text(encoding="utf-8"), tex.with_name(f"tex-only-{tex.stem}.pdf"))
 
 
-def derive_tex(sources: Sequence[Path], jobs: int) -> float:
-    """Seconds for derive.pdf.compile_pdf (precompiled preamble, format already dumped)."""
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+def derive_tex(sources: Sequence[Path], jobs: int) -> Measured:
+    """derive.pdf.compile_pdf on each .tex (precompiled preamble, format already dumped)."""
+    with measuring() as measured, ProcessPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(_compile, sources))
-    return time.perf_counter() - start
+    return measured
