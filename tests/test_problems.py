@@ -212,3 +212,41 @@ def test_roster_without_header_names_one_per_row(tmp_path):
     assert read_roster(path) == ("Ann Lee", "Bob Ray")
     path.write_text("id,Name\n1,Ann\n2,Bo\n")
     assert read_roster(path) == ("Ann", "Bo")
+
+
+def test_workers_share_derivations_through_the_run_folder(monkeypatch):
+    """A derivation made by one worker is loaded, not derived again, by another."""
+    from derive import pipeline
+    from derive.problems import solve
+    from derive.problems.families import family
+
+    fam = family("neuron-gradient")
+    choices = {"loss": "squared", "activation": "tanh", "x": 2, "b": -1, "y": "1/2"}
+    with solve.shared_derivations():
+        first = solve._derived(fam.spec(choices, "first"))
+        (pooled,) = solve._SHARED[-1].glob("*.pickle")
+        monkeypatch.setattr(solve, "_DERIVED", {})  # as in another worker process
+
+        def not_again(spec):
+            raise AssertionError(f"{spec.id} derived again")
+
+        monkeypatch.setattr(pipeline, "derive", not_again)
+        second = solve._derived(fam.spec(choices, "second"))
+    assert second.id == "second" and second.results == first.results
+    assert second.sections == first.sections
+    assert not pooled.exists()  # the folder lives as long as the run
+
+
+def test_one_and_two_worker_processes_write_the_same_bytes(tmp_path, runner):
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        result = runner.invoke(main, ["problems", "--count", "2", "--seed", "11", "--versions",
+                                      "4", "--topic", "likelihood", "--to", "tex", "--jobs", jobs,
+                                      "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    names = sorted(p.name for p in outs[0].iterdir())
+    assert names == sorted(p.name for p in outs[1].iterdir()) and "answers-4.tex" in names
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name

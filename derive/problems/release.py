@@ -118,6 +118,7 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
                    progress: Report | None = None) -> list[VersionOutcome]:
     """Build versions in parallel processes as they arrive (drawing overlaps building)."""
     from derive.pipeline import warm_up
+    from derive.problems.solve import shared_derivations
 
     warm_up()
     workers = workers or os.cpu_count() or 1
@@ -131,7 +132,8 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with shared_derivations(), ProcessPoolExecutor(max_workers=workers,
+                                                   mp_context=context) as pool:
         futures = list(_submit_all(pool, jobs, progress))
         outcomes = [f.result() for f in futures]
     return sorted(outcomes, key=lambda o: o.version)

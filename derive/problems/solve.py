@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from derive.checkcode import check_script
 from derive.checkrun import run_check
 from derive.errors import DeriveError
 from derive.model import Derivation
+from derive.pdf import write_atomically
 from derive.problems.draw import Variant
 from derive.problems.families import Answer, family
 from derive.problems.prose import Prose
@@ -51,6 +55,23 @@ def _degenerate(answer: Answer) -> str | None:
 
 
 _DERIVED: dict[str, Derivation] = {}  # per process: a spec drawn again is derived once
+_SHARED: list[Path] = []  # a folder where the worker processes of one run pool derivations
+
+
+@contextmanager
+def shared_derivations() -> Iterator[None]:
+    """Within the block, processes forked from this one reuse each other's derivations.
+
+    Each verified derivation is pickled into a private temporary folder under a hash of
+    its entry; another worker drawing the same entry loads it instead of deriving it
+    again. The folder lives as long as the block.
+    """
+    with tempfile.TemporaryDirectory(prefix="derive-derived-") as folder:
+        _SHARED.append(Path(folder))
+        try:
+            yield
+        finally:
+            _SHARED.remove(Path(folder))
 
 
 def _derived(spec: Spec) -> Derivation:
@@ -58,8 +79,22 @@ def _derived(spec: Spec) -> Derivation:
     key = json.dumps({"kind": spec.kind, "fields": spec.fields, "assume": spec.assume,
                       "notes": spec.notes}, sort_keys=True, default=str)
     if key not in _DERIVED:
-        _DERIVED[key] = pipeline.derive(spec)
+        _DERIVED[key] = _pooled(key, spec)
     return replace(_DERIVED[key], id=spec.id)
+
+
+def _pooled(key: str, spec: Spec) -> Derivation:
+    """Derived by another worker of this run already, or derived here and left for them."""
+    if not _SHARED:
+        return pipeline.derive(spec)
+    path = _SHARED[-1] / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # our own folder (mode 0700), our own pickles
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    derivation = pipeline.derive(spec)
+    write_atomically(path, pickle.dumps(derivation))
+    return derivation
 
 
 def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
