@@ -9,8 +9,9 @@ read on every run.
 
 Formats live in a per-user cache, keyed by the preamble and by the TeX
 installation (the base format's path, size and time: Debian rebuilds it
-whenever TeX Live changes). A preamble without the marker (a user's own
-template) or a machine without mylatexformat compiles as plain pdfLaTeX.
+whenever TeX Live changes); one unused for a month is removed when another is
+dumped. A preamble without the marker (a user's own template) or a machine
+without mylatexformat compiles as plain pdfLaTeX.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 MARKER = r"\csname endofdump\endcsname"
 SCHEME = "1"  # bump when the way formats are made changes
 DUMP_TIMEOUT = 120
+STALE_DAYS = 30  # a format unused this long is removed when another is dumped (~7 MB each)
 
 
 def cache_folder() -> Path:
@@ -70,17 +73,31 @@ def format_for(tex: str, environment: dict[str, str]) -> Path | None:
     key = hashlib.sha256(f"{SCHEME}\n{installation}\n{preamble}".encode()).hexdigest()[:24]
     folder = cache_folder()
     target = folder / f"derive-{key}.fmt"
-    if target.exists():
+    try:
+        os.utime(target)  # in use: kept by _prune
         return target
+    except OSError:
+        pass
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"derive-{key}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be dumping the same one
             if not target.exists():
                 _dump(preamble, target, environment)
+                _prune(folder, keep=target)
     except (OSError, subprocess.SubprocessError):
         return None
     return target if target.exists() else None
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Remove formats unused for STALE_DAYS (old TeX installations, old templates)."""
+    cutoff = time.time() - STALE_DAYS * 86400
+    for old in folder.glob("derive-*.fmt"):
+        with contextlib.suppress(OSError):
+            if old != keep and old.stat().st_mtime < cutoff:
+                old.unlink()
+                old.with_suffix(".lock").unlink(missing_ok=True)
 
 
 def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:

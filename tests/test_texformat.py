@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -58,9 +60,9 @@ def test_a_worksheet_from_the_format_looks_like_a_plain_compile(worksheet, own_c
 def test_a_fresh_and_a_reused_format_give_the_same_bytes(own_cache, tmp_path):
     compile_pdf(SMALL, tmp_path / "fresh.pdf")
     (fmt,) = own_cache.glob("*.fmt")
-    dumped_at = fmt.stat().st_mtime_ns
+    dumped = fmt.stat().st_ino
     compile_pdf(SMALL, tmp_path / "reused.pdf")
-    assert fmt.stat().st_mtime_ns == dumped_at  # not dumped again
+    assert fmt.stat().st_ino == dumped  # not dumped again (a dump replaces the file)
     assert (tmp_path / "fresh.pdf").read_bytes() == (tmp_path / "reused.pdf").read_bytes()
     assert b"/ID" not in (tmp_path / "fresh.pdf").read_bytes()
 
@@ -82,3 +84,15 @@ def test_without_a_writable_cache_documents_compile_plainly(tmp_path, monkeypatc
     monkeypatch.setenv("DERIVE_CACHE", str(blocked))
     compile_pdf(SMALL, tmp_path / "plain.pdf")
     assert "Small" in pdf_text(tmp_path / "plain.pdf")
+
+
+def test_formats_unused_for_a_month_are_removed_when_another_is_dumped(own_cache, tmp_path):
+    own_cache.mkdir(parents=True)
+    stale, recent = own_cache / "derive-stale.fmt", own_cache / "derive-recent.fmt"
+    for old in (stale, recent):
+        old.write_bytes(b"an old format")
+    month_ago = time.time() - (texformat.STALE_DAYS + 1) * 86400
+    os.utime(stale, (month_ago, month_ago))
+    compile_pdf(SMALL, tmp_path / "small.pdf")
+    assert not stale.exists() and recent.exists()
+    assert len(list(own_cache.glob("derive-*.fmt"))) == 2
