@@ -134,8 +134,8 @@ def _exp_rewritten(expr: Any) -> Any:
 def _arguments_cancelled(expr: Any) -> Any:
     """Each function's argument as one cancelled fraction (innermost first), then cancelled.
 
-    sigmoid(-z) written 1 - sigmoid(z) turns tanh(1/(1 + e^(3w+2))) into
-    tanh(1 - 1/(1 + e^(-3w-2))): the same argument, which only cancelling shows.
+    In closed form, tanh(1/(1 + e^(3w+2))) and -tanh(1/(1 + e^(-3w-2)) - 1) hold the
+    same argument up to sign, which only cancelling it shows.
     """
     def plain(e: Any) -> bool:
         return isinstance(e, sp.Function) and all(isinstance(a, sp.Expr) for a in e.args)
@@ -146,7 +146,7 @@ def _arguments_cancelled(expr: Any) -> Any:
 
 #: Cheap, sound rewritings of the closed form, tried in turn before sympy's simplify (which
 #: is slow when it fails). The first two prove identities that hold for every value; the
-#: others see each symbol stated to lie in (0, 1) through ``_within_domain``.
+#: others see the stated domain through ``_within_domain`` (p in (0, 1), the sample's signs).
 EVERYWHERE = (_expanded, _cancelled)
 WITHIN_DOMAIN = (_logs_expanded, _sums_split, _arguments_cancelled, _exp_rewritten, sp.simplify)
 
