@@ -68,16 +68,21 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
     )
 
 
-def symbol_for(name: str, assumptions: Assumptions) -> sp.Symbol:
-    """The sympy Symbol for a name, carrying the stated sign and integer facts."""
-    facts: dict[str, bool] = {"real": True}
+def stated_facts(name: str, assumptions: Assumptions) -> dict[str, bool]:
+    """The sympy assumptions stated for a name: positive, nonnegative, integer."""
+    facts: dict[str, bool] = {}
     if name in assumptions.positive or name in assumptions.unit_interval:
         facts["positive"] = True
     if name in assumptions.nonnegative:
         facts["nonnegative"] = True
     if name in assumptions.integer:
         facts["integer"] = True
-    return sp.Symbol(name, **facts)
+    return facts
+
+
+def symbol_for(name: str, assumptions: Assumptions) -> sp.Symbol:
+    """The sympy Symbol for a name, real and carrying the stated sign and integer facts."""
+    return sp.Symbol(name, real=True, **stated_facts(name, assumptions))
 
 
 def symbols_for(names: Iterable[str], assumptions: Assumptions) -> dict[str, sp.Symbol]:

@@ -61,7 +61,8 @@ def _installation() -> str | None:
         return None
     if len(found) != 2:
         return None
-    return "|".join(f"{path}:{os.stat(path).st_size}:{os.stat(path).st_mtime_ns}" for path in found)
+    stats = {path: os.stat(path) for path in found}
+    return "|".join(f"{path}:{s.st_size}:{s.st_mtime_ns}" for path, s in stats.items())
 
 
 def format_for(tex: str, environment: dict[str, str]) -> Path | None:
@@ -123,8 +124,5 @@ def use_format(work: Path, fmt: Path | None) -> list[str]:
     """latexmk options that make pdfLaTeX start from ``fmt`` (linked into ``work``)."""
     if fmt is None:
         return []
-    link = work / "preamble.fmt"
-    with contextlib.suppress(FileNotFoundError):
-        link.unlink()
-    link.symlink_to(fmt)
+    (work / "preamble.fmt").symlink_to(fmt)
     return ["-pdflatex=pdflatex -fmt=preamble %O %S"]

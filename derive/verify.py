@@ -19,6 +19,7 @@ import mpmath
 import sympy as sp
 
 from derive import numeric
+from derive.assumptions import stated_facts
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
@@ -86,17 +87,13 @@ def _difference(before: Any, after: Any) -> Any:
 
 
 def _functions_kept(expr: Any) -> Any:
-    """sigmoid, softplus, tanh, ... as opaque symbols: one sign per argument, tanh = sinh/cosh.
+    """sigmoid, softplus, tanh, ... kept (opaque to cancel): one sign per argument, tanh =
+    sinh/cosh.
 
     Cheap where the closed form is not: sigmoid(-3 softplus(u)) against
     1 - sigmoid(3 softplus(u)) is a polynomial identity in exponentials of high degree.
     """
-    folded = fold_reflections(expr).replace(sp.tanh, lambda u: sp.sinh(u) / sp.cosh(u))
-    return sp.cancel(sp.expand(folded))
-
-
-def _expanded(expr: Any) -> Any:
-    return sp.expand(expr)
+    return fold_reflections(expr).replace(sp.tanh, lambda u: sp.sinh(u) / sp.cosh(u))
 
 
 def _cancelled(expr: Any) -> Any:
@@ -144,23 +141,24 @@ def _arguments_cancelled(expr: Any) -> Any:
     return sp.cancel(sp.expand(tidy))
 
 
-#: Cheap, sound rewritings of the closed form, tried in turn before sympy's simplify (which
-#: is slow when it fails). The first two prove identities that hold for every value; the
-#: others see the stated domain through ``_within_domain`` (p in (0, 1), the sample's signs).
-EVERYWHERE = (_expanded, _cancelled)
+#: Cheap, sound rewritings of the closed form inside the stated domain (``_within_domain``:
+#: p in (0, 1), the sample's signs), tried in turn before sympy's simplify (which is slow
+#: when it fails).
 WITHIN_DOMAIN = (_logs_expanded, _sums_split, _arguments_cancelled, _exp_rewritten, sp.simplify)
 
 
 def _symbolic_zero(diff: Any, assumptions: Assumptions) -> bool:
-    """The proof itself (run bounded): the DL functions kept, then the closed-form ladder."""
+    """The proof itself (run bounded): a rational identity with the DL functions kept, then
+    in closed form (both for every value), then the ladder inside the domain."""
     if diff == 0:
         return True
     if _is_matrix(diff):
         return False
-    if _functions_kept(diff) == 0:
+    kept = _functions_kept(diff)
+    if _cancelled(kept) == 0:
         return True
     closed = to_closed_form(diff)
-    if any(rewrite(closed) == 0 for rewrite in EVERYWHERE):
+    if closed != kept and _cancelled(closed) == 0:  # the same work when nothing was kept
         return True
     inside = to_closed_form(_within_domain(diff, assumptions))
     return any(rewrite(inside) == 0 for rewrite in WITHIN_DOMAIN)
@@ -191,19 +189,12 @@ def _within_domain(diff: Any, assumptions: Assumptions) -> Any:
             if isinstance(s, sp.Symbol) and s.name in assumptions.unit_interval}
     inside = {s: 1 / (1 + sp.Dummy(f"q_{s.name}", positive=True)) for s in unit}
     for base in diff.atoms(sp.IndexedBase):  # the sample x_i: what is stated of x
-        facts = _facts(base.name, assumptions)
+        facts = stated_facts(base.name, assumptions)
         if facts:
             inside[base] = sp.IndexedBase(base.name, **facts)
     diff = diff.xreplace(inside) if inside else diff
     # x! = Gamma(x + 1): sympy knows Gamma positive for x > 0, x! only for integers
     return diff.replace(sp.factorial, lambda u: sp.gamma(u + 1))
-
-
-def _facts(name: str, assumptions: Assumptions) -> dict[str, bool]:
-    """sympy assumptions for a name from the stated ones (positive, nonnegative, integer)."""
-    stated = {"positive": assumptions.positive, "nonnegative": assumptions.nonnegative,
-              "integer": assumptions.integer}
-    return {fact: True for fact, names in stated.items() if name in names}
 
 
 def symbolically_equal(
