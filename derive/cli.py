@@ -205,8 +205,8 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 
 
 @main.command()
-@click.option("--count", type=click.IntRange(min=1), required=True, help="problems per set")
-@click.option("--seed", type=click.IntRange(min=0), required=True, help="the set's random seed")
+@click.option("--count", type=click.IntRange(min=1), help="problems per set")
+@click.option("--seed", type=click.IntRange(min=0), help="the set's random seed")
 @click.option(
     "--versions",
     type=click.IntRange(min=1),
@@ -219,27 +219,41 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 @click.option(
     "--roster",
     type=click.Path(dir_okay=False),
-    help="CSV of student names: one version each, the name printed on it",
+    help="CSV roster as an LMS exports it: one version per student, the name printed on it",
 )
-@click.option("--moodle", is_flag=True, help="also write moodle.xml of the numeric problems")
+@click.option("--moodle", is_flag=True, help="also write moodle.xml (a category per problem)")
+@click.option("--qti", is_flag=True, help="also write qti.zip (a QTI 2.1 content package)")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+@click.option("--stress", type=click.IntRange(min=1), default=None,
+              help="draw, derive and check K variants per family; report, write nothing")
 def problems(
-    count: int,
-    seed: int,
+    count: int | None,
+    seed: int | None,
     versions: int | None,
     topic: str | None,
     out: str,
     jobs: int | None,
     roster: str | None,
     moodle: bool,
+    qti: bool,
     templates: str | None,
     to: str,
+    stress: int | None,
 ) -> None:
     """Randomized problem sets with answer keys, every variant verified before release."""
     from derive import api
     from derive.progress import Progress
 
+    if stress is not None:
+        from derive.problems.stress import report
+        from derive.problems.stress import stress as run_stress
+
+        results = run_stress(stress, topic, jobs)
+        click.echo(report(results))
+        sys.exit(1 if any(r.failed for r in results) else 0)
+    if count is None or seed is None:
+        fail("problems: --count and --seed are required (or --stress K)")
     if to == "pdf":
         from derive.pdf import have_latexmk
 
@@ -247,9 +261,9 @@ def problems(
             fail("latexmk is not installed (see the README), or use --to tex")
     total = versions or 1
     if roster:
-        from derive.problems.roster import read_roster
+        from derive.problems.roster import read_students
 
-        total = len(read_roster(Path(roster)))
+        total = len(read_students(Path(roster)))
     with Progress(total, "versions") as progress:
         outcome = api.problems(
             count,
@@ -260,6 +274,7 @@ def problems(
             jobs=jobs,
             roster=roster,
             moodle=moodle,
+            qti=qti,
             templates=templates,
             to=to,
             progress=progress.advance,
@@ -267,13 +282,38 @@ def problems(
     for version, error in outcome.failed:
         click.echo(f"derive: version {version}: {error}", err=True)
     written = outcome.versions - len(outcome.failed)
-    extra = ", moodle.xml" if outcome.moodle else ""
+    extra = "".join(f", {p.name}" for p in (outcome.moodle, outcome.qti) if p)
     click.echo(
         f"wrote {written} of {outcome.versions} versions of {count} problems into {out}"
         f" (problems-<k>, answers-<k>, manifest.json{extra}; {len(outcome.failed)} failed)"
     )
     if outcome.failed:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("manifest", metavar="MANIFEST")
+@click.argument("answers", metavar="ANSWERS.csv")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--out", type=click.Path(file_okay=False), help="write grades.csv and grades.json")
+def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
+    """Score an LMS export of students' numeric answers with the release's tolerances."""
+    from derive.problems.grading import grade_file
+
+    try:
+        sheet = grade_file(Path(manifest), Path(answers))
+    except DeriveError as exc:
+        if not as_json:
+            raise
+        emit_json({"error": str(exc)})
+        sys.exit(exc.exit_code)
+    if out:
+        written = sheet.write(Path(out))
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    if as_json:
+        emit_json(sheet.json())
+    else:
+        click.echo(sheet.text())
 
 
 @main.command()

@@ -17,6 +17,7 @@ from typing import Any
 from derive.errors import DeriveError
 from derive.pdf import compile_pdf, write_text_atomically
 from derive.problems.draw import Variant
+from derive.problems.roster import Student
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class VersionJob:
     version: int
     versions: int
     seed: int
-    name: str | None
+    student: Student | None
     variants: tuple[Variant, ...]
     out: Path
     to: str = "pdf"
@@ -96,14 +97,15 @@ def build_version(job: VersionJob) -> VersionOutcome:
 
     try:
         solved = release_problems(job)
-        header = (job.version, job.versions, job.name, job.seed, job.templates)
+        name = job.student.name if job.student else None
+        header = (job.version, job.versions, name, job.seed, job.templates)
         sheets = {"problems": problems_tex(solved, *header),
                   "answers": answers_tex(solved, *header)}
         for sheet, tex in sheets.items():
             if job.to == "pdf":
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
-        record = version_record(job.version, job.name, solved, sheet_names(job.version, job.to))
+        record = version_record(job.version, job.student, solved, sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)
     except DeriveError as exc:
         return VersionOutcome(job.version, error=str(exc))
