@@ -270,3 +270,31 @@ def test_qti_items_without_numbers_are_marked_by_hand(built):
 def test_manifest_has_no_process_dependent_expressions(built):
     text = (built / "manifest.json").read_text(encoding="utf-8")
     assert "Dummy(" not in text and "dummy_index" not in text
+
+
+def test_two_processes_with_other_hash_seeds_and_jobs_write_the_same_bytes(built, tmp_path):
+    """--jobs 1 and --jobs 2, each in a fresh interpreter with its own PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    outs = []
+    for jobs, hash_seed in (("1", "1"), ("2", "987654")):
+        out = tmp_path / f"jobs{jobs}"
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT))
+        done = subprocess.run([sys.executable, "-m", "derive.cli", "problems", "--count", "6",
+                               "--seed", SEED, "--roster", str(roster), "--moodle", "--qti",
+                               "--to", "tex", "--jobs", jobs, "--out", str(out)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    names = sorted(p.name for p in built.iterdir())
+    assert "qti.zip" in names and "manifest.json" in names and "moodle.xml" in names
+    for out in outs:
+        assert sorted(p.name for p in out.iterdir()) == names
+        for name in names:
+            assert (out / name).read_bytes() == (built / name).read_bytes(), name
