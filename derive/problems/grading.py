@@ -11,6 +11,7 @@ cloze response ``part 1: 8; part 2: 7``. Every part scores 1 within tolerance.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ MAX_MANIFEST = 200_000_000
 MAX_ANSWERS = 50_000_000
 MAX_ROWS = 100_000
 MAX_NUMBER = 64  # characters of one typed answer that are read
+UNANSWERED = {"", "-"}  # what Moodle's responses report shows for no answer
 
 _COLUMN = re.compile(r"^(?:response|answer|problem|question|q|p)?\s*\.?\s*(\d{1,3})"
                      r"(?:\s*(?:\.|part|-|_|:)\s*([a-z][a-z0-9_]*|\d{1,2}))?$")
@@ -38,15 +40,17 @@ _FRACTION = re.compile(r"^([+-]?\d{1,15})/(\d{1,15})$")
 
 def parse_number(text: str) -> float | None:
     """A typed number: 0.53, -1.2e-3, 0,53 (decimal comma), 8/15, a Unicode minus; else None."""
-    cleaned = text.strip().replace("\u2212", "-").replace(" ", "").replace("\u202f", "")
-    cleaned = cleaned.casefold()[:MAX_NUMBER]
+    cleaned = text.strip().replace("\u2212", "-").casefold()
+    if len(cleaned) > MAX_NUMBER:
+        return None
     if _COMMA.match(cleaned):
         cleaned = cleaned.replace(",", ".")
     fraction = _FRACTION.match(cleaned)
     if fraction:
         numerator, denominator = int(fraction.group(1)), int(fraction.group(2))
         return numerator / denominator if denominator else None
-    return float(cleaned) if _FLOAT.match(cleaned) else None
+    value = float(cleaned) if _FLOAT.match(cleaned) else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
@@ -136,6 +140,7 @@ def _typed(row: Sequence[str], answer_columns: Mapping[int, tuple[int, str | Non
 
 
 def _score(problem: int, part: Part, typed: str | None) -> PartScore:
+    typed = None if typed is None or typed.strip() in UNANSWERED else typed
     value = parse_number(typed) if typed is not None else None
     note = None if value is not None else ("no answer" if typed is None else "not a number")
     score = int(value is not None and part.tolerance.accepts(part.value, value))
