@@ -47,12 +47,13 @@ def _moodle_response(problem: dict, values: list[float]) -> str:
     return "; ".join(f"part {k}: {v:.6g}" for k, v in enumerate(values, start=1))
 
 
-def _moodle_report(release: Path, answers: dict[int, dict[int, list[float]]]) -> str:
+def _moodle_report(release: Path, answers: dict[int, dict[int, list[float]]],
+                   heads: tuple[str, ...] = ("Surname", "First name", "Email address", "State",
+                                             "Started on", "Grade/9.00", "Response")) -> str:
     """Moodle's quiz responses report for these answers (version -> problem -> numbers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Surname", "First name", "Email address", "State", "Started on",
-                     "Grade/9.00", *(f"Response {n}" for n in range(1, 7))])
+    writer.writerow([*heads[:-1], *(f"{heads[-1]} {n}" for n in range(1, 7))])
     for version in _versions(release):
         surname, first = version["name"].rsplit(" ", 1)[1], version["name"].rsplit(" ", 1)[0]
         cells = []
@@ -118,6 +119,18 @@ def test_moodle_responses_report_is_scored_per_part(release, tmp_path, runner):
     assert sheet[2][0] == "'=cmd|' /C calc'!A0 Smith"  # neutralised for spreadsheets
     assert [row[sheet[0].index("score")] for row in sheet[1:4]] == [
         str(expected[k]) for k in (1, 2, 3)]
+
+
+def test_a_german_moodle_report_in_utf16(release, tmp_path, runner):
+    given, expected = _answers(release)
+    heads = ("Nachname", "Vorname", "E-Mail-Adresse", "Status", "Begonnen am",
+             "Bewertung/9,00", "Antwort")
+    answers = tmp_path / "antworten.csv"
+    answers.write_text(_moodle_report(release, given, heads), encoding="utf-16")
+    result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["students"]
+    assert [r["score"] for r in rows[:3]] == [expected[1], expected[2], expected[3]]
 
 
 def test_a_sheet_with_part_columns_and_a_version_column(release, tmp_path, runner):

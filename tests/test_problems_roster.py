@@ -41,6 +41,7 @@ CASES = {
                   [Student("Ana García"), Student("Bob Ray")]),
     "bidi-and-zero-width": ("Name\nAna\u200b Gar\u202ecía\u2066\n", "utf-8",
                             [Student("Ana García")]),
+    "utf16-le-without-mark": ("Name\nAna García\n", "utf-16-le", [Student("Ana García")]),
     "crlf": ("Name,Email\r\nAna García,ana@example.org\r\n", "utf-8", [ANA]),
 }
 

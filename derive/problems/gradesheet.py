@@ -22,6 +22,7 @@ class PartScore:
     """One part of one student's answers."""
 
     problem: int
+    index: int  # the part's place in its problem (versions may name their parts differently)
     part: str
     answer: float | None
     expected: float
@@ -31,7 +32,7 @@ class PartScore:
 
     @property
     def column(self) -> str:
-        return f"p{self.problem}.{self.part}"
+        return f"p{self.problem}.{self.index}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class GradeSheet:
              "max": len(s.parts), "error": s.error,
              "parts": [{"problem": p.problem, "part": p.part, "answer": p.answer,
                         "expected": p.expected, "tolerance": p.margin, "score": p.score,
-                        "note": p.note} for p in s.parts]}
+                        "column": p.column, "note": p.note} for p in s.parts]}
             for s in self.students]}
 
     def text(self) -> str:

@@ -3,7 +3,8 @@
 The manifest says who got which version and each graded part's number and
 tolerance; the answers CSV (Moodle's responses report, or any sheet with a name,
 e-mail or id column and answer columns) gives what each student typed. Answer
-columns are ``Response N``, ``Problem N``, ``pN``, ``qN`` or ``N`` for problem N,
+columns are ``Response N`` (``Antwort N``, ``Réponse N``, ...), ``Problem N``, ``pN``, ``qN``
+or ``N`` for problem N,
 with ``.M`` or ``.name`` for one part; a problem's single column may hold Moodle's
 cloze response ``part 1: 8; part 2: 7``. Every part scores 1 within tolerance.
 """
@@ -30,7 +31,9 @@ MAX_ROWS = 100_000
 MAX_NUMBER = 64  # characters of one typed answer that are read
 UNANSWERED = {"", "-"}  # what Moodle's responses report shows for no answer
 
-_COLUMN = re.compile(r"^(?:response|answer|problem|question|q|p)?\s*\.?\s*(\d{1,3})"
+# Moodle's responses report in English, German, French, Spanish, Italian; generic sheets
+_COLUMN = re.compile(r"^(?:response|answer|problem|question|antwort|réponse|respuesta|risposta"
+                     r"|aufgabe|frage|q|p)?\s*\.?\s*(\d{1,3})"
                      r"(?:\s*(?:\.|part|-|_|:)\s*([a-z][a-z0-9_]*|\d{1,2}))?$")
 _CLOZE = re.compile(r"part\s*(\d{1,2})\s*:\s*([^;]*)")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d{1,3})?$")
@@ -139,7 +142,7 @@ def _typed(row: Sequence[str], answer_columns: Mapping[int, tuple[int, str | Non
     return typed
 
 
-def _score(problem: int, part: Part, typed: str | None) -> PartScore:
+def _score(problem: int, index: int, part: Part, typed: str | None) -> PartScore:
     typed = None if typed is None or typed.strip() in UNANSWERED else typed
     value = parse_number(typed) if typed is not None else None
     note = None if value is not None else ("no answer" if typed is None else "not a number")
@@ -147,7 +150,7 @@ def _score(problem: int, part: Part, typed: str | None) -> PartScore:
     if value is not None and not score and part.mistake is not None and \
             part.tolerance.accepts(part.mistake.value, value):
         note = "the typical mistake"
-    return PartScore(problem, part.name, value, part.value, part.margin, score, note)
+    return PartScore(problem, index, part.name, value, part.value, part.margin, score, note)
 
 
 def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
@@ -192,7 +195,8 @@ def _grade_row(release: _Release, line: int, row: list[str], columns: Columns,
     scores = []
     for problem, graded in sorted(release.parts[version].items()):
         typed = _typed(row, answer_columns, problem, graded)
-        scores.extend(_score(problem, p, typed.get(p.name)) for p in graded)
+        scores.extend(_score(problem, k, p, typed.get(p.name))
+                      for k, p in enumerate(graded, start=1))
     return StudentGrade(line, name, cell(columns.id), cell(columns.email), version,
                         tuple(scores))
 

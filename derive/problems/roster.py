@@ -70,21 +70,18 @@ def header_columns(row: Sequence[str]) -> Columns:
     """The roles of a header row's columns (none recognised: not a header)."""
     keys = [_key(c) for c in row]
 
-    def first_of(names: set[str] | tuple[str, ...]) -> int | None:
-        ordered = names if isinstance(names, tuple) else sorted(names)
-        for name in ordered:
-            if name in keys:
-                return keys.index(name)
-        return None
+    def first_of(names: Sequence[str]) -> int | None:
+        """The first column named by one of ``names`` (in their order of preference)."""
+        return next((keys.index(n) for n in names if n in keys), None)
 
-    full = first_of(FULL)
+    full = first_of(sorted(FULL))
     if full is None:  # any other name-like header: "Student's name", "Nom de l'étudiant"
         full = next((i for i, k in enumerate(keys) if ("name" in k or "nom" in k.split())
                      and "user" not in k and k not in FIRST | LAST), None)
-    email = first_of(EMAILS)
+    email = first_of(sorted(EMAILS))
     if email is None:
         email = next((i for i, k in enumerate(keys) if "mail" in k), None)
-    return Columns(first_of(FIRST), first_of(LAST), full, first_of(IDS), email)
+    return Columns(first_of(sorted(FIRST)), first_of(sorted(LAST)), full, first_of(IDS), email)
 
 
 def _cell(row: Sequence[str], index: int | None) -> str:

@@ -7,7 +7,9 @@ in words. Everything goes through ``Prose``, the one HTML printer of problem tex
 
 from __future__ import annotations
 
-from derive.model import Derivation, Section, Step
+from functools import lru_cache
+
+from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 from derive.problems.prose import Display, Math, Prose, Segment
 from derive.rules import margin
@@ -43,14 +45,17 @@ def _section(section: Section, partial: bool) -> list[Segment]:
 
 def solution_prose(derivation: Derivation) -> Prose:
     """The derivation and its boxed results, in reading order."""
-    partial = len(derivation.symbols) > 1
+    return _prose(derivation.sections, derivation.results, len(derivation.symbols) > 1)
+
+
+@lru_cache(maxsize=512)  # variants that share an entry (another point, another sample) share it
+def _prose(sections: tuple[Section, ...], results: tuple[Result, ...], partial: bool) -> Prose:
     parts: list[Segment] = ["Worked solution (every step verified). "]
-    for section in derivation.sections:
+    for section in sections:
         parts.extend(_section(section, partial))
-    results = r" \\ ".join(
-        f"{latex(r.label, partial=partial)} &= {latex(r.expr, partial=partial)}"
-        for r in derivation.results)
-    parts.extend(["Result:", Display(r"\begin{aligned}" + results + r"\end{aligned}")])
+    rows = r" \\ ".join(
+        f"{latex(r.label, partial=partial)} &= {latex(r.expr, partial=partial)}" for r in results)
+    parts.extend(["Result:", Display(r"\begin{aligned}" + rows + r"\end{aligned}")])
     return Prose(tuple(parts))
 
 

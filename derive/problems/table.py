@@ -37,6 +37,9 @@ def _decode(data: bytes, where: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    unmarked = _unmarked_utf16(data)
+    if unmarked:
+        return data.decode(unmarked, errors="replace")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=ENCODINGS).best()
@@ -44,6 +47,20 @@ def _decode(data: bytes, where: str) -> str:
         raise InputError(f"{where}: not a text file (or an encoding that cannot be told; "
                          "save it as UTF-8 CSV)")
     return str(best)
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark, which the detector does not tell: ASCII text leaves
+    a NUL in every other byte (odd places little-endian, even places big-endian)."""
+    if len(data) < 8 or len(data) % 2:
+        return None
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    half = len(data) // 2
+    if odd > 0.6 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.6 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _delimiter(text: str) -> str:
