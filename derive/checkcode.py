@@ -52,7 +52,7 @@ def _gradient_context(derivation: Derivation) -> dict[str, Any]:
 
 
 def _mle_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.mlecheck import check_context
+    from derive.kinds.mle.check import check_context
 
     return check_context(derivation)
 
@@ -89,19 +89,19 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
 
 
 def _backprop_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.backprop import check_context
+    from derive.kinds.backprop import check_context
 
     return check_context(derivation)
 
 
 def _mvn_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.mvncheck import check_context
+    from derive.kinds.mle.mvncheck import check_context
 
     return check_context(derivation)
 
 
 def _bayes_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.bayescheck import check_context
+    from derive.kinds.bayes.check import check_context
 
     return check_context(derivation)
 

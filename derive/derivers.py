@@ -11,19 +11,19 @@ if TYPE_CHECKING:
 
 #: kind -> "module:function" taking a Spec and returning an unverified Derivation.
 DERIVERS: dict[str, str] = {
-    "gradient": "derive.engine.gradient:derive_gradient",
-    "backprop": "derive.engine.backprop:derive_backprop",
-    "mle": "derive.engine.likelihood:derive_mle",
-    "bayes": "derive.engine.bayes:derive_bayes",
-    "integral": "derive.engine.integration:derive_integral",
-    "kl-gaussian": "derive.engine.kl:derive_kl_gaussian",
-    "descent": "derive.engine.optimization:derive_descent",
-    "vanishing": "derive.engine.vanishing:derive_vanishing",
-    "moments": "derive.engine.probability:derive_moments",
-    "expectation": "derive.engine.probability:derive_identity",
-    "sampling": "derive.engine.inference:derive_sampling",
-    "inference": "derive.engine.inference:derive_inference",
-    "linalg": "derive.engine.linalg:derive_linalg",
+    "gradient": "derive.kinds.gradient:derive_gradient",
+    "backprop": "derive.kinds.backprop:derive_backprop",
+    "mle": "derive.kinds.mle:derive_mle",
+    "bayes": "derive.kinds.bayes:derive_bayes",
+    "integral": "derive.kinds.integral:derive_integral",
+    "kl-gaussian": "derive.kinds.kl:derive_kl_gaussian",
+    "descent": "derive.kinds.descent:derive_descent",
+    "vanishing": "derive.kinds.vanishing:derive_vanishing",
+    "moments": "derive.kinds.expectation:derive_moments",
+    "expectation": "derive.kinds.expectation:derive_identity",
+    "sampling": "derive.kinds.inference:derive_sampling",
+    "inference": "derive.kinds.inference:derive_inference",
+    "linalg": "derive.kinds.linalg:derive_linalg",
 }
 
 

@@ -75,7 +75,7 @@ ESTIMATORS = {
 
 
 def sampling_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.expectation import RandomVariable, StdDev
+    from derive.engine.probability.expectation import RandomVariable, StdDev
 
     x = RandomVariable("X")
     result = derivation.results[0].expr

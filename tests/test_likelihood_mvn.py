@@ -15,8 +15,8 @@ from derive.assumptions import parse_assumptions
 from derive.checkcode import check_script
 from derive.checkrun import run_check
 from derive.derivers import derive_unverified
-from derive.engine import mvn
 from derive.errors import VerificationError
+from derive.kinds.mle import mvn
 from derive.model import Step
 from derive.verify import _concrete_sizes, verify_step
 from tests.conftest import pdf_text

@@ -3,7 +3,7 @@
 The lecture's route, one named step at a time: the likelihood of an i.i.d.
 sample is a product; its log is a sum of logs; log rules and sum algebra turn
 it into parameters times sample statistics; each score is set to zero and
-solved with the statistics held as opaque symbols (``derive.engine.masking``);
+solved with the statistics held as opaque symbols (``derive.engine.sample.masking``);
 the second derivative (Hessian) at the solution, or the concavity of each
 observation's log-density, shows it is a maximum. A score with no zero in the
 domain puts the maximum on the boundary of the support; absolute values call
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine import optimality
-from derive.engine.masking import mask_sums
-from derive.engine.mlemodel import Model, build_model
-from derive.engine.scalar import tidy_steps
-from derive.engine.statistics import INDEX, SIZE, Estimate
-from derive.engine.sums import sum_steps, sums_in
+from derive.engine.calculus.scalar import tidy_steps
+from derive.engine.sample import optimality
+from derive.engine.sample.masking import mask_sums
+from derive.engine.sample.statistics import INDEX, SIZE, Estimate
+from derive.engine.sample.sums import sum_steps, sums_in
+from derive.kinds.mle.model import Model, build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -108,11 +108,11 @@ class Outcome:
 def derive_mle(spec: Spec) -> Derivation:
     """The maximum-likelihood estimator of each parameter, every step verifiable."""
     if spec.get("model") == "multivariate-normal":
-        from derive.engine.mvn import derive_mvn_mle
+        from derive.kinds.mle.mvn import derive_mvn_mle
 
         return derive_mvn_mle(spec)
     if spec.get("shapes"):
-        from derive.engine.matrixmle import derive_matrix_mle
+        from derive.kinds.mle.matrix import derive_matrix_mle
 
         return derive_matrix_mle(spec)
     model = build_model(spec)

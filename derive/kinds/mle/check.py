@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.statistics import SIZE
+from derive.engine.sample.statistics import SIZE
 from derive.functions import to_closed_form
 from derive.model import Derivation
 from derive.printing import numpy_code

@@ -6,7 +6,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
-from derive.engine.scalar import gradient_section
+from derive.engine.calculus.scalar import gradient_section
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result
 from derive.parse import parse_expression
@@ -26,7 +26,7 @@ def _parse_field(spec: Spec, name: str, **kwargs) -> sp.Basic:
 def derive_gradient(spec: Spec) -> Derivation:
     """Parse the expression, then derive each gradient step by step."""
     if spec.get("shapes"):
-        from derive.engine.matrix import derive_matrix_gradient
+        from derive.engine.matrix.gradient import derive_matrix_gradient
 
         return derive_matrix_gradient(spec)
     assumptions = parse_assumptions(spec.assume)
@@ -40,7 +40,7 @@ def derive_gradient(spec: Spec) -> Derivation:
         assumptions,
     )
     if spec.get("pieces") is not None:
-        from derive.engine.pieces import parse_pieces, pieces_text
+        from derive.kinds.gradient.pieces import parse_pieces, pieces_text
 
         f, text = parse_pieces(spec, symbols), pieces_text(spec)
     else:

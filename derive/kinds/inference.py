@@ -2,7 +2,7 @@
 
 'sampling' proves E[sample mean] = mu and E[sigma_hat^2] = (N - 1)/N sigma^2
 step by step for an i.i.d. sample ``X_1, ..., X_N`` (the model of
-derive.engine.expectation: steps are checked at concrete N on random finite
+derive.engine.probability.expectation: steps are checked at concrete N on random finite
 distributions).
 
 'inference' works on numbers: data drawn from a seed written in the entry,
@@ -22,7 +22,7 @@ import sympy as sp
 from mpmath.libmp import prec_to_dps
 
 from derive.catalogue.spec import Spec
-from derive.engine.expectation import (
+from derive.engine.probability.expectation import (
     E,
     Mean,
     RandomVariable,

@@ -1,7 +1,7 @@
 """The 'mle' kind in matrix form: linear regression with Gaussian noise, the normal equations.
 
 The log-likelihood is given as a matrix expression (``shapes`` declares the
-matrices); the matrix engine (``derive.engine.matrix``) takes its differential
+matrices); the matrix engine (``derive.engine.matrix.gradient``) takes its differential
 step by step and identifies the gradient; the gradient is linear in the
 parameter, ``A - B w``, so the zero of the score is ``w = B^{-1} A`` (the
 normal equations), and the Hessian ``-B`` is minus a Gram matrix: negative
@@ -16,9 +16,9 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
-from derive.engine.hessian import hessian_section
-from derive.engine.matrix import as_scalar, gradient_section
-from derive.engine.statistics import Estimate
+from derive.engine.matrix.gradient import as_scalar, gradient_section
+from derive.engine.matrix.hessian import hessian_section
+from derive.engine.sample.statistics import Estimate
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex

@@ -16,9 +16,8 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.engine.differentials import push_once
-from derive.engine.identify import Term, as_sum, gradient_of, peel, scalar_terms
-from derive.engine.mexpr import (
+from derive.engine.matrix.differentials import push_once
+from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     EntrywiseJacobian,
     HessianLabel,
@@ -28,6 +27,7 @@ from derive.engine.mexpr import (
     direction,
     is_matrix,
 )
+from derive.engine.matrix.identify import Term, as_sum, gradient_of, peel, scalar_terms
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
@@ -227,7 +227,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     }
     hessians = {}
     if spec.get("hessian", False):
-        from derive.engine.hessian import hessian_section
+        from derive.engine.matrix.hessian import hessian_section
 
         for result in list(results):
             var = symbols[result.name]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.engine.sums import sums_in
+from derive.engine.sample.sums import sums_in
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.differentials import push_once
-from derive.engine.identify import factor_common
-from derive.engine.mexpr import MatrixDifferential, direction, is_matrix
+from derive.engine.matrix.differentials import push_once
+from derive.engine.matrix.expressions import MatrixDifferential, direction, is_matrix
+from derive.engine.matrix.identify import factor_common
 from derive.errors import InputError
 from derive.model import Section, Step
 from derive.printing import latex

@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from derive.engine.mexpr import (
+from derive.engine.matrix.expressions import (
     MatrixDifferential,
     Named,
     Scalar,

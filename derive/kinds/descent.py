@@ -13,8 +13,8 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
-from derive.engine.integration import parse_field
-from derive.engine.scalar import gradient_section
+from derive.engine.calculus.scalar import gradient_section
+from derive.kinds.integral import parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 

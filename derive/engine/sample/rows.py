@@ -14,7 +14,7 @@ import mpmath
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from derive.engine.mexpr import moved
+from derive.engine.matrix.expressions import moved
 
 
 class _RowSumBase:

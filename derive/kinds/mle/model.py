@@ -14,9 +14,9 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
-from derive.engine import support as supports
-from derive.engine.statistics import INDEX, SIZE
-from derive.engine.support import Support
+from derive.engine.sample import support as supports
+from derive.engine.sample.statistics import INDEX, SIZE
+from derive.engine.sample.support import Support
 from derive.errors import DeriveError, InputError
 from derive.model import Assumptions
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.identify import collect_terms
-from derive.engine.mexpr import is_matrix
+from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.identify import collect_terms
 from derive.model import Step
 
 Term = tuple[Any, list[Any]]

@@ -21,15 +21,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.engine.matrix import (
-    CONVENTION,
-    as_scalar,
-    gradient_section,
-    matrix_symbols,
-    parse_shapes,
-    upstream_loss,
-)
-from derive.engine.mexpr import (
+from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     Named,
     Scalar,
@@ -37,6 +29,14 @@ from derive.engine.mexpr import (
     d,
     direction,
     is_matrix,
+)
+from derive.engine.matrix.gradient import (
+    CONVENTION,
+    as_scalar,
+    gradient_section,
+    matrix_symbols,
+    parse_shapes,
+    upstream_loss,
 )
 from derive.errors import DeriveError, InputError
 from derive.functions import as_expr
@@ -340,7 +340,7 @@ def _inlined(forward: list[Definition], names: set[str]) -> list[Definition]:
 
 def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> Backward:
     """Each gradient multiplied out, cancelled, and 1^T y = 1 used, as steps of its own section."""
-    from derive.engine.tidy import tidy_steps
+    from derive.engine.matrix.tidy import tidy_steps
 
     sections, gradients = list(walk.sections), dict(walk.gradients)
     for var in wanted:

@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from derive.engine.mexpr import Named, Scalar, is_matrix
+from derive.engine.matrix.expressions import Named, Scalar, is_matrix
 from derive.errors import InputError
 
 

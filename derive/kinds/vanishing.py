@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.engine.scalar import gradient_section
+from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex

@@ -1,6 +1,6 @@
 """Where the log-likelihood is largest: solve the scores, then prove it is a maximum.
 
-Used by ``derive.engine.likelihood``. Each parameter's score is solved with
+Used by ``derive.kinds.mle``. Each parameter's score is solved with
 the sample statistics masked as symbols; parameters are solved one after the
 other, each solution substituted into the rest (the mean, then the variance).
 The maximum is proved by the concavity of one observation's log-density, or
@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.engine.masking import mask_sums
-from derive.engine.statistics import INDEX, SIZE, Estimate, SampleMax, SampleMedian, SampleMin
-from derive.engine.sums import sum_steps, sums_in
+from derive.engine.sample.masking import mask_sums
+from derive.engine.sample.statistics import (
+    INDEX,
+    SIZE,
+    Estimate,
+    SampleMax,
+    SampleMedian,
+    SampleMin,
+)
+from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
 from derive.printing import latex
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
-    from derive.engine.likelihood import Outcome
+    from derive.kinds.mle import Outcome
 
     outcome = Outcome()
     if model.constraint is not None:
@@ -145,7 +152,7 @@ SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "b
 
 
 def _solution_section(model, theta, ell, score, solved, profile, kind) -> Section:
-    from derive.engine.likelihood import ELL
+    from derive.kinds.mle import ELL
 
     hat = Estimate(theta)
     value = model.plain(hatted(profile, theta))
@@ -182,7 +189,7 @@ def hatted(profile: dict, theta: sp.Symbol) -> sp.Expr:
 def _second_derivative(
     model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol
 ) -> tuple[sp.Expr, tuple[Step, ...]]:
-    from derive.engine.likelihood import differentiate, masked_tidy
+    from derive.kinds.mle import differentiate, masked_tidy
 
     start = sp.Derivative(expr, b, evaluate=False)
     first = Step(start, differentiate(expr, b), "hessian")
@@ -230,7 +237,7 @@ def _observation_concave(model, hessian_obs: sp.Matrix) -> bool:
 
 def _second_order(model, ell, scores, solved, how, outcome) -> bool:
     """Concave log-density (a global maximum) or a negative definite Hessian at the solution."""
-    from derive.engine.likelihood import ELL
+    from derive.kinds.mle import ELL
 
     params = model.params
     if any(k == "subgradient" for k in how.values()):
@@ -302,7 +309,7 @@ def _simplest_substitution(model, value: sp.Expr, profile: dict) -> tuple[dict, 
 
 
 def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
-    from derive.engine.likelihood import ELL
+    from derive.kinds.mle import ELL
 
     params = model.params
     n = len(params)
@@ -335,7 +342,7 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
-    from derive.engine.likelihood import ELL
+    from derive.kinds.mle import ELL
 
     names = ", ".join(t.name for t in unsolved)
     outcome.notes.append(
@@ -396,7 +403,7 @@ def combine_sums(expr: sp.Expr) -> sp.Expr:
 
 def _lagrange(model, ell, scores, outcome) -> None:
     """Maximise the log-likelihood subject to g(theta) = 0 with a Lagrange multiplier."""
-    from derive.engine.likelihood import masked_tidy
+    from derive.kinds.mle import masked_tidy
 
     g = model.constraint
     params = model.params

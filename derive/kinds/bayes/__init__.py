@@ -15,13 +15,13 @@ import sympy as sp
 
 from derive.assumptions import symbol_for
 from derive.catalogue.spec import Spec
-from derive.engine.conjugate import FAMILIES, Family, read_off
-from derive.engine.likelihood import masked_tidy
-from derive.engine.masking import mask_sums
-from derive.engine.mlemodel import Model, build_model
-from derive.engine.statistics import INDEX, SIZE
-from derive.engine.sums import sum_steps
+from derive.engine.probability.conjugate import FAMILIES, Family, read_off
+from derive.engine.sample.masking import mask_sums
+from derive.engine.sample.statistics import INDEX, SIZE
+from derive.engine.sample.sums import sum_steps
 from derive.errors import DeriveError, InputError
+from derive.kinds.mle import masked_tidy
+from derive.kinds.mle.model import Model, build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 

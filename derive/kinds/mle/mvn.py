@@ -19,12 +19,12 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.engine.hessian import hessian_section
-from derive.engine.identify import factor_common
-from derive.engine.matrix import CONVENTION, as_scalar, gradient_section
-from derive.engine.mexpr import Named, Scalar
-from derive.engine.samplesum import MatrixRowSum, RowSum
-from derive.engine.statistics import SIZE, Estimate
+from derive.engine.matrix.expressions import Named, Scalar
+from derive.engine.matrix.gradient import CONVENTION, as_scalar, gradient_section
+from derive.engine.matrix.hessian import hessian_section
+from derive.engine.matrix.identify import factor_common
+from derive.engine.sample.rows import MatrixRowSum, RowSum
+from derive.engine.sample.statistics import SIZE, Estimate
 from derive.errors import InputError
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex, text

@@ -2,12 +2,12 @@
 
 'moments': for a named family (uniform, exponential, Gaussian) the engine
 writes E[X] and E[X^2] as integrals over the support, integrates rule by rule
-(derive.engine.integrals) and derives Var X = E[X^2] - (E X)^2; each result is
+(derive.engine.probability.integrals) and derives Var X = E[X^2] - (E X)^2; each result is
 also compared with mpmath quadrature at random parameter values.
 
 'expectation': identities about the operator itself (linearity, the variance
 shortcut, bilinearity of covariance, standardisation). The steps rewrite
-expressions of ``E``/``Var``/``Cov`` (derive.engine.expectation), and each
+expressions of ``E``/``Var``/``Cov`` (derive.engine.probability.expectation), and each
 step is proved in the finite-distribution model described there.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine.expectation import (
+from derive.engine.probability.expectation import (
     MODEL_POINTS,
     Cov,
     E,
@@ -31,7 +31,11 @@ from derive.engine.expectation import (
     Var,
     is_constant,
 )
-from derive.engine.integrals import NumericIntegral, integration_steps, substitution_step
+from derive.engine.probability.integrals import (
+    NumericIntegral,
+    integration_steps,
+    substitution_step,
+)
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
 

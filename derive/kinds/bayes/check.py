@@ -7,7 +7,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.mlecheck import _bound, _code, _true_value, py_name
+from derive.kinds.mle.check import _bound, _code, _true_value, py_name
 from derive.model import Derivation
 
 SAMPLE_SIZE = 40  # few observations, so that the prior still matters
