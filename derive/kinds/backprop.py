@@ -40,6 +40,9 @@ from derive.engine.matrix.gradient import (
 )
 from derive.errors import DeriveError, InputError
 from derive.functions import as_expr
+from derive.jsonout import expression_fields
+from derive.kinds.base import Kind
+from derive.kinds.gradient import gradient_json
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
 
@@ -383,3 +386,21 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
         "sizes_text": ", ".join(f"{x} = {v}" for x, v in sizes.items()) or "fixed sizes",
     }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """Forward and backward passes in NumPy, against central finite differences."""
+    return "check_backprop.py.j2", check_context(derivation)
+
+
+def backprop_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    """A gradient whose forward pass is a list: the deltas of the recursion come along."""
+    names = set(derivation.extras.get("definitions", ()))
+    out = gradient_json(derivation, check)
+    out["gradient"] = {k: v for k, v in out["gradient"].items() if k not in names}
+    out["deltas"] = {r.name: expression_fields(r.expr) for r in derivation.results
+                     if r.name in names}
+    return out
+
+
+KIND = Kind("backprop", derive_backprop, check_recipe, backprop_json)

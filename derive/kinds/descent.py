@@ -8,12 +8,15 @@ that the check script can run the same iteration numerically and compare.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
+from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
+from derive.kinds.base import Kind
 from derive.kinds.integral import parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
@@ -223,3 +226,33 @@ def derive_descent(spec: Spec) -> Derivation:
         extras={**engine.extras, "var": w, "method": method, "start": engine.w0,
                 "question_tex": question, "name": "f"},
     )
+
+
+def series_context(derivation: Derivation) -> dict[str, Any]:
+    """Descent methods: the objective, the derived iterates, the method's settings."""
+    w, start = derivation.extras["var"], derivation.extras["start"]
+    params = [s for s in derivation.symbols if s != w]
+    return {
+        "var": w.name,
+        "params": symbol_domains(derivation, params),
+        "args": ", ".join(py_name(s.name) for s in params),
+        "fargs": ", ".join(py_name(s.name) for s in params if s != start),
+        "objective": code(derivation.function),
+        "method": derivation.extras["method"],
+        "iterates": [code(e) for e in derivation.extras["iterates"]],
+        "start": derivation.extras["start"].name,
+        "contraction": (code(derivation.extras["contraction"])
+                        if "contraction" in derivation.extras else None),
+        "step_limit": (code(derivation.extras["step_limit"])
+                       if "step_limit" in derivation.extras else None),
+        "minimiser": (code(derivation.extras["minimiser"])
+                      if "minimiser" in derivation.extras else None),
+    }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The derived iterates against the method run numerically."""
+    return "check_descent.py.j2", series_context(derivation)
+
+
+KIND = Kind("descent", derive_descent, check_recipe)

@@ -11,13 +11,16 @@ verified: ``derive.verify`` proves each one (both sides are definite values).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
+from derive.checkcode import code, py_name, symbol_domains
 from derive.errors import DeriveError, NotSupported
 from derive.functions import as_expr
+from derive.kinds.base import Kind
 from derive.model import Derivation, Result, Section, Step
 from derive.parse import parse_expression
 from derive.printing import latex
@@ -269,3 +272,28 @@ def derive_integral(spec: Spec) -> Derivation:
         extras={"independent": {"value": sp.integrate(f, (x, a, b))}, "var": x,
                 "bounds": (a, b), "question_tex": rf"Evaluate ${latex(integral)}$."},
     )
+
+
+def integral_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for ``check_integral.py.j2``: the integrand, bounds and derived value."""
+    x = derivation.extras["var"]
+    a, b = derivation.extras["bounds"]
+    params = [s for s in derivation.symbols if s != x]
+    integrand = derivation.extras.get("check_integrand", derivation.function)
+    return {
+        "var": x.name,
+        "params": symbol_domains(derivation, params),
+        "args": ", ".join(py_name(s.name) for s in params),
+        "integrand": code(integrand),
+        "lower": code(a),
+        "upper": code(b),
+        "value": code(derivation.results[0].expr),
+    }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The derived value against scipy quadrature at seeded random parameters."""
+    return "check_integral.py.j2", integral_context(derivation)
+
+
+KIND = Kind("integral", derive_integral, check_recipe)

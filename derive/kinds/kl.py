@@ -15,6 +15,8 @@ from derive import numeric
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.functions import normal_pdf
+from derive.kinds.base import Kind
+from derive.kinds.integral import check_recipe
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -133,3 +135,6 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
             ),
         },
     )
+
+
+KIND = Kind("kl-gaussian", derive_kl_gaussian, check_recipe)

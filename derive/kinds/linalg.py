@@ -7,11 +7,13 @@ lambda v), so each line is a checkable equality of numbers or polynomials.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sympy as sp
 
 from derive.catalogue.spec import Spec
+from derive.kinds.base import Kind
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -198,3 +200,26 @@ def derive_linalg(spec: Spec) -> Derivation:
                 "B": [[int(v) for v in row] for row in b.tolist()] if b is not None else None,
                 **made.get("extras", {})},
     )
+
+
+def linalg_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for ``check_linalg.py.j2``: the matrices and the derived values."""
+    extras = derivation.extras
+    derived: dict[str, Any] = {}
+    for r in derivation.results:
+        value = r.expr
+        derived[r.name] = value.tolist() if hasattr(value, "tolist") else value
+    derived = {k: [[float(c) for c in row] for row in v] if isinstance(v, list) else float(v)
+               for k, v in derived.items()}
+    if extras["task"] == "eigen":
+        derived = {"eigenvalues": extras["eigenvalues"], "eigenvectors": extras["eigenvectors"]}
+    return {"task": extras["task"], "A": json.dumps(extras["A"]),
+            "B": json.dumps(extras["B"]) if extras["B"] else "", "derived": repr(derived)}
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The derived values against numpy.linalg on the same matrices."""
+    return "check_linalg.py.j2", linalg_context(derivation)
+
+
+KIND = Kind("linalg", derive_linalg, check_recipe)

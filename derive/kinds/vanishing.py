@@ -9,12 +9,16 @@ factor; the check script tests it at random networks.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
+from derive.checkcode import code
 from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
+from derive.kinds.base import Kind
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -83,3 +87,29 @@ def derive_vanishing(spec: Spec) -> Derivation:
                 rf"${latex(label)}$ be?"),
         },
     )
+
+
+def bound_context(derivation: Derivation) -> dict[str, Any]:
+    """Vanishing gradients: the network, its derived gradient and the bound."""
+    extras = derivation.extras
+    z = extras["z"]
+    return {
+        "activation": code(extras["activation"]),
+        "derivative": code(extras["derivative"]),
+        "z": z.name,
+        "peak": code(extras["peak"]),
+        "network": code(derivation.function),
+        "gradient": code(extras["gradient"]),
+        "bound": code(extras["bound"]),
+        "args": ", ".join(s.name for s in derivation.symbols),
+        "input": extras["input_symbol"].name,
+        "weights": [s.name for s in extras["weights"]],
+    }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The derived gradient and bound against finite differences of the network."""
+    return "check_vanishing.py.j2", bound_context(derivation)
+
+
+KIND = Kind("vanishing", derive_vanishing, check_recipe)

@@ -11,6 +11,8 @@ as 'const' and evaluates to what it stands for), so every step is verified.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from derive.assumptions import symbol_for
@@ -20,6 +22,8 @@ from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps
 from derive.errors import DeriveError, InputError
+from derive.kinds.base import Kind
+from derive.kinds.bayes.check import check_context
 from derive.kinds.mle import masked_tidy
 from derive.kinds.mle.model import Model, build_model
 from derive.model import Derivation, Result, Section, Step
@@ -232,3 +236,11 @@ def _ridge_section(model: Model, theta: sp.Symbol, mean: sp.Expr) -> Section:
     return Section(
         "MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),), label
     )
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """Posterior mean and variance against a grid of prior times likelihood on simulated data."""
+    return "check_bayes.py.j2", check_context(derivation)
+
+
+KIND = Kind("bayes", derive_bayes, check_recipe)

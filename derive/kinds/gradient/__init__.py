@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import gradient_section
 from derive.errors import DeriveError, InputError
+from derive.jsonout import expression_fields, steps_json
+from derive.kinds.base import Kind
+from derive.kinds.gradient.check import check_recipe
 from derive.model import Derivation, Result
 from derive.parse import parse_expression
 
@@ -26,7 +31,7 @@ def _parse_field(spec: Spec, name: str, **kwargs) -> sp.Basic:
 def derive_gradient(spec: Spec) -> Derivation:
     """Parse the expression, then derive each gradient step by step."""
     if spec.get("shapes"):
-        from derive.engine.matrix.gradient import derive_matrix_gradient
+        from derive.kinds.gradient.matrix import derive_matrix_gradient
 
         return derive_matrix_gradient(spec)
     assumptions = parse_assumptions(spec.assume)
@@ -74,3 +79,22 @@ def derive_gradient(spec: Spec) -> Derivation:
         topic=spec.topic,
         extras={"independent": independent, "name": name},
     )
+
+
+def gradient_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    """The contract's ``grad --json``: gradients by name (and Hessians, when asked for)."""
+    hessians = derivation.extras.get("hessians", {})
+    return {
+        "kind": "gradient",
+        "input": derivation.input,
+        "steps": steps_json(derivation),
+        "gradient": {
+            r.name: expression_fields(r.expr) for r in derivation.results if r.name not in hessians
+        },
+        **({"hessian": {hessians[r.name]: expression_fields(r.expr) for r in derivation.results
+                        if r.name in hessians}} if hessians else {}),
+        "check": check,
+    }
+
+
+KIND = Kind("gradient", derive_gradient, check_recipe, gradient_json)

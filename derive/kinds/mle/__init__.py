@@ -14,6 +14,7 @@ sum has no closed form, and the Newton step is shown instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -23,9 +24,13 @@ from derive.engine.sample import optimality
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE, Estimate
 from derive.engine.sample.sums import sum_steps, sums_in
+from derive.jsonout import expression_fields, steps_json
+from derive.kinds.base import Kind
+from derive.kinds.mle import check as mle_check
+from derive.kinds.mle import mvncheck
 from derive.kinds.mle.model import Model, build_model
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import latex, numpy_code
 
 ELL = sp.Symbol("ell")  # prints as \ell
 
@@ -172,3 +177,34 @@ def _question(model: Model) -> str:
         f"\\qquad {model.support.tex(x)}. \\] "
         f"Find the maximum-likelihood estimator of {params}."
     )
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """A numeric maximiser of the log-likelihood on simulated data, against the estimator."""
+    if derivation.extras.get("check") == "mle mvn":
+        return "check_mle_mvn.py.j2", mvncheck.check_context(derivation)
+    return "check_mle.py.j2", mle_check.check_context(derivation)
+
+
+def mle_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    """The contract's ``mle --json``: estimators over the sample array, and the maximum."""
+    model = derivation.extras.get("model")
+    size = {"sample_size": f"{model.var.name}.size"} if model is not None else {}
+    if "sample_size_code" in derivation.extras:  # a sample stacked as the rows of a matrix
+        size = {"sample_size": derivation.extras["sample_size_code"]}
+    estimator = {}
+    for name, expr in derivation.extras["estimators"].items():
+        fields = expression_fields(expr)
+        fields["numpy"] = numpy_code(expr, **size)
+        estimator[name] = fields
+    return {
+        "kind": "mle",
+        "input": derivation.input,
+        "steps": steps_json(derivation),
+        "estimator": estimator,
+        "maximum": derivation.extras["maximum"],
+        "check": check,
+    }
+
+
+KIND = Kind("mle", derive_mle, check_recipe, mle_json)
