@@ -14,30 +14,16 @@ from hypothesis import strategies as st
 
 from derive.cli import main
 from derive.problems.grading import parse_number
-
-ROSTER = ("First name,Surname,Email address\nAna,García,ana@example.org\n"
-          "=cmd|' /C calc'!A0,Smith,eve@example.org\nKurt,Gödel,kg@example.org\n")
+from tests.problem_sets import build_set, graded, variants
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("grade")
-    roster = folder / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    out = folder / "set"
-    result = CliRunner().invoke(main, ["problems", "--count", "6", "--seed", "77", "--roster",
-                                       str(roster), "--to", "tex", "--jobs", "2", "--out",
-                                       str(out)])
-    assert result.exit_code == 0, result.output
-    return out / "manifest.json"
+    return build_set(tmp_path_factory.mktemp("grade"), "77") / "manifest.json"
 
 
 def _versions(release: Path) -> list[dict]:
     return json.loads(release.read_text(encoding="utf-8"))["versions"]
-
-
-def _graded(problem: dict) -> list[dict]:
-    return [a for a in problem["answers"] if "tolerance_mode" in a.get("numeric", {})]
 
 
 def _moodle_response(problem: dict, values: list[float]) -> str:
@@ -60,7 +46,7 @@ def _moodle_report(release: Path, answers: dict[int, dict[int, list[float]]],
         for problem in version["problems"]:
             values = answers.get(version["version"], {}).get(problem["number"])
             if values is None:
-                cells.append("-" if _graded(problem) else "free text")  # Moodle: '-' unanswered
+                cells.append("-" if graded(problem) else "free text")  # Moodle: '-' unanswered
             else:
                 cells.append(_moodle_response(problem, values))
         writer.writerow([surname, first, version["email"], "Finished", "1 March 2026", "-",
@@ -74,25 +60,24 @@ def _answers(release: Path) -> tuple[dict, dict]:
     """Version 1 all right; version 2 the mistakes or one part off; version 3 blank."""
     given: dict[int, dict[int, list[float]]] = {}
     expected: dict[int, int] = {}
-    for version in _versions(release):
+    for version, problem, parts in variants(release):
         k = version["version"]
-        given[k], expected[k] = {}, 0
-        for problem in version["problems"]:
-            graded = _graded(problem)
-            if not graded:
-                continue
-            values = [a["numeric"]["value"] for a in graded]
-            if k == 1:
-                expected[k] += len(values)
-            elif k == 2:
-                values = [a["numeric"].get("mistake", {}).get("value", 2 * v + 1)
-                          for a, v in zip(graded, values, strict=True)]
-                if len(values) > 1:  # a cloze problem: one part right, the others wrong
-                    values[0] = graded[0]["numeric"]["value"] * (1 + 0.004)
-                    expected[k] += 1
-            else:
-                continue
-            given[k][problem["number"]] = values
+        given.setdefault(k, {})
+        expected.setdefault(k, 0)
+        if not parts:
+            continue
+        values = [a["numeric"]["value"] for a in parts]
+        if k == 1:
+            expected[k] += len(values)
+        elif k == 2:
+            values = [a["numeric"].get("mistake", {}).get("value", 2 * v + 1)
+                      for a, v in zip(parts, values, strict=True)]
+            if len(values) > 1:  # a cloze problem: one part right, the others wrong
+                values[0] = parts[0]["numeric"]["value"] * (1 + 0.004)
+                expected[k] += 1
+        else:
+            continue
+        given[k][problem["number"]] = values
     return given, expected
 
 
@@ -137,14 +122,14 @@ def test_a_sheet_with_part_columns_and_a_version_column(release, tmp_path, runne
     version = _versions(release)[0]
     header, cells = ["Version"], ["1"]
     for problem in version["problems"]:
-        for k, answer in enumerate(_graded(problem), start=1):
+        for k, answer in enumerate(graded(problem), start=1):
             header.append(f"p{problem['number']}.{k}")
             cells.append(str(answer["numeric"]["value"]).replace(".", ","))  # a decimal comma
     answers = tmp_path / "sheet.csv"
     answers.write_text(";".join(header) + "\n" + ";".join(cells) + "\n", encoding="latin-1")
     result = runner.invoke(main, ["grade", str(release), str(answers)])
     assert result.exit_code == 0, result.output
-    total = sum(len(_graded(p)) for p in version["problems"])
+    total = sum(len(graded(p)) for p in version["problems"])
     assert f"(version 1): {total} of {total}" in result.output
 
 

@@ -16,37 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
 from tests.lms_formats import CP, QTI, Interpreter, check_item, cloze_subquestions, local
+from tests.problem_sets import ROSTER, build_set, variants
 
 SEED = "4242"
 VERSIONS = 3
-ROSTER = ("First name,Surname,Email address\nAna,García,ana@example.org\n"
-          "=cmd|' /C calc'!A0,Smith,eve@example.org\nKurt,Gödel,kg@example.org\n")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from click.testing import CliRunner
-
-    folder = tmp_path_factory.mktemp("lms")
-    roster = folder / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    out = folder / "out"
-    result = CliRunner().invoke(main, ["problems", "--count", "6", "--seed", SEED, "--roster",
-                                       str(roster), "--moodle", "--qti", "--to", "tex",
-                                       "--jobs", "2", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "moodle.xml, qti.zip" in result.output
-    return out
+    return build_set(tmp_path_factory.mktemp("lms"), SEED, "--moodle", "--qti")
 
 
 def _manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-
-
-def _graded(problem: dict) -> list[dict]:
-    return [a for a in problem["answers"] if "tolerance_mode" in a.get("numeric", {})]
 
 
 def _moodle(out: Path) -> list[ET.Element]:
@@ -91,42 +74,38 @@ def _questions_by_id(out: Path) -> dict[str, ET.Element]:
 def test_moodle_question_types_follow_the_parts(built):
     by_id = _questions_by_id(built)
     kinds = set()
-    for version in _manifest(built)["versions"]:
-        for problem in version["problems"]:
-            question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
-            graded = _graded(problem)
-            expected = {0: "essay", 1: "numerical"}.get(len(graded), "cloze")
-            assert question.get("type") == expected, problem["family"]
-            kinds.add(expected)
+    for version, problem, graded in variants(built / "manifest.json"):
+        question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
+        expected = {0: "essay", 1: "numerical"}.get(len(graded), "cloze")
+        assert question.get("type") == expected, problem["family"]
+        kinds.add(expected)
     assert kinds == {"essay", "numerical", "cloze"}
 
 
 def test_numerical_answers_carry_value_tolerance_and_the_typical_mistake(built):
     by_id = _questions_by_id(built)
     mistakes = 0
-    for version in _manifest(built)["versions"]:
-        for problem in version["problems"]:
-            graded = _graded(problem)
-            if len(graded) != 1:
-                continue
-            numeric = graded[0]["numeric"]
-            question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
-            answers = question.findall("answer")
-            assert answers[0].get("fraction") == "100"
-            assert float(answers[0].findtext("text")) == numeric["value"]
-            margin = float(answers[0].findtext("tolerance"))
-            if numeric["tolerance_mode"] == "relative":
-                assert margin == pytest.approx(0.01 * abs(numeric["value"]))
-            else:
-                assert abs(numeric["value"]) < 0.05 and margin == 5e-4
-            assert answers[-1].findtext("text") == "*" and answers[-1].get("fraction") == "0"
-            if "mistake" in numeric:
-                mistakes += 1
-                assert float(answers[1].findtext("text")) == numeric["mistake"]["value"]
-                assert answers[1].get("fraction") == "0"
-                feedback = html.unescape(answers[1].findtext("feedback/text"))
-                assert feedback == numeric["mistake"]["hint"]
-                assert abs(numeric["mistake"]["value"] - numeric["value"]) > margin
+    for version, problem, graded in variants(built / "manifest.json"):
+        if len(graded) != 1:
+            continue
+        numeric = graded[0]["numeric"]
+        question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
+        answers = question.findall("answer")
+        assert answers[0].get("fraction") == "100"
+        assert float(answers[0].findtext("text")) == numeric["value"]
+        margin = float(answers[0].findtext("tolerance"))
+        if numeric["tolerance_mode"] == "relative":
+            assert margin == pytest.approx(0.01 * abs(numeric["value"]))
+        else:
+            assert abs(numeric["value"]) < 0.05 and margin == 5e-4
+        assert answers[-1].findtext("text") == "*" and answers[-1].get("fraction") == "0"
+        if "mistake" in numeric:
+            mistakes += 1
+            assert float(answers[1].findtext("text")) == numeric["mistake"]["value"]
+            assert answers[1].get("fraction") == "0"
+            feedback = html.unescape(answers[1].findtext("feedback/text"))
+            assert feedback == numeric["mistake"]["hint"]
+            assert abs(numeric["mistake"]["value"] - numeric["value"]) > margin
     assert mistakes > 0
 
 
@@ -134,26 +113,24 @@ def test_cloze_questions_parse_as_moodle_parses_them(built):
     """One NUMERICAL sub-question per graded number, each its own mark (partial credit)."""
     by_id = _questions_by_id(built)
     seen = 0
-    for version in _manifest(built)["versions"]:
-        for problem in version["problems"]:
-            graded = _graded(problem)
-            if len(graded) < 2:
-                continue
-            seen += 1
-            question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
-            subs = cloze_subquestions(question.findtext("questiontext/text"))
-            assert len(subs) == len(graded)
-            for sub, answer in zip(subs, graded, strict=True):
-                numeric = answer["numeric"]
-                assert sub["numerical"] and sub["weight"] == "1"
-                right = sub["alternatives"][0]
-                assert right["fraction"] == 1.0 and right["value"] == numeric["value"]
-                assert right["tolerance"] == pytest.approx(numeric["tolerance"])
-                assert sub["alternatives"][-1]["answer"] == "*"
-                if "mistake" in numeric:
-                    wrong = sub["alternatives"][1]
-                    assert wrong["fraction"] == 0 and wrong["value"] == numeric["mistake"]["value"]
-                    assert wrong["feedback"] == numeric["mistake"]["hint"]  # Moodle decodes
+    for version, problem, graded in variants(built / "manifest.json"):
+        if len(graded) < 2:
+            continue
+        seen += 1
+        question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
+        subs = cloze_subquestions(question.findtext("questiontext/text"))
+        assert len(subs) == len(graded)
+        for sub, answer in zip(subs, graded, strict=True):
+            numeric = answer["numeric"]
+            assert sub["numerical"] and sub["weight"] == "1"
+            right = sub["alternatives"][0]
+            assert right["fraction"] == 1.0 and right["value"] == numeric["value"]
+            assert right["tolerance"] == pytest.approx(numeric["tolerance"])
+            assert sub["alternatives"][-1]["answer"] == "*"
+            if "mistake" in numeric:
+                wrong = sub["alternatives"][1]
+                assert wrong["fraction"] == 0 and wrong["value"] == numeric["mistake"]["value"]
+                assert wrong["feedback"] == numeric["mistake"]["hint"]  # Moodle decodes
     assert seen > 0
 
 
@@ -225,46 +202,43 @@ def _score(item: ET.Element, responses: dict[str, float | None]) -> dict:
 def test_qti_response_processing_accepts_the_tolerance_part_by_part(built):
     files = _package(built)
     checked = 0
-    for version in _manifest(built)["versions"]:
-        for problem in version["problems"]:
-            graded = _graded(problem)
-            if not graded:
-                continue
-            item = _item(files, version["version"], problem["number"])
-            ids = [f"RESPONSE_{k}" for k in range(1, len(graded) + 1)]
-            values = [a["numeric"]["value"] for a in graded]
-            margins = [a["numeric"]["tolerance"] for a in graded]
-            right = dict(zip(ids, values, strict=True))
-            assert _score(item, right)["SCORE"] == len(graded)
-            assert float(item.find(f"{QTI}outcomeDeclaration[@identifier='MAXSCORE']/"
-                                   f"{QTI}defaultValue/{QTI}value").text) == len(graded)
-            edge = {i: v + 0.99 * m for i, v, m in zip(ids, values, margins, strict=True)}
-            assert _score(item, edge)["SCORE"] == len(graded)
-            for k, (i, v, m) in enumerate(zip(ids, values, margins, strict=True)):
-                off = dict(right, **{i: v + 2.5 * m})
-                assert _score(item, off)["SCORE"] == len(graded) - 1  # partial credit
-                missing = dict(right, **{i: None})
-                assert _score(item, missing)["SCORE"] == len(graded) - 1
-                mistake = graded[k]["numeric"].get("mistake")
-                if mistake:
-                    outcome = _score(item, dict(right, **{i: mistake["value"]}))
-                    assert f"MISTAKE_{k + 1}" in outcome["FEEDBACK"]
-                    shown = item.find(f"{QTI}modalFeedback[@identifier='MISTAKE_{k + 1}']")
-                    assert "".join(shown.itertext()) == mistake["hint"]
-            assert "SOLUTION" in _score(item, {})["FEEDBACK"]
-            checked += 1
+    for version, problem, graded in variants(built / "manifest.json"):
+        if not graded:
+            continue
+        item = _item(files, version["version"], problem["number"])
+        ids = [f"RESPONSE_{k}" for k in range(1, len(graded) + 1)]
+        values = [a["numeric"]["value"] for a in graded]
+        margins = [a["numeric"]["tolerance"] for a in graded]
+        right = dict(zip(ids, values, strict=True))
+        assert _score(item, right)["SCORE"] == len(graded)
+        assert float(item.find(f"{QTI}outcomeDeclaration[@identifier='MAXSCORE']/"
+                               f"{QTI}defaultValue/{QTI}value").text) == len(graded)
+        edge = {i: v + 0.99 * m for i, v, m in zip(ids, values, margins, strict=True)}
+        assert _score(item, edge)["SCORE"] == len(graded)
+        for k, (i, v, m) in enumerate(zip(ids, values, margins, strict=True)):
+            off = dict(right, **{i: v + 2.5 * m})
+            assert _score(item, off)["SCORE"] == len(graded) - 1  # partial credit
+            missing = dict(right, **{i: None})
+            assert _score(item, missing)["SCORE"] == len(graded) - 1
+            mistake = graded[k]["numeric"].get("mistake")
+            if mistake:
+                outcome = _score(item, dict(right, **{i: mistake["value"]}))
+                assert f"MISTAKE_{k + 1}" in outcome["FEEDBACK"]
+                shown = item.find(f"{QTI}modalFeedback[@identifier='MISTAKE_{k + 1}']")
+                assert "".join(shown.itertext()) == mistake["hint"]
+        assert "SOLUTION" in _score(item, {})["FEEDBACK"]
+        checked += 1
     assert checked == 3 * VERSIONS  # gradient-value, mle, conjugate-posterior
 
 
 def test_qti_items_without_numbers_are_marked_by_hand(built):
     files = _package(built)
-    for version in _manifest(built)["versions"]:
-        for problem in version["problems"]:
-            if _graded(problem):
-                continue
-            item = _item(files, version["version"], problem["number"])
-            kinds = {local(e.tag) for e in item.iter() if local(e.tag).endswith("Interaction")}
-            assert kinds == {"extendedTextInteraction"}
+    for version, problem, graded in variants(built / "manifest.json"):
+        if graded:
+            continue
+        item = _item(files, version["version"], problem["number"])
+        kinds = {local(e.tag) for e in item.iter() if local(e.tag).endswith("Interaction")}
+        assert kinds == {"extendedTextInteraction"}
 
 
 def test_manifest_has_no_process_dependent_expressions(built):
