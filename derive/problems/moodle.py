@@ -14,37 +14,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from derive.pdf import write_text_atomically
+from derive.problems.lmsxml import number, xml_environment
 from derive.problems.quiz import Item, Part, by_problem, items
-from derive.render import environment
 
 # Inside a cloze sub-question an unescaped '}' or '~' ends a feedback; entities do not, and
 # Moodle decodes them after splitting ('#' ends only an answer, and only one not after '&').
 # Braces of the prose are encoded too, so that no maths can look like the start of a
 # sub-question ('{1:NUMERICAL:').
 _CLOZE_TEXT = str.maketrans({"{": "&#123;", "}": "&#125;", "~": "&#126;"})
-
-
-@cache
-def _xml_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-
-
-def xml_environment(templates: Path | None) -> jinja2.Environment:
-    """Jinja for XML templates (Moodle, QTI): the user's folder first, autoescaped."""
-    return _xml_environment(environment(templates, latex_syntax=False).loader)
-
-
-def number(value: float) -> str:
-    """A float as LMSs read it: the shortest text that gives the same double."""
-    return repr(float(value))
 
 
 def _answers(part: Part) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.pdf import write_atomically
-from derive.problems.moodle import number, xml_environment
+from derive.problems.lmsxml import number, xml_environment
 from derive.problems.quiz import Item, Part, by_problem, items
 
 STAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the bytes
