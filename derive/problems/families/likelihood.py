@@ -110,8 +110,8 @@ def _mean_of_powers_swapped(estimate: float, k: int, xs: list[sp.Rational]) -> f
 MISTAKES: dict[str, Typical] = {
     "gaussian-variance": Typical(
         lambda v, k, xs: v * len(xs) / (len(xs) - 1),
-        "This divides by N - 1 (the unbiased estimator); the maximum-likelihood estimate "
-        "divides by N."),
+        "This divides by N - 1, as the sample variance does; with the mean known, the "
+        "maximum-likelihood estimate divides by N."),
     "exponential": Typical(
         lambda v, k, xs: 1 / v,
         "This is the sample mean; setting the score to zero gives its reciprocal."),
