@@ -155,14 +155,41 @@ def test_bad_answer_files_are_one_line_errors(release, tmp_path, runner, content
     assert result.exit_code == 2 and message in json.loads(result.stdout)["error"]
 
 
-def test_a_file_that_is_not_a_manifest(tmp_path, runner):
+def test_canvas_names_are_matched_by_name(release, tmp_path, runner):
+    """Canvas writes 'Last, First'; the manifest has the roster's 'First Last'."""
+    (version, *_) = _versions(release)
+    cells = []
+    for problem in version["problems"]:
+        parts = graded(problem)
+        cells.append(_moodle_response(problem, [a["numeric"]["value"] for a in parts])
+                     if parts else "")
+    surname = version["name"].rsplit(" ", 1)[1]
+    first = version["name"].rsplit(" ", 1)[0]
+    answers = tmp_path / "canvas.csv"
+    with answers.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Student", "ID", *(f"Q{n}" for n in range(1, 7))],
+                                 [f"{surname}, {first}", "4711", *cells]])
+    result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)["students"]
+    assert row["version"] == 1 and row["score"] == row["max"] > 0
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[1, 2]", "not a derive manifest"), ("{not json", "not a derive manifest"),
+    ('{"versions": [{"version": "x"}]}', "not a derive manifest"),
+    ('{"versions": [{"version": 1, "problems": [{"number": 1, "answers": 5}]}]}',
+     "the manifest is malformed"),
+    ('{"versions": [{"version": 1, "problems": [{"answers": [{"numeric": '
+     '{"tolerance_mode": "relative"}}]}]}]}', "the manifest is malformed"),
+])
+def test_a_file_that_is_not_a_manifest(tmp_path, runner, content, message):
     bad = tmp_path / "m.json"
     answers = tmp_path / "a.csv"
     answers.write_text("Name,Response 1\nAna,1\n")
-    for content in ("[1, 2]", "{not json", '{"versions": [{"version": "x"}]}'):
-        bad.write_text(content)
-        result = runner.invoke(main, ["grade", str(bad), str(answers)])
-        assert result.exit_code == 2 and "not a derive manifest" in result.output
+    bad.write_text(content)
+    result = runner.invoke(main, ["grade", str(bad), str(answers)])
+    assert result.exit_code == 2 and message in result.output, result.output
 
 
 _CELLS = st.text(st.characters(codec="utf-8"), max_size=6) | st.sampled_from(

@@ -22,7 +22,7 @@ from typing import Any
 from derive.errors import InputError
 from derive.problems.gradesheet import GradeSheet, PartScore, StudentGrade
 from derive.problems.quiz import Part, parts
-from derive.problems.roster import Columns, header_columns
+from derive.problems.roster import Columns, header_columns, header_key, student_name
 from derive.problems.table import read_table
 
 MAX_MANIFEST = 200_000_000
@@ -156,15 +156,18 @@ def _score(problem: int, index: int, part: Part, typed: str | None) -> PartScore
 def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
                where: str) -> GradeSheet:
     """Score every row below the header against the manifest."""
-    release = _Release.of(data)
+    try:
+        release = _Release.of(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InputError(f"{where}: the manifest is malformed (edited by hand?)") from None
     if not any(any(ps for ps in problems.values()) for problems in release.parts.values()):
         raise InputError(f"{where}: the manifest has no graded numbers (no numeric problems)")
     if not rows:
         raise InputError(f"{where}: no rows")
     header = rows[0][1]
     columns = header_columns(header)
-    keys = [" ".join(c.casefold().split()) for c in header]
-    version_column = keys.index("version") if "version" in keys else None
+    plain = [header_key(c) for c in header]
+    version_column = plain.index("version") if "version" in plain else None
     skip = {i for i in (columns.first, columns.last, columns.full, columns.id, columns.email,
                         version_column) if i is not None}
     answer_columns = _answer_columns(header, skip)
@@ -175,19 +178,19 @@ def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
     if not columns.recognised and version_column is None:
         raise InputError(f"{where}: no column names the student among {listed} (expected a "
                          "name, e-mail, id or version column)")
-    students = [_grade_row(release, line, row, columns, version_column, answer_columns)
+    keys = [header_key(c) for c in header]
+    students = [_grade_row(release, line, row, columns, keys, version_column, answer_columns)
                 for line, row in rows[1:]]
     return GradeSheet(data.get("seed"), students)
 
 
 def _grade_row(release: _Release, line: int, row: list[str], columns: Columns,
-               version_column: int | None,
+               keys: Sequence[str], version_column: int | None,
                answer_columns: Mapping[int, tuple[int, str | None]]) -> StudentGrade:
     def cell(index: int | None) -> str:
         return row[index] if index is not None and index < len(row) else ""
 
-    name = " ".join(p for p in (cell(columns.first), cell(columns.last)) if p) or \
-        cell(columns.full)
+    name = student_name(row, columns, keys) if columns.has_name else ""
     version = release.version_of(row, columns, version_column, name)
     if version is None:
         return StudentGrade(line, name, cell(columns.id), cell(columns.email), None, (),

@@ -62,13 +62,14 @@ class Columns:
         return self.has_name or self.id is not None or self.email is not None
 
 
-def _key(cell: str) -> str:
+def header_key(cell: str) -> str:
+    """A header cell compared case- and spacing-blind."""
     return " ".join(cell.casefold().replace("_", " ").strip(" *:").split())
 
 
 def header_columns(row: Sequence[str]) -> Columns:
     """The roles of a header row's columns (none recognised: not a header)."""
-    keys = [_key(c) for c in row]
+    keys = [header_key(c) for c in row]
 
     def first_of(names: Sequence[str]) -> int | None:
         """The first column named by one of ``names`` (in their order of preference)."""
@@ -88,7 +89,8 @@ def _cell(row: Sequence[str], index: int | None) -> str:
     return row[index] if index is not None and index < len(row) else ""
 
 
-def _name(row: Sequence[str], columns: Columns, keys: Sequence[str]) -> str:
+def student_name(row: Sequence[str], columns: Columns, keys: Sequence[str]) -> str:
+    """The name a row gives: first name and surname joined, Canvas's 'Last, First' turned."""
     if columns.first is not None or columns.last is not None:
         return " ".join(p for p in (_cell(row, columns.first), _cell(row, columns.last)) if p)
     name = _cell(row, columns.full)
@@ -114,8 +116,9 @@ def read_students(path: Path) -> tuple[Student, ...]:
         return _students(where, rows, Columns(full=0), ["name"])
     if not columns.has_name:
         raise InputError(f"{where}: no name column among the columns {listed}")
-    keys = [_key(c) for c in header]
-    body = [(n, r) for n, r in rows[1:] if _key(_name(r, columns, keys)) not in SKIPPED_ROWS]
+    keys = [header_key(c) for c in header]
+    body = [(n, r) for n, r in rows[1:]
+            if header_key(student_name(r, columns, keys)) not in SKIPPED_ROWS]
     return _students(where, body, columns, keys)
 
 
@@ -123,7 +126,7 @@ def _students(where: str, body: list[tuple[int, list[str]]], columns: Columns,
               keys: Sequence[str]) -> tuple[Student, ...]:
     students = []
     for line, row in body:
-        name = _name(row, columns, keys)
+        name = student_name(row, columns, keys)
         if not name:
             raise InputError(f"{where}: line {line}: no name")
         if len(name) > MAX_NAME:
