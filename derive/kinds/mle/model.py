@@ -8,15 +8,14 @@ density of the variable, and knows how one observation ``x_i`` is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
 from derive.engine.sample import support as supports
-from derive.engine.sample.statistics import INDEX, SIZE
-from derive.engine.sample.support import Support
+from derive.engine.sample.likelihood import SampleModel
 from derive.errors import DeriveError, InputError
 from derive.model import Assumptions
 
@@ -25,43 +24,6 @@ BASE_MEASURES = {
     "1/x!": lambda x, n: 1 / sp.factorial(x),
     "binomial(n, x)": lambda x, n: sp.binomial(n, x),
 }
-
-
-@dataclass(frozen=True)
-class Model:
-    """One observation's density and everything needed to write the sample's likelihood."""
-
-    density: sp.Expr
-    var: sp.Symbol
-    params: tuple[sp.Symbol, ...]
-    support: Support
-    assumptions: Assumptions
-    covariates: tuple[sp.Symbol, ...] = ()
-    constants: tuple[sp.Symbol, ...] = ()
-    bases: dict[sp.Symbol, sp.IndexedBase] = field(default_factory=dict)
-    constraint: sp.Expr | None = None  # g(theta) = 0, e.g. p1 + p2 + p3 - 1
-
-    @property
-    def data(self) -> tuple[sp.Symbol, ...]:
-        return (self.var, *self.covariates)
-
-    def observation(self, expr: sp.Expr) -> sp.Expr:
-        """The expression at observation i: x -> x_i (and each covariate likewise)."""
-        return expr.xreplace({s: b[INDEX] for s, b in self.bases.items()})
-
-    def plain(self, expr: sp.Expr) -> sp.Expr:
-        """The contract's form: the sample as a plain ``IndexedBase(name)``."""
-        return expr.xreplace({b: sp.IndexedBase(b.label.name) for b in self.bases.values()})
-
-    def summand_nonnegative(self, s: sp.Sum) -> bool:
-        """True when the summand of a statistic is >= 0 everywhere on the support."""
-        g = s.function
-        points = self.support.points()
-        if points is not None and not self.covariates and s.limits[0][0] == INDEX:
-            item = self.bases[self.var][INDEX]
-            values = [g.xreplace({item: p}) for p in points]
-            return all(v.is_number and v.is_nonnegative for v in values)
-        return bool(g.is_nonnegative)
 
 
 def _parse(spec: Spec, name: str) -> sp.Expr:
@@ -93,7 +55,7 @@ def _with_assumptions(expr: sp.Expr, assumptions: Assumptions) -> sp.Expr:
     )
 
 
-def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
+def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
     """Parse and check the spec's density; every failure is a one-line InputError."""
     var_name = spec.get("var", "x")
     param_names = spec.names("params")
@@ -178,7 +140,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
         constraint = constraint.xreplace(
             {s: symbols[s.name] for s in constraint.free_symbols if s.name in symbols}
         )
-    return Model(
+    return SampleModel(
         constraint=constraint,
         density=density_expr,
         var=positive_var,
@@ -218,5 +180,3 @@ def _parse_bound(spec: Spec, text: object) -> sp.Expr:
         raise spec.error("support", "expected a name or [low, high]")
     return parse_expression(text)
 
-
-SAMPLE = (INDEX, SIZE)
