@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from derive.errors import DeriveError
 from derive.jsonout import result_json
 
 if TYPE_CHECKING:
@@ -24,3 +25,19 @@ class Kind:
     derive: Callable[[Spec], Derivation]  # the unverified derivation of an entry
     check: Callable[[Derivation], CheckRecipe]  # the check script's template and context
     json: Callable[[Derivation, dict[str, Any]], dict[str, Any]] = result_json
+
+
+def parse_field(spec: Spec, name: str, **options: Any) -> Any:
+    """Parse an entry's expression field (``spec.require(name)``) with the one safe parser.
+
+    In a file the error names the file, the entry and the field; for a typed
+    expression (source ``<input>``) it stays the parser's own line and column.
+    """
+    from derive.parse import parse_expression
+
+    try:
+        return parse_expression(spec.require(name), **options)
+    except DeriveError as exc:
+        if spec.source == "<input>":
+            raise
+        raise spec.error(name, str(exc)) from None

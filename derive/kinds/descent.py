@@ -16,8 +16,7 @@ from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
-from derive.kinds.base import Kind
-from derive.kinds.integral import parse_field
+from derive.kinds.base import Kind, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 

@@ -18,11 +18,10 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
-from derive.errors import DeriveError, NotSupported
+from derive.errors import NotSupported
 from derive.functions import as_expr
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, parse_field
 from derive.model import Derivation, Result, Section, Step
-from derive.parse import parse_expression
 from derive.printing import latex
 
 Rewrite = tuple[sp.Expr, str, str]
@@ -229,14 +228,6 @@ def _bound(spec: Spec, name: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
     if not isinstance(value, str):
         raise spec.error(name, "expected a number, an expression or 'inf'")
     return parse_field(spec, name, symbols=symbols)
-
-
-def parse_field(spec: Spec, name: str, **kwargs) -> sp.Expr:
-    """Parse one expression field; errors name the entry and the field."""
-    try:
-        return parse_expression(spec.require(name), **kwargs)
-    except DeriveError as exc:
-        raise spec.error(name, str(exc)) from None
 
 
 def derive_integral(spec: Spec) -> Derivation:

@@ -22,8 +22,8 @@ from derive.engine.sample.likelihood import SampleModel, masked_tidy
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps
-from derive.errors import DeriveError, InputError
-from derive.kinds.base import Kind
+from derive.errors import InputError
+from derive.kinds.base import Kind, parse_field
 from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
@@ -50,14 +50,7 @@ class Const(sp.Function):
 
 
 def _parse_prior(spec: Spec, model: SampleModel) -> sp.Expr:
-    from derive.parse import parse_expression
-
-    try:
-        prior = parse_expression(spec.require("prior"))
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error("prior", str(exc)) from None
+    prior = parse_field(spec, "prior")
     names = {s.name: s for s in (*model.params, *model.constants)}
     mapping = {}
     for s in prior.free_symbols:

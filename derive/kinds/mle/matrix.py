@@ -19,7 +19,8 @@ from derive.catalogue.spec import Spec
 from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
+from derive.kinds.base import parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -62,15 +63,8 @@ def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def derive_matrix_mle(spec: Spec) -> Derivation:
-    from derive.parse import parse_expression
-
     shapes = _shapes(spec)
-    try:
-        ell = parse_expression(spec.require("log_likelihood"), shapes=shapes)
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error("log_likelihood", str(exc)) from None
+    ell = parse_field(spec, "log_likelihood", shapes=shapes)
     assumptions = parse_assumptions(spec.assume)
     ell = ell.xreplace(
         {

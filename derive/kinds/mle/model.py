@@ -16,7 +16,8 @@ from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
 from derive.engine.sample import support as supports
 from derive.engine.sample.likelihood import SampleModel
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
+from derive.kinds.base import parse_field
 from derive.model import Assumptions
 
 #: Base measures h(x) a spec may name (factors of the density free of the parameters).
@@ -24,17 +25,6 @@ BASE_MEASURES = {
     "1/x!": lambda x, n: 1 / sp.factorial(x),
     "binomial(n, x)": lambda x, n: sp.binomial(n, x),
 }
-
-
-def _parse(spec: Spec, name: str) -> sp.Expr:
-    from derive.parse import parse_expression
-
-    try:
-        return parse_expression(spec.require(name))
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error(name, str(exc)) from None
 
 
 def _probabilities(density: sp.Expr, params: tuple[str, ...]) -> set[str]:
@@ -60,7 +50,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
     var_name = spec.get("var", "x")
     param_names = spec.names("params")
     covariate_names = spec.names("data", ())
-    raw = density if density is not None else _parse(spec, "density")
+    raw = density if density is not None else parse_field(spec, "density")
     if not isinstance(raw, sp.Expr) or isinstance(raw, sp.MatrixExpr):
         raise InputError("the density must be a scalar expression")
     bounds = spec.get("support")
@@ -69,7 +59,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
         s.name for b in bound_exprs for s in b.free_symbols
     }
     if spec.get("prior"):  # the prior's hyperparameters are known constants of the model
-        names |= {s.name for s in _parse(spec, "prior").free_symbols}
+        names |= {s.name for s in parse_field(spec, "prior").free_symbols}
     if var_name not in {s.name for s in raw.free_symbols} and not bound_exprs:
         raise InputError(f"--var {var_name}: the density does not involve '{var_name}'")
     for name in param_names:
@@ -136,7 +126,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
     bases.update({c: sp.IndexedBase(c.name, real=True) for c in covariates})
     constraint = None
     if spec.get("constraint"):
-        constraint = _parse(spec, "constraint")
+        constraint = parse_field(spec, "constraint")
         constraint = constraint.xreplace(
             {s: symbols[s.name] for s in constraint.free_symbols if s.name in symbols}
         )
@@ -157,7 +147,7 @@ def _on_constraint(spec: Spec, density: sp.Expr, params, others) -> tuple[sp.Exp
     """The density at a point of the constraint (it is normalised only there)."""
     if not spec.get("constraint"):
         return density, list(others)
-    g = _parse(spec, "constraint")
+    g = parse_field(spec, "constraint")
     last = params[-1]
     g = g.xreplace({s: p for s in g.free_symbols for p in params if p.name == s.name})
     roots = sp.solve(g, last)
