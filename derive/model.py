@@ -13,6 +13,9 @@ from typing import Any
 
 Verified = str  # "symbolic" | "numeric" | "" (not yet verified)
 
+#: Names that stand for a size (a positive integer) wherever they are free: N in sum_{i=1}^N.
+SIZE_NAMES = frozenset({"N", "M", "n"})
+
 
 @dataclass(frozen=True)
 class Step:

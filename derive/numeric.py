@@ -29,7 +29,7 @@ from mpmath.calculus.quadrature import TanhSinh
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from derive import functions as dl
-from derive.model import Assumptions
+from derive.model import SIZE_NAMES, Assumptions
 
 DIGITS = 30
 MAX_MAGNITUDE = 4096  # bits of binary exponent: |value| < 2^4096
@@ -38,7 +38,6 @@ MAX_TERMS = 200  # terms of a concrete sum or product
 OWN_EXTRA = 20  # guard digits for a class that evaluates itself
 QUADRATURE_TOLERANCE = mpmath.mpf(10) ** -24  # error estimate a quadrature must reach
 QUADRATURE_DEGREE = 8  # mpmath.quad's maxdegree (nodes double per degree); then refused
-SIZE_NAMES = frozenset({"N", "n", "M", "m", "K", "T", "B", "D", "L"})
 
 ctx = mpmath.MPContext()
 ctx.dps = DIGITS

@@ -24,7 +24,7 @@ from derive.bounded import run_bounded
 from derive.engine.matrix.expressions import is_matrix
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
-from derive.model import Assumptions, Derivation, Section, Step
+from derive.model import SIZE_NAMES, Assumptions, Derivation, Section, Step
 
 SYMBOLIC = "symbolic"
 NUMERIC = "numeric"
@@ -261,7 +261,7 @@ def _random_point(
     point: dict[Any, Any] = {}
     point.update(_concrete_sizes(dims, rng, assumptions.size_order) if dims else {})
     for s in free:
-        if isinstance(s, sp.Symbol) and s.is_integer and s.name in {"N", "n", "M"}:
+        if isinstance(s, sp.Symbol) and s.is_integer and s.name in SIZE_NAMES:
             point[s] = sp.Integer(rng.randint(3, 6))
         elif isinstance(s, sp.Symbol):
             point[s] = _sample(s, assumptions, rng)
