@@ -18,7 +18,7 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
-from derive.errors import NotSupported
+from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
 from derive.kinds.base import Kind, parse_field
 from derive.model import Derivation, Result, Section, Step
@@ -178,7 +178,7 @@ def integrate_steps(integral: sp.Integral, max_steps: int = 60) -> tuple[Step, .
     steps: list[Step] = []
     while (pending := _first_pending(current)) is not None:
         if len(steps) >= max_steps:
-            raise RecursionError(f"more than {max_steps} steps")
+            raise TooManySteps(f"the integral needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending)
         after = current.xreplace({pending: replacement})
         steps.append(Step(current, after, rule, note))
