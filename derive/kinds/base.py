@@ -41,3 +41,11 @@ def parse_field(spec: Spec, name: str, **options: Any) -> Any:
         if spec.source == "<input>":
             raise
         raise spec.error(name, str(exc)) from None
+
+
+def derivation_of(spec: Spec, notes: tuple[str, ...] = (), **fields: Any) -> Derivation:
+    """An entry's Derivation: kind, id, title and topic from the spec; its notes, then ``notes``."""
+    from derive.model import Derivation
+
+    return Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
+                      notes=(*spec.notes, *notes), **fields)

@@ -20,7 +20,7 @@ from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
 from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
-from derive.kinds.base import Kind, parse_field
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -248,18 +248,14 @@ def derive_integral(spec: Spec) -> Derivation:
         raise spec.error("integrand", f"not supported: {exc}") from None
     value = section.steps[-1].after
     params = sorted(integral.free_symbols, key=lambda s: s.name)
-    return Derivation(
-        kind="integral",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("integrand"),
         function=f,
         sections=(section,),
         results=(Result("value", integral, value),),
         symbols=(x, *params),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={"independent": {"value": sp.integrate(f, (x, a, b))}, "var": x,
                 "bounds": (a, b), "question_tex": rf"Evaluate ${latex(integral)}$."},
     )

@@ -21,7 +21,7 @@ from derive.engine.probability.integrals import (
     integration_steps,
     substitution_step,
 )
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -133,9 +133,8 @@ def derive_moments(spec: Spec) -> Derivation:
         positive=frozenset(p for p, facts in family.params if facts.get("positive")),
         sentences=family.sentences,
     )
-    return Derivation(
-        kind="moments",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=name,
         function=density,
         sections=sections,
@@ -146,9 +145,6 @@ def derive_moments(spec: Spec) -> Derivation:
         ),
         symbols=tuple(params.values()),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": quad,
             "family": name,

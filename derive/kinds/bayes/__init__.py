@@ -23,7 +23,7 @@ from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps
 from derive.errors import InputError
-from derive.kinds.base import Kind, parse_field
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
@@ -150,18 +150,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
     if family.name == "normal" and model.covariates:
         sections.append(_ridge_section(model, theta, values[0]))
-    return Derivation(
-        kind="bayes",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.get("density", ""),
         function=model.density,
         sections=tuple(sections),
         results=tuple(results),
         symbols=(theta, *model.constants),
         assumptions=model.assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "model": model,
             "prior": prior,

@@ -11,7 +11,7 @@ from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import gradient_section
 from derive.errors import InputError
 from derive.jsonout import expression_fields, steps_json
-from derive.kinds.base import Kind, parse_field
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.gradient.check import check_recipe
 from derive.model import Derivation, Result
 
@@ -55,18 +55,14 @@ def derive_gradient(spec: Spec) -> Derivation:
         results.append(Result(wrt, sp.Derivative(sp.Symbol(name), x), result))
         independent[wrt] = sp.diff(f, x)
     ordered = tuple(sorted(f.free_symbols, key=lambda s: s.name))
-    return Derivation(
-        kind="gradient",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=text,
         function=f,
         sections=tuple(sections),
         results=tuple(results),
         symbols=ordered,
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={"independent": independent, "name": name},
     )
 

@@ -12,7 +12,7 @@ from derive.catalogue.spec import Spec
 from derive.engine.matrix.expressions import EntrywiseGradient, EntrywiseJacobian, HessianLabel
 from derive.engine.matrix.gradient import CONVENTION, matrix_gradient, matrix_symbols, parse_shapes
 from derive.errors import InputError
-from derive.kinds.base import parse_field
+from derive.kinds.base import derivation_of, parse_field
 from derive.model import Derivation, Result
 from derive.printing import latex
 
@@ -60,18 +60,14 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             rf"(the shape of the output $z$), so "
             rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
         )
-    return Derivation(
-        kind="gradient",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("expr"),
         function=loss,
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": independent,
             "hessians": hessians,

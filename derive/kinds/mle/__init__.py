@@ -20,7 +20,7 @@ from derive.engine.sample import optimality
 from derive.engine.sample.likelihood import SampleModel, log_likelihood, score_section
 from derive.engine.sample.statistics import Estimate
 from derive.jsonout import expression_fields, steps_json
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.kinds.mle import check as mle_check
 from derive.kinds.mle import mvncheck
 from derive.kinds.mle.model import build_model
@@ -56,18 +56,15 @@ def derive_mle(spec: Spec) -> Derivation:
     )
     estimators = {t.name: model.plain(e) for t, e in outcome.estimates.items()}
     newton = {t.name: model.plain(e) for t, e in outcome.newton.items()}
-    return Derivation(
-        kind="mle",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.get("density", ""),
         function=model.density,
         sections=tuple(sections),
         results=results,
         symbols=(*model.params, *model.constants),
         assumptions=model.assumptions,
-        notes=(*spec.notes, *outcome.notes),
-        id=spec.id,
-        topic=spec.topic,
+        notes=tuple(outcome.notes),
         extras={
             "model": model,
             "maximum": outcome.maximum,

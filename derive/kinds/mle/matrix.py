@@ -20,7 +20,7 @@ from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
-from derive.kinds.base import parse_field
+from derive.kinds.base import derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -76,7 +76,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
-    notes = list(spec.notes)
+    notes: list[str] = []
     for name in spec.names("params"):
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
@@ -118,9 +118,8 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             maximum = "not-verified"
         estimators[name] = estimate
         results.append(Result(name, Estimate(w), estimate))
-    return Derivation(
-        kind="mle",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("log_likelihood"),
         function=ell,
         sections=tuple(sections),
@@ -128,8 +127,6 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         assumptions=assumptions,
         notes=tuple(notes),
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "matrix": True,
             "shapes": {k: [str(d) for d in v] for k, v in shapes.items()},
