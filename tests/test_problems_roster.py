@@ -112,6 +112,12 @@ def test_any_roster_gives_clean_students_or_one_line_error(tmp_path, text, encod
         assert "\n" not in str(exc) and str(exc).startswith(f"--roster {path}")
         return
     assert students
+    from derive.problems.sheets import problems_tex
+    from derive.render import escape_latex
+
+    for s in students[:3]:  # the name on the sheet: escaped in one pass, nothing else
+        tex = problems_tex([], 1, 1, s.name, 7)
+        assert f"\\textbf{{Name:}} {escape_latex(s.name)}\\par" in tex
     for s in students:
         for value in (s.name, s.id or "x", s.email or "x"):
             assert value == value.strip() and "  " not in value
