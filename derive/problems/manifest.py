@@ -14,7 +14,6 @@ from derive.pdf import write_text_atomically
 from derive.printing import latex, numpy_code
 from derive.problems.families import Answer
 from derive.problems.roster import Student
-from derive.problems.solution import solution_html
 from derive.problems.solve import Solved
 
 
@@ -63,7 +62,8 @@ def _answer(answer: Answer) -> dict[str, Any]:
     return record
 
 
-def problem_record(number: int, item: Solved) -> dict[str, Any]:
+def problem_record(number: int, item: Solved, solution: str) -> dict[str, Any]:
+    """A released problem; ``solution`` is its worked solution as HTML (LMS feedback)."""
     variant = item.variant
     return {
         "number": number,
@@ -74,21 +74,22 @@ def problem_record(number: int, item: Solved) -> dict[str, Any]:
         "entry": variant.spec.definition(),
         "question": {"latex": item.question.latex(), "html": item.question.html()},
         "answers": [_answer(a) for a in item.answers],
-        "solution": {"html": solution_html(item.derivation)},
+        "solution": {"html": solution},
         "verified": sorted({s.verified for s in item.derivation.steps}),
         "check": item.check_line,
     }
 
 
 def version_record(version: int, student: Student | None, solved: Sequence[Solved],
-                   files: Mapping[str, list[str]]) -> dict[str, Any]:
+                   solutions: Sequence[str], files: Mapping[str, list[str]]) -> dict[str, Any]:
     return {
         "version": version,
         "name": student.name if student else None,
         "student_id": student.id if student else None,
         "email": student.email if student else None,
         "files": dict(files),
-        "problems": [problem_record(n, s) for n, s in enumerate(solved, start=1)],
+        "problems": [problem_record(n, s, h) for n, (s, h) in
+                     enumerate(zip(solved, solutions, strict=True), start=1)],
     }
 
 
