@@ -67,6 +67,13 @@ def header_key(cell: str) -> str:
     return " ".join(cell.casefold().replace("_", " ").strip(" *:").split())
 
 
+def _name_like(key: str) -> bool:
+    """A header word that says name ("Student's full name", "Nom de l'étudiant"), not a login."""
+    words = key.replace("'", " ").split()
+    return any(w in ("name", "names", "nom") or (w.endswith("name") and len(w) > 4)
+               for w in words) and "user" not in key and key not in FIRST | LAST
+
+
 def header_columns(row: Sequence[str]) -> Columns:
     """The roles of a header row's columns (none recognised: not a header)."""
     keys = [header_key(c) for c in row]
@@ -77,8 +84,7 @@ def header_columns(row: Sequence[str]) -> Columns:
 
     full = first_of(sorted(FULL))
     if full is None:  # any other name-like header: "Student's name", "Nom de l'étudiant"
-        full = next((i for i, k in enumerate(keys) if ("name" in k or "nom" in k.split())
-                     and "user" not in k and k not in FIRST | LAST), None)
+        full = next((i for i, k in enumerate(keys) if _name_like(k)), None)
     email = first_of(sorted(EMAILS))
     if email is None:
         email = next((i for i, k in enumerate(keys) if "mail" in k), None)
