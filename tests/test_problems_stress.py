@@ -20,7 +20,7 @@ def test_stress_reports_every_family_of_the_topic(runner):
     assert set(rows) == {"neuron-gradient", "gradient-value", "two-neuron-chain"}
     for row in rows.values():
         assert row[1] == "3" and row[2] == "0" and int(row[4]) + int(row[5]) == 3
-    assert "  w: " in result.output and "distinct values (3 s.f.)" in result.output
+    assert "  w: " in result.output and "distinct to 3 s.f.: " in result.output
 
 
 def test_failures_are_counted_by_reason_and_exit_1(runner, monkeypatch):
@@ -36,6 +36,13 @@ def test_failures_are_counted_by_reason_and_exit_1(runner, monkeypatch):
                                   "--jobs", "1"])
     assert result.exit_code == 1
     assert result.output.count("failed 2x: its answer is zero") == 3
+
+
+def test_answers_are_compared_within_their_model(runner):
+    result = runner.invoke(main, ["problems", "--stress", "2", "--topic", "bayes", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "posterior_mean (beta-bernoulli)" in result.output or \
+        "posterior_mean (gamma-poisson)" in result.output
 
 
 def test_a_family_that_repeats_itself_shows(monkeypatch):

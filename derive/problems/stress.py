@@ -98,10 +98,12 @@ def stress_chunk(name: str, start: int, stop: int) -> FamilyStress:
         if isinstance(item, DeriveError):
             stats.failures[_reason(str(item))] += 1
             continue
+        group = fam.group(item.variant.choices)
         for answer in item.answers:
             value = numeric_value(answer)
             if value is not None:
-                stats.answers.setdefault(answer.name, []).append(value)
+                name = answer.name if group is None else f"{answer.name} ({group})"
+                stats.answers.setdefault(name, []).append(value)
     stats.seconds = time.perf_counter() - began
     return stats
 
@@ -148,8 +150,8 @@ def report(results: Sequence[FamilyStress]) -> str:
         lines.append(f"{r.family}:")
         for name, values in sorted(r.answers.items()):
             s = _spread(values)
-            lines.append(f"  {name}: {s['min']:.4g} .. {s['max']:.4g}, {s['distinct']} distinct "
-                         f"values (3 s.f.), the most common is {100 * s['most_common_share']:.0f}%")
+            lines.append(f"  {name}: {s['min']:.4g} .. {s['max']:.4g}; distinct to 3 s.f.: "
+                         f"{s['distinct']}; the most common: {100 * s['most_common_share']:.0f}%")
         for reason, n in r.failures.most_common():
             lines.append(f"  failed {n}x: {reason}")
     return "\n".join(lines)

@@ -91,6 +91,10 @@ class Family(ABC):
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         return tuple(Answer(r.name, r.label, r.expr) for r in derivation.results)
 
+    def group(self, choices: Choices) -> str | None:
+        """The model a draw belongs to, for the stress report (answers compared within it)."""
+        return None
+
 
 def label_tex(derivation: Derivation, expr: Any) -> str:
     """LaTeX in the derivation's own notation (d for one variable, partial for several)."""

@@ -90,6 +90,9 @@ class ConjugatePosterior(Family):
                   "prior": pair.prior(choices["a"], choices["b"])}
         return Spec(id=ident, title=self.title, topic=self.topic, kind="bayes", fields=fields)
 
+    def group(self, choices: Choices) -> str | None:
+        return choices["pair"]
+
     def key(self, choices: Choices) -> str:
         return json.dumps({"entry": super().key(choices), "sample": choices["sample"]})
 

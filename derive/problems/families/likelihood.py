@@ -155,6 +155,9 @@ class MaximumLikelihood(Family):
         # the sample is part of the problem: the same density with other data is another variant
         return json.dumps({"entry": super().key(choices), "sample": choices["sample"]})
 
+    def group(self, choices: Choices) -> str | None:
+        return choices["model"]
+
     def screen(self, choices: Choices) -> str | None:
         if MODELS[choices["model"]].degenerate(choices["k"], numbers(choices["sample"])):
             return "the estimate on the sample is at the edge of the parameter space"
