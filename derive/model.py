@@ -110,7 +110,13 @@ class Derivation:
     notes: tuple[str, ...] = ()
     id: str = ""
     topic: str = ""
-    extras: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "f"  # what the function is called in labels (f, L)
+    question: str = ""  # the worksheet's question in LaTeX ("": "Find <the results>.")
+    conventions: tuple[str, ...] = ()  # sentences (LaTeX) on the notation used
+    independent: Mapping[str, Any] = field(default_factory=dict)  # result -> a second route
+    details: Any = None  # the kind's own frozen record, defined beside the kind
+    cross_check: Mapping[str, str] = field(default_factory=dict)  # how each result agreed
+    plot: Mapping[str, Any] | None = None  # the entry's plot table
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -58,7 +58,7 @@ def derive(spec: Spec) -> Derivation:
     if spec.plot:
         from dataclasses import replace
 
-        derivation = replace(derivation, extras={**derivation.extras, "plot_spec": spec.plot})
+        derivation = replace(derivation, plot=spec.plot)
     return derivation
 
 

@@ -36,15 +36,14 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    extras = derivation.extras
     return {
         "id": derivation.id,
         "title": derivation.title,
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
+        "question": Trusted(derivation.question or _question(derivation, settings)),
         "statement": Trusted(latex(derivation.function, **settings)),
-        "name": Trusted(latex_name(extras.get("name", "f"))),
+        "name": Trusted(latex_name(derivation.name)),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
@@ -55,8 +54,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": list(derivation.assumptions.sentences),
         "notes": [rich_text(note) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in extras.get("conventions", ())],
-        "cross_check": extras.get("cross_check", {}),
+        "conventions": [Trusted(c) for c in derivation.conventions],
+        "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),

@@ -255,6 +255,14 @@ MODEL_SENTENCE = (
 )
 
 
+@dataclass(frozen=True)
+class Identities:
+    """What identities of E, Var, Cov add: the names of the random variables and constants."""
+
+    random: tuple[str, ...]
+    constants: tuple[str, ...]
+
+
 def derive_identity(spec: Spec) -> Derivation:
     """Prove named identities of E/Var/Cov by named moves on both sides, one section each."""
     names = spec.names("claim")
@@ -279,24 +287,25 @@ def derive_identity(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(variables),
-        extras={
-            "conventions": (MODEL_SENTENCE,),
-            "question_tex": " ".join(questions),
-            "random": [s.name for s in variables if isinstance(s, RandomVariable)],
-            "constants": [s.name for s in variables if not isinstance(s, RandomVariable)],
-        },
+        conventions=(MODEL_SENTENCE,),
+        question=" ".join(questions),
+        details=Identities(
+            random=tuple(s.name for s in variables if isinstance(s, RandomVariable)),
+            constants=tuple(s.name for s in variables if not isinstance(s, RandomVariable)),
+        ),
     )
 
 
 def expectation_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_expectation.py.j2``: each identity's two sides."""
-    names = [*derivation.extras["random"], *derivation.extras["constants"]]
+    details: Identities = derivation.details
+    names = [*details.random, *details.constants]
     return {
         "args": ", ".join(py_name(n) for n in names),
         "claims": [{"name": r.name, "lhs": code(r.label), "rhs": code(r.expr)}
                    for r in derivation.results],
-        "random": derivation.extras["random"],
-        "constants": [py_name(n) for n in derivation.extras["constants"]],
+        "random": list(details.random),
+        "constants": [py_name(n) for n in details.constants],
     }
 
 

@@ -10,6 +10,8 @@ objects that evaluate to 30 digits with mpmath.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -126,6 +128,16 @@ def _number(spec: Spec, name: str, default: Any = None) -> sp.Rational:
     return sp.Rational(str(value))
 
 
+@dataclass(frozen=True)
+class Inference:
+    """What inference on data adds: the task, the data, the level and the derived values."""
+
+    task: str
+    data: tuple[float, ...]
+    level: float
+    values: Mapping[str, float]  # each derived value to 30 digits, as a float
+
+
 def derive_inference(spec: Spec) -> Derivation:
     """Sample statistics, then a confidence interval ('z' or 't') or a one-sample t test."""
     task = spec.require("task")
@@ -212,25 +224,25 @@ def derive_inference(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         assumptions=Assumptions(),
-        extras={
-            "question_tex": (rf"The $N = {size}$ observations {shown_data} were drawn "
-                             rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),
-            "task": task,
-            "data": [float(v) for v in xs],
-            "level": float(level),
-            "values": {k: float(sp.N(v, 30)) for k, v in values.items()},
-        },
+        question=(rf"The $N = {size}$ observations {shown_data} were drawn "
+                  rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),
+        details=Inference(
+            task=task,
+            data=tuple(float(v) for v in xs),
+            level=float(level),
+            values={k: float(sp.N(v, 30)) for k, v in values.items()},
+        ),
     )
 
 
 def inference_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_inference.py.j2``: the data and the derived values."""
-    extras = derivation.extras
+    details: Inference = derivation.details
     return {
-        "task": extras["task"],
-        "data": json.dumps(extras["data"]),
-        "level": repr(extras["level"]),
-        "derived": repr(extras["values"]),
+        "task": details.task,
+        "data": json.dumps(list(details.data)),
+        "level": repr(details.level),
+        "derived": repr(details.values),
     }
 
 

@@ -8,6 +8,7 @@ lambda v), so each line is a checkable equality of numbers or polynomials.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -142,8 +143,8 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         "sections": sections,
         "results": results,
         "question": rf"Find the eigenvalues and eigenvectors of $A = {latex(a)}$.",
-        "extras": {"eigenvalues": [float(r) for r in roots],
-                   "eigenvectors": [[float(c) for c in v] for v in vectors]},
+        "details": {"eigenvalues": [float(r) for r in roots],
+                    "eigenvectors": [[float(c) for c in v] for v in vectors]},
     }
 
 
@@ -167,12 +168,24 @@ def _composition(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
         "question": (rf"Let $f(x) = Ax$ with $A = {latex(a)}$ and $g(y) = By$ with "
                      rf"$B = {latex(b)}$. Show that $g \circ f$ is the linear map with matrix "
                      r"$BA$ (first $A$, then $B$: the order reverses)."),
-        "extras": {"x": [int(c) for c in x]},
+        "details": {"x": [int(c) for c in x]},
     }
 
 
 TASKS = {"matmul": _matmul, "determinant": _determinant, "eigen": _eigen,
          "composition": _composition}
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """What a linear-algebra task adds: the task, the lecturer's matrices, the eigenpairs."""
+
+    task: str
+    A: tuple[tuple[int, ...], ...]
+    B: tuple[tuple[int, ...], ...] | None = None
+    eigenvalues: list[float] | None = None  # eigen: as floats, for the check
+    eigenvectors: list[list[float]] | None = None
+    x: list[int] | None = None  # composition: the vector the two routes are compared on
 
 
 def derive_linalg(spec: Spec) -> Derivation:
@@ -191,26 +204,33 @@ def derive_linalg(spec: Spec) -> Derivation:
         function=a,
         sections=tuple(made["sections"]),
         results=tuple(made["results"]),
-        extras={"question_tex": made["question"], "task": task,
-                "A": [[int(v) for v in row] for row in a.tolist()],
-                "B": [[int(v) for v in row] for row in b.tolist()] if b is not None else None,
-                **made.get("extras", {})},
+        question=made["question"],
+        details=Matrices(
+            task=task,
+            A=tuple(tuple(int(v) for v in row) for row in a.tolist()),
+            B=tuple(tuple(int(v) for v in row) for row in b.tolist()) if b is not None else None,
+            **made.get("details", {}),
+        ),
     )
 
 
 def linalg_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_linalg.py.j2``: the matrices and the derived values."""
-    extras = derivation.extras
+    details: Matrices = derivation.details
     derived: dict[str, Any] = {}
     for r in derivation.results:
         value = r.expr
         derived[r.name] = value.tolist() if hasattr(value, "tolist") else value
     derived = {k: [[float(c) for c in row] for row in v] if isinstance(v, list) else float(v)
                for k, v in derived.items()}
-    if extras["task"] == "eigen":
-        derived = {"eigenvalues": extras["eigenvalues"], "eigenvectors": extras["eigenvectors"]}
-    return {"task": extras["task"], "A": json.dumps(extras["A"]),
-            "B": json.dumps(extras["B"]) if extras["B"] else "", "derived": repr(derived)}
+    if details.task == "eigen":
+        derived = {"eigenvalues": details.eigenvalues, "eigenvectors": details.eigenvectors}
+    return {"task": details.task, "A": json.dumps(_lists(details.A)),
+            "B": json.dumps(_lists(details.B)) if details.B else "", "derived": repr(derived)}
+
+
+def _lists(rows: tuple[tuple[int, ...], ...]) -> list[list[int]]:
+    return [list(row) for row in rows]
 
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:

@@ -101,6 +101,16 @@ def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
     return Section(title, label, tuple(steps), lhs=None)
 
 
+@dataclass(frozen=True)
+class Moments:
+    """What moments of a family add: its name, the variable, the support, ordered parameters."""
+
+    family: str
+    var: str
+    support: tuple[sp.Expr, sp.Expr]
+    ordered: tuple[str, ...] = ()  # parameters drawn in increasing order (a < b)
+
+
 def derive_moments(spec: Spec) -> Derivation:
     """E[X], E[X^2] and Var X of a named family, by integration."""
     name = spec.require("family")
@@ -145,20 +155,15 @@ def derive_moments(spec: Spec) -> Derivation:
         ),
         symbols=tuple(params.values()),
         assumptions=assumptions,
-        extras={
-            "independent": quad,
-            "family": name,
-            "question_tex": (rf"For ${family.notation}$ with density "
-                             rf"$p(x) = {latex(density)}$ on "
-                             rf"${latex(sp.Interval(lo, hi))}$, find the mean, "
-                             r"the second moment and the variance."),
-            "conventions": (r"Each result was also compared with numerical quadrature "
-                            r"(mpmath, 30 digits) of the same integral at random parameter "
-                            r"values.",),
-            "var": "x",
-            "support": (lo, hi),
-            "ordered": ("a", "b") if name == "uniform" else (),
-        },
+        independent=quad,
+        question=(rf"For ${family.notation}$ with density "
+                  rf"$p(x) = {latex(density)}$ on "
+                  rf"${latex(sp.Interval(lo, hi))}$, find the mean, "
+                  r"the second moment and the variance."),
+        conventions=(r"Each result was also compared with numerical quadrature "
+                     r"(mpmath, 30 digits) of the same integral at random parameter "
+                     r"values.",),
+        details=Moments(name, "x", (lo, hi), ("a", "b") if name == "uniform" else ()),
     )
 
 
@@ -172,16 +177,17 @@ def _bound(value: sp.Expr) -> str:
 
 def moments_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_moments.py.j2``: the density, its support, the moments."""
-    x = sp.Symbol(derivation.extras["var"], real=True)
+    details: Moments = derivation.details
+    x = sp.Symbol(details.var, real=True)
     params = [py_name(s.name) for s in derivation.symbols]
-    lo, hi = derivation.extras["support"]
+    lo, hi = details.support
     return {
         "args": ", ".join(params),
         "density": code(derivation.function.xreplace({x: sp.Symbol("x")})),
         "support": f"({_bound(lo)}, {_bound(hi)})",
         "results": [{"name": r.name, "code": code(r.expr)} for r in derivation.results],
         "domains": repr(domain_table(derivation, derivation.symbols)),
-        "ordered": repr(tuple(derivation.extras.get("ordered", ()))),
+        "ordered": repr(tuple(details.ordered)),
     }
 
 

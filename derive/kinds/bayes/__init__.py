@@ -11,6 +11,8 @@ as 'const' and evaluates to what it stands for), so every step is verified.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -47,6 +49,16 @@ class Const(sp.Function):
 
     def _numpycode(self, printer):
         return printer._print(self.args[0])
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """What a conjugate update adds: the model, the prior, the family and its parameters."""
+
+    model: SampleModel
+    prior: sp.Expr
+    family: str  # "beta" | "gamma" | "normal"
+    params: Mapping[str, sp.Expr]  # the posterior's parameters over the sample
 
 
 def _parse_prior(spec: Spec, model: SampleModel) -> sp.Expr:
@@ -158,16 +170,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=(theta, *model.constants),
         assumptions=model.assumptions,
-        extras={
-            "model": model,
-            "prior": prior,
-            "family": family.name,
-            "posterior_params": {
-                n: model.plain(v) for n, v in zip(family.params, values, strict=True)
-            },
-            "question_tex": _question(model, prior, family, ident),
-            "independent": independent,
-        },
+        question=_question(model, prior, family, ident),
+        independent=independent,
+        details=Posterior(
+            model=model,
+            prior=prior,
+            family=family.name,
+            params={n: model.plain(v) for n, v in zip(family.params, values, strict=True)},
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -127,15 +128,15 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         assumptions=assumptions,
         notes=tuple(notes),
-        extras={
-            "matrix": True,
-            "shapes": {k: [str(d) for d in v] for k, v in shapes.items()},
-            "maximum": maximum,
-            "estimators": estimators,
-            "scores": scores,
-            "log_likelihood": ell,
-            "question_tex": _question(ell, spec.names("params")),
-        },
+        question=_question(ell, spec.names("params")),
+        details=Estimation(
+            maximum=maximum,
+            estimators=estimators,
+            scores=scores,
+            log_likelihood=ell,
+            form="matrix",
+            shapes={k: [str(d) for d in v] for k, v in shapes.items()},
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from derive.engine.sample.rows import MatrixRowSum, RowSum
 from derive.engine.sample.statistics import SIZE, Estimate
 from derive.errors import InputError
 from derive.kinds.base import derivation_of
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex, text
 
@@ -292,19 +293,18 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
         symbols=(X, MU, SIGMA),
         assumptions=assumptions,
         notes=tuple(notes),
-        extras={
-            "matrix": True,
-            "check": "mle mvn",
-            "sample_size_code": "X.shape[0]",
-            "shapes": {"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
-            "maximum": "verified" if definite else "not-verified",
-            "estimators": estimators,
-            "scores": scores,
-            "hessian": hessian,
-            "log_likelihood": ell,
-            "conventions": [CONVENTION],
-            "question_tex": _question(params),
-        },
+        conventions=(CONVENTION,),
+        question=_question(params),
+        details=Estimation(
+            maximum="verified" if definite else "not-verified",
+            estimators=estimators,
+            scores=scores,
+            log_likelihood=ell,
+            form="mvn",
+            shapes={"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
+            hessian=hessian,
+            sample_size_code="X.shape[0]",
+        ),
     )
 
 
