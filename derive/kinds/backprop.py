@@ -238,7 +238,7 @@ def _question(forward: list[Definition], wanted: list[Any], upstream: Any, name:
 
 
 @dataclass(frozen=True)
-class BackpropDetails:
+class Backprop:
     """What backpropagation adds: the forward pass, the backward walk, the inputs, the deltas."""
 
     forward: tuple[Definition, ...]
@@ -303,7 +303,7 @@ def derive_backprop(spec: Spec) -> Derivation:
         name=name,
         question=question,
         conventions=tuple(conventions),
-        details=BackpropDetails(
+        details=Backprop(
             forward=tuple(forward),
             walk=walk,
             inputs=tuple(sorted(inputs.values(), key=lambda s: s.name)),
@@ -366,7 +366,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     """The check script's forward and backward passes, one NumPy line per definition."""
     from derive.printing import numpy_code
 
-    details: BackpropDetails = derivation.details
+    details: Backprop = derivation.details
     forward, walk, inputs = details.forward, details.walk, details.inputs
     dims = sorted({x for m in inputs for x in m.shape if isinstance(x, sp.Symbol)}, key=str)
     sizes = {x: 3 + k for k, x in enumerate(dims)}
