@@ -7,10 +7,18 @@ from typing import Any
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
+from derive.prose import Printers
 from derive.render import Trusted, escape_latex
 from derive.rules import margin
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+
+#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
+LATEX_PROSE = Printers(
+    words=escape_latex,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+)
 
 
 def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
 
 def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": Trusted(section.title),
+        "title": Trusted(section.title.render(LATEX_PROSE)),
         "lhs": Trusted(latex(section.lhs, **settings)) if section.lhs is not None else None,
         "start": Trusted(latex(section.start, **settings)),
         "steps": [_step(s, settings) for s in section.steps],

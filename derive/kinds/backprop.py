@@ -45,6 +45,7 @@ from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient import gradient_json
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
+from derive.prose import Prose, Tex, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Z_NAME = re.compile(r"^z_?(\w+)$")
@@ -148,9 +149,8 @@ class Backward:
     loss: Any  # the scalar the walk started from, in local symbols
 
 
-def _title(item: Definition, var: Any) -> str:
-    return (rf"Through ${latex(item.name)} = {latex(item.rhs)}$: "
-            rf"with respect to ${latex(var)}$")
+def _title(item: Definition, var: Any) -> Prose:
+    return Prose.of("Through ", math(item.name, item.rhs), ": with respect to ", math(var))
 
 
 def backward(forward: list[Definition], wanted: Sequence[Any], deltas: Mapping[str, str],
@@ -356,7 +356,9 @@ def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> 
         steps, final = tidy_steps(gradients[var], simplex)
         if steps:
             label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
-            sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+            title = Prose.of("Simplify ", Tex(rf"$\partial {name}/\partial {latex(var)}$",
+                                              f"d{name}/d{var}"))
+            sections.append(Section(title,
                                     gradients[var], tuple(steps), label))
             gradients[var] = final
     return Backward(sections, gradients, walk.deltas, walk.loss)

@@ -20,6 +20,7 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 ETA = "eta"
 
@@ -36,7 +37,7 @@ def _tidy(expr: sp.Expr, w0: sp.Symbol) -> sp.Expr:
 def _chain(lhs: sp.Expr, start: sp.Expr, tidy: sp.Expr, title: str, rule: str = "collect",
            note: str = "") -> Section:
     steps = (Step(start, tidy, rule, note),) if tidy != start else ()
-    return Section(title, start, steps, lhs)
+    return Section(Prose.of(title), start, steps, lhs)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class Descent:
         self.step_limit: sp.Expr | None = None
         self.minimiser: sp.Expr | None = None
         section = gradient_section(f, w, "f")
-        self.sections.append(Section("The gradient", section.start, section.steps, section.lhs))
+        self.sections.append(Section(Prose.of("The gradient"), section.start, section.steps,
+                                     section.lhs))
         self.grad = section.steps[-1].after if section.steps else sp.diff(f, w)
         self.w0 = _iterate(0)
 
@@ -148,7 +150,7 @@ class Momentum(Descent):
 class Newton(Descent):
     def build(self) -> None:
         curv = gradient_section(self.grad, self.w)
-        self.sections.append(Section("The curvature", curv.start, curv.steps,
+        self.sections.append(Section(Prose.of("The curvature"), curv.start, curv.steps,
                                      sp.Derivative(sp.Symbol("f"), self.w, 2)))
         second = curv.steps[-1].after if curv.steps else sp.diff(self.grad, self.w)
         self.second = second

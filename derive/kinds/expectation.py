@@ -30,6 +30,7 @@ from derive.engine.probability.expectation import (
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 
 def _without_moments(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
@@ -276,7 +277,7 @@ def derive_identity(spec: Spec) -> Derivation:
         steps = _meet(_chain(lhs, claim.left_moves), _chain(rhs, claim.right_moves), lhs, rhs)
         free |= lhs.free_symbols | rhs.free_symbols
         title = "Derivation" if len(names) == 1 else f"Part {number}"
-        sections.append(Section(title, lhs, tuple(steps)))
+        sections.append(Section(Prose.of(title), lhs, tuple(steps)))
         results.append(Result(claim_name, lhs, rhs))
         questions.append(claim.question or rf"Show that ${latex(lhs)} = {latex(rhs)}$.")
     variables = sorted(free, key=str)

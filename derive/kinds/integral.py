@@ -24,6 +24,7 @@ from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 Rewrite = tuple[sp.Expr, str, str]
 
@@ -218,7 +219,7 @@ class DefiniteIntegral:
 
 
 def integral_section(integral: sp.Integral, title: str = "Step by step") -> Section:
-    return Section(title, integral, integrate_steps(integral))
+    return Section(Prose.of(title), integral, integrate_steps(integral))
 
 
 # --- the 'integral' kind ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from derive.kinds.base import Kind, derivation_of
 from derive.kinds.integral import DefiniteIntegral, check_recipe
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 DIGITS = 27
 
@@ -110,7 +111,7 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
         Step(step4, closed, "collect"),
     )
     kl = sp.Symbol(r"\operatorname{KL}(p\,\|\,q)")
-    section = Section("By integration", start, steps, kl)
+    section = Section(Prose.of("By integration"), start, steps, kl)
     return derivation_of(
         spec,
         input="KL(N(mu1, sigma1^2) || N(mu2, sigma2^2))",

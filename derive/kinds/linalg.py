@@ -16,7 +16,8 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import latex, text
+from derive.prose import Prose, Tex, math
 
 LAMBDA = sp.Symbol("lambda")
 
@@ -46,7 +47,7 @@ def _entry_sections(a: sp.Matrix, b: sp.Matrix, left: str, right: str) -> list[S
         for j in range(b.cols):
             written = _product_entry(a, b, i, j)
             label = sp.Symbol(rf"({left}{right})_{{{i + 1}{j + 1}}}")
-            sections.append(Section("" if sections else "Entry by entry", written,
+            sections.append(Section(Prose.of("" if sections else "Entry by entry"), written,
                                     (Step(written, (a * b)[i, j], "evaluate"),), lhs=label))
     return sections
 
@@ -91,7 +92,8 @@ def _determinant(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         raise spec.error("A", "a determinant needs a square matrix")
     label = sp.Symbol(r"\det A")
     return {
-        "sections": [Section("Determinant", sp.Determinant(a), tuple(determinant_steps(a)))],
+        "sections": [Section(Prose.of("Determinant"), sp.Determinant(a),
+                             tuple(determinant_steps(a)))],
         "results": [Result("det", label, a.det())],
         "question": rf"Compute the determinant of $A = {latex(a)}$.",
     }
@@ -108,7 +110,9 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
     if len(roots) != 2 or not all(r.is_real for r in roots):
         raise spec.error("A", "choose a matrix with two distinct real eigenvalues")
     factored = sp.Mul(*(LAMBDA - r for r in roots), evaluate=False)
-    sections = [Section(r"Characteristic polynomial $\det(A - \lambda I) = 0$", char, (
+    title = Prose.of("Characteristic polynomial ",
+                     Tex(r"$\det(A - \lambda I) = 0$", "det(A - lambda I) = 0"))
+    sections = [Section(title, char, (
         Step(char, written, "determinant of a 2x2"),
         Step(written, poly, "expand"),
         Step(poly, factored, "factor",
@@ -132,11 +136,12 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
             av = _product_entry(a, v, row, 0)
             steps.append(Step(av, lam * v[row], "evaluate",
                               rf"row {row + 1}: $(Av)_{row + 1} = \lambda v_{row + 1}$"))
-        title = (rf"Eigenvector for $\lambda_{k + 1} = {latex(lam)}$: "
-                 rf"$v_{k + 1} = {latex(v)}$")
+        title = Prose.of("Eigenvector for ", Tex(rf"$\lambda_{k + 1} = {latex(lam)}$",
+                                                 f"lambda_{k + 1} = {text(lam)}"),
+                         ": ", Tex(rf"$v_{k + 1} = {latex(v)}$", f"v_{k + 1} = {text(v)}"))
         sections.append(Section(title, steps[0].before, (steps[0],)))
         for step in steps[1:]:
-            sections.append(Section("", step.before, (step,)))
+            sections.append(Section(Prose(), step.before, (step,)))
         vectors.append(v)
         results.append(Result(f"v{k + 1}", sp.Symbol(f"v_{k + 1}"), v))
     return {
@@ -158,8 +163,9 @@ def _composition(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
         written = _product_entry(b, ax, i, 0)
         via_product = _product_entry(b * a, x, i, 0)
         sections.append(Section(
-            rf"Check on $x = {latex(x)}$, component {i + 1}: $g(f(x))$ and $(BA)x$" if i == 0
-            else "", written, (Step(written, via_product, "composition",
+            Prose.of("Check on ", math(sp.Symbol("x"), x), f", component {i + 1}: ",
+                     Tex("$g(f(x))$", "g(f(x))"), " and ", Tex("$(BA)x$", "(BA)x")) if i == 0
+            else Prose(), written, (Step(written, via_product, "composition",
                                     r"$B(Ax) = (BA)x$ written out"),
                                Step(via_product, bax[i], "evaluate"))))
     return {

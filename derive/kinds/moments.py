@@ -24,6 +24,7 @@ from derive.engine.probability.integrals import (
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose, Tex
 
 
 class DensityE(sp.Function):
@@ -80,7 +81,7 @@ DENSITY_FAMILIES: dict[str, DensityFamily] = {
 }
 
 
-def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
+def _moment_section(title: Prose, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
                     params: dict[str, sp.Symbol]) -> Section:
     lo, hi = family.support(params)
     density = family.density(x, params)
@@ -122,8 +123,10 @@ def derive_moments(spec: Spec) -> Derivation:
     x = sp.Symbol("x", real=True)
     lo, hi = family.support(params)
     density = family.density(x, params)
-    mean = _moment_section(r"The mean $\mathbb{E}[X]$", x, x, family, params)
-    second = _moment_section(r"The second moment $\mathbb{E}[X^2]$", x**2, x, family, params)
+    mean_title = Prose.of("The mean ", Tex(r"$\mathbb{E}[X]$", "E[X]"))
+    second_title = Prose.of("The second moment ", Tex(r"$\mathbb{E}[X^2]$", "E[X^2]"))
+    mean = _moment_section(mean_title, x, x, family, params)
+    second = _moment_section(second_title, x**2, x, family, params)
     m1, m2 = mean.steps[-1].after, second.steps[-1].after
     e1, e2 = DensityE(x, x, lo, hi, density), DensityE(x**2, x, lo, hi, density)
     shortcut = e2 - e1**2
@@ -133,7 +136,8 @@ def derive_moments(spec: Spec) -> Derivation:
     if variance != substituted:
         var_steps.append(Step(substituted, variance, "factor"))
     var_label = sp.Symbol(r"\operatorname{Var} X")
-    sections = (mean, second, Section(r"The variance", shortcut, tuple(var_steps), lhs=var_label))
+    variance_section = Section(Prose.of("The variance"), shortcut, tuple(var_steps), lhs=var_label)
+    sections = (mean, second, variance_section)
     quad = {
         "mean": NumericIntegral(x * density, (x, lo, hi)),
         "second moment": NumericIntegral(x**2 * density, (x, lo, hi)),

@@ -26,6 +26,7 @@ from derive.engine.probability.expectation import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
+from derive.prose import Prose
 
 N = sp.Symbol("N", integer=True, positive=True)
 INDEX = sp.Symbol("i", integer=True, positive=True)
@@ -101,7 +102,7 @@ def derive_sampling(spec: Spec) -> Derivation:
         spec,
         input=name,
         function=start,
-        sections=(Section("Derivation", start, tuple(steps)),),
+        sections=(Section(Prose.of("Derivation"), start, tuple(steps)),),
         results=(Result(name, start, steps[-1].after),),
         symbols=(N,),
         question=(rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "

@@ -22,6 +22,7 @@ from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose, Tex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
 
@@ -54,16 +55,17 @@ def derive_vanishing(spec: Spec) -> Derivation:
     sections = []
     first = gradient_section(act(z), z)
     derivative = first.steps[-1].after
-    sections.append(Section("The activation's derivative", first.start, first.steps,
+    sections.append(Section(Prose.of("The activation's derivative"), first.start, first.steps,
                             sp.Derivative(sp.Symbol("a"), z)))
     if name == "relu":
         peak = sp.S.One
     else:
         second = gradient_section(derivative, z)
-        sections.append(Section(r"Where the derivative is largest", second.start, second.steps))
+        sections.append(Section(Prose.of("Where the derivative is largest"), second.start,
+                                second.steps))
         peak_at = sp.Subs(derivative, z, 0)
         peak = derivative.subs(z, 0)
-        sections.append(Section(r"Its value at $z = 0$", peak_at, (
+        sections.append(Section(Prose.of("Its value at ", Tex("$z = 0$", "z = 0")), peak_at, (
             Step(peak_at, peak, "evaluate", rf"the derivative above vanishes only at $z = 0$, "
                  rf"where ${latex(act(z))}$ is at its midpoint"),)))
     network = x
@@ -72,7 +74,7 @@ def derive_vanishing(spec: Spec) -> Derivation:
     chain = gradient_section(network, x)
     gradient = chain.steps[-1].after
     label = sp.Derivative(sp.Symbol(f"a_{layers}"), x)
-    sections.append(Section(f"Through {layers} layers", chain.start, chain.steps, label))
+    sections.append(Section(Prose.of(f"Through {layers} layers"), chain.start, chain.steps, label))
     bound = peak**layers * sp.Abs(sp.Mul(*weights))
     results = (
         Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),

@@ -30,6 +30,7 @@ from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 
 class Const(sp.Function):
@@ -135,7 +136,7 @@ def derive_bayes(spec: Spec) -> Derivation:
         )
     )
     lhs = sp.Symbol(rf"\log p({latex(theta)} \mid x_{{1:N}})")
-    sections = [Section("Bayes' rule on the log scale", start, tuple(steps), lhs)]
+    sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
     for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
         results.append(Result(name, sp.Symbol(tex), model.plain(value)))
@@ -153,7 +154,7 @@ def derive_bayes(spec: Spec) -> Derivation:
         final = tidy[-1].after if tidy else plugged
         sections.append(
             Section(
-                f"The posterior {key}",
+                Prose.of(f"The posterior {key}"),
                 start_r,
                 (Step(start_r, final, "read off"),),
                 sp.Symbol(label),
@@ -233,7 +234,8 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
     )
     label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
     return Section(
-        "MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),), label
+        Prose.of("MAP: L2-regularised least squares"), mean,
+        (Step(mean, ridge, "read off", note),), label
     )
 
 

@@ -23,14 +23,15 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import latex, text
+from derive.prose import Prose, Tex
 
 
 def _shapes(spec: Spec) -> dict[str, tuple[Any, Any]]:
     table = spec.require("shapes", dict)
     shapes = {}
-    for name, text in table.items():
-        dims = [d.strip() for d in str(text).split(",")]
+    for name, written in table.items():
+        dims = [d.strip() for d in str(written).split(",")]
         if len(dims) != 2:
             raise spec.error("shapes", f"{name}: expected 'ROWS,COLS'")
         shapes[name] = tuple(int(d) if d.isdigit() else d for d in dims)
@@ -99,7 +100,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         )
         sections.append(
             Section(
-                rf"Setting the gradient to zero: $\hat{{{latex(w)}}} = {latex(estimate)}$",
+                Prose.of("Setting the gradient to zero: ",
+                         Tex(rf"$\hat{{{latex(w)}}} = {latex(estimate)}$",
+                             f"{w}_hat = {text(estimate)}")),
                 start,
                 (Step(start, zero, "solve", note),),
                 lhs,
