@@ -108,7 +108,8 @@ def build_version(job: VersionJob) -> VersionOutcome:
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
         record = version_record(job.version, job.student, solved,
-                                [solution_html(c) for c in contexts],
+                                [solution_html(s.derivation, c)
+                                 for s, c in zip(solved, contexts, strict=True)],
                                 sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)
     except DeriveError as exc:

@@ -1,9 +1,10 @@
 """The worked solution of a released problem as HTML with MathJax delimiters (LMS feedback).
 
-The verified derivation, section by section, from the LaTeX the answer key printed
-(no second printing): the title as text with inline maths and the chain of steps as
-one displayed ``aligned`` block, each step with its rule in words. Everything goes
-through ``Prose``, the one HTML printer of problem text.
+The verified derivation, section by section: the heading (the engine's prose: words
+escaped for HTML, maths by our printer) and the chain of steps as one displayed
+``aligned`` block taken from the LaTeX the answer key printed (no second printing),
+each step with its rule in words. Everything goes through the problems' ``Prose``,
+the one HTML printer of problem text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from derive import prose as heading
+from derive.model import Derivation
+from derive.printing import latex
 from derive.problems.prose import Display, Math, Prose, Segment
 
 
@@ -33,23 +37,34 @@ def _step(step: Mapping[str, Any]) -> str:
     return rf"&= {step['tex']} && {note}"
 
 
-def _section(section: Mapping[str, Any]) -> list[Segment]:
+_HEADING = {
+    heading.Words: lambda w: [w.text],
+    heading.Math: lambda m: [Math(" = ".join(latex(e) for e in m.exprs))],
+    heading.Tex: lambda t: _text_and_maths(t.latex),
+}
+
+
+def _heading(title: heading.Prose) -> list[Segment]:
+    return [segment for part in title.parts for segment in _HEADING[type(part)](part)]
+
+
+def _section(title: heading.Prose, section: Mapping[str, Any]) -> list[Segment]:
     head = f"{section['lhs']} &= {section['start']}" if section["lhs"] is not None \
         else f"&{section['start']}"
     rows = [head, *(_step(s) for s in section["steps"])]
     chain = r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-    return [*_text_and_maths(section["title"]), ":", Display(chain)]
+    return [*_heading(title), ":", Display(chain)]
 
 
-def solution_prose(sheet: Mapping[str, Any]) -> Prose:
-    """The derivation and its results from a printed worksheet context, in reading order."""
+def solution_prose(derivation: Derivation, sheet: Mapping[str, Any]) -> Prose:
+    """The derivation and its results (``sheet``: their worksheet context), in reading order."""
     parts: list[Segment] = ["Worked solution (every step verified). "]
-    for section in sheet["sections"]:
-        parts.extend(_section(section))
+    for section, printed in zip(derivation.sections, sheet["sections"], strict=True):
+        parts.extend(_section(section.title, printed))
     rows = r" \\ ".join(f"{r['label']} &= {r['tex']}" for r in sheet["results"])
     parts.extend(["Result:", Display(r"\begin{aligned}" + rows + r"\end{aligned}")])
     return Prose(tuple(parts))
 
 
-def solution_html(sheet: Mapping[str, Any]) -> str:
-    return solution_prose(sheet).html()
+def solution_html(derivation: Derivation, sheet: Mapping[str, Any]) -> str:
+    return solution_prose(derivation, sheet).html()
