@@ -5,6 +5,10 @@
     release   per version, in parallel: derive + verify + check each problem, write and
               compile problems-<k> and answers-<k>
     record    manifest.json (and moodle.xml, qti.zip) from what was released
+
+Around it: roster (students from an LMS export, read through table), tolerance (one
+rule for every export), quiz (the records as LMS items), moodle and qti (the exports),
+grading and gradesheet (derive grade), stress (derive problems --stress).
 """
 
 from __future__ import annotations
