@@ -303,6 +303,27 @@ def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...]
     deliver(api.mle_spec(density, list(params), var=var, assume=list(assume)), as_json, out, to)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="worker processes that do the work")
+@click.option("--allow-origin", "origins", multiple=True, metavar="ORIGIN",
+              help="allow browser pages from ORIGIN to call the API (CORS; repeatable)")
+@click.option("--cache", type=click.Path(file_okay=False), default=None,
+              help="the worksheets' on-disk cache, shared by every server [~/.cache/derive/web]")
+@click.option("--budget", type=click.FloatRange(min=0.5), default=20.0, show_default=True,
+              help="CPU seconds one request may use")
+@click.option("--max-body", type=click.IntRange(min=1024), default=100_000, show_default=True,
+              help="bytes a request body may have")
+def serve(host: str, port: int, workers: int, origins: tuple[str, ...], cache: str | None,
+          budget: float, max_body: int) -> None:
+    """Serve the worksheets, a check page, a grad page and the JSON API."""
+    from derive.web.server import run
+
+    run(host, port, workers, origins, cache, budget, max_body)
+
+
 def deliver(spec: Any, as_json: bool, out: str | None, to: str = "pdf") -> None:
     """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
     from derive import pipeline

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from xml.etree.ElementTree import Element, tostring
+from xml.sax.saxutils import unescape
 
-from latex2mathml.converter import convert
+from latex2mathml.converter import convert_to_element
 from markupsafe import Markup, escape
 
 from derive.errors import DeriveError
@@ -29,6 +31,8 @@ _PIECES = re.compile(
 )
 
 
+#: amsmath's aligned is split for the converter (its own macro mechanism, not text surgery)
+_PREAMBLE = r"\newenvironment{aligned}{\begin{split}}{\end{split}}"
 _UNKNOWN_COMMAND = re.compile(r"<m[ion][^>]*>(\\[A-Za-z]+)")
 
 
@@ -40,13 +44,34 @@ class MathMLError(DeriveError):
 def mathml(tex: str, display: bool = False) -> Markup:
     """One formula as a ``<math>`` element (block or inline)."""
     try:
-        out = convert(tex, display="block" if display else "inline")
+        tree = convert_to_element(_PREAMBLE + tex, display="block" if display else "inline")
     except Exception as exc:  # noqa: BLE001 - the converter raises many types
         raise MathMLError(f"cannot convert to MathML: {tex[:80]!r} ({type(exc).__name__})"
                           ) from None
+    _tidy(tree)
+    out = unescape(tostring(tree, encoding="unicode"))  # as latex2mathml.converter.convert
     if unknown := _UNKNOWN_COMMAND.search(out):  # the converter prints those as text
         raise MathMLError(f"cannot convert to MathML: {unknown.group(1)} in {tex[:80]!r}")
+    if ">&<" in out:  # an alignment point outside any environment the converter knows
+        raise MathMLError(f"cannot convert to MathML: a stray '&' in {tex[:80]!r}")
     return Markup(out)
+
+
+#: what makes a bracketed group taller than a line, so that its brackets must stretch
+_TALL = frozenset({"mfrac", "munderover", "munder", "mover", "mtable", "msqrt", "mroot"})
+_SPACES = {"negativethinmathspace": "-0.1667em"}  # names that are not CSS lengths
+
+
+def _tidy(tree: Element) -> None:
+    """Brackets around one line of maths do not stretch (Chromium pads stretched ones)."""
+    for row in tree.iter("mrow"):
+        fences = [child for child in row if child.tag == "mo" and child.get("fence") == "true"]
+        if fences and not any(node.tag in _TALL for node in row.iter()):
+            for fence in fences:
+                fence.set("stretchy", "false")
+    for space in tree.iter("mspace"):
+        width = space.get("width", "")
+        space.set("width", _SPACES.get(width, width))
 
 
 def latex_text(text: str) -> Markup:

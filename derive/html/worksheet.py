@@ -22,7 +22,7 @@ PROVED = {"symbolic": "symbolically", "numeric": "numerically (identity test, 30
 
 def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "math": mathml("= " + latex(step.after, **settings), display=True),
+        "math": mathml("= " + latex(step.after, **settings)),
         "rule": latex_text(margin(step.rule)),
         "note": latex_text(step.note) if step.note else None,
         "verified": step.verified,
@@ -36,7 +36,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
         start = f"{latex(section.lhs, **settings)} = {start}"
     return {
         "title": latex_text(section.title),
-        "start": mathml(start, display=True),
+        "start": mathml(start),
         "steps": [_step(s, settings) for s in section.steps],
     }
 
