@@ -20,7 +20,7 @@ from derive.render import _REPLACEMENTS
 
 #: the inverse of derive.render.escape_latex, plus the text-mode spacing the project writes
 _TEXT_ESCAPES = {tex: char for char, tex in _REPLACEMENTS.items()}
-_TEXT_ESCAPES.update({"~": "\u00a0", r"\ ": " ", r"\,": "\u2009", "``": "\u201c", "''": "\u201d"})
+_TEXT_ESCAPES.update({"~": "\u00a0", r"\ ": " ", r"\,": "\u2009"})
 
 _PIECES = re.compile(
     r"(?<!\\)\$(?P<inline>.+?)(?<!\\)\$"  # $ ... $
