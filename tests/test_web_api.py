@@ -17,7 +17,8 @@ WRONG = "d/dx sigmoid(x^2)\n= sigmoid(x^2)*(1 - sigmoid(x^2))   # chain rule\n"
 DERIVATIONS = {
     "right": "d/dx x^3*sin(x)\n= 3*x^2*sin(x) + x^3*cos(x)\n",
     "wrong-with-hint": WRONG,
-    "latex": r"\frac{d}{dx} \sigma(x^2)" + "\n" + r"= 2x\,\sigma(x^2)\left(1 - \sigma(x^2)\right)" "\n",
+    "latex": r"\frac{d}{dx} \sigma(x^2)" + "\n"
+             + r"= 2x\,\sigma(x^2)\left(1 - \sigma(x^2)\right)" + "\n",
     "unparsed-line": "d/dx x^2\n= x +* 2\n= 2*x\n",
     "domain": "% assume x > 0\nd/dx log(x^2)\n= 2/x\n",
     "matrix": "% shape X = 3, 3\n% shape B = 3, 3\ntr(X.T*B*X)\n= tr(B*X*X.T)\n= tr(X*B*X.T)\n",
@@ -208,6 +209,34 @@ def test_any_body_gets_an_answer_never_a_traceback(server: Server, path: str, bo
     if status != 200:
         assert set(answer) == {"error"} and "\n" not in answer["error"]
         assert "internal error" not in answer["error"]
+
+
+def local_outcome(text: str) -> tuple[int, dict]:
+    """What the API must answer for a text, computed in this process."""
+    from derive.errors import DeriveError
+    from derive.grade import check_text
+
+    try:
+        return 200, check_text(text).json()
+    except DeriveError as exc:
+        return 400, {"error": str(exc)}
+
+
+def _drawn_derivations():
+    from tests.test_check_hostile import derivation as token_soup
+    from tests.test_grade import CORRECT, MISTAKES
+
+    written = [*CORRECT.values(), *(m[0] for m in MISTAKES.values())]
+    return st.sampled_from(written) | token_soup
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=_drawn_derivations())
+def test_drawn_derivations_get_the_in_process_verdict(server: Server, text: str) -> None:
+    """Students' derivations (right, with a known mistake, or token soup): the same answer
+    from the server as from ``check_text``, or the same one-line refusal."""
+    assert server.post_json("/api/check", {"text": text}) == local_outcome(text)
 
 
 def test_over_budget_is_503(tmp_path) -> None:
