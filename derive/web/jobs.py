@@ -117,8 +117,8 @@ def grad_spec(body: Any) -> Any:
 def checked(spec: Any) -> tuple[Any, dict[str, Any]]:
     """The verified derivation and its check script's verdict (run in a private folder)."""
     from derive import pipeline
-    from derive.checkcode import check_script
     from derive.checkrun import run_check
+    from derive.kinds import check_script
 
     derivation = pipeline.derive(spec)
     with tempfile.TemporaryDirectory(prefix="derive-web-") as folder:
@@ -130,7 +130,7 @@ def checked(spec: Any) -> tuple[Any, dict[str, Any]]:
 @guarded
 def grad(body: Any) -> Reply:
     """``grad --json`` for the request's expression."""
-    from derive.jsonout import derivation_json
+    from derive.kinds import derivation_json
 
     return json_reply(derivation_json(*checked(grad_spec(body))))
 
