@@ -116,6 +116,7 @@ def test_check_first_line_error_is_the_cli_message(server: Server, tmp_path) -> 
     (b"{}", "field 'text' is missing"),
     (b'{"text": 5}', "field 'text' must be a string"),
     (b'{"text": "   "}', "text: the derivation is empty"),
+    (b"[" * 40_000 + b"]" * 40_000, "the body is nested too deeply"),
 ])
 def test_malformed_check_bodies(server: Server, raw: bytes, message: str) -> None:
     status, headers, body = server.request("/api/check", raw, method="POST")

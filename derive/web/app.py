@@ -6,13 +6,11 @@ the job's Reply becomes the response. No traceback reaches a client.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -87,17 +85,6 @@ def _response(reply: Reply) -> Response:
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type)
 
 
-async def json_body(request: Request) -> Any:
-    """The request's JSON; a one-line InputError-style message when it is not UTF-8 JSON."""
-    raw = await request.body()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _Bad("the body is not UTF-8") from None
-    except ValueError as exc:
-        raise _Bad(f"the body is not JSON: {exc}") from None
-
-
 class _Bad(Exception):
     """A request the server refuses before any job runs (400)."""
 
@@ -142,13 +129,13 @@ def create_app(settings: Settings) -> Starlette:
         return endpoint
 
     async def api_check(request: Request) -> tuple:
-        return (jobs.check, await json_body(request))
+        return (jobs.check, await request.body())
 
     async def api_grad(request: Request) -> tuple:
-        return (jobs.grad, await json_body(request))
+        return (jobs.grad, await request.body())
 
     async def api_preview(request: Request) -> tuple:
-        return (jobs.preview, await json_body(request))
+        return (jobs.preview, await request.body())
 
     async def api_entries(_: Request) -> tuple:
         return (jobs.entries,)

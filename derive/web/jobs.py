@@ -7,6 +7,7 @@ becomes a 400 with its one-line message, never a traceback (see ``guarded``).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import tempfile
 import traceback
@@ -41,6 +42,18 @@ def guarded(job: Callable[..., Reply]) -> Callable[..., Reply]:
             return error_reply("internal error (logged by the server)", 500)
 
     return run
+
+
+def request_json(raw: bytes) -> Any:
+    """A request's body as JSON: UTF-8, within Python's nesting depth."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("the body is not UTF-8") from None
+    except RecursionError:
+        raise InputError("the body is nested too deeply") from None
+    except ValueError as exc:
+        raise InputError(f"the body is not JSON: {exc}") from None
 
 
 def field(body: Any, name: str, kind: type, required: bool = True) -> Any:
@@ -87,11 +100,11 @@ def entries() -> Reply:
 
 
 @guarded
-def check(body: Any) -> Reply:
+def check(raw: bytes) -> Reply:
     """``check --json`` on the request's text."""
     from derive.grade import check_text
 
-    return json_reply(check_text(derivation_text(body)).json())
+    return json_reply(check_text(derivation_text(request_json(raw))).json())
 
 
 def grad_spec(body: Any) -> Any:
@@ -128,21 +141,21 @@ def checked(spec: Any) -> tuple[Any, dict[str, Any]]:
 
 
 @guarded
-def grad(body: Any) -> Reply:
+def grad(raw: bytes) -> Reply:
     """``grad --json`` for the request's expression."""
     from derive.kinds import derivation_json
 
-    return json_reply(derivation_json(*checked(grad_spec(body))))
+    return json_reply(derivation_json(*checked(grad_spec(request_json(raw)))))
 
 
 @guarded
-def preview(body: Any) -> Reply:
+def preview(raw: bytes) -> Reply:
     """How each line of a derivation was read (no judging): an HTML fragment for the check page."""
     from derive.grade.source import parse_source, read_text
     from derive.html.checkpage import preview_rows
     from derive.render import render_html
 
-    rows = preview_rows(parse_source(read_text(derivation_text(body))))
+    rows = preview_rows(parse_source(read_text(derivation_text(request_json(raw)))))
     return json_reply({"html": render_html("preview.html.j2", {"rows": rows})})
 
 
