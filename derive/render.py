@@ -65,22 +65,16 @@ def _finalize_latex(value: Any) -> Any:
 def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = False
                  ) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(list(folders))
-    if html:  # HTML pages: every value escaped unless it is Markup (MathML from derive.html)
+    if html or not latex_syntax:
+        # HTML pages: every value escaped unless it is Markup (MathML from derive.html);
+        # Python check scripts: nothing escaped, the printer's code as it is.
         return jinja2.Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            autoescape=True,
-        )
-    if not latex_syntax:
-        return jinja2.Environment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            autoescape=False,
+            keep_trailing_newline=not html,
+            autoescape=html,
         )
     return jinja2.Environment(
         loader=loader,

@@ -278,3 +278,15 @@ def test_two_servers_share_only_the_disk_cache(tmp_path) -> None:
         assert status == 200 and again == page
         assert second.post_json("/api/check", {"text": WRONG})[1]["first_error"] == 2
     assert built.stat().st_mtime_ns == stamp
+
+
+def test_a_taken_port_is_a_one_line_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([DERIVE, "serve", "--port", str(port), "--workers", "1"],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == \
+        f"derive: error: --host 127.0.0.1 --port {port}: Address already in use"

@@ -17,7 +17,7 @@ from derive.rules import margin
 from derive.worksheet import rich_pieces
 
 #: how each step was proved, in words (the PDF's marks are S and N)
-PROVED = {"symbolic": "symbolically", "numeric": "numerically (identity test, 30 digits)"}
+PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
 
 
 def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
