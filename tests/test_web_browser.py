@@ -116,11 +116,12 @@ def test_check_page_previews_and_gives_the_verdicts(server: Server, driver, tmp_
     box.clear()
     box.send_keys(HOMEWORK)
     # the live preview shows each line as it was read, while typing
-    WebDriverWait(driver, 120).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#preview li")) == 5)
-    preview = driver.find_elements(By.CSS_SELECTOR, "#preview li")
-    assert all(li.find_elements(By.TAG_NAME, "math") for li in preview[:4])
-    assert "unexpected" in preview[4].text
+    read = "return [...document.querySelectorAll('#preview li')].map(li => " \
+           "[li.querySelector('math') !== null, li.textContent])"
+    WebDriverWait(driver, 120).until(  # the preview of the whole text, not of a prefix
+        lambda d: (lines := d.execute_script(read)) and len(lines) == 5
+        and "unexpected '*'" in lines[4][1])
+    assert [has_math for has_math, _ in driver.execute_script(read)] == [True] * 4 + [False]
     driver.find_element(By.CSS_SELECTOR, "#check-form button").click()
     WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "verdicts"))
     rows = driver.find_elements(By.CSS_SELECTOR, "#verdicts tbody tr")
