@@ -290,3 +290,32 @@ def test_a_taken_port_is_a_one_line_error() -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == \
         f"derive: error: --host 127.0.0.1 --port {port}: Address already in use"
+
+
+def _workers_of(server: Server) -> list[int]:
+    """The pool's worker processes: children of the fork server, in the server's session."""
+    from pathlib import Path
+
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(stat.parent.name)] = (int(fields[1]), int(fields[3]))  # ppid, pgrp
+    session = [pid for pid, (_, group) in table.items() if group == server.process.pid]
+    forkservers = [pid for pid in session if table[pid][0] == server.process.pid]
+    return [pid for pid in session if table[pid][0] in forkservers]
+
+
+def test_a_killed_worker_is_replaced(tmp_path) -> None:
+    import os
+    import signal
+
+    with serve(tmp_path, workers=1) as server:
+        (worker,) = _workers_of(server)
+        os.kill(worker, signal.SIGKILL)
+        answers = [server.post_json("/api/check", {"text": "d/dx x^2\n= 2*x"}) for _ in range(3)]
+        assert all(status in (200, 503) for status, _ in answers)
+        assert answers[-1][0] == 200
+        assert answers[-1][1]["steps"][0]["status"] == "ok"
