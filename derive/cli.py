@@ -18,6 +18,8 @@ import click
 from derive.errors import DeriveError
 
 TOPIC_HELP = "only entries of this topic"
+OUT_FORMATS = click.Choice(["pdf", "tex", "html"])
+TO_HELP = "what --out gets: .tex and .pdf, .tex only, or .html"
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -94,7 +96,7 @@ def show(entry_id: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False),
     help="a TOML file of your own entries (repeatable)",
 )
-@click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+@click.option("--to", type=click.Choice(["pdf", "tex", "html"]), default="pdf", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
@@ -109,7 +111,7 @@ def build(
     templates: str | None,
     no_cache: bool,
 ) -> None:
-    """Build worksheets (.tex, .pdf) and check scripts into OUT."""
+    """Build worksheets (.tex, .pdf; or .html and index.html) and check scripts into OUT."""
     from derive import catalogue
     from derive.catalogue.spec import load_specs
     from derive.progress import Progress
@@ -164,6 +166,7 @@ def build(
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -171,6 +174,7 @@ def grad(
     assume: tuple[str, ...],
     as_json: bool,
     out: str | None,
+    to: str,
 ) -> None:
     """Differentiate EXPR step by step, every step verified."""
     from derive import api
@@ -180,14 +184,16 @@ def grad(
         if not sep or len(dims.split(",")) != 2 or not name.strip():
             fail(f"--shape {item}: expected NAME=ROWS,COLS")
     spec = api.grad_spec(expr, list(wrt), shapes=list(shapes), assume=list(assume))
-    deliver(spec, as_json, out)
+    deliver(spec, as_json, out, to)
 
 
 @main.command()
 @click.argument("file", metavar="FILE")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write a feedback PDF into OUT")
-def check(file: str, as_json: bool, out: str | None) -> None:
+@click.option("--to", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="the feedback's format, with --out")
+def check(file: str, as_json: bool, out: str | None, to: str) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
 
@@ -196,7 +202,12 @@ def check(file: str, as_json: bool, out: str | None) -> None:
         emit_json(outcome.json())
     else:
         click.echo(outcome.text())
-    if out:
+    if out and to == "html":
+        from derive.html.checkpage import write_feedback_html
+
+        page = write_feedback_html(outcome, Path(out), Path(file).stem)
+        click.echo(f"feedback: {page}", err=as_json)
+    elif out:
         from derive.grade.feedback import write_feedback
 
         pdf = write_feedback(outcome, Path(out), Path(file).stem)
@@ -323,22 +334,44 @@ def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
 @click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...], as_json: bool,
-        out: str | None) -> None:
+        out: str | None, to: str) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
     from derive import api
 
-    deliver(api.mle_spec(density, list(params), var=var, assume=list(assume)), as_json, out)
+    deliver(api.mle_spec(density, list(params), var=var, assume=list(assume)), as_json, out, to)
 
 
-def deliver(spec: Any, as_json: bool, out: str | None) -> None:
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="worker processes that do the work")
+@click.option("--allow-origin", "origins", multiple=True, metavar="ORIGIN",
+              help="allow browser pages from ORIGIN to call the API (CORS; repeatable)")
+@click.option("--cache", type=click.Path(file_okay=False), default=None,
+              help="the worksheets' on-disk cache, shared by every server [~/.cache/derive/web]")
+@click.option("--budget", type=click.FloatRange(min=0.5), default=20.0, show_default=True,
+              help="CPU seconds one request may use")
+@click.option("--max-body", type=click.IntRange(min=1024), default=100_000, show_default=True,
+              help="bytes a request body may have")
+def serve(host: str, port: int, workers: int, origins: tuple[str, ...], cache: str | None,
+          budget: float, max_body: int) -> None:
+    """Serve the worksheets, a check page, a grad page and the JSON API."""
+    from derive.web.server import run
+
+    run(host, port, workers, origins, cache, budget, max_body)
+
+
+def deliver(spec: Any, as_json: bool, out: str | None, to: str = "pdf") -> None:
     """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
     from derive import pipeline
     from derive.checkrun import run_check
 
     derivation = pipeline.derive(spec)
     if out:
-        outcome = pipeline.build(spec, Path(out), use_cache=False)
+        outcome = pipeline.build(spec, Path(out), to=to, use_cache=False)
         if outcome.error:
             fail(outcome.error, 1)
         check = {"script": str(outcome.check), "passed": outcome.passed}

@@ -42,6 +42,7 @@ class BuildOutcome:
     passed: bool | None = None
     cached: bool = False
     error: str | None = None
+    html: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -103,14 +104,18 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
     present = all(p.exists() for p in (tex_path, pdf_path, check_path) if p)
     if saved.get("key") != key or not present:
         return None
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=saved.get("check_line", ""),
+                            passed=True, cached=True, html=tex_path)
     return BuildOutcome(
         spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
     )
 
 
 def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
+    """The sheet (.tex, or .html for ``to="html"``), the PDF if any, and the check script."""
     return (
-        out / f"{spec.id}.tex",
+        out / f"{spec.id}.{'html' if to == 'html' else 'tex'}",
         out / f"{spec.id}.pdf" if to == "pdf" else None,
         out / f"check_{spec.id}.py",
     )
@@ -131,6 +136,8 @@ def build(
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
         derivation = derive(spec)
+        if to == "html":
+            return _build_html(spec, derivation, out, templates, key)
         tex, code = render(derivation, templates)
         write_text_atomically(check_path, code)
         from derive.checkrun import run_check
@@ -147,6 +154,27 @@ def build(
         return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
+
+
+def _build_html(
+    spec: Spec, derivation: Derivation, out: Path, templates: Path | None, key: str
+) -> BuildOutcome:
+    """The html branch of ``build``: check script, then ``<id>.html`` instead of .tex and .pdf."""
+    from derive.checkrun import run_check
+    from derive.html.worksheet import html_sheet
+    from derive.kinds import check_script
+
+    html_path, _, check_path = _outputs(spec, out, "html")
+    code = check_script(derivation, templates)
+    write_text_atomically(check_path, code)
+    check = run_check(check_path)
+    if not check.passed:
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
+    write_text_atomically(html_path, html_sheet(derivation, code, check_path.name, templates))
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
+    return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
+                        html=html_path)
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:
@@ -184,6 +212,10 @@ def build_all(
         outcomes[outcome.id] = outcome
         if progress:
             progress(outcome)
+    if to == "html":
+        from derive.html.index import write_index
+
+        write_index([s for s in specs if outcomes[s.id].ok], out, templates)
     return [outcomes[spec.id] for spec in specs]
 
 

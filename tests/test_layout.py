@@ -23,7 +23,7 @@ FLOORS = (
     ("cli", "web", "progress"),
     ("api",),
     ("problems",),
-    ("pipeline", "grade"),
+    ("pipeline", "grade", "html"),
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue"),
