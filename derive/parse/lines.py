@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # A backslash command or control symbol, or any brace: plain syntax has neither.
-_LATEX_MARK = re.compile(r"\\[A-Za-z,;:! ]|[{}]")
+_LATEX_MARK = re.compile(r"\\[A-Za-z,;:! |]|[{}]")
 # DESIGN "Hand-derivation files": a justification follows &&, \quad or #.
 _JUSTIFICATION = re.compile(r"&&|\\q?quad(?![A-Za-z])|#")
 _TEX_COMMENT = re.compile(r"(?<!\\)%")
