@@ -277,7 +277,7 @@ def test_sizes_are_one_symbol_everywhere() -> None:
     [
         (r"\foo x", r"unknown command '\foo'", 1),
         (r"x + \breve{x}", r"unknown command '\breve'", 5),
-        (r"\fraction", r"unknown command '\fraction' (did you mean frac?)", 1),
+        (r"\fraction", r"unknown command '\fraction' (did you mean frac, tfrac, dfrac?)", 1),
         (r"\operatorname{foo}(x)", "unknown function 'foo'", 1),
         (r"\frac{a}", "unexpected end of input", 9),
         (r"\frac{a}{b", "unexpected end of input", 11),
