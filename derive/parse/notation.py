@@ -193,3 +193,9 @@ class LatexNotation:
                 operation = "mul"
         operands = self.ones_operands(factors, self.operand, ops)  # type: ignore[attr-defined]
         return algebra.multiply(list(zip(ops, operands, strict=True)))
+
+    def _build_bigop_signed(self, node: Tree) -> sp.Basic:
+        r"""``\sum_i -x_i``: the sum of the negated terms."""
+        operator, bounds, sign, body = node.children
+        inner = Tree("unary", [sign, body], node.meta)
+        return self._build_bigop(Tree("bigop", [operator, bounds, inner], node.meta))  # type: ignore[attr-defined]
