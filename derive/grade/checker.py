@@ -64,19 +64,30 @@ def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[L
     deadline = time.monotonic() + FILE_BUDGET
     state = State()
     verdicts = []
+    moves = [m for line in lines for m in line.moves]
+    solving = {id(m) for m, after in zip(moves, moves[1:], strict=False)
+               if m.zero and after.kind == IMPLIES}
     for line in lines:
         if line.error is not None:
-            verdicts.append(LineVerdict(line, UNPARSED, error=str(line.error)))
+            status = WRONG if line.shapes_wrong else UNPARSED
+            verdicts.append(LineVerdict(line, status, error=str(line.error)))
+            if line.shapes_wrong:
+                state.wrong_line = line.number
             continue
         slow = time.monotonic() < deadline
-        verdicts.append(_line(line, state, assumptions, slow))
+        verdicts.append(_line(line, state, assumptions, slow, solving))
     return verdicts
 
 
-def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool) -> LineVerdict:
+def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool,
+          solving: set[int]) -> LineVerdict:
+    """The worst verdict of the line's moves; "= 0" sets the line to zero when an equation
+    follows it (``solving``), else it is an ordinary step."""
     worst: LineVerdict | None = None
     checked = False
     for move in line.moves:
+        if move.zero and id(move) not in solving:
+            move = replace(move, zero=False)
         verdict = _move(move, line, state, assumptions, slow)
         if verdict is None:
             continue
@@ -166,8 +177,19 @@ def _variable_of(expr: Any) -> Any:
 def _shown(counterexample: dict[str, Any] | None) -> dict[str, Any] | None:
     if counterexample is None:
         return None
-    return {"point": counterexample.get("point", {}), "previous": counterexample.get("left"),
-            "this": counterexample.get("right")}
+    return {"point": counterexample.get("point", {}),
+            "previous": _number(counterexample.get("left")),
+            "this": _number(counterexample.get("right"))}
+
+
+def _number(value: Any) -> Any:
+    """A value as a float when it is a number (the matrix test gives 50-digit strings)."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _hint(previous: Any, before: Any, after: Any, assumptions: Assumptions) -> Hint | None:

@@ -30,6 +30,7 @@ EQUAL = ctx.mpf(10) ** -18
 DIFFERENT = ctx.mpf(10) ** -9
 NOTHING_ASSUMED = Assumptions()
 MAX_EXPANDED_POWER = 12
+MATRIX_POINTS = 8  # random instances; each compares every entry of the matrices
 SECONDS = 3.0  # wall-clock budget of the numeric test; past it the test is undecided
 
 
@@ -133,6 +134,10 @@ def _tame(expr: sp.Basic) -> bool:
 
 
 def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
+    before, after = _as_scalar(before), _as_scalar(after)
+    if not is_matrix(before) and not is_matrix(after):
+        return verify.compare(before, after, assumptions, seconds=3.0, points=MATRIX_POINTS,
+                              prove=False)
     if not (is_matrix(before) and is_matrix(after)):
         return Verdict(False, counterexample={"point": {}, "left": _kind(before),
                                               "right": _kind(after)},
@@ -142,9 +147,16 @@ def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
                                               "right": _shape(after)},
                        reason=f"shapes differ: {_shape(before)} and {_shape(after)}")
     try:
-        return verify.compare(before, after, assumptions, seconds=3.0)
+        return verify.compare(before, after, assumptions, seconds=3.0, points=MATRIX_POINTS)
     except (TypeError, ValueError, ArithmeticError) as exc:
         return Verdict(None, reason=f"cannot evaluate the matrices ({exc})")
+
+
+def _as_scalar(expr: Any) -> Any:
+    """A 1 x 1 matrix is the scalar it holds (its trace)."""
+    if is_matrix(expr) and tuple(expr.shape) == (1, 1):
+        return sp.Trace(expr)
+    return expr
 
 
 def _shape(expr: Any) -> str:

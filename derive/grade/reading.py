@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.errors import DeriveError, ParseError
+from derive.errors import DeriveError, ParseError, ShapeError
 from derive.grade.heads import Head, applied, read_head
 from derive.model import Assumptions
 
@@ -46,6 +46,8 @@ class ParsedLine:
     justification: str = ""
     moves: tuple[Move, ...] = ()
     error: ParseError | None = None
+    segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # the parts as typed
+    shapes_wrong: bool = False  # the error is a shape mismatch: the line is wrong, not unread
 
     @property
     def expr(self) -> Any:
@@ -72,13 +74,15 @@ class Reader:
              first: bool) -> ParsedLine:
         """The moves of one line, or the line with the first error in it."""
         moves: list[Move] = []
+        typed = tuple((c, tuple(parts)) for c, parts in segments)
         try:
             for k, (connector, parts) in enumerate(segments):
                 self._segment(connector, parts, first and k == 0 and not moves, moves,
                               number, column)
         except ParseError as exc:
-            return ParsedLine(number, text, justification, error=exc)
-        return ParsedLine(number, text, justification, tuple(moves))
+            return ParsedLine(number, text, justification, error=exc, segments=typed,
+                              shapes_wrong=isinstance(exc, _ShapeMismatch))
+        return ParsedLine(number, text, justification, tuple(moves), segments=typed)
 
     def _segment(self, connector: str, parts: list[tuple[str, int]], first: bool,
                  moves: list[Move], number: int, column: int) -> None:
@@ -229,6 +233,12 @@ class Reader:
             return parse(text, syntax=syntax, symbols=self.symbols, shapes=self.shapes or None)
         except ParseError as exc:
             raise ParseError(exc.message, number, column + exc.column - 1, text) from None
+        except ShapeError as exc:
+            raise _ShapeMismatch(str(exc), number, column, text) from None
         except (DeriveError, RecursionError, MemoryError) as exc:
             message = str(exc) if isinstance(exc, DeriveError) else "the line is too complex"
             raise ParseError(message, number, column, text) from None
+
+
+class _ShapeMismatch(ParseError):
+    """A part whose matrices do not fit together: the line is wrong, with both shapes named."""
