@@ -178,18 +178,8 @@ def _shown(counterexample: dict[str, Any] | None) -> dict[str, Any] | None:
     if counterexample is None:
         return None
     return {"point": counterexample.get("point", {}),
-            "previous": _number(counterexample.get("left")),
-            "this": _number(counterexample.get("right"))}
+            "previous": counterexample.get("left"), "this": counterexample.get("right")}
 
-
-def _number(value: Any) -> Any:
-    """A value as a float when it is a number (the matrix test gives 50-digit strings)."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _hint(previous: Any, before: Any, after: Any, assumptions: Assumptions) -> Hint | None:

@@ -30,6 +30,7 @@ EQUAL = ctx.mpf(10) ** -18
 DIFFERENT = ctx.mpf(10) ** -9
 NOTHING_ASSUMED = Assumptions()
 MAX_EXPANDED_POWER = 12
+CONSTANT_DIGITS = 120
 MATRIX_POINTS = 8  # random instances; each compares every entry of the matrices
 SECONDS = 3.0  # wall-clock budget of the numeric test; past it the test is undecided
 
@@ -65,7 +66,13 @@ def points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,
 
 
 def counterexample(point: Point, left: Any, right: Any) -> dict[str, Any]:
-    return {"point": point.shown(), "left": float(left), "right": float(right)}
+    return {"point": point.shown(), "left": shown_number(left), "right": shown_number(right)}
+
+
+def shown_number(value: Any) -> float | str:
+    """A float, or the number in words when no float holds it (``6.2e+1056``)."""
+    number = float(value)
+    return number if number not in (float("inf"), float("-inf")) else ctx.nstr(value, 6)
 
 
 def numerically(before: sp.Basic, after: sp.Basic, assumptions: Assumptions,
@@ -101,9 +108,16 @@ def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED,
         return _matrices(before, after, assumptions)
     if before == after:
         return Verdict(True, SYMBOLIC)
+    if not variables(before, after) and not sp.Tuple(before, after).has(sp.Indexed):
+        return _constants(before, after, slow)
     numeric = numerically(before, after, assumptions)
     if numeric.equal is False:
         return numeric
+    if numeric.equal and _odd_roots(before, after):
+        real = numerically(real_roots(before), real_roots(after), assumptions, seed=3)
+        if real.equal is False:
+            return Verdict(False, counterexample=real.counterexample,
+                           reason="with the real odd root of a negative number")
     if numeric.equal:
         return Verdict(True, SYMBOLIC) if _cheaply_equal(before, after) else numeric
     if not slow:
@@ -114,6 +128,47 @@ def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED,
     except BudgetExceeded:
         pass
     return numeric
+
+
+def _constants(before: Any, after: Any, slow: bool) -> Verdict:
+    """Two numbers: apart at 120 digits is wrong; equal there, proved exactly if possible."""
+    point = Point({}, 0, digits=CONSTANT_DIGITS)
+    try:
+        left, right = real_value(before, point), real_value(after, point)
+    except Unevaluable as exc:
+        return Verdict(None, reason=f"a side has no real value ({exc})")
+    with ctx.workdps(CONSTANT_DIGITS):
+        gap = abs(left - right)
+        if gap > ctx.mpf(10) ** (10 - CONSTANT_DIGITS) * (1 + max(abs(left), abs(right))):
+            if float(left) == float(right):  # apart beyond a float's 16 digits
+                shown = {"left": ctx.nstr(left, 30), "right": ctx.nstr(right, 30)}
+            else:
+                shown = {"left": shown_number(left), "right": shown_number(right)}
+            return Verdict(False, counterexample={"point": {}, **shown})
+    if _cheaply_equal(before, after):
+        return Verdict(True, SYMBOLIC)
+    if slow:
+        try:
+            if run_bounded(verify.symbolically_equal, before, after, 2.0, seconds=3.0):
+                return Verdict(True, SYMBOLIC)
+        except BudgetExceeded:
+            pass
+    return Verdict(True, NUMERIC)
+
+
+def _odd_roots(*exprs: Any) -> bool:
+    return any(isinstance(p.exp, sp.Rational) and not p.exp.is_Integer and p.exp.q % 2 == 1
+               for e in exprs for p in e.atoms(sp.Pow))
+
+
+def real_roots(expr: Any) -> Any:
+    """``expr`` with x^(p/q), q odd, read as the real root: sign(x)^p |x|^(p/q)."""
+    def real(power: sp.Pow) -> Any:
+        base, exponent = power.args
+        return sp.sign(base) ** exponent.p * sp.Abs(base) ** exponent
+
+    return expr.replace(lambda e: isinstance(e, sp.Pow) and isinstance(e.exp, sp.Rational)
+                        and not e.exp.is_Integer and e.exp.q % 2 == 1, real)
 
 
 def _cheaply_equal(before: sp.Basic, after: sp.Basic) -> bool:
@@ -136,8 +191,8 @@ def _tame(expr: sp.Basic) -> bool:
 def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
     before, after = _as_scalar(before), _as_scalar(after)
     if not is_matrix(before) and not is_matrix(after):
-        return verify.compare(before, after, assumptions, seconds=3.0, points=MATRIX_POINTS,
-                              prove=False)
+        return _floats(verify.compare(before, after, assumptions, seconds=3.0,
+                                      points=MATRIX_POINTS, prove=False))
     if not (is_matrix(before) and is_matrix(after)):
         return Verdict(False, counterexample={"point": {}, "left": _kind(before),
                                               "right": _kind(after)},
@@ -147,9 +202,20 @@ def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
                                               "right": _shape(after)},
                        reason=f"shapes differ: {_shape(before)} and {_shape(after)}")
     try:
-        return verify.compare(before, after, assumptions, seconds=3.0, points=MATRIX_POINTS)
+        return _floats(verify.compare(before, after, assumptions, seconds=3.0,
+                                      points=MATRIX_POINTS))
     except (TypeError, ValueError, ArithmeticError) as exc:
         return Verdict(None, reason=f"cannot evaluate the matrices ({exc})")
+
+
+def _floats(verdict: Verdict) -> Verdict:
+    """The matrix test's 50-digit strings in a counterexample as numbers a report shows."""
+    example = verdict.counterexample
+    if not example:
+        return verdict
+    values = {k: shown_number(ctx.mpf(example[k])) for k in ("left", "right")
+              if isinstance(example.get(k), str)}
+    return Verdict(verdict.equal, verdict.how, {**example, **values}, verdict.reason)
 
 
 def _as_scalar(expr: Any) -> Any:
