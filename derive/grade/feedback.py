@@ -70,9 +70,8 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
 
 def as_typed(line: ParsedLine) -> str | None:
     """The line as the student typed it, in LaTeX; None for a plain-syntax line (shown as text)."""
-    if detect_syntax(line.text) != "latex":
-        return None
-    return line_latex(line.segments)
+    latex = line.latex if line.error is None else detect_syntax(line.text) == "latex"
+    return line_latex(line.segments) if latex else None
 
 
 def report_latex(report: CheckReport) -> str:

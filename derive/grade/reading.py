@@ -48,6 +48,7 @@ class ParsedLine:
     error: ParseError | None = None
     segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # the parts as typed
     shapes_wrong: bool = False  # the error is a shape mismatch: the line is wrong, not unread
+    latex: bool = False  # every part was read as LaTeX
 
     @property
     def expr(self) -> Any:
@@ -68,6 +69,8 @@ class Reader:
     definitions: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
     applied: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
+    parts: int = 0  # parts parsed so far, and how many of them as LaTeX
+    latex_parts: int = 0
 
     def line(self, number: int, text: str, justification: str,
              segments: list[tuple[str, list[tuple[str, int]]]], column: int,
@@ -75,6 +78,7 @@ class Reader:
         """The moves of one line, or the line with the first error in it."""
         moves: list[Move] = []
         typed = tuple((c, tuple(parts)) for c, parts in segments)
+        self.parts = self.latex_parts = 0
         try:
             for k, (connector, parts) in enumerate(segments):
                 self._segment(connector, parts, first and k == 0 and not moves, moves,
@@ -82,7 +86,9 @@ class Reader:
         except ParseError as exc:
             return ParsedLine(number, text, justification, error=exc, segments=typed,
                               shapes_wrong=isinstance(exc, _ShapeMismatch))
-        return ParsedLine(number, text, justification, tuple(moves), segments=typed)
+        latex = self.parts > 0 and self.latex_parts == self.parts
+        return ParsedLine(number, text, justification, tuple(moves), segments=typed,
+                          latex=latex)
 
     def _segment(self, connector: str, parts: list[tuple[str, int]], first: bool,
                  moves: list[Move], number: int, column: int) -> None:
@@ -124,7 +130,8 @@ class Reader:
                              r"(or with \Rightarrow for an equation)", *where)
         text, offset = parts[0]
         expr = self.parse(text, number, column + offset)
-        moves.append(Move(START if first else EQUALS, expr, text=text))
+        starts = first or isinstance(expr, sp.Derivative)  # a new derivative: a new chain
+        moves.append(Move(START if starts else EQUALS, expr, text=text))
         self._equals(parts[1:], moves, number, column)
 
     def _equals(self, parts: list[tuple[str, int]], moves: list[Move], number: int,
@@ -208,11 +215,16 @@ class Reader:
         first, second = self._syntaxes(text)
         try:
             expr = self._attempt(parse_expression, text, first, number, column)
+            self.latex_parts += first == "latex"
         except ParseError as error:
+            if first == "plain" and _PLAIN_CALL.search(text):
+                raise  # a plain call of an unknown name: LaTeX would read it as letters
             try:
                 expr = self._attempt(parse_expression, text, second, number, column)
+                self.latex_parts += second == "latex"
             except ParseError:
                 raise error from None
+        self.parts += 1
         self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
                       if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
         return expr
