@@ -31,7 +31,8 @@ RIGHT_MATRIX = {
     "one-by-one-is-scalar": SHAPES + r"""f = x^\top A x
 = \operatorname{tr}(A x x^\top)
 """,
-    "sigmoid-layer": "% shape z = n, 1\n% shape y = n, 1\n" + r"""L = \mathbf{1}^\top (\sigma(z) - y)
+    "sigmoid-layer": "% shape z = n, 1\n% shape y = n, 1\n"
+                     + r"""L = \mathbf{1}^\top (\sigma(z) - y)
 \nabla_z L = \sigma(z) \odot (\mathbf{1} - \sigma(z))
 """,
     "frac-partial-W": SHAPES + r"""\mathcal{L} = \frac{1}{2}\|W x - y\|^2
@@ -144,7 +145,7 @@ def test_unknown_function_names_are_errors_with_the_nearest_names(text, name, ne
     assert f"unknown function '{name}'" in caught.value.message and near in caught.value.message
 
 
-# --- equations and MLE -----------------------------------------------------------------------------
+# --- equations and MLE ------------------------------------------------------------------------
 
 MLE_RIGHT = {
     "gaussian-mean": r"""\ell(\mu) = \sum_{i=1}^{N} -\frac{(x_i - \mu)^2}{2}

@@ -23,7 +23,7 @@ from derive.grade.equations import follows
 from derive.grade.equivalence import judge
 from derive.grade.gradient import evaluated
 from derive.grade.hints import Hint, find_hint
-from derive.grade.reading import EQUALS, IMPLIES, START, Move, ParsedLine
+from derive.grade.reading import IMPLIES, START, Move, ParsedLine
 from derive.model import Assumptions
 
 OK, WRONG, UNPARSED, UNDECIDED = "ok", "wrong", "unparsed", "undecided"

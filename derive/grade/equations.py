@@ -71,7 +71,11 @@ def _solved(new: tuple[Any, Any], f_old: Any) -> tuple[Any, Any] | None:
             target = names.get(lhs.name[: -len(accent)])
     if target is None or rhs.has(target) or rhs.has(lhs):
         return None
-    return target, rhs
+    # another estimate in the value (mu_hat in the variance's) stands for its variable there
+    estimates = {s: names[s.name[: -len(a)]] for s in rhs.free_symbols
+                 if isinstance(s, sp.Symbol) for a in ACCENTS
+                 if s.name.endswith(a) and s.name[: -len(a)] in names}
+    return target, rhs.xreplace(estimates)
 
 
 def _only(f_old: Any, f_new: Any) -> Any:

@@ -31,6 +31,7 @@ DIFFERENT = ctx.mpf(10) ** -9
 NOTHING_ASSUMED = Assumptions()
 MAX_EXPANDED_POWER = 12
 CONSTANT_DIGITS = 120
+GRADIENT_POINTS = 4
 MATRIX_POINTS = 8  # random instances; each compares every entry of the matrices
 SECONDS = 3.0  # wall-clock budget of the numeric test; past it the test is undecided
 
@@ -203,9 +204,17 @@ def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
                        reason=f"shapes differ: {_shape(before)} and {_shape(after)}")
     try:
         return _floats(verify.compare(before, after, assumptions, seconds=3.0,
-                                      points=MATRIX_POINTS))
+                                      points=_matrix_points(before, after)))
     except (TypeError, ValueError, ArithmeticError) as exc:
         return Verdict(None, reason=f"cannot evaluate the matrices ({exc})")
+
+
+def _matrix_points(*exprs: Any) -> int:
+    """Fewer instances where a numeric gradient is evaluated: each costs two evaluations
+    per entry, and each instance compares every entry."""
+    from derive.grade.gradient import Gradient
+
+    return GRADIENT_POINTS if any(e.has(Gradient) for e in exprs) else MATRIX_POINTS
 
 
 def _floats(verdict: Verdict) -> Verdict:

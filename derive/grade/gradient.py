@@ -1,5 +1,5 @@
 """Carry out the derivatives a student's line starts from: symbolically for scalars, numerically
-(a gradient node evaluated by central differences at each random instance) when matrices are involved.
+(a gradient node, central differences at each random instance) when matrices are involved.
 
 sympy's ``MatrixSymbol.diff`` silently returns 0 for several losses (DESIGN), so a
 derivative by a matrix, or of an expression holding matrices, is never handed to it.

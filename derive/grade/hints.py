@@ -329,7 +329,9 @@ def _shape(expr: Any) -> tuple[Any, ...]:
 
 def _transpose_name(case: Case) -> str:
     """"extra transpose" when the wrong line has more transposes than the right one."""
-    count = (lambda e: sum(1 for n in sp.preorder_traversal(e) if isinstance(n, sp.Transpose)))
+    def count(expr: Any) -> int:
+        return sum(1 for n in sp.preorder_traversal(expr) if isinstance(n, sp.Transpose))
+
     return "extra transpose" if count(case.wrong) > count(case.before) else "missing transpose"
 
 

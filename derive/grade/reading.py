@@ -125,12 +125,12 @@ class Reader:
             moves.append(Move(START, expr, defines=head.name, text=text))
             self._equals(parts[2:], moves, number, column)
             return
-        if not first and len(parts) == 1:
-            raise ParseError("a step after the first line starts with '=' "
-                             r"(or with \Rightarrow for an equation)", *where)
         text, offset = parts[0]
         expr = self.parse(text, number, column + offset)
         starts = first or isinstance(expr, sp.Derivative)  # a new derivative: a new chain
+        if not starts and len(parts) == 1:
+            raise ParseError("a step after the first line starts with '=' "
+                             r"(or with \Rightarrow for an equation)", *where)
         moves.append(Move(START if starts else EQUALS, expr, text=text))
         self._equals(parts[1:], moves, number, column)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from derive.assumptions import parse_assumptions
 from derive.errors import InputError
 from derive.grade.reading import ParsedLine, Reader
-from derive.parse.lines import detect_syntax
 from derive.model import Assumptions
+from derive.parse.lines import detect_syntax
 
 MAX_BYTES = 64_000
 MAX_STEPS = 200

@@ -421,7 +421,8 @@ class LatexBuilder(notation.LatexNotation, Builder):
         r"""``\log`` -> log, ``\operatorname{ReLU}`` -> relu, ``\sigma`` -> sigmoid."""
         word = wrapped_word(token)[1] if token.type == "FUNC" and "{" in token else token[1:]
         if word not in LATEX_FUNCTIONS:
-            raise self.error(token, f"unknown function '{word}'{notation.nearest(word, LATEX_FUNCTIONS)}")
+            known = notation.nearest(word, LATEX_FUNCTIONS)
+            raise self.error(token, f"unknown function '{word}'{known}")
         return LATEX_FUNCTIONS[word]
 
     def _build_call(self, node: Tree) -> sp.Basic:

@@ -55,7 +55,7 @@ def log_base(arg: Operand, base: Operand) -> sp.Basic:
 
 
 def norm(arg: Operand, order: sp.Basic | None = None) -> sp.Basic:
-    r"""``\|x\|`` (or ``\|x\|_2``): the Euclidean (Frobenius) norm; of a scalar, its absolute value."""
+    r"""``\|x\|`` (``\|x\|_2``): the Euclidean (Frobenius) norm; of a scalar, its absolute value."""
     if order is not None and order != 2:
         raise ShapeError(f"only the 2-norm is supported, not the {order}-norm")
     if not arg.is_matrix:
@@ -199,3 +199,15 @@ class LatexNotation:
         operator, bounds, sign, body = node.children
         inner = Tree("unary", [sign, body], node.meta)
         return self._build_bigop(Tree("bigop", [operator, bounds, inner], node.meta))  # type: ignore[attr-defined]
+
+    def _build_deriv_named(self, node: Tree) -> sp.Basic:
+        r"""``\frac{\partial L}{\partial w}``: the derivative of what the name stands for."""
+        body, variable = node.children
+        return self.derivative(self.operand(body), [self.operand(variable)], variable)  # type: ignore[attr-defined]
+
+    def _build_inverse_transpose(self, node: Tree) -> sp.Basic:
+        r"""``X^{-\top}`` = (X^{-1})^\top."""
+        operand = self.operand(node.children[0])  # type: ignore[attr-defined]
+        minus_one = Operand(sp.Integer(-1), operand.source, operand.end, operand.end)
+        inverse = operand.with_expr(algebra.power(operand, minus_one))
+        return algebra.transpose(inverse)
