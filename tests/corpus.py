@@ -90,7 +90,8 @@ class PlainPrinter(StrPrinter):
 
     _print_Sum = _print_Product = _print_Indexed = _print_Subs = _unsupported
     _print_Piecewise = _print_Heaviside = _print_OneMatrix = _print_Identity = _unsupported
-    _print_KroneckerDelta = _print_DiagMatrix = _print_MatPow = _unsupported
+    _print_KroneckerDelta = _print_DiagMatrix = _print_MatPow = _print_sign = _unsupported
+    _print_binomial = _print_factorial = _print_HadamardPower = _unsupported
 
 
 def plain(expr: Any) -> str:
@@ -98,9 +99,26 @@ def plain(expr: Any) -> str:
 
 
 def latex_of(expr: Any) -> str:
-    from derive.printing import latex
+    return _student_latex_printer().doprint(expr)
 
-    return latex(expr)
+
+@cache
+def _student_latex_printer() -> Any:
+    """Our printer, with what a student spells out: det(X) in brackets (``\\det X X^{-1}``
+    reads as det(X X^{-1})) and a multi-letter name in \\mathrm."""
+    from derive.parse.tables import GREEK
+    from derive.printing import DeriveLatexPrinter
+
+    class StudentLatex(DeriveLatexPrinter):
+        def _print_Determinant(self, expr: Any) -> str:
+            return rf"\det\left({self._print(expr.arg)}\right)"
+
+        def _print_MatrixSymbol(self, expr: Any) -> str:
+            if len(expr.name) > 1 and expr.name not in GREEK:
+                return rf"\mathrm{{{expr.name}}}"
+            return super()._print_MatrixSymbol(expr)
+
+    return StudentLatex()
 
 
 # --- the student files --------------------------------------------------------------------------
@@ -154,6 +172,7 @@ def _likelihood(derivation: Any) -> list[Line]:
     lines += [Line("=", step.after) for step in sections[0].steps]
     loglik = lines[-1].expr
     results = {r.name: r for r in derivation.results}
+    titles = [section.title for section in sections]
     for section in sections[1:]:
         start = section.start
         if not (isinstance(start, sp.Derivative) and len(start.variable_count) == 1):
@@ -163,8 +182,11 @@ def _likelihood(derivation: Any) -> list[Line]:
             continue  # not a score (a second derivative, a check of the solution)
         lines.append(Line(f"score:{variable.name}", section.steps[-1].after if section.steps
                           else start))
-        lines.append(Line("zero", sp.S.Zero))
-        lines.append(Line(f"hat:{variable.name}", results[variable.name].expr))
+        if any(t.startswith("Setting the score to zero") for t in titles):
+            # the estimate solves the score = 0 (not a boundary maximum, a Lagrangian,
+            # a subgradient or a Newton step)
+            lines.append(Line("zero", sp.S.Zero))
+            lines.append(Line(f"hat:{variable.name}", results[variable.name].expr))
     return lines if len(lines) > len(sections[0].steps) + 1 and params else []
 
 
@@ -182,7 +204,8 @@ def render(lines: list[Line], syntax: str, derivation: Any) -> str | None:
 
 def _head(line: Line, syntax: str, derivation: Any) -> str:
     kind, _, name = line.head.partition(":")
-    tex_name = latex_of(sp.Symbol(name)) if name else ""
+    named = {s.name: s for s in derivation.function.atoms(sp.Symbol, sp.MatrixSymbol)}
+    tex_name = latex_of(named.get(name, sp.Symbol(name))) if name else ""
     params = ", ".join(latex_of(sp.Symbol(r.name)) for r in derivation.results)
     heads = {
         ("start", "latex"): "", ("start", "plain"): "",

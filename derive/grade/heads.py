@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 _NAME = (r"(?:\\mathcal\s*\{\s*[A-Za-z]\s*\}|\\mathcal\s*[A-Za-z]|\\(?!frac|dfrac|tfrac|partial"
          r"|nabla|mathrm|operatorname|left|sum|prod)[A-Za-z]+|[A-Za-z][A-Za-z0-9_]*)")
-_VAR = (r"(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+"
+_VAR = (r"(?:\\(?:mathbf|mathrm|boldsymbol|bm|vec)\s*\{\s*\\?[A-Za-z][A-Za-z0-9]*\s*\}|\\[A-Za-z]+"
         r"|[A-Za-z][A-Za-z0-9]*)"
         r"(?:_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?")
 _ARGS = r"(?:\(\s*(?P<args>[^()]*?)\s*\)|\\left\s*\(\s*(?P<largs>[^()]*?)\s*\\right\s*\))"

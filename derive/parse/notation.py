@@ -15,16 +15,15 @@ from lark import Token, Tree
 
 from derive.errors import ShapeError
 from derive.parse import algebra
-from derive.parse.algebra import Operand
+from derive.parse.algebra import ElementwiseApplyFunction, Operand
+from derive.parse.symbols import ELEMENT
 from derive.parse.tables import LATEX_OPERATORS, PRODUCT_OPERATIONS, SCALAR_FUNCTIONS, VARIADIC
 
-#: Relations inside an indicator, by their written form.
-RELATIONS: dict[str, Callable[[sp.Basic, sp.Basic], sp.Basic]] = {
-    ">": sp.StrictGreaterThan, "\\gt": sp.StrictGreaterThan,
-    "<": sp.StrictLessThan, "\\lt": sp.StrictLessThan,
-    ">=": sp.GreaterThan, "\\geq": sp.GreaterThan, "\\ge": sp.GreaterThan,
-    "\\geqslant": sp.GreaterThan,
-    "<=": sp.LessThan, "\\leq": sp.LessThan, "\\le": sp.LessThan, "\\leqslant": sp.LessThan,
+#: Relations inside an indicator: (which side is the larger, the value at equality).
+RELATIONS: dict[str, tuple[int, int]] = {
+    ">": (0, 0), "\\gt": (0, 0), "<": (1, 0), "\\lt": (1, 0),
+    ">=": (0, 1), "\\geq": (0, 1), "\\ge": (0, 1), "\\geqslant": (0, 1),
+    "<=": (1, 1), "\\leq": (1, 1), "\\le": (1, 1), "\\leqslant": (1, 1),
 }
 
 #: Accents that make a name of their own: ``\hat\mu`` is mu_hat, the estimate of mu.
@@ -73,13 +72,31 @@ def squared_norm(norm_value: sp.Basic, exponent: sp.Basic) -> sp.Basic | None:
 
 
 def indicator(left: Operand, relation: str, right: Operand) -> sp.Basic:
-    r"""``\mathbb{1}[x > 0]``: 1 where the relation holds, else 0."""
-    for side in (left, right):
-        if side.is_matrix:
-            raise ShapeError(f"an indicator of a matrix, {algebra.describe(side)}: "
-                             "compare scalars")
-    condition = RELATIONS["".join(relation.split())](left.expr, right.expr)
-    return sp.Piecewise((sp.S.One, condition), (sp.S.Zero, True))
+    r"""``\mathbb{1}[x > 0]``: 1 where the relation holds, else 0 (entrywise for a matrix x);
+    a step function of the difference, Heaviside(x - 0)."""
+    larger, at_equality = RELATIONS["".join(relation.split())]
+    if right.is_matrix:
+        raise ShapeError(f"an indicator compares with a scalar, not {algebra.describe(right)}")
+
+    def step(value: sp.Basic) -> sp.Basic:
+        difference = value - right.expr if larger == 0 else right.expr - value
+        return sp.Heaviside(difference, sp.Integer(at_equality))
+
+    if left.is_matrix:
+        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, step(ELEMENT)), left.expr)
+    return step(left.expr)
+
+
+def hadamard_power(base: Operand, exponent: sp.Basic) -> sp.Basic:
+    r"""``X^{\circ 2}``: each entry squared; of a scalar, the power."""
+    if base.is_matrix:
+        return sp.HadamardPower(base.expr, exponent)
+    return algebra.power(base, base.with_expr(exponent))
+
+
+def elementwise_exp(exponent: Operand) -> sp.Basic:
+    """``e^{z}`` of a vector or matrix z: the exponential of each entry."""
+    return algebra.apply_scalar("exp", sp.exp, [exponent])
 
 
 def ones_like(shape: tuple[sp.Basic, sp.Basic]) -> sp.Basic:
@@ -144,8 +161,17 @@ class LatexNotation:
         raise self.error(node, r"\mathbf{1} needs a matrix beside it to take its shape "  # type: ignore[attr-defined]
                          r"(as in \mathbf{1}^\top x or X\mathbf{1})")
 
+    def _build_hadamard_power(self, node: Tree) -> sp.Basic:
+        base, number = node.children
+        value = self._token_NUMBER(number)  # type: ignore[attr-defined]
+        return hadamard_power(self.operand(base), value)  # type: ignore[attr-defined]
+
     def _build_pow(self, node: Tree) -> sp.Basic:
         base, exponent = node.children
+        if self.build(base) is sp.E:  # type: ignore[attr-defined]
+            power = self.operand(exponent)  # type: ignore[attr-defined]
+            if power.is_matrix and power.expr.shape != (1, 1):
+                return elementwise_exp(power)
         if isinstance(base, Tree) and base.data == "norm":
             value = self._literal_value(exponent)  # type: ignore[attr-defined]
             squared = squared_norm(self.build(base), value)  # type: ignore[attr-defined]
@@ -211,3 +237,21 @@ class LatexNotation:
         minus_one = Operand(sp.Integer(-1), operand.source, operand.end, operand.end)
         inverse = operand.with_expr(algebra.power(operand, minus_one))
         return algebra.transpose(inverse)
+
+    def _build_binom(self, node: Tree) -> sp.Basic:
+        r"""``\binom{n}{k}``."""
+        n, k = (self.operand(child) for child in node.children)  # type: ignore[attr-defined]
+        for side in (n, k):
+            if side.is_matrix:
+                raise ShapeError(f"a binomial coefficient of a matrix: {algebra.describe(side)}")
+        return sp.binomial(n.expr, k.expr, evaluate=algebra.frozen(n.expr) is False
+                           and not (n.expr.is_number and k.expr.is_number))
+
+    def _build_factorial(self, node: Tree) -> sp.Basic:
+        r"""``x!``."""
+        operand = self.operand(node.children[0])  # type: ignore[attr-defined]
+        if operand.expr.is_number and not (operand.expr.is_Integer and 0 <= operand.expr <= 1000):
+            raise self.error(node, "a factorial of a number needs a whole number up to 1000")  # type: ignore[attr-defined]
+        if operand.is_matrix:
+            raise ShapeError(f"the factorial of a matrix: {algebra.describe(operand)}")
+        return sp.factorial(operand.expr, evaluate=False)

@@ -23,7 +23,7 @@ SCALAR_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 LATEX_ONLY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
     "cot": sp.cot, "arsinh": sp.asinh, "arcosh": sp.acosh, "artanh": sp.atanh,
-    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "sign": sp.sign, "sgn": sp.sign,
 }
 SCALAR_FUNCTIONS.update(LATEX_ONLY_FUNCTIONS)
 
@@ -159,6 +159,7 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "MULOP" for name in LATEX_OPERATORS}
     | {name: "IGNORE" for name in LATEX_IGNORED}
     | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
+    | {"binom": "_BINOM", "dbinom": "_BINOM", "tbinom": "_BINOM"}
     | {"sum": "BIGOP", "prod": "BIGOP"}
     | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
     | {name: "CMD" for name in ("partial", "top", "intercal", "nabla", "lVert", "rVert", "Vert")}
