@@ -301,8 +301,9 @@ def _changed(before: Any, after: Any) -> bool:
         return False
 
 
-def _mutated(lines: list[Line], mistake: Callable[[Any], Any]) -> tuple[int, list[Line]] | None:
-    """(index of the line, the lines with that line's expression mutated), first that changes."""
+def _mutated(lines: list[Line], mistake: Callable[[Any], Any]) -> Iterator[tuple[int, list[Line]]]:
+    """(index of the line, the lines with that line's expression mutated), for every line
+    where the mistake changes the value."""
     for k, line in enumerate(lines):
         if line.head in ("start", "define", "L", "zero"):
             continue
@@ -311,8 +312,7 @@ def _mutated(lines: list[Line], mistake: Callable[[Any], Any]) -> tuple[int, lis
         except (TypeError, ValueError, AttributeError, sp.ShapeError):
             continue
         if wrong is not None and wrong != line.expr and _changed(line.expr, wrong):
-            return k, [*lines[:k], Line(line.head, wrong), *lines[k + 1:]]
-    return None
+            yield k, [*lines[:k], Line(line.head, wrong), *lines[k + 1:]]
 
 
 @cache
@@ -337,10 +337,42 @@ def copies(ids: tuple[str, ...] | None = None) -> Iterator[Copy]:
                 continue
             yield Copy(entry, syntax, "clean", text, None)
             for name, mistake in MISTAKES.items():
-                found = _mutated(lines, mistake)
-                if found is None:
-                    continue
-                k, wrong_lines = found
-                wrong_text = render(wrong_lines, syntax, derivation)
-                if wrong_text is not None:
-                    yield Copy(entry, syntax, name, wrong_text, offset + k + 1)
+                for k, wrong_lines in _mutated(lines, mistake):
+                    wrong_text = render(wrong_lines, syntax, derivation)
+                    if wrong_text is not None:
+                        yield Copy(entry, syntax, name, wrong_text, offset + k + 1)
+
+
+def verdict(copy: Copy) -> str:
+    """'clean passed', 'caught', 'false alarm', 'missed' (with the line) or 'error: ...'."""
+    from derive.errors import DeriveError
+    from derive.grade import check_text
+
+    try:
+        report = check_text(copy.text)
+    except DeriveError as exc:
+        return f"error: {exc}"
+    if copy.mistake == "clean":
+        bad = [v.line.number for v in report.steps if v.status != "ok"]
+        return "clean passed" if not bad else f"false alarm at line(s) {bad}"
+    if report.first_error == copy.line:
+        return "caught"
+    return f"missed: first error {report.first_error}, mistake at line {copy.line}"
+
+
+def main() -> None:
+    """Print the counts of the whole corpus (clean passed / mistakes caught / false alarms)."""
+    import collections
+    import sys
+
+    counts: collections.Counter[str] = collections.Counter()
+    for copy in copies():
+        outcome = verdict(copy)
+        counts[outcome.split(":")[0].split(" at ")[0]] += 1
+        if outcome not in ("clean passed", "caught"):
+            print(f"{copy.id} ({copy.syntax}, {copy.mistake}): {outcome}", file=sys.stderr)
+    print(dict(counts))
+
+
+if __name__ == "__main__":
+    main()

@@ -185,6 +185,22 @@ def test_an_equation_that_does_not_follow_is_wrong(text, line):
     assert check_text(text).first_error == line
 
 
+NORMAL_EQUATIONS = "% shape X = N, d\n% shape w = d, 1\n% shape y = N, 1\n" + r"""J = \frac{1}{2N} (X w - y)^\top (X w - y)
+\nabla_w J = \frac{1}{N} X^\top (X w - y) = 0
+\Rightarrow X^\top X w = X^\top y
+\Rightarrow \hat w = (X^\top X)^{-1} X^\top y
+"""
+
+
+def test_matrix_equations_are_solved_for_the_unknown_with_inverses_that_exist():
+    report = check_text(NORMAL_EQUATIONS)
+    assert all(v.status == "ok" for v in report.steps), report.text()
+    wrong = check_text(NORMAL_EQUATIONS + "\\Rightarrow w = X^\\top y\n")
+    assert wrong.first_error == 8
+    sloppy = NORMAL_EQUATIONS.replace("X^\\top X w = X^\\top y", "X X^\\top w = X^\\top y")
+    assert check_text(sloppy).first_error == 6
+
+
 def test_a_derivative_set_to_zero_without_an_equation_after_it_is_an_ordinary_step():
     assert statuses("d/dx x^2\n= 2*x\n= 0\n")[3] == "wrong"
 

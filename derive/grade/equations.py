@@ -30,7 +30,9 @@ def follows(old: tuple[Any, Any], new: tuple[Any, Any], unknown: Any,
     """Equal (how), not equal (a counterexample), or undecided, as for two lines."""
     f_old, f_new = _difference(*old), _difference(*new)
     if f_old is None or f_new is None:
-        return Verdict(None, reason="an equation between matrices is compared side by side only")
+        from derive.grade.matrixequations import matrix_follows
+
+        return matrix_follows(old, new, unknown, assumptions)
     solved = _solved(new, f_old)
     if solved is not None:
         target, value = solved
@@ -69,6 +71,8 @@ def _solved(new: tuple[Any, Any], f_old: Any) -> tuple[Any, Any] | None:
     for accent in ACCENTS:
         if target is None and lhs.name.endswith(accent):
             target = names.get(lhs.name[: -len(accent)])
+        if target is None:  # "=> mu = ..." after "=> \hat\mu = ..."
+            target = names.get(lhs.name + accent)
     if target is None or rhs.has(target) or rhs.has(lhs):
         return None
     # another estimate in the value (mu_hat in the variance's) stands for its variable there

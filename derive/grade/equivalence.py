@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
@@ -189,7 +190,36 @@ def _tame(expr: sp.Basic) -> bool:
                for p in expr.atoms(sp.Pow))
 
 
+def with_inverse_sizes(assumptions: Assumptions, *exprs: Any) -> Assumptions:
+    """The assumptions, with the sizes that make every inverse exist: X^T X (or X X^T) is
+    invertible only when X has at least as many rows (columns) as columns (rows)."""
+    pairs = set(assumptions.size_order)
+    for expr in exprs:
+        for inverse in getattr(expr, "atoms", lambda *_: ())(sp.Inverse, sp.Determinant):
+            for product in sp.preorder_traversal(inverse.arg):
+                if not isinstance(product, sp.MatMul):
+                    continue
+                for left, right in zip(product.args, product.args[1:], strict=False):
+                    if isinstance(left, sp.Transpose) and left.arg == right:
+                        pairs.add(_larger(right.shape))
+                    elif isinstance(right, sp.Transpose) and right.arg == left:
+                        pairs.add(_larger(left.shape[::-1]))
+    pairs.discard(None)
+    if pairs == set(assumptions.size_order):
+        return assumptions
+    return replace(assumptions, size_order=tuple(sorted(pairs)))
+
+
+def _larger(shape: tuple[Any, Any]) -> tuple[str, str] | None:
+    """(rows, cols) as names when both are symbols: rows must be the larger."""
+    rows, cols = shape
+    if isinstance(rows, sp.Symbol) and isinstance(cols, sp.Symbol) and rows != cols:
+        return (rows.name, cols.name)
+    return None
+
+
 def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
+    assumptions = with_inverse_sizes(assumptions, before, after)
     before, after = _as_scalar(before), _as_scalar(after)
     if not is_matrix(before) and not is_matrix(after):
         return _floats(verify.compare(before, after, assumptions, seconds=3.0,

@@ -302,6 +302,9 @@ class LatexBuilder(notation.LatexNotation, Builder):
     def resolve(self, name: str) -> sp.Basic:
         if self.in_subscript and len(name) == 1 and name in FREE_INDEX_LETTERS:
             return index_symbol(name)
+        estimated = notation.estimated(name, self.shapes)
+        if estimated is not None:
+            return matrix_symbol(name, *self.shapes[estimated])
         if name in SIZE_NAMES and name not in self.bound and name not in self.symbols:
             return size_symbol(name)
         return super().resolve(name)

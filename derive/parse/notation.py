@@ -104,6 +104,14 @@ def ones_like(shape: tuple[sp.Basic, sp.Basic]) -> sp.Basic:
     return sp.OneMatrix(*shape)
 
 
+def estimated(name: str, shapes: Any) -> str | None:
+    r"""The declared matrix ``\hat W`` is the estimate of (W for W_hat), else None."""
+    base, _, accent = name.rpartition("_")
+    if accent in ACCENTS.values() and name not in shapes and base in shapes:
+        return base
+    return None
+
+
 def accented(accent: str, name: str) -> str:
     r"""The symbol name of ``\hat\mu`` (mu_hat) or ``\bar{x}`` (x_bar)."""
     return f"{name}_{ACCENTS[accent]}"
