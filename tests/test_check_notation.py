@@ -185,7 +185,8 @@ def test_an_equation_that_does_not_follow_is_wrong(text, line):
     assert check_text(text).first_error == line
 
 
-NORMAL_EQUATIONS = "% shape X = N, d\n% shape w = d, 1\n% shape y = N, 1\n" + r"""J = \frac{1}{2N} (X w - y)^\top (X w - y)
+NORMAL_EQUATIONS = "% shape X = N, d\n% shape w = d, 1\n% shape y = N, 1\n" + r"""
+J = \frac{1}{2N} (X w - y)^\top (X w - y)
 \nabla_w J = \frac{1}{N} X^\top (X w - y) = 0
 \Rightarrow X^\top X w = X^\top y
 \Rightarrow \hat w = (X^\top X)^{-1} X^\top y

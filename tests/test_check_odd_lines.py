@@ -18,7 +18,8 @@ DIRECTIVES = ["", "% shape W = m, n\n% shape x = n, 1\n% shape y = m, 1\n",
               "% shape A = 3, 3\n% shape x = 3, 1\n", "% assume lambda > 0\n",
               "% assume 0 < p < 1\n", "% shape z = n, 1\n"]
 STARTS = [
-    "L = \\|W x - y\\|^2", "f = x^\\top A x", "J = (a t - b)^2", "\\ell(\\mu) = \\sum_i (x_i - \\mu)^2",
+    "L = \\|W x - y\\|^2", "f = x^\\top A x", "J = (a t - b)^2",
+    "\\ell(\\mu) = \\sum_i (x_i - \\mu)^2",
     "f(x) = x^2", "L(w) = (w x - y)^2", "\\frac{d}{dx} \\sigma(x^2)", "d/dx sigmoid(x)",
     "\\mathcal{L} = \\mathbf{1}^\\top z", "z = w x + b", "\\frac{d}{dx} x^3 = 3x^2",
     "\\hat y = \\sigma(w x)", "x", "\\sigma(x) = \\frac{1}{1 + e^{-x}}",
