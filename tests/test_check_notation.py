@@ -197,9 +197,9 @@ def test_matrix_equations_are_solved_for_the_unknown_with_inverses_that_exist():
     report = check_text(NORMAL_EQUATIONS)
     assert all(v.status == "ok" for v in report.steps), report.text()
     wrong = check_text(NORMAL_EQUATIONS + "\\Rightarrow w = X^\\top y\n")
-    assert wrong.first_error == 8
+    assert wrong.first_error == 9
     sloppy = NORMAL_EQUATIONS.replace("X^\\top X w = X^\\top y", "X X^\\top w = X^\\top y")
-    assert check_text(sloppy).first_error == 6
+    assert check_text(sloppy).first_error == 7
 
 
 def test_a_derivative_set_to_zero_without_an_equation_after_it_is_an_ordinary_step():
