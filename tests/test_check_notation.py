@@ -211,6 +211,8 @@ def test_a_derivative_set_to_zero_without_an_equation_after_it_is_an_ordinary_st
 @pytest.mark.parametrize("text,status", [
     ("\\sqrt[3]{x^3}\n= |x|\n", "wrong"),  # the real cube root of a negative number
     ("\\sqrt[3]{x^3}\n= x\n", "ok"),
+    ("(-1)^n * x\n= x\n", "wrong"),  # real only at whole n: refuted at n = 1
+    ("(-1)^n * x\n= x*(-1)^n\n", "ok"),
     ("e^{\\pi \\sqrt{163}}\n= 262537412640768744\n", "wrong"),  # apart at the 30th digit
     ("\\log 8\n= 3 \\log 2\n", "ok"),
     ("\\pi\n= \\frac{355}{113}\n", "wrong"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -26,6 +27,10 @@ from derive.verify import NUMERIC, SYMBOLIC, Verdict
 
 POINTS = 24
 NICE_POINTS = 3
+#: Whole numbers and simple fractions: (-8)^(1/3) and (-1)^n are real there.
+SIMPLE_VALUES = tuple(tuple(Fraction(v) for v in row) for row in (
+    ("2", "-1", "3", "1", "-2"), ("-3", "1", "-2", "2", "3"),
+    ("1/2", "-3/2", "1/3", "-2/3", "5/2"), ("-1/2", "3/2", "-1/3", "2/3", "1/4")))
 MAX_TRIES = 120
 EQUAL = ctx.mpf(10) ** -18
 DIFFERENT = ctx.mpf(10) ** -9
@@ -61,10 +66,34 @@ def close(a: Any, b: Any) -> bool | None:
 
 def points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,
            seed: int = 0) -> Iterable[Point]:
-    """Readable points first, then random ones, ``MAX_TRIES`` in all."""
+    """Readable points first, then whole numbers and simple fractions (where powers of a
+    negative base are real), then random ones, ``MAX_TRIES`` in all."""
     for k in range(MAX_TRIES):
-        nice = k if k < NICE_POINTS else None
-        yield make_point(symbols, assumptions, seed * 1000 + k, nice)
+        if k < NICE_POINTS:
+            yield make_point(symbols, assumptions, seed * 1000 + k, k)
+        elif k < NICE_POINTS + len(SIMPLE_VALUES):
+            yield _simple_point(symbols, assumptions, seed * 1000 + k, k - NICE_POINTS)
+        else:
+            yield make_point(symbols, assumptions, seed * 1000 + k, None)
+
+
+def _simple_point(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions, seed: int,
+                  k: int) -> Point:
+    """A point of whole numbers or simple fractions inside each symbol's domain."""
+    base = make_point(symbols, assumptions, seed, None)
+    values = dict(base.values)
+    for j, symbol in enumerate(symbols):
+        if symbol.is_integer or symbol.name in assumptions.integer:
+            continue
+        domain = assumptions.domain(symbol.name)
+        low = 0.2 if symbol.is_positive and domain.low <= 0 else domain.low
+        row = SIMPLE_VALUES[k]
+        for offset in range(len(row)):
+            value = row[(j + offset) % len(row)]
+            if low <= value <= domain.high:
+                values[symbol] = ctx.mpf(value.numerator) / value.denominator
+                break
+    return Point(values, seed, assumptions)
 
 
 def counterexample(point: Point, left: Any, right: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ _VERBATIM = frozenset({
     "LETTER", "NUMBER", "GREEK", "WORD", "FUNC", "AMBIFN", "CMD", "WRAPPED", "ACCENTED",
     "ONES", "REL", "PRIME", "SIGN", "BIGOP", "_FRAC", "_SQRT", "_DFRAC", "_DSLASH", "_NABLA",
     "_POW", "_SUB", "_TRANSPOSE", "_LBRACE", "_RBRACE", "_COMMA", "_EQUAL", "FRAC_SHORT",
+    "_DNUM", "_DMID", "_INVERSE_TRANSPOSE", "_CIRCLE_POWER", "_BANG", "_BINOM",
 })
 #: Token types written in a fixed form.
 _FIXED = {"_LPAR": "(", "_RPAR": ")", "_LBRACK": "[", "_RBRACK": "]", "_ABS_OPEN": "|",
