@@ -11,16 +11,7 @@ from __future__ import annotations
 import pytest
 
 from derive import catalogue
-from tests.corpus import KINDS, Copy, copies, verdict
-
-#: Entries a student file cannot say, and why (each is a limit of the notation, named).
-NOT_WRITABLE = {
-    "huber": r"a piecewise function (\begin{cases}) is not in the LaTeX grammar",
-    "mle-categorical": "the data are categories 1..3 and the estimate needs a Lagrange "
-                       "multiplier: random real data make the powers complex",
-    "softmax-jacobian": "p stands for softmax(z), which the forward pass defines off the page",
-    "softmax-ce-matrix": "p stands for softmax(z) and y lies on the simplex (1^T y = 1)",
-}
+from tests.corpus import KINDS, NOT_WRITABLE, Copy, copies, verdict
 
 DEFAULT = (
     "sigmoid", "tanh", "softplus", "relu", "gelu", "silu", "mse", "bce-logits",

@@ -68,13 +68,20 @@ def points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,
            seed: int = 0) -> Iterable[Point]:
     """Readable points first, then whole numbers and simple fractions (where powers of a
     negative base are real), then random ones, ``MAX_TRIES`` in all."""
+    return (point for point, _ in labelled_points(symbols, assumptions, seed))
+
+
+def labelled_points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,
+                    seed: int = 0) -> Iterable[tuple[Point, bool]]:
+    """The points of :func:`points`, each with True when it is a readable one (its values
+    may be whole numbers, where a function's kink can sit)."""
     for k in range(MAX_TRIES):
         if k < NICE_POINTS:
-            yield make_point(symbols, assumptions, seed * 1000 + k, k)
+            yield make_point(symbols, assumptions, seed * 1000 + k, k), True
         elif k < NICE_POINTS + len(SIMPLE_VALUES):
-            yield _simple_point(symbols, assumptions, seed * 1000 + k, k - NICE_POINTS)
+            yield _simple_point(symbols, assumptions, seed * 1000 + k, k - NICE_POINTS), True
         else:
-            yield make_point(symbols, assumptions, seed * 1000 + k, None)
+            yield make_point(symbols, assumptions, seed * 1000 + k, None), False
 
 
 def _simple_point(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions, seed: int,
@@ -108,11 +115,17 @@ def shown_number(value: Any) -> float | str:
 
 def numerically(before: sp.Basic, after: sp.Basic, assumptions: Assumptions,
                 needed: int = POINTS, seed: int = 0) -> Verdict:
-    """Compare values at real points where both sides are defined and real."""
-    agreed = 0
+    """Compare values at real points where both sides are defined and real.
+
+    A difference at a readable point alone (the kink of max(0, 1 - yz) at y = z = 1)
+    refutes only when no random point is real; otherwise a random point must confirm it
+    (and the readable point is shown).
+    """
+    agreed = random_agreed = 0
+    held: dict[str, Any] | None = None
     deadline = time.monotonic() + SECONDS
-    for point in points(variables(before, after), assumptions, seed):
-        if time.monotonic() > deadline:
+    for point, simple in labelled_points(variables(before, after), assumptions, seed):
+        if time.monotonic() > deadline or agreed >= needed:
             break
         try:
             left = real_value(before, point)
@@ -120,12 +133,17 @@ def numerically(before: sp.Basic, after: sp.Basic, assumptions: Assumptions,
         except Unevaluable:
             continue
         verdict = close(left, right)
+        if verdict is False and not simple:  # the readable point is the one to show
+            return Verdict(False, counterexample=held or counterexample(point, left, right))
         if verdict is False:
-            return Verdict(False, counterexample=counterexample(point, left, right))
-        if verdict:
+            held = held or counterexample(point, left, right)
+        elif verdict:
             agreed += 1
-            if agreed >= needed:
-                return Verdict(True, NUMERIC)
+            random_agreed += not simple
+    if held is not None and not random_agreed:
+        return Verdict(False, counterexample=held)
+    if agreed >= needed:
+        return Verdict(True, NUMERIC)
     return Verdict(None, reason=f"only {agreed} of {needed} points gave real values on both sides")
 
 
