@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
-from derive.grade.reading import ParsedLine
 from derive.grade.report import CheckReport, counterexample_text, status_words
-from derive.grade.typed import line_latex
-from derive.parse.lines import detect_syntax
+from derive.grade.typed import as_typed
 
 TEMPLATE = "feedback.tex.j2"
 MARKS = {
@@ -24,8 +22,6 @@ MARKS = {
     UNPARSED: r"\textcolor{BurntOrange}{\textbf{?}}",
     UNDECIDED: r"\textcolor{BurntOrange}{$\sim$}",
 }
-JUPYTER_MARKS = {START: "", OK: r"\color{green}{\checkmark}", WRONG: r"\color{red}{\times}",
-                 UNPARSED: r"\color{orange}{?}", UNDECIDED: r"\color{orange}{\sim}"}
 COLOURS = {WRONG: "BrickRed", UNPARSED: "BurntOrange", UNDECIDED: "BurntOrange"}
 STATUS = {START: "where the derivation starts", OK: "right", WRONG: "wrong",
           UNPARSED: "not understood", UNDECIDED: "neither proved nor refuted"}
@@ -66,29 +62,6 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
         "details": details,
         "colour": COLOURS.get(verdict.status, "NavyBlue"),
     }
-
-
-def as_typed(line: ParsedLine) -> str | None:
-    """The line as the student typed it, in LaTeX; None for a plain-syntax line (shown as text)."""
-    latex = line.latex if line.error is None else detect_syntax(line.text) == "latex"
-    return line_latex(line.segments) if latex else None
-
-
-def report_latex(report: CheckReport) -> str:
-    """The report for Jupyter (MathJax): each line as typed, its mark and its verdict."""
-    from derive.render import escape_latex
-
-    rows = []
-    for verdict in report.lines:
-        line = verdict.line
-        typed = as_typed(line)
-        math = typed if typed is not None else r"\texttt{" + escape_latex(line.text) + "}"
-        words = escape_latex(status_words(verdict))
-        rows.append(rf"{line.number} & {JUPYTER_MARKS[verdict.status]} & {math} & "
-                    r"\text{" + words + "}")
-    summary = escape_latex(report.text().splitlines()[-1])
-    return ("$$\\begin{array}{rcll}\n" + " \\\\\n".join(rows)
-            + f"\n\\end{{array}}\\\\ \\text{{{summary}}}$$")
 
 
 def write_feedback(report: CheckReport, out: Path, name: str) -> Path:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
+from derive.grade.typed import as_typed
 from derive.model import Assumptions
 
 MARKS = {START: " ", OK: "✓", WRONG: "✗", UNPARSED: "?", UNDECIDED: "~"}
@@ -63,8 +64,6 @@ class CheckReport:
 
     def _repr_latex_(self) -> str:
         """Jupyter: each line re-printed by our printer, with its mark and verdict."""
-        from derive.grade.feedback import report_latex
-
         return report_latex(self)
 
 
@@ -132,3 +131,24 @@ def _summary(report: CheckReport) -> str:
     if undecided:
         parts.append(f"{len(undecided)} step(s) neither proved nor refuted")
     return "; ".join(parts)
+
+
+JUPYTER_MARKS = {START: "", OK: r"\color{green}{\checkmark}", WRONG: r"\color{red}{\times}",
+                 UNPARSED: r"\color{orange}{?}", UNDECIDED: r"\color{orange}{\sim}"}
+
+
+def report_latex(report: CheckReport) -> str:
+    """The report for Jupyter (MathJax): each line as typed, its mark and its verdict."""
+    from derive.render import escape_latex
+
+    rows = []
+    for verdict in report.lines:
+        line = verdict.line
+        typed = as_typed(line)
+        math = typed if typed is not None else r"\texttt{" + escape_latex(line.text) + "}"
+        words = escape_latex(status_words(verdict))
+        rows.append(rf"{line.number} & {JUPYTER_MARKS[verdict.status]} & {math} & "
+                    r"\text{" + words + "}")
+    summary = escape_latex(report.text().splitlines()[-1])
+    return ("$$\\begin{array}{rcll}\n" + " \\\\\n".join(rows)
+            + f"\n\\end{{array}}\\\\ \\text{{{summary}}}$$")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from derive.errors import DeriveError
+from derive.grade.reading import ParsedLine
+from derive.parse.lines import detect_syntax
 
 #: Token types written as they are (their values are fixed by the grammar and the tables).
 _VERBATIM = frozenset({
@@ -68,3 +70,9 @@ def line_latex(segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]) ->
             return None
         pieces.append(" = ".join(t for t in typed if t is not None))
     return " ".join(pieces)
+
+
+def as_typed(line: ParsedLine) -> str | None:
+    """The line as the student typed it, in LaTeX; None for a plain-syntax line (shown as text)."""
+    latex = line.latex if line.error is None else detect_syntax(line.text) == "latex"
+    return line_latex(line.segments) if latex else None
