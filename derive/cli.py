@@ -197,7 +197,13 @@ def check(file: str, as_json: bool, out: str | None, to: str) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
 
-    outcome = check_file(Path(file))
+    try:
+        outcome = check_file(Path(file))
+    except DeriveError as exc:
+        if not as_json:
+            raise
+        emit_json({"error": str(exc)})  # DESIGN: errors with --json are JSON too
+        sys.exit(exc.exit_code)
     if as_json:
         emit_json(outcome.json())
     else:
