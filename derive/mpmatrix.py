@@ -20,6 +20,9 @@ from derive import numeric
 from derive.functions import as_expr
 
 DPS = 50
+#: a pivot this much smaller than the largest entry means a singular matrix (at 50 digits a
+#: rank-deficient product leaves pivots near 1e-50; a merely ill-conditioned one far above)
+SINGULAR = mpmath.mpf("1e-25")
 
 
 class Env(dict):
@@ -166,11 +169,12 @@ def _lu(value: mpmath.matrix) -> tuple[list[list[Any]], list[int], int]:
     """Gaussian elimination with partial pivoting on plain lists (mpmath's own is slow)."""
     n = value.rows
     rows = [[value[i, j] for j in range(n)] for i in range(n)]
+    scale = max((abs(x) for row in rows for x in row), default=mpmath.mpf(0))
     order, sign = list(range(n)), 1
     for k in range(n):
         pivot = max(range(k, n), key=lambda i: abs(rows[i][k]))
-        if rows[pivot][k] == 0:
-            raise ZeroDivisionError("singular matrix")
+        if abs(rows[pivot][k]) <= scale * SINGULAR:
+            raise ZeroDivisionError("singular matrix")  # undefined here: another instance
         if pivot != k:
             rows[k], rows[pivot] = rows[pivot], rows[k]
             order[k], order[pivot] = order[pivot], order[k]
@@ -287,10 +291,12 @@ def random_env(
     sample: Callable[[sp.Symbol], Any],
     rng: random.Random,
     symmetric: frozenset[str] = frozenset(),
+    positive: frozenset[str] = frozenset(),
 ) -> Env:
     """Random explicit matrices of the concrete sizes, and values for the scalar symbols.
 
-    Square matrices named in ``symmetric`` are drawn symmetric positive definite.
+    Square matrices named in ``symmetric`` are drawn symmetric positive definite, those
+    named in ``positive`` with positive entries.
     """
     env = Env(sizes)
     for m in matrices:
@@ -298,8 +304,9 @@ def random_env(
         if m.name in symmetric and rows == cols:
             env[m] = _symmetric_positive_definite(rows, rng)
             continue
+        low = 0.2 if m.name in positive else -2.5
         env[m] = mpmath.matrix(
-            [[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(cols)] for _ in range(rows)]
+            [[mpmath.mpf(rng.uniform(low, 2.5)) for _ in range(cols)] for _ in range(rows)]
         )
     for s in scalars:
         if s not in env:

@@ -399,9 +399,24 @@ class MatrixPoints(SharedPoints):
     (an ``mpmatrix.Env``, whose memo is shared)."""
 
     def _collect(self, together: sp.Tuple) -> None:
+        from derive.engine.matrixsizes import requirements
+
         self.matrices = sorted(together.atoms(sp.MatrixSymbol), key=str)
         self.scalars = sorted((s for s in together.free_symbols
                                if isinstance(s, sp.Symbol) and s not in self.dims), key=str)
+        self.needs = requirements(together)
+
+    def _sizes(self) -> dict[sp.Symbol, int]:
+        """Random distinct sizes at which every inverse and log det is defined."""
+        from derive.engine.matrixsizes import fitting_sizes, holds
+
+        if not self.dims:
+            return {}
+        for _ in range(40):
+            sizes = _concrete_sizes(self.dims, self.rng, self.assumptions.size_order)
+            if holds(self.needs, sizes):
+                return sizes
+        return fitting_sizes(self.dims, self.needs, self.rng)
 
     def _draw(self) -> tuple[dict, Any]:
         from derive import mpmatrix
@@ -411,10 +426,11 @@ class MatrixPoints(SharedPoints):
         def sample(symbol: sp.Symbol) -> sp.Expr:
             return _sample(symbol, assumptions, rng)
 
-        sizes = _concrete_sizes(self.dims, rng, assumptions.size_order) if self.dims else {}
+        sizes = self._sizes()
         with mpmath.workdps(mpmatrix.DPS):
             env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
-                                      symmetric=assumptions.symmetric)
+                                      symmetric=assumptions.symmetric,
+                                      positive=assumptions.positive)
         return sizes, env
 
 

@@ -33,13 +33,13 @@ from derive.engine.mexpr import (
     EntrywiseGradient,
     Named,
     Scalar,
-    Softmax,
     d,
     direction,
     is_matrix,
 )
 from derive.errors import DeriveError, InputError
 from derive.functions import as_expr
+from derive.matrixfunctions import Softmax
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
 

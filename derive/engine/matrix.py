@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.assumptions import parse_assumptions
+from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.differentials import push_once
 from derive.engine.identify import Term, as_sum, gradient_of, peel, scalar_terms
@@ -22,11 +22,13 @@ from derive.engine.mexpr import (
     EntrywiseGradient,
     EntrywiseJacobian,
     HessianLabel,
+    NumericDerivative,
     Scalar,
     ScalarDifferential,
     d,
     direction,
     is_matrix,
+    scalar_direction,
 )
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section, Step
@@ -136,14 +138,15 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 
 def gradient_section(
-    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: str = "", lhs_name: str = "L"
+    loss: Any, var: Any, start: Any = None, title: str = "", lhs_name: str = "L"
 ) -> tuple[Section, Any]:
-    """The section dL = ... = tr(G^T dX) for one variable, and G."""
-    dvar = direction(var)
+    """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G."""
+    scalar = not is_matrix(var)
+    dvar = scalar_direction(var) if scalar else direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
     steps = differential_steps(begin)
     current = steps[-1].after if steps else begin
-    more, gradient = identify_steps(current, dvar)
+    more, gradient = (scalar_identify_steps if scalar else identify_steps)(current, dvar)
     section = Section(
         title or f"Differential with respect to ${latex(var)}$",
         begin,
@@ -153,6 +156,24 @@ def gradient_section(
     return section, gradient
 
 
+def scalar_identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
+    """dL linear in the scalar ds: its coefficient is the derivative, dL = g ds."""
+    coefficient = _without_unit_factors(current.xreplace({dvar: sp.S.One}))
+    return [Step(current, sp.Mul(coefficient, dvar), "identify the derivative")], coefficient
+
+
+def _without_unit_factors(expr: Any) -> Any:
+    """1 A as A: what setting ds = 1 leaves in products."""
+    def unit(e: Any) -> bool:
+        return isinstance(e, sp.MatMul) and sp.S.One in e.args
+
+    def drop(e: Any) -> Any:
+        kept = [a for a in e.args if a != 1]
+        return kept[0] if len(kept) == 1 else sp.MatMul(*kept)
+
+    return expr.replace(unit, drop)
+
+
 # --- the 'gradient' kind with shapes -------------------------------------------------------------
 
 
@@ -160,8 +181,12 @@ def _parse(spec: Spec, field: str, shapes: Mapping[str, tuple]) -> Any:
     from derive.parse import parse_expression
 
     plain = {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
+    assumptions = parse_assumptions(spec.assume)
+    stated = (assumptions.positive | assumptions.nonnegative | assumptions.integer
+              | assumptions.unit_interval) - set(shapes)
     try:
-        return parse_expression(spec.require(field), shapes=plain)
+        return parse_expression(spec.require(field), shapes=plain,
+                                symbols=symbols_for(stated, assumptions))
     except DeriveError as exc:
         if spec.source == "<input>":
             raise
@@ -196,7 +221,7 @@ def matrix_gradient(
             raise InputError(f"--wrt {var.name}: '{var.name}' does not occur in the expression")
         start = None
         if upstream is not None:
-            dvar = direction(var)
+            dvar = direction(var) if is_matrix(var) else scalar_direction(var)
             start = upstream_loss(d(function, var, dvar), upstream)
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)
@@ -216,14 +241,19 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     upstream = symbols.get(upstream_name) if upstream_name else None
     if upstream_name and upstream is None:
         raise spec.error("upstream", f"'{upstream_name}' needs a shape")
+    scalars = {s.name: s for s in function.free_symbols
+               if isinstance(s, sp.Symbol) and s.name not in symbols}
+    symbols = {**scalars, **symbols}
     wrt = []
     for w in spec.names("wrt"):
         if w not in symbols:
-            raise InputError(f"--wrt {w}: give its shape with --shape {w}=ROWS,COLS")
+            raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
     sections, results, loss = matrix_gradient(function, wrt, name, upstream)
     independent: dict[str, Any] = {
-        r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results
+        r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
+            loss, symbols[r.name])
+        for r in results
     }
     hessians = {}
     if spec.get("hessian", False):
