@@ -88,7 +88,8 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
         "args": ", ".join(py_name(a.name) for a in [*inputs, *scalars]),
         "function": numpy_code(function),
         "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1],
-                    "positive": m.name in assumptions.positive} for m in inputs],
+                    "positive": m.name in assumptions.positive,
+                    "simplex": m.name in assumptions.simplex} for m in inputs],
         "scalars": [{"name": py_name(s.name), "range": scalar_range(s)} for s in scalars],
         "sizes_text": ", ".join(f"{d} = {v}" for d, v in sorted(sizes.items(), key=str))
         or "fixed sizes",

@@ -292,11 +292,12 @@ def random_env(
     rng: random.Random,
     symmetric: frozenset[str] = frozenset(),
     positive: frozenset[str] = frozenset(),
+    simplex: frozenset[str] = frozenset(),
 ) -> Env:
     """Random explicit matrices of the concrete sizes, and values for the scalar symbols.
 
     Square matrices named in ``symmetric`` are drawn symmetric positive definite, those
-    named in ``positive`` with positive entries.
+    named in ``positive`` with positive entries, those in ``simplex`` with columns summing to 1.
     """
     env = Env(sizes)
     for m in matrices:
@@ -304,10 +305,16 @@ def random_env(
         if m.name in symmetric and rows == cols:
             env[m] = _symmetric_positive_definite(rows, rng)
             continue
-        low = 0.2 if m.name in positive else -2.5
-        env[m] = mpmath.matrix(
+        low = 0.2 if m.name in positive | simplex else -2.5
+        value = mpmath.matrix(
             [[mpmath.mpf(rng.uniform(low, 2.5)) for _ in range(cols)] for _ in range(rows)]
         )
+        if m.name in simplex:  # every column sums to one
+            for j in range(cols):
+                total = mpmath.fsum(value[i, j] for i in range(rows))
+                for i in range(rows):
+                    value[i, j] /= total
+        env[m] = value
     for s in scalars:
         if s not in env:
             env[s] = mpmath.mpf(str(sample(s)))

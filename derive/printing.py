@@ -478,7 +478,8 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return "*".join(self._wrap(a, level) for a in expr.args)
 
     def _print_HadamardPower(self, expr: Any) -> str:
-        return f"{self._wrap(expr.base, PRECEDENCE['Atom'])}**{self._wrap(expr.exp, PRECEDENCE['Atom'])}"
+        atom = PRECEDENCE["Atom"]
+        return f"{self._wrap(expr.base, atom)}**{self._wrap(expr.exp, atom)}"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args

@@ -430,7 +430,8 @@ class MatrixPoints(SharedPoints):
         with mpmath.workdps(mpmatrix.DPS):
             env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
                                       symmetric=assumptions.symmetric,
-                                      positive=assumptions.positive)
+                                      positive=assumptions.positive,
+                                      simplex=assumptions.simplex)
         return sizes, env
 
 

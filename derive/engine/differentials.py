@@ -22,7 +22,7 @@ from derive.engine.mexpr import (
     d,
     is_matrix,
 )
-from derive.errors import InputError, NotSupported
+from derive.errors import NotSupported
 from derive.functions import KNOWN_DERIVATIVES
 from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
 

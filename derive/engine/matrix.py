@@ -9,7 +9,7 @@ a 1 x 1 result such as a^T x is read as a number.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sympy as sp
@@ -30,6 +30,7 @@ from derive.engine.mexpr import (
     is_matrix,
     scalar_direction,
 )
+from derive.engine.tidy import tidy_steps
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
@@ -204,8 +205,10 @@ def matrix_gradient(
     wrt: Sequence[sp.MatrixSymbol],
     name: str = "L",
     upstream: sp.MatrixSymbol | None = None,
+    simplex: Collection[sp.MatrixSymbol] = (),
 ) -> tuple[list[Section], list[Result], Any]:
-    """Sections and results for a scalar function (or an output with upstream gradient)."""
+    """Sections and results for a scalar function (or an output with upstream gradient);
+    with vectors stated to sum to one (``simplex``), 1^T t = 1 is used in a last section."""
     if upstream is not None:
         if upstream.shape != function.shape:
             raise InputError(
@@ -225,6 +228,12 @@ def matrix_gradient(
             start = upstream_loss(d(function, var, dvar), upstream)
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)
+        label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
+        if simplex:
+            steps, gradient = tidy_steps(gradient, simplex)
+            if steps:
+                sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+                                        steps[0].before, tuple(steps), label))
         results.append(
             Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
         )
@@ -249,7 +258,13 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         if w not in symbols:
             raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
-    sections, results, loss = matrix_gradient(function, wrt, name, upstream)
+    simplex = []
+    for t in sorted(parse_assumptions(spec.assume).simplex):
+        if t not in symbols or not is_matrix(symbols[t]) or symbols[t].shape[1] != 1:
+            raise InputError(f"--assume: '{t}' sums to one, so it must be a column vector "
+                             f"with --shape {t}=n,1")
+        simplex.append(symbols[t])
+    sections, results, loss = matrix_gradient(function, wrt, name, upstream, simplex)
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
             loss, symbols[r.name])

@@ -16,8 +16,8 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.errors import LimitError, ParseError, ShapeError
-from derive.parse import limits
 from derive.matrixfunctions import Entrywise
+from derive.parse import limits
 from derive.parse.symbols import ELEMENT, ELEMENTS
 
 
@@ -316,7 +316,8 @@ def elementwise_of_several(name: str, function: Callable[..., sp.Basic],
     big = [a for a in args if a.is_matrix and not _is_1x1(a)]
     for other in big[1:]:
         if other.expr.shape != big[0].expr.shape:
-            raise _mismatch(big[0], ",", other)
+            raise ShapeError(f"shape mismatch: {name} entrywise needs one shape, got "
+                             f"{describe(big[0])} and {describe(other)}")
     distinct = list(dict.fromkeys(a.expr for a in big))
     if len(distinct) > len(ELEMENTS):
         raise args[0].limit(f"{name} of more than {len(ELEMENTS)} matrices")
