@@ -94,12 +94,13 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
         "sizes_text": ", ".join(f"{d} = {v}" for d, v in sorted(sizes.items(), key=str))
         or "fixed sizes",
         "gradients": [
-            {"name": py_name(r.name), "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
+            {"name": py_name(r.name), "code": numpy_code(r.expr, function),
+             "label": f"d{name}/d{r.name}"}
             for r in derivation.results
             if r.name not in hessians
         ],
         "hessians": [
-            {"name": hessians[r.name], "code": numpy_code(r.expr)}
+            {"name": hessians[r.name], "code": numpy_code(r.expr, function)}
             for r in derivation.results
             if r.name in hessians
         ],

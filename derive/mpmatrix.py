@@ -159,7 +159,8 @@ _MPMATH: dict[str, Callable[..., Any]] = {
     "log": mpmath.log,
     "Abs": abs,
     "sign": mpmath.sign,
-    "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0),
+    # sympy's H(0) = 1/2: d max(a, b) = H(a - b) da + H(b - a) db holds at ties (max(A, A^T))
+    "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0.5) if x == 0 else 0,
     "Max": lambda *a: max(a),
     "Min": lambda *a: min(a),
 }

@@ -363,6 +363,8 @@ class DeriveNumPyPrinter(NumPyPrinter):
         size = self._settings.get("sample_size")
         if size and expr.name == "N" and expr.is_integer:
             return size
+        if expr in self.dimensions:  # a matrix size: m -> W.shape[0]
+            return self.dimensions[expr]
         return super()._print_Symbol(expr)
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
@@ -386,20 +388,20 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
 
     def _print_gelu(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_normal_cdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_normal_pdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_erf(self, expr: sp.Expr) -> str:
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
         return f"{erf}({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr: sp.Expr) -> str:
-        return f"{self._np('heaviside')}({self._print(expr.args[0])}, 0.0)"
+        return f"{self._np('heaviside')}({self._print(expr.args[0])}, 0.5)"  # sympy's H(0)
 
     def _print_Max(self, expr: sp.Expr) -> str:
         return self._fold("maximum", expr.args)
@@ -515,10 +517,11 @@ def _code_precedence(expr: Any) -> int:
     return precedence(expr)
 
 
-def numpy_code(expr: Any, **settings: Any) -> str:
-    """One Python expression over the input names and ``np``."""
+def numpy_code(expr: Any, inputs: Any = None, **settings: Any) -> str:
+    """One Python expression over the input names and ``np``; a symbolic size is read off
+    an input array (n -> ``W.shape[1]``) of ``expr`` or of ``inputs`` (the function)."""
     printer = DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True, **settings})
-    printer.dimensions = _dimension_code(expr)
+    printer.dimensions = {**_dimension_code(inputs), **_dimension_code(expr)}
     return printer.doprint(expr)
 
 

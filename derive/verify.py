@@ -361,7 +361,7 @@ def numerically_equal(
     ``shared`` points (ScalarPoints, or MatrixPoints for matrix expressions) are used
     when given, so that the steps of a derivation meet the same points.
     """
-    if sp.Tuple(before, after).has(sp.MatrixExpr):
+    if _needs_matrices(before, after):
         matrix_points = shared if isinstance(shared, MatrixPoints) else None
         return _matrices_equal(before, after, assumptions, seed, points, matrix_points)
     before, after = _doit(before), _doit(after)
@@ -466,6 +466,14 @@ def _matrices_equal(
     return _enough(agreed, points)
 
 
+def _needs_matrices(*exprs: Any) -> bool:
+    """Matrices, or the matrix engine's own objects (d(s), dL/ds by differences): these are
+    evaluated at explicit matrices by ``mpmatrix``."""
+    together = sp.Tuple(*exprs)
+    return together.has(sp.MatrixExpr) or any(
+        getattr(node, "with_matrices", False) for node in sp.preorder_traversal(together))
+
+
 def _holds_integral(before: Any, after: Any) -> bool:
     return any(getattr(_doit(e), "has", lambda *_: False)(sp.Integral) for e in (before, after))
 
@@ -495,7 +503,7 @@ def compare(
         return Verdict(True, SYMBOLIC)
     # simplify() knows no matrix calculus, and proves nothing about an integral that sympy
     # could not do: such steps rest on the numeric test (quadrature).
-    provable = prove and not (_is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
+    provable = prove and not (_is_matrix(before) or _needs_matrices(before, after)
                               or _holds_integral(before, after))
     if provable and not refute_first and symbolically_equal(before, after, seconds, assumptions):
         return Verdict(True, SYMBOLIC)

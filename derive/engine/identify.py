@@ -261,6 +261,8 @@ def collect_terms(expr: Any) -> Any:
         key = _flat_matmul(*factors)
         coeffs[key] = coeffs.get(key, sp.S.Zero) + coeff
     parts = [_join(c, _factors(k)) for k, c in coeffs.items() if c != 0]
+    if not parts:  # everything cancelled: tr(A - A^T) does not change
+        return sp.ZeroMatrix(*expr.shape)
     return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
 
 

@@ -39,6 +39,7 @@ class _DifferentialBase:
 
     args: tuple[Any, ...]
     is_differential = True
+    with_matrices = True  # evaluated by derive.mpmatrix, even when no matrix is left in it
 
     @property
     def expr(self) -> Any:
@@ -285,6 +286,8 @@ def scalar_direction(var: sp.Symbol) -> ScalarDirection:
 
 class NumericDerivative(sp.Expr):
     """dL/ds for a scalar s by a central difference at 50 digits: the independent route."""
+
+    with_matrices = True
 
     def __new__(cls, function: Any, var: Any) -> NumericDerivative:
         return sp.Expr.__new__(cls, function, var)

@@ -292,11 +292,17 @@ def transpose(operand: Operand) -> sp.Basic:
 
 def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Operand]):
     """A scalar function: of scalars directly, of one matrix elementwise."""
+    # a zero matrix is the scalar 0 broadcast: max(A - A, B) = max(0, B)
+    if any(a.is_matrix and not isinstance(a.expr, sp.ZeroMatrix) for a in args):
+        args = [a.with_expr(sp.S.Zero) if isinstance(a.expr, sp.ZeroMatrix) else a for a in args]
     matrices = list(dict.fromkeys(a.expr for a in args if a.is_matrix and not _is_1x1(a)))
     if len(matrices) == 1:
         # applied entrywise to the one matrix, the scalar arguments the same for every entry
         values = [ELEMENT if a.expr == matrices[0] else as_scalar(a).expr for a in args]
-        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, function(*values)), matrices[0])
+        body = function(*values)
+        if body == ELEMENT:  # max(z, z) is z
+            return matrices[0]
+        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, body), matrices[0])
     if matrices:
         return elementwise_of_several(name, function, args)
     values = [as_scalar(a).expr for a in args]
