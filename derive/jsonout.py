@@ -11,13 +11,14 @@ from derive.model import Derivation
 from derive.printing import latex, numpy_code
 
 
-def expression_fields(expr: Any) -> dict[str, str]:
-    """One expression in the four forms of the contract."""
+def expression_fields(expr: Any, inputs: Any = None) -> dict[str, str]:
+    """One expression in the four forms of the contract; matrix sizes in its NumPy code are
+    read off the arrays of ``inputs`` (the function) when the expression holds none."""
     return {
         "latex": latex(expr),
         "sympy": sp.srepr(expr),
         "text": sp.sstr(expr),
-        "numpy": numpy_code(expr),
+        "numpy": numpy_code(expr, inputs),
     }
 
 
@@ -35,10 +36,11 @@ def _gradient(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
         "input": derivation.input,
         "steps": steps_json(derivation),
         "gradient": {
-            r.name: expression_fields(r.expr) for r in derivation.results if r.name not in hessians
+            r.name: expression_fields(r.expr, derivation.function)
+            for r in derivation.results if r.name not in hessians
         },
-        **({"hessian": {hessians[r.name]: expression_fields(r.expr) for r in derivation.results
-                        if r.name in hessians}} if hessians else {}),
+        **({"hessian": {hessians[r.name]: expression_fields(r.expr, derivation.function)
+                        for r in derivation.results if r.name in hessians}} if hessians else {}),
         "check": check,
     }
 

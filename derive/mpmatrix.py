@@ -160,7 +160,8 @@ _MPMATH: dict[str, Callable[..., Any]] = {
     "Abs": abs,
     "sign": mpmath.sign,
     # sympy's H(0) = 1/2: d max(a, b) = H(a - b) da + H(b - a) db holds at ties (max(A, A^T))
-    "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0.5) if x == 0 else 0,
+    "Heaviside": lambda x, *h: (mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0
+                                else h[0] if h else mpmath.mpf(0.5)),
     "Max": lambda *a: max(a),
     "Min": lambda *a: min(a),
 }

@@ -401,7 +401,8 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{erf}({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr: sp.Expr) -> str:
-        return f"{self._np('heaviside')}({self._print(expr.args[0])}, 0.5)"  # sympy's H(0)
+        at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"  # sympy's H(0)
+        return f"{self._np('heaviside')}({self._print(expr.args[0])}, {at_zero})"
 
     def _print_Max(self, expr: sp.Expr) -> str:
         return self._fold("maximum", expr.args)
@@ -421,7 +422,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _size(self, dim: Any) -> str:
         dim = as_expr(dim)
-        return self._print(dim.xreplace({k: Verbatim(v) for k, v in self.dimensions.items()}))
+        return self._print(dim.xreplace({k: _Code(v) for k, v in self.dimensions.items()}))
 
     def _wrap(self, arg: Any, level: int) -> str:
         """``arg`` in brackets when it binds less tightly than ``level`` (@ and * bind alike)."""

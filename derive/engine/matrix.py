@@ -13,11 +13,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.differentials import push_once
-from derive.engine.identify import Term, as_sum, gradient_of, peel, scalar_terms
+from derive.engine.identify import Term, as_sum, factor_common, gradient_of, peel, scalar_terms
 from derive.engine.mexpr import (
     EntrywiseGradient,
     EntrywiseJacobian,
@@ -83,6 +84,23 @@ def as_scalar(expr: Any) -> Any:
             )
         return Scalar(expr)
     return expr
+
+
+def broadcast_conventions(function: Any) -> list[str]:
+    """The entrywise rules the expression uses, stated for the sheet."""
+    from derive.matrixfunctions import Entrywise
+
+    said = []
+    if function.has(sp.OneMatrix):
+        said.append(r"$\mathbf{1}$ is the all-ones vector; a scalar $s$ added to a vector or "
+                    r"matrix is added to every entry "
+                    r"($s + A$ means $s\mathbf{1}\mathbf{1}^\top + A$).")
+    if function.atoms(ElementwiseApplyFunction, Entrywise, sp.HadamardProduct, sp.HadamardPower):
+        said.append(r"Functions of vectors and matrices apply entry by entry "
+                    r"($\sigma(z)_i = \sigma(z_i)$); $\odot$ is the entrywise product, "
+                    r"$A^{\circ k}$ the entrywise power and $A^{\circ -1}$ the entrywise "
+                    r"reciprocal ($A \oslash B = A \odot B^{\circ -1}$).")
+    return said
 
 
 # --- one variable ------------------------------------------------------------------------------
@@ -231,6 +249,10 @@ def matrix_gradient(
         label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
         if simplex:
             steps, gradient = tidy_steps(gradient, simplex)
+            common = factor_common(gradient)
+            if steps and common != gradient:  # (p - y) x^T rather than p x^T - y x^T
+                steps.append(Step(gradient, common, "factor"))
+                gradient = common
             if steps:
                 sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
                                         steps[0].before, tuple(steps), label))
@@ -282,7 +304,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             results.append(Result(key, HessianLabel(name, var), hessian))
             independent[key] = EntrywiseJacobian(result.expr, var)
             hessians[key] = var.name
-    conventions = [CONVENTION]
+    conventions = [CONVENTION, *broadcast_conventions(function)]
     if upstream is not None:
         conventions.append(
             rf"${latex(upstream)} = \partial {name}/\partial z$ is the upstream gradient "
