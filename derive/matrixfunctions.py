@@ -135,6 +135,19 @@ class Norm(_OfMatrix):
         return mpmath.sqrt(mpmath.fsum(c * c for c in _entries(evaluate(self.arg, env))))
 
 
+def reads_as_call(matrix: Any) -> bool:
+    """Whether ``matrix`` prints as a name or a call (W, softmax(z), sigma(Wx), max(A, B)),
+    which needs no brackets where an argument is put in its place."""
+    if isinstance(matrix, sp.MatrixSymbol | Softmax):
+        return True
+    if isinstance(matrix, sp.Transpose):
+        return isinstance(matrix.arg, sp.MatrixSymbol)
+    function = getattr(matrix, "function", None)
+    if isinstance(matrix, MatrixExpr) and isinstance(function, sp.Lambda):
+        return isinstance(function.args[1], sp.Function | sp.Max | sp.Min)
+    return False
+
+
 class _Shown(sp.Symbol):
     """A placeholder printed as given text (an argument already printed by the caller)."""
 
@@ -172,7 +185,13 @@ class Entrywise(MatrixExpr):
     def body(self, printer: Any) -> Any:
         """The function's body with each argument printed in its place."""
         names, body = self.function.args
-        shown = {u: _Shown(printer._print(m)) for u, m in zip(names, self.matrices, strict=True)}
+        latex = getattr(printer, "printmethod", "") == "_latex"
+        shown = {}
+        for u, m in zip(names, self.matrices, strict=True):
+            text = printer._print(m)
+            if not reads_as_call(m):  # max(A, B - C), not max(A, B) - C
+                text = rf"\left({text}\right)" if latex else f"({text})"
+            shown[u] = _Shown(text)
         return printer._print(body.xreplace(shown))
 
     _latex = _sympystr = _numpycode = body

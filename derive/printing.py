@@ -224,7 +224,10 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = rf"\left({shown}\right)"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -272,6 +275,14 @@ class Verbatim(sp.Symbol):
 
     def _numpycode(self, printer: Any) -> str:
         return f"({self.name})"
+
+
+def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
+    """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
+    from derive.matrixfunctions import reads_as_call
+
+    alone = isinstance(body, sp.Function) and body.args == (u,)
+    return not (alone or reads_as_call(arg))
 
 
 class _Code(Verbatim):
@@ -579,7 +590,10 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = f"({shown})"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
