@@ -281,7 +281,8 @@ def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
     """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
     from derive.matrixfunctions import reads_as_call
 
-    alone = isinstance(body, sp.Function) and body.args == (u,)
+    alone = (isinstance(body, sp.Function) and body.args[0] == u
+             and not any(a.has(u) for a in body.args[1:]))  # sigma(u), H(u, 0)
     return not (alone or reads_as_call(arg))
 
 

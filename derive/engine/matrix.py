@@ -203,9 +203,11 @@ def _parse(spec: Spec, field: str, shapes: Mapping[str, tuple]) -> Any:
     assumptions = parse_assumptions(spec.assume)
     stated = (assumptions.positive | assumptions.nonnegative | assumptions.integer
               | assumptions.unit_interval) - set(shapes)
+    # a size used as a number (a mean over the batch, /N) is that size
+    sizes = {str(d): d for shape in shapes.values() for d in shape if isinstance(d, sp.Symbol)}
     try:
         return parse_expression(spec.require(field), shapes=plain,
-                                symbols=symbols_for(stated, assumptions))
+                                symbols={**symbols_for(stated, assumptions), **sizes})
     except DeriveError as exc:
         if spec.source == "<input>":
             raise
