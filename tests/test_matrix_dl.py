@@ -8,9 +8,9 @@ import pytest
 import sympy as sp
 
 from derive import api
-from derive.checkcode import check_script
 from derive.checkrun import run_check
-from derive.engine.matrixsizes import fitting_sizes, requirements
+from derive.engine.matrix.sizes import fitting_sizes, requirements
+from derive.kinds import check_script
 from derive.matrixfunctions import Softmax
 from derive.verify import MatrixPoints, compare
 

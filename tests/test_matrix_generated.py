@@ -18,10 +18,10 @@ import sympy as sp
 from hypothesis import HealthCheck, given, reject, settings
 
 from derive import api, mpmatrix
-from derive.checkcode import check_script
 from derive.checkrun import run_check
-from derive.engine.matrixsizes import fitting_sizes, requirements
+from derive.engine.matrix.sizes import fitting_sizes, requirements
 from derive.errors import InputError, NotSupported
+from derive.kinds import check_script
 from derive.verify import MatrixPoints
 from tests.matrixgen import ASSUME, Loss, losses
 
@@ -31,7 +31,7 @@ SLOW_DRAWS = 500  # per seed, four seeds
 
 def _independent_agrees(derivation: object, seed: int) -> None:
     """Each result against central differences of the function (50 digits), entry by entry."""
-    from derive.engine.mexpr import EntrywiseGradient, NumericDerivative
+    from derive.engine.matrix.expressions import EntrywiseGradient, NumericDerivative
 
     loss = derivation.function
     variables = {s.name: s for s in loss.free_symbols | loss.atoms(sp.MatrixSymbol)

@@ -1,0 +1,245 @@
+"""Matrix gradients by differentials: dL = tr(G^T dX)  =>  dL/dX = G (G has the shape of X).
+
+For each variable X: take the differential of L with named rules
+(``differentials``), write it as a sum of traces, move dX to the right of each
+(``identify``), collect. A scalar variable s gives dL = g ds. Sizes may be
+symbolic; a vector is an n x 1 column; a 1 x 1 result such as a^T x is read as
+a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from derive.engine.matrix.differentials import push_once
+from derive.engine.matrix.expressions import (
+    Scalar,
+    ScalarDifferential,
+    d,
+    direction,
+    is_matrix,
+    scalar_direction,
+)
+from derive.engine.matrix.identify import (
+    Term,
+    as_sum,
+    factor_common,
+    gradient_of,
+    peel,
+    scalar_terms,
+)
+from derive.engine.matrix.tidy import tidy_steps
+from derive.errors import InputError
+from derive.model import Result, Section, Step
+from derive.printing import latex
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+CONVENTION = (
+    r"The gradient of a scalar $L$ with respect to a matrix $X$ has the shape of $X$: "
+    r"$dL = \operatorname{tr}(G^\top dX)$ means $\partial L/\partial X = G$. "
+    r"Vectors are columns."
+)
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+def dimension(text: str) -> sp.Expr:
+    """'3' -> 3, 'n' -> a positive integer symbol n."""
+    text = text.strip()
+    if text.isdigit() and 0 < int(text) <= 1000:
+        return sp.Integer(int(text))
+    if NAME.match(text) and len(text) <= 16:
+        return sp.Symbol(text, integer=True, positive=True)
+    raise InputError(f"bad matrix size {text!r} (a positive integer or a name like n)")
+
+
+def parse_shapes(table: Mapping[str, Any]) -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    """The spec's shape table {'W': 'm,n'} as sympy sizes."""
+    shapes = {}
+    for name, value in table.items():
+        if not NAME.match(name):
+            raise InputError(f"--shape {name}: not a valid name")
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        if len(parts) != 2:
+            raise InputError(f"--shape {name}={value}: expected ROWS,COLS")
+        shapes[name] = (dimension(str(parts[0])), dimension(str(parts[1])))
+    return shapes
+
+
+def matrix_symbols(shapes: Mapping[str, tuple[sp.Expr, sp.Expr]]) -> dict[str, sp.MatrixSymbol]:
+    return {name: sp.MatrixSymbol(name, *shape) for name, shape in shapes.items()}
+
+
+def as_scalar(expr: Any) -> Any:
+    """A 1 x 1 matrix expression as a number; a larger matrix is an error."""
+    if is_matrix(expr):
+        if expr.shape != (1, 1):
+            raise InputError(
+                f"the expression is a {expr.shape[0]} x {expr.shape[1]} matrix, "
+                "not a scalar: a gradient needs a scalar (use tr(), sum() or det())"
+            )
+        return Scalar(expr)
+    return expr
+
+
+def broadcast_conventions(function: Any) -> list[str]:
+    """The entrywise rules the expression uses, stated for the sheet."""
+    from derive.matrixfunctions import Entrywise
+
+    said = []
+    if function.has(sp.OneMatrix):
+        said.append(r"$\mathbf{1}$ is the all-ones vector; a scalar $s$ added to a vector or "
+                    r"matrix is added to every entry "
+                    r"($s + A$ means $s\mathbf{1}\mathbf{1}^\top + A$).")
+    if function.atoms(ElementwiseApplyFunction, Entrywise, sp.HadamardProduct, sp.HadamardPower):
+        said.append(r"Functions of vectors and matrices apply entry by entry "
+                    r"($\sigma(z)_i = \sigma(z_i)$); $\odot$ is the entrywise product, "
+                    r"$A^{\circ k}$ the entrywise power and $A^{\circ -1}$ the entrywise "
+                    r"reciprocal ($A \oslash B = A \odot B^{\circ -1}$).")
+    return said
+
+
+# --- one variable ------------------------------------------------------------------------------
+
+
+def differential_steps(start: Any) -> list[Step]:
+    """Push d inwards until no differential is left, one rule per step."""
+    steps, current = [], start
+    while (move := push_once(current)) is not None:
+        rule, after = move
+        steps.append(Step(current, after, rule))
+        current = after
+    return steps
+
+
+def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
+    """Trace of a scalar, linearity, cyclic/transpose/Hadamard moves, collect: returns G."""
+    steps: list[Step] = []
+    holding = {s for s in current.atoms(Scalar) if s.has(dvar)}
+    if holding:
+        after = current.xreplace({s: sp.Trace(s.matrix) for s in holding})
+        steps.append(Step(current, after, "trace of a scalar"))
+        current = after
+    terms = scalar_terms(current, dvar)
+    expanded = as_sum(terms)
+    if expanded != current:
+        steps.append(
+            Step(
+                current,
+                expanded,
+                "expand",
+                r"linearity of the trace: $\operatorname{tr}(A + B) = "
+                r"\operatorname{tr}A + \operatorname{tr}B$",
+            )
+        )
+        current = expanded
+    while True:
+        moves = [peel(t.matrix, dvar) for t in terms]
+        pending = [m for m in moves if m is not None]
+        if not pending:
+            break
+        rule = pending[0][0]
+        terms = [
+            Term(t.coeff, m[1]) if m is not None and m[0] == rule else t
+            for t, m in zip(terms, moves, strict=True)
+        ]
+        after = as_sum(terms)
+        steps.append(Step(current, after, rule))
+        current = after
+    gradient = gradient_of(terms, dvar)
+    final = sp.Trace(sp.MatMul(sp.Transpose(gradient), dvar))
+    steps.append(Step(current, final, "identify the gradient"))
+    return steps, gradient
+
+
+def gradient_section(
+    loss: Any, var: Any, start: Any = None, title: str = "", lhs_name: str = "L"
+) -> tuple[Section, Any]:
+    """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G."""
+    scalar = not is_matrix(var)
+    dvar = scalar_direction(var) if scalar else direction(var)
+    begin = start if start is not None else ScalarDifferential(loss, var, dvar)
+    steps = differential_steps(begin)
+    current = steps[-1].after if steps else begin
+    more, gradient = (scalar_identify_steps if scalar else identify_steps)(current, dvar)
+    section = Section(
+        title or f"Differential with respect to ${latex(var)}$",
+        begin,
+        tuple(steps + more),
+        sp.Symbol(f"d{lhs_name}"),
+    )
+    return section, gradient
+
+
+def scalar_identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
+    """dL linear in the scalar ds: its coefficient is the derivative, dL = g ds."""
+    coefficient = _without_unit_factors(current.xreplace({dvar: sp.S.One}))
+    return [Step(current, sp.Mul(coefficient, dvar), "identify the derivative")], coefficient
+
+
+def _without_unit_factors(expr: Any) -> Any:
+    """1 A as A: what setting ds = 1 leaves in products."""
+    def unit(e: Any) -> bool:
+        return isinstance(e, sp.MatMul) and sp.S.One in e.args
+
+    def drop(e: Any) -> Any:
+        kept = [a for a in e.args if a != 1]
+        return kept[0] if len(kept) == 1 else sp.MatMul(*kept)
+
+    return expr.replace(unit, drop)
+
+
+def upstream_loss(output: Any, upstream: sp.MatrixSymbol) -> Any:
+    """L seen through its upstream gradient: dL = tr(delta^T dz) means L = tr(delta^T z) locally."""
+    product = sp.MatMul(sp.Transpose(upstream), output)
+    return Scalar(product) if product.shape == (1, 1) else sp.Trace(product)
+
+
+def matrix_gradient(
+    function: Any,
+    wrt: Sequence[sp.MatrixSymbol],
+    name: str = "L",
+    upstream: sp.MatrixSymbol | None = None,
+    simplex: Collection[sp.MatrixSymbol] = (),
+) -> tuple[list[Section], list[Result], Any]:
+    """Sections and results for a scalar function (or an output with upstream gradient);
+    with vectors stated to sum to one (``simplex``), 1^T t = 1 is used in a last section."""
+    if upstream is not None:
+        if upstream.shape != function.shape:
+            raise InputError(
+                f"upstream gradient {upstream.name} has shape {upstream.shape}, "
+                f"the output has shape {function.shape}"
+            )
+        loss = upstream_loss(function, upstream)
+    else:
+        loss = as_scalar(function)
+    sections, results = [], []
+    for var in wrt:
+        if not loss.has(var):
+            raise InputError(f"--wrt {var.name}: '{var.name}' does not occur in the expression")
+        start = None
+        if upstream is not None:
+            dvar = direction(var) if is_matrix(var) else scalar_direction(var)
+            start = upstream_loss(d(function, var, dvar), upstream)
+        section, gradient = gradient_section(loss, var, start, lhs_name=name)
+        sections.append(section)
+        label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
+        if simplex:
+            steps, gradient = tidy_steps(gradient, simplex)
+            common = factor_common(gradient)
+            if steps and common != gradient:  # (p - y) x^T rather than p x^T - y x^T
+                steps.append(Step(gradient, common, "factor"))
+                gradient = common
+            if steps:
+                sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+                                        steps[0].before, tuple(steps), label))
+        results.append(
+            Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
+        )
+    return sections, results, loss
