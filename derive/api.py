@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive import catalogue, pipeline
+from derive.catalogue.fields import Expr, Problem, Shape
 from derive.catalogue.spec import Spec
+from derive.errors import InputError
 from derive.model import Derivation
+from derive.names import check_name
 
 if TYPE_CHECKING:
     from derive.grade.report import CheckReport
@@ -25,19 +28,45 @@ def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str
         }
     table = {}
     for item in shapes:
-        name, _, dims = item.partition("=")
+        name, sep, dims = item.partition("=")
+        if not sep:
+            raise InputError(f"--shape {item}: expected NAME=ROWS,COLS")
         table[name.strip()] = dims.strip()
     return table
+
+
+def _checked(option: str, values: Iterable[str]) -> list[str]:
+    """The names given to an option, each under the identifier rule."""
+    return [check_name(v, f"{option} {v}") for v in values]
+
+
+def _checked_shapes(table: Mapping[str, str]) -> dict[str, str]:
+    out = {}
+    for name, dims in table.items():
+        check_name(name, f"--shape {name}={dims}")
+        try:
+            out[name] = Shape().read(dims)
+        except Problem as exc:
+            raise InputError(f"--shape {name}={dims}: {exc}") from None
+    return out
+
+
+def _expression(text: str) -> str:
+    """A typed expression: a string, cleaned of invisible characters, not empty."""
+    try:
+        return Expr().read(text)
+    except Problem as exc:
+        raise InputError(f"the expression: {exc}") from None
 
 
 def grad_spec(
     expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (), name: str = "f"
 ) -> Spec:
     """An ad hoc gradient entry for a typed expression."""
-    wrt_list = [wrt] if isinstance(wrt, str) else list(wrt)
-    fields: dict = {"expr": expr, "wrt": wrt_list, "name": name}
+    wrt_list = _checked("--wrt", [wrt] if isinstance(wrt, str) else list(wrt))
+    fields: dict = {"expr": _expression(expr), "wrt": wrt_list, "name": check_name(name, "name")}
     if shapes:
-        fields["shapes"] = _shape_field(shapes)
+        fields["shapes"] = _checked_shapes(_shape_field(shapes))
     return Spec(
         id="expr",
         title="Gradient of a given expression",
@@ -76,8 +105,9 @@ def check(path_or_text: str | Path) -> CheckReport:
 def mle_spec(density: str, params: str | Sequence[str], var: str = "x",
              assume: Sequence[str] = ()) -> Spec:
     """An ad hoc maximum-likelihood entry for one observation's typed density."""
-    param_list = [params] if isinstance(params, str) else list(params)
-    fields = {"density": density, "var": var, "params": param_list}
+    param_list = _checked("--param", [params] if isinstance(params, str) else list(params))
+    fields = {"density": _expression(density), "var": check_name(var, f"--var {var}"),
+              "params": param_list}
     return Spec(id="density", title="Maximum-likelihood estimation for a given density",
                 topic="ad hoc", kind="mle", fields=fields, assume=tuple(assume))
 

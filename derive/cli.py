@@ -111,14 +111,17 @@ def build(
 ) -> None:
     """Build worksheets (.tex, .pdf) and check scripts into OUT."""
     from derive import catalogue
-    from derive.catalogue.spec import load_specs
+    from derive.catalogue.spec import read_specs
     from derive.progress import Progress
 
     if not (ids or build_all or spec_files):
         fail("name entries to build, or use --all or --spec FILE")
     specs = list(catalogue.entries()) if build_all else [catalogue.get(i) for i in ids]
+    bad: list[str] = []  # entries the schema refused: reported, and the others still build
     for file in spec_files:
-        specs.extend(load_specs(Path(file)))
+        good, errors = read_specs(Path(file))
+        specs.extend(good)
+        bad.extend(str(e) for e in errors)
     seen: set[str] = set()
     for spec in specs:
         if spec.id in seen:
@@ -144,14 +147,17 @@ def build(
             progress=progress.advance,
         )
     failed = [o for o in outcomes if not o.ok]
+    for message in bad:
+        click.echo(f"derive: {message}", err=True)
     for o in failed:
         click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
     cached = sum(o.cached for o in outcomes)
+    total, failures = len(outcomes) + len(bad), len(failed) + len(bad)
     click.echo(
-        f"built {len(outcomes) - len(failed)} of {len(outcomes)} entries into {out}"
-        f" ({cached} unchanged, {len(failed)} failed)"
+        f"built {total - failures} of {total} entries into {out}"
+        f" ({cached} unchanged, {failures} failed)"
     )
-    if failed:
+    if failures:
         sys.exit(1)
 
 
@@ -175,10 +181,6 @@ def grad(
     """Differentiate EXPR step by step, every step verified."""
     from derive import api
 
-    for item in shapes:
-        name, sep, dims = item.partition("=")
-        if not sep or len(dims.split(",")) != 2 or not name.strip():
-            fail(f"--shape {item}: expected NAME=ROWS,COLS")
     spec = api.grad_spec(expr, list(wrt), shapes=list(shapes), assume=list(assume))
     deliver(spec, as_json, out)
 
