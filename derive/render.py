@@ -55,6 +55,21 @@ def escape_latex(text: str) -> str:
     return _SPECIALS.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
 
 
+_LITERALS = (str, int, float, bool, type(None))
+
+
+def python_literal(value: Any) -> str:
+    """The one way text reaches generated Python: ``repr`` of plain data (str, numbers, lists)."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(python_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}"
+                               for k, v in value.items()) + "}"
+    if not isinstance(value, _LITERALS):
+        raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
+    return repr(str(value) if isinstance(value, str) else value)
+
+
 def _finalize_latex(value: Any) -> Any:
     if isinstance(value, Trusted) or not isinstance(value, str):
         return value
@@ -65,7 +80,7 @@ def _finalize_latex(value: Any) -> Any:
 def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(list(folders))
     if not latex_syntax:
-        return jinja2.Environment(
+        python = jinja2.Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -73,6 +88,8 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environ
             keep_trailing_newline=True,
             autoescape=False,
         )
+        python.filters["py"] = python_literal
+        return python
     return jinja2.Environment(
         loader=loader,
         block_start_string=r"\BLOCK{",
