@@ -2,7 +2,7 @@
 
 A spec file holds ``[[entry]]`` tables. Every entry has ``id``, ``title``,
 ``topic`` and ``kind``; the other fields belong to its kind. ``COMMON``,
-``KINDS`` and ``PLOT`` are the whole schema, one typed and bounded reader per
+``KIND_FIELDS`` and ``PLOT`` are the whole schema, one typed and bounded reader per
 field, so every value is checked before any work. Reading a spec needs no sympy.
 """
 
@@ -69,7 +69,7 @@ COMMON: dict[str, FieldType] = {
     "id": Text(64),  # checked against ID_PATTERN
     "title": Text(200),
     "topic": Text(60),
-    "kind": Text(40),  # checked against KINDS
+    "kind": Text(40),  # checked against KIND_FIELDS
     "notes": ListOf(Text()),
     "assume": ListOf(Assumption()),
     "plot": PLOT,
@@ -87,7 +87,7 @@ _DENSITY: dict[str, FieldType] = {
 }
 
 #: Each kind's own fields, with their readers, and the ones it requires.
-KINDS: dict[str, tuple[dict[str, FieldType], tuple[str, ...]]] = {
+KIND_FIELDS: dict[str, tuple[dict[str, FieldType], tuple[str, ...]]] = {
     "gradient": ({
         "expr": Expr(),
         "pieces": ListOf(ListOf(Expr(), 2, single=False, least=2), 16, single=False, least=1),
@@ -150,7 +150,7 @@ KINDS: dict[str, tuple[dict[str, FieldType], tuple[str, ...]]] = {
 
 def schema(kind: str) -> dict[str, FieldType]:
     """Every field an entry of this kind may have (common ones first), with its reader."""
-    return {**COMMON, **KINDS[kind][0]}
+    return {**COMMON, **KIND_FIELDS[kind][0]}
 
 
 @dataclass(frozen=True)
@@ -233,10 +233,11 @@ def spec_from_table(table: Mapping[str, Any], source: str, position: int) -> Spe
         if name not in table:
             raise InputError(f"{where}: field '{name}': missing")
     kind = _read(where, "kind", COMMON["kind"], table["kind"])
-    if kind not in KINDS:
-        raise InputError(f"{where}: field 'kind': unknown kind '{kind}'{suggestion(kind, KINDS)}"
-                         f" (known: {', '.join(sorted(KINDS))})")
-    fields, required = KINDS[kind]
+    if kind not in KIND_FIELDS:
+        hint = suggestion(kind, KIND_FIELDS)
+        raise InputError(f"{where}: field 'kind': unknown kind '{kind}'{hint}"
+                         f" (known: {', '.join(sorted(KIND_FIELDS))})")
+    fields, required = KIND_FIELDS[kind]
     values = {}
     for name, value in table.items():
         reader = COMMON.get(name) or fields.get(name)
