@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -20,9 +21,42 @@ from derive.errors import DeriveError
 TOPIC_HELP = "only entries of this topic"
 
 
+_JSON_ERRORS = False  # set when the command line asks for --json: errors are JSON too
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"derive: error: {message}", err=True)
+    """One line, on stderr (or ``{"error": ...}`` on stdout with --json), and the exit code."""
+    message = " ".join(str(message).split())
+    try:
+        if not _JSON_ERRORS:
+            raise OSError
+        click.echo(json.dumps({"error": message}, ensure_ascii=False))
+    except OSError:  # not --json, or stdout is what failed
+        if _JSON_ERRORS:
+            _quiet_stdout()
+        click.echo(f"derive: error: {message}", err=True)
     sys.exit(code)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null: a closed pipe or a full disk must not fail again at exit."""
+    global _JSON_ERRORS
+    _JSON_ERRORS = False  # errors go to stderr from now on
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _prepare(out: str, pdf: bool, instead: str = ", or use --to tex") -> None:
+    """Before any work: the output folder is a writable folder, and TeX is there if needed."""
+    from derive.files import output_folder
+    from derive.pdf import require_tex
+
+    output_folder(Path(out))
+    if pdf:
+        require_tex(instead)
 
 
 def emit_json(data: Any) -> None:
@@ -30,7 +64,44 @@ def emit_json(data: Any) -> None:
 
 
 class DeriveGroup(click.Group):
-    """Turns every DeriveError into one line and its exit code; never a traceback."""
+    """Turns every failure into one line and its exit code; never a traceback.
+
+    Usage errors are one line too; Ctrl-C and SIGTERM stop the work cleanly (exit
+    130, 143); a closed pipe (``derive list | head``) ends quietly.
+    """
+
+    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+        global _JSON_ERRORS
+        from derive.workers import Interrupted, stop_on_sigterm
+
+        argv = list(sys.argv[1:] if args is None else args)
+        _JSON_ERRORS = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+        previous = stop_on_sigterm()
+        options["standalone_mode"] = False
+        try:
+            code = super().main(argv, *rest, **options)
+            sys.stdout.flush()
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("derive: interrupted", err=True)
+            sys.exit(130)
+        except Interrupted:
+            click.echo("derive: stopped (SIGTERM)", err=True)
+            sys.exit(143)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(0)
+        except OSError as exc:  # stdout on a full disk, say
+            _quiet_stdout()
+            from derive.files import describe
+
+            fail(f"cannot write the output: {describe(exc)}")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -43,10 +114,46 @@ class DeriveGroup(click.Group):
             fail("the input needs too much memory")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except (BrokenPipeError, KeyboardInterrupt):
+            raise
+        except OSError as exc:
+            from derive.files import describe
+
+            if exc.filename is None:  # the output stream itself
+                _quiet_stdout()
+                fail(f"cannot write the output: {describe(exc)}")
+            fail(describe(exc))
         except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback
             if os.environ.get("DERIVE_DEBUG"):
                 raise
             fail(f"internal error ({type(exc).__name__}: {exc}); set DERIVE_DEBUG=1 for details")
+
+
+class ExpressionCommand(click.Command):
+    """A command whose one argument is an expression that may start with a minus sign.
+
+    ``derive grad "-log(x)" --wrt x``: a word starting with '-' that is not one of
+    the command's options is the expression, not an unknown option.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value, flags = set(), set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                (flags if param.is_flag else takes_value).update(param.opts)
+        words, skip = list(args), False
+        for k, word in enumerate(words):
+            if skip:
+                skip = False
+                continue
+            if word == "--":
+                break
+            name = word.split("=", 1)[0]
+            if name in takes_value:
+                skip = "=" not in word
+            elif word.startswith("-") and len(word) > 1 and name not in flags:
+                return super().parse_args(ctx, [*words[:k], *words[k + 1:], "--", word])
+        return super().parse_args(ctx, words)
 
 
 @click.group(cls=DeriveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,11 +236,7 @@ def build(
                 f"entry '{spec.id}' is named twice (ids must be unique across catalogue and specs)"
             )
         seen.add(spec.id)
-    if to == "pdf":
-        from derive.pdf import have_latexmk
-
-        if not have_latexmk():
-            fail("latexmk is not installed (see the README), or use --to tex")
+    _prepare(out, pdf=to == "pdf")
     from derive.pipeline import build_all as build_entries
 
     with Progress(len(specs), "building") as progress:
@@ -161,7 +264,7 @@ def build(
         sys.exit(1)
 
 
-@main.command()
+@main.command(cls=ExpressionCommand)
 @click.argument("expr")
 @click.option("--wrt", multiple=True, required=True, help="variable to differentiate by")
 @click.option(
@@ -193,6 +296,8 @@ def check(file: str, as_json: bool, out: str | None) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
 
+    if out:
+        _prepare(out, pdf=True, instead="")
     outcome = check_file(Path(file))
     if as_json:
         emit_json(outcome.json())
@@ -242,11 +347,7 @@ def problems(
     from derive import api
     from derive.progress import Progress
 
-    if to == "pdf":
-        from derive.pdf import have_latexmk
-
-        if not have_latexmk():
-            fail("latexmk is not installed (see the README), or use --to tex")
+    _prepare(out, pdf=to == "pdf")
     total = versions or 1
     if roster:
         from derive.problems.roster import read_roster
@@ -278,7 +379,7 @@ def problems(
         sys.exit(1)
 
 
-@main.command()
+@main.command(cls=ExpressionCommand)
 @click.argument("density")
 @click.option("--var", default="x", show_default=True, help="the variable of the density")
 @click.option("--param", "params", multiple=True, required=True, help="a parameter to estimate")
@@ -298,6 +399,8 @@ def deliver(spec: Any, as_json: bool, out: str | None) -> None:
     from derive import pipeline
     from derive.checkrun import run_check
 
+    if out:
+        _prepare(out, pdf=True, instead="")
     derivation = pipeline.derive(spec)
     if out:
         outcome = pipeline.build(spec, Path(out), use_cache=False)

@@ -49,6 +49,10 @@ class BudgetExceeded(DeriveError):
     """A bounded symbolic operation ran out of time or memory."""
 
 
+class ToolMissing(DeriveError):
+    """A program derive needs (latexmk, pdflatex) is not installed."""
+
+
 class TexError(DeriveError):
     """TeX failed; carries the first ``file:line: error`` of the log."""
 

@@ -107,7 +107,7 @@ def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:
         work = Path(folder)
         (work / "preamble.tex").write_text(preamble, encoding="utf-8")
         subprocess.run(
-            ["pdftex", "-ini", "-interaction=batchmode", "-halt-on-error",
+            ["pdftex", "-ini", "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
              "-jobname=preamble", "&pdflatex", "mylatexformat.ltx", "preamble.tex"],
             cwd=work, env=environment, capture_output=True, timeout=DUMP_TIMEOUT,
             stdin=subprocess.DEVNULL, check=False,
