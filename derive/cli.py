@@ -383,15 +383,18 @@ def problems(
 @click.argument("density")
 @click.option("--var", default="x", show_default=True, help="the variable of the density")
 @click.option("--param", "params", multiple=True, required=True, help="a parameter to estimate")
-@click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1'")
+@click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1', 'x > xm'")
+@click.option("--support", help="the variable's support: real, positive, naturals, binary,"
+              " counts:n, categories:k, or LOW,HIGH (e.g. 'xm,inf')")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
-def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...], as_json: bool,
-        out: str | None) -> None:
+def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...],
+        support: str | None, as_json: bool, out: str | None) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
     from derive import api
 
-    deliver(api.mle_spec(density, list(params), var=var, assume=list(assume)), as_json, out)
+    spec = api.mle_spec(density, list(params), var=var, assume=list(assume), support=support)
+    deliver(spec, as_json, out)
 
 
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:
