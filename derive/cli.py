@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -59,6 +60,10 @@ def _prepare(out: str, pdf: bool, instead: str = ", or use --to tex") -> None:
         require_tex(instead)
 
 
+def _show_warning(message: Any, category: Any, *rest: Any, **options: Any) -> None:
+    click.echo(f"derive: warning: {' '.join(str(message).split())}", err=True)
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -77,6 +82,7 @@ class DeriveGroup(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         _JSON_ERRORS = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
         previous = stop_on_sigterm()
+        warnings.showwarning = _show_warning
         options["standalone_mode"] = False
         try:
             code = super().main(argv, *rest, **options)

@@ -61,3 +61,7 @@ class TexError(DeriveError):
     def __init__(self, message: str, line: int | None = None, log_excerpt: str = "") -> None:
         self.line, self.log_excerpt = line, log_excerpt
         super().__init__(message)
+
+
+class ScriptFallback(UserWarning):
+    """Text in a script the installed TeX fonts lack, written in transliteration instead."""

@@ -7,7 +7,6 @@ and notes typed by a lecturer) is escaped on output.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import jinja2
 
 from derive.errors import InputError
+from derive.texscripts import coverage, escape_latex
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -33,33 +33,15 @@ class Trusted(str):
     __slots__ = ()
 
 
-_SPECIALS = re.compile(r"[\\&%$#_{}~^<>]")
-_REPLACEMENTS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-}
-
-
-def escape_latex(text: str) -> str:
-    """Escape text for LaTeX in one pass (one regex over every special character)."""
-    return _SPECIALS.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
-
-
 _LITERALS = (str, int, float, bool, type(None))
 
 
 def python_literal(value: Any) -> str:
-    """The one way text reaches generated Python: ``repr`` of plain data (str, numbers, lists)."""
+    """The one way text reaches generated Python: ``repr`` of plain data (str, numbers, lists).
+
+    Non-ASCII characters are escaped too (``ascii``): the script is shown in a
+    listing, and listings reads bytes, not UTF-8.
+    """
     if isinstance(value, list | tuple):
         return "[" + ", ".join(python_literal(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -67,7 +49,7 @@ def python_literal(value: Any) -> str:
                                for k, v in value.items()) + "}"
     if not isinstance(value, _LITERALS):
         raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
-    return repr(str(value) if isinstance(value, str) else value)
+    return ascii(str(value) if isinstance(value, str) else value)
 
 
 def _finalize_latex(value: Any) -> Any:
@@ -90,7 +72,7 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environ
         )
         python.filters["py"] = python_literal
         return python
-    return jinja2.Environment(
+    latex = jinja2.Environment(
         loader=loader,
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -107,6 +89,9 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environ
         undefined=jinja2.StrictUndefined,
         finalize=_finalize_latex,
     )
+    # The fontenc option of base.tex.j2: T1 and the other scripts' encodings TeX has here.
+    latex.globals["font_encodings"] = lambda: Trusted(coverage().encodings)
+    return latex
 
 
 def environment(user_folder: Path | None = None, latex_syntax: bool = True) -> jinja2.Environment:
