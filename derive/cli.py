@@ -120,8 +120,11 @@ class DeriveGroup(click.Group):
             fail("the input needs too much memory")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except (BrokenPipeError, KeyboardInterrupt):
+        except KeyboardInterrupt:
             raise
+        except BrokenPipeError:  # the reader has gone (derive list | head): nothing to say
+            _quiet_stdout()
+            sys.exit(0)
         except OSError as exc:
             from derive.files import describe
 
@@ -208,7 +211,7 @@ def show(entry_id: str, as_json: bool) -> None:
     help="a TOML file of your own entries (repeatable)",
 )
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
+@click.option("--out", type=click.Path(), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--no-cache", is_flag=True, help="rebuild even when nothing changed")
@@ -278,7 +281,7 @@ def build(
 )
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -297,7 +300,7 @@ def grad(
 @main.command()
 @click.argument("file", metavar="FILE")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--out", type=click.Path(file_okay=False), help="write a feedback PDF into OUT")
+@click.option("--out", type=click.Path(), help="write a feedback PDF into OUT")
 def check(file: str, as_json: bool, out: str | None) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
@@ -327,7 +330,7 @@ def check(file: str, as_json: bool, out: str | None) -> None:
     help="versions to write [1, or one per roster name]",
 )
 @click.option("--topic", help="only problem families of this topic")
-@click.option("--out", type=click.Path(file_okay=False), default="output", show_default=True)
+@click.option("--out", type=click.Path(), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
 @click.option(
     "--roster",
@@ -393,7 +396,7 @@ def problems(
 @click.option("--support", help="the variable's support: real, positive, naturals, binary,"
               " counts:n, categories:k, or LOW,HIGH (e.g. 'xm,inf')")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...],
         support: str | None, as_json: bool, out: str | None) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""

@@ -116,8 +116,12 @@ def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:
         if dumped.exists():
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".fmt-")
             os.close(handle)
-            shutil.move(dumped, temporary)
-            os.replace(temporary, target)
+            try:
+                shutil.move(dumped, temporary)
+                os.replace(temporary, target)
+            except BaseException:  # interrupted: no half-moved format left in the cache
+                Path(temporary).unlink(missing_ok=True)
+                raise
 
 
 def use_format(work: Path, fmt: Path | None) -> list[str]:
