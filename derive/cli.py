@@ -28,6 +28,8 @@ _JSON_ERRORS = False  # set when the command line asks for --json: errors are JS
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line, on stderr (or ``{"error": ...}`` on stdout with --json), and the exit code."""
     message = " ".join(str(message).split())
+    # Control characters a user typed (a terminal escape, say) are shown, not obeyed.
+    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
     try:
         if not _JSON_ERRORS:
             raise OSError
