@@ -49,6 +49,10 @@ class BudgetExceeded(DeriveError):
     """A bounded symbolic operation ran out of time or memory."""
 
 
+class TooManySteps(BudgetExceeded):
+    """A derivation that needs more rule applications than its step budget."""
+
+
 class ToolMissing(DeriveError):
     """A program derive needs (latexmk, pdflatex) is not installed."""
 

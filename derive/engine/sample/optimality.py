@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.engine.sample.likelihood import ELL, Outcome, differentiate, masked_tidy
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import (
     INDEX,
@@ -26,7 +27,6 @@ from derive.printing import latex
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
-    from derive.kinds.mle import Outcome
 
     outcome = Outcome()
     if model.constraint is not None:
@@ -164,7 +164,6 @@ SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "b
 
 
 def _solution_section(model, theta, ell, score, solved, profile, kind) -> Section:
-    from derive.kinds.mle import ELL
 
     hat = Estimate(theta)
     value = model.plain(hatted(profile, theta))
@@ -201,7 +200,6 @@ def hatted(profile: dict, theta: sp.Symbol) -> sp.Expr:
 def _second_derivative(
     model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol
 ) -> tuple[sp.Expr, tuple[Step, ...]]:
-    from derive.kinds.mle import differentiate, masked_tidy
 
     start = sp.Derivative(expr, b, evaluate=False)
     first = Step(start, differentiate(expr, b), "hessian")
@@ -249,7 +247,6 @@ def _observation_concave(model, hessian_obs: sp.Matrix) -> bool:
 
 def _second_order(model, ell, scores, solved, how, outcome) -> bool:
     """Concave log-density (a global maximum) or a negative definite Hessian at the solution."""
-    from derive.kinds.mle import ELL
 
     params = model.params
     if any(k == "subgradient" for k in how.values()):
@@ -321,7 +318,6 @@ def _simplest_substitution(model, value: sp.Expr, profile: dict) -> tuple[dict, 
 
 
 def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
-    from derive.kinds.mle import ELL
 
     params = model.params
     n = len(params)
@@ -354,7 +350,6 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
-    from derive.kinds.mle import ELL
 
     names = ", ".join(t.name for t in unsolved)
     outcome.notes.append(
@@ -415,7 +410,6 @@ def combine_sums(expr: sp.Expr) -> sp.Expr:
 
 def _lagrange(model, ell, scores, outcome) -> None:
     """Maximise the log-likelihood subject to g(theta) = 0 with a Lagrange multiplier."""
-    from derive.kinds.mle import masked_tidy
 
     g = model.constraint
     params = model.params
