@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +21,8 @@ from typing import TYPE_CHECKING
 from derive import __version__
 from derive.catalogue.spec import Spec
 from derive.errors import DeriveError
-from derive.pdf import compile_pdf, write_text_atomically
+from derive.files import describe, digest, output_folder, publish, staging, write_text_atomically
+from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
     from derive.model import Derivation
@@ -101,8 +101,8 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
         saved = json.loads(marker.read_text())
     except (OSError, ValueError):
         return None
-    present = all(p.exists() for p in (tex_path, pdf_path, check_path) if p)
-    if saved.get("key") != key or not present:
+    files = [p for p in (tex_path, pdf_path, check_path) if p]
+    if saved.get("key") != key or not _unchanged(files, saved.get("files", {})):
         return None
     if to == "html":
         return BuildOutcome(spec.id, check=check_path, check_line=saved.get("check_line", ""),
@@ -110,6 +110,14 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
     return BuildOutcome(
         spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
     )
+
+
+def _unchanged(files: list[Path], digests: dict[str, str]) -> bool:
+    """Each file is the one the marker recorded (not replaced since, nor left half-built)."""
+    try:
+        return all(digests.get(p.name) == digest(p) for p in files)
+    except OSError:
+        return False
 
 
 def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
@@ -129,8 +137,14 @@ def build(
     use_cache: bool = True,
     key: str | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
+    """Build one entry's check script, .tex and .pdf; failures come back as an outcome.
+
+    The three files are made in a staging folder and replaced together, the
+    cache marker (with each file's hash) removed first and written last.
+    """
     tex_path, pdf_path, check_path = _outputs(spec, out, to)
+    files = [p for p in (check_path, pdf_path, tex_path) if p]
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
@@ -139,21 +153,29 @@ def build(
         if to == "html":
             return _build_html(spec, derivation, out, templates, key)
         tex, code = render(derivation, templates)
-        write_text_atomically(check_path, code)
         from derive.checkrun import run_check
 
-        check = run_check(check_path)
-        if not check.passed:
-            # The worksheet would claim a check that fails: keep the previous files.
-            return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
-        if pdf_path is not None:
-            compile_pdf(tex, pdf_path)
-        write_text_atomically(tex_path, tex)
-        marker = out / CACHE_FOLDER / f"{spec.id}.json"
-        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
+        output_folder(out)
+        with staging(out) as staged:
+            (staged / check_path.name).write_text(code, encoding="utf-8")
+            check = run_check(staged / check_path.name)
+            if not check.passed:
+                # The worksheet would claim a check that fails: keep the previous files.
+                failed = out / CACHE_FOLDER / "failed" / check_path.name
+                write_text_atomically(failed, code)
+                return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
+            if pdf_path is not None:
+                compile_pdf(tex, staged / pdf_path.name)
+            (staged / tex_path.name).write_text(tex, encoding="utf-8")
+            marker.unlink(missing_ok=True)
+            publish(staged, files)
+        saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+        write_text_atomically(marker, json.dumps(saved))
         return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
 
 
 def _build_html(
@@ -195,7 +217,7 @@ def build_all(
     Cache hits are settled here, in the parent, so that an unchanged rebuild
     starts no worker and never imports sympy. One failure does not stop the others.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     templates_hash = templates_digest(templates)
     outcomes: dict[str, BuildOutcome] = {}
     work = []
@@ -240,10 +262,6 @@ def _run(work: list, jobs: int) -> Iterable[BuildOutcome]:
     if jobs == 1 or len(work) <= 1:
         yield from map(_build_packed, work)
         return
-    import multiprocessing
+    from derive.workers import run_parallel
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        futures = [pool.submit(_build_packed, item) for item in work]
-        for future in as_completed(futures):
-            yield future.result()
+    yield from run_parallel(_build_packed, work, min(jobs, len(work)))

@@ -23,7 +23,7 @@ MAX_BYTES = 64_000
 MAX_STEPS = 200
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
-_SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*"
+_SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
                     r"([A-Za-z0-9_]+)\s*[,x×]\s*([A-Za-z0-9_]+)\s*$", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
 _WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
@@ -38,6 +38,7 @@ class Step:
     justification: str
     column: int  # where ``text`` starts in the file's line
     segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (connector, (part, offset))
+_SHAPE_DIRECTIVE = re.compile(r"^\s*%\s*shape\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,28 @@ def _comment_line(raw: str, number: int, assumed: list[str],
         return False
     if match := _ASSUME.match(raw):
         assumed.append(match.group(1).strip().rstrip("."))
-    elif match := _SHAPE.match(raw):
-        rows, cols = (int(d) if d.isdigit() else d for d in match.group(2, 3))
-        shapes[match.group(1)] = (rows, cols)
+    elif _SHAPE_DIRECTIVE.match(raw):
+        name, rows, cols = _shape_directive(raw, number)
+        shapes[name] = (rows, cols)
     return True
+
+
+def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
+    """A ``% shape W = m, n`` line, its names under the identifier rule; else an InputError."""
+    from derive.catalogue.fields import Problem, Shape
+    from derive.names import check_name
+
+    where = f"line {number}: % shape"
+    match = _SHAPE.match(raw)
+    if not match:
+        raise InputError(f"{where}: expected 'NAME = ROWS, COLS' (each a number or a name)")
+    name = check_name(match.group(1), where)
+    try:
+        dims = Shape().read(f"{match.group(2)},{match.group(3)}").split(",")
+    except Problem as exc:
+        raise InputError(f"{where} {name}: {exc}") from None
+    rows, cols = (int(d) if d.isdigit() else d for d in dims)
+    return name, rows, cols
 
 
 def parse_source(source: Source) -> list[ParsedLine]:

@@ -215,6 +215,9 @@ class Builder:
     def _build_transpose(self, node: Tree) -> sp.Basic:
         return algebra.transpose(self.operand(node.children[0]))
 
+    def _build_factorial(self, node: Tree) -> sp.Basic:
+        return algebra.apply_scalar("factorial", sp.factorial, [self.operand(node.children[0])])
+
     def _build_number(self, node: Tree) -> sp.Basic:
         return self._token_NUMBER(node.children[0])
 
