@@ -16,7 +16,7 @@ from latex2mathml.converter import convert_to_element
 from markupsafe import Markup, escape
 
 from derive.errors import DeriveError
-from derive.render import _REPLACEMENTS
+from derive.texscripts import _REPLACEMENTS
 
 #: the inverse of derive.render.escape_latex, plus the text-mode spacing the project writes
 _TEXT_ESCAPES = {tex: char for char, tex in _REPLACEMENTS.items()}
