@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,14 @@ from typing import TYPE_CHECKING
 from derive import __version__
 from derive.catalogue.spec import Spec
 from derive.errors import DeriveError
-from derive.files import describe, digest, output_folder, publish, staging, write_text_atomically
+from derive.files import (
+    describe,
+    digest,
+    output_folder,
+    replace_together,
+    staging,
+    write_text_atomically,
+)
 from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
@@ -58,7 +66,7 @@ def derive(spec: Spec) -> Derivation:
     if spec.plot:
         from dataclasses import replace
 
-        derivation = replace(derivation, extras={**derivation.extras, "plot_spec": spec.plot})
+        derivation = replace(derivation, plot=spec.plot)
     return derivation
 
 
@@ -137,66 +145,80 @@ def build(
     use_cache: bool = True,
     key: str | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome.
-
-    The three files are made in a staging folder and replaced together, the
-    cache marker (with each file's hash) removed first and written last.
-    """
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
-    files = [p for p in (check_path, pdf_path, tex_path) if p]
-    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    """Build one entry's check script, .tex and .pdf (or .html); failures come back as an
+    outcome."""
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-        derivation = derive(spec)
-        if to == "html":
-            return _build_html(spec, derivation, out, templates, key)
-        tex, code = render(derivation, templates)
-        from derive.checkrun import run_check
-
-        output_folder(out)
-        with staging(out) as staged:
-            (staged / check_path.name).write_text(code, encoding="utf-8")
-            check = run_check(staged / check_path.name)
-            if not check.passed:
-                # The worksheet would claim a check that fails: keep the previous files.
-                failed = out / CACHE_FOLDER / "failed" / check_path.name
-                write_text_atomically(failed, code)
-                return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
-            if pdf_path is not None:
-                compile_pdf(tex, staged / pdf_path.name)
-            (staged / tex_path.name).write_text(tex, encoding="utf-8")
-            marker.unlink(missing_ok=True)
-            publish(staged, files)
-        saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
-        write_text_atomically(marker, json.dumps(saved))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+        return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
 
 
-def _build_html(
-    spec: Spec, derivation: Derivation, out: Path, templates: Path | None, key: str
-) -> BuildOutcome:
-    """The html branch of ``build``: check script, then ``<id>.html`` instead of .tex and .pdf."""
+def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
+            key: str) -> BuildOutcome:
+    """Write a verified derivation's files: its check script runs first, and only if it
+    passes are the sheet, PDF and script replaced together, the cache marker last."""
+    sheet_path, pdf_path, check_path = _outputs(spec, out, to)
+    files = [p for p in (check_path, pdf_path, sheet_path) if p]
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    if to == "html":
+        from derive.html.worksheet import html_sheet
+        from derive.kinds import check_script
+
+        code = check_script(derivation, templates)
+        sheet = html_sheet(derivation, code, check_path.name, templates)
+    else:
+        sheet, code = render(derivation, templates)
     from derive.checkrun import run_check
-    from derive.html.worksheet import html_sheet
+
+    output_folder(out)
+    with staging(out) as staged:
+        (staged / check_path.name).write_text(code, encoding="utf-8")
+        check = run_check(staged / check_path.name)
+        if not check.passed:
+            # The worksheet would claim a check that fails: keep the previous files.
+            failed = out / CACHE_FOLDER / "failed" / check_path.name
+            write_text_atomically(failed, code)
+            return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
+        if pdf_path is not None:
+            compile_pdf(sheet, staged / pdf_path.name)
+        (staged / sheet_path.name).write_text(sheet, encoding="utf-8")
+        marker.unlink(missing_ok=True)
+        replace_together(staged, files)
+    saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+    write_text_atomically(marker, json.dumps(saved))
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
+                            html=sheet_path)
+    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, True)
+
+
+def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
+            ) -> tuple[Derivation, BuildOutcome]:
+    """An ad hoc entry, derived and verified once: built into ``out`` as ``build`` does, or
+    else with its check script run in a temporary folder."""
+    derivation = derive(spec)
+    if out is not None:
+        try:
+            key = cache_key(spec, to, templates_digest(None))
+            return derivation, publish(derivation, spec, out, to, None, key)
+        except DeriveError as exc:
+            return derivation, BuildOutcome(spec.id, error=str(exc))
+        except OSError as exc:
+            return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
+                                                          f"{describe(exc)}")
+    from derive.checkrun import run_check
     from derive.kinds import check_script
 
-    html_path, _, check_path = _outputs(spec, out, "html")
-    code = check_script(derivation, templates)
-    write_text_atomically(check_path, code)
-    check = run_check(check_path)
-    if not check.passed:
-        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
-    write_text_atomically(html_path, html_sheet(derivation, code, check_path.name, templates))
-    marker = out / CACHE_FOLDER / f"{spec.id}.json"
-    write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
-    return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
-                        html=html_path)
+    with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
+        script = Path(folder) / f"check_{spec.id}.py"
+        script.write_text(check_script(derivation), encoding="utf-8")
+        check = run_check(script)
+    return derivation, BuildOutcome(spec.id, check_line=check.line, passed=check.passed)
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:
