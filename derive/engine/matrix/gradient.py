@@ -238,7 +238,7 @@ def matrix_gradient(
                 steps.append(Step(gradient, common, "factor"))
                 gradient = common
             if steps:
-                sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+                sections.append(Section(Prose.of("Simplify ", math(label)),
                                         steps[0].before, tuple(steps), label))
         results.append(
             Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
