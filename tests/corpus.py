@@ -19,6 +19,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.str import StrPrinter
 
 from derive.functions import sigmoid
+from derive.printing import prose_text
 
 KINDS = ("gradient", "backprop", "mle")
 
@@ -181,7 +182,7 @@ def _likelihood(derivation: Any) -> list[Line]:
     lines += [Line("=", step.after) for step in sections[0].steps]
     loglik = lines[-1].expr
     results = {r.name: r for r in derivation.results}
-    titles = [section.title for section in sections]
+    titles = [prose_text(section.title) for section in sections]
     for section in sections[1:]:
         start = section.start
         if not (isinstance(start, sp.Derivative) and len(start.variable_count) == 1):
