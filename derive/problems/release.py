@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,20 +136,18 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
             if progress:
                 progress(outcomes[-1])
         return outcomes
-    import multiprocessing
+    from derive.workers import worker_pool
 
-    context = multiprocessing.get_context("fork")
-    with shared_derivations(), ProcessPoolExecutor(max_workers=workers,
-                                                   mp_context=context) as pool:
-        futures = list(_submit_all(pool, jobs, progress))
+    with shared_derivations(), worker_pool(workers) as submit:
+        futures = list(_submit_all(submit, jobs, progress))
         outcomes = [f.result() for f in futures]
     return sorted(outcomes, key=lambda o: o.version)
 
 
-def _submit_all(pool: ProcessPoolExecutor, jobs: Iterable[VersionJob],
+def _submit_all(submit: Callable[..., Future], jobs: Iterable[VersionJob],
                 progress: Callable[[VersionOutcome], None] | None) -> Iterator[Future]:
     for job in jobs:
-        future = pool.submit(build_version, job)
+        future = submit(build_version, job)
         if progress:
             future.add_done_callback(lambda f: progress(f.result()))
         yield future
