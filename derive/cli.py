@@ -6,12 +6,14 @@ errors answer at once.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -27,6 +29,22 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def budgeted(command: Command) -> Command:
+    """Run a command within the CPU budget of one command (derive.bounded.cpu_budget)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from derive.bounded import cpu_budget
+
+        with cpu_budget(what=f"'derive {command.__name__}'"):
+            return command(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 class DeriveGroup(click.Group):
@@ -76,6 +94,7 @@ def list_command(topic: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("entry_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@budgeted
 def show(entry_id: str, as_json: bool) -> None:
     """Show one entry's verified derivation."""
     from derive import api
@@ -146,6 +165,9 @@ def build(
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
+    for o in outcomes:
+        if o.ok and o.passed is None:
+            click.echo(f"derive: {o.id}: check undecided: {o.check_line}", err=True)
     cached = sum(o.cached for o in outcomes)
     click.echo(
         f"built {len(outcomes) - len(failed)} of {len(outcomes)} entries into {out}"
@@ -164,6 +186,7 @@ def build(
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@budgeted
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -187,6 +210,7 @@ def grad(
 @click.argument("file", metavar="FILE")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write a feedback PDF into OUT")
+@budgeted
 def check(file: str, as_json: bool, out: str | None) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
@@ -283,6 +307,7 @@ def problems(
 @click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
+@budgeted
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...], as_json: bool,
         out: str | None) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
@@ -298,17 +323,19 @@ def deliver(spec: Any, as_json: bool, out: str | None) -> None:
 
     derivation = pipeline.derive(spec)
     if out:
-        outcome = pipeline.build(spec, Path(out), use_cache=False)
+        outcome = pipeline.build(spec, Path(out), use_cache=False, derivation=derivation)
         if outcome.error:
-            fail(outcome.error, 1)
-        check = {"script": str(outcome.check), "passed": outcome.passed}
+            fail(outcome.error, outcome.exit_code)
+        check, line = {"script": str(outcome.check), "passed": outcome.passed}, outcome.check_line
     else:
         _, code = pipeline.render(derivation)
         with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
             script = Path(folder) / f"check_{spec.id}.py"
             script.write_text(code)
-            check = {"script": None, "passed": run_check(script).passed}
-    report(derivation, as_json, check)
+            ran = run_check(script)
+        check, line = {"script": None, "passed": ran.passed}, ran.line
+    # JSON keeps the contract's two fields; a terminal also hears why a check could not decide
+    report(derivation, as_json, check if as_json else {**check, "line": line})
     if check["passed"] is False:
         sys.exit(1)
 

@@ -49,6 +49,10 @@ class BudgetExceeded(DeriveError):
     """A bounded symbolic operation ran out of time or memory."""
 
 
+class OutOfBudget(DeriveError):
+    """A command (or one entry of a build) used up its CPU budget: bad input, exit 2."""
+
+
 class TexError(DeriveError):
     """TeX failed; carries the first ``file:line: error`` of the log."""
 

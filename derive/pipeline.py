@@ -42,6 +42,7 @@ class BuildOutcome:
     passed: bool | None = None
     cached: bool = False
     error: str | None = None
+    exit_code: int = 1  # of the error: 2 for bad input (a spec field, a budget), 1 otherwise
 
     @property
     def ok(self) -> bool:
@@ -104,7 +105,8 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
     if saved.get("key") != key or not present:
         return None
     return BuildOutcome(
-        spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
+        spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""),
+        saved.get("passed", True), cached=True
     )
 
 
@@ -123,30 +125,37 @@ def build(
     templates: Path | None = None,
     use_cache: bool = True,
     key: str | None = None,
+    derivation: Derivation | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
+    """Build one entry's check script, .tex and .pdf; failures come back as an outcome.
+
+    ``derivation``: the entry's verified derivation when the caller has it already.
+    """
     tex_path, pdf_path, check_path = _outputs(spec, out, to)
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-        derivation = derive(spec)
-        tex, code = render(derivation, templates)
-        write_text_atomically(check_path, code)
+        from derive.bounded import cpu_budget
         from derive.checkrun import run_check
 
-        check = run_check(check_path)
-        if not check.passed:
+        with cpu_budget(what=f"entry '{spec.id}'"):
+            derivation = derivation or derive(spec)
+            tex, code = render(derivation, templates)
+            write_text_atomically(check_path, code)
+            check = run_check(check_path)
+        if check.passed is False:
             # The worksheet would claim a check that fails: keep the previous files.
             return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
         if pdf_path is not None:
             compile_pdf(tex, pdf_path)
         write_text_atomically(tex_path, tex)
         marker = out / CACHE_FOLDER / f"{spec.id}.json"
-        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line,
+                                                  "passed": check.passed}))
+        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, check.passed)
     except DeriveError as exc:
-        return BuildOutcome(spec.id, error=str(exc))
+        return BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:

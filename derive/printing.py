@@ -224,7 +224,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -272,6 +272,10 @@ class Verbatim(sp.Symbol):
 
     def _numpycode(self, printer: Any) -> str:
         return f"({self.name})"
+
+
+#: the parameter of a closed form printed as a lambda: no user name starts with '_'
+_PARAMETER = Verbatim("_u", real=True)
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -338,7 +342,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
     def _print_Sum(self, expr: sp.Sum) -> str:
         ((index, low, high),) = expr.limits
         if not expr.function.has(index):
-            return f"({self._print(high - low + 1)})*({self._print(expr.function)})"
+            return f"(({self._print(high - low + 1)})*({self._print(expr.function)}))"
         return f"{self._np('sum')}({self._print(expr.function)})"
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
@@ -366,13 +370,23 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
 
     def _print_gelu(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return self._closed_form(expr)
 
     def _print_normal_cdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return self._closed_form(expr)
 
     def _print_normal_pdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return self._closed_form(expr)
+
+    def _closed_form(self, expr: sp.Expr) -> str:
+        """A function printed as its closed form, in brackets (it is one operand wherever it
+        stands: gelu(x)**2 is (x*Phi(x))**2); a compound argument the closed form repeats is
+        printed once, as the argument of a lambda (else a nest of depth k prints 2^k copies)."""
+        (arg,) = expr.args
+        body = expr.func(_PARAMETER)._closed_form()
+        if arg.is_Atom or body.count(_PARAMETER) == 1:
+            return f"({self._print(expr._closed_form())})"
+        return f"((lambda {_PARAMETER.name}: {self._print(body)})({self._print(arg)}))"
 
     def _print_erf(self, expr: sp.Expr) -> str:
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
@@ -429,7 +443,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         rows, cols = (self._size(d) for d in expr.shape)
@@ -506,7 +520,7 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
