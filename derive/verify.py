@@ -21,6 +21,7 @@ import sympy as sp
 from derive import numeric
 from derive.assumptions import stated_facts
 from derive.bounded import run_bounded
+from derive.engine import expansion
 from derive.engine.expansion import cancels_small, expands_small
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
@@ -106,7 +107,7 @@ def _cancelled(expr: Any) -> Any:
     if common == 0:
         return common
     if expands_small(expr, PROOF_TERMS):
-        return sp.cancel(sp.expand(expr))
+        return sp.cancel(expansion.expand(expr))
     return sp.cancel(expr) if cancels_small(expr, PROOF_TERMS) else expr
 
 

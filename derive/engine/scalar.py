@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine import expansion
 from derive.engine.expansion import cancels_small, expands_small, factors_small
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
@@ -224,9 +225,9 @@ def _tanh_identity(expr: sp.Expr) -> sp.Expr:
 TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("sigmoid identity", _sigmoid_identity),
     ("tanh identity", _tanh_identity),
-    ("expand", _masked(sp.expand, expands_small)),
-    ("cancel", _masked(sp.cancel, cancels_small)),
-    ("factor", _masked(sp.factor, factors_small)),
+    ("expand", _masked(expansion.expand, expands_small)),
+    ("cancel", _masked(expansion.cancel, cancels_small)),
+    ("factor", _masked(expansion.factor, factors_small)),
     ("collect", _masked(sp.factor_terms, _always)),
 )
 
