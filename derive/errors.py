@@ -49,6 +49,10 @@ class BudgetExceeded(DeriveError):
     """A bounded symbolic operation ran out of time or memory."""
 
 
+class TooManySteps(BudgetExceeded):
+    """A derivation that needs more rule applications than its step budget."""
+
+
 class OutOfBudget(DeriveError):
     """A command (or one entry of a build) used up its CPU budget: bad input, exit 2."""
 

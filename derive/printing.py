@@ -6,7 +6,7 @@ printed strings after the fact.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -16,9 +16,6 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from derive.functions import as_expr
-
-if TYPE_CHECKING:
-    from derive.model import Derivation
 
 
 def _negative(expr: sp.MatMul) -> bool:
@@ -479,8 +476,9 @@ def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
     return found
 
 
-def derivation_latex(derivation: Derivation) -> str:
-    """A compact LaTeX rendering (for Jupyter): each section as an aligned chain."""
+def derivation_latex(derivation: Any) -> str:
+    """A compact LaTeX rendering of a ``derive.model.Derivation`` (for Jupyter): each section
+    as an aligned chain."""
     parts = []
     for section in derivation.sections:
         lines = [rf"{latex(section.start)}"]
