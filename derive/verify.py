@@ -37,7 +37,7 @@ DIGITS = 30
 EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
 TOLERANCE = numeric.ctx.mpf(10) ** -20  # relative gap of equal values
 SMALL_OPS = 60
-PROOF_TERMS = 4000  # the bounded proof expands nothing larger (engine.calculus.expansion)
+PROOF_NODES = 40000  # the bounded proof expands nothing larger (engine.calculus.expansion)
 NO_ASSUMPTIONS = Assumptions()
 
 
@@ -106,9 +106,9 @@ def _cancelled(expr: Any) -> Any:
     common = sp.factor_terms(expr)  # cheap, and enough when the terms share large powers
     if common == 0:
         return common
-    if expands_small(expr, PROOF_TERMS):
+    if expands_small(expr, PROOF_NODES):
         return sp.cancel(expansion.expand(expr))
-    return sp.cancel(expr) if cancels_small(expr, PROOF_TERMS) else expr
+    return expansion.cancel(expr) if cancels_small(expr, PROOF_NODES) else expr
 
 
 def _logs_expanded(expr: Any) -> Any:
@@ -133,7 +133,7 @@ def _sums_split(expr: Any) -> Any:
     if not expr.has(sp.Sum):
         return expr  # nothing to split: the other rungs have done the rest
     logs = sp.expand_log(expr)
-    if not expands_small(logs, PROOF_TERMS):
+    if not expands_small(logs, PROOF_NODES):
         return expr
     split = sp.expand(logs).replace(lambda e: isinstance(e, sp.Sum), _split_sum)
     return _cancelled(split)
