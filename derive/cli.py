@@ -328,7 +328,9 @@ def deliver(spec: Any, as_json: bool, out: str | None) -> None:
             fail(outcome.error, outcome.exit_code)
         check, line = {"script": str(outcome.check), "passed": outcome.passed}, outcome.check_line
     else:
-        _, code = pipeline.render(derivation)
+        from derive.checkcode import check_script
+
+        code = check_script(derivation)  # the worksheet's LaTeX is not needed here
         with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
             script = Path(folder) / f"check_{spec.id}.py"
             script.write_text(code)
