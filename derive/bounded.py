@@ -35,6 +35,7 @@ DEFAULT_MEMORY_MB = 2048
 #: measured in wall time would let machine load decide whether a step is proved
 #: symbolically, and so change the bytes of a worksheet.
 WALL_FACTOR = 8
+<<<<<<< HEAD
 #: CPU seconds one command (or one entry of a build) may take; DERIVE_CPU_SECONDS overrides
 COMMAND_SECONDS = 12.0
 
@@ -135,6 +136,9 @@ def _within_budget(seconds: float) -> float:
             raise budget.exceeded()
         seconds = min(seconds, left)
     return seconds
+=======
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+>>>>>>> main
 
 
 def _current_address_space() -> int:
@@ -148,16 +152,28 @@ def _current_address_space() -> int:
     return 0
 
 
+def _lower_limit(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above the one inherited (a bounded call inside a bounded call)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        hard = min(hard, inherited)
+    resource.setrlimit(kind, (min(soft, hard), hard))
+
+
 def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
     cpu = max(1, int(seconds + 0.999))
+<<<<<<< HEAD
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)  # a child cannot raise an inherited one
     if hard != resource.RLIM_INFINITY:
         cpu = min(cpu, max(1, hard - 1))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # the child dies at its limit
+=======
+    _lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+>>>>>>> main
     if memory:
         limit = _current_address_space() + memory * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _lower_limit(resource.RLIMIT_AS, limit, limit)
     try:
         payload = pickle.dumps(("ok", fn(*args)))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
@@ -190,19 +206,23 @@ def run_bounded(
 
 def _run_child(fn: Callable[..., T], args: tuple, seconds: float, memory_mb: int) -> T:
     read_fd, write_fd = os.pipe()
+    # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 0
         try:
             _child(write_fd, fn, args, seconds, memory_mb)
         except BaseException:  # noqa: BLE001
             code = 1
         os._exit(code)
-    os.close(write_fd)
     chunks: list[bytes] = []
     deadline = time.monotonic() + seconds * WALL_FACTOR + 1
     try:
+        os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
                 left = deadline - time.monotonic()

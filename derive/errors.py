@@ -53,8 +53,13 @@ class TooManySteps(BudgetExceeded):
     """A derivation that needs more rule applications than its step budget."""
 
 
+<<<<<<< HEAD
 class OutOfBudget(DeriveError):
     """A command (or one entry of a build) used up its CPU budget: bad input, exit 2."""
+=======
+class ToolMissing(DeriveError):
+    """A program derive needs (latexmk, pdflatex) is not installed."""
+>>>>>>> main
 
 
 class TexError(DeriveError):
@@ -65,3 +70,7 @@ class TexError(DeriveError):
     def __init__(self, message: str, line: int | None = None, log_excerpt: str = "") -> None:
         self.line, self.log_excerpt = line, log_excerpt
         super().__init__(message)
+
+
+class ScriptFallback(UserWarning):
+    """Text in a script the installed TeX fonts lack, written in transliteration instead."""

@@ -11,23 +11,27 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
-from derive.printing import latex, numpy_code
+from derive.printing import latex, numpy_code, prose_text
 
 
-def expression_fields(expr: Any) -> dict[str, str]:
-    """One expression in the four forms of the contract."""
+def expression_fields(expr: Any, inputs: Any = None) -> dict[str, str]:
+    """One expression in the four forms of the contract; matrix sizes in its NumPy code are
+    read off the arrays of ``inputs`` (the function) when the expression holds none."""
     return {
         "latex": latex(expr),
         "sympy": sp.srepr(expr),
         "text": sp.sstr(expr),
-        "numpy": numpy_code(expr),
+        "numpy": numpy_code(expr, inputs),
     }
 
 
 def steps_json(derivation: Derivation) -> list[dict[str, Any]]:
+    """Each step's rule, right-hand side, proof and the title of its section (plain text)."""
     return [
-        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None}
-        for s in derivation.steps
+        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None,
+         "section": prose_text(section.title)}
+        for section in derivation.sections
+        for s in section.steps
     ]
 
 

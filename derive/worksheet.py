@@ -7,10 +7,18 @@ from typing import Any
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
+from derive.prose import Printers
 from derive.render import Trusted, escape_latex
 from derive.rules import margin
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+
+#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
+LATEX_PROSE = Printers(
+    words=escape_latex,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+)
 
 
 def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
 
 def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": Trusted(section.title),
+        "title": Trusted(section.title.render(LATEX_PROSE)),
         "lhs": Trusted(latex(section.lhs, **settings)) if section.lhs is not None else None,
         "start": Trusted(latex(section.start, **settings)),
         "steps": [_step(s, settings) for s in section.steps],
@@ -36,15 +44,14 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    extras = derivation.extras
     return {
         "id": derivation.id,
         "title": derivation.title,
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
+        "question": Trusted(derivation.question or _question(derivation, settings)),
         "statement": Trusted(latex(derivation.function, **settings)),
-        "name": Trusted(latex_name(extras.get("name", "f"))),
+        "name": Trusted(latex_name(derivation.name)),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
@@ -55,34 +62,44 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": list(derivation.assumptions.sentences),
         "notes": [rich_text(note) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in extras.get("conventions", ())],
-        "cross_check": extras.get("cross_check", {}),
+        "conventions": [Trusted(c) for c in derivation.conventions],
+        "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),
     }
 
 
-def rich_text(text: str) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
+def rich_pieces(text: str) -> list[tuple[str, Any]]:
+    """User text split at `backticks`: ("text", str), ("math", expression) or ("code", str).
 
-    The expressions go through the project's parser and printer, never to TeX as typed;
-    one that does not parse is shown as escaped text in typewriter type.
+    The expressions go through the project's parser, never to TeX or HTML as typed;
+    one that does not parse is kept as code.
     """
     from derive.errors import DeriveError
     from derive.parse import parse_expression
 
     pieces = text.split("`")
-    out = []
+    out: list[tuple[str, Any]] = []
     for k, piece in enumerate(pieces):
         if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(escape_latex(piece if k % 2 == 0 else "`" + piece))
+            out.append(("text", piece if k % 2 == 0 else "`" + piece))
             continue
         try:
-            out.append(f"${latex(parse_expression(piece, syntax='plain'))}$")
+            out.append(("math", parse_expression(piece, syntax="plain")))
         except DeriveError:
-            out.append(rf"\texttt{{{escape_latex(piece)}}}")
-    return Trusted("".join(out))
+            out.append(("code", piece))
+    return out
+
+
+def rich_text(text: str) -> Trusted:
+    """User text with `expressions` in backticks typeset as maths; the rest escaped."""
+    printers = {
+        "text": escape_latex,
+        "math": lambda expr: f"${latex(expr)}$",
+        "code": lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
+    }
+    return Trusted("".join(printers[kind](value) for kind, value in rich_pieces(text)))
 
 
 def latex_name(name: str) -> str:

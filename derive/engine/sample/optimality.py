@@ -23,7 +23,8 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex, math
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
@@ -61,6 +62,14 @@ def _admissible(sol: sp.Expr, theta: sp.Symbol, model) -> bool:
     return not (theta.name in model.assumptions.unit_interval and (1 - sol).is_positive is False)
 
 
+def _solutions(expr: sp.Expr, theta: sp.Symbol) -> list[sp.Expr]:
+    """sympy's solutions, none when sympy has no algorithm for the equation."""
+    try:
+        return list(sp.solve(expr, theta))
+    except NotImplementedError:
+        return []
+
+
 def _solve_one(model, theta: sp.Symbol, score: sp.Expr) -> tuple[sp.Expr | None, str]:
     """theta as a function of statistics (and other parameters), with how it was found."""
     masked = mask_sums(score, model.summand_nonnegative, keep=(theta,))
@@ -70,7 +79,11 @@ def _solve_one(model, theta: sp.Symbol, score: sp.Expr) -> tuple[sp.Expr | None,
         return (median, "subgradient") if median is not None else (None, "")
     if sp.count_ops(masked.expr) > 400:
         return None, ""
-    roots = [r for r in sp.solve(masked.expr, theta) if _admissible(r, theta, model)]
+    try:
+        found = sp.solve(masked.expr, theta)
+    except NotImplementedError:  # transcendental (a truncated normal's score): no closed form
+        return None, ""
+    roots = [r for r in found if _admissible(r, theta, model)]
     if len(roots) > 1:
         roots = [r for r in roots if r.is_positive] or roots
     if len(roots) == 1:
@@ -137,17 +150,20 @@ def _boundary(model, theta: sp.Symbol, masked_score: sp.Expr) -> sp.Expr | None:
 
 # --- sections ---------------------------------------------------------------------------------
 
-SOLUTION_TITLES = {
-    "solve": r"Setting the score to zero gives ${hat} = {value}$",
-    "subgradient": (
-        r"The subgradient condition: $0 \in \partial\ell/\partial{theta}$ at "
-        r"${hat} = {value}$"
-    ),
-    "boundary": (
-        r"The score has no zero: $\ell$ is monotone in ${theta}$, and the data "
-        r"bound ${theta}$, so ${hat} = {value}$"
-    ),
-}
+ELL_TEX = Tex(r"$\ell$", "ell")
+
+
+def _solution_title(kind: str, hat: sp.Expr, value: sp.Expr, theta: sp.Symbol) -> Prose:
+    """The heading of the section that solves a score, in the words of its rule."""
+    if kind == "subgradient":
+        condition = Tex(rf"$0 \in \partial\ell/\partial{latex(theta)}$", f"0 in d ell/d{theta}")
+        return Prose.of("The subgradient condition: ", condition, " at ", math(hat, value))
+    if kind == "boundary":
+        return Prose.of("The score has no zero: ", ELL_TEX, " is monotone in ", math(theta),
+                        ", and the data bound ", math(theta), ", so ", math(hat, value))
+    return Prose.of("Setting the score to zero gives ", math(hat, value))
+
+
 SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "boundary maximum"}
 
 
@@ -155,7 +171,7 @@ def _solution_section(model, theta, ell, score, solved, profile, kind) -> Sectio
 
     hat = Estimate(theta)
     value = model.plain(hatted(profile, theta))
-    title = SOLUTION_TITLES[kind].format(hat=latex(hat), value=latex(value), theta=latex(theta))
+    title = _solution_title(kind, hat, value, theta)
     if kind == "boundary":
         item = latex(model.bases[model.var][INDEX])
         direction = "decreases" if value.has(SampleMax) else "increases"
@@ -264,7 +280,8 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
             label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
             outcome.sections.append(
                 Section(
-                    rf"Second-order condition: $\ell$ is concave in ${names}$",
+                    Prose.of("Second-order condition: ", ELL_TEX, " is concave in ",
+                             Tex(f"${names}$", ", ".join(str(p) for p in params))),
                     steps[0].before,
                     steps,
                     label,
@@ -319,11 +336,12 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
         used, at, shown_value = _simplest_substitution(model, value, outcome.profile)
         label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
         outcome.sections.append(
-            Section(rf"Second derivative ${latex(label)}$", steps[0].before, steps, label)
+            Section(Prose.of("Second derivative ", math(label)), steps[0].before, steps, label)
         )
         lhs = sp.Subs(label, tuple(used), tuple(Estimate(t) for t in used)) if used else label
         outcome.sections.append(
-            Section("At the solution", at, (Step(at, shown_value, "second-order condition"),), lhs)
+            Section(Prose.of("At the solution"), at,
+                    (Step(at, shown_value, "second-order condition"),), lhs)
         )
     for k in range(1, n + 1):
         minor = ((-1) ** k) * matrix.extract(list(range(k)), list(range(k))).det()
@@ -349,7 +367,7 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         value, steps = _second_derivative(model, scores[theta], theta, theta)
         outcome.sections.append(
             Section(
-                rf"Second derivative in ${latex(theta)}$",
+                Prose.of("Second derivative in ", math(theta)),
                 steps[0].before,
                 steps,
                 sp.Derivative(ELL, (theta, 2)),
@@ -358,10 +376,10 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         if len(model.params) == 1:
             start = theta - scores[theta] / sp.Derivative(scores[theta], theta, evaluate=False)
             update = theta - scores[theta] / value
-            new = sp.Symbol(rf"{latex(theta)}_{{\mathrm{{new}}}}")
+            new = Label(rf"{latex(theta)}_{{\mathrm{{new}}}}", f"{theta}_new")
             outcome.sections.append(
                 Section(
-                    "No closed form: one Newton step",
+                    Prose.of("No closed form: one Newton step"),
                     start,
                     (Step(start, update, "newton step"),),
                     new,
@@ -401,7 +419,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
 
     g = model.constraint
     params = model.params
-    lagrangian = sp.Symbol(r"\mathcal{L}")
+    lagrangian = Label(r"\mathcal{L}", "L")
     in_lambda = {}
     for theta in params:
         start = sp.Derivative(ell - LAMBDA * g, theta, evaluate=False)
@@ -417,14 +435,14 @@ def _lagrange(model, ell, scores, outcome) -> None:
         steps.extend(masked_tidy(model, stationary))
         outcome.sections.append(
             Section(
-                rf"Stationarity of the Lagrangian in ${latex(theta)}$",
+                Prose.of("Stationarity of the Lagrangian in ", math(theta)),
                 start,
                 tuple(steps),
                 sp.Derivative(lagrangian, theta),
             )
         )
         masked = mask_sums(stationary, model.summand_nonnegative)
-        roots = sp.solve(masked.expr, theta)
+        roots = _solutions(masked.expr, theta)
         if len(roots) != 1:
             outcome.notes.append(
                 f"The stationarity condition for {theta.name} could not be solved."
@@ -432,7 +450,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
             return
         in_lambda[theta] = masked.unmask(roots[0])
     masked_g = mask_sums(g.xreplace(in_lambda), model.summand_nonnegative)
-    lam_roots = [r for r in sp.solve(masked_g.expr, LAMBDA) if r.is_real is not False]
+    lam_roots = [r for r in _solutions(masked_g.expr, LAMBDA) if r.is_real is not False]
     if len(lam_roots) != 1:
         outcome.notes.append("The multiplier could not be found from the constraint.")
         return
@@ -442,10 +460,11 @@ def _lagrange(model, ell, scores, outcome) -> None:
     lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"
     outcome.sections.append(
         Section(
-            rf"The constraint fixes the multiplier: $\lambda = {latex(lam)}$",
+            Prose.of("The constraint fixes the multiplier: ",
+                     Tex(rf"$\lambda = {latex(lam)}$", f"lambda = {text(lam)}")),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
-            sp.Symbol(latex(g)),
+            Label(latex(g), text(g)),
         )
     )
     for theta in params:
@@ -453,8 +472,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
         at = sp.Subs(stationary, (theta, LAMBDA), (estimates[theta], lam))
         outcome.sections.append(
             Section(
-                rf"Setting the gradient to zero gives ${latex(Estimate(theta))} = "
-                rf"{latex(model.plain(estimates[theta]))}$",
+                Prose.of("Setting the gradient to zero gives ",
+                         math(Estimate(theta), model.plain(estimates[theta]))),
                 at,
                 (Step(at, sp.S.Zero, "solve"),),
                 sp.Subs(sp.Derivative(lagrangian, theta), theta, Estimate(theta)),
