@@ -35,7 +35,6 @@ DEFAULT_MEMORY_MB = 2048
 #: measured in wall time would let machine load decide whether a step is proved
 #: symbolically, and so change the bytes of a worksheet.
 WALL_FACTOR = 8
-<<<<<<< HEAD
 #: CPU seconds one command (or one entry of a build) may take; DERIVE_CPU_SECONDS overrides
 COMMAND_SECONDS = 12.0
 
@@ -136,9 +135,9 @@ def _within_budget(seconds: float) -> float:
             raise budget.exceeded()
         seconds = min(seconds, left)
     return seconds
-=======
+
+
 _STOPS = {signal.SIGINT, signal.SIGTERM}
->>>>>>> main
 
 
 def _current_address_space() -> int:
@@ -162,15 +161,8 @@ def _lower_limit(kind: int, soft: int, hard: int) -> None:
 
 def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
     cpu = max(1, int(seconds + 0.999))
-<<<<<<< HEAD
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)  # a child cannot raise an inherited one
-    if hard != resource.RLIM_INFINITY:
-        cpu = min(cpu, max(1, hard - 1))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # the child dies at its limit
-=======
     _lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
->>>>>>> main
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # the child dies at its limit
     if memory:
         limit = _current_address_space() + memory * 1024 * 1024
         _lower_limit(resource.RLIMIT_AS, limit, limit)

@@ -11,12 +11,8 @@ import json
 import os
 import signal
 import sys
-<<<<<<< HEAD
-import tempfile
-from collections.abc import Callable
-=======
 import warnings
->>>>>>> main
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -310,13 +306,9 @@ def build(
 )
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-<<<<<<< HEAD
-@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
-@budgeted
-=======
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
->>>>>>> main
+@budgeted
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -336,16 +328,11 @@ def grad(
 @main.command()
 @click.argument("file", metavar="FILE")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-<<<<<<< HEAD
-@click.option("--out", type=click.Path(file_okay=False), help="write a feedback PDF into OUT")
-@budgeted
-def check(file: str, as_json: bool, out: str | None) -> None:
-=======
 @click.option("--out", type=click.Path(), help="write a feedback PDF into OUT")
 @click.option("--to", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="the feedback's format, with --out")
+@budgeted
 def check(file: str, as_json: bool, out: str | None, to: str) -> None:
->>>>>>> main
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
 
@@ -480,17 +467,11 @@ def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
 @click.option("--support", help="the variable's support: real, positive, naturals, binary,"
               " counts:n, categories:k, or LOW,HIGH (e.g. 'xm,inf')")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-<<<<<<< HEAD
-@click.option("--out", type=click.Path(file_okay=False), help="write .tex, .pdf and check script")
-@budgeted
-def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...], as_json: bool,
-        out: str | None) -> None:
-=======
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
+@budgeted
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...],
         support: str | None, as_json: bool, out: str | None, to: str) -> None:
->>>>>>> main
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
     from derive import api
 
@@ -524,30 +505,13 @@ def deliver(spec: Any, as_json: bool, out: str | None, to: str = "pdf") -> None:
     from derive import pipeline
 
     if out:
-<<<<<<< HEAD
-        outcome = pipeline.build(spec, Path(out), use_cache=False, derivation=derivation)
-        if outcome.error:
-            fail(outcome.error, outcome.exit_code)
-        check, line = {"script": str(outcome.check), "passed": outcome.passed}, outcome.check_line
-    else:
-        from derive.checkcode import check_script
-
-        code = check_script(derivation)  # the worksheet's LaTeX is not needed here
-        with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
-            script = Path(folder) / f"check_{spec.id}.py"
-            script.write_text(code)
-            ran = run_check(script)
-        check, line = {"script": None, "passed": ran.passed}, ran.line
-    # JSON keeps the contract's two fields; a terminal also hears why a check could not decide
-    report(derivation, as_json, check if as_json else {**check, "line": line})
-=======
         _prepare(out, pdf=to == "pdf", instead="")
     derivation, outcome = pipeline.deliver(spec, Path(out) if out else None, to)
     if outcome.error:
-        fail(outcome.error, 1)
+        fail(outcome.error, outcome.exit_code)
     check = {"script": str(outcome.check) if out else None, "passed": outcome.passed}
-    report(derivation, as_json, check)
->>>>>>> main
+    # JSON keeps the contract's two fields; a terminal also hears why a check could not decide
+    report(derivation, as_json, check if as_json else {**check, "line": outcome.check_line})
     if check["passed"] is False:
         sys.exit(1)
 

@@ -50,11 +50,8 @@ class BuildOutcome:
     passed: bool | None = None
     cached: bool = False
     error: str | None = None
-<<<<<<< HEAD
-    exit_code: int = 1  # of the error: 2 for bad input (a spec field, a budget), 1 otherwise
-=======
     html: Path | None = None
->>>>>>> main
+    exit_code: int = 1  # of the error: 2 for bad input (a spec field, a budget), 1 otherwise
 
     @property
     def ok(self) -> bool:
@@ -149,47 +146,19 @@ def build(
     templates: Path | None = None,
     use_cache: bool = True,
     key: str | None = None,
-    derivation: Derivation | None = None,
 ) -> BuildOutcome:
-<<<<<<< HEAD
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome.
-
-    ``derivation``: the entry's verified derivation when the caller has it already.
-    """
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
-=======
     """Build one entry's check script, .tex and .pdf (or .html); failures come back as an
     outcome."""
->>>>>>> main
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-<<<<<<< HEAD
         from derive.bounded import cpu_budget
-        from derive.checkrun import run_check
 
         with cpu_budget(what=f"entry '{spec.id}'"):
-            derivation = derivation or derive(spec)
-            tex, code = render(derivation, templates)
-            write_text_atomically(check_path, code)
-            check = run_check(check_path)
-        if check.passed is False:
-            # The worksheet would claim a check that fails: keep the previous files.
-            return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
-        if pdf_path is not None:
-            compile_pdf(tex, pdf_path)
-        write_text_atomically(tex_path, tex)
-        marker = out / CACHE_FOLDER / f"{spec.id}.json"
-        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line,
-                                                  "passed": check.passed}))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, check.passed)
+            return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
-=======
-        return publish(derive(spec), spec, out, to, templates, key)
-    except DeriveError as exc:
-        return BuildOutcome(spec.id, error=str(exc))
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
 
@@ -215,7 +184,7 @@ def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: P
     with staging(out) as staged:
         (staged / check_path.name).write_text(code, encoding="utf-8")
         check = run_check(staged / check_path.name)
-        if not check.passed:
+        if check.passed is False:
             # The worksheet would claim a check that fails: keep the previous files.
             failed = out / CACHE_FOLDER / "failed" / check_path.name
             write_text_atomically(failed, code)
@@ -225,12 +194,13 @@ def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: P
         (staged / sheet_path.name).write_text(sheet, encoding="utf-8")
         marker.unlink(missing_ok=True)
         replace_together(staged, files)
-    saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+    saved = {"key": key, "check_line": check.line, "passed": check.passed,
+             "files": {p.name: digest(p) for p in files}}
     write_text_atomically(marker, json.dumps(saved))
     if to == "html":
-        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
-                            html=sheet_path)
-    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, True)
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line,
+                            passed=check.passed, html=sheet_path)
+    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, check.passed)
 
 
 def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
@@ -243,7 +213,7 @@ def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
             key = cache_key(spec, to, templates_digest(None))
             return derivation, publish(derivation, spec, out, to, None, key)
         except DeriveError as exc:
-            return derivation, BuildOutcome(spec.id, error=str(exc))
+            return derivation, BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
         except OSError as exc:
             return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
                                                           f"{describe(exc)}")
@@ -255,7 +225,6 @@ def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
         script.write_text(check_script(derivation), encoding="utf-8")
         check = run_check(script)
     return derivation, BuildOutcome(spec.id, check_line=check.line, passed=check.passed)
->>>>>>> main
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:

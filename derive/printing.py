@@ -224,14 +224,10 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-<<<<<<< HEAD
-        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
-=======
         shown = self._print(expr.expr)
         if _needs_brackets(expr.expr, body, u):
             shown = rf"\left({shown}\right)"
         return self._print(body.xreplace({u: Verbatim(shown)}))
->>>>>>> main
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -281,10 +277,6 @@ class Verbatim(sp.Symbol):
         return f"({self.name})"
 
 
-<<<<<<< HEAD
-#: the parameter of a closed form printed as a lambda: no user name starts with '_'
-_PARAMETER = Verbatim("_u", real=True)
-=======
 def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
     """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
     from derive.matrixfunctions import reads_as_call
@@ -310,7 +302,10 @@ def _ones_multiple(term: Any) -> Any:
         if len(mats) == 1 and isinstance(mats[0], sp.OneMatrix):
             return sp.Mul(*[a for a in term.args if not isinstance(a, sp.MatrixExpr)])
     return None
->>>>>>> main
+
+
+#: the parameter of a closed form printed as a lambda: no user name starts with '_'
+_PARAMETER = Verbatim("_u", real=True)
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -418,7 +413,6 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
 
     def _print_gelu(self, expr: sp.Expr) -> str:
-<<<<<<< HEAD
         return self._closed_form(expr)
 
     def _print_normal_cdf(self, expr: sp.Expr) -> str:
@@ -436,15 +430,6 @@ class DeriveNumPyPrinter(NumPyPrinter):
         if arg.is_Atom or body.count(_PARAMETER) == 1:
             return f"({self._print(expr._closed_form())})"
         return f"((lambda {_PARAMETER.name}: {self._print(body)})({self._print(arg)}))"
-=======
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
-
-    def _print_normal_cdf(self, expr: sp.Expr) -> str:
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
-
-    def _print_normal_pdf(self, expr: sp.Expr) -> str:
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
->>>>>>> main
 
     def _print_erf(self, expr: sp.Expr) -> str:
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
@@ -536,11 +521,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-<<<<<<< HEAD
-        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
-=======
         return self._print(body.xreplace({u: _Code(self._wrap(expr.expr, PRECEDENCE["Atom"]))}))
->>>>>>> main
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         rows, cols = (self._size(d) for d in expr.shape)
@@ -657,14 +638,10 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-<<<<<<< HEAD
-        return f"({self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))})"
-=======
         shown = self._print(expr.expr)
         if _needs_brackets(expr.expr, body, u):
             shown = f"({shown})"
         return self._print(body.xreplace({u: Verbatim(shown)}))
->>>>>>> main
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
