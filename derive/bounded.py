@@ -1,24 +1,30 @@
-"""Run a function in a forked child with CPU-time and memory limits.
+"""CPU budgets: a function run in a forked child with CPU-time and memory limits, and
+the budget of a whole command (or of one entry of a build).
 
 Symbolic simplification can run for minutes or eat all memory on an
 innocent-looking input; a child process with ``RLIMIT_CPU``/``RLIMIT_AS`` is
 the one robust way to bound it (``signal.alarm`` only works in the main
 thread). The parent also keeps a wall-clock deadline and kills the child.
+A command's budget (``cpu_budget``) counts its own CPU time and its children's:
+a child gets at most what is left, and past the budget the command stops with
+``OutOfBudget`` (a soft ``RLIMIT_CPU`` whose ``SIGXCPU`` raises it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import pickle
 import resource
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from derive.errors import BudgetExceeded
+from derive.errors import BudgetExceeded, OutOfBudget
 
 T = TypeVar("T")
 
@@ -29,6 +35,108 @@ DEFAULT_MEMORY_MB = 2048
 #: measured in wall time would let machine load decide whether a step is proved
 #: symbolically, and so change the bytes of a worksheet.
 WALL_FACTOR = 8
+#: CPU seconds one command (or one entry of a build) may take; DERIVE_CPU_SECONDS overrides
+COMMAND_SECONDS = 12.0
+
+
+def _cpu_used() -> tuple[float, float]:
+    """CPU seconds used so far: by this process, and by it and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mine = own.ru_utime + own.ru_stime
+    return mine, mine + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class _Budget:
+    seconds: float
+    deadline: float  # in the total CPU time of _cpu_used()
+    what: str
+
+    def left(self) -> float:
+        return self.deadline - _cpu_used()[1]
+
+    def exceeded(self) -> OutOfBudget:
+        return OutOfBudget(
+            f"{self.what} ran past its CPU budget of {self.seconds:g} s "
+            "(DERIVE_CPU_SECONDS sets it)")
+
+
+_budgets: list[_Budget] = []
+
+
+def command_seconds() -> float:
+    """The configured budget of one command: DERIVE_CPU_SECONDS, else COMMAND_SECONDS."""
+    try:
+        chosen = float(os.environ.get("DERIVE_CPU_SECONDS", COMMAND_SECONDS))
+    except ValueError:
+        return COMMAND_SECONDS
+    return chosen if math.isfinite(chosen) and chosen > 0 else COMMAND_SECONDS
+
+
+def _arm() -> None:
+    """Set the soft CPU limit of this process to the tightest budget's remainder."""
+    if not _budgets:
+        return
+    tightest = min(_budgets, key=_Budget.left)
+    mine = _cpu_used()[0]
+    soft = max(1, math.ceil(mine + max(tightest.left(), 0.0)))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _on_sigxcpu(signum: int, frame: Any) -> None:
+    # Raised again once a second while the process runs on, so a broad 'except' in a
+    # library cannot swallow it for long.
+    if _budgets:
+        raise min(_budgets, key=_Budget.left).exceeded()
+
+
+@contextlib.contextmanager
+def cpu_budget(seconds: float | None = None, what: str = "the command") -> Iterator[None]:
+    """Bound the CPU time of the work inside (this process's and its children's).
+
+    Past it, ``OutOfBudget`` names the budget. Nested budgets take the tighter one. The
+    soft limit works in the main thread only; elsewhere only children are bounded.
+    """
+    budget = _Budget(seconds or command_seconds(), 0.0, what)
+    budget = _Budget(budget.seconds, _cpu_used()[1] + budget.seconds, what)
+    main = _is_main_thread()
+    previous_limit = resource.getrlimit(resource.RLIMIT_CPU)
+    previous_handler = signal.signal(signal.SIGXCPU, _on_sigxcpu) if main else None
+    _budgets.append(budget)
+    try:
+        if main:
+            _arm()
+        yield
+        if budget.left() < 0:
+            raise budget.exceeded()
+    finally:
+        _budgets.remove(budget)
+        if main:
+            resource.setrlimit(resource.RLIMIT_CPU, previous_limit)
+            _arm()
+            signal.signal(signal.SIGXCPU, previous_handler)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _within_budget(seconds: float) -> float:
+    """``seconds`` cut to what the active budgets leave; OutOfBudget when nothing is left."""
+    for budget in _budgets:
+        left = budget.left()
+        if left <= 0.05:
+            raise budget.exceeded()
+        seconds = min(seconds, left)
+    return seconds
+
+
 _STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -54,6 +162,7 @@ def _lower_limit(kind: int, soft: int, hard: int) -> None:
 def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
     cpu = max(1, int(seconds + 0.999))
     _lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # the child dies at its limit
     if memory:
         limit = _current_address_space() + memory * 1024 * 1024
         _lower_limit(resource.RLIMIT_AS, limit, limit)
@@ -71,7 +180,23 @@ def run_bounded(
     seconds: float = DEFAULT_SECONDS,
     memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> T:
-    """Return ``fn(*args)`` computed in a child; raise BudgetExceeded past the limits."""
+    """Return ``fn(*args)`` computed in a child; raise BudgetExceeded past the limits.
+
+    The child gets at most what the active ``cpu_budget`` leaves; with nothing left,
+    OutOfBudget.
+    """
+    allowed = _within_budget(seconds)
+    try:
+        return _run_child(fn, args, allowed, memory_mb)
+    except BudgetExceeded:
+        if allowed < seconds:  # cut short by the command's budget: the command is out of it
+            _within_budget(seconds)
+        raise
+    finally:
+        _arm()  # the child's CPU time now counts against this process's own limit
+
+
+def _run_child(fn: Callable[..., T], args: tuple, seconds: float, memory_mb: int) -> T:
     read_fd, write_fd = os.pipe()
     # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)

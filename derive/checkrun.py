@@ -28,11 +28,16 @@ TIMEOUT = 120  # CPU seconds a check script may take
 CHECK_MODULES = ("numpy", "scipy.optimize", "scipy.integrate", "scipy.stats")
 
 
+#: a check script's exit code for "float64 cannot evaluate enough points": no verdict
+CANNOT_EVALUATE = 3
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
-    """What running a check script gave."""
+    """What running a check script gave: passed, failed, or None when it could not decide
+    (float64 could not evaluate it, or it ran out of time), never a false failure."""
 
-    passed: bool
+    passed: bool | None
     line: str
 
 
@@ -78,13 +83,15 @@ def _run_as_main(path: str) -> tuple[int, str, str]:
 
 
 def run_check(path: Path, seconds: float = TIMEOUT) -> CheckOutcome:
-    """Run a check script in a child process; exit 0 means it agreed."""
+    """Run a check script in a child process; exit 0 means it agreed, 3 that it could not
+    evaluate."""
     try:
         code, output, errors = run_bounded(_run_as_main, str(path), seconds=seconds)
     except BudgetExceeded as exc:
-        return CheckOutcome(False, f"{Path(path).name}: {exc}")
+        return CheckOutcome(None, f"{Path(path).name}: {exc}")
     lines = (output.strip() or errors.strip() or "(no output)").splitlines()
-    return CheckOutcome(code == 0, lines[-1])
+    passed = None if code == CANNOT_EVALUATE else code == 0
+    return CheckOutcome(passed, lines[-1])
 
 
-__all__ = ["CHECK_MODULES", "TIMEOUT", "CheckOutcome", "run_check", "warm_up"]
+__all__ = ["CANNOT_EVALUATE", "CHECK_MODULES", "TIMEOUT", "CheckOutcome", "run_check", "warm_up"]

@@ -6,13 +6,15 @@ errors answer at once.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -69,6 +71,22 @@ def _show_warning(message: Any, category: Any, *rest: Any, **options: Any) -> No
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def budgeted(command: Command) -> Command:
+    """Run a command within the CPU budget of one command (derive.bounded.cpu_budget)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from derive.bounded import cpu_budget
+
+        with cpu_budget(what=f"'derive {command.__name__}'"):
+            return command(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
 
 
 class DeriveGroup(click.Group):
@@ -195,6 +213,7 @@ def list_command(topic: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("entry_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@budgeted
 def show(entry_id: str, as_json: bool) -> None:
     """Show one entry's verified derivation."""
     from derive import api
@@ -266,6 +285,9 @@ def build(
         click.echo(f"derive: {message}", err=True)
     for o in failed:
         click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
+    for o in outcomes:
+        if o.ok and o.passed is None:
+            click.echo(f"derive: {o.id}: check undecided: {o.check_line}", err=True)
     cached = sum(o.cached for o in outcomes)
     total, failures = len(outcomes) + len(bad), len(failed) + len(bad)
     click.echo(
@@ -286,6 +308,7 @@ def build(
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
+@budgeted
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -308,6 +331,7 @@ def grad(
 @click.option("--out", type=click.Path(), help="write a feedback PDF into OUT")
 @click.option("--to", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
               help="the feedback's format, with --out")
+@budgeted
 def check(file: str, as_json: bool, out: str | None, to: str) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
@@ -445,6 +469,7 @@ def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
+@budgeted
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...],
         support: str | None, as_json: bool, out: str | None, to: str) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
@@ -483,9 +508,10 @@ def deliver(spec: Any, as_json: bool, out: str | None, to: str = "pdf") -> None:
         _prepare(out, pdf=to == "pdf", instead="")
     derivation, outcome = pipeline.deliver(spec, Path(out) if out else None, to)
     if outcome.error:
-        fail(outcome.error, 1)
+        fail(outcome.error, outcome.exit_code)
     check = {"script": str(outcome.check) if out else None, "passed": outcome.passed}
-    report(derivation, as_json, check)
+    # JSON keeps the contract's two fields; a terminal also hears why a check could not decide
+    report(derivation, as_json, check if as_json else {**check, "line": outcome.check_line})
     if check["passed"] is False:
         sys.exit(1)
 

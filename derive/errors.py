@@ -53,6 +53,10 @@ class TooManySteps(BudgetExceeded):
     """A derivation that needs more rule applications than its step budget."""
 
 
+class OutOfBudget(DeriveError):
+    """A command (or one entry of a build) used up its CPU budget: bad input, exit 2."""
+
+
 class ToolMissing(DeriveError):
     """A program derive needs (latexmk, pdflatex) is not installed."""
 

@@ -51,6 +51,7 @@ class BuildOutcome:
     cached: bool = False
     error: str | None = None
     html: Path | None = None
+    exit_code: int = 1  # of the error: 2 for bad input (a spec field, a budget), 1 otherwise
 
     @property
     def ok(self) -> bool:
@@ -116,7 +117,8 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
         return BuildOutcome(spec.id, check=check_path, check_line=saved.get("check_line", ""),
                             passed=True, cached=True, html=tex_path)
     return BuildOutcome(
-        spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
+        spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""),
+        saved.get("passed", True), cached=True
     )
 
 
@@ -151,9 +153,12 @@ def build(
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-        return publish(derive(spec), spec, out, to, templates, key)
+        from derive.bounded import cpu_budget
+
+        with cpu_budget(what=f"entry '{spec.id}'"):
+            return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
-        return BuildOutcome(spec.id, error=str(exc))
+        return BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
 
@@ -179,7 +184,7 @@ def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: P
     with staging(out) as staged:
         (staged / check_path.name).write_text(code, encoding="utf-8")
         check = run_check(staged / check_path.name)
-        if not check.passed:
+        if check.passed is False:
             # The worksheet would claim a check that fails: keep the previous files.
             failed = out / CACHE_FOLDER / "failed" / check_path.name
             write_text_atomically(failed, code)
@@ -189,12 +194,13 @@ def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: P
         (staged / sheet_path.name).write_text(sheet, encoding="utf-8")
         marker.unlink(missing_ok=True)
         replace_together(staged, files)
-    saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+    saved = {"key": key, "check_line": check.line, "passed": check.passed,
+             "files": {p.name: digest(p) for p in files}}
     write_text_atomically(marker, json.dumps(saved))
     if to == "html":
-        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
-                            html=sheet_path)
-    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, True)
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line,
+                            passed=check.passed, html=sheet_path)
+    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, check.passed)
 
 
 def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
@@ -207,7 +213,7 @@ def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
             key = cache_key(spec, to, templates_digest(None))
             return derivation, publish(derivation, spec, out, to, None, key)
         except DeriveError as exc:
-            return derivation, BuildOutcome(spec.id, error=str(exc))
+            return derivation, BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
         except OSError as exc:
             return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
                                                           f"{describe(exc)}")

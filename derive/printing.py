@@ -304,6 +304,10 @@ def _ones_multiple(term: Any) -> Any:
     return None
 
 
+#: the parameter of a closed form printed as a lambda: no user name starts with '_'
+_PARAMETER = Verbatim("_u", real=True)
+
+
 def _companion(factor: sp.Expr) -> sp.Expr | None:
     """The function a factor is about: f(u) itself, f(u)^n, or 1 - f(u)."""
     if isinstance(factor, sp.Pow):
@@ -377,7 +381,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
     def _print_Sum(self, expr: sp.Sum) -> str:
         ((index, low, high),) = expr.limits
         if not expr.function.has(index):
-            return f"({self._print(high - low + 1)})*({self._print(expr.function)})"
+            return f"(({self._print(high - low + 1)})*({self._print(expr.function)}))"
         return f"{self._np('sum')}({self._print(expr.function)})"
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
@@ -409,13 +413,23 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
 
     def _print_gelu(self, expr: sp.Expr) -> str:
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
+        return self._closed_form(expr)
 
     def _print_normal_cdf(self, expr: sp.Expr) -> str:
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
+        return self._closed_form(expr)
 
     def _print_normal_pdf(self, expr: sp.Expr) -> str:
-        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
+        return self._closed_form(expr)
+
+    def _closed_form(self, expr: sp.Expr) -> str:
+        """A function printed as its closed form, in brackets (it is one operand wherever it
+        stands: gelu(x)**2 is (x*Phi(x))**2); a compound argument the closed form repeats is
+        printed once, as the argument of a lambda (else a nest of depth k prints 2^k copies)."""
+        (arg,) = expr.args
+        body = expr.func(_PARAMETER)._closed_form()
+        if arg.is_Atom or body.count(_PARAMETER) == 1:
+            return f"({self._print(expr._closed_form())})"
+        return f"((lambda {_PARAMETER.name}: {self._print(body)})({self._print(arg)}))"
 
     def _print_erf(self, expr: sp.Expr) -> str:
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"

@@ -28,4 +28,6 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
         lines.append(
             f"numeric check: {verdict}" + (f" ({check['script']})" if check.get("script") else "")
         )
+    elif check and check.get("line"):
+        lines.append(f"numeric check: undecided ({check['line']})")
     return "\n".join(lines)

@@ -21,6 +21,8 @@ import sympy as sp
 from derive import numeric
 from derive.assumptions import stated_facts
 from derive.bounded import run_bounded
+from derive.engine.calculus import expansion
+from derive.engine.calculus.expansion import cancels_small, expands_small
 from derive.engine.matrix.expressions import is_matrix
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
@@ -35,6 +37,7 @@ DIGITS = 30
 EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
 TOLERANCE = numeric.ctx.mpf(10) ** -20  # relative gap of equal values
 SMALL_OPS = 60
+PROOF_NODES = 40000  # the bounded proof expands nothing larger (engine.calculus.expansion)
 NO_ASSUMPTIONS = Assumptions()
 
 
@@ -97,12 +100,20 @@ def _functions_kept(expr: Any) -> Any:
 
 
 def _cancelled(expr: Any) -> Any:
-    return sp.cancel(sp.expand(expr))
+    """Expanded and cancelled; only cancelled when the expansion would be large (a product
+    of k sums has 2^k terms, which cancelling the fraction it forms may not need), and left
+    as it is when cancelling would be large too."""
+    common = sp.factor_terms(expr)  # cheap, and enough when the terms share large powers
+    if common == 0:
+        return common
+    if expands_small(expr, PROOF_NODES):
+        return sp.cancel(expansion.expand(expr))
+    return expansion.cancel(expr) if cancels_small(expr, PROOF_NODES) else expr
 
 
 def _logs_expanded(expr: Any) -> Any:
     """log(a b) = log a + log b, log(a^k) = k log a where the assumptions allow (no force)."""
-    return sp.cancel(sp.expand(sp.expand_log(expr)))
+    return _cancelled(sp.expand_log(expr))
 
 
 def _split_sum(total: sp.Sum) -> sp.Expr:
@@ -119,13 +130,18 @@ def _split_sum(total: sp.Sum) -> sp.Expr:
 
 def _sums_split(expr: Any) -> Any:
     """Every sum written term by term (what sympy's simplify does slowly, via sum_simplify)."""
-    split = sp.expand(sp.expand_log(expr)).replace(lambda e: isinstance(e, sp.Sum), _split_sum)
-    return sp.cancel(sp.expand(split))
+    if not expr.has(sp.Sum):
+        return expr  # nothing to split: the other rungs have done the rest
+    logs = sp.expand_log(expr)
+    if not expands_small(logs, PROOF_NODES):
+        return expr
+    split = sp.expand(logs).replace(lambda e: isinstance(e, sp.Sum), _split_sum)
+    return _cancelled(split)
 
 
 def _exp_rewritten(expr: Any) -> Any:
     """Hyperbolic functions (tanh = sinh/cosh, ...) written with exponentials, then cancelled."""
-    return sp.cancel(sp.expand(expr.rewrite(sp.exp)))
+    return _cancelled(expr.rewrite(sp.exp))
 
 
 def _arguments_cancelled(expr: Any) -> Any:
@@ -138,7 +154,7 @@ def _arguments_cancelled(expr: Any) -> Any:
         return isinstance(e, sp.Function) and all(isinstance(a, sp.Expr) for a in e.args)
 
     tidy = expr.replace(plain, lambda f: f.func(*(sp.cancel(a) for a in f.args)))
-    return sp.cancel(sp.expand(tidy))
+    return _cancelled(tidy)
 
 
 #: Cheap, sound rewritings of the closed form inside the stated domain (``_within_domain``:
@@ -174,7 +190,8 @@ def quickly_equal(before: Any, after: Any) -> bool:
     if diff.has(sp.MatMul):  # expand cannot reorder matrix products: the numeric test can
         return False
     closed = to_closed_form(diff)
-    return closed == 0 or (sp.count_ops(closed) <= SMALL_OPS and sp.expand(closed) == 0)
+    return closed == 0 or (sp.count_ops(closed) <= SMALL_OPS and expands_small(closed)
+                           and sp.expand(closed) == 0)
 
 
 def _within_domain(diff: Any, assumptions: Assumptions) -> Any:
@@ -563,10 +580,17 @@ def cross_check(
         # a second opinion on a result whose steps are proved: the numeric test suffices
         verdict = compare(result.expr, independent[result.name], derivation.assumptions,
                           points=CROSS_CHECK_POINTS, shared=shared, prove=False)
-        if not verdict.equal:
+        if verdict.equal is None:  # no point could be evaluated: try to prove it instead
+            verdict = compare(result.expr, independent[result.name], derivation.assumptions,
+                              points=CROSS_CHECK_POINTS, shared=shared, refute_first=False)
+        if verdict.equal is False:
             raise VerificationError(
                 f"the result for {result.name} disagrees with the independent route",
                 entry=derivation.id,
             )
+        if not verdict.equal:
+            raise VerificationError(
+                f"the result for {result.name} could be neither proved nor refuted equal to "
+                f"the independent route ({verdict.reason})", entry=derivation.id)
         outcome[result.name] = verdict.how
     return outcome

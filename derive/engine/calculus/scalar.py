@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine.calculus import expansion
+from derive.engine.calculus.expansion import cancels_small, expands_small, factors_small
 from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
@@ -172,16 +174,25 @@ def differentiate_steps(f: sp.Expr, x: sp.Symbol, max_steps: int = 400) -> tuple
 _OPAQUE = (*DL_FUNCTIONS, sp.exp, sp.log, sp.tanh, sp.Heaviside, sp.sign, sp.erf)
 
 
-def _masked(transform: Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp.Expr]:
-    """Apply a rational transform with function applications held as opaque symbols."""
+def _masked(
+    transform: Callable[[sp.Expr], sp.Expr], small: Callable[[sp.Expr], bool]
+) -> Callable[[sp.Expr], sp.Expr]:
+    """Apply a rational transform with function applications held as opaque symbols,
+    unless ``small`` says that the expansion it does would be large (then: no change)."""
 
     def apply(expr: sp.Expr) -> sp.Expr:
         atoms = sorted(expr.atoms(*_OPAQUE), key=sp.default_sort_key)
         masks = {a: sp.Dummy(f"m{k}") for k, a in enumerate(atoms)}
-        done = transform(expr.xreplace(masks))
-        return done.xreplace({m: a for a, m in masks.items()})
+        masked = expr.xreplace(masks)
+        if not small(masked):
+            return expr
+        return transform(masked).xreplace({m: a for a, m in masks.items()})
 
     return apply
+
+
+def _always(expr: sp.Expr) -> bool:
+    return True
 
 
 def _sigmoid_identity(expr: sp.Expr) -> sp.Expr:
@@ -216,35 +227,50 @@ def _tanh_identity(expr: sp.Expr) -> sp.Expr:
 TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("sigmoid identity", _sigmoid_identity),
     ("tanh identity", _tanh_identity),
-    ("expand", _masked(sp.expand)),
-    ("cancel", _masked(sp.cancel)),
-    ("factor", _masked(sp.factor)),
-    ("collect", _masked(sp.factor_terms)),
+    ("expand", _masked(expansion.expand, expands_small)),
+    ("cancel", _masked(expansion.cancel, cancels_small)),
+    ("factor", _masked(expansion.factor, factors_small)),
+    ("collect", _masked(sp.factor_terms, _always)),
 )
 
 
-def textbook_cost(expr: sp.Expr) -> tuple[int, int]:
-    """Smaller is easier to read: operation count, then printed length."""
-    return sp.count_ops(expr), len(latex(expr))
+class TextbookCost:
+    """Smaller is easier to read: operation count, then printed length (printed only to
+    break a tie, since printing a large candidate costs more than making it)."""
+
+    def __init__(self, expr: sp.Expr) -> None:
+        self.expr, self.ops = expr, sp.count_ops(expr)
+        self._length: int | None = None
+
+    @property
+    def length(self) -> int:
+        if self._length is None:
+            self._length = len(latex(self.expr))
+        return self._length
+
+    def __lt__(self, other: TextbookCost) -> bool:
+        if self.ops != other.ops:
+            return self.ops < other.ops
+        return self.length < other.length
 
 
 def tidy_steps(expr: sp.Expr, rounds: int = 4) -> tuple[Step, ...]:
     """Greedy named algebra moves, each kept only if it makes the expression simpler."""
     steps: list[Step] = []
     for _ in range(rounds):
-        cost = textbook_cost(expr)
-        best: tuple[tuple[int, int], sp.Expr, str] | None = None
+        cost = TextbookCost(expr)
+        best: tuple[TextbookCost, str] | None = None
         for rule, move in TIDY_MOVES:
             candidate = move(expr)
             if candidate == expr:
                 continue
-            candidate_cost = textbook_cost(candidate)
+            candidate_cost = TextbookCost(candidate)
             if candidate_cost < cost and (best is None or candidate_cost < best[0]):
-                best = (candidate_cost, candidate, rule)
+                best = (candidate_cost, rule)
         if best is None:
             break
-        steps.append(Step(expr, best[1], best[2]))
-        expr = best[1]
+        steps.append(Step(expr, best[0].expr, best[1]))
+        expr = best[0].expr
     return tuple(steps)
 
 
