@@ -7,6 +7,7 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.scalar import gradient_section
+from derive.engine.shape import shaped
 from derive.errors import DeriveError, InputError
 from derive.model import Derivation, Result
 from derive.parse import parse_expression
@@ -49,12 +50,13 @@ def derive_gradient(spec: Spec) -> Derivation:
         raise spec.error("expr", "expected a scalar expression")
     present = {s.name: s for s in f.free_symbols if isinstance(s, sp.Symbol)}
     name = spec.get("name", "f")
+    unit = frozenset(s for s in f.free_symbols if s.name in assumptions.unit_interval)
     sections, results, independent = [], [], {}
     for wrt in wrt_names:
         if wrt not in present:
             raise InputError(f"--wrt {wrt}: '{wrt}' does not occur in the expression")
         x = present[wrt]
-        section = gradient_section(f, x, name)
+        section = shaped(gradient_section(f, x, name), unit)
         result = section.steps[-1].after if section.steps else sp.S.Zero
         sections.append(section)
         results.append(Result(wrt, sp.Derivative(sp.Symbol(name), x), result))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine.shape import companion_pairs
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
 from derive.printing import latex
@@ -222,8 +223,9 @@ TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
 
 
 def textbook_cost(expr: sp.Expr) -> tuple[int, int]:
-    """Smaller is easier to read: operation count, then printed length."""
-    return sp.count_ops(expr), len(latex(expr))
+    """Smaller is easier to read: operation count (a known derivative kept factored,
+    sigma(u)(1 - sigma(u)), counts one less), then printed length."""
+    return sp.count_ops(expr) - companion_pairs(expr), len(latex(expr))
 
 
 def tidy_steps(expr: sp.Expr, rounds: int = 4) -> tuple[Step, ...]:

@@ -1,0 +1,246 @@
+"""Presentation moves: a tidy scalar result rewritten into the form a lecturer writes.
+
+Each move is a named step, proved like any other (``derive.verify``), applied after
+the algebra of ``tidy_steps`` so that nothing undoes it: e^u/(1 + e^u) as sigma(u),
+softmax outputs named p_k (and sum p_k = 1 used), a fraction's denominator as a
+product of factors with their constant first (p(1 - p)), its sign on the numerator.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+import sympy as sp
+
+from derive.functions import DL_FUNCTIONS, sigmoid
+from derive.model import Section, Step
+
+
+class Named(sp.Function):
+    """A value named on the sheet (p_1 for a softmax output): printed as its name,
+    evaluated as its definition (``derive.verify`` looks through it)."""
+
+    nargs = 2  # (definition, name as a Symbol)
+    transparent = True
+
+    def doit(self, **hints: Any) -> sp.Expr:
+        definition = self.args[0]
+        return definition.doit(**hints) if hints.get("deep", True) else definition
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return self.args[0].evalf(prec)
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _eval_is_positive(self) -> bool | None:
+        return self.args[0].is_positive
+
+    def _eval_derivative(self, x: sp.Symbol) -> sp.Expr:
+        return sp.diff(self.args[0], x)
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        name = printer._print(self.args[1])
+        return f"{name}^{{{exp}}}" if exp is not None else name
+
+    def _sympystr(self, printer: Any) -> str:
+        return printer._print(self.args[1])
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.args[0])
+
+    _pythoncode = _numpycode
+
+
+# --- e^u / (1 + e^u) = sigma(u) ------------------------------------------------------------
+
+
+def _sigmoid_of(product: sp.Mul) -> sp.Expr:
+    """In one product: e^u (1 + e^u)^{-1} -> sigma(u), (1 + e^u)^{-1} -> sigma(-u),
+    e^u (1 + e^u)^{-2} -> sigma(u)(1 - sigma(u))."""
+    factors = list(product.args)
+    for k, factor in enumerate(factors):
+        if not (factor.is_Pow and factor.exp in (-1, -2) and isinstance(factor.base, sp.Add)):
+            continue
+        terms = factor.base.args
+        if len(terms) != 2 or sp.S.One not in terms:
+            continue
+        (e,) = [t for t in terms if t != 1]
+        if not isinstance(e, sp.exp):
+            continue
+        u = e.args[0]
+        rest = factors[:k] + factors[k + 1 :]
+        if factor.exp == -2:
+            # e^u/(1 + e^u)^2 = sigma(u) sigma(-u): the sigmoid's derivative, either sign of u
+            if e not in rest:
+                return product
+            rest.remove(e)
+            w = -u if u.could_extract_minus_sign() else u
+            return sp.Mul(*rest, sigmoid(w) * (1 - sigmoid(w)))
+        if e in rest:
+            rest.remove(e)
+            return sp.Mul(*rest, sigmoid(u))
+        return sp.Mul(*rest, sigmoid(-u))
+    return product
+
+
+def sigmoid_from_exp(expr: sp.Expr) -> sp.Expr:
+    """Every e^u/(1 + e^u) as sigma(u)."""
+    return expr.replace(lambda e: isinstance(e, sp.Mul), _sigmoid_of)
+
+
+def _sigmoid_of_power(power: sp.Pow) -> sp.Expr:
+    if power.exp == -1 and isinstance(power.base, sp.Add):
+        return _sigmoid_of(sp.Mul(power, evaluate=False))
+    return power
+
+
+def sigmoid_form(expr: sp.Expr) -> sp.Expr:
+    """Every e^u/(1 + e^u) as sigma(u) and 1/(1 + e^u) as sigma(-u)."""
+    done = expr.replace(lambda e: isinstance(e, sp.Mul), _sigmoid_of)
+    return done.replace(lambda e: isinstance(e, sp.Pow), _sigmoid_of_power)
+
+
+# --- softmax outputs named p_k, and sum_k p_k = 1 ---------------------------------------------
+
+
+def _index_of(u: sp.Expr, position: int) -> str:
+    """z1 or z_1 -> '1'; otherwise the position in the sum (from 1)."""
+    name = u.name if isinstance(u, sp.Symbol) else ""
+    digits = name[len(name.rstrip("0123456789")):]
+    return digits or str(position + 1)
+
+
+def _letter(expr: sp.Expr) -> str:
+    taken = {s.name.split("_")[0].rstrip("0123456789") for s in expr.free_symbols
+             if isinstance(s, sp.Symbol)}
+    return next(c for c in ("p", "q", "r", "s") if c not in taken)
+
+
+def _softmax_sum(expr: sp.Expr) -> sp.Add | None:
+    """A sum of two or more exponentials that the expression divides by."""
+    for power in sp.preorder_traversal(expr):
+        if (isinstance(power, sp.Pow) and power.exp.is_negative and isinstance(power.base, sp.Add)
+                and len(power.base.args) > 1
+                and all(isinstance(t, sp.exp) for t in power.base.args)):
+            return power.base
+    return None
+
+
+def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
+    """sum_k c_k e^{z_k} / sum_j e^{z_j} as sum_k c_k p_k, then shifted by the commonest c
+    with sum_k p_k = 1 (-p_2 - p_3 = p_1 - 1). Returns (named, shifted, definition note)."""
+    total = _softmax_sum(expr)
+    if total is None:
+        return None
+    exps = list(total.args)
+    numerator, denominator = sp.fraction(sp.cancel(sp.together(expr)))
+    scale = sp.cancel(denominator / total)
+    if scale.has(*exps) or any(isinstance(a, sp.exp) for a in sp.preorder_traversal(scale)):
+        return None
+    masks = [sp.Dummy(f"e{k}") for k in range(len(exps))]
+    masked = sp.expand(numerator.subs(dict(zip(exps, masks, strict=True))))
+    if masked.has(*exps) or any(isinstance(a, sp.exp) for a in sp.preorder_traversal(masked)):
+        return None
+    poly = sp.Poly(masked, *masks)
+    if poly.total_degree() > 1 or poly.coeff_monomial(1) != 0:
+        return None
+    coefficients = [poly.coeff_monomial(m) / scale for m in masks]
+    letter = _letter(expr)
+    names = [Named(e / total, sp.Symbol(f"{letter}_{_index_of(e.args[0], k)}"))
+             for k, e in enumerate(exps)]
+    named = sp.Add(*[c * p for c, p in zip(coefficients, names, strict=True)])
+    common, _ = Counter(coefficients).most_common(1)[0]
+    shifted = sp.Add(*[(c - common) * p for c, p in zip(coefficients, names, strict=True)]) + common
+    first = sp.Eq(names[0].args[1], names[0].args[0], evaluate=False)
+    note = f"softmax outputs ${_latex(first)}$, and so on"
+    def outputs_in(e: sp.Expr) -> int:
+        return len(e.atoms(Named))
+
+    return named, (shifted if outputs_in(shifted) < outputs_in(named) else named), note
+
+
+def _latex(expr: sp.Expr) -> str:
+    from derive.printing import latex
+
+    return latex(expr)
+
+
+# --- a fraction with a factored denominator, its sign on the numerator ------------------------
+
+
+def _positive_factor(factor: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
+    """p - 1 as 1 - p for p in (0, 1): the factor written so that it is positive."""
+    if isinstance(factor, sp.Add) and (factor + 1) in unit:
+        return -factor
+    return factor
+
+
+def factored_fraction(expr: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
+    """N/D with D factored (each factor positive on the stated domain) and the overall sign
+    moved into a numerator sum: (y - p)/(p^2 - p) = (p - y)/(p(1 - p))."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    if denominator == 1 or not isinstance(sp.expand(denominator), sp.Add):
+        return expr
+    coefficient, factors = sp.factor_list(denominator)
+    shown = []
+    for base, power in factors:
+        positive = _positive_factor(base, unit)
+        if positive != base:
+            coefficient *= (-1) ** power
+        shown.append(sp.Pow(positive, power, evaluate=False) if power != 1 else positive)
+    if len(shown) < 2:
+        return expr
+    if coefficient.is_negative and isinstance(numerator, sp.Add):
+        numerator, coefficient = sp.expand(-numerator), -coefficient
+    bottom = sp.Mul(*shown, evaluate=False)
+    if coefficient != 1:
+        bottom = sp.Mul(coefficient, bottom, evaluate=False)
+    return sp.Mul(numerator, sp.Pow(bottom, -1, evaluate=False), evaluate=False)
+
+
+def shape_steps(expr: sp.Expr, unit: frozenset[sp.Symbol] = frozenset()) -> tuple[Step, ...]:
+    """The presentation moves that apply to a tidy result, each a step."""
+    steps: list[Step] = []
+
+    def move(after: sp.Expr, rule: str, note: str = "") -> None:
+        nonlocal expr
+        if after != expr:
+            steps.append(Step(expr, after, rule, note))
+            expr = after
+
+    if expr.has(sp.exp):
+        move(sigmoid_form(expr), "sigmoid from exp")
+        outputs = softmax_outputs(expr)
+        if outputs is not None:
+            named, shifted, note = outputs
+            move(named, "name the softmax outputs", note)
+            move(shifted, "probabilities sum to one")
+    if not expr.has(*DL_FUNCTIONS, Named):
+        move(factored_fraction(expr, unit), "factor")
+    return tuple(steps)
+
+
+def companion_pairs(expr: sp.Expr) -> int:
+    """How many products keep f(u) beside 1 - f(u) (a known derivative in its textbook form)."""
+    count = 0
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Mul):
+            continue
+        bases = {f.base if f.is_Pow else f for f in node.args}
+        for factor in bases:
+            if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args:
+                other = 1 - factor
+                if isinstance(other, sp.Function) and other in bases:
+                    count += 1
+    return count
+
+
+def shaped(section: Section, unit: frozenset[sp.Symbol] = frozenset()) -> Section:
+    """The section with the presentation moves appended to its chain."""
+    if not section.steps:
+        return section
+    extra = shape_steps(section.steps[-1].after, unit)
+    return replace(section, steps=section.steps + extra) if extra else section
