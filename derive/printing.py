@@ -45,30 +45,42 @@ class DeriveLatexPrinter(LatexPrinter):
     def _d(self) -> str:
         return r"\partial" if self._settings["partial"] else "d"
 
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
+    def derivative_parts(self, expr: sp.Derivative) -> tuple[str, str]:
+        """The operator's top and bottom: ('\\partial', '\\partial x \\partial y')."""
         d = self._d()
         wrt = "".join(
             rf"{d} {self._print(v)}" + (f"^{{{n}}}" if n != 1 else "")
             for v, n in expr.variable_count
         )
         order = sum(n for _, n in expr.variable_count)
-        top = d if order == 1 else f"{d}^{{{order}}}"
+        return (d if order == 1 else f"{d}^{{{order}}}"), wrt
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        top, wrt = self.derivative_parts(expr)
         inner = expr.expr
         if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
             return rf"\frac{{{top} {self._print(inner)}}}{{{wrt}}}"
         return rf"\frac{{{top}}}{{{wrt}}}\left[{self._print(inner)}\right]"
 
+    def add_terms(self, expr: sp.Add) -> list[tuple[str, sp.Expr]]:
+        """The terms of a sum in textbook order, each with the sign printed before it:
+        positive terms first, higher degree first (wx + b - y, 1 - sigma)."""
+        out = []
+        for term in sorted(expr.args, key=_term_key):
+            negative = bool(term.could_extract_minus_sign())
+            out.append(("-", -term) if negative else ("+", term))
+        return out
+
+    def needs_brackets(self, term: sp.Expr) -> bool:
+        return bool(self._needs_add_brackets(term))
+
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        # Textbook order: positive terms first, higher degree first (wx + b - y, 1 - sigma).
         tex = ""
-        for i, term in enumerate(sorted(expr.args, key=_term_key)):
+        for i, (sign, term) in enumerate(self.add_terms(expr)):
             if i == 0:
-                pass
-            elif term.could_extract_minus_sign():
-                tex += " - "
-                term = -term
+                term = -term if sign == "-" else term  # the first term keeps its own sign
             else:
-                tex += " + "
+                tex += f" {sign} "
             term_tex = self._print(term)
             if self._needs_add_brackets(term):
                 term_tex = rf"\left({term_tex}\right)"
@@ -91,6 +103,10 @@ class DeriveLatexPrinter(LatexPrinter):
             head = "-"
         factors = [self._print(f) for f in pending]
         return head + (" " if head == "-" else r" \cdot ") + r" \cdot ".join(factors)
+
+    def ordered_factors(self, expr: sp.Mul) -> list[sp.Expr]:
+        """A product's factors in the order they are printed (see _print_ordered_Mul)."""
+        return sorted(sp.Mul.make_args(expr), key=_factor_key)
 
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
         # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
