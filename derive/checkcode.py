@@ -1,130 +1,63 @@
-"""Derivation -> standalone numeric check script (numpy only, exits 0 or 1)."""
+"""Derivation + its kind's recipe -> standalone numeric check script (numpy only, exits 0 or 1).
+
+The helpers here print, with the project's NumPy printer, the same sympy
+expressions the derivation proved; each kind's recipe (``derive.kinds``) picks
+its template and the values it needs.
+"""
 
 from __future__ import annotations
 
+import keyword
 from pathlib import Path
 from typing import Any
 
 import sympy as sp
 
-from derive.coursechecks import COURSE_CHECKS, code, py_name
-from derive.functions import as_expr
-from derive.mathchecks import MATH_CHECKS
 from derive.model import Derivation
-from derive.printing import latex
+from derive.printing import numpy_code
 from derive.render import environment
 
 SEED = 20261121
 
 
-def _gradient_context(derivation: Derivation) -> dict[str, Any]:
-    symbols = []
-    # A sum over a batch: its sample arrays are drawn with SAMPLE_SIZE entries, its size fixed.
-    bases = sorted({i.base.label for i in derivation.function.atoms(sp.Indexed)}, key=str)
-    indices = {i for item in derivation.function.atoms(sp.Indexed) for i in item.indices}
-    sums = derivation.function.atoms(sp.Sum) if bases else set()
-    sizes = {h for s in sums for _, _, h in s.limits}
-    for s in derivation.symbols:
-        if isinstance(s, sp.Indexed) or s in indices or s in sizes:
-            continue
+def py_name(name: str) -> str:
+    """A symbol's name as a Python identifier (``lambda`` becomes ``lambda_``)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def code(expr: Any) -> str:
+    """NumPy code with keyword-named symbols renamed."""
+    renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0)
+               for s in expr.free_symbols if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
+    return numpy_code(expr.xreplace(renamed) if renamed else expr)
+
+
+def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
+    """Sampling intervals for the check's random points, from the stated assumptions."""
+    out = []
+    for s in symbols:
         domain = derivation.assumptions.domain(s.name)
         low, high = domain.low, domain.high
         if s.is_positive and low <= 0:
             low = 0.2
-        size = ", SAMPLE_SIZE" if s in bases else ""
-        symbols.append({"name": py_name(s.name), "low": repr(float(low)),
-                        "high": repr(float(high)) + size})
-    symbols += [{"name": py_name(str(n)), "fixed": "SAMPLE_SIZE"} for n in sizes]
-    gradients = [
-        {
-            "name": py_name(r.name),
-            "code": code(r.expr),
-            "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
-        }
-        for r in derivation.results
-    ]
-    return {
-        "args": ", ".join(s["name"] for s in symbols),
-        "function": code(derivation.function),
-        "gradients": gradients,
-        "symbols": symbols,
-    }
+        out.append({"name": py_name(s.name), "low": repr(float(low)), "high": repr(float(high))})
+    return out
 
 
-def _mle_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.mlecheck import check_context
-
-    return check_context(derivation)
-
-
-def _matrix_context(derivation: Derivation) -> dict[str, Any]:
-    """Concrete distinct sizes for the symbolic ones; inputs are 2-D arrays (vectors: columns)."""
-    from derive.printing import numpy_code
-
-    inputs = sorted(derivation.function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
-    dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
-    sizes = {d: 3 + k for k, d in enumerate(dims)}
-    name = derivation.extras.get("name", "L")
-    hessians = derivation.extras.get("hessians", {})
-
-    def shape(m: Any) -> tuple[int, int]:
-        return tuple(int(as_expr(d).xreplace(sizes)) for d in m.shape)
-
-    return {
-        "args": ", ".join(m.name for m in inputs),
-        "function": numpy_code(derivation.function),
-        "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
-        "sizes_text": ", ".join(f"{d} = {v}" for d, v in sizes.items()) or "fixed sizes",
-        "gradients": [
-            {"name": r.name, "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
-            for r in derivation.results
-            if r.name not in hessians
-        ],
-        "hessians": [
-            {"name": hessians[r.name], "code": numpy_code(r.expr)}
-            for r in derivation.results
-            if r.name in hessians
-        ],
-    }
+def domain_table(derivation: Derivation, symbols: Any) -> dict[str, tuple[float, float]]:
+    """The same intervals as a table ``name -> (low, high)``."""
+    out = {}
+    for s in symbols:
+        domain = derivation.assumptions.domain(s.name)
+        low = 0.2 if s.is_positive and domain.low <= 0 else domain.low
+        out[py_name(s.name)] = (float(low), float(domain.high))
+    return out
 
 
-def _backprop_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.backprop import check_context
-
-    return check_context(derivation)
-
-
-def _mvn_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.mvncheck import check_context
-
-    return check_context(derivation)
-
-
-def _bayes_context(derivation: Derivation) -> dict[str, Any]:
-    from derive.engine.bayescheck import check_context
-
-    return check_context(derivation)
-
-
-#: kind -> (template name, context builder). Other kinds register theirs here.
-CHECKS: dict[str, tuple[str, Any]] = {
-    "gradient": ("check_gradient.py.j2", _gradient_context),
-    "matrix gradient": ("check_matrix.py.j2", _matrix_context),
-    "backprop": ("check_backprop.py.j2", _backprop_context),
-    "mle": ("check_mle.py.j2", _mle_context),
-    "mle mvn": ("check_mle_mvn.py.j2", _mvn_context),
-    "bayes": ("check_bayes.py.j2", _bayes_context),
-    **COURSE_CHECKS,
-    **MATH_CHECKS,
-}
-
-
-def check_script(derivation: Derivation, templates: Path | None = None) -> str:
-    """The source of ``check_<id>.py`` for a derivation."""
-    template, context = CHECKS[derivation.extras.get("check", derivation.kind)]
+def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
+                 templates: Path | None = None) -> str:
+    """The source of ``check_<id>.py`` from a kind's recipe (template name, context)."""
+    template, context = recipe
     values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
-    values.update(context(derivation))
+    values.update(context)
     return environment(templates, latex_syntax=False).get_template(template).render(values)
-
-
-__all__ = ["CHECKS", "check_script", "latex"]

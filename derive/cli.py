@@ -315,7 +315,7 @@ def deliver(spec: Any, as_json: bool, out: str | None) -> None:
 
 def report(derivation: Any, as_json: bool, check: dict | None) -> None:
     """Print a derivation as JSON or as text for a terminal."""
-    from derive.jsonout import derivation_json
+    from derive.kinds import derivation_json
     from derive.textout import derivation_text
 
     if as_json:

@@ -50,7 +50,7 @@ class BuildOutcome:
 
 def derive(spec: Spec) -> Derivation:
     """The verified derivation of one entry."""
-    from derive.derivers import derive_unverified
+    from derive.kinds import derive_unverified
     from derive.verify import verify_derivation
 
     derivation = verify_derivation(derive_unverified(spec))
@@ -63,7 +63,7 @@ def derive(spec: Spec) -> Derivation:
 
 def render(derivation: Derivation, templates: Path | None = None) -> tuple[str, str]:
     """The worksheet's LaTeX and the check script's Python source."""
-    from derive.checkcode import check_script
+    from derive.kinds import check_script
     from derive.render import Trusted, render_tex
     from derive.worksheet import worksheet_context
 
@@ -196,9 +196,9 @@ def warm_up() -> None:
     import derive.verify  # noqa: F401
     import derive.worksheet  # noqa: F401
     from derive.checkrun import warm_up as warm_up_checks
-    from derive.derivers import import_engines
+    from derive.kinds import import_all
 
-    import_engines()
+    import_all()
     warm_up_checks()
 
 

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from derive import catalogue, pipeline
-from derive.checkcode import check_script
 from derive.checkrun import run_check
+from derive.kinds import check_script
 
 
 def _script(tmp_path: Path, body: str) -> Path:

@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 from derive import catalogue, pipeline
-from derive.engine.linalg import determinant_steps
 from derive.errors import VerificationError
+from derive.kinds.linalg import determinant_steps
 from derive.model import Assumptions, Step
 from derive.verify import verify_step
 

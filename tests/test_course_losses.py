@@ -6,9 +6,9 @@ import pytest
 import sympy as sp
 
 from derive import catalogue
-from derive.checkcode import check_script
 from derive.checkrun import run_check
-from derive.engine.scalar import differentiate_steps
+from derive.engine.calculus.scalar import differentiate_steps
+from derive.kinds import check_script
 from derive.pipeline import derive
 from derive.verify import compare
 

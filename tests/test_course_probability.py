@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 from derive import catalogue, pipeline
-from derive.engine.expectation import Cov, E, RandomVariable, SampleMean, Var, sample
-from derive.engine.probability import linearity
+from derive.engine.probability.expectation import Cov, E, RandomVariable, SampleMean, Var, sample
+from derive.kinds.expectation import linearity
 from derive.model import Assumptions
 from derive.verify import compare
 

@@ -8,9 +8,9 @@ import sympy as sp
 
 from derive import pipeline
 from derive.catalogue.spec import Spec
-from derive.derivers import derive_unverified
-from derive.engine.statistics import SampleMax, SampleMedian
+from derive.engine.sample.statistics import SampleMax, SampleMedian
 from derive.errors import InputError, ParseError
+from derive.kinds import derive_unverified
 from derive.verify import compare
 
 x = sp.IndexedBase("x")

@@ -12,11 +12,10 @@ import sympy as sp
 
 from derive import catalogue, mpmatrix, pipeline
 from derive.assumptions import parse_assumptions
-from derive.checkcode import check_script
 from derive.checkrun import run_check
-from derive.derivers import derive_unverified
-from derive.engine import mvn
 from derive.errors import VerificationError
+from derive.kinds import check_script, derive_unverified
+from derive.kinds.mle import mvn
 from derive.model import Step
 from derive.verify import _concrete_sizes, verify_step
 from tests.conftest import pdf_text

@@ -10,12 +10,12 @@ import pytest
 import sympy as sp
 
 from derive import numeric
-from derive.engine.integrals import NumericIntegral
-from derive.engine.kl import QuadratureIntegral
-from derive.engine.mexpr import ScalarDifferential
-from derive.engine.statistics import INDEX, SIZE, SampleMax, SampleMedian, SampleMin, sample
-from derive.engine.support import NAMED, find_support, is_density
+from derive.engine.matrix.expressions import ScalarDifferential
+from derive.engine.probability.integrals import NumericIntegral
+from derive.engine.sample.statistics import INDEX, SIZE, SampleMax, SampleMedian, SampleMin, sample
+from derive.engine.sample.support import NAMED, find_support, is_density
 from derive.functions import normal_pdf, relu
+from derive.kinds.kl import QuadratureIntegral
 from derive.model import Assumptions
 from derive.verify import compare, numerically_equal
 

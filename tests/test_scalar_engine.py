@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.engine.scalar import differentiate_steps
+from derive.engine.calculus.scalar import differentiate_steps
 from derive.functions import gelu, relu, sigmoid, softplus
 from derive.model import Assumptions
 from derive.verify import compare

@@ -15,9 +15,9 @@ import sympy as sp
 
 from derive import pipeline
 from derive.catalogue.spec import Spec
-from derive.checkcode import check_script
 from derive.checkrun import run_check
 from derive.errors import DeriveError
+from derive.kinds import check_script
 from derive.model import Derivation
 from derive.pdf import write_atomically
 from derive.problems.draw import Variant

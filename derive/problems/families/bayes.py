@@ -68,7 +68,7 @@ class ConjugatePosterior(Family):
     name = "conjugate-posterior"
     title = "Posterior of a conjugate pair"
     topic = "bayes"
-    engine = "derive.engine.bayes"
+    engine = "derive.kinds.bayes"
     numeric = True
 
     def draw(self, rng: random.Random) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class LayerBackprop(Family):
     name = "layer-backprop"
     title = "Backpropagation through a dense layer"
     topic = "layers"
-    engine = "derive.engine.backprop"
+    engine = "derive.kinds.backprop"
 
     def draw(self, rng: random.Random) -> dict[str, Any]:
         form = rng.choice(FORMS)

@@ -102,7 +102,7 @@ class MaximumLikelihood(Family):
     name = "mle"
     title = "Maximum-likelihood estimator"
     topic = "likelihood"
-    engine = "derive.engine.likelihood"
+    engine = "derive.kinds.mle"
     numeric = True
 
     def draw(self, rng: random.Random) -> dict[str, Any]:

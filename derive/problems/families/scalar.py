@@ -90,7 +90,7 @@ class NeuronGradient(Family):
     name = "neuron-gradient"
     title = "Gradient of one neuron's loss"
     topic = "gradients"
-    engine = "derive.engine.gradient"
+    engine = "derive.kinds.gradient"
 
     def draw(self, rng: random.Random) -> dict[str, Any]:
         loss = rng.choice(sorted(LOSSES))

@@ -1,0 +1,1 @@
+"""Scalar calculus: derivatives one named rule at a time (sum, product, chain, known ones)."""

@@ -1,0 +1,255 @@
+"""Step-by-step differentiation of scalar expressions.
+
+The expression being worked on holds unevaluated ``Derivative`` nodes. Each
+step takes the first pending one, applies exactly one named rule (looked up by
+the class of the differentiated expression, ``_rule_<Class>``), and replaces
+it. When nothing is pending, named algebra moves tidy the result into
+textbook form. Steps are recorded, not verified: ``derive.verify`` proves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.engine.calculus.shape import companion_pairs
+from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
+from derive.model import Section, Step
+from derive.printing import latex
+
+Rewrite = tuple[sp.Expr, str, str]  # replacement, rule name, note (LaTeX text)
+
+
+def D(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """An unevaluated derivative (a constant's derivative is 0 at once)."""
+    return sp.Derivative(expr, x, evaluate=False) if expr.has(x) else sp.S.Zero
+
+
+def _math(expr: sp.Expr) -> str:
+    return f"${latex(expr)}$"
+
+
+@dataclass
+class ScalarDifferentiator:
+    """Applies one rule at a time to the first pending derivative."""
+
+    x: sp.Symbol
+
+    def rewrite(self, f: sp.Expr) -> Rewrite:
+        x = self.x
+        if not f.has(x):
+            return sp.S.Zero, "constant", ""
+        if f == x:
+            return sp.S.One, "variable", ""
+        if _is_simple_polynomial(f, x):
+            single = len(sp.Add.make_args(f)) == 1
+            return sp.diff(f, x), "power rule" if single else "linearity", ""
+        for cls in type(f).__mro__:
+            rule = getattr(self, f"_rule_{cls.__name__}", None)
+            if rule is not None:
+                return rule(f)
+        raise TypeError(f"no rule for {type(f).__name__}")  # unreachable: Function is last
+
+    def _rule_Add(self, f: sp.Add) -> Rewrite:
+        terms = [D(t, self.x) for t in f.args if t.has(self.x)]
+        return sp.Add(*terms), "sum rule", ""
+
+    def _rule_Mul(self, f: sp.Mul) -> Rewrite:
+        x = self.x
+        const = sp.Mul(*[a for a in f.args if not a.has(x)])
+        varying = [a for a in f.args if a.has(x)]
+        if len(varying) == 1:
+            return const * D(varying[0], x), "constant multiple", ""
+        numer = [a for a in varying if not _is_reciprocal(a)]
+        denom = [1 / a for a in varying if _is_reciprocal(a)]
+        if numer and denom:
+            u, v = sp.Mul(*numer), sp.Mul(*denom)
+            quotient = (D(u, x) * v - u * D(v, x)) / v**2
+            note = f"$u = {latex(u)}$, $v = {latex(v)}$: $(u/v)' = (u'v - uv')/v^2$"
+            return const * quotient, "quotient rule", note
+        terms = [
+            sp.Mul(*[D(a, x) if j == k else a for j, a in enumerate(varying)])
+            for k in range(len(varying))
+        ]
+        return const * sp.Add(*terms), "product rule", r"$(uv)' = u'v + uv'$"
+
+    def _rule_Pow(self, f: sp.Pow) -> Rewrite:
+        x = self.x
+        base, power = f.as_base_exp()
+        if not power.has(x):
+            if base == x:
+                return power * base ** (power - 1), "power rule", ""
+            outer = sp.Mul(power, _U ** (power - 1), evaluate=False)
+            note = f"$u = {latex(base)}$, $(u^{{{latex(power)}}})' = {latex(outer)}$"
+            # One Mul call, so that sympy does not distribute the coefficient over the base.
+            return sp.Mul(power, base ** (power - 1), D(base, x)), "chain rule", note
+        if not base.has(x):
+            rewritten = f * sp.log(base) * D(power, x)
+            return rewritten, "exponential rule", r"$(a^u)' = a^u \log a \cdot u'$"
+        rewritten = f * (D(power, x) * sp.log(base) + power * D(base, x) / base)
+        note = f"$y = {latex(f)}$, $\\log y = {latex(power * sp.log(base))}$, $y' = y\\,(\\log y)'$"
+        return rewritten, "logarithmic differentiation", note
+
+    def _rule_MinMaxBase(self, f: sp.Expr) -> Rewrite:
+        x = self.x
+        first, rest = f.args[0], f.func(*f.args[1:]) if len(f.args) > 2 else f.args[1]
+        sign = 1 if isinstance(f, sp.Max) else -1
+        step = sp.Heaviside(sign * (first - rest), 0)
+        other = sp.Heaviside(sign * (rest - first), 0)
+        note = r"the larger argument's derivative (ties have measure zero)"
+        return step * D(first, x) + other * D(rest, x), "max rule", note
+
+    def _rule_Sum(self, f: sp.Sum) -> Rewrite:
+        # d/dw sum_i g_i = sum_i dg_i/dw: the bounds do not depend on w.
+        return sp.Sum(D(f.function, self.x), *f.limits), "linearity of the sum", ""
+
+    def _rule_Piecewise(self, f: sp.Piecewise) -> Rewrite:
+        pieces = [(D(e, self.x), c) for e, c in f.args]
+        note = "differentiate each piece (away from the break points)"
+        return sp.Piecewise(*pieces), "piecewise", note
+
+    def _rule_Function(self, f: sp.Function) -> Rewrite:
+        x = self.x
+        (inner,) = f.args if len(f.args) == 1 else (None,)
+        if inner is None:
+            return sp.diff(f, x), "known derivative", ""
+        known = KNOWN_DERIVATIVES.get(type(f))
+        outer = known.derivative(inner) if known else f.fdiff().subs(f.args[0], inner)
+        identity = f"${known.identity}$" if known else ""
+        if known and known.condition:
+            identity += f" ({known.condition})"
+        if inner == x:
+            return outer, "known derivative", identity
+        note = f"$u = {latex(inner)}$" + (f"; {identity}" if identity else "")
+        return outer * D(inner, x), "chain rule", note
+
+
+_U = sp.Symbol("u")
+
+
+def _is_reciprocal(a: sp.Expr) -> bool:
+    return a.is_Pow and a.exp.is_negative is True
+
+
+def _is_simple_polynomial(f: sp.Expr, x: sp.Symbol) -> bool:
+    """A sum of monomials c*x^n with constant c: differentiated in one step."""
+    for term in sp.Add.make_args(f):
+        for factor in sp.Mul.make_args(term):
+            if factor.has(x) and not (
+                factor == x or (factor.is_Pow and factor.base == x and not factor.exp.has(x))
+            ):
+                return False
+    return True
+
+
+def _first_pending(expr: sp.Expr) -> sp.Derivative | None:
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative):
+            return node
+    return None
+
+
+def differentiate_steps(f: sp.Expr, x: sp.Symbol, max_steps: int = 400) -> tuple[Step, ...]:
+    """The chain of rule applications from d/dx f to a derivative-free expression."""
+    engine = ScalarDifferentiator(x)
+    current = D(f, x)
+    steps: list[Step] = []
+    while (pending := _first_pending(current)) is not None:
+        if len(steps) >= max_steps:
+            raise RecursionError(f"more than {max_steps} steps")
+        replacement, rule, note = engine.rewrite(pending.expr)
+        after = current.xreplace({pending: replacement})
+        steps.append(Step(current, after, rule, note))
+        current = after
+    return tuple(steps) + tidy_steps(current)
+
+
+# --- tidying into textbook form --------------------------------------------------------------
+
+_OPAQUE = (*DL_FUNCTIONS, sp.exp, sp.log, sp.tanh, sp.Heaviside, sp.sign, sp.erf)
+
+
+def _masked(transform: Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp.Expr]:
+    """Apply a rational transform with function applications held as opaque symbols."""
+
+    def apply(expr: sp.Expr) -> sp.Expr:
+        atoms = sorted(expr.atoms(*_OPAQUE), key=sp.default_sort_key)
+        masks = {a: sp.Dummy(f"m{k}") for k, a in enumerate(atoms)}
+        done = transform(expr.xreplace(masks))
+        return done.xreplace({m: a for a, m in masks.items()})
+
+    return apply
+
+
+def _sigmoid_identity(expr: sp.Expr) -> sp.Expr:
+    flips = {
+        s: 1 - sigmoid(-s.args[0])
+        for s in expr.atoms(sigmoid)
+        if s.args[0].could_extract_minus_sign()
+    }
+    return expr.xreplace(flips)
+
+
+def _tanh_in(product: sp.Expr) -> sp.Expr:
+    powers = product.as_powers_dict()
+    factors = []
+    for base, power in powers.items():
+        if isinstance(base, sp.sinh) and power.is_positive:
+            other = powers.get(sp.cosh(base.args[0]), sp.S.Zero)
+            if other.is_negative:
+                k = sp.Min(power, -other)
+                powers[base], powers[sp.cosh(base.args[0])] = power - k, other + k
+                factors.append(sp.tanh(base.args[0]) ** k)
+    if not factors:
+        return product
+    return sp.Mul(*factors, *(b**e for b, e in powers.items()))
+
+
+def _tanh_identity(expr: sp.Expr) -> sp.Expr:
+    """sinh(u)/cosh(u) -> tanh(u) in every product."""
+    return expr.replace(lambda e: isinstance(e, sp.Mul), _tanh_in)
+
+
+TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
+    ("sigmoid identity", _sigmoid_identity),
+    ("tanh identity", _tanh_identity),
+    ("expand", _masked(sp.expand)),
+    ("cancel", _masked(sp.cancel)),
+    ("factor", _masked(sp.factor)),
+    ("collect", _masked(sp.factor_terms)),
+)
+
+
+def textbook_cost(expr: sp.Expr) -> tuple[int, int]:
+    """Smaller is easier to read: operation count (a known derivative kept factored,
+    sigma(u)(1 - sigma(u)), counts one less), then printed length."""
+    return sp.count_ops(expr) - companion_pairs(expr), len(latex(expr))
+
+
+def tidy_steps(expr: sp.Expr, rounds: int = 4) -> tuple[Step, ...]:
+    """Greedy named algebra moves, each kept only if it makes the expression simpler."""
+    steps: list[Step] = []
+    for _ in range(rounds):
+        cost = textbook_cost(expr)
+        best: tuple[tuple[int, int], sp.Expr, str] | None = None
+        for rule, move in TIDY_MOVES:
+            candidate = move(expr)
+            if candidate == expr:
+                continue
+            candidate_cost = textbook_cost(candidate)
+            if candidate_cost < cost and (best is None or candidate_cost < best[0]):
+                best = (candidate_cost, candidate, rule)
+        if best is None:
+            break
+        steps.append(Step(expr, best[1], best[2]))
+        expr = best[1]
+    return tuple(steps)
+
+
+def gradient_section(f: sp.Expr, x: sp.Symbol, name: str | None = None) -> Section:
+    """The section 'derivative with respect to x', from d/dx f to the tidy result."""
+    steps = differentiate_steps(f, x)
+    lhs = sp.Derivative(sp.Symbol(name), x) if name else None
+    return Section(f"With respect to ${latex(x)}$", D(f, x), steps, lhs)

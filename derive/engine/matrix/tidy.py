@@ -1,0 +1,111 @@
+"""Tidy a matrix gradient the way a lecturer does: multiply out, cancel, use what is given.
+
+Moves, each a step: distribute a product over sums ('expand'); cancel
+diag(v)(v^{-1} odot u) = u and v^T (v^{-1} odot u) = 1^T u ('cancel'); and
+1^T y = 1 for a probability vector y ('sum to one'). Terms are kept as
+(coefficient, list of matrix factors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+import sympy as sp
+
+from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.identify import collect_terms
+from derive.model import Step
+
+Term = tuple[Any, list[Any]]
+
+
+def expand_terms(expr: Any) -> list[Term]:
+    """A product of sums multiplied out: sum of c_k F_k1 F_k2 ..."""
+    if isinstance(expr, sp.MatAdd):
+        return [t for a in expr.args for t in expand_terms(a)]
+    if isinstance(expr, sp.MatMul):
+        out: list[Term] = [(sp.S.One, [])]
+        for factor in expr.args:
+            if not is_matrix(factor):
+                out = [(c * factor, f) for c, f in out]
+                continue
+            out = [(c * c2, f + f2) for c, f in out for c2, f2 in expand_terms(factor)]
+        return out
+    return [(sp.S.One, [expr])]
+
+
+def build(terms: list[Term]) -> Any:
+    parts = []
+    for coeff, factors in terms:
+        core = factors[0] if len(factors) == 1 else sp.MatMul(*factors)
+        parts.append(core if coeff == 1 else sp.MatMul(coeff, *factors))
+    return collect_terms(parts[0] if len(parts) == 1 else sp.MatAdd(*parts))
+
+
+def _without_inverse(product: Any, v: Any) -> Any | None:
+    """u when ``product`` is v^{-1} odot u (entrywise), else None."""
+    if not isinstance(product, sp.HadamardProduct):
+        return None
+    inverse = sp.HadamardPower(v, -1)
+    if inverse not in product.args:
+        return None
+    rest = [a for a in product.args if a != inverse]
+    return rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest)
+
+
+def _cancel(factors: list[Any]) -> list[Any] | None:
+    for k in range(len(factors) - 1):
+        first, second = factors[k], factors[k + 1]
+        if isinstance(first, sp.DiagMatrix):
+            rest = _without_inverse(second, first.args[0])
+            if rest is not None:
+                return factors[:k] + [rest] + factors[k + 2 :]
+        if isinstance(first, sp.Transpose):
+            rest = _without_inverse(second, first.arg)
+            if rest is not None:
+                ones = sp.OneMatrix(1, first.arg.shape[0])
+                return factors[:k] + [ones, rest] + factors[k + 2 :]
+    return None
+
+
+def _sum_to_one(simplex: Collection[Any]) -> Callable[[list[Any]], list[Any] | None]:
+    def move(factors: list[Any]) -> list[Any] | None:
+        for k in range(len(factors) - 1):
+            if isinstance(factors[k], sp.OneMatrix) and factors[k + 1] in simplex:
+                kept = factors[:k] + factors[k + 2 :]
+                return kept or [sp.Identity(1)]
+        return None
+
+    return move
+
+
+def _apply(terms: list[Term], move: Callable[[list[Any]], list[Any] | None]) -> list[Term]:
+    out = []
+    for coeff, factors in terms:
+        while (moved := move(factors)) is not None:
+            factors = moved
+        out.append((coeff, factors))
+    return out
+
+
+def tidy_steps(gradient: Any, simplex: Collection[Any] = ()) -> tuple[list[Step], Any]:
+    """Steps from the identified gradient to its textbook form; returns the final form."""
+    steps: list[Step] = []
+    terms = expand_terms(gradient)
+    current = gradient
+    moves = [("cancel entrywise", _cancel), ("sum to one", _sum_to_one(simplex))]
+    expanded = build(terms)
+    changed = [(name, _apply(terms, move)) for name, move in moves]
+    if all(t == terms for _, t in changed):
+        return steps, gradient
+    if expanded != current:
+        steps.append(Step(current, expanded, "expand"))
+        current = expanded
+    for name, move in moves:
+        moved = _apply(terms, move)
+        if moved != terms:
+            after = build(moved)
+            steps.append(Step(current, after, name))
+            terms, current = moved, after
+    return steps, current

@@ -1,0 +1,1 @@
+"""Probability: the expectation operator, integrals of densities, conjugate families."""

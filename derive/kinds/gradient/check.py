@@ -1,0 +1,83 @@
+"""The values the gradient check scripts need: central finite differences of the function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.checkcode import code, py_name
+from derive.functions import as_expr
+from derive.model import Derivation
+from derive.printing import numpy_code
+
+
+def scalar_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for ``check_gradient.py.j2``."""
+    symbols = []
+    # A sum over a batch: its sample arrays are drawn with SAMPLE_SIZE entries, its size fixed.
+    bases = sorted({i.base.label for i in derivation.function.atoms(sp.Indexed)}, key=str)
+    indices = {i for item in derivation.function.atoms(sp.Indexed) for i in item.indices}
+    sums = derivation.function.atoms(sp.Sum) if bases else set()
+    sizes = {h for s in sums for _, _, h in s.limits}
+    for s in derivation.symbols:
+        if isinstance(s, sp.Indexed) or s in indices or s in sizes:
+            continue
+        domain = derivation.assumptions.domain(s.name)
+        low, high = domain.low, domain.high
+        if s.is_positive and low <= 0:
+            low = 0.2
+        size = ", SAMPLE_SIZE" if s in bases else ""
+        symbols.append({"name": py_name(s.name), "low": repr(float(low)),
+                        "high": repr(float(high)) + size})
+    symbols += [{"name": py_name(str(n)), "fixed": "SAMPLE_SIZE"} for n in sizes]
+    gradients = [
+        {
+            "name": py_name(r.name),
+            "code": code(r.expr),
+            "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
+        }
+        for r in derivation.results
+    ]
+    return {
+        "args": ", ".join(s["name"] for s in symbols),
+        "function": code(derivation.function),
+        "gradients": gradients,
+        "symbols": symbols,
+    }
+
+
+def matrix_context(derivation: Derivation) -> dict[str, Any]:
+    """Concrete distinct sizes for the symbolic ones; inputs are 2-D arrays (vectors: columns)."""
+    inputs = sorted(derivation.function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
+    dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
+    sizes = {d: 3 + k for k, d in enumerate(dims)}
+    name = derivation.extras.get("name", "L")
+    hessians = derivation.extras.get("hessians", {})
+
+    def shape(m: Any) -> tuple[int, int]:
+        return tuple(int(as_expr(d).xreplace(sizes)) for d in m.shape)
+
+    return {
+        "args": ", ".join(m.name for m in inputs),
+        "function": numpy_code(derivation.function),
+        "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
+        "sizes_text": ", ".join(f"{d} = {v}" for d, v in sizes.items()) or "fixed sizes",
+        "gradients": [
+            {"name": r.name, "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
+            for r in derivation.results
+            if r.name not in hessians
+        ],
+        "hessians": [
+            {"name": hessians[r.name], "code": numpy_code(r.expr)}
+            for r in derivation.results
+            if r.name in hessians
+        ],
+    }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The scalar or the matrix recipe, whichever the derivation is."""
+    if derivation.extras.get("check") == "matrix gradient":
+        return "check_matrix.py.j2", matrix_context(derivation)
+    return "check_gradient.py.j2", scalar_context(derivation)

@@ -1,0 +1,89 @@
+"""The 'gradient' kind when the entry declares matrix shapes: read the spec, call the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from derive.assumptions import parse_assumptions
+from derive.catalogue.spec import Spec
+from derive.engine.matrix.expressions import EntrywiseGradient, EntrywiseJacobian, HessianLabel
+from derive.engine.matrix.gradient import CONVENTION, matrix_gradient, matrix_symbols, parse_shapes
+from derive.errors import DeriveError, InputError
+from derive.model import Derivation, Result
+from derive.printing import latex
+
+
+def _parse(spec: Spec, field: str, shapes: Mapping[str, tuple]) -> Any:
+    from derive.parse import parse_expression
+
+    plain = {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
+    try:
+        return parse_expression(spec.require(field), shapes=plain)
+    except DeriveError as exc:
+        if spec.source == "<input>":
+            raise
+        raise spec.error(field, str(exc)) from None
+
+
+def derive_matrix_gradient(spec: Spec) -> Derivation:
+    """The 'gradient' kind when the spec declares matrix shapes."""
+    shapes = parse_shapes(spec.require("shapes", dict))
+    function = _parse(spec, "expr", shapes)
+    symbols = {**matrix_symbols(shapes), **{m.name: m for m in function.atoms(sp.MatrixSymbol)}}
+    name = spec.get("name", "L")
+    upstream_name = spec.get("upstream")
+    upstream = symbols.get(upstream_name) if upstream_name else None
+    if upstream_name and upstream is None:
+        raise spec.error("upstream", f"'{upstream_name}' needs a shape")
+    wrt = []
+    for w in spec.names("wrt"):
+        if w not in symbols:
+            raise InputError(f"--wrt {w}: give its shape with --shape {w}=ROWS,COLS")
+        wrt.append(symbols[w])
+    sections, results, loss = matrix_gradient(function, wrt, name, upstream)
+    independent: dict[str, Any] = {
+        r.name: EntrywiseGradient(loss, symbols[r.name]) for r in results
+    }
+    hessians = {}
+    if spec.get("hessian", False):
+        from derive.engine.matrix.hessian import hessian_section
+
+        for result in list(results):
+            var = symbols[result.name]
+            section, hessian = hessian_section(result.expr, var)
+            key = f"hessian {var.name}"
+            sections.append(section)
+            results.append(Result(key, HessianLabel(name, var), hessian))
+            independent[key] = EntrywiseJacobian(result.expr, var)
+            hessians[key] = var.name
+    conventions = [CONVENTION]
+    if upstream is not None:
+        conventions.append(
+            rf"${latex(upstream)} = \partial {name}/\partial z$ is the upstream gradient "
+            rf"(the shape of the output $z$), so "
+            rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
+        )
+    return Derivation(
+        kind="gradient",
+        title=spec.title,
+        input=spec.require("expr"),
+        function=loss,
+        sections=tuple(sections),
+        results=tuple(results),
+        symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
+        assumptions=parse_assumptions(spec.assume),
+        notes=spec.notes,
+        id=spec.id,
+        topic=spec.topic,
+        extras={
+            "independent": independent,
+            "hessians": hessians,
+            "name": name,
+            "check": "matrix gradient",
+            "shapes": {k: tuple(str(x) for x in v) for k, v in shapes.items()},
+            "conventions": conventions,
+        },
+    )

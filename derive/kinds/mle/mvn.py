@@ -1,0 +1,323 @@
+"""The 'mle' kind for the multivariate Gaussian: the MLE of the mean and of the covariance.
+
+The lecture's route in matrix form. The sample x_1..x_N (columns of length d)
+is stacked as the rows of X (N x d), so sums over i become products with the
+all-ones column 1. The mean: the matrix engine takes d(ell) in mu, the symmetry
+of Sigma merges Sigma^{-1} and Sigma^{-T}, 1^T 1 = N, and the zero of the gradient
+is the sample mean; the Hessian -N Sigma^{-1} is negative definite. The
+covariance: through the precision Lambda = Sigma^{-1}, where d log det Lambda =
+tr(Lambda^{-1} dLambda) and d tr(S Lambda) = tr(S dLambda); the zero of the
+gradient is Lambda^{-1} = S/N. Every step is verified at random symmetric
+positive-definite Sigma (the stated assumption).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.assumptions import parse_assumptions
+from derive.catalogue.spec import Spec
+from derive.engine.matrix.expressions import Named, Scalar
+from derive.engine.matrix.gradient import CONVENTION, as_scalar, gradient_section
+from derive.engine.matrix.hessian import hessian_section
+from derive.engine.matrix.identify import factor_common
+from derive.engine.sample.rows import MatrixRowSum, RowSum
+from derive.engine.sample.statistics import SIZE, Estimate
+from derive.errors import InputError
+from derive.model import Derivation, Result, Section, Step
+from derive.printing import latex, text
+
+DIM = sp.Symbol("d", integer=True, positive=True)
+X = sp.MatrixSymbol("X", SIZE, DIM)
+MU = sp.MatrixSymbol("mu", DIM, 1)
+SIGMA = sp.MatrixSymbol("Sigma", DIM, DIM)
+LAMBDA = sp.MatrixSymbol("Lambda", DIM, DIM)
+ROW = sp.MatrixSymbol("x_i", DIM, 1)
+ONE = sp.OneMatrix(SIZE, 1)
+PARAMS = ("mu", "Sigma")
+SYMMETRIC = ("Sigma", "Lambda")
+ELL = sp.Symbol(r"\ell")
+
+
+# --- named rewrites -------------------------------------------------------------------------
+
+
+def _symmetric_by_construction(m: Any) -> bool:
+    """A Gram matrix A^T A, possibly behind a name."""
+    inner = m.definition if isinstance(m, Named) else m
+    return (isinstance(inner, sp.MatMul) and len(inner.args) == 2
+            and inner.args[0].doit() == sp.Transpose(inner.args[1]).doit())
+
+
+def symmetric(expr: Any, names: frozenset[str]) -> Any:
+    """Sigma^T = Sigma (stated) and (A^T A)^T = A^T A: transposes of symmetric matrices dropped."""
+    def is_symmetric(m: Any) -> bool:
+        if isinstance(m, sp.Inverse):
+            return is_symmetric(m.arg)
+        return (isinstance(m, sp.MatrixSymbol) and m.name in names) or _symmetric_by_construction(m)
+
+    return expr.replace(lambda e: isinstance(e, sp.Transpose) and is_symmetric(e.arg),
+                        lambda e: e.arg)
+
+
+def ones_inner(expr: Any) -> Any:
+    """1^T 1 = N inside every product."""
+    def fits(e: Any) -> bool:
+        return isinstance(e, sp.MatMul) and any(
+            a == sp.Transpose(ONE) and b == ONE for a, b in zip(e.args, e.args[1:], strict=False))
+
+    def reduce(e: sp.MatMul) -> Any:
+        args, out, k = list(e.args), [], 0
+        while k < len(args):
+            if k + 1 < len(args) and args[k] == sp.Transpose(ONE) and args[k + 1] == ONE:
+                out.append(SIZE)
+                k += 2
+            else:
+                out.append(args[k])
+                k += 1
+        return sp.MatMul(*out).doit()
+
+    return expr.replace(fits, reduce)
+
+
+def _chain(start: Any, moves: list[tuple[str, Any, str]]) -> list[Step]:
+    """Steps start -> ... along (rule, function, note), skipping moves that change nothing."""
+    steps, current = [], start
+    for rule, move, note in moves:
+        after = move(current)
+        if after != current:
+            steps.append(Step(current, after, rule, note))
+            current = after
+    return steps
+
+
+# --- the log-likelihood ---------------------------------------------------------------------
+
+
+def quadratic_form(row: Any, mean: Any, sigma: Any) -> Any:
+    residual = row - mean
+    return Scalar(sp.MatMul(residual.T, sp.Inverse(sigma), residual))
+
+
+def matrix_log_likelihood(mean: Any, sigma: Any) -> Any:
+    centred = X - ONE * mean.T
+    return (-SIZE / 2 * sp.log(sp.Determinant(2 * sp.pi * sigma))
+            - sp.Trace(sp.MatMul(centred, sp.Inverse(sigma), centred.T)) / 2)
+
+
+def log_likelihood_section() -> tuple[Section, Any]:
+    per_row = -sp.log(sp.Determinant(2 * sp.pi * SIGMA)) / 2 - quadratic_form(ROW, MU, SIGMA) / 2
+    start = RowSum(per_row, ROW, X)
+    split = (-SIZE / 2 * sp.log(sp.Determinant(2 * sp.pi * SIGMA))
+             - RowSum(quadratic_form(ROW, MU, SIGMA), ROW, X) / 2)
+    stacked = matrix_log_likelihood(MU, SIGMA)
+    steps = [
+        Step(start, split, "sum of a constant",
+             r"the first term does not depend on $i$: $N$ times it"),
+        Step(split, stacked, "stack the sample",
+             r"row $i$ of $X - \mathbf{1}\mu^\top$ is $(x_i - \mu)^\top$, and "
+             r"$\sum_i a_i^\top M a_i = \operatorname{tr}(A M A^\top)$ "
+             r"for the rows $a_i^\top$ of $A$"),
+    ]
+    lhs = sp.Symbol(r"\ell(\mu, \Sigma)")
+    return Section("The log-likelihood of the sample, in matrix form", start, tuple(steps), lhs), \
+        stacked
+
+
+# --- the mean -------------------------------------------------------------------------------
+
+
+def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, Any, Any]:
+    """d(ell) in mu, the tidied gradient, its zero, the Hessian: sections, mu_hat, G, H."""
+    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell")
+    steps = _chain(gradient, [
+        ("symmetric", lambda g: symmetric(g, names),
+         r"$\Sigma$ is symmetric, so $\Sigma^{-\top} = \Sigma^{-1}$"),
+        ("collect", factor_common, ""),
+        ("expand", lambda g: g.expand(), r"multiply out, with $\mathbf{1}^\top\mathbf{1} = N$"),
+        ("sum of ones", ones_inner, r"$\mathbf{1}^\top\mathbf{1} = N$"),
+        ("collect", factor_common, ""),
+    ])
+    tidy = steps[-1].after if steps else gradient
+    label = sp.Symbol(r"\nabla_{\mu}\ell")
+    tidy_section = Section("The gradient in $\\mu$", gradient, tuple(steps), label)
+    estimate = sp.MatMul(1 / SIZE, X.T, ONE)
+    at = tidy.xreplace({MU: estimate})
+    zero = sp.ZeroMatrix(DIM, 1)
+    solve = Section(
+        rf"Setting the gradient to zero: $\hat\mu = {latex(estimate)}$",
+        at,
+        (Step(at, zero, "solve",
+              r"$\Sigma^{-1}$ is invertible, so the gradient vanishes exactly when "
+              r"$N\mu = X^\top\mathbf{1}$"),),
+        sp.Subs(label, MU, Estimate(MU)),
+    )
+    as_sum = sp.MatMul(1 / SIZE, MatrixRowSum(ROW, ROW, X))
+    mean = Section(
+        "The sample mean",
+        estimate,
+        (Step(estimate, as_sum, "stack the sample",
+              r"$X^\top\mathbf{1}$ adds the rows of $X$: $\sum_i x_i$"),),
+        Estimate(MU),
+    )
+    hessian_sec, hessian = hessian_section(tidy, MU)
+    return [section, tidy_section, solve, mean, hessian_sec], estimate, tidy, hessian
+
+
+def negative_definite(hessian: Any, names: frozenset[str]) -> bool:
+    """-c Sigma^{-1} (or -c Sigma) with c > 0 and Sigma stated symmetric positive definite."""
+    factors = hessian.args if isinstance(hessian, sp.MatMul) else (hessian,)
+    coeff = sp.Mul(*[f for f in factors if not f.is_Matrix])
+    matrices = [f for f in factors if f.is_Matrix]
+    if len(matrices) != 1:
+        return False
+    core = matrices[0].arg if isinstance(matrices[0], sp.Inverse) else matrices[0]
+    return bool(coeff.is_negative) and isinstance(core, sp.MatrixSymbol) and core.name in names
+
+
+# --- the covariance -------------------------------------------------------------------------
+
+
+def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[list[Section], Any,
+                                                                                Any, Any]:
+    """Through the precision: sections, Sigma_hat (shown, plain), and the gradient in Lambda."""
+    centred = X - ONE * MU.T
+    scatter = Named("S", sp.MatMul(centred.T, centred))
+    precision = Named("Lambda", sp.Inverse(SIGMA))
+    logdet = sp.log(sp.Determinant(SIGMA))
+    constant = -SIZE * DIM * sp.log(2 * sp.pi) / 2
+    quad = sp.Trace(sp.MatMul(centred, sp.Inverse(SIGMA), centred.T))
+    split = constant - SIZE / 2 * logdet - quad / 2
+    cyclic = constant - SIZE / 2 * logdet - sp.Trace(sp.MatMul(centred.T, centred,
+                                                               sp.Inverse(SIGMA))) / 2
+    named = constant - SIZE / 2 * logdet - sp.Trace(sp.MatMul(scatter, sp.Inverse(SIGMA))) / 2
+    in_lambda = (constant + SIZE / 2 * sp.log(sp.Determinant(precision))
+                 - sp.Trace(sp.MatMul(scatter, precision)) / 2)
+    steps = (
+        Step(ell, split, "log det of a multiple",
+             r"$\det(c\Sigma) = c^d \det\Sigma$ for a $d \times d$ matrix"),
+        Step(split, cyclic, "cyclic trace"),
+        Step(cyclic, named, "scatter matrix",
+             r"$S = (X - \mathbf{1}\mu^\top)^\top(X - \mathbf{1}\mu^\top) = "
+             r"\sum_i (x_i - \mu)(x_i - \mu)^\top$"),
+        Step(named, in_lambda, "precision",
+             r"$\Lambda = \Sigma^{-1}$ and $\log\det\Sigma = -\log\det\Lambda$"),
+    )
+    reparam = Section(r"In the precision $\Lambda = \Sigma^{-1}$", ell, steps,
+                      sp.Symbol(r"\ell(\mu, \Lambda)"))
+    ell_lambda = in_lambda.xreplace({precision: LAMBDA})
+    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell")
+    sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names),
+                             r"$\Lambda$ and $S$ are symmetric")])
+    tidy = sym[-1].after if sym else gradient
+    label = sp.Symbol(r"\nabla_{\Lambda}\ell")
+    tidy_section = Section(r"The gradient in $\Lambda$", gradient, tuple(sym), label)
+    lambda_hat = sp.MatMul(SIZE, sp.Inverse(scatter))
+    at = tidy.xreplace({LAMBDA: lambda_hat})
+    solve = Section(
+        rf"Setting the gradient to zero: $\hat\Lambda = {latex(lambda_hat)}$",
+        at,
+        (Step(at, sp.ZeroMatrix(DIM, DIM), "solve",
+              r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$: $\Lambda^{-1} = S/N$"),),
+        sp.Subs(label, LAMBDA, Estimate(LAMBDA)),
+    )
+    sigma_hat = sp.MatMul(1 / SIZE, scatter)
+    hat_mu = Named(r"\hat{\mu}", mu_hat)
+    centred_hat = X - ONE * hat_mu.T
+    plain = sp.MatMul(1 / SIZE, centred_hat.T, centred_hat)
+    row_sum = sp.MatMul(1 / SIZE, MatrixRowSum(sp.MatMul(ROW - hat_mu, (ROW - hat_mu).T), ROW, X))
+    back = Section(
+        r"Back to the covariance: $\hat\Sigma = \hat\Lambda^{-1}$",
+        sp.Inverse(lambda_hat),
+        (Step(sp.Inverse(lambda_hat), sigma_hat, "inverse of a product",
+              r"$(cA)^{-1} = c^{-1}A^{-1}$"),),
+        Estimate(SIGMA),
+    )
+    at_mean = sp.MatMul(1 / SIZE, Named(r"S(\hat{\mu})", scatter.definition.xreplace({MU: hat_mu})))
+    profile = Section(
+        r"With the mean at its estimate $\hat\mu$",
+        at_mean,
+        (Step(at_mean, plain, "definition", r"the scatter matrix at $\mu = \hat\mu$"),
+         Step(plain, row_sum, "stack the sample",
+              r"$A^\top A = \sum_i a_i a_i^\top$ over the rows $a_i^\top$ of $A$")),
+        Estimate(SIGMA),
+    )
+    estimate = plain.xreplace({hat_mu: mu_hat})
+    return [reparam, section, tidy_section, solve, back, profile], plain, estimate, tidy
+
+
+# --- the derivation -------------------------------------------------------------------------
+
+
+def derive_mvn_mle(spec: Spec) -> Derivation:
+    """Spec fields: model = 'multivariate-normal', params ['mu'] or ['mu', 'Sigma']."""
+    params = spec.names("params")
+    unknown = [p for p in params if p not in PARAMS]
+    if unknown or "mu" not in params:
+        raise InputError(f"multivariate normal: params are 'mu' and optionally 'Sigma', "
+                         f"not {', '.join(params)}")
+    assumptions = parse_assumptions([*spec.assume, *(f"{s} symmetric" for s in SYMMETRIC)])
+    names = assumptions.symmetric
+    section, ell = log_likelihood_section()
+    sections = [section]
+    mean, mu_hat, score, hessian = mean_sections(ell, names)
+    sections += mean
+    results = [Result("mu", Estimate(MU), mu_hat)]
+    estimators: dict[str, Any] = {"mu": mu_hat}
+    scores: dict[str, Any] = {"mu": score}
+    definite = negative_definite(hessian, names)
+    notes = list(spec.notes)
+    notes.append(
+        f"The Hessian {text(hessian)} is a negative multiple of the inverse of a symmetric "
+        "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
+        if definite else "The Hessian could not be shown to be negative definite.")
+    if "Sigma" in params:
+        more, shown, sigma_hat, lambda_score = covariance_sections(ell, mu_hat, names)
+        sections += more
+        results.append(Result("Sigma", Estimate(SIGMA), shown))
+        estimators["Sigma"] = sigma_hat
+        scores["Lambda"] = lambda_score
+        notes.append("In Lambda the log-likelihood is (N/2) log det Lambda - tr(S Lambda)/2 plus "
+                     "a constant: log det is strictly concave on positive-definite matrices and "
+                     "the trace is linear, so the stationary point is the maximum.")
+    return Derivation(
+        kind="mle",
+        title=spec.title,
+        input="multivariate normal N(mu, Sigma)",
+        function=ell,
+        sections=tuple(sections),
+        results=tuple(results),
+        symbols=(X, MU, SIGMA),
+        assumptions=assumptions,
+        notes=tuple(notes),
+        id=spec.id,
+        topic=spec.topic,
+        extras={
+            "matrix": True,
+            "check": "mle mvn",
+            "sample_size_code": "X.shape[0]",
+            "shapes": {"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
+            "maximum": "verified" if definite else "not-verified",
+            "estimators": estimators,
+            "scores": scores,
+            "hessian": hessian,
+            "log_likelihood": ell,
+            "conventions": [CONVENTION],
+            "question_tex": _question(params),
+        },
+    )
+
+
+def _question(params: tuple[str, ...]) -> str:
+    wanted = r"the mean $\mu$" + (r" and the covariance $\Sigma$" if "Sigma" in params else "")
+    known = r" The covariance $\Sigma$ is known." if "Sigma" not in params else ""
+    return (
+        r"An i.i.d. sample $x_1, \dots, x_N \in \mathbb{R}^d$ is drawn from the multivariate "
+        r"normal density \[ p(x \mid \mu, \Sigma) = \frac{1}{\sqrt{\det(2\pi\Sigma)}} "
+        r"\exp\!\Big(-\tfrac{1}{2}(x - \mu)^\top \Sigma^{-1} (x - \mu)\Big), \] with $\Sigma$ "
+        r"symmetric positive definite. The rows of $X$ ($N \times d$) are the $x_i^\top$ and "
+        rf"$\mathbf{{1}}$ is the column of $N$ ones.{known} Find the maximum-likelihood "
+        f"estimator of {wanted}."
+    )

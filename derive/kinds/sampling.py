@@ -1,0 +1,140 @@
+"""The 'sampling' kind: estimators in expectation, E[sample mean] = mu and E[sigma_hat^2].
+
+Proves E[sample mean] = mu and E[sigma_hat^2] = (N - 1)/N sigma^2 step by step
+for an i.i.d. sample ``X_1, ..., X_N`` (the model of
+derive.engine.probability.expectation: steps are checked at concrete N on random
+finite distributions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.catalogue.spec import Spec
+from derive.checkcode import code
+from derive.engine.probability.expectation import (
+    E,
+    Mean,
+    RandomVariable,
+    SampleMean,
+    SampleSum,
+    StdDev,
+    sample,
+)
+from derive.kinds.base import Kind
+from derive.model import Derivation, Result, Section, Step
+
+N = sp.Symbol("N", integer=True, positive=True)
+INDEX = sp.Symbol("i", integer=True, positive=True)
+
+
+def _sample_sum(body: sp.Expr) -> SampleSum:
+    return SampleSum(body, INDEX, N)
+
+
+def _mean_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
+    xbar = SampleMean(item(INDEX), INDEX, N)
+    s0 = E(_sample_sum(item(INDEX)) / N)
+    s1 = _sample_sum(E(item(INDEX))) / N
+    s2 = _sample_sum(Mean(x)) / N
+    s3 = Mean(x)
+    return E(xbar), [
+        Step(E(xbar), s0, "definition"),
+        Step(s0, s1, "linearity of expectation", r"the sum and $1/N$ come out"),
+        Step(s1, s2, "identically distributed"),
+        Step(s2, s3, "sum of a constant"),
+    ]
+
+
+def _variance_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
+    xbar = SampleMean(item(INDEX), INDEX, N)
+    start = E(_sample_sum((item(INDEX) - xbar) ** 2) / N)
+    s1 = E(_sample_sum(item(INDEX) ** 2) / N - xbar**2)
+    s2 = _sample_sum(E(item(INDEX) ** 2)) / N - E(xbar**2)
+    s3 = E(x**2) - E(xbar**2)
+    s3b = E(x**2) - E(_sample_sum(item(INDEX)) ** 2) / N**2
+    s4 = E(x**2) - (N * E(x**2) + N * (N - 1) * Mean(x) ** 2) / N**2
+    s5 = (N - 1) / N * (E(x**2) - Mean(x) ** 2)
+    s6 = (N - 1) / N * StdDev(x) ** 2
+    return start, [
+        Step(start, s1, "expand", r"$\frac{1}{N}\sum_i (x_i - \bar x)^2 = "
+                                  r"\frac{1}{N}\sum_i x_i^2 - \bar x^2$"),
+        Step(s1, s2, "linearity of expectation"),
+        Step(s2, s3, "identically distributed"),
+        Step(s3, s3b, "definition", r"$\bar X = \frac{1}{N}\sum_i X_i$"),
+        Step(s3b, s4, "independence", r"$N$ terms $i = j$ give $\mathbb{E}[X^2]$, "
+                                     r"$N(N-1)$ terms $i \ne j$ give $\mu^2$"),
+        Step(s4, s5, "factor"),
+        Step(s5, s6, "named identity", r"$\sigma^2 = \mathbb{E}[X^2] - \mu^2$"),
+    ]
+
+
+SAMPLING: dict[str, tuple[Any, str, str]] = {
+    "sample-mean": (_mean_steps, r"\bar X = \frac{1}{N}\sum_{i=1}^{N} X_i",
+                    r"Show that the sample mean is an unbiased estimator of $\mu$."),
+    "mle-variance": (_variance_steps,
+                     r"\hat\sigma^2 = \frac{1}{N}\sum_{i=1}^{N} (X_i - \bar X)^2",
+                     r"Find the expectation of the maximum-likelihood variance "
+                     r"$\hat\sigma^2$: is it unbiased?"),
+}
+
+
+def derive_sampling(spec: Spec) -> Derivation:
+    """E of an estimator over an i.i.d. sample, step by step."""
+    name = spec.require("estimator")
+    if name not in SAMPLING:
+        raise spec.error("estimator", f"unknown estimator {name!r} (known: {', '.join(SAMPLING)})")
+    make, definition, question = SAMPLING[name]
+    x = RandomVariable("X")
+    start, steps = make(x, sample("X"))
+    return Derivation(
+        kind="sampling",
+        title=spec.title,
+        input=name,
+        function=start,
+        sections=(Section("Derivation", start, tuple(steps)),),
+        results=(Result(name, start, steps[-1].after),),
+        symbols=(N,),
+        notes=spec.notes,
+        id=spec.id,
+        topic=spec.topic,
+        extras={
+            "question_tex": (rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "
+                             rf"variance $\sigma^2 = \sigma_X^2$, and ${definition}$. {question}"),
+            "conventions": (
+                r"How the steps are checked: the sample is modelled as $N$ independent copies "
+                r"of a distribution on finitely many points with symbolic values and "
+                r"probabilities; each step is evaluated exactly at random values and random "
+                r"$N$ (3 to 6), where the mean of a product of independent items is the "
+                r"product of their means.",
+            ),
+            "estimator": name,
+        },
+    )
+
+
+#: estimator -> numpy code over samples in the rows of x (the estimator's definition).
+ESTIMATORS = {
+    "sample-mean": "x.mean(axis=1)",
+    "mle-variance": "((x - x.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)",
+}
+
+
+def sampling_context(derivation: Derivation) -> dict[str, Any]:
+    """Template values for ``check_sampling.py.j2``: the estimator and its derived mean."""
+    x = RandomVariable("X")
+    result = derivation.results[0].expr
+    plain = result.xreplace({StdDev(x): sp.sqrt(sp.Symbol("sigma2"))}).subs(
+        {sp.Symbol("N", integer=True, positive=True): sp.Symbol("N")})
+    plain = plain.replace(lambda e: type(e).__name__ == "Mean", lambda e: sp.Symbol("mu"))
+    return {"estimator": ESTIMATORS[derivation.extras["estimator"]], "result": code(plain)}
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The estimator's mean over many simulated samples against the derived expectation."""
+    return "check_sampling.py.j2", sampling_context(derivation)
+
+
+KIND = Kind("sampling", derive_sampling, check_recipe)

@@ -1,0 +1,115 @@
+"""The 'vanishing' kind: how much gradient survives L layers of an activation.
+
+The activation's derivative and its maximum come from the scalar step engine
+(the derivative of sigma' is zero where sigma = 1/2, i.e. at z = 0); the
+gradient through the layers is the chain rule's product, again from the
+engine. The bound |da_L/dx| <= (max act')^L |w_1 ... w_L| follows factor by
+factor; the check script tests it at random networks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.assumptions import parse_assumptions
+from derive.catalogue.spec import Spec
+from derive.checkcode import code
+from derive.engine.calculus.scalar import gradient_section
+from derive.functions import relu, sigmoid
+from derive.kinds.base import Kind
+from derive.model import Derivation, Result, Section, Step
+from derive.printing import latex
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
+
+
+def derive_vanishing(spec: Spec) -> Derivation:
+    """Derivative, its maximum, and the gradient through ``layers`` layers."""
+    name = spec.get("activation", "sigmoid")
+    if name not in ACTIVATIONS:
+        raise spec.error("activation", f"expected one of {', '.join(ACTIVATIONS)}")
+    layers = spec.get("layers", 3)
+    if not isinstance(layers, int) or not 1 <= layers <= 6:
+        raise spec.error("layers", "expected an integer from 1 to 6")
+    act = ACTIVATIONS[name]
+    z, x = sp.Symbol("z", real=True), sp.Symbol("x", real=True)
+    weights = [sp.Symbol(f"w{k}", real=True) for k in range(1, layers + 1)]
+    sections = []
+    first = gradient_section(act(z), z)
+    derivative = first.steps[-1].after
+    sections.append(Section("The activation's derivative", first.start, first.steps,
+                            sp.Derivative(sp.Symbol("a"), z)))
+    if name == "relu":
+        peak = sp.S.One
+    else:
+        second = gradient_section(derivative, z)
+        sections.append(Section(r"Where the derivative is largest", second.start, second.steps))
+        peak_at = sp.Subs(derivative, z, 0)
+        peak = derivative.subs(z, 0)
+        sections.append(Section(r"Its value at $z = 0$", peak_at, (
+            Step(peak_at, peak, "evaluate", rf"the derivative above vanishes only at $z = 0$, "
+                 rf"where ${latex(act(z))}$ is at its midpoint"),)))
+    network = x
+    for w in weights:
+        network = act(w * network)
+    chain = gradient_section(network, x)
+    gradient = chain.steps[-1].after
+    label = sp.Derivative(sp.Symbol(f"a_{layers}"), x)
+    sections.append(Section(f"Through {layers} layers", chain.start, chain.steps, label))
+    bound = peak**layers * sp.Abs(sp.Mul(*weights))
+    results = (
+        Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),
+        Result("peak", sp.Symbol(r"\max_z a'(z)"), peak),
+        Result("gradient", label, gradient),
+        Result("bound", sp.Symbol(rf"\left|{latex(label)}\right| \le"), bound),
+    )
+    return Derivation(
+        kind="vanishing",
+        title=spec.title,
+        input=f"{name} network with {layers} layers",
+        function=network,
+        sections=tuple(sections),
+        results=results,
+        symbols=(x, *weights),
+        assumptions=parse_assumptions(spec.assume),
+        notes=spec.notes,
+        id=spec.id,
+        topic=spec.topic,
+        extras={
+            "independent": {"gradient": sp.diff(network, x), "derivative": sp.diff(act(z), z)},
+            "activation": act(z), "derivative": derivative, "z": z, "peak": peak,
+            "gradient": gradient, "bound": bound, "input_symbol": x, "weights": weights,
+            "question_tex": (
+                rf"A chain of {layers} one-unit layers $a_l = {latex(act(sp.Symbol('u')))}$ "
+                rf"with $u = w_l a_{{l-1}}$ and $a_0 = x$: how large can "
+                rf"${latex(label)}$ be?"),
+        },
+    )
+
+
+def bound_context(derivation: Derivation) -> dict[str, Any]:
+    """Vanishing gradients: the network, its derived gradient and the bound."""
+    extras = derivation.extras
+    z = extras["z"]
+    return {
+        "activation": code(extras["activation"]),
+        "derivative": code(extras["derivative"]),
+        "z": z.name,
+        "peak": code(extras["peak"]),
+        "network": code(derivation.function),
+        "gradient": code(extras["gradient"]),
+        "bound": code(extras["bound"]),
+        "args": ", ".join(s.name for s in derivation.symbols),
+        "input": extras["input_symbol"].name,
+        "weights": [s.name for s in extras["weights"]],
+    }
+
+
+def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
+    """The derived gradient and bound against finite differences of the network."""
+    return "check_vanishing.py.j2", bound_context(derivation)
+
+
+KIND = Kind("vanishing", derive_vanishing, check_recipe)
