@@ -333,7 +333,15 @@ class DeriveNumPyPrinter(NumPyPrinter):
     """NumPy code over ``np``: stable sigmoid and softplus, erf without scipy."""
 
     # sample_size: the code for the sample size N (e.g. "x.size") in estimators.
-    _default_settings = {**NumPyPrinter._default_settings, "sample_size": None}
+    # helpers: print sigmoid(z), softplus(z) as calls of the script's own small functions.
+    _default_settings = {**NumPyPrinter._default_settings, "sample_size": None,
+                         "helpers": False}
+
+    def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        # a sum as a person writes it: positive terms first (sigmoid(z) - y, not -y + ...)
+        if isinstance(expr, sp.Add):
+            return sorted(expr.args, key=_term_key)
+        return super()._as_ordered_terms(expr, order)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         # An observation x[i] inside a sum over the sample is the whole 1-D array x.
@@ -373,9 +381,13 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _print_sigmoid(self, expr: sp.Expr) -> str:
         # 0.5 (1 + tanh(x/2)) equals 1/(1 + e^-x) and never overflows.
+        if self._settings["helpers"]:
+            return f"sigmoid({self._print(expr.args[0])})"
         return f"(0.5 + 0.5*{self._np('tanh')}(0.5*({self._print(expr.args[0])})))"
 
     def _print_softplus(self, expr: sp.Expr) -> str:
+        if self._settings["helpers"]:
+            return f"softplus({self._print(expr.args[0])})"
         return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
 
     def _print_relu(self, expr: sp.Expr) -> str:
