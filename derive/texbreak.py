@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}^_]|\s+|.")
 #: points per unit of the estimate, at 11 pt (calibrated on the catalogue's overfull lines).
 POINT = 7.0
 #: the widest line a step may print, in points (the text block is 472 pt; room for the '=').
-LINE = 400.0
+LINE = 360.0
 
 _SPACES = {r"\,": 0.17, r"\!": -0.17, r"\;": 0.28, r"\quad": 1.8, r"\qquad": 3.6, r"\ ": 0.3}
 _WORDS = {"log", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "det", "max", "min", "lim"}
@@ -75,6 +75,8 @@ class _Reader:
             return 0.85 * self.group()
         if name in _SIZES:
             return 0.0
+        if name in ("sum", "prod"):
+            return 1.8
         if name in _WORDS:
             return 0.85 * len(name) + 0.3
         if name == "substack":

@@ -58,9 +58,12 @@ class Named(sp.Function):
 
 
 def _sigmoid_of(product: sp.Mul) -> sp.Expr:
+    return _sigmoid_in(list(product.args), product)
+
+
+def _sigmoid_in(factors: list[sp.Expr], product: sp.Expr) -> sp.Expr:
     """In one product: e^u (1 + e^u)^{-1} -> sigma(u), (1 + e^u)^{-1} -> sigma(-u),
     e^u (1 + e^u)^{-2} -> sigma(u)(1 - sigma(u))."""
-    factors = list(product.args)
     for k, factor in enumerate(factors):
         if not (factor.is_Pow and factor.exp in (-1, -2) and isinstance(factor.base, sp.Add)):
             continue
@@ -93,7 +96,7 @@ def sigmoid_from_exp(expr: sp.Expr) -> sp.Expr:
 
 def _sigmoid_of_power(power: sp.Pow) -> sp.Expr:
     if power.exp == -1 and isinstance(power.base, sp.Add):
-        return _sigmoid_of(sp.Mul(power, evaluate=False))
+        return _sigmoid_in([power], power)
     return power
 
 
