@@ -131,6 +131,16 @@ class _Breaker:
 
     def _pieces_Mul(self, expr: sp.Mul, limit: float) -> list[str]:
         numerator, denominator = sp.fraction(expr)
+        if denominator != 1 and tex_width(self.tex(denominator)) > limit / 2:
+            # a long fraction as a product with a power: (N)(D)^{-1}, each broken in turn
+            head = ""
+            if numerator.could_extract_minus_sign():
+                head, numerator = "- ", -numerator
+            bottom = _wrap(r"\Bigl(", self.pieces(denominator, limit), r"\Bigr)^{-1}")
+            if numerator == 1:
+                return [head + bottom[0], *bottom[1:]]
+            top = _wrap(head + r"\Bigl(", self.pieces(numerator, limit), r"\Bigr)")
+            return top + bottom
         if denominator != 1 and isinstance(numerator, sp.Add):
             head = rf"\frac{{1}}{{{self.tex(denominator)}}}\Bigl("
             return _wrap(head, self._pieces_Add(numerator, limit), r"\Bigr)")
