@@ -109,6 +109,6 @@ class Derivation:
         raise KeyError(name)
 
     def _repr_latex_(self) -> str:
-        from derive.printing import derivation_latex
+        from derive.notebook import derivation_latex
 
         return derivation_latex(self)

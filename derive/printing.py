@@ -6,7 +6,7 @@ printed strings after the fact.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -16,9 +16,6 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from derive.functions import as_expr
-
-if TYPE_CHECKING:
-    from derive.model import Derivation
 
 
 def _negative(expr: sp.MatMul) -> bool:
@@ -91,6 +88,10 @@ class DeriveLatexPrinter(LatexPrinter):
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
         if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
             return super()._print_Mul(expr)
+        if (root := self._one_root(expr)) is not None:
+            return root
+        if (halved := self._fraction_before_log(expr)) is not None:
+            return halved
         pending = [f for f in expr.args if isinstance(f, sp.Derivative)]
         if not pending or len(pending) == len(expr.args):
             return self._print_ordered_Mul(expr)
@@ -103,6 +104,50 @@ class DeriveLatexPrinter(LatexPrinter):
             head = "-"
         factors = [self._print(f) for f in pending]
         return head + (" " if head == "-" else r" \cdot ") + r" \cdot ".join(factors)
+
+    def _one_root(self, expr: sp.Mul) -> str | None:
+        """sqrt(2)/(2 sqrt(pi) sqrt(v)) as 1/sqrt(2 pi v): the square roots of a denominator
+        under one sign, as the density was written (sympy splits them apart)."""
+        coefficient, rest = expr.as_coeff_Mul()
+        if not coefficient.is_Rational:
+            return None
+        half = sp.Rational(1, 2)
+        factors = list(sp.Mul.make_args(rest))
+        inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
+        kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
+        for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
+            if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
+                coefficient *= f.base
+                inside.append(f.base)
+                kept.remove(f)
+        if len(inside) < 2:
+            return None
+        inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
+        below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
+        above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+        top = self._print(sp.Mul(abs(coefficient.p), *above))
+        radicand = self._print_ordered_Mul(sp.Mul(*inside, evaluate=False))
+        bottom = " ".join(
+            ([str(coefficient.q)] if coefficient.q != 1 else [])
+            + [rf"\sqrt{{{radicand}}}"]
+            + [self.parenthesize(b, PRECEDENCE["Mul"]) for b in below]
+        )
+        sign = "- " if coefficient < 0 else ""
+        return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def _fraction_before_log(self, expr: sp.Mul) -> str | None:
+        """N log(2 pi v)/2 as (N/2) log(2 pi v): the logarithm after its coefficient."""
+        coefficient, rest = expr.as_coeff_Mul()
+        factors = sp.Mul.make_args(rest)
+        logs = [f for f in factors if isinstance(f, sp.log)]
+        if (not coefficient.is_Rational or coefficient.q == 1 or not logs
+                or any(f.is_Pow and f.exp.is_negative for f in factors)):
+            return None
+        others = [f for f in factors if not isinstance(f, sp.log)]
+        top = self._print(sp.Mul(abs(coefficient.p), *others))
+        sign = "- " if coefficient < 0 else ""
+        shown = " ".join(self._print(f) for f in logs)
+        return rf"{sign}\frac{{{top}}}{{{coefficient.q}}} {shown}"
 
     def ordered_factors(self, expr: sp.Mul) -> list[sp.Expr]:
         """A product's factors in the order they are printed (see _print_ordered_Mul)."""
@@ -491,39 +536,6 @@ def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
             if isinstance(dim, sp.Symbol):
                 found.setdefault(dim, f"{m.name}.shape[{axis}]")
     return found
-
-
-def derivation_latex(derivation: Derivation) -> str:
-    """The derivation for Jupyter: its title, each section's title and aligned chain (a line
-    printing the same as the one before is not repeated), then the results."""
-    settings = {"partial": len(derivation.symbols) > 1}
-    parts = [derivation.title] if derivation.title else []  # text: outside maths, MathJax shows it
-    for section in derivation.sections:
-        shown = latex(section.start, **settings)
-        head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"
-        lines, rules = [head + shown], [[]]
-        for step in section.steps:
-            tex = latex(step.after, **settings)
-            if tex != shown:
-                lines.append(f"&= {tex}")
-                rules.append([])
-            rules[-1].append(step.rule)
-            shown = tex
-        rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
-                for line, r in zip(lines, rules, strict=True)]
-        parts.append(section.title)
-        parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
-    if derivation.results:
-        rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"
-                for r in derivation.results]
-        parts.append("Result")
-        parts.append(r"$$\boxed{\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}}$$")
-    return "\n\n".join(parts)
-
-
-def _text(words: str) -> str:
-    """Plain words for \\text{...} (a rule name, a title): TeX's specials escaped."""
-    return "".join("\\" + c if c in "&%$#_{}" else c for c in words)
 
 
 class DeriveStrPrinter(StrPrinter):

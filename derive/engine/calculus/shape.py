@@ -247,3 +247,20 @@ def shaped(section: Section, unit: frozenset[sp.Symbol] = frozenset()) -> Sectio
         return section
     extra = shape_steps(section.steps[-1].after, unit)
     return replace(section, steps=section.steps + extra) if extra else section
+
+
+def grouped_logs(expr: sp.Expr) -> sp.Expr:
+    """Terms c log a + c log b with one coefficient as c log(ab) (a, b > 0):
+    -N/2 log 2 - N/2 log pi - N/2 log v = -N/2 log(2 pi v), as a lecturer groups constants."""
+    groups: dict[sp.Expr, list[sp.Expr]] = {}
+    others = []
+    for term in sp.Add.make_args(expr):
+        logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(logs) == 1 and logs[0].args[0].is_positive:
+            groups.setdefault(sp.cancel(term / logs[0]), []).append(logs[0].args[0])
+        else:
+            others.append(term)
+    if all(len(args) < 2 for args in groups.values()):
+        return expr
+    joined = [c * sp.log(sp.Mul(*args)) for c, args in groups.items()]
+    return sp.Add(*others, *joined)

@@ -20,6 +20,7 @@ import sympy as sp
 
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import tidy_steps
+from derive.engine.calculus.shape import grouped_logs
 from derive.engine.sample import optimality
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE, Estimate
@@ -49,6 +50,9 @@ def log_likelihood(model: Model) -> tuple[sp.Expr, Section]:
         steps.append(Step(current, expanded, "log rules"))
         current = expanded
     steps.extend(sum_steps(current))
+    grouped = grouped_logs(steps[-1].after)
+    if grouped != steps[-1].after:
+        steps.append(Step(steps[-1].after, grouped, "group the constants"))
     ell = steps[-1].after
     args = ", ".join(latex(p) for p in model.params)
     lhs = sp.Symbol(rf"\ell({args})")
