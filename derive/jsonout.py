@@ -14,11 +14,20 @@ from derive.model import Derivation
 from derive.printing import latex, numpy_code
 
 
+def _defined(expr: Any) -> Any:
+    """Display wrappers (a name the sheet gives, p_1 for a softmax output; 'const') replaced
+    by what they stand for, so that the srepr evaluates with sympy and derive's functions."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: getattr(e, "transparent", False),
+                        lambda e: e.doit(deep=False))
+
+
 def expression_fields(expr: Any) -> dict[str, str]:
     """One expression in the four forms of the contract."""
     return {
         "latex": latex(expr),
-        "sympy": sp.srepr(expr),
+        "sympy": sp.srepr(_defined(expr)),
         "text": sp.sstr(expr),
         "numpy": numpy_code(expr),
     }

@@ -165,6 +165,11 @@ class DeriveLatexPrinter(LatexPrinter):
         finally:
             self._settings["order"] = saved
 
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        if getattr(expr, "transparent", False):  # a named value (n_1) holding a sum is a name
+            return False
+        return super()._needs_mul_brackets(expr, first=first, last=last)
+
     def _print_Subs(self, expr: sp.Subs) -> str:
         # Subs(Derivative(f(u), u), u, g) is f'(g): the chain rule's outer derivative.
         if len(expr.variables) != 1:

@@ -8,7 +8,6 @@ product of factors with their constant first (p(1 - p)), its sign on the numerat
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -37,6 +36,9 @@ class Named(sp.Function):
 
     def _eval_is_positive(self) -> bool | None:
         return self.args[0].is_positive
+
+    def _eval_is_nonnegative(self) -> bool | None:
+        return self.args[1].is_nonnegative or self.args[0].is_nonnegative
 
     def _eval_derivative(self, x: sp.Symbol) -> sp.Expr:
         return sp.diff(self.args[0], x)
@@ -155,14 +157,18 @@ def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
     names = [Named(e / total, sp.Symbol(f"{letter}_{_index_of(e.args[0], k)}"))
              for k, e in enumerate(exps)]
     named = sp.Add(*[c * p for c, p in zip(coefficients, names, strict=True)])
-    common, _ = Counter(coefficients).most_common(1)[0]
-    shifted = sp.Add(*[(c - common) * p for c, p in zip(coefficients, names, strict=True)]) + common
+    def shifted(common: sp.Expr) -> sp.Expr:
+        terms = [(c - common) * p for c, p in zip(coefficients, names, strict=True)]
+        return sp.Add(*terms) + common
+
+    def cost(e: sp.Expr) -> tuple[int, int]:
+        negative = [t for t in sp.Add.make_args(e) if t.has(Named) and t.could_extract_minus_sign()]
+        return len(e.atoms(Named)), len(negative)
+
+    best = min((shifted(c) for c in dict.fromkeys(coefficients)), key=cost)
     first = sp.Eq(names[0].args[1], names[0].args[0], evaluate=False)
     note = f"softmax outputs ${_latex(first)}$, and so on"
-    def outputs_in(e: sp.Expr) -> int:
-        return len(e.atoms(Named))
-
-    return named, (shifted if outputs_in(shifted) < outputs_in(named) else named), note
+    return named, (best if cost(best) < cost(named) else named), note
 
 
 def _latex(expr: sp.Expr) -> str:
@@ -264,3 +270,46 @@ def grouped_logs(expr: sp.Expr) -> sp.Expr:
         return expr
     joined = [c * sp.log(sp.Mul(*args)) for c, args in groups.items()]
     return sp.Add(*others, *joined)
+
+
+def _indicator_of(g: sp.Expr, item: sp.Expr,
+                  points: tuple[sp.Integer, ...]) -> tuple[sp.Integer, sp.Expr] | None:
+    """(k, v) when g(x_i) is v at x_i = k and 0 at every other support point: v [x_i = k]."""
+    values = [g.xreplace({item: k}) for k in points]
+    if not all(v.is_number for v in values):
+        return None
+    nonzero = [(k, v) for k, v in zip(points, values, strict=True) if v != 0]
+    return nonzero[0] if len(nonzero) == 1 else None
+
+
+def counted(expr: sp.Expr, item: sp.Expr, points: tuple[sp.Integer, ...]) -> tuple[sp.Expr, str]:
+    """Sums of indicator polynomials over a finite support named as counts n_k (the number
+    of observations equal to k), and the note that defines them."""
+    mapping = {}
+    for total in expr.atoms(sp.Sum):
+        if len(total.limits) != 1 or not total.function.has(item):
+            continue
+        found = _indicator_of(total.function, item, points)
+        if found is not None:
+            k, v = found
+            count = sp.Sum(sp.expand(total.function / v), *total.limits)
+            mapping[total] = v * Named(count, sp.Symbol(f"n_{k}", nonnegative=True))
+    if not mapping:
+        return expr, ""
+    index = _latex(item.indices[0]) if isinstance(item, sp.Indexed) else "i"
+    note = (rf"$n_k = \sum_{{{index}}} [{_latex(item)} = k]$: the number of observations "
+            "equal to $k$")
+    return expr.xreplace(mapping), note
+
+
+def counts_total(expr: sp.Expr) -> sp.Expr:
+    """n_1 + ... + n_K as N when the counts cover every outcome (their indicators add to 1)."""
+    counts = [t for t in sp.Add.make_args(expr) if isinstance(t, Named)
+              and isinstance(t.args[0], sp.Sum)]
+    if len(counts) < 2 or len({c.args[0].limits for c in counts}) != 1:
+        return expr
+    limits = counts[0].args[0].limits
+    if sp.expand(sp.Add(*[c.args[0].function for c in counts])) != 1:
+        return expr
+    (_, low, high), = limits
+    return expr - sp.Add(*counts) + (high - low + 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.engine.calculus.shape import counts_total
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import (
     INDEX,
@@ -442,7 +443,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
     if len(lam_roots) != 1:
         outcome.notes.append("The multiplier could not be found from the constraint.")
         return
-    lam = combine_sums(masked_g.unmask(lam_roots[0]))
+    lam = counts_total(combine_sums(masked_g.unmask(lam_roots[0])))
     estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
     constraint_check = g.xreplace(estimates)
     lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"

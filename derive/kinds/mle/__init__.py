@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import tidy_steps
-from derive.engine.calculus.shape import grouped_logs
+from derive.engine.calculus.shape import counted, grouped_logs
 from derive.engine.sample import optimality
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE, Estimate
@@ -53,6 +53,11 @@ def log_likelihood(model: Model) -> tuple[sp.Expr, Section]:
     grouped = grouped_logs(steps[-1].after)
     if grouped != steps[-1].after:
         steps.append(Step(steps[-1].after, grouped, "group the constants"))
+    points = model.support.points()
+    if points is not None and len(points) > 2 and not model.covariates:
+        counts, note = counted(steps[-1].after, model.bases[model.var][INDEX], points)
+        if counts != steps[-1].after:
+            steps.append(Step(steps[-1].after, counts, "count the outcomes", note))
     ell = steps[-1].after
     args = ", ".join(latex(p) for p in model.params)
     lhs = sp.Symbol(rf"\ell({args})")
