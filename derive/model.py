@@ -45,6 +45,7 @@ class Result:
     name: str
     label: Any  # sympy object printed left of '=' (e.g. Derivative(L, w))
     expr: Any
+    relation: str = "="  # or "<=": a bound, |dL/dx| <= ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 
 from derive.model import Derivation
-from derive.printing import DeriveStrPrinter, _term_key
+from derive.printing import DeriveStrPrinter, _factor_key, _term_key
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
 _FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heaviside": "𝟙"}
@@ -29,6 +29,9 @@ class UnicodePrinter(DeriveStrPrinter):
         return greek_unicode.get(head, head) + sep + tail
 
     _print_Dummy = _print_Symbol
+
+    def _print_Verbatim(self, expr: sp.Symbol) -> str:
+        return unicode_text(expr.name)  # notation given as LaTeX (max_z a'(z))
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if isinstance(expr, sp.Indexed):  # sympy's own _sympystr would print x[i]
@@ -60,6 +63,17 @@ class UnicodePrinter(DeriveStrPrinter):
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        # the worksheet's order (coefficient, sums, sigma(u) beside 1 - sigma(u), symbols), with ·
+        coefficient, rest = expr.as_coeff_Mul()
+        factors = sp.Mul.make_args(rest)
+        if coefficient.is_Rational and all(not (f.is_Pow and f.exp.is_negative) for f in factors):
+            shown = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+                     for f in sorted(factors, key=_factor_key)]
+            head = "-" if coefficient < 0 else ""
+            top, bottom = abs(coefficient.p), coefficient.q
+            if top != 1:
+                shown.insert(0, str(top))
+            return head + "·".join(shown) + (f"/{bottom}" if bottom != 1 else "")
         return super()._print_Mul(expr).replace("**", "^")
 
     def _print_Exp1(self, expr: Any) -> str:
@@ -123,7 +137,8 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
             lines.append(f"        [{step.rule}; {how}]")
         lines.append("")
     for result in derivation.results:
-        lines.append(f"{maths(result.label)} = {maths(result.expr)}")
+        relation = {"<=": "≤", ">=": "≥"}.get(result.relation, result.relation)
+        lines.append(f"{maths(result.label)} {relation} {maths(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"
         lines.append(

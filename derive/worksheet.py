@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
-from derive.render import Trusted, escape_latex
+from derive.render import Trusted
+from derive.richtext import assumption_tex, matrix_shapes, rich_text
 from derive.rules import margin
 from derive.texbreak import LINE, latex_lines, tex_width
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge"}
 
 
 def _row(lines: list[str], steps: list[Step]) -> dict[str, Any]:
@@ -66,9 +67,10 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
     extras = derivation.extras
+    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": derivation.title,
+        "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
@@ -78,41 +80,20 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "results": [
             {
                 "label": Trusted(latex(r.label, **settings)),
+                "relation": Trusted(RELATION_TEX[r.relation]),
                 "tex": Trusted(latex(r.expr, **settings)),
                 "lines": [Trusted(t) for t in latex_lines(r.expr, LINE - 60, **settings)],
             }
             for r in derivation.results
         ],
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
-        "notes": [rich_text(note) for note in derivation.notes],
+        "notes": [rich_text(note, shapes) for note in derivation.notes],
         "conventions": [Trusted(c) for c in extras.get("conventions", ())],
         "cross_check": extras.get("cross_check", {}),
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),
     }
-
-
-def rich_text(text: str) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
-
-    The expressions go through the project's parser and printer, never to TeX as typed;
-    one that does not parse is shown as escaped text in typewriter type.
-    """
-    from derive.errors import DeriveError
-    from derive.parse import parse_expression
-
-    pieces = text.split("`")
-    out = []
-    for k, piece in enumerate(pieces):
-        if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(escape_latex(piece if k % 2 == 0 else "`" + piece))
-            continue
-        try:
-            out.append(f"${latex(parse_expression(piece, syntax='plain'))}$")
-        except DeriveError:
-            out.append(rf"\texttt{{{escape_latex(piece)}}}")
-    return Trusted("".join(out))
 
 
 def latex_name(name: str) -> str:
@@ -126,33 +107,3 @@ def _question(derivation: Derivation, settings: dict[str, Any]) -> str:
     return f"Find {names}."
 
 
-_WORDS = {"integer": r"\in \mathbb{Z}", "real": r"\in \mathbb{R}", "positive": "> 0",
-          "nonnegative": r"\ge 0", "non-negative": r"\ge 0"}
-_RELATIONS = {">=": r"\ge", "<=": r"\le", ">": ">", "<": "<"}
-_PIECE = re.compile(r"\s*(>=|<=|>|<|[A-Za-z][A-Za-z0-9_]*|\d+(?:\.\d+)?)")
-
-
-def assumption_tex(sentence: str) -> Trusted:
-    """A stated assumption ('lambda > 0', '0 < p < 1', 'n integer', 'S symmetric') as maths:
-    names through the printer, relations as symbols, words as text."""
-    out, rest = [], sentence.strip()
-    name, _, words = rest.partition(" ")
-    if words.startswith("symmetric"):
-        return Trusted(f"${latex_name(name)}$ {escape_latex(words)}")
-    while rest:
-        match = _PIECE.match(rest)
-        if match is None:
-            return Trusted(escape_latex(sentence))
-        piece = match.group(1)
-        rest = rest[match.end():].lstrip()
-        if piece in _RELATIONS:
-            out.append(_RELATIONS[piece])
-        elif piece in _WORDS:
-            out.append(_WORDS[piece])
-        elif piece in ("is", "an", "a"):
-            continue
-        elif piece[0].isdigit():
-            out.append(piece)
-        else:
-            out.append(latex_name(piece))
-    return Trusted("$" + " ".join(out) + "$")

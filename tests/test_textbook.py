@@ -20,10 +20,11 @@ from derive.parse import parse_expression
 from derive.pdf import LATEXMK, tex_environment
 from derive.pipeline import derive, render
 from derive.printing import latex
+from derive.richtext import assumption_tex
 from derive.texbreak import LINE, latex_lines, tex_width
 from derive.textout import maths
 from derive.verify import compare
-from derive.worksheet import assumption_tex, worksheet_context
+from derive.worksheet import worksheet_context
 
 FORMS = tomllib.loads((Path(__file__).parent / "data" / "textbook_forms.toml").read_text())
 IDS = [s.id for s in catalogue.entries()]

@@ -6,7 +6,7 @@ import pytest
 
 import derive
 from derive.render import escape_latex
-from derive.worksheet import rich_text
+from derive.richtext import rich_text
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Verbatim, latex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
 
@@ -61,9 +61,9 @@ def derive_vanishing(spec: Spec) -> Derivation:
     bound = peak**layers * sp.Abs(sp.Mul(*weights))
     results = (
         Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),
-        Result("peak", sp.Symbol(r"\max_z a'(z)"), peak),
+        Result("peak", Verbatim(r"\max_z a'(z)"), peak),
         Result("gradient", label, gradient),
-        Result("bound", sp.Symbol(rf"\left|{latex(label)}\right| \le"), bound),
+        Result("bound", sp.Abs(label), bound, relation="<="),
     )
     return Derivation(
         kind="vanishing",
