@@ -13,7 +13,6 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
-from sympy.printing.str import StrPrinter
 
 from derive.functions import as_expr
 
@@ -37,7 +36,8 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
 
-    _default_settings = {**LatexPrinter._default_settings, "partial": True}
+    # typed: an unevaluated parse tree printed in the order it was typed (the question)
+    _default_settings = {**LatexPrinter._default_settings, "partial": True, "typed": False}
 
     def _d(self) -> str:
         return r"\partial" if self._settings["partial"] else "d"
@@ -63,7 +63,8 @@ class DeriveLatexPrinter(LatexPrinter):
         """The terms of a sum in textbook order, each with the sign printed before it:
         positive terms first, higher degree first (wx + b - y, 1 - sigma)."""
         out = []
-        for term in sorted(expr.args, key=_term_key):
+        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=_term_key)
+        for term in terms:
             negative = bool(term.could_extract_minus_sign())
             out.append(("-", -term) if negative else ("+", term))
         return out
@@ -88,6 +89,10 @@ class DeriveLatexPrinter(LatexPrinter):
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
         if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
             return super()._print_Mul(expr)
+        if self._settings["typed"] and expr.args[0] == -1 and len(expr.args) == 2:
+            inner = self._print(expr.args[1])
+            bracket = isinstance(expr.args[1], sp.Add)
+            return rf"-\left({inner}\right)" if bracket else f"- {inner}"
         if (root := self._one_root(expr)) is not None:
             return root
         if (halved := self._fraction_before_log(expr)) is not None:
@@ -157,7 +162,10 @@ class DeriveLatexPrinter(LatexPrinter):
         # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
         if any(f.is_Pow and f.exp.is_negative for f in expr.args) or expr.args[0] == -1:
             return super()._print_Mul(expr)
-        ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
+        if self._settings["typed"]:
+            ordered = expr
+        else:
+            ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
         saved = self._settings["order"]
         self._settings["order"] = "none"
         try:
@@ -541,63 +549,3 @@ def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
             if isinstance(dim, sp.Symbol):
                 found.setdefault(dim, f"{m.name}.shape[{axis}]")
     return found
-
-
-class DeriveStrPrinter(StrPrinter):
-    """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
-
-    def _print_Transpose(self, expr: sp.Transpose) -> str:
-        base = self._print(expr.arg)
-        atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
-        return f"{base}^T" if atomic else f"({base})^T"
-
-    def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:
-        shown = self._print(arg)
-        return f"({shown})" if isinstance(arg, kinds) else shown
-
-    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
-        kinds = (sp.MatMul, sp.MatAdd)  # the Hadamard product is associative: no brackets
-        return " .* ".join(self._wrapped(a, kinds) for a in _companions_last(expr.args))
-
-    def _print_HadamardPower(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}.^{expr.exp}"
-
-    def _print_MatMul(self, expr: sp.MatMul) -> str:
-        args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
-        sign = "-" if args[0] == -1 else ""
-        kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
-        parts = [self._wrapped(a, kinds) for a in (args[1:] if sign else args)]
-        return sign + "*".join(parts)
-
-    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
-        return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
-
-    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
-
-    def _print_Trace(self, expr: sp.Trace) -> str:
-        if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
-            return self._print(expr.arg)
-        return f"tr({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr: sp.Inverse) -> str:
-        return f"inv({self._print(expr.arg)})"
-
-    def _print_Determinant(self, expr: sp.Determinant) -> str:
-        return f"det({self._print(expr.arg)})"
-
-    def _print_DiagMatrix(self, expr: Any) -> str:
-        return f"diag({self._print(expr.args[0])})"
-
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
-        wrt = " d".join(self._print(v) for v in expr.variables)
-        inner = expr.expr
-        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
-            return f"d{self._print(inner)}/d{wrt}"
-        return f"d/d{wrt}[{self._print(inner)}]"
-
-
-def text(expr: Any) -> str:
-    """An expression as readable plain text (the terminal output of derive)."""
-    return DeriveStrPrinter().doprint(expr)

@@ -15,7 +15,8 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 
 from derive.model import Derivation
-from derive.printing import DeriveStrPrinter, _factor_key, _term_key
+from derive.printing import _factor_key, _term_key
+from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
 _FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heaviside": "𝟙"}

@@ -74,7 +74,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
-        "statement": [Trusted(t) for t in latex_lines(derivation.function, LINE, **settings)],
+        "statement": [Trusted(t) for t in latex_lines(extras.get("typed", derivation.function),
+                                                       LINE, **settings)],
         "name": Trusted(latex_name(extras.get("name", "f"))),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [

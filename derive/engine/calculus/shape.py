@@ -56,6 +56,53 @@ class Named(sp.Function):
     _pythoncode = _numpycode
 
 
+class AsTyped(sp.Function):
+    """The question as the user typed it (an unevaluated parse tree), printed in typed order;
+    evaluated, it is sympy's own form of the expression (``derive.verify`` looks through it)."""
+
+    nargs = 1
+    transparent = True
+
+    def doit(self, **hints: Any) -> sp.Expr:
+        typed = self.args[0]
+        return typed.doit(**hints) if hints.get("deep", True) else typed
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return self.args[0].doit().evalf(prec)
+
+    def _eval_derivative(self, x: sp.Symbol) -> sp.Expr:
+        return sp.diff(self.args[0].doit(), x)
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        from derive.printing import DeriveLatexPrinter
+
+        settings = {k: printer._settings[k] for k in DeriveLatexPrinter._default_settings
+                    if k in printer._settings}
+        shown = DeriveLatexPrinter({**settings, "typed": True})._print(self.args[0])
+        return rf"\left({shown}\right)^{{{exp}}}" if exp is not None else shown
+
+    def _sympystr(self, printer: Any) -> str:
+        return printer._print(self.args[0])
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.args[0].doit())
+
+
+def as_typed_start(section: Section, typed: sp.Expr | None, x: sp.Symbol) -> Section:
+    """The section starting from the derivative of the expression as typed, its first step
+    sympy's form of it ('simplify'), when the two print differently."""
+    from derive.printing import latex
+
+    if typed is None or not section.steps:
+        return section
+    wrapped = AsTyped(typed)
+    if latex(wrapped) == latex(typed.doit()):
+        return section
+    start = sp.Derivative(wrapped, x, evaluate=False)
+    first = Step(start, section.start, "simplify")
+    return replace(section, start=start, steps=(first, *section.steps))
+
+
 # --- e^u / (1 + e^u) = sigma(u) ------------------------------------------------------------
 
 

@@ -27,7 +27,8 @@ from derive.engine.sample.rows import MatrixRowSum, RowSum
 from derive.engine.sample.statistics import SIZE, Estimate
 from derive.errors import InputError
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex, text
+from derive.printing import latex
+from derive.textprint import text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)
