@@ -33,6 +33,14 @@ def code(expr: Any) -> str:
     return numpy_code(expr.xreplace(renamed) if renamed else expr, helpers=True)
 
 
+def along(expr: Any, var: Any, text: str) -> str:
+    """Code for ``expr`` that returns an array shaped like ``var`` even when ``expr`` does not
+    involve it (a constant density 1/theta evaluated on a grid of x): ``+ 0.0 * x`` only then."""
+    if isinstance(expr, sp.Basic) and expr.has(var):
+        return text
+    return f"{text} + 0.0 * {py_name(str(var))}"
+
+
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
     """Sampling intervals for the check's random points, from the stated assumptions."""
     out = []

@@ -401,6 +401,12 @@ class DeriveNumPyPrinter(NumPyPrinter):
             return sorted(expr.args, key=_term_key)
         return super()._as_ordered_terms(expr, order)
 
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        # 1 / theta rather than theta ** (-1.0), as a person writes it
+        if expr.exp == -1 and not isinstance(expr.base, sp.MatrixExpr):
+            return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Pow'])}"
+        return super()._print_Pow(expr, rational)
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         # An observation x[i] inside a sum over the sample is the whole 1-D array x.
         return self._print(expr.base.label)

@@ -15,7 +15,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.checkcode import code
+from derive.checkcode import along, code
 from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind
@@ -95,12 +95,12 @@ def bound_context(derivation: Derivation) -> dict[str, Any]:
     z = extras["z"]
     return {
         "activation": code(extras["activation"]),
-        "derivative": code(extras["derivative"]),
+        "derivative": along(extras["derivative"], z, code(extras["derivative"])),
         "z": z.name,
         "peak": code(extras["peak"]),
         "network": code(derivation.function),
-        "gradient": code(extras["gradient"]),
-        "bound": code(extras["bound"]),
+        "gradient": along(extras["gradient"], extras["input_symbol"], code(extras["gradient"])),
+        "bound": along(extras["bound"], extras["input_symbol"], code(extras["bound"])),
         "args": ", ".join(s.name for s in derivation.symbols),
         "input": extras["input_symbol"].name,
         "weights": [s.name for s in extras["weights"]],
