@@ -93,7 +93,18 @@ class _Breaker:
     """Pieces of an expression's LaTeX that join into the whole, cut where a line may end."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
         self.printer = DeriveLatexPrinter(settings)
+
+    def _inner(self, expr: Any) -> tuple[_Breaker, Any]:
+        """A display wrapper printed as typed (the question) breaks as its typed tree."""
+        if getattr(expr, "transparent", False) and hasattr(expr, "typed_tree"):
+            return _Breaker({**self.settings, "typed": True}), expr.typed_tree
+        return self, expr
+
+    def _pieces_AsTyped(self, expr: Any, limit: float) -> list[str]:
+        breaker, inner = self._inner(expr)
+        return breaker.pieces(inner, limit)
 
     def tex(self, expr: Any) -> str:
         return self.printer.doprint(expr)
@@ -123,11 +134,12 @@ class _Breaker:
         return out
 
     def _pieces_Derivative(self, expr: sp.Derivative, limit: float) -> list[str]:
-        if not isinstance(expr.expr, sp.Add):
+        breaker, inner = self._inner(expr.expr)
+        if not isinstance(inner, sp.Add):
             return []
         top, bottom = self.printer.derivative_parts(expr)
         head = rf"\frac{{{top}}}{{{bottom}}}\Bigl["
-        return _wrap(head, self._pieces_Add(expr.expr, limit), r"\Bigr]")
+        return _wrap(head, breaker._pieces_Add(inner, limit), r"\Bigr]")
 
     def _pieces_Mul(self, expr: sp.Mul, limit: float) -> list[str]:
         numerator, denominator = sp.fraction(expr)

@@ -63,6 +63,10 @@ class AsTyped(sp.Function):
     nargs = 1
     transparent = True
 
+    @property
+    def typed_tree(self) -> sp.Expr:
+        return self.args[0]
+
     def doit(self, **hints: Any) -> sp.Expr:
         typed = self.args[0]
         return typed.doit(**hints) if hints.get("deep", True) else typed
