@@ -43,24 +43,15 @@ def along(expr: Any, var: Any, text: str) -> str:
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
     """Sampling intervals for the check's random points, from the stated assumptions."""
-    out = []
-    for s in symbols:
-        domain = derivation.assumptions.domain(s.name)
-        low, high = domain.low, domain.high
-        if s.is_positive and low <= 0:
-            low = 0.2
-        out.append({"name": py_name(s.name), "low": repr(float(low)), "high": repr(float(high))})
-    return out
+    return [{"name": name, "low": repr(low), "high": repr(high)}
+            for name, (low, high) in domain_table(derivation, symbols).items()]
 
 
 def domain_table(derivation: Derivation, symbols: Any) -> dict[str, tuple[float, float]]:
     """The same intervals as a table ``name -> (low, high)``."""
-    out = {}
-    for s in symbols:
-        domain = derivation.assumptions.domain(s.name)
-        low = 0.2 if s.is_positive and domain.low <= 0 else domain.low
-        out[py_name(s.name)] = (float(low), float(domain.high))
-    return out
+    return {py_name(s.name): derivation.assumptions.interval(s.name, bool(s.is_positive),
+                                                              bool(s.is_nonnegative))
+            for s in symbols}
 
 
 def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],

@@ -49,6 +49,10 @@ class BudgetExceeded(DeriveError):
     """A bounded symbolic operation ran out of time or memory."""
 
 
+class TooManySteps(BudgetExceeded):
+    """A derivation that needs more rule applications than its step budget."""
+
+
 class TexError(DeriveError):
     """TeX failed; carries the first ``file:line: error`` of the log."""
 

@@ -13,6 +13,9 @@ from typing import Any
 
 Verified = str  # "symbolic" | "numeric" | "" (not yet verified)
 
+#: Names that stand for a size (a positive integer) wherever they are free: N in sum_{i=1}^N.
+SIZE_NAMES = frozenset({"N", "M", "n"})
+
 
 @dataclass(frozen=True)
 class Step:
@@ -80,6 +83,17 @@ class Assumptions:
         if name in self.nonnegative:
             return Domain(0.0, 3.0)
         return Domain(-2.5, 2.5)
+
+    def interval(self, name: str, positive: bool = False,
+                 nonnegative: bool = False) -> tuple[float, float]:
+        """The domain's interval, narrowed by a symbol's own sign facts (x > 0 starts at 0.2)."""
+        domain = self.domain(name)
+        low, high = float(domain.low), float(domain.high)
+        if positive and low <= 0:
+            low = 0.2
+        if nonnegative and low < 0:
+            low = 0.0
+        return low, high
 
 
 @dataclass(frozen=True)

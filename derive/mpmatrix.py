@@ -320,4 +320,4 @@ def close(a: Any, b: Any, tolerance: float = 1e-20) -> bool | None:
         return None
     if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
         return None
-    return bool(abs(a - b) <= tolerance * (1 + max(abs(a), abs(b))))
+    return numeric.close(a, b, tolerance)

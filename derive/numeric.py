@@ -29,7 +29,7 @@ from mpmath.calculus.quadrature import TanhSinh
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from derive import functions as dl
-from derive.model import Assumptions
+from derive.model import SIZE_NAMES, Assumptions
 
 DIGITS = 30
 MAX_MAGNITUDE = 4096  # bits of binary exponent: |value| < 2^4096
@@ -38,7 +38,6 @@ MAX_TERMS = 200  # terms of a concrete sum or product
 OWN_EXTRA = 20  # guard digits for a class that evaluates itself
 QUADRATURE_TOLERANCE = mpmath.mpf(10) ** -24  # error estimate a quadrature must reach
 QUADRATURE_DEGREE = 8  # mpmath.quad's maxdegree (nodes double per degree); then refused
-SIZE_NAMES = frozenset({"N", "n", "M", "m", "K", "T", "B", "D", "L"})
 
 ctx = mpmath.MPContext()
 ctx.dps = DIGITS
@@ -108,12 +107,7 @@ NICE_UNIT = (0.25, 0.75, 0.6, 0.2, 0.4, 0.8, 0.3, 0.5)
 def sample_real(name: str, positive: bool, nonnegative: bool, assumptions: Assumptions,
                 rng: random.Random, nice: int | None = None) -> float:
     """A real value from the symbol's domain (negatives too unless assumed otherwise)."""
-    domain = assumptions.domain(name)
-    low, high = domain.low, domain.high
-    if positive and low <= 0:
-        low = 0.2
-    if nonnegative and low < 0:
-        low = 0.0
+    low, high = assumptions.interval(name, positive, nonnegative)
     if nice is not None:
         table = NICE_UNIT if name in assumptions.unit_interval else (
             NICE if low < 0 else NICE_POSITIVE)
@@ -149,6 +143,16 @@ def make_point(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions, seed: i
                                                  bool(symbol.is_nonnegative), assumptions,
                                                  rng, pick))
     return Point(values, seed, assumptions)
+
+
+def close(a: Any, b: Any, equal: Any, apart: Any = None) -> bool | None:
+    """True when a and b agree to the relative gap ``equal``, False when they are further apart
+    than ``apart`` (by default the same gap), None in between."""
+    scale = 1 + max(abs(a), abs(b))
+    gap = abs(a - b)
+    if gap <= equal * scale:
+        return True
+    return False if gap > (equal if apart is None else apart) * scale else None
 
 
 # --- evaluation ------------------------------------------------------------------------------

@@ -21,9 +21,10 @@ import sympy as sp
 from derive import numeric
 from derive.assumptions import stated_facts
 from derive.bounded import run_bounded
+from derive.engine.matrix.expressions import is_matrix
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
-from derive.model import Assumptions, Derivation, Section, Step
+from derive.model import SIZE_NAMES, Assumptions, Derivation, Section, Step
 
 SYMBOLIC = "symbolic"
 NUMERIC = "numeric"
@@ -33,7 +34,6 @@ CROSS_CHECK_POINTS = 6  # the second opinion on a result whose every step is alr
 DIGITS = 30
 EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
 TOLERANCE = numeric.ctx.mpf(10) ** -20  # relative gap of equal values
-APART = numeric.ctx.mpf(10) ** -8  # relative gap past which the values differ
 SMALL_OPS = 60
 NO_ASSUMPTIONS = Assumptions()
 
@@ -152,7 +152,7 @@ def _symbolic_zero(diff: Any, assumptions: Assumptions) -> bool:
     in closed form (both for every value), then the ladder inside the domain."""
     if diff == 0:
         return True
-    if _is_matrix(diff):
+    if is_matrix(diff):
         return False
     kept = _functions_kept(diff)
     if _cancelled(kept) == 0:
@@ -169,7 +169,7 @@ def quickly_equal(before: Any, after: Any) -> bool:
     diff = _difference(before, after)
     if diff == 0:
         return True
-    if _is_matrix(diff):
+    if is_matrix(diff):
         return False
     if diff.has(sp.MatMul):  # expand cannot reorder matrix products: the numeric test can
         return False
@@ -249,11 +249,8 @@ def _sample(symbol: sp.Symbol, assumptions: Assumptions, rng: random.Random) -> 
     if symbol.is_integer or domain.integer:
         low = max(1, int(domain.low)) if symbol.is_positive else int(domain.low)
         return sp.Integer(rng.randint(low, max(low + 1, int(domain.high))))
-    low, high = domain.low, domain.high
-    if symbol.is_positive and low <= 0:
-        low = 0.2
-    if symbol.is_nonnegative and low < 0:
-        low = 0.0
+    low, high = assumptions.interval(symbol.name, bool(symbol.is_positive),
+                                     bool(symbol.is_nonnegative))
     return sp.Float(rng.uniform(low, high), DIGITS + 10)
 
 
@@ -264,7 +261,7 @@ def _random_point(
     point: dict[Any, Any] = {}
     point.update(_concrete_sizes(dims, rng, assumptions.size_order) if dims else {})
     for s in free:
-        if isinstance(s, sp.Symbol) and s.is_integer and s.name in {"N", "n", "M"}:
+        if isinstance(s, sp.Symbol) and s.is_integer and s.name in SIZE_NAMES:
             point[s] = sp.Integer(rng.randint(3, 6))
         elif isinstance(s, sp.Symbol):
             point[s] = _sample(s, assumptions, rng)
@@ -293,12 +290,6 @@ def _evaluate(expr: Any, point: numeric.Point) -> list[Any]:
     if getattr(expr, "is_Matrix", False):
         return [numeric.evaluate(entry, point) for entry in expr]
     return [numeric.evaluate(expr, point)]
-
-
-def _close(a: Any, b: Any) -> bool:
-    scale = 1 + max(abs(a), abs(b))
-    gap = abs(a - b)
-    return bool(gap <= TOLERANCE * scale) if gap <= APART * scale else False
 
 
 def _shown(point: dict, at: numeric.Point) -> dict[str, float]:
@@ -365,7 +356,7 @@ def numerically_equal(
         matrix_points = shared if isinstance(shared, MatrixPoints) else None
         return _matrices_equal(before, after, assumptions, seed, points, matrix_points)
     before, after = _doit(before), _doit(after)
-    both = sp.Tuple(before, after) if not _is_matrix(before) else before + after
+    both = sp.Tuple(before, after) if not is_matrix(before) else before + after
     at_points = shared if isinstance(shared, ScalarPoints) else None
     if at_points is None or not both.free_symbols <= set(at_points.free) | at_points.dims:
         at_points = ScalarPoints([both], assumptions, seed)
@@ -378,7 +369,8 @@ def numerically_equal(
             left, right = _evaluate(before, at), _evaluate(after, at)
         except numeric.Unevaluable:
             continue
-        if len(left) != len(right) or not all(map(_close, left, right)):
+        if len(left) != len(right) or not all(
+                numeric.close(a, b, TOLERANCE) for a, b in zip(left, right, strict=True)):
             mine = both.free_symbols
             shown = _shown({s: v for s, v in point.items() if s in mine}, at)
             return Verdict(False, counterexample={
@@ -453,10 +445,6 @@ def _holds_integral(before: Any, after: Any) -> bool:
     return any(getattr(_doit(e), "has", lambda *_: False)(sp.Integral) for e in (before, after))
 
 
-def _is_matrix(expr: Any) -> bool:
-    return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
-
-
 def compare(
     before: Any,
     after: Any,
@@ -478,7 +466,7 @@ def compare(
         return Verdict(True, SYMBOLIC)
     # simplify() knows no matrix calculus, and proves nothing about an integral that sympy
     # could not do: such steps rest on the numeric test (quadrature).
-    provable = prove and not (_is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
+    provable = prove and not (is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
                               or _holds_integral(before, after))
     if provable and not refute_first and symbolically_equal(before, after, seconds, assumptions):
         return Verdict(True, SYMBOLIC)

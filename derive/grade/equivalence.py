@@ -16,8 +16,9 @@ from typing import Any
 
 import sympy as sp
 
-from derive import verify
+from derive import numeric, verify
 from derive.bounded import run_bounded
+from derive.engine.matrix.expressions import is_matrix
 from derive.errors import BudgetExceeded
 from derive.model import Assumptions
 from derive.numeric import Point, Unevaluable, ctx, make_point, real_value
@@ -33,10 +34,6 @@ MAX_EXPANDED_POWER = 12
 SECONDS = 3.0  # wall-clock budget of the numeric test; past it the test is undecided
 
 
-def is_matrix(expr: Any) -> bool:
-    return isinstance(expr, sp.MatrixExpr) or getattr(expr, "is_Matrix", False)
-
-
 def variables(*exprs: sp.Basic) -> tuple[sp.Symbol, ...]:
     """The free symbols of the expressions, by name (indexed entries are drawn per point)."""
     found: set[sp.Symbol] = set()
@@ -48,11 +45,7 @@ def variables(*exprs: sp.Basic) -> tuple[sp.Symbol, ...]:
 
 def close(a: Any, b: Any) -> bool | None:
     """True when equal to 18 digits, False when apart by more than 1e-9, else None."""
-    scale = 1 + max(abs(a), abs(b))
-    gap = abs(a - b)
-    if gap <= EQUAL * scale:
-        return True
-    return False if gap > DIFFERENT * scale else None
+    return numeric.close(a, b, EQUAL, DIFFERENT)
 
 
 def points(symbols: tuple[sp.Symbol, ...], assumptions: Assumptions,

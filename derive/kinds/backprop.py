@@ -41,7 +41,7 @@ from derive.engine.matrix.gradient import (
 from derive.errors import DeriveError, InputError
 from derive.functions import as_expr
 from derive.jsonout import expression_fields
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient import gradient_json
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
@@ -280,18 +280,14 @@ def derive_backprop(spec: Spec) -> Derivation:
                         rf"{latex(sp.Symbol(k))}$" for k, v in deltas.items())
             + ": each is computed once, from the one after it (the delta recursion)."
         )
-    return Derivation(
-        kind="backprop",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input="\n".join(spec.require("forward", list)),
         function=loss,
         sections=tuple(walk.sections),
         results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": {v.name: EntrywiseGradient(loss, v) for v in wanted},
             "definitions": [s.name for s, _ in walk.deltas],

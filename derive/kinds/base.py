@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from derive.errors import DeriveError
 from derive.jsonout import result_json
 
 if TYPE_CHECKING:
@@ -24,3 +25,27 @@ class Kind:
     derive: Callable[[Spec], Derivation]  # the unverified derivation of an entry
     check: Callable[[Derivation], CheckRecipe]  # the check script's template and context
     json: Callable[[Derivation, dict[str, Any]], dict[str, Any]] = result_json
+
+
+def parse_field(spec: Spec, name: str, **options: Any) -> Any:
+    """Parse an entry's expression field (``spec.require(name)``) with the one safe parser.
+
+    In a file the error names the file, the entry and the field; for a typed
+    expression (source ``<input>``) it stays the parser's own line and column.
+    """
+    from derive.parse import parse_expression
+
+    try:
+        return parse_expression(spec.require(name), **options)
+    except DeriveError as exc:
+        if spec.source == "<input>":
+            raise
+        raise spec.error(name, str(exc)) from None
+
+
+def derivation_of(spec: Spec, notes: tuple[str, ...] = (), **fields: Any) -> Derivation:
+    """An entry's Derivation: kind, id, title and topic from the spec; its notes, then ``notes``."""
+    from derive.model import Derivation
+
+    return Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
+                      notes=(*spec.notes, *notes), **fields)

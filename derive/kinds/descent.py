@@ -16,8 +16,7 @@ from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
-from derive.kinds.base import Kind
-from derive.kinds.integral import parse_field
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -211,18 +210,14 @@ def derive_descent(spec: Spec) -> Derivation:
         "weight-decay": rf"Take a gradient step on the regularised loss $f({latex(w)}) = "
                         rf"{latex(f)}$.",
     }[method]
-    return Derivation(
-        kind="descent",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("expr"),
         function=f,
         sections=tuple(engine.sections),
         results=tuple(engine.results),
         symbols=(w, *params),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={**engine.extras, "var": w, "method": method, "start": engine.w0,
                 "question_tex": question, "name": "f"},
     )

@@ -27,7 +27,7 @@ from derive.engine.probability.expectation import (
     Var,
     is_constant,
 )
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -272,17 +272,13 @@ def derive_identity(spec: Spec) -> Derivation:
         results.append(Result(claim_name, lhs, rhs))
         questions.append(claim.question or rf"Show that ${latex(lhs)} = {latex(rhs)}$.")
     variables = sorted(free, key=str)
-    return Derivation(
-        kind="expectation",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=", ".join(names),
         function=sp.Tuple(*(sp.Eq(r.label, r.expr, evaluate=False) for r in results)),
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(variables),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "conventions": (MODEL_SENTENCE,),
             "question_tex": " ".join(questions),

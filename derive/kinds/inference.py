@@ -19,7 +19,7 @@ from mpmath.libmp import prec_to_dps
 
 from derive.catalogue.spec import Spec
 from derive.functions import as_expr
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -205,17 +205,13 @@ def derive_inference(spec: Spec) -> Derivation:
         values.update({"t": t, "p": closed, "mu0": mu0})
         what = rf"a two-sided one-sample $t$ test of $H_0\colon \mu = {latex(mu0)}$"
     shown_data = ", ".join(f"{float(v):.2f}" for v in xs)
-    return Derivation(
-        kind="inference",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=task,
         function=sp.Tuple(*xs),
         sections=tuple(sections),
         results=tuple(results),
         assumptions=Assumptions(),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "question_tex": (rf"The $N = {size}$ observations {shown_data} were drawn "
                              rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),

@@ -18,11 +18,10 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
-from derive.errors import DeriveError, NotSupported
+from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
-from derive.parse import parse_expression
 from derive.printing import latex
 
 Rewrite = tuple[sp.Expr, str, str]
@@ -179,7 +178,7 @@ def integrate_steps(integral: sp.Integral, max_steps: int = 60) -> tuple[Step, .
     steps: list[Step] = []
     while (pending := _first_pending(current)) is not None:
         if len(steps) >= max_steps:
-            raise RecursionError(f"more than {max_steps} steps")
+            raise TooManySteps(f"the integral needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending)
         after = current.xreplace({pending: replacement})
         steps.append(Step(current, after, rule, note))
@@ -231,14 +230,6 @@ def _bound(spec: Spec, name: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
     return parse_field(spec, name, symbols=symbols)
 
 
-def parse_field(spec: Spec, name: str, **kwargs) -> sp.Expr:
-    """Parse one expression field; errors name the entry and the field."""
-    try:
-        return parse_expression(spec.require(name), **kwargs)
-    except DeriveError as exc:
-        raise spec.error(name, str(exc)) from None
-
-
 def derive_integral(spec: Spec) -> Derivation:
     """A definite integral of ``integrand`` over ``var`` from ``lower`` to ``upper``."""
     assumptions = parse_assumptions(spec.assume)
@@ -257,18 +248,14 @@ def derive_integral(spec: Spec) -> Derivation:
         raise spec.error("integrand", f"not supported: {exc}") from None
     value = section.steps[-1].after
     params = sorted(integral.free_symbols, key=lambda s: s.name)
-    return Derivation(
-        kind="integral",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("integrand"),
         function=f,
         sections=(section,),
         results=(Result("value", integral, value),),
         symbols=(x, *params),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={"independent": {"value": sp.integrate(f, (x, a, b))}, "var": x,
                 "bounds": (a, b), "question_tex": rf"Evaluate ${latex(integral)}$."},
     )

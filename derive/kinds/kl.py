@@ -15,7 +15,7 @@ from derive import numeric
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.functions import normal_pdf
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.kinds.integral import check_recipe
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
@@ -111,18 +111,14 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
     )
     kl = sp.Symbol(r"\operatorname{KL}(p\,\|\,q)")
     section = Section("By integration", start, steps, kl)
-    return Derivation(
-        kind="kl-gaussian",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input="KL(N(mu1, sigma1^2) || N(mu2, sigma2^2))",
         function=integrand,
         sections=(section,),
         results=(Result("value", kl, closed),),
         symbols=(x, m1, m2, s1, s2),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "var": x,
             "bounds": (-sp.oo, sp.oo),

@@ -13,7 +13,7 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -185,16 +185,12 @@ def derive_linalg(spec: Spec) -> Derivation:
     if task in ("matmul", "composition") and b is None:
         raise spec.error("B", "missing")
     made = TASKS[task](spec, a, b)
-    return Derivation(
-        kind="linalg",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=task,
         function=a,
         sections=tuple(made["sections"]),
         results=tuple(made["results"]),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={"question_tex": made["question"], "task": task,
                 "A": [[int(v) for v in row] for row in a.tolist()],
                 "B": [[int(v) for v in row] for row in b.tolist()] if b is not None else None,

@@ -21,7 +21,7 @@ from derive.engine.probability.integrals import (
     integration_steps,
     substitution_step,
 )
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -42,7 +42,7 @@ class DensityE(sp.Function):
 
 
 @dataclass(frozen=True)
-class Family:
+class DensityFamily:
     """A named density: its parameters, support and formula in the variable x."""
 
     params: tuple[tuple[str, dict[str, bool]], ...]
@@ -53,22 +53,22 @@ class Family:
     standardise: bool = False  # substitute z = (x - mu)/sigma first
 
 
-FAMILIES: dict[str, Family] = {
-    "uniform": Family(
+DENSITY_FAMILIES: dict[str, DensityFamily] = {
+    "uniform": DensityFamily(
         (("a", {"real": True}), ("b", {"real": True})),
         lambda p: (p["a"], p["b"]),
         lambda x, p: 1 / (p["b"] - p["a"]),
         r"X \sim \mathcal{U}(a, b)",
         ("a < b",),
     ),
-    "exponential": Family(
+    "exponential": DensityFamily(
         (("lambda", {"positive": True}),),
         lambda p: (sp.S.Zero, sp.oo),
         lambda x, p: p["lambda"] * sp.exp(-p["lambda"] * x),
         r"X \sim \operatorname{Exp}(\lambda)",
         ("lambda > 0",),
     ),
-    "gaussian": Family(
+    "gaussian": DensityFamily(
         (("mu", {"real": True}), ("sigma", {"positive": True})),
         lambda p: (-sp.oo, sp.oo),
         lambda x, p: sp.exp(-((x - p["mu"]) ** 2) / (2 * p["sigma"] ** 2))
@@ -80,7 +80,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: Family,
+def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
                     params: dict[str, sp.Symbol]) -> Section:
     lo, hi = family.support(params)
     density = family.density(x, params)
@@ -104,9 +104,10 @@ def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: Family,
 def derive_moments(spec: Spec) -> Derivation:
     """E[X], E[X^2] and Var X of a named family, by integration."""
     name = spec.require("family")
-    family = FAMILIES.get(name)
+    family = DENSITY_FAMILIES.get(name)
     if family is None:
-        raise spec.error("family", f"unknown family {name!r} (known: {', '.join(FAMILIES)})")
+        known = ", ".join(DENSITY_FAMILIES)
+        raise spec.error("family", f"unknown family {name!r} (known: {known})")
     params = {p: sp.Symbol(p, **facts) for p, facts in family.params}
     x = sp.Symbol("x", real=True)
     lo, hi = family.support(params)
@@ -132,9 +133,8 @@ def derive_moments(spec: Spec) -> Derivation:
         positive=frozenset(p for p, facts in family.params if facts.get("positive")),
         sentences=family.sentences,
     )
-    return Derivation(
-        kind="moments",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=name,
         function=density,
         sections=sections,
@@ -145,9 +145,6 @@ def derive_moments(spec: Spec) -> Derivation:
         ),
         symbols=tuple(params.values()),
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": quad,
             "family": name,

@@ -23,7 +23,7 @@ from derive.engine.probability.expectation import (
     StdDev,
     sample,
 )
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 
 N = sp.Symbol("N", integer=True, positive=True)
@@ -89,17 +89,13 @@ def derive_sampling(spec: Spec) -> Derivation:
     make, definition, question = SAMPLING[name]
     x = RandomVariable("X")
     start, steps = make(x, sample("X"))
-    return Derivation(
-        kind="sampling",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=name,
         function=start,
         sections=(Section("Derivation", start, tuple(steps)),),
         results=(Result(name, start, steps[-1].after),),
         symbols=(N,),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "question_tex": (rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "
                              rf"variance $\sigma^2 = \sigma_X^2$, and ${definition}$. {question}"),

@@ -18,7 +18,7 @@ from derive.catalogue.spec import Spec
 from derive.checkcode import along, code
 from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Verbatim, latex
 
@@ -65,18 +65,14 @@ def derive_vanishing(spec: Spec) -> Derivation:
         Result("gradient", label, gradient),
         Result("bound", sp.Abs(label), bound, relation="<="),
     )
-    return Derivation(
-        kind="vanishing",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=f"{name} network with {layers} layers",
         function=network,
         sections=tuple(sections),
         results=results,
         symbols=(x, *weights),
         assumptions=parse_assumptions(spec.assume),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": {"gradient": sp.diff(network, x), "derivative": sp.diff(act(z), z)},
             "activation": act(z), "derivative": derivative, "z": z, "peak": peak,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derive import model
 from derive.functions import FUNCTION_NAMES, normal_cdf, normal_pdf
 
 #: Scalar functions by name: the plain syntax's list plus the two the printer writes as Φ, φ.
@@ -157,4 +158,4 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
 FREE_INDEX_LETTERS = frozenset("ijkn")
 
 #: LaTeX names that are sizes: ``\sum_{i=1}^{N}`` and ``\frac{1}{N}`` mean the same N.
-SIZE_NAMES = frozenset({"N", "M", "n"})
+SIZE_NAMES = model.SIZE_NAMES

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.engine.calculus.shape import companion_pairs
+from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
 from derive.printing import latex
@@ -158,7 +159,7 @@ def differentiate_steps(f: sp.Expr, x: sp.Symbol, max_steps: int = 400) -> tuple
     steps: list[Step] = []
     while (pending := _first_pending(current)) is not None:
         if len(steps) >= max_steps:
-            raise RecursionError(f"more than {max_steps} steps")
+            raise TooManySteps(f"the derivative needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending.expr)
         after = current.xreplace({pending: replacement})
         steps.append(Step(current, after, rule, note))

@@ -141,7 +141,7 @@ def _named(expr: Named, var: Any, dvar: Any) -> tuple[str, Any]:
 
 
 #: class of the expression under d -> rule. Looked up along the class's MRO.
-RULES: dict[type, Rule] = {
+DIFFERENTIAL_RULES: dict[type, Rule] = {
     sp.MatMul: _factors_rule(_mat_mul),
     sp.HadamardProduct: _factors_rule(sp.HadamardProduct),
     sp.Mul: _factors_rule(sp.Mul),
@@ -164,8 +164,8 @@ RULES: dict[type, Rule] = {
 
 def rule_for(expr: Any) -> Rule:
     for cls in type(expr).__mro__:
-        if cls in RULES:
-            return RULES[cls]
+        if cls in DIFFERENTIAL_RULES:
+            return DIFFERENTIAL_RULES[cls]
     raise InputError(f"no differential rule for {type(expr).__name__} ({expr})")
 
 

@@ -15,7 +15,7 @@ import sympy as sp
 
 
 @dataclass(frozen=True)
-class Family:
+class ConjugateFamily:
     """A family of distributions for a parameter theta."""
 
     name: str
@@ -35,8 +35,8 @@ class Family:
         )
 
 
-FAMILIES: dict[str, Family] = {
-    "beta": Family(
+CONJUGATE_FAMILIES: dict[str, ConjugateFamily] = {
+    "beta": ConjugateFamily(
         "beta",
         r"\operatorname{Beta}",
         ("a", "b"),
@@ -47,7 +47,7 @@ FAMILIES: dict[str, Family] = {
         lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)),
         "unit",
     ),
-    "gamma": Family(
+    "gamma": ConjugateFamily(
         "gamma",
         r"\operatorname{Gamma}",
         ("a", "b"),
@@ -58,7 +58,7 @@ FAMILIES: dict[str, Family] = {
         lambda a, b: a / b**2,
         "positive",
     ),
-    "normal": Family(
+    "normal": ConjugateFamily(
         "normal",
         r"\mathcal{N}",
         ("m", "s2"),
@@ -72,7 +72,9 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-def read_off(family: Family, coefficients: tuple[sp.Expr, ...]) -> tuple[sp.Expr, ...] | None:
+def read_off(
+    family: ConjugateFamily, coefficients: tuple[sp.Expr, ...]
+) -> tuple[sp.Expr, ...] | None:
     """The family's parameters whose log-kernel has these coefficients."""
     unknowns = [sp.Dummy(n) for n in family.params]
     equations = [

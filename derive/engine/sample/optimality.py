@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.engine.calculus.shape import counts_total
+from derive.engine.sample.likelihood import ELL, Outcome, differentiate, masked_tidy
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import (
     INDEX,
@@ -27,7 +28,6 @@ from derive.printing import latex
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
-    from derive.kinds.mle import Outcome
 
     outcome = Outcome()
     if model.constraint is not None:
@@ -153,7 +153,6 @@ SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "b
 
 
 def _solution_section(model, theta, ell, score, solved, profile, kind) -> Section:
-    from derive.kinds.mle import ELL
 
     hat = Estimate(theta)
     value = model.plain(hatted(profile, theta))
@@ -190,7 +189,6 @@ def hatted(profile: dict, theta: sp.Symbol) -> sp.Expr:
 def _second_derivative(
     model, expr: sp.Expr, a: sp.Symbol, b: sp.Symbol
 ) -> tuple[sp.Expr, tuple[Step, ...]]:
-    from derive.kinds.mle import differentiate, masked_tidy
 
     start = sp.Derivative(expr, b, evaluate=False)
     first = Step(start, differentiate(expr, b), "hessian")
@@ -238,7 +236,6 @@ def _observation_concave(model, hessian_obs: sp.Matrix) -> bool:
 
 def _second_order(model, ell, scores, solved, how, outcome) -> bool:
     """Concave log-density (a global maximum) or a negative definite Hessian at the solution."""
-    from derive.kinds.mle import ELL
 
     params = model.params
     if any(k == "subgradient" for k in how.values()):
@@ -310,7 +307,6 @@ def _simplest_substitution(model, value: sp.Expr, profile: dict) -> tuple[dict, 
 
 
 def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
-    from derive.kinds.mle import ELL
 
     params = model.params
     n = len(params)
@@ -343,7 +339,6 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
-    from derive.kinds.mle import ELL
 
     names = ", ".join(t.name for t in unsolved)
     outcome.notes.append(
@@ -404,7 +399,6 @@ def combine_sums(expr: sp.Expr) -> sp.Expr:
 
 def _lagrange(model, ell, scores, outcome) -> None:
     """Maximise the log-likelihood subject to g(theta) = 0 with a Lagrange multiplier."""
-    from derive.kinds.mle import masked_tidy
 
     g = model.constraint
     params = model.params

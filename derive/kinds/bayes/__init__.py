@@ -17,15 +17,15 @@ import sympy as sp
 
 from derive.assumptions import symbol_for
 from derive.catalogue.spec import Spec
-from derive.engine.probability.conjugate import FAMILIES, Family, read_off
+from derive.engine.probability.conjugate import CONJUGATE_FAMILIES, ConjugateFamily, read_off
+from derive.engine.sample.likelihood import SampleModel, masked_tidy
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps
-from derive.errors import DeriveError, InputError
-from derive.kinds.base import Kind
+from derive.errors import InputError
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.bayes.check import check_context
-from derive.kinds.mle import masked_tidy
-from derive.kinds.mle.model import Model, build_model
+from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -49,15 +49,8 @@ class Const(sp.Function):
         return printer._print(self.args[0])
 
 
-def _parse_prior(spec: Spec, model: Model) -> sp.Expr:
-    from derive.parse import parse_expression
-
-    try:
-        prior = parse_expression(spec.require("prior"))
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error("prior", str(exc)) from None
+def _parse_prior(spec: Spec, model: SampleModel) -> sp.Expr:
+    prior = parse_field(spec, "prior")
     names = {s.name: s for s in (*model.params, *model.constants)}
     mapping = {}
     for s in prior.free_symbols:
@@ -85,9 +78,9 @@ def derive_bayes(spec: Spec) -> Derivation:
         raise spec.error("params", "the 'bayes' kind takes exactly one parameter")
     (theta,) = model.params
     family_name = spec.require("posterior")
-    family: Family | None = FAMILIES.get(family_name)
+    family: ConjugateFamily | None = CONJUGATE_FAMILIES.get(family_name)
     if family is None:
-        raise spec.error("posterior", f"unknown family (known: {', '.join(FAMILIES)})")
+        raise spec.error("posterior", f"unknown family (known: {', '.join(CONJUGATE_FAMILIES)})")
     prior = _parse_prior(spec, model)
     f_i = model.observation(model.density)
     start = sp.log(sp.Product(f_i, (INDEX, 1, SIZE)) * prior)
@@ -157,18 +150,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
     if family.name == "normal" and model.covariates:
         sections.append(_ridge_section(model, theta, values[0]))
-    return Derivation(
-        kind="bayes",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.get("density", ""),
         function=model.density,
         sections=tuple(sections),
         results=tuple(results),
         symbols=(theta, *model.constants),
         assumptions=model.assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "model": model,
             "prior": prior,
@@ -202,7 +191,7 @@ def _coefficients(collected: sp.Expr, basis: tuple[sp.Expr, ...], theta: sp.Symb
     return coefficients
 
 
-def _question(model: Model, prior: sp.Expr, family: Family, ident: str) -> str:
+def _question(model: SampleModel, prior: sp.Expr, family: ConjugateFamily, ident: str) -> str:
     (theta,) = model.params
     x = model.var
     return (
@@ -214,7 +203,7 @@ def _question(model: Model, prior: sp.Expr, family: Family, ident: str) -> str:
     )
 
 
-def _ridge_section(model: Model, theta: sp.Symbol, mean: sp.Expr) -> Section:
+def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Section:
     """A normal posterior's mode is its mean: for regression, L2-regularised least squares."""
     masked = mask_sums(mean, model.summand_nonnegative)
     numerator, denominator = sp.fraction(sp.factor(masked.expr))

@@ -10,23 +10,13 @@ from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import gradient_section
 from derive.engine.calculus.shape import AsTyped, as_typed_start, shaped
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
 from derive.jsonout import expression_fields, steps_json
-from derive.kinds.base import Kind
+from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.gradient.check import check_recipe
 from derive.model import Derivation, Result
-from derive.parse import parse_expression
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
-
-
-def _parse_field(spec: Spec, name: str, **kwargs) -> sp.Basic:
-    try:
-        return parse_expression(spec.require(name), **kwargs)
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error(name, str(exc)) from None
 
 
 def derive_gradient(spec: Spec) -> Derivation:
@@ -51,8 +41,8 @@ def derive_gradient(spec: Spec) -> Derivation:
         f, text = parse_pieces(spec, symbols), pieces_text(spec)
         typed = None
     else:
-        f, text = _parse_field(spec, "expr", symbols=symbols), spec.require("expr")
-        typed = _parse_field(spec, "expr", symbols=symbols, as_typed=True)
+        f, text = parse_field(spec, "expr", symbols=symbols), spec.require("expr")
+        typed = parse_field(spec, "expr", symbols=symbols, as_typed=True)
     if not isinstance(f, sp.Expr) or isinstance(f, sp.MatrixExpr):
         raise spec.error("expr", "expected a scalar expression")
     present = {s.name: s for s in f.free_symbols if isinstance(s, sp.Symbol)}
@@ -69,18 +59,14 @@ def derive_gradient(spec: Spec) -> Derivation:
         results.append(Result(wrt, sp.Derivative(sp.Symbol(name), x), result))
         independent[wrt] = sp.diff(f, x)
     ordered = tuple(sorted(f.free_symbols, key=lambda s: s.name))
-    return Derivation(
-        kind="gradient",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=text,
         function=f,
         sections=tuple(sections),
         results=tuple(results),
         symbols=ordered,
         assumptions=assumptions,
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={"independent": independent, "name": name,
                 **({"typed": AsTyped(typed)} if typed is not None else {})},
     )

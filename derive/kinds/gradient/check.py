@@ -23,10 +23,8 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
     for s in derivation.symbols:
         if isinstance(s, sp.Indexed) or s in indices or s in sizes:
             continue
-        domain = derivation.assumptions.domain(s.name)
-        low, high = domain.low, domain.high
-        if s.is_positive and low <= 0:
-            low = 0.2
+        low, high = derivation.assumptions.interval(s.name, bool(s.is_positive),
+                                                    bool(s.is_nonnegative))
         size = ", SAMPLE_SIZE" if s in bases else ""
         symbols.append({"name": py_name(s.name), "low": repr(float(low)),
                         "high": repr(float(high)) + size})

@@ -11,27 +11,21 @@ from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
 from derive.engine.matrix.expressions import EntrywiseGradient, EntrywiseJacobian, HessianLabel
 from derive.engine.matrix.gradient import CONVENTION, matrix_gradient, matrix_symbols, parse_shapes
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
+from derive.kinds.base import derivation_of, parse_field
 from derive.model import Derivation, Result
 from derive.printing import latex
 
 
-def _parse(spec: Spec, field: str, shapes: Mapping[str, tuple]) -> Any:
-    from derive.parse import parse_expression
-
-    plain = {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
-    try:
-        return parse_expression(spec.require(field), shapes=plain)
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error(field, str(exc)) from None
+def _plain(shapes: Mapping[str, tuple]) -> dict[str, tuple]:
+    """Sizes as the parser takes them: numbers, or the names of symbolic sizes."""
+    return {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
 
 
 def derive_matrix_gradient(spec: Spec) -> Derivation:
     """The 'gradient' kind when the spec declares matrix shapes."""
     shapes = parse_shapes(spec.require("shapes", dict))
-    function = _parse(spec, "expr", shapes)
+    function = parse_field(spec, "expr", shapes=_plain(shapes))
     symbols = {**matrix_symbols(shapes), **{m.name: m for m in function.atoms(sp.MatrixSymbol)}}
     name = spec.get("name", "L")
     upstream_name = spec.get("upstream")
@@ -66,18 +60,14 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             rf"(the shape of the output $z$), so "
             rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
         )
-    return Derivation(
-        kind="gradient",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("expr"),
         function=loss,
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
-        notes=spec.notes,
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "independent": independent,
             "hessians": hessians,

@@ -19,7 +19,8 @@ from derive.catalogue.spec import Spec
 from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
-from derive.errors import DeriveError, InputError
+from derive.errors import InputError
+from derive.kinds.base import derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 
@@ -62,15 +63,8 @@ def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def derive_matrix_mle(spec: Spec) -> Derivation:
-    from derive.parse import parse_expression
-
     shapes = _shapes(spec)
-    try:
-        ell = parse_expression(spec.require("log_likelihood"), shapes=shapes)
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error("log_likelihood", str(exc)) from None
+    ell = parse_field(spec, "log_likelihood", shapes=shapes)
     assumptions = parse_assumptions(spec.assume)
     ell = ell.xreplace(
         {
@@ -82,7 +76,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
-    notes = list(spec.notes)
+    notes: list[str] = []
     for name in spec.names("params"):
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
@@ -124,9 +118,8 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             maximum = "not-verified"
         estimators[name] = estimate
         results.append(Result(name, Estimate(w), estimate))
-    return Derivation(
-        kind="mle",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input=spec.require("log_likelihood"),
         function=ell,
         sections=tuple(sections),
@@ -134,8 +127,6 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         assumptions=assumptions,
         notes=tuple(notes),
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "matrix": True,
             "shapes": {k: [str(d) for d in v] for k, v in shapes.items()},

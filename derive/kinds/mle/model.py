@@ -8,16 +8,16 @@ density of the variable, and knows how one observation ``x_i`` is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
 from derive.engine.sample import support as supports
-from derive.engine.sample.statistics import INDEX, SIZE
-from derive.engine.sample.support import Support
-from derive.errors import DeriveError, InputError
+from derive.engine.sample.likelihood import SampleModel
+from derive.errors import InputError
+from derive.kinds.base import parse_field
 from derive.model import Assumptions
 
 #: Base measures h(x) a spec may name (factors of the density free of the parameters).
@@ -25,54 +25,6 @@ BASE_MEASURES = {
     "1/x!": lambda x, n: 1 / sp.factorial(x),
     "binomial(n, x)": lambda x, n: sp.binomial(n, x),
 }
-
-
-@dataclass(frozen=True)
-class Model:
-    """One observation's density and everything needed to write the sample's likelihood."""
-
-    density: sp.Expr
-    var: sp.Symbol
-    params: tuple[sp.Symbol, ...]
-    support: Support
-    assumptions: Assumptions
-    covariates: tuple[sp.Symbol, ...] = ()
-    constants: tuple[sp.Symbol, ...] = ()
-    bases: dict[sp.Symbol, sp.IndexedBase] = field(default_factory=dict)
-    constraint: sp.Expr | None = None  # g(theta) = 0, e.g. p1 + p2 + p3 - 1
-
-    @property
-    def data(self) -> tuple[sp.Symbol, ...]:
-        return (self.var, *self.covariates)
-
-    def observation(self, expr: sp.Expr) -> sp.Expr:
-        """The expression at observation i: x -> x_i (and each covariate likewise)."""
-        return expr.xreplace({s: b[INDEX] for s, b in self.bases.items()})
-
-    def plain(self, expr: sp.Expr) -> sp.Expr:
-        """The contract's form: the sample as a plain ``IndexedBase(name)``."""
-        return expr.xreplace({b: sp.IndexedBase(b.label.name) for b in self.bases.values()})
-
-    def summand_nonnegative(self, s: sp.Sum) -> bool:
-        """True when the summand of a statistic is >= 0 everywhere on the support."""
-        g = s.function
-        points = self.support.points()
-        if points is not None and not self.covariates and s.limits[0][0] == INDEX:
-            item = self.bases[self.var][INDEX]
-            values = [g.xreplace({item: p}) for p in points]
-            return all(v.is_number and v.is_nonnegative for v in values)
-        return bool(g.is_nonnegative)
-
-
-def _parse(spec: Spec, name: str) -> sp.Expr:
-    from derive.parse import parse_expression
-
-    try:
-        return parse_expression(spec.require(name))
-    except DeriveError as exc:
-        if spec.source == "<input>":
-            raise
-        raise spec.error(name, str(exc)) from None
 
 
 def _probabilities(density: sp.Expr, params: tuple[str, ...]) -> set[str]:
@@ -93,12 +45,12 @@ def _with_assumptions(expr: sp.Expr, assumptions: Assumptions) -> sp.Expr:
     )
 
 
-def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
+def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
     """Parse and check the spec's density; every failure is a one-line InputError."""
     var_name = spec.get("var", "x")
     param_names = spec.names("params")
     covariate_names = spec.names("data", ())
-    raw = density if density is not None else _parse(spec, "density")
+    raw = density if density is not None else parse_field(spec, "density")
     if not isinstance(raw, sp.Expr) or isinstance(raw, sp.MatrixExpr):
         raise InputError("the density must be a scalar expression")
     bounds = spec.get("support")
@@ -107,7 +59,7 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
         s.name for b in bound_exprs for s in b.free_symbols
     }
     if spec.get("prior"):  # the prior's hyperparameters are known constants of the model
-        names |= {s.name for s in _parse(spec, "prior").free_symbols}
+        names |= {s.name for s in parse_field(spec, "prior").free_symbols}
     if var_name not in {s.name for s in raw.free_symbols} and not bound_exprs:
         raise InputError(f"--var {var_name}: the density does not involve '{var_name}'")
     for name in param_names:
@@ -174,11 +126,11 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> Model:
     bases.update({c: sp.IndexedBase(c.name, real=True) for c in covariates})
     constraint = None
     if spec.get("constraint"):
-        constraint = _parse(spec, "constraint")
+        constraint = parse_field(spec, "constraint")
         constraint = constraint.xreplace(
             {s: symbols[s.name] for s in constraint.free_symbols if s.name in symbols}
         )
-    return Model(
+    return SampleModel(
         constraint=constraint,
         density=density_expr,
         var=positive_var,
@@ -195,7 +147,7 @@ def _on_constraint(spec: Spec, density: sp.Expr, params, others) -> tuple[sp.Exp
     """The density at a point of the constraint (it is normalised only there)."""
     if not spec.get("constraint"):
         return density, list(others)
-    g = _parse(spec, "constraint")
+    g = parse_field(spec, "constraint")
     last = params[-1]
     g = g.xreplace({s: p for s in g.free_symbols for p in params if p.name == s.name})
     roots = sp.solve(g, last)
@@ -218,5 +170,3 @@ def _parse_bound(spec: Spec, text: object) -> sp.Expr:
         raise spec.error("support", "expected a name or [low, high]")
     return parse_expression(text)
 
-
-SAMPLE = (INDEX, SIZE)

@@ -26,6 +26,7 @@ from derive.engine.matrix.identify import factor_common
 from derive.engine.sample.rows import MatrixRowSum, RowSum
 from derive.engine.sample.statistics import SIZE, Estimate
 from derive.errors import InputError
+from derive.kinds.base import derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
 from derive.textprint import text
@@ -269,7 +270,7 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     estimators: dict[str, Any] = {"mu": mu_hat}
     scores: dict[str, Any] = {"mu": score}
     definite = negative_definite(hessian, names)
-    notes = list(spec.notes)
+    notes: list[str] = []
     notes.append(
         f"The Hessian {text(hessian)} is a negative multiple of the inverse of a symmetric "
         "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
@@ -283,9 +284,8 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
         notes.append("In Lambda the log-likelihood is (N/2) log det Lambda - tr(S Lambda)/2 plus "
                      "a constant: log det is strictly concave on positive-definite matrices and "
                      "the trace is linear, so the stationary point is the maximum.")
-    return Derivation(
-        kind="mle",
-        title=spec.title,
+    return derivation_of(
+        spec,
         input="multivariate normal N(mu, Sigma)",
         function=ell,
         sections=tuple(sections),
@@ -293,8 +293,6 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
         symbols=(X, MU, SIGMA),
         assumptions=assumptions,
         notes=tuple(notes),
-        id=spec.id,
-        topic=spec.topic,
         extras={
             "matrix": True,
             "check": "mle mvn",
