@@ -66,16 +66,27 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print_Mul(self, expr: sp.Mul) -> str:
         # the worksheet's order (coefficient, sums, sigma(u) beside 1 - sigma(u), symbols), with ·
         coefficient, rest = expr.as_coeff_Mul()
+        if not coefficient.is_Rational:
+            return super()._print_Mul(expr).replace("**", "^")
         factors = sp.Mul.make_args(rest)
-        if coefficient.is_Rational and all(not (f.is_Pow and f.exp.is_negative) for f in factors):
-            shown = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-                     for f in sorted(factors, key=_factor_key)]
-            head = "-" if coefficient < 0 else ""
-            top, bottom = abs(coefficient.p), coefficient.q
-            if top != 1:
-                shown.insert(0, str(top))
-            return head + "·".join(shown) + (f"/{bottom}" if bottom != 1 else "")
-        return super()._print_Mul(expr).replace("**", "^")
+        above = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        below = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        top = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+               for f in sorted(above, key=_factor_key)]
+        if abs(coefficient.p) != 1 or not top:
+            top.insert(0, str(abs(coefficient.p)))
+        bottom = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+                  for f in sorted(below, key=_factor_key)]
+        if coefficient.q != 1:
+            bottom.insert(0, str(coefficient.q))
+        shown = "·".join(top)
+        if bottom:
+            under = "·".join(bottom)
+            shown += f"/({under})" if len(bottom) > 1 else f"/{under}"
+        return ("-" if coefficient < 0 else "") + shown
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        return f"𝟙[{self._print(expr.args[0])} > 0]"
 
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
