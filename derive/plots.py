@@ -143,10 +143,32 @@ def _likelihood(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, An
     }
 
 
+def _depth(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
+    """The vanishing-gradient bound against depth: (|w| max a')^L for L = 1..layers, one curve
+    per weight size, on a log scale (the derivation's own maximum of a')."""
+    peak = float(derivation.result("peak").expr)
+    layers = int(spec.get("layers", 10))
+    curves = []
+    for weight in spec.get("weights", [1.0]):
+        points = [(float(n), (abs(float(weight)) * peak) ** n) for n in range(1, layers + 1)]
+        legend = Trusted(rf"$|w| = {float(weight):g}$")
+        curves.append({"coords": _coords(points), "legend": legend})
+    label = latex(sp.Abs(sp.Derivative(sp.Symbol("a_L"), sp.Symbol("x"))))
+    return {
+        "xlabel": Trusted("depth $L$"),
+        "ylabel": Trusted(f"bound on ${label}$"),
+        "ymode": "log",
+        "curves": curves,
+        "marks": [],
+        "path": None,
+    }
+
+
 PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
     "curves": _curves,
     "path": _path,
     "likelihood": _likelihood,
+    "depth": _depth,
 }
 
 

@@ -364,7 +364,11 @@ def _companion(factor: sp.Expr) -> sp.Expr | None:
 def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
     if factor.is_Number:
         return (0, "", 0)
+    if isinstance(factor, sp.Sum):
+        return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
     core = _companion(factor)
+    if isinstance(core, sp.log | sp.exp) and core == (factor.base if factor.is_Pow else factor):
+        return (4, str(sp.default_sort_key(core)), 0)  # N log(sigma), lambda e^{-lambda x}
     if core is not None:
         plain = factor == core or (factor.is_Pow and factor.base == core)
         return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
