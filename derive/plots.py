@@ -164,7 +164,36 @@ def _depth(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     }
 
 
+def _scaled(points: list[tuple[float, float | None]]) -> list[tuple[float, float | None]]:
+    """A density on a grid scaled to integrate to 1 there (trapezoid rule)."""
+    known = [(x, y) for x, y in points if y is not None]
+    area = sum((x2 - x1) * (y1 + y2) / 2 for (x1, y1), (x2, y2) in zip(known, known[1:],
+                                                                      strict=False))
+    return [(x, y / area if y is not None and area > 0 else None) for x, y in points]
+
+
+def _bayes(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
+    """Prior, likelihood of the entry's sample and posterior over the parameter, each scaled
+    to integrate to 1: the posterior is the normalised product of the other two."""
+    var = spec["var"]
+    data = [sp.Rational(str(v)) for v in spec["sample"]]
+    values = dict(spec.get("values", {}))
+    model = derivation.extras["model"]
+    prior = derivation.extras["prior"]
+    likelihood = sp.Mul(*(model.density.xreplace({model.var: v}) for v in data))
+    low, high = float(spec["from"]), float(spec["to"])
+    xs = [low + (high - low) * k / (SAMPLES - 1) for k in range(SAMPLES)]
+    curves = []
+    for name, expr in (("prior", prior), ("likelihood", likelihood),
+                       ("posterior", prior * likelihood)):
+        points = _scaled([(x, evaluate(expr, {**values, var: x})) for x in xs])
+        curves.append({"coords": _coords(points), "legend": Trusted(name)})
+    return {"xlabel": Trusted(f"${latex(sp.Symbol(var))}$"), "curves": curves, "marks": [],
+            "path": None}
+
+
 PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
+    "bayes": _bayes,
     "curves": _curves,
     "path": _path,
     "likelihood": _likelihood,
