@@ -19,6 +19,7 @@ from derive.functions import sigmoid
 from derive.parse import parse_expression
 from derive.pdf import LATEXMK, tex_environment
 from derive.pipeline import derive, render
+from derive.plots import plot_context
 from derive.printing import latex
 from derive.richtext import assumption_tex
 from derive.texbreak import LINE, latex_lines, tex_width
@@ -161,3 +162,30 @@ def test_check_scripts_define_the_helpers_they_call(tmp_path):
     script.write_text(done)
     ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert abs(float(ran.stdout) - (0.5 - 0.6931471805599453)) < 1e-12
+
+
+def _points(coords: str) -> list[tuple[float, float]]:
+    return [tuple(map(float, p.strip("()").split(","))) for p in coords.split()]
+
+
+def test_depth_plot_is_the_bound_at_each_depth():
+    derivation = derive(catalogue.get("vanishing-sigmoid"))
+    plot = plot_context(derivation)
+    first, second = (_points(c["coords"]) for c in plot["curves"])
+    assert plot["ymode"] == "log" and len(first) == 12
+    assert all(abs(y - 0.25**n) < 1e-5 * 0.25**n for n, y in first)  # |w| = 1: (1/4)^L (6 digits)
+    assert all(abs(y - 1.0) < 1e-5 for _, y in second)  # |w| = 4 just keeps the bound at 1
+
+
+def test_bayes_plot_posterior_is_the_normalised_product():
+    derivation = derive(catalogue.get("bayes-beta-bernoulli"))
+    curves = plot_context(derivation)["curves"]
+    prior, likelihood, posterior = (_points(c["coords"]) for c in curves)
+    xs = [x for x, _ in posterior]
+    area = sum((b - a) * (y1 + y2) / 2 for (a, y1), (b, y2) in zip(posterior, posterior[1:],
+                                                                   strict=False))
+    assert abs(area - 1) < 1e-3
+    product = [p * q for (_, p), (_, q) in zip(prior, likelihood, strict=True)]
+    scale = posterior[40][1] / product[40]
+    assert all(abs(y - scale * v) < 1e-4 for (_, y), v in zip(posterior, product, strict=True))
+    assert xs[0] > 0 and xs[-1] < 1
