@@ -189,3 +189,13 @@ def test_bayes_plot_posterior_is_the_normalised_product():
     scale = posterior[40][1] / product[40]
     assert all(abs(y - scale * v) < 1e-4 for (_, y), v in zip(posterior, product, strict=True))
     assert xs[0] > 0 and xs[-1] < 1
+
+
+def test_softmax_jacobian_entries_in_the_outputs():
+    zs = sp.symbols("z1 z2 z3", real=True)
+    total = sum(sp.exp(v) for v in zs)
+    own = shape_steps(sp.diff(sp.exp(zs[0]) / total, zs[0]))
+    other = shape_steps(sp.diff(sp.exp(zs[0]) / total, zs[2]))
+    assert latex(own[-1].after) == r"p_{1} \left(1 - p_{1}\right)"
+    assert latex(other[-1].after) == r"- p_{1} p_{3}"
+    assert all(compare(s.before, s.after).equal for s in own + other)

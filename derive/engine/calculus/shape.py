@@ -185,6 +185,43 @@ def _softmax_sum(expr: sp.Expr) -> sp.Add | None:
     return None
 
 
+def _over_powers_of(numerator: sp.Expr, denominator: sp.Expr, total: sp.Add,
+                    exps: list[sp.Expr]) -> tuple[sp.Poly, list, sp.Expr, int] | None:
+    """The numerator as a homogeneous polynomial of degree d in the exponentials when the
+    denominator is (a constant times) S^d, d = 1 or 2; else None."""
+    def holds_exp(e: sp.Expr) -> bool:
+        return e.has(*exps) or any(isinstance(a, sp.exp) for a in sp.preorder_traversal(e))
+
+    masks = [sp.Dummy(f"e{k}") for k in range(len(exps))]
+    masked = sp.expand(numerator.subs(dict(zip(exps, masks, strict=True))))
+    if holds_exp(masked) or masked == 0:
+        return None
+    poly = sp.Poly(masked, *masks)
+    for degree in (1, 2):
+        scale = sp.cancel(denominator / total**degree)
+        if holds_exp(scale):
+            continue
+        if all(sum(m) == degree for m in poly.monoms()):
+            return poly, masks, scale, degree
+    return None
+
+
+def _others_as_complement(expr: sp.Expr, names: list[Named]) -> sp.Expr:
+    """p_1 p_2 + p_1 p_3 + p_1 p_4 = p_1 (1 - p_1): a sum of all outputs but one is 1 minus it."""
+    factored = sp.factor(expr)
+    every = set(names)
+
+    def complement(term: sp.Expr) -> sp.Expr:
+        parts = set(sp.Add.make_args(term))
+        if isinstance(term, sp.Add) and parts <= every and len(parts) == len(every) - 1:
+            (missing,) = every - parts
+            return 1 - missing
+        return term
+
+    done = factored.replace(lambda e: isinstance(e, sp.Add), complement)
+    return done if done != factored else expr
+
+
 def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
     """sum_k c_k e^{z_k} / sum_j e^{z_j} as sum_k c_k p_k, then shifted by the commonest c
     with sum_k p_k = 1 (-p_2 - p_3 = p_1 - 1). Returns (named, shifted, definition note)."""
@@ -193,21 +230,22 @@ def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
         return None
     exps = list(total.args)
     numerator, denominator = sp.fraction(sp.cancel(sp.together(expr)))
-    scale = sp.cancel(denominator / total)
-    if scale.has(*exps) or any(isinstance(a, sp.exp) for a in sp.preorder_traversal(scale)):
+    found = _over_powers_of(numerator, denominator, total, exps)
+    if found is None:
         return None
-    masks = [sp.Dummy(f"e{k}") for k in range(len(exps))]
-    masked = sp.expand(numerator.subs(dict(zip(exps, masks, strict=True))))
-    if masked.has(*exps) or any(isinstance(a, sp.exp) for a in sp.preorder_traversal(masked)):
-        return None
-    poly = sp.Poly(masked, *masks)
-    if poly.total_degree() > 1 or poly.coeff_monomial(1) != 0:
-        return None
-    coefficients = [poly.coeff_monomial(m) / scale for m in masks]
+    poly, masks, scale, degree = found
     letter = _letter(expr)
     names = [Named(e / total, sp.Symbol(f"{letter}_{_index_of(e.args[0], k)}"))
              for k, e in enumerate(exps)]
+    first = sp.Eq(names[0].args[1], names[0].args[0], evaluate=False)
+    note = f"softmax outputs ${_latex(first)}$, and so on"
+    if degree == 2:  # the softmax Jacobian: -e^{z_j} e^{z_k} / S^2 = -p_j p_k
+        named = sp.Add(*[c / scale * sp.Mul(*[names[k] ** n for k, n in enumerate(m)])
+                         for m, c in poly.terms()])
+        return named, _others_as_complement(named, names), note
+    coefficients = [poly.coeff_monomial(m) / scale for m in masks]
     named = sp.Add(*[c * p for c, p in zip(coefficients, names, strict=True)])
+
     def shifted(common: sp.Expr) -> sp.Expr:
         terms = [(c - common) * p for c, p in zip(coefficients, names, strict=True)]
         return sp.Add(*terms) + common
