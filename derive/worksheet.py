@@ -16,7 +16,7 @@ VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge"}
 
 
-def _row(lines: list[str], steps: list[Step]) -> dict[str, Any]:
+def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
     """One displayed line: its LaTeX (continuation lines apart) and the steps it stands for.
 
     Steps that print the same as the line before add their rule to it instead of repeating
@@ -28,6 +28,7 @@ def _row(lines: list[str], steps: list[Step]) -> dict[str, Any]:
     return {
         "tex": Trusted(lines[0]),
         "more": [Trusted(line) for line in lines[1:]],
+        "whole": Trusted(whole),  # unbroken, for pages that wrap by themselves (HTML)
         "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
         "rule_name": rules[0] if rules else "",
         "rules": rules,
@@ -41,22 +42,21 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     lhs = latex(section.lhs, **settings) if section.lhs is not None else None
     width = LINE - tex_width(lhs or "")
     start = latex(section.start, **settings)
-    groups: list[tuple[Any, list[Step]]] = [(section.start, [])]
-    shown = start
+    groups: list[tuple[Any, str, list[Step]]] = [(section.start, start, [])]
     for step in section.steps:
         tex = latex(step.after, **settings)
-        if tex == shown:
-            groups[-1][1].append(step)
+        if tex == groups[-1][1]:
+            groups[-1][2].append(step)
             continue
-        groups.append((step.after, [step]))
-        shown = tex
-    rows = [_row(latex_lines(expr, width, **settings), steps) for expr, steps in groups]
+        groups.append((step.after, tex, [step]))
+    rows = [_row(tex, latex_lines(expr, width, **settings), steps) for expr, tex, steps in groups]
     head = rows[0]
     return {
         "title": Trusted(section.title),
         "lhs": Trusted(lhs) if lhs is not None else None,
         "start": head["tex"],
         "start_more": head["more"],
+        "start_whole": head["whole"],
         "start_rule": head["rule"] if head["rules"] else None,
         "start_mark": head["mark"],
         "steps": rows[1:],
