@@ -124,6 +124,6 @@ class Derivation:
         raise KeyError(name)
 
     def _repr_latex_(self) -> str:
-        from derive.notebook import derivation_latex
+        from derive.printing import derivation_latex
 
         return derivation_latex(self)

@@ -26,8 +26,8 @@ FLOORS = (
     ("pipeline", "grade"),
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
-     "catalogue"),
-    ("engine", "numeric", "parse", "printing", "mpmatrix", "assumptions", "bounded"),
+     "catalogue", "richtext", "texbreak"),
+    ("engine", "numeric", "parse", "printing", "textprint", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "functions", "pdf", "texformat", "errors", "rules", ""),
 )
 

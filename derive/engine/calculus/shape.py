@@ -67,6 +67,10 @@ class AsTyped(sp.Function):
     def typed_tree(self) -> sp.Expr:
         return self.args[0]
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # sympy rebuilds a pickled node evaluated; the typed tree is rebuilt as it was
+        return _typed_again, (_structure(self.args[0]),)
+
     def doit(self, **hints: Any) -> sp.Expr:
         typed = self.args[0]
         return typed.doit(**hints) if hints.get("deep", True) else typed
@@ -90,6 +94,28 @@ class AsTyped(sp.Function):
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.args[0].doit())
+
+
+def _structure(node: sp.Basic) -> Any:
+    """A tree as nested (class, children) pairs; atoms as themselves."""
+    if node.is_Atom or not node.args:
+        return node
+    return (type(node), tuple(_structure(a) for a in node.args))
+
+
+def _rebuilt(shape: Any) -> sp.Basic:
+    if not (isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[0], type)):
+        return shape
+    cls, children = shape
+    args = [_rebuilt(c) for c in children]
+    try:
+        return cls(*args, evaluate=False)
+    except TypeError:  # a class without the option builds as it is
+        return cls(*args)
+
+
+def _typed_again(shape: Any) -> AsTyped:
+    return AsTyped(_rebuilt(shape))
 
 
 def as_typed_start(section: Section, typed: sp.Expr | None, x: sp.Symbol) -> Section:
