@@ -12,6 +12,7 @@ import sympy as sp
 
 from derive.model import Derivation
 from derive.printing import latex, numpy_code
+from derive.textprint import prose_text
 
 
 def _defined(expr: Any) -> Any:
@@ -34,9 +35,12 @@ def expression_fields(expr: Any) -> dict[str, str]:
 
 
 def steps_json(derivation: Derivation) -> list[dict[str, Any]]:
+    """Each step's rule, right-hand side, proof and the title of its section (plain text)."""
     return [
-        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None}
-        for s in derivation.steps
+        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None,
+         "section": prose_text(section.title)}
+        for section in derivation.sections
+        for s in section.steps
     ]
 
 

@@ -49,7 +49,7 @@ def _coords(points: list[tuple[float, float | None]]) -> str:
 
 def _curve_expr(derivation: Derivation, name: str) -> tuple[sp.Expr, str]:
     if name == "function":
-        label = derivation.extras.get("name", "f")
+        label = derivation.name
         return derivation.function, latex(sp.Symbol(label))
     for result in derivation.results:
         if result.name == name:
@@ -178,8 +178,8 @@ def _bayes(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     var = spec["var"]
     data = [sp.Rational(str(v)) for v in spec["sample"]]
     values = dict(spec.get("values", {}))
-    model = derivation.extras["model"]
-    prior = derivation.extras["prior"]
+    model = derivation.details.model
+    prior = derivation.details.prior
     likelihood = sp.Mul(*(model.density.xreplace({model.var: v}) for v in data))
     low, high = float(spec["from"]), float(spec["to"])
     xs = [low + (high - low) * k / (SAMPLES - 1) for k in range(SAMPLES)]
@@ -203,7 +203,7 @@ PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
 
 def plot_context(derivation: Derivation) -> dict[str, Any] | None:
     """The plot's coordinates and labels for ``templates/plot.tex.j2``, or None."""
-    spec = derivation.extras.get("plot_spec")
+    spec = derivation.plot
     if not spec:
         return None
     kind = spec.get("type", "curves")

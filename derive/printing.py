@@ -15,6 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.functions import as_expr
+from derive.prose import Printers
 
 
 def _negative(expr: sp.MatMul) -> bool:
@@ -579,7 +580,9 @@ def derivation_latex(derivation: Any) -> str:
             shown = tex
         rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
                 for line, r in zip(lines, rules, strict=True)]
-        parts.append(section.title)
+        parts.append(section.title.render(Printers(
+            words=str, math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+            tex=lambda t: t.latex)))
         parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
     if derivation.results:
         rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"

@@ -16,6 +16,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 
 from derive.model import Derivation
 from derive.printing import _factor_key, _term_key
+from derive.prose import Printers, Prose
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
@@ -137,11 +138,18 @@ def unicode_text(tex: str) -> str:
     return " ".join(_converter().latex_to_text(tex).split())
 
 
+def unicode_prose(prose: Prose) -> str:
+    """A heading (words and maths) as one line of Unicode text."""
+    shown = Printers(words=str, math=lambda m: " = ".join(maths(e) for e in m.exprs),
+                     tex=lambda t: unicode_text(t.latex))
+    return " ".join(prose.render(shown).split())
+
+
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
     lines = [derivation.title, ""]
     for section in derivation.sections:
-        lines.append(unicode_text(section.title) + ":")
+        lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")

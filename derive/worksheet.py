@@ -7,13 +7,21 @@ from typing import Any
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
-from derive.render import Trusted
+from derive.prose import Printers
+from derive.render import Trusted, escape_latex
 from derive.richtext import assumption_tex, matrix_shapes, rich_text
 from derive.rules import margin
 from derive.texbreak import LINE, latex_lines, tex_width
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge"}
+
+#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
+LATEX_PROSE = Printers(
+    words=escape_latex,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+)
 
 
 def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
@@ -52,7 +60,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     rows = [_row(tex, latex_lines(expr, width, **settings), steps) for expr, tex, steps in groups]
     head = rows[0]
     return {
-        "title": Trusted(section.title),
+        "title": Trusted(section.title.render(LATEX_PROSE)),
         "lhs": Trusted(lhs) if lhs is not None else None,
         "start": head["tex"],
         "start_more": head["more"],
@@ -66,17 +74,17 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    extras = derivation.extras
     shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
         "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
-        "statement": [Trusted(t) for t in latex_lines(extras.get("typed", derivation.function),
-                                                       LINE, **settings)],
-        "name": Trusted(latex_name(extras.get("name", "f"))),
+        "question": Trusted(derivation.question or _question(derivation, settings)),
+        "statement": [Trusted(t) for t in latex_lines(
+            derivation.statement if derivation.statement is not None else derivation.function,
+            LINE, **settings)],
+        "name": Trusted(latex_name(derivation.name)),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
@@ -89,8 +97,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
         "notes": [rich_text(note, shapes) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in extras.get("conventions", ())],
-        "cross_check": extras.get("cross_check", {}),
+        "conventions": [Trusted(c) for c in derivation.conventions],
+        "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),

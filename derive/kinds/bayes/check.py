@@ -16,13 +16,14 @@ SAMPLE_SIZE = 40  # few observations, so that the prior still matters
 
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_bayes.py.j2``."""
-    model = derivation.extras["model"]
+    details = derivation.details  # a Posterior
+    model = details.model
     size = model.var.name
     rng = random.Random(derivation.id or "bayes")
     (theta,) = model.params
     constants = {py_name(c.name): _true_value(c, derivation, rng) for c in model.constants}
     true = {py_name(theta.name): _true_value(theta, derivation, rng)}
-    family = derivation.extras["family"]
+    family = details.family
     grid = {"beta": ("1e-12", "1 - 1e-12"), "gamma": ("1e-12", None), "normal": (None, None)}[
         family
     ]
@@ -30,7 +31,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         r.name: _code(r.expr, size) for r in derivation.results if r.name.startswith("posterior_")
     }
     log_density = sp.expand_log(sp.log(model.density), force=True)
-    log_prior = sp.expand_log(sp.log(derivation.extras["prior"]), force=True)
+    log_prior = sp.expand_log(sp.log(details.prior), force=True)
     return {
         "var": model.var.name,
         "covariates": [c.name for c in model.covariates],
