@@ -11,8 +11,8 @@ import sympy as sp
 
 from derive import catalogue
 from derive.kinds import derive_unverified
-from derive.printing import prose_text
 from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.textprint import prose_text
 from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
 

@@ -24,8 +24,9 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import latex, text
+from derive.printing import latex
 from derive.prose import Prose, Tex, math
+from derive.textprint import text
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
