@@ -199,3 +199,49 @@ def test_softmax_jacobian_entries_in_the_outputs():
     assert latex(own[-1].after) == r"p_{1} \left(1 - p_{1}\right)"
     assert latex(other[-1].after) == r"- p_{1} p_{3}"
     assert all(compare(s.before, s.after).equal for s in own + other)
+
+
+# --- the space: expressions a user could type, through the shaping moves and the layout ------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from derive.errors import DeriveError  # noqa: E402
+
+ATOMS = st.sampled_from(["x", "w", "b", "y", "2", "0.5", "exp(x)", "exp(-w*x)", "exp(z1)",
+                         "exp(z2)"])
+UNARY = ["sigmoid({})", "log(1 + {})", "exp({})", "tanh({})", "({})^2", "1/(1 + {})",
+         "softplus({})", "-{}"]
+BINARY = ["{} + {}", "{} - {}", "{}*{}", "{}/(1 + exp({}))", "exp({})/(exp({}) + exp(z2))"]
+
+
+def _expression(depth: int) -> st.SearchStrategy[str]:
+    if depth == 0:
+        return ATOMS
+    smaller = _expression(depth - 1)
+    return st.one_of(
+        smaller,
+        st.builds(lambda f, a: f.format(a), st.sampled_from(UNARY), smaller),
+        st.builds(lambda f, a, b: f.format(a, b), st.sampled_from(BINARY), smaller, smaller),
+    )
+
+
+@pytest.mark.slow
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(_expression(3), st.sampled_from(["x", "w"]))
+def test_typed_expressions_end_proved_and_readable(expr, wrt):
+    """Every draw ends in a verified derivation whose sheet repeats no line and whose long
+    lines were broken, or in a clear one-line refusal."""
+    try:
+        derivation = derive(grad_spec(expr, wrt))
+    except DeriveError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
+    context = worksheet_context(derivation, "", "check.py")
+    for section in context["sections"]:
+        rows = _rows(section)
+        assert all(a != b for a, b in zip(rows, rows[1:], strict=False))
+        for step in section["steps"]:
+            if step["more"]:  # a broken line: each piece narrower than the whole
+                assert all(tex_width(p) < tex_width(step["whole"]) for p in step["more"])

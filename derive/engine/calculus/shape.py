@@ -126,7 +126,7 @@ def as_typed_start(section: Section, typed: sp.Expr | None, x: sp.Symbol) -> Sec
     if typed is None or not section.steps:
         return section
     wrapped = AsTyped(typed)
-    if latex(wrapped) == latex(typed.doit()):
+    if latex(typed) == latex(typed.doit()):  # the same up to the order of terms: no step
         return section
     start = sp.Derivative(wrapped, x, evaluate=False)
     first = Step(start, section.start, "simplify")
