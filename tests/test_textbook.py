@@ -245,3 +245,9 @@ def test_typed_expressions_end_proved_and_readable(expr, wrt):
         for step in section["steps"]:
             if step["more"]:  # a broken line: each piece narrower than the whole
                 assert all(tex_width(p) < tex_width(step["whole"]) for p in step["more"])
+
+
+def test_exponentials_inside_a_function_are_not_softmax_outputs():
+    # found by the generator above: the masked numerator was not a polynomial
+    derivation = derive(grad_spec("sigmoid(exp(x)/(exp(x) + exp(z2)))", "x"))
+    assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)

@@ -220,8 +220,8 @@ def _over_powers_of(numerator: sp.Expr, denominator: sp.Expr, total: sp.Add,
 
     masks = [sp.Dummy(f"e{k}") for k in range(len(exps))]
     masked = sp.expand(numerator.subs(dict(zip(exps, masks, strict=True))))
-    if holds_exp(masked) or masked == 0:
-        return None
+    if holds_exp(masked) or masked == 0 or not masked.is_polynomial(*masks):
+        return None  # the exponentials also sit inside a function: not a softmax output
     poly = sp.Poly(masked, *masks)
     for degree in (1, 2):
         scale = sp.cancel(denominator / total**degree)
