@@ -9,12 +9,22 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from derive.printing import Verbatim, _companions_last, _holds_direction, _unit_ones
+from derive.printing import (
+    Label,
+    Verbatim,
+    _companions_last,
+    _holds_direction,
+    _needs_brackets,
+    _unit_ones,
+)
 from derive.prose import Printers, Prose
 
 
 class DeriveStrPrinter(StrPrinter):
     """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
+
+    def _print_Label(self, expr: Label) -> str:
+        return expr.plain
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
@@ -44,7 +54,10 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = f"({shown})"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
