@@ -149,17 +149,10 @@ def _depth(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     curves = []
     for weight in spec.get("weights", [1.0]):
         points = [(float(n), (abs(float(weight)) * peak) ** n) for n in range(1, layers + 1)]
-        legend = Trusted(rf"$|w| = {float(weight):g}$")
-        curves.append({"coords": _coords(points), "legend": legend})
+        curves.append({"points": points, "label": rf"|w| = {float(weight):g}"})
     label = latex(sp.Abs(sp.Derivative(sp.Symbol("a_L"), sp.Symbol("x"))))
-    return {
-        "xlabel": Trusted("depth $L$"),
-        "ylabel": Trusted(f"bound on ${label}$"),
-        "ymode": "log",
-        "curves": curves,
-        "marks": [],
-        "path": None,
-    }
+    return {"xlabel": "L", "ylabel": rf"\text{{bound on }} {label}", "ymode": "log",
+            "curves": curves, "marks": [], "path": None}
 
 
 def _scaled(points: list[tuple[float, float | None]]) -> list[tuple[float, float | None]]:
@@ -185,17 +178,16 @@ def _bayes(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     for name, expr in (("prior", prior), ("likelihood", likelihood),
                        ("posterior", prior * likelihood)):
         points = _scaled([(x, evaluate(expr, {**values, var: x})) for x in xs])
-        curves.append({"coords": _coords(points), "legend": Trusted(name)})
-    return {"xlabel": Trusted(f"${latex(sp.Symbol(var))}$"), "curves": curves, "marks": [],
-            "path": None}
+        curves.append({"points": points, "label": rf"\text{{{name}}}"})
+    return {"xlabel": latex(sp.Symbol(var)), "curves": curves, "marks": [], "path": None}
 
 
 PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
-    "bayes": _bayes,
     "curves": _curves,
     "path": _path,
     "likelihood": _likelihood,
     "depth": _depth,
+    "bayes": _bayes,
 }
 
 
@@ -228,4 +220,6 @@ def plot_context(derivation: Derivation) -> dict[str, Any] | None:
                    for c in data["curves"]],
         "marks": [_coords(points) for points in data["marks"]],
         "path": _coords(data["path"]) if data["path"] is not None else None,
+        **({"ylabel": Trusted(f"${data['ylabel']}$"), "ymode": data["ymode"]}
+           if "ylabel" in data else {}),
     }
