@@ -7,6 +7,7 @@ its template and the values it needs.
 
 from __future__ import annotations
 
+import ast
 import keyword
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,15 @@ def code(expr: Any, inputs: Any = None) -> str:
     """NumPy code with keyword-named symbols renamed; sizes read off ``inputs``' arrays."""
     renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0)
                for s in expr.free_symbols if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
-    return numpy_code(expr.xreplace(renamed) if renamed else expr, inputs)
+    return numpy_code(expr.xreplace(renamed) if renamed else expr, inputs, helpers=True)
+
+
+def along(expr: Any, var: Any, text: str) -> str:
+    """Code for ``expr`` that returns an array shaped like ``var`` even when ``expr`` does not
+    involve it (a constant density 1/theta evaluated on a grid of x): ``+ 0.0 * x`` only then."""
+    if isinstance(expr, sp.Basic) and expr.has(var):
+        return text
+    return f"{text} + 0.0 * {py_name(str(var))}"
 
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
@@ -51,4 +60,47 @@ def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
     template, context = recipe
     values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
     values.update(context)
-    return environment(templates, latex_syntax=False).get_template(template).render(values)
+    source = environment(templates, latex_syntax=False).get_template(template).render(values)
+    return formatted(with_helpers(source))
+
+
+def formatted(source: str) -> str:
+    """Python source laid out as a person would (black, 88 columns): generated expressions
+    wrapped at their operators rather than at whatever column the template reached."""
+    import black
+
+    try:
+        return black.format_str(source, mode=black.Mode(line_length=88))
+    except black.InvalidInput:  # a user's own template that is not Python: leave it alone
+        return source
+
+
+#: Small functions a check script defines when it calls them (``code`` prints the calls).
+HELPERS = {
+    "sigmoid": (
+        "def sigmoid(z):\n"
+        '    """The logistic sigmoid 1/(1 + e^-z), through tanh so that it never overflows."""\n'
+        "    return 0.5 + 0.5 * np.tanh(0.5 * z)\n"
+    ),
+    "softplus": (
+        "def softplus(z):\n"
+        '    """log(1 + e^z), computed without overflow."""\n'
+        "    return np.logaddexp(0.0, z)\n"
+    ),
+}
+
+
+def with_helpers(source: str) -> str:
+    """The script with the helpers it calls but does not define, placed after its imports."""
+    tree = ast.parse(source)
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    called = {node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    missing = [name for name in HELPERS if name in called and name not in defined]
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    if not missing or not imports:
+        return source
+    lines = source.splitlines(keepends=True)
+    at = imports[-1].end_lineno or 0
+    block = "".join("\n\n" + HELPERS[name] for name in missing)
+    return "".join(lines[:at]) + block + "".join(lines[at:])

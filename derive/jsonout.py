@@ -11,7 +11,17 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
-from derive.printing import latex, numpy_code, prose_text
+from derive.printing import latex, numpy_code
+from derive.textprint import prose_text
+
+
+def _defined(expr: Any) -> Any:
+    """Display wrappers (a name the sheet gives, p_1 for a softmax output; 'const') replaced
+    by what they stand for, so that the srepr evaluates with sympy and derive's functions."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: getattr(e, "transparent", False),
+                        lambda e: e.doit(deep=False))
 
 
 def expression_fields(expr: Any, inputs: Any = None) -> dict[str, str]:
@@ -19,7 +29,7 @@ def expression_fields(expr: Any, inputs: Any = None) -> dict[str, str]:
     read off the arrays of ``inputs`` (the function) when the expression holds none."""
     return {
         "latex": latex(expr),
-        "sympy": sp.srepr(expr),
+        "sympy": sp.srepr(_defined(expr)),
         "text": sp.sstr(expr),
         "numpy": numpy_code(expr, inputs),
     }

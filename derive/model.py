@@ -50,6 +50,7 @@ class Result:
     name: str
     label: Any  # sympy object printed left of '=' (e.g. Derivative(L, w))
     expr: Any
+    relation: str = "="  # or "<=": a bound, |dL/dx| <= ...
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Derivation:
     details: Any = None  # the kind's own frozen record, defined beside the kind
     cross_check: Mapping[str, str] = field(default_factory=dict)  # how each result agreed
     plot: Mapping[str, Any] | None = None  # the entry's plot table
+    statement: Any = None  # the function as the user typed it, for the question (or None)
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -141,10 +141,53 @@ def _likelihood(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, An
     }
 
 
+def _depth(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
+    """The vanishing-gradient bound against depth: (|w| max a')^L for L = 1..layers, one curve
+    per weight size, on a log scale (the derivation's own maximum of a')."""
+    peak = float(derivation.result("peak").expr)
+    layers = int(spec.get("layers", 10))
+    curves = []
+    for weight in spec.get("weights", [1.0]):
+        points = [(float(n), (abs(float(weight)) * peak) ** n) for n in range(1, layers + 1)]
+        curves.append({"points": points, "label": rf"|w| = {float(weight):g}"})
+    label = latex(sp.Abs(sp.Derivative(sp.Symbol("a_L"), sp.Symbol("x"))))
+    return {"xlabel": "L", "ylabel": rf"\text{{bound on }} {label}", "ymode": "log",
+            "curves": curves, "marks": [], "path": None}
+
+
+def _scaled(points: list[tuple[float, float | None]]) -> list[tuple[float, float | None]]:
+    """A density on a grid scaled to integrate to 1 there (trapezoid rule)."""
+    known = [(x, y) for x, y in points if y is not None]
+    area = sum((x2 - x1) * (y1 + y2) / 2 for (x1, y1), (x2, y2) in zip(known, known[1:],
+                                                                      strict=False))
+    return [(x, y / area if y is not None and area > 0 else None) for x, y in points]
+
+
+def _bayes(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
+    """Prior, likelihood of the entry's sample and posterior over the parameter, each scaled
+    to integrate to 1: the posterior is the normalised product of the other two."""
+    var = spec["var"]
+    data = [sp.Rational(str(v)) for v in spec["sample"]]
+    values = dict(spec.get("values", {}))
+    model = derivation.details.model
+    prior = derivation.details.prior
+    likelihood = sp.Mul(*(model.density.xreplace({model.var: v}) for v in data))
+    low, high = float(spec["from"]), float(spec["to"])
+    xs = [low + (high - low) * k / (SAMPLES - 1) for k in range(SAMPLES)]
+    curves = []
+    for name, expr in (("prior", prior), ("likelihood", likelihood),
+                       ("posterior", prior * likelihood)):
+        points = _scaled([(x, evaluate(expr, {**values, var: x})) for x in xs])
+        curves.append({"points": points, "label": rf"\text{{{name}}}"})
+    return {"xlabel": latex(sp.Symbol(var)), "curves": curves, "marks": [], "path": None}
+
+
 PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
     "curves": _curves,
     "path": _path,
     "likelihood": _likelihood,
+    "depth": _depth,
+    "bayes": _bayes,
 }
 
 
@@ -177,4 +220,6 @@ def plot_context(derivation: Derivation) -> dict[str, Any] | None:
                    for c in data["curves"]],
         "marks": [_coords(points) for points in data["marks"]],
         "path": _coords(data["path"]) if data["path"] is not None else None,
+        **({"ylabel": Trusted(f"${data['ylabel']}$"), "ymode": data["ymode"]}
+           if "ylabel" in data else {}),
     }

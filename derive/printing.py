@@ -14,11 +14,10 @@ from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
-from sympy.printing.str import StrPrinter
 
 from derive.errors import NotSupported
 from derive.functions import as_expr
-from derive.prose import Printers, Prose
+from derive.prose import Printers
 
 
 def _negative(expr: sp.MatMul) -> bool:
@@ -40,35 +39,49 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
 
-    _default_settings = {**LatexPrinter._default_settings, "partial": True}
+    # typed: an unevaluated parse tree printed in the order it was typed (the question)
+    _default_settings = {**LatexPrinter._default_settings, "partial": True, "typed": False}
 
     def _d(self) -> str:
         return r"\partial" if self._settings["partial"] else "d"
 
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
+    def derivative_parts(self, expr: sp.Derivative) -> tuple[str, str]:
+        """The operator's top and bottom: ('\\partial', '\\partial x \\partial y')."""
         d = self._d()
         wrt = "".join(
             rf"{d} {self._print(v)}" + (f"^{{{n}}}" if n != 1 else "")
             for v, n in expr.variable_count
         )
         order = sum(n for _, n in expr.variable_count)
-        top = d if order == 1 else f"{d}^{{{order}}}"
+        return (d if order == 1 else f"{d}^{{{order}}}"), wrt
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        top, wrt = self.derivative_parts(expr)
         inner = expr.expr
         if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
             return rf"\frac{{{top} {self._print(inner)}}}{{{wrt}}}"
         return rf"\frac{{{top}}}{{{wrt}}}\left[{self._print(inner)}\right]"
 
+    def add_terms(self, expr: sp.Add) -> list[tuple[str, sp.Expr]]:
+        """The terms of a sum in textbook order, each with the sign printed before it:
+        positive terms first, higher degree first (wx + b - y, 1 - sigma)."""
+        out = []
+        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=_term_key)
+        for term in terms:
+            negative = bool(term.could_extract_minus_sign())
+            out.append(("-", -term) if negative else ("+", term))
+        return out
+
+    def needs_brackets(self, term: sp.Expr) -> bool:
+        return bool(self._needs_add_brackets(term))
+
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
-        # Textbook order: positive terms first, higher degree first (wx + b - y, 1 - sigma).
         tex = ""
-        for i, term in enumerate(sorted(expr.args, key=_term_key)):
+        for i, (sign, term) in enumerate(self.add_terms(expr)):
             if i == 0:
-                pass
-            elif term.could_extract_minus_sign():
-                tex += " - "
-                term = -term
+                term = -term if sign == "-" else term  # the first term keeps its own sign
             else:
-                tex += " + "
+                tex += f" {sign} "
             term_tex = self._print(term)
             if self._needs_add_brackets(term):
                 term_tex = rf"\left({term_tex}\right)"
@@ -79,6 +92,14 @@ class DeriveLatexPrinter(LatexPrinter):
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
         if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
             return super()._print_Mul(expr)
+        if self._settings["typed"] and expr.args[0] == -1 and len(expr.args) == 2:
+            inner = self._print(expr.args[1])
+            bracket = isinstance(expr.args[1], sp.Add)
+            return rf"-\left({inner}\right)" if bracket else f"- {inner}"
+        if (root := self._one_root(expr)) is not None:
+            return root
+        if (halved := self._fraction_before_log(expr)) is not None:
+            return halved
         pending = [f for f in expr.args if isinstance(f, sp.Derivative)]
         if not pending or len(pending) == len(expr.args):
             return self._print_ordered_Mul(expr)
@@ -92,17 +113,73 @@ class DeriveLatexPrinter(LatexPrinter):
         factors = [self._print(f) for f in pending]
         return head + (" " if head == "-" else r" \cdot ") + r" \cdot ".join(factors)
 
+    def _one_root(self, expr: sp.Mul) -> str | None:
+        """sqrt(2)/(2 sqrt(pi) sqrt(v)) as 1/sqrt(2 pi v): the square roots of a denominator
+        under one sign, as the density was written (sympy splits them apart)."""
+        coefficient, rest = expr.as_coeff_Mul()
+        if not coefficient.is_Rational:
+            return None
+        half = sp.Rational(1, 2)
+        factors = list(sp.Mul.make_args(rest))
+        inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
+        kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
+        for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
+            if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
+                coefficient *= f.base
+                inside.append(f.base)
+                kept.remove(f)
+        if len(inside) < 2:
+            return None
+        inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
+        below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
+        above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+        top = self._print(sp.Mul(abs(coefficient.p), *above))
+        radicand = self._print_ordered_Mul(sp.Mul(*inside, evaluate=False))
+        bottom = " ".join(
+            ([str(coefficient.q)] if coefficient.q != 1 else [])
+            + [rf"\sqrt{{{radicand}}}"]
+            + [self.parenthesize(b, PRECEDENCE["Mul"]) for b in below]
+        )
+        sign = "- " if coefficient < 0 else ""
+        return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def _fraction_before_log(self, expr: sp.Mul) -> str | None:
+        """N log(2 pi v)/2 as (N/2) log(2 pi v): the logarithm after its coefficient."""
+        coefficient, rest = expr.as_coeff_Mul()
+        factors = sp.Mul.make_args(rest)
+        logs = [f for f in factors if isinstance(f, sp.log)]
+        if (not coefficient.is_Rational or coefficient.q == 1 or not logs
+                or any(f.is_Pow and f.exp.is_negative for f in factors)):
+            return None
+        others = [f for f in factors if not isinstance(f, sp.log)]
+        top = self._print(sp.Mul(abs(coefficient.p), *others))
+        sign = "- " if coefficient < 0 else ""
+        shown = " ".join(self._print(f) for f in logs)
+        return rf"{sign}\frac{{{top}}}{{{coefficient.q}}} {shown}"
+
+    def ordered_factors(self, expr: sp.Mul) -> list[sp.Expr]:
+        """A product's factors in the order they are printed (see _print_ordered_Mul)."""
+        return sorted(sp.Mul.make_args(expr), key=_factor_key)
+
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
         # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
         if any(f.is_Pow and f.exp.is_negative for f in expr.args) or expr.args[0] == -1:
             return super()._print_Mul(expr)
-        ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
+        if self._settings["typed"]:
+            ordered = expr
+        else:
+            ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
         saved = self._settings["order"]
         self._settings["order"] = "none"
         try:
             return super()._print_Mul(ordered)
         finally:
             self._settings["order"] = saved
+
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        if getattr(expr, "transparent", False):  # a named value (n_1) holding a sum is a name
+            return False
+        return super()._needs_mul_brackets(expr, first=first, last=last)
 
     def _print_Subs(self, expr: sp.Subs) -> str:
         # Subs(Derivative(f(u), u), u, g) is f'(g): the chain rule's outer derivative.
@@ -324,7 +401,11 @@ def _companion(factor: sp.Expr) -> sp.Expr | None:
 def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
     if factor.is_Number:
         return (0, "", 0)
+    if isinstance(factor, sp.Sum):
+        return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
     core = _companion(factor)
+    if isinstance(core, sp.log | sp.exp) and core == (factor.base if factor.is_Pow else factor):
+        return (4, str(sp.default_sort_key(core)), 0)  # N log(sigma), lambda e^{-lambda x}
     if core is not None:
         plain = factor == core or (factor.is_Pow and factor.base == core)
         return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
@@ -351,7 +432,21 @@ class DeriveNumPyPrinter(NumPyPrinter):
     """NumPy code over ``np``: stable sigmoid and softplus, erf without scipy."""
 
     # sample_size: the code for the sample size N (e.g. "x.size") in estimators.
-    _default_settings = {**NumPyPrinter._default_settings, "sample_size": None}
+    # helpers: print sigmoid(z), softplus(z) as calls of the script's own small functions.
+    _default_settings = {**NumPyPrinter._default_settings, "sample_size": None,
+                         "helpers": False}
+
+    def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        # a sum as a person writes it: positive terms first (sigmoid(z) - y, not -y + ...)
+        if isinstance(expr, sp.Add):
+            return sorted(expr.args, key=_term_key)
+        return super()._as_ordered_terms(expr, order)
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        # 1 / theta rather than theta ** (-1.0), as a person writes it
+        if expr.exp == -1 and not isinstance(expr.base, sp.MatrixExpr):
+            return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Pow'])}"
+        return super()._print_Pow(expr, rational)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         # An observation x[i] inside a sum over the sample is the whole 1-D array x.
@@ -403,10 +498,14 @@ class DeriveNumPyPrinter(NumPyPrinter):
     def _print_sigmoid(self, expr: sp.Expr) -> str:
         # 0.5 (1 + tanh(x/2)) equals 1/(1 + e^-x) and never overflows.
         arg = self._print(expr.args[0])
+        if self._settings["helpers"]:
+            return f"sigmoid({arg})"
         arg = arg if isinstance(expr.args[0], _Code | sp.Symbol) else f"({arg})"
         return f"(0.5 + 0.5*{self._np('tanh')}(0.5*{arg}))"
 
     def _print_softplus(self, expr: sp.Expr) -> str:
+        if self._settings["helpers"]:
+            return f"softplus({self._print(expr.args[0])})"
         return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
 
     def _print_relu(self, expr: sp.Expr) -> str:
@@ -578,14 +677,38 @@ def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
 
 
 def derivation_latex(derivation: Any) -> str:
-    """A compact LaTeX rendering of a ``derive.model.Derivation`` (for Jupyter): each section
-    as an aligned chain."""
-    parts = []
+    """The derivation for Jupyter: its title, each section's title and aligned chain (a line
+    printing the same as the one before is not repeated), then the results."""
+    settings = {"partial": len(derivation.symbols) > 1}
+    parts = [derivation.title] if derivation.title else []  # text: outside maths, MathJax shows it
     for section in derivation.sections:
-        lines = [rf"{latex(section.start)}"]
-        lines += [rf"&= {latex(step.after)} && \text{{{step.rule}}}" for step in section.steps]
-        parts.append(r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}")
-    return "$$" + r" \\[1em] ".join(parts) + "$$"
+        shown = latex(section.start, **settings)
+        head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"
+        lines, rules = [head + shown], [[]]
+        for step in section.steps:
+            tex = latex(step.after, **settings)
+            if tex != shown:
+                lines.append(f"&= {tex}")
+                rules.append([])
+            rules[-1].append(step.rule)
+            shown = tex
+        rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
+                for line, r in zip(lines, rules, strict=True)]
+        parts.append(section.title.render(Printers(
+            words=str, math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+            tex=lambda t: t.latex)))
+        parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
+    if derivation.results:
+        rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"
+                for r in derivation.results]
+        parts.append("Result")
+        parts.append(r"$$\boxed{\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}}$$")
+    return "\n\n".join(parts)
+
+
+def _text(words: str) -> str:
+    """Plain words for \\text{...} (a rule name, a title): TeX's specials escaped."""
+    return "".join("\\" + c if c in "&%$#_{}" else c for c in words)
 
 
 class Label(sp.Symbol):
@@ -602,82 +725,3 @@ class Label(sp.Symbol):
 
     def _hashable_content(self) -> tuple:
         return (*super()._hashable_content(), self.plain)
-
-
-class DeriveStrPrinter(StrPrinter):
-    """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
-
-    def _print_Label(self, expr: Label) -> str:
-        return expr.plain
-
-    def _print_Transpose(self, expr: sp.Transpose) -> str:
-        base = self._print(expr.arg)
-        atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
-        return f"{base}^T" if atomic else f"({base})^T"
-
-    def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:
-        shown = self._print(arg)
-        return f"({shown})" if isinstance(arg, kinds) else shown
-
-    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
-        kinds = (sp.MatMul, sp.MatAdd)  # the Hadamard product is associative: no brackets
-        return " .* ".join(self._wrapped(a, kinds) for a in _companions_last(expr.args))
-
-    def _print_HadamardPower(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}.^{expr.exp}"
-
-    def _print_MatMul(self, expr: sp.MatMul) -> str:
-        args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
-        sign = "-" if args[0] == -1 else ""
-        kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
-        parts = [self._wrapped(a, kinds) for a in (args[1:] if sign else args)]
-        return sign + "*".join(parts)
-
-    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
-        return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
-
-    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        shown = self._print(expr.expr)
-        if _needs_brackets(expr.expr, body, u):
-            shown = f"({shown})"
-        return self._print(body.xreplace({u: Verbatim(shown)}))
-
-    def _print_Trace(self, expr: sp.Trace) -> str:
-        if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
-            return self._print(expr.arg)
-        return f"tr({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr: sp.Inverse) -> str:
-        return f"inv({self._print(expr.arg)})"
-
-    def _print_Determinant(self, expr: sp.Determinant) -> str:
-        return f"det({self._print(expr.arg)})"
-
-    def _print_DiagMatrix(self, expr: Any) -> str:
-        return f"diag({self._print(expr.args[0])})"
-
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
-        wrt = " d".join(self._print(v) for v in expr.variables)
-        inner = expr.expr
-        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
-            return f"d{self._print(inner)}/d{wrt}"
-        return f"d/d{wrt}[{self._print(inner)}]"
-
-
-def text(expr: Any) -> str:
-    """An expression as readable plain text (the terminal output of derive)."""
-    return DeriveStrPrinter().doprint(expr)
-
-
-def _text_math(m: Any) -> str:
-    return " = ".join(text(e) for e in m.exprs)
-
-
-#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
-TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
-
-
-def prose_text(prose: Prose) -> str:
-    """Prose as plain text (terminal, JSON)."""
-    return prose.render(TEXT_PROSE)

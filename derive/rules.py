@@ -30,6 +30,11 @@ RULES: dict[str, str] = {
     "sigmoid identity": r"$\sigma(-z) = 1 - \sigma(z)$",
     "tanh identity": r"$\sinh u / \cosh u = \tanh u$",
     "substitute": "substitute",
+    "sigmoid from exp": r"$e^{u}/(1 + e^{u}) = \sigma(u)$",
+    "name the softmax outputs": "name the softmax outputs",
+    "probabilities sum to one": r"$\sum_k p_k = 1$",
+    "count the outcomes": r"count each outcome: $n_k$",
+    "group the constants": r"$c\log a + c\log b = c\log(ab)$",
     "definition": "definition",
     "named identity": "identity",
     # matrices

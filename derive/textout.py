@@ -1,28 +1,164 @@
-"""Derivations as plain text for a terminal."""
+"""Derivations as readable Unicode maths for a terminal: σ(w·x + b)·(1 - σ(w·x + b)), ∑ᵢ xᵢ.
+
+Expressions go through a StrPrinter subclass (Greek letters, σ, √, ^, sums and products
+over the sample as ∑ᵢ and ∏ᵢ, x_i for an observation); titles and notes, which hold LaTeX,
+are converted by pylatexenc (a maintained LaTeX-to-Unicode converter). Never sympy's repr.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
+
 from derive.model import Derivation
-from derive.printing import prose_text, text
+from derive.printing import _factor_key, _term_key
+from derive.prose import Printers, Prose
+from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
+_FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heaviside": "𝟙"}
+
+
+class UnicodePrinter(DeriveStrPrinter):
+    """One-line Unicode maths in the notation of the worksheets."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        head, sep, tail = expr.name.partition("_")
+        return greek_unicode.get(head, head) + sep + tail
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Verbatim(self, expr: sp.Symbol) -> str:
+        return unicode_text(expr.name)  # notation given as LaTeX (max_z a'(z))
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, sp.Indexed):  # sympy's own _sympystr would print x[i]
+            return self._indexed(expr)
+        return super()._print(expr, **kwargs)
+
+    def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        if isinstance(expr, sp.Add):  # positive terms first: x_i - μ, σ(z) - y
+            return sorted(expr.args, key=_term_key)
+        return super()._as_ordered_terms(expr, order)
+
+    def _indexed(self, expr: sp.Indexed) -> str:
+        indices = ",".join(self._print(i) for i in expr.indices)
+        base = self._print(expr.base.label)
+        small = "".join(sub.get(c, "") for c in indices)
+        return base + small if len(small) == len(indices) else f"{base}_{indices}"
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = _FUNCTIONS.get(type(expr).__name__)
+        if name is None:
+            return super()._print_Function(expr)
+        return f"{name}({self.stringify(expr.args[:1], ', ')})"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.exp == sp.S.Half:
+            return f"√({self._print(expr.base)})"
+        if expr.exp == -sp.S.Half:
+            return f"1/√({self._print(expr.base)})"
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # the worksheet's order (coefficient, sums, sigma(u) beside 1 - sigma(u), symbols), with ·
+        coefficient, rest = expr.as_coeff_Mul()
+        if not coefficient.is_Rational:
+            return super()._print_Mul(expr).replace("**", "^")
+        factors = sp.Mul.make_args(rest)
+        above = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        below = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        top = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+               for f in sorted(above, key=_factor_key)]
+        if abs(coefficient.p) != 1 or not top:
+            top.insert(0, str(abs(coefficient.p)))
+        bottom = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+                  for f in sorted(below, key=_factor_key)]
+        if coefficient.q != 1:
+            bottom.insert(0, str(coefficient.q))
+        shown = "·".join(top)
+        if bottom:
+            under = "·".join(bottom)
+            shown += f"/({under})" if len(bottom) > 1 else f"/{under}"
+        return ("-" if coefficient < 0 else "") + shown
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        return f"𝟙[{self._print(expr.args[0])} > 0]"
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "π"
+
+    def _big(self, symbol: str, expr: Any) -> str:
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        for index, low, high in reversed(expr.limits):
+            small = sub.get(str(index), "")
+            if low == 1 and str(high) == "N" and small:
+                body = f"{symbol}{small} {body}"
+            else:
+                span = f"{self._print(index)}={self._print(low)}..{self._print(high)}"
+                body = f"{symbol}_({span}) {body}"
+        return body
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        return self._big("∑", expr)
+
+    def _print_Product(self, expr: sp.Product) -> str:
+        return self._big("∏", expr)
+
+    def _print_Subs(self, expr: sp.Subs) -> str:
+        at = ", ".join(f"{self._print(v)} = {self._print(p)}"
+                       for v, p in zip(expr.variables, expr.point, strict=True))
+        return f"[{self._print(expr.expr)}] at {at}"
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"|{self._print(expr.args[0])}|"
+
+
+def maths(expr: Any) -> str:
+    """An expression as one line of Unicode maths."""
+    return UnicodePrinter().doprint(expr)
+
+
+@cache
+def _converter() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text")
+
+
+def unicode_text(tex: str) -> str:
+    """Text holding LaTeX ($\\hat{\\mu} = ...$) as Unicode text on one line."""
+    return " ".join(_converter().latex_to_text(tex).split())
+
+
+def unicode_prose(prose: Prose) -> str:
+    """A heading (words and maths) as one line of Unicode text."""
+    shown = Printers(words=str, math=lambda m: " = ".join(maths(e) for e in m.exprs),
+                     tex=lambda t: unicode_text(t.latex))
+    return " ".join(prose.render(shown).split())
 
 
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
     lines = [derivation.title, ""]
     for section in derivation.sections:
-        lines.append(prose_text(section.title) + ":")
-        lines.append(f"    {text(section.start)}")
+        lines.append(unicode_prose(section.title) + ":")
+        lines.append(f"    {maths(section.start)}")
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
-            lines.append(f"  = {text(step.after)}")
+            lines.append(f"  = {maths(step.after)}")
             lines.append(f"        [{step.rule}; {how}]")
         lines.append("")
     for result in derivation.results:
-        lines.append(f"{text(result.label)} = {text(result.expr)}")
+        relation = {"<=": "≤", ">=": "≥"}.get(result.relation, result.relation)
+        lines.append(f"{maths(result.label)} {relation} {maths(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"
         lines.append(

@@ -9,9 +9,12 @@ from derive.plots import plot_context
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import Trusted, escape_latex
+from derive.richtext import assumption_tex, matrix_shapes, rich_text
 from derive.rules import margin
+from derive.texbreak import LINE, latex_lines, tex_width
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge"}
 
 #: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
 LATEX_PROSE = Printers(
@@ -21,47 +24,79 @@ LATEX_PROSE = Printers(
 )
 
 
-def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
+def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
+    """One displayed line: its LaTeX (continuation lines apart) and the steps it stands for.
+
+    Steps that print the same as the line before add their rule to it instead of repeating
+    it: every step stays proved and named, and no line says nothing new.
+    """
+    rules = [s.rule for s in steps]
+    how = {s.verified for s in steps}
+    mark = "N" if "numeric" in how else VERIFIED_MARK.get(next(iter(how), ""), "?")
     return {
-        "tex": Trusted(latex(step.after, **settings)),
-        "rule": Trusted(margin(step.rule)),
-        "rule_name": step.rule,
-        "note": Trusted(step.note),
-        "verified": step.verified,
-        "mark": VERIFIED_MARK.get(step.verified, "?"),
+        "tex": Trusted(lines[0]),
+        "more": [Trusted(line) for line in lines[1:]],
+        "whole": Trusted(whole),  # unbroken, for pages that wrap by themselves (HTML)
+        "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
+        "rule_name": rules[0] if rules else "",
+        "rules": rules,
+        "note": Trusted("; ".join(s.note for s in steps if s.note)),
+        "verified": steps[0].verified if steps else "",
+        "mark": mark,
     }
 
 
 def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
+    lhs = latex(section.lhs, **settings) if section.lhs is not None else None
+    width = LINE - tex_width(lhs or "")
+    start = latex(section.start, **settings)
+    groups: list[tuple[Any, str, list[Step]]] = [(section.start, start, [])]
+    for step in section.steps:
+        tex = latex(step.after, **settings)
+        if tex == groups[-1][1]:
+            groups[-1][2].append(step)
+            continue
+        groups.append((step.after, tex, [step]))
+    rows = [_row(tex, latex_lines(expr, width, **settings), steps) for expr, tex, steps in groups]
+    head = rows[0]
     return {
         "title": Trusted(section.title.render(LATEX_PROSE)),
-        "lhs": Trusted(latex(section.lhs, **settings)) if section.lhs is not None else None,
-        "start": Trusted(latex(section.start, **settings)),
-        "steps": [_step(s, settings) for s in section.steps],
+        "lhs": Trusted(lhs) if lhs is not None else None,
+        "start": head["tex"],
+        "start_more": head["more"],
+        "start_whole": head["whole"],
+        "start_rule": head["rule"] if head["rules"] else None,
+        "start_mark": head["mark"],
+        "steps": rows[1:],
     }
 
 
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
+    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": derivation.title,
+        "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": Trusted(derivation.question or _question(derivation, settings)),
-        "statement": Trusted(latex(derivation.function, **settings)),
+        "statement": [Trusted(t) for t in latex_lines(
+            derivation.statement if derivation.statement is not None else derivation.function,
+            LINE, **settings)],
         "name": Trusted(latex_name(derivation.name)),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
                 "label": Trusted(latex(r.label, **settings)),
+                "relation": Trusted(RELATION_TEX[r.relation]),
                 "tex": Trusted(latex(r.expr, **settings)),
+                "lines": [Trusted(t) for t in latex_lines(r.expr, LINE - 60, **settings)],
             }
             for r in derivation.results
         ],
-        "assumptions": list(derivation.assumptions.sentences),
-        "notes": [rich_text(note) for note in derivation.notes],
+        "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
+        "notes": [rich_text(note, shapes) for note in derivation.notes],
         "conventions": [Trusted(c) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
         "check_code": check_code,
@@ -92,16 +127,6 @@ def rich_pieces(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def rich_text(text: str) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped."""
-    printers = {
-        "text": escape_latex,
-        "math": lambda expr: f"${latex(expr)}$",
-        "code": lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
-    }
-    return Trusted("".join(printers[kind](value) for kind, value in rich_pieces(text)))
-
-
 def latex_name(name: str) -> str:
     import sympy as sp
 
@@ -111,3 +136,5 @@ def latex_name(name: str) -> str:
 def _question(derivation: Derivation, settings: dict[str, Any]) -> str:
     names = ", ".join(f"${latex(r.label, **settings)}$" for r in derivation.results)
     return f"Find {names}."
+
+

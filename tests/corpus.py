@@ -19,7 +19,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.str import StrPrinter
 
 from derive.functions import sigmoid
-from derive.printing import prose_text
+from derive.textprint import prose_text
 
 KINDS = ("gradient", "backprop", "mle")
 

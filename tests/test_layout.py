@@ -26,8 +26,8 @@ FLOORS = (
     ("pipeline", "grade", "html"),
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
-     "catalogue"),
-    ("engine", "numeric", "parse", "printing", "mpmatrix", "assumptions", "bounded"),
+     "catalogue", "richtext", "texbreak"),
+    ("engine", "numeric", "parse", "printing", "textprint", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
      "names", "files", "workers", "errors", "rules", ""),
 )

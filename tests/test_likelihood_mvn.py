@@ -17,7 +17,7 @@ from derive.errors import VerificationError
 from derive.kinds import check_script, derive_unverified
 from derive.kinds.mle import mvn
 from derive.model import Step
-from derive.printing import prose_text
+from derive.textprint import prose_text
 from derive.verify import _concrete_sizes, verify_step
 from tests.conftest import pdf_text
 

@@ -12,8 +12,9 @@ import sympy as sp
 
 from derive import catalogue
 from derive.kinds import derive_unverified
-from derive.printing import Label, latex, prose_text, text
+from derive.printing import Label, latex
 from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.textprint import prose_text, text
 from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
 

@@ -50,7 +50,7 @@ MATRIX = ListOf(ListOf(Integer(-10**6, 10**6), 4, single=False, least=1), 4, sin
 
 PLOT = Plot(
     {
-        "type": Choice(("curves", "path", "likelihood")),
+        "type": Choice(("curves", "path", "likelihood", "depth", "bayes")),
         "var": Name(),
         "from": Number(-1e6, 1e6),
         "to": Number(-1e6, 1e6),
@@ -60,6 +60,8 @@ PLOT = Plot(
         "steps": Integer(1, 50),
         "sample": ListOf(Number(-1e6, 1e6), 200, single=False, least=1),
         "observed": Name(),
+        "layers": Integer(1, 60),
+        "weights": ListOf(Number(-1e6, 1e6), 8, least=1),
     },
     required=("var",),
 )

@@ -16,8 +16,9 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex, text
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex, math
+from derive.textprint import text
 
 LAMBDA = sp.Symbol("lambda")
 

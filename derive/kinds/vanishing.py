@@ -16,12 +16,12 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions
 from derive.catalogue.spec import Spec
-from derive.checkcode import code
+from derive.checkcode import along, code
 from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex, text
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
@@ -80,7 +80,7 @@ def derive_vanishing(spec: Spec) -> Derivation:
         Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),
         Result("peak", Label(r"\max_z a'(z)", "max_z a'(z)"), peak),
         Result("gradient", label, gradient),
-        Result("bound", Label(rf"\left|{latex(label)}\right| \le", f"|{text(label)}| <="), bound),
+        Result("bound", sp.Abs(label), bound, relation="<="),
     )
     return derivation_of(
         spec,
@@ -104,12 +104,12 @@ def bound_context(derivation: Derivation) -> dict[str, Any]:
     details: Layers = derivation.details
     return {
         "activation": code(details.activation),
-        "derivative": code(details.derivative),
+        "derivative": along(details.derivative, details.z, code(details.derivative)),
         "z": details.z.name,
         "peak": code(details.peak),
         "network": code(derivation.function),
-        "gradient": code(details.gradient),
-        "bound": code(details.bound),
+        "gradient": along(details.gradient, details.input, code(details.gradient)),
+        "bound": along(details.bound, details.input, code(details.bound)),
         "args": ", ".join(s.name for s in derivation.symbols),
         "input": details.input.name,
         "weights": [s.name for s in details.weights],

@@ -14,6 +14,7 @@ import sympy as sp
 
 from derive.errors import DeriveError, InputError, LimitError, ParseError
 from derive.parse import grammar, limits
+from derive.parse.algebra import AS_TYPED
 from derive.parse.build import Builder, LatexBuilder, Shapes, check_shapes
 from derive.parse.lines import detect_syntax, split_line
 
@@ -39,8 +40,10 @@ def parse_expression(
     syntax: str = "auto",
     symbols: Mapping[str, sp.Basic] | None = None,
     shapes: Shapes | None = None,
+    as_typed: bool = False,
 ) -> sp.Basic:
-    """Parse ``text`` in ``syntax`` ("plain", "latex", or "auto" to detect it) into sympy.
+    """Parse ``text`` in ``syntax`` ("plain", "latex", or "auto" to detect it) into sympy;
+    ``as_typed`` builds every node unevaluated (the question as the user wrote it).
 
     Raises ParseError (with line and column), LimitError for input that is too
     large, ShapeError for matrix operands that do not fit.
@@ -52,6 +55,7 @@ def parse_expression(
     if not isinstance(text, str):
         raise InputError(f"expression must be text, not {type(text).__name__}")
     check_shapes(shapes)
+    token = AS_TYPED.set(as_typed)
     try:
         return _parse(text, syntax, symbols, shapes)
     except DeriveError:
@@ -62,6 +66,8 @@ def parse_expression(
         # Not expected: each is a gap in the checks above, reported as the input's fault.
         reason = str(err).splitlines()[0][:80] if str(err) else type(err).__name__
         raise ParseError(f"cannot build expression: {reason}", 1, 1, text) from None
+    finally:
+        AS_TYPED.reset(token)
 
 
 def _parse(

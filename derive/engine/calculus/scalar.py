@@ -16,6 +16,7 @@ import sympy as sp
 
 from derive.engine.calculus import expansion
 from derive.engine.calculus.expansion import cancels_small, expands_small, factors_small
+from derive.engine.calculus.shape import companion_pairs
 from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
@@ -235,11 +236,12 @@ TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
 
 
 class TextbookCost:
-    """Smaller is easier to read: operation count, then printed length (printed only to
-    break a tie, since printing a large candidate costs more than making it)."""
+    """Smaller is easier to read: operation count (a known derivative kept factored,
+    sigma(u)(1 - sigma(u)), counts one less), then printed length (printed only to break
+    a tie, since printing a large candidate costs more than making it)."""
 
     def __init__(self, expr: sp.Expr) -> None:
-        self.expr, self.ops = expr, sp.count_ops(expr)
+        self.expr, self.ops = expr, sp.count_ops(expr) - companion_pairs(expr)
         self._length: int | None = None
 
     @property

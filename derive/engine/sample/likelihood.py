@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.engine.calculus.scalar import tidy_steps
+from derive.engine.calculus.shape import counted, grouped_logs
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps, sums_in
@@ -76,10 +77,27 @@ def log_likelihood(model: SampleModel) -> tuple[sp.Expr, Section]:
         steps.append(Step(current, expanded, "log rules"))
         current = expanded
     steps.extend(sum_steps(current))
+    steps.extend(_presented(model, steps[-1].after))
     ell = steps[-1].after
     args = ", ".join(latex(p) for p in model.params)
     lhs = Label(rf"\ell({args})", f"ell({', '.join(p.name for p in model.params)})")
     return ell, Section(Prose.of("The log-likelihood"), start, tuple(steps), lhs)
+
+
+def _presented(model: SampleModel, ell: sp.Expr) -> list[Step]:
+    """The log-likelihood as a lecturer writes it: constants grouped (N/2 log(2 pi v)), sums of
+    indicators over a finite support as counts n_k."""
+    steps = []
+    grouped = grouped_logs(ell)
+    if grouped != ell:
+        steps.append(Step(ell, grouped, "group the constants"))
+        ell = grouped
+    points = model.support.points()
+    if points is not None and len(points) > 2 and not model.covariates:
+        counts, note = counted(ell, model.bases[model.var][INDEX], points)
+        if counts != ell:
+            steps.append(Step(ell, counts, "count the outcomes", note))
+    return steps
 
 
 def differentiate(expr: sp.Expr, theta: sp.Symbol) -> sp.Expr:

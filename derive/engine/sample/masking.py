@@ -35,8 +35,9 @@ def mask_sums(
     for k, s in enumerate(sums_in(expr)):
         if keep and s.has(*keep):
             continue
+        positive = nonnegative(s) if isinstance(s, sp.Sum) else bool(s.is_nonnegative)
         mapping[s] = (
-            sp.Dummy(f"S{k}", positive=True) if nonnegative(s) else sp.Dummy(f"S{k}", real=True)
+            sp.Dummy(f"S{k}", positive=True) if positive else sp.Dummy(f"S{k}", real=True)
         )
     return Masked(expr.xreplace(mapping), {v: k for k, v in mapping.items()})
 

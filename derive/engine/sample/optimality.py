@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.engine.calculus.shape import counts_total
 from derive.engine.sample.likelihood import ELL, Outcome, differentiate, masked_tidy
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import (
@@ -23,8 +24,9 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import Label, latex, text
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex, math
+from derive.textprint import text
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
@@ -454,7 +456,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
     if len(lam_roots) != 1:
         outcome.notes.append("The multiplier could not be found from the constraint.")
         return
-    lam = combine_sums(masked_g.unmask(lam_roots[0]))
+    lam = counts_total(combine_sums(masked_g.unmask(lam_roots[0])))
     estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
     constraint_check = g.xreplace(estimates)
     lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"

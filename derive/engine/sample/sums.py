@@ -92,7 +92,9 @@ def factorer(params: Iterable[sp.Symbol]) -> Move:
 
 def apply_move(expr: sp.Expr, move: Move) -> sp.Expr:
     """Apply a move to every sum of the expression (outermost sums first)."""
-    sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
+    hidden = {s for node in sp.preorder_traversal(expr) if getattr(node, "transparent", False)
+              for s in node.atoms(sp.Sum)}  # the sum a count n_k stands for stays as it is
+    sums = sorted(expr.atoms(sp.Sum) - hidden, key=sp.default_sort_key)
     mapping = {}
     for s in sums:
         new = move(s)
@@ -133,6 +135,10 @@ def sums_in(expr: sp.Expr) -> list[sp.Sum]:
     def walk(node: sp.Basic) -> None:
         if isinstance(node, sp.Sum):
             if node not in found:
+                found.append(node)
+            return
+        if getattr(node, "transparent", False):  # a count n_k: a statistic with a name
+            if node.has(sp.Sum) and node not in found:
                 found.append(node)
             return
         for arg in node.args:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy as sp
 
+from derive.checkcode import along
 from derive.kinds.mle.check import _bound, _code, _true_value, py_name
 from derive.model import Derivation
 
@@ -29,6 +30,8 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     moments = {
         r.name: _code(r.expr, size) for r in derivation.results if r.name.startswith("posterior_")
     }
+    log_density = sp.expand_log(sp.log(model.density), force=True)
+    log_prior = sp.expand_log(sp.log(details.prior), force=True)
     return {
         "var": model.var.name,
         "covariates": [c.name for c in model.covariates],
@@ -36,9 +39,9 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "params": [py_name(theta.name)],
         "constants": constants,
         "true_values": true,
-        "density": _code(model.density, size),
-        "log_density": _code(sp.expand_log(sp.log(model.density), force=True), size),
-        "log_prior": _code(sp.expand_log(sp.log(details.prior), force=True), size),
+        "density": along(model.density, model.var, _code(model.density, size)),
+        "log_density": along(log_density, model.var, _code(log_density, size)),
+        "log_prior": along(log_prior, theta, _code(log_prior, size)),
         "low": _bound(model.support.low, size),
         "high": _bound(model.support.high, size),
         "discrete": model.support.discrete,

@@ -10,6 +10,7 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.scalar import gradient_section
+from derive.engine.calculus.shape import AsTyped, as_typed_start, shaped
 from derive.errors import InputError
 from derive.jsonout import expression_fields, steps_json
 from derive.kinds.base import Kind, derivation_of, parse_field
@@ -39,18 +40,21 @@ def derive_gradient(spec: Spec) -> Derivation:
         from derive.kinds.gradient.pieces import parse_pieces, pieces_text
 
         f, text = parse_pieces(spec, symbols), pieces_text(spec)
+        typed = None
     else:
         f, text = parse_field(spec, "expr", symbols=symbols), spec.require("expr")
+        typed = parse_field(spec, "expr", symbols=symbols, as_typed=True)
     if not isinstance(f, sp.Expr) or isinstance(f, sp.MatrixExpr):
         raise spec.error("expr", "expected a scalar expression")
     present = {s.name: s for s in f.free_symbols if isinstance(s, sp.Symbol)}
     name = spec.get("name", "f")
+    unit = frozenset(s for s in f.free_symbols if s.name in assumptions.unit_interval)
     sections, results, independent = [], [], {}
     for wrt in wrt_names:
         if wrt not in present:
             raise InputError(f"--wrt {wrt}: '{wrt}' does not occur in the expression")
         x = present[wrt]
-        section = gradient_section(f, x, name)
+        section = shaped(as_typed_start(gradient_section(f, x, name), typed, x), unit)
         result = section.steps[-1].after if section.steps else sp.S.Zero
         sections.append(section)
         results.append(Result(wrt, sp.Derivative(sp.Symbol(name), x), result))
@@ -66,6 +70,7 @@ def derive_gradient(spec: Spec) -> Derivation:
         assumptions=assumptions,
         independent=independent,
         name=name,
+        statement=AsTyped(typed) if typed is not None else None,
     )
 
 

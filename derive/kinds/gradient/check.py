@@ -41,6 +41,7 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
         "function": code(derivation.function),
         "gradients": gradients,
         "symbols": symbols,
+        "batch": bool(bases),
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import sympy as sp
 
+from derive.checkcode import along
 from derive.engine.sample.statistics import SIZE
 from derive.functions import to_closed_form
 from derive.kinds.mle.model import Estimation
@@ -117,6 +118,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         for n in free:
             true[n] = round(rng.uniform(0.5, 1.0) / len(names), 3)
         true.pop(py_name(last.name))
+    log_density = sp.expand_log(sp.log(model.density), force=True)
     return {
         "free": free,
         "last": py_name(model.params[-1].name) if last_code else "",
@@ -128,8 +130,8 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "constants": constants,
         "true_values": true,
         "bounds": bounds,
-        "density": _code(model.density, size),
-        "log_density": _code(sp.expand_log(sp.log(model.density), force=True), size),
+        "density": along(model.density, model.var, _code(model.density, size)),
+        "log_density": along(log_density, model.var, _code(log_density, size)),
         "low": _bound(model.support.low, size),
         "high": _bound(model.support.high, size),
         "discrete": model.support.discrete,

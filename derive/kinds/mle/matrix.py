@@ -23,8 +23,9 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex, text
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex
+from derive.textprint import text
 
 
 def _shapes(spec: Spec) -> dict[str, tuple[Any, Any]]:

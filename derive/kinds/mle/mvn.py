@@ -29,8 +29,9 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex, text
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex
+from derive.textprint import text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)

@@ -1,0 +1,99 @@
+"""Plain text for a terminal in the input syntax where it has one (X^T, .*, tr, inv): the
+``str`` of derive's expressions (the JSON "text" field) and the base of the Unicode printer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+from derive.printing import (
+    Label,
+    Verbatim,
+    _companions_last,
+    _holds_direction,
+    _needs_brackets,
+    _unit_ones,
+)
+from derive.prose import Printers, Prose
+
+
+class DeriveStrPrinter(StrPrinter):
+    """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
+
+    def _print_Label(self, expr: Label) -> str:
+        return expr.plain
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        base = self._print(expr.arg)
+        atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
+        return f"{base}^T" if atomic else f"({base})^T"
+
+    def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:
+        shown = self._print(arg)
+        return f"({shown})" if isinstance(arg, kinds) else shown
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        kinds = (sp.MatMul, sp.MatAdd)  # the Hadamard product is associative: no brackets
+        return " .* ".join(self._wrapped(a, kinds) for a in _companions_last(expr.args))
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}.^{expr.exp}"
+
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
+        sign = "-" if args[0] == -1 else ""
+        kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
+        parts = [self._wrapped(a, kinds) for a in (args[1:] if sign else args)]
+        return sign + "*".join(parts)
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
+
+    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
+        (u,), body = expr.function.args
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = f"({shown})"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
+
+    def _print_Trace(self, expr: sp.Trace) -> str:
+        if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):
+            return self._print(expr.arg)
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_Inverse(self, expr: sp.Inverse) -> str:
+        return f"inv({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr: sp.Determinant) -> str:
+        return f"det({self._print(expr.arg)})"
+
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        wrt = " d".join(self._print(v) for v in expr.variables)
+        inner = expr.expr
+        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
+            return f"d{self._print(inner)}/d{wrt}"
+        return f"d/d{wrt}[{self._print(inner)}]"
+
+
+def text(expr: Any) -> str:
+    """An expression as readable plain text (the terminal output of derive)."""
+    return DeriveStrPrinter().doprint(expr)
+
+
+def _text_math(m: Any) -> str:
+    return " = ".join(text(e) for e in m.exprs)
+
+
+#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
+TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
+
+
+def prose_text(prose: Prose) -> str:
+    """Prose as plain text (terminal, JSON)."""
+    return prose.render(TEXT_PROSE)
