@@ -252,3 +252,11 @@ def test_reports_show_the_lines_as_typed_and_render_in_jupyter():
     latex = report._repr_latex_()
     assert latex.startswith("$$") and "4 ( x + 1 )" in latex and "checkmark" in latex
     assert "<pre>" in report._repr_html_() and "4(x + 1)" in report._repr_html_()
+
+
+def test_a_transposed_name_without_a_shape_is_an_error_not_a_silent_scalar():
+    with pytest.raises(ParseError) as caught:
+        check_text("f = x^\\top A x\n= x^\\top A^\\top x\n")
+    assert "declare it with % shape x = rows, cols" in caught.value.message
+    report = check_text("% shape x = n, 1\nf = a x^\\top x\n= a b^\\top\n")
+    assert report.steps[0].status == "unparsed" and "% shape b" in report.steps[0].error

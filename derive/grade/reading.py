@@ -22,6 +22,9 @@ from derive.model import Assumptions
 START, EQUALS, IMPLIES = "start", "equals", "implies"
 _PLAIN_CALL = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*\(")
 _LATEX_MARK = re.compile(r"\\[A-Za-z,;:! |]|[{}]")
+# A name followed by a transpose: x^T, x^\top, x^{\top}, x.T
+_TRANSPOSED = re.compile(r"(\\?[A-Za-z]+)\s*(?:\^\s*\{?\s*(?:\\top|T|\\intercal)(?![A-Za-z])"
+                         r"|\.T(?![A-Za-z0-9_]))")
 
 
 @dataclass(frozen=True)
@@ -225,9 +228,23 @@ class Reader:
             except ParseError:
                 raise error from None
         self.parts += 1
+        self._check_transposes(expr, text, number, column)
         self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
                       if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
         return expr
+
+    def _check_transposes(self, expr: Any, text: str, number: int, column: int) -> None:
+        """A transposed name that is a scalar: the parser reads W^T as W, which would hide
+        a transpose mistake, so the file must declare the matrix."""
+        scalars = {s.name for s in getattr(expr, "free_symbols", ()) if isinstance(s, sp.Symbol)}
+        for match in _TRANSPOSED.finditer(text):
+            name = match.group(1).lstrip("\\")
+            if not match.group(1).startswith("\\") and name not in scalars:
+                name = name[-1]  # LaTeX's xy^T transposes y
+            if name in scalars and name not in self.shapes and name not in self.definitions:
+                raise ParseError(f"'{match.group(1)}' is transposed but is not a matrix: "
+                                 f"declare it with % shape {name} = rows, cols",
+                                 number, column + match.start())
 
     def _syntaxes(self, text: str) -> tuple[str, str]:
         looks_latex = bool(_LATEX_MARK.search(text))
