@@ -41,6 +41,9 @@ RIGHT_MATRIX = {
     "inverse-and-det": "% shape A = n, n\n" + r"""f = \log\det A
 \nabla_A f = A^{-\top}
 """.replace("A^{-\\top}", r"(A^{-1})^\top"),
+    "scalar-by-matrix-trace": "% shape A = n, n\n" + r"""\frac{d}{dt} \operatorname{tr}(e^{t} A)
+= e^t \operatorname{tr}(A)
+""",
     "plain-syntax": "% shape W = m, n\n% shape x = n, 1\n% shape y = m, 1\n"
                     "L = (W*x - y).T*(W*x - y)\n"
                     "dL/dW = 2*(W*x - y)*x.T\n",

@@ -146,7 +146,7 @@ def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED,
 
     ``slow=False`` skips the bounded simplification (a file's time budget is spent).
     """
-    if is_matrix(before) or is_matrix(after):
+    if is_matrix(before) or is_matrix(after) or sp.Tuple(before, after).has(sp.MatrixSymbol):
         return _matrices(before, after, assumptions)
     if before == after:
         return Verdict(True, SYMBOLIC)

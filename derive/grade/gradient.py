@@ -13,7 +13,7 @@ import mpmath
 import sympy as sp
 
 from derive.bounded import run_bounded
-from derive.engine.matrix.expressions import EntrywiseGradient
+from derive.engine.matrix.expressions import EntrywiseGradient, moved
 from derive.errors import BudgetExceeded
 
 SMALL_TREE = 400  # nodes: evaluated in process; larger trees in a bounded child
@@ -30,8 +30,8 @@ class ScalarDerivative(sp.Expr):
         body, variable = self.args
         at = evaluate(variable, env)
         step = mpmath.mpf(10) ** -(mpmath.mp.dps // 3)
-        up = evaluate(body, env.but({variable: at + step}))
-        down = evaluate(body, env.but({variable: at - step}))
+        up = evaluate(body, moved(env, {variable: at + step}))
+        down = evaluate(body, moved(env, {variable: at - step}))
         return (up - down) / (2 * step)  # an mpf, or a matrix entry by entry
 
 
