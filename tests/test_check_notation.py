@@ -263,3 +263,21 @@ def test_a_transposed_name_without_a_shape_is_an_error_not_a_silent_scalar():
     assert "declare it with % shape x = rows, cols" in caught.value.message
     report = check_text("% shape x = n, 1\nf = a x^\\top x\n= a b^\\top\n")
     assert report.steps[0].status == "unparsed" and "% shape b" in report.steps[0].error
+
+
+@pytest.mark.parametrize("directive,message", [
+    ("% shape W: m by n", "cannot read the shape"),
+    ("% shape W = 0, 3", "cannot read the shape"),
+    ("% shape W = 784, 100", "a size above 12"),
+])
+def test_a_shape_directive_that_cannot_be_read_is_an_input_error(directive, message):
+    from derive.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        check_text(directive + "\nx\n= x\n")
+    assert message in str(caught.value) and "line 1" in str(caught.value)
+
+
+def test_a_one_size_shape_is_a_column_and_numeric_sizes_work():
+    report = check_text("% shape W = 3, 2\n% shape x = 2\nf = W x\n= x^\\top W^\\top\n")
+    assert report.first_error == 4 and report.steps[0].hint.name == "extra transpose"

@@ -118,10 +118,10 @@ class Reader:
             self._equals(parts[1:], moves, number, column)
             return
         if head is not None and head.kind == "define" and len(parts) == 2 and not first \
-                and not self._defines(head, number, column):
+                and not self._defines(head):
             self._segment("=>", parts, first, moves, number, column)  # "mu = ..." solves for mu
             return
-        if head is not None and len(parts) > 1 and self._defines(head, number, column):
+        if head is not None and len(parts) > 1 and self._defines(head):
             text, offset = parts[1]
             expr = self.parse(text, number, column + offset)
             self._define(head, expr, number, column)
@@ -146,7 +146,7 @@ class Reader:
 
     # -- names ------------------------------------------------------------------------
 
-    def _key(self, text: str, number: int, column: int) -> str | None:
+    def _key(self, text: str) -> str | None:
         """The symbol name ``text`` stands for (``\\ell`` -> ell), or None if it is no name."""
         try:
             expr = self._parse_bare(text)
@@ -154,17 +154,17 @@ class Reader:
             return None
         return expr.name if isinstance(expr, sp.Symbol | sp.MatrixSymbol) else None
 
-    def _defines(self, head: Head, number: int, column: int) -> bool:
+    def _defines(self, head: Head) -> bool:
         """True when the head is a fresh name (not a function, not a variable already in use,
         not the estimate ``\\hat\\mu`` of a variable in use)."""
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None or key in self.seen or key in self.shapes:
             return False
         base, _, accent = key.rpartition("_")
         return not (accent in ("hat", "bar", "tilde") and base in self.seen)
 
     def _define(self, head: Head, expr: Any, number: int, column: int) -> None:
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None:
             return
         params = tuple(self._variable(p, number, column) for p in head.params)
@@ -174,7 +174,7 @@ class Reader:
             self.applied.append((applied(head.name, head.params), f" {head.name} "))
 
     def _derivative(self, head: Head, number: int, column: int, text: str) -> Move:
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None or key not in self.definitions:
             name = head.name
             raise ParseError(f"'{name}' is not defined: write {name} = ... on an earlier line "

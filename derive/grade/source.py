@@ -21,10 +21,13 @@ from derive.parse.lines import detect_syntax
 
 MAX_BYTES = 64_000
 MAX_STEPS = 200
+MAX_SIZE = 12  # a numeric size: the matrices are evaluated with 50-digit arithmetic
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*"
-                    r"([A-Za-z0-9_]+)\s*[,x×]\s*([A-Za-z0-9_]+)\s*$", re.IGNORECASE)
+                    r"([A-Za-z][A-Za-z0-9_]*|[1-9][0-9]{0,3})\s*(?:[,x×]\s*"
+                    r"([A-Za-z][A-Za-z0-9_]*|[1-9][0-9]{0,3}))?\s*$", re.IGNORECASE)
+_SHAPE_WORD = re.compile(r"^\s*%\s*shape\b", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
 _WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
 
@@ -103,8 +106,15 @@ def _comment_line(raw: str, number: int, assumed: list[str],
     if match := _ASSUME.match(raw):
         assumed.append(match.group(1).strip().rstrip("."))
     elif match := _SHAPE.match(raw):
-        rows, cols = (int(d) if d.isdigit() else d for d in match.group(2, 3))
-        shapes[match.group(1)] = (rows, cols)
+        rows, cols = (int(d) if d.isdigit() else d for d in (match.group(2),
+                                                              match.group(3) or "1"))
+        if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
+            raise InputError(f"line {number}: a size above {MAX_SIZE}: write a name instead "
+                             "(% shape W = m, n); the checker draws small sizes itself")
+        shapes[match.group(1)] = (rows, cols)  # "% shape x = n" is a column, n x 1
+    elif _SHAPE_WORD.match(raw):
+        raise InputError(f"line {number}: cannot read the shape: write '% shape W = m, n' "
+                         "(sizes are names or numbers)")
     return True
 
 
