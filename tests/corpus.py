@@ -181,7 +181,7 @@ def _likelihood(derivation: Any) -> list[Line]:
     lines += [Line("=", step.after) for step in sections[0].steps]
     loglik = lines[-1].expr
     results = {r.name: r for r in derivation.results}
-    titles = [section.title for section in sections]
+    titles = [_title(section.title) for section in sections]
     for section in sections[1:]:
         start = section.start
         if not (isinstance(start, sp.Derivative) and len(start.variable_count) == 1):
@@ -197,6 +197,13 @@ def _likelihood(derivation: Any) -> list[Line]:
             lines.append(Line("zero", sp.S.Zero))
             lines.append(Line(f"hat:{variable.name}", results[variable.name].expr))
     return lines if len(lines) > len(sections[0].steps) + 1 and params else []
+
+
+def _title(title: Any) -> str:
+    """A section heading as plain text (a Prose, or a string)."""
+    from derive.printing import prose_text
+
+    return title if isinstance(title, str) else prose_text(title)
 
 
 def render(lines: list[Line], syntax: str, derivation: Any) -> str | None:
