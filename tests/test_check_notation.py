@@ -281,3 +281,14 @@ def test_a_shape_directive_that_cannot_be_read_is_an_input_error(directive, mess
 def test_a_one_size_shape_is_a_column_and_numeric_sizes_work():
     report = check_text("% shape W = 3, 2\n% shape x = 2\nf = W x\n= x^\\top W^\\top\n")
     assert report.first_error == 4 and report.steps[0].hint.name == "extra transpose"
+
+
+@pytest.mark.parametrize("text,statuses_wanted", [
+    ("x^2 = 4\n\\Rightarrow x = 2\n", ["ok", "ok"]),
+    ("2x - 4 = 0 \\Rightarrow x = 2\n", ["ok"]),
+    ("x^2 = 4\n\\Rightarrow x = 3\n", ["ok", "wrong"]),
+    # an identity that fails stays a wrong step, even with an equation after it
+    ("\\frac{d}{dx} x^2 = 3x\n\\Rightarrow x = 0\n", ["wrong", "ok"]),
+])
+def test_an_equation_can_be_where_a_derivation_starts(text, statuses_wanted):
+    assert [v.status for v in check_text(text).steps] == statuses_wanted

@@ -126,8 +126,10 @@ def _equals(move: Move, line: ParsedLine, state: State, assumptions: Assumptions
             slow: bool) -> LineVerdict:
     after = evaluated(move.expr, slow)
     verdict = judge(state.before, after, assumptions, slow)
-    if verdict.equal is not True and move.zero and state.equation is None:
-        state.equation = (state.value, move.expr)  # "... = 0": the score set to zero
+    if verdict.equal is not True and move.zero and state.equation is None and (
+            move.expr == 0 or not state.value.has(sp.Derivative)):
+        # "... = 0": the score set to zero; "x^2 = 4" before "=> x = 2": an equation
+        state.equation = (state.value, move.expr)
         return LineVerdict(line, OK, verified=None)
     outcome = _verdict(line, verdict, state, move, after, assumptions, slow)
     if state.equation is not None:

@@ -36,7 +36,7 @@ class Move:
     rhs: Any = None
     unknown: Any = None  # the variable a derivative start differentiates by
     defines: str = ""  # the name a start defines
-    zero: bool = False  # "= 0" at the end of a segment: may set the line to zero
+    zero: bool = False  # the last part of a segment: "= 0" (or "= rhs") may state an equation
     text: str = ""
 
 
@@ -141,7 +141,7 @@ class Reader:
                 column: int) -> None:
         for k, (text, offset) in enumerate(parts):
             expr = self.parse(text, number, column + offset)
-            zero = k == len(parts) - 1 and text.strip() == "0"
+            zero = k == len(parts) - 1
             moves.append(Move(EQUALS, expr, zero=zero, text=text))
 
     # -- names ------------------------------------------------------------------------
