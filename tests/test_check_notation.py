@@ -268,7 +268,7 @@ def test_a_transposed_name_without_a_shape_is_an_error_not_a_silent_scalar():
 @pytest.mark.parametrize("directive,message", [
     ("% shape W: m by n", "cannot read the shape"),
     ("% shape W = 0, 3", "cannot read the shape"),
-    ("% shape W = 784, 100", "a size above 12"),
+    ("% shape W = 784, 100", "a size above 8"),
 ])
 def test_a_shape_directive_that_cannot_be_read_is_an_input_error(directive, message):
     from derive.errors import InputError

@@ -21,7 +21,7 @@ from derive.parse.lines import detect_syntax
 
 MAX_BYTES = 64_000
 MAX_STEPS = 200
-MAX_SIZE = 12  # a numeric size: the matrices are evaluated with 50-digit arithmetic
+MAX_SIZE = 8  # a numeric size: the matrices are evaluated with 50-digit arithmetic
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*"
