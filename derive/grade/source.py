@@ -24,10 +24,8 @@ MAX_STEPS = 200
 MAX_SIZE = 8  # a numeric size: the matrices are evaluated with 50-digit arithmetic
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
-_SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*"
-                    r"([A-Za-z][A-Za-z0-9_]*|[1-9][0-9]{0,3})\s*(?:[,x×]\s*"
-                    r"([A-Za-z][A-Za-z0-9_]*|[1-9][0-9]{0,3}))?\s*$", re.IGNORECASE)
-_SHAPE_WORD = re.compile(r"^\s*%\s*shape\b", re.IGNORECASE)
+_SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
+                    r"([A-Za-z0-9_]+)\s*(?:[,x×]\s*([A-Za-z0-9_]+))?\s*$", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
 _WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
 
@@ -41,6 +39,7 @@ class Step:
     justification: str
     column: int  # where ``text`` starts in the file's line
     segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (connector, (part, offset))
+_SHAPE_DIRECTIVE = re.compile(r"^\s*%\s*shape\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -105,17 +104,31 @@ def _comment_line(raw: str, number: int, assumed: list[str],
         return False
     if match := _ASSUME.match(raw):
         assumed.append(match.group(1).strip().rstrip("."))
-    elif match := _SHAPE.match(raw):
-        rows, cols = (int(d) if d.isdigit() else d for d in (match.group(2),
-                                                              match.group(3) or "1"))
-        if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
-            raise InputError(f"line {number}: a size above {MAX_SIZE}: write a name instead "
-                             "(% shape W = m, n); the checker draws small sizes itself")
-        shapes[match.group(1)] = (rows, cols)  # "% shape x = n" is a column, n x 1
-    elif _SHAPE_WORD.match(raw):
-        raise InputError(f"line {number}: cannot read the shape: write '% shape W = m, n' "
-                         "(sizes are names or numbers)")
+    elif _SHAPE_DIRECTIVE.match(raw):
+        name, rows, cols = _shape_directive(raw, number)
+        shapes[name] = (rows, cols)
     return True
+
+
+def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
+    """A ``% shape W = m, n`` line, its names under the identifier rule; else an InputError."""
+    from derive.catalogue.fields import Problem, Shape
+    from derive.names import check_name
+
+    where = f"line {number}: % shape"
+    match = _SHAPE.match(raw)
+    if not match:
+        raise InputError(f"{where}: expected 'NAME = ROWS, COLS' (each a number or a name)")
+    name = check_name(match.group(1), where)
+    try:  # "% shape x = n" is a column, n x 1
+        dims = Shape().read(f"{match.group(2)},{match.group(3) or 1}").split(",")
+    except Problem as exc:
+        raise InputError(f"{where} {name}: {exc}") from None
+    rows, cols = (int(d) if d.isdigit() else d for d in dims)
+    if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
+        raise InputError(f"{where} {name}: a size above {MAX_SIZE}: write a name instead "
+                         "(% shape W = m, n); the checker draws small sizes itself")
+    return name, rows, cols
 
 
 def parse_source(source: Source) -> list[ParsedLine]:

@@ -15,7 +15,7 @@ import sympy as sp
 from lark import Token, Tree
 
 from derive.errors import InputError, LimitError, ParseError, ShapeError
-from derive.parse import algebra, limits, notation
+from derive.parse import algebra, limits, matrixops, notation
 from derive.parse.algebra import Operand
 from derive.parse.grammar import wrapped_word
 from derive.parse.symbols import (
@@ -208,8 +208,15 @@ class Builder:
             return None if inner is None else (-inner if node.children[0] == "-" else inner)
         return None
 
+    def _build_epow(self, node: Tree) -> sp.Basic:
+        base, exponent = node.children
+        return algebra.elementwise_power(self.operand(base), self.exponent(exponent))
+
     def _build_transpose(self, node: Tree) -> sp.Basic:
         return algebra.transpose(self.operand(node.children[0]))
+
+    def _build_factorial(self, node: Tree) -> sp.Basic:
+        return algebra.apply_scalar("factorial", sp.factorial, [self.operand(node.children[0])])
 
     def _build_number(self, node: Tree) -> sp.Basic:
         return self._token_NUMBER(node.children[0])
@@ -235,7 +242,7 @@ class Builder:
             return self.derivative(args[0], args[1:], at)
         if name in MATRIX_FUNCTIONS:
             self._check_arity(name, len(args), MATRIX_FUNCTIONS[name], at)
-            return algebra.MATRIX_OPERATIONS[name](*args)
+            return matrixops.MATRIX_OPERATIONS[name](*args)
         if name in SCALAR_FUNCTIONS:
             self._check_arity(name, len(args), 2 if name in VARIADIC else 1, at)
             return algebra.apply_scalar(name, SCALAR_FUNCTIONS[name], args)

@@ -29,10 +29,13 @@ LATEX_ONLY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 SCALAR_FUNCTIONS.update(LATEX_ONLY_FUNCTIONS)
 
 #: Functions that take two or more arguments; every other scalar function takes one.
-VARIADIC = frozenset({"max", "min"})
+VARIADIC = frozenset({"max", "min", "ones"})
 
 #: Matrix functions by name and their number of arguments.
-MATRIX_FUNCTIONS: dict[str, int] = {"tr": 1, "det": 1, "inv": 1, "sum": 1, "hadamard": 2}
+MATRIX_FUNCTIONS: dict[str, int] = {
+    "tr": 1, "det": 1, "inv": 1, "sum": 1, "hadamard": 2,
+    "softmax": 1, "logsumexp": 1, "norm": 1, "diag": 1, "mean": 1, "ones": 1,
+}
 
 #: Names that write an unevaluated derivative: ``diff(f, x)``, ``Derivative(f, x)``.
 DERIVATIVE_FUNCTIONS = frozenset({"diff", "Derivative"})
@@ -98,6 +101,7 @@ LATEX_FUNCTIONS: dict[str, str] = {
     "sqrt": "sqrt",
     **{name: name for name in LATEX_ONLY_FUNCTIONS},
     **{name: name for name in MATRIX_FUNCTIONS if name != "hadamard"},
+    "LSE": "logsumexp",
 }
 
 #: Function commands of LaTeX itself; the others are written ``\operatorname{softplus}``.
@@ -113,6 +117,7 @@ LATEX_OPERATORS: dict[str, str] = {
     "div": "/",
     "odot": ".*",
     "circ": ".*",
+    "oslash": "./",
 }
 
 #: Every operation a product may hold, by its written form.
@@ -121,6 +126,7 @@ PRODUCT_OPERATIONS: dict[str, str] = {
     "@": "mul",
     "/": "div",
     ".*": "hadamard",
+    "./": "ediv",
 }
 
 #: Commands the lexer drops: spacing and layout that carry no mathematics.
