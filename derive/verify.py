@@ -468,8 +468,9 @@ def _matrices_equal(
             verdicts = [mpmatrix.close(a, b) for a, b in zip(left, right, strict=False)]
             if len(left) != len(right) or False in verdicts:
                 shown = {str(k): v for k, v in sizes.items()}
-                return Verdict(False, counterexample={"point": shown, "left": str(left[0]),
-                                                      "right": str(right[0])})
+                at = verdicts.index(False) if False in verdicts else 0  # an entry that differs
+                return Verdict(False, counterexample={"point": shown, "left": str(left[at]),
+                                                      "right": str(right[at])})
             if None not in verdicts:
                 agreed += 1
     return _enough(agreed, points)

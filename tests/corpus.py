@@ -182,7 +182,7 @@ def _likelihood(derivation: Any) -> list[Line]:
     lines += [Line("=", step.after) for step in sections[0].steps]
     loglik = lines[-1].expr
     results = {r.name: r for r in derivation.results}
-    titles = [prose_text(section.title) for section in sections]
+    titles = [_title(section.title) for section in sections]
     for section in sections[1:]:
         start = section.start
         if not (isinstance(start, sp.Derivative) and len(start.variable_count) == 1):
@@ -198,6 +198,11 @@ def _likelihood(derivation: Any) -> list[Line]:
             lines.append(Line("zero", sp.S.Zero))
             lines.append(Line(f"hat:{variable.name}", results[variable.name].expr))
     return lines if len(lines) > len(sections[0].steps) + 1 and params else []
+
+
+def _title(title: Any) -> str:
+    """A section heading as plain text (a Prose, or a string)."""
+    return title if isinstance(title, str) else prose_text(title)
 
 
 def render(lines: list[Line], syntax: str, derivation: Any) -> str | None:
@@ -290,6 +295,75 @@ def log_of_sum_split(expr: Any) -> Any:
     return expr.xreplace({node: sp.Add(*[sp.log(t) for t in node.args[0].args])})
 
 
+def _derivatives(expr: Any) -> list[sp.Derivative]:
+    return [d for d in sp.preorder_traversal(expr) if isinstance(d, sp.Derivative)
+            and len(d.variable_count) == 1 and d.variable_count[0][1] == 1
+            and not d.has(sp.MatrixExpr)]
+
+
+def _redone(expr: Any, slip: Callable[[Any, Any], Any]) -> Any:
+    """``expr`` with its first derivative carried out with ``slip`` (None if it does not apply)."""
+    for derivative in _derivatives(expr):
+        wrong = slip(derivative.expr, derivative.variable_count[0][0])
+        if wrong is not None:
+            return expr.xreplace({derivative: wrong})
+    return None
+
+
+def _quotient_slip(f: Any, x: Any) -> Any:
+    """(u'v + uv') / v^2 for f = u / v: the quotient rule's sign flipped."""
+    u, v = sp.fraction(f)
+    if v == 1 or not v.has(x):
+        return None
+    return (sp.diff(u, x) * v + u * sp.diff(v, x)) / v**2
+
+
+def _sigmoid_slip(f: Any, x: Any) -> Any:
+    """f' with sigma'(u) taken as sigma(u): the factor 1 - sigma(u) left out."""
+    if not f.has(sigmoid):
+        return None
+    g = sp.Function("g")
+    plain = f.replace(sigmoid, g)
+    derivative = sp.diff(plain, x)
+    derivative = derivative.replace(
+        lambda e: isinstance(e, sp.Subs | sp.Derivative) and e.has(g),
+        lambda e: sigmoid(e.point[0]) if isinstance(e, sp.Subs) else sigmoid(e.expr.args[0]))
+    return derivative.replace(g, sigmoid)
+
+
+def quotient_rule_on_the_next_line(expr: Any) -> Any:
+    return _redone(expr, _quotient_slip)
+
+
+def missing_one_minus_sigma_on_the_next_line(expr: Any) -> Any:
+    return _redone(expr, _sigmoid_slip)
+
+
+def log_of_sum_split_on_the_next_line(expr: Any) -> Any:
+    return log_of_sum_split(expr)
+
+
+#: Mistakes made while going from a line to the next: written as a line inserted after it.
+NEXT_LINE_MISTAKES: dict[str, Callable[[Any], Any]] = {
+    "wrong quotient rule": quotient_rule_on_the_next_line,
+    "missing 1 - sigma": missing_one_minus_sigma_on_the_next_line,
+    "log of a sum split": log_of_sum_split_on_the_next_line,
+}
+
+
+def _inserted(lines: list[Line], mistake: Callable[[Any], Any]) -> Iterator[tuple[int, list[Line]]]:
+    """(index of the inserted wrong line, the lines with it), after every scalar line it fits."""
+    for k, line in enumerate(lines):
+        if line.head not in ("start", "define", "=") or line.expr.has(sp.MatrixExpr):
+            continue
+        try:
+            wrong = mistake(line.expr)
+        except (TypeError, ValueError, AttributeError, NotImplementedError):
+            continue
+        if wrong is not None and _changed(line.expr, wrong):
+            yield k + 1, [*lines[: k + 1], Line("=", wrong), *lines[k + 1:]]
+
+
 MISTAKES: dict[str, Callable[[Any], Any]] = {
     "dropped transpose": drop_transpose,
     "missing 1 - sigma": missing_one_minus_sigma,
@@ -349,6 +423,11 @@ def copies(ids: tuple[str, ...] | None = None) -> Iterator[Copy]:
             yield Copy(entry, syntax, "clean", text, None)
             for name, mistake in MISTAKES.items():
                 for k, wrong_lines in _mutated(lines, mistake):
+                    wrong_text = render(wrong_lines, syntax, derivation)
+                    if wrong_text is not None:
+                        yield Copy(entry, syntax, name, wrong_text, offset + k + 1)
+            for name, mistake in NEXT_LINE_MISTAKES.items():
+                for k, wrong_lines in _inserted(lines, mistake):
                     wrong_text = render(wrong_lines, syntax, derivation)
                     if wrong_text is not None:
                         yield Copy(entry, syntax, name, wrong_text, offset + k + 1)

@@ -41,6 +41,9 @@ RIGHT_MATRIX = {
     "inverse-and-det": "% shape A = n, n\n" + r"""f = \log\det A
 \nabla_A f = A^{-\top}
 """.replace("A^{-\\top}", r"(A^{-1})^\top"),
+    "scalar-by-matrix-trace": "% shape A = n, n\n" + r"""\frac{d}{dt} \operatorname{tr}(e^{t} A)
+= e^t \operatorname{tr}(A)
+""",
     "plain-syntax": "% shape W = m, n\n% shape x = n, 1\n% shape y = m, 1\n"
                     "L = (W*x - y).T*(W*x - y)\n"
                     "dL/dW = 2*(W*x - y)*x.T\n",
@@ -253,3 +256,40 @@ def test_reports_show_the_lines_as_typed_and_render_in_jupyter():
     latex = report._repr_latex_()
     assert latex.startswith("$$") and "4 ( x + 1 )" in latex and "checkmark" in latex
     assert "<pre>" in report._repr_html_() and "4(x + 1)" in report._repr_html_()
+
+
+def test_a_transposed_name_without_a_shape_is_an_error_not_a_silent_scalar():
+    with pytest.raises(ParseError) as caught:
+        check_text("f = x^\\top A x\n= x^\\top A^\\top x\n")
+    assert "declare it with % shape x = rows, cols" in caught.value.message
+    report = check_text("% shape x = n, 1\nf = a x^\\top x\n= a b^\\top\n")
+    assert report.steps[0].status == "unparsed" and "% shape b" in report.steps[0].error
+
+
+@pytest.mark.parametrize("directive,message", [
+    ("% shape W: m by n", "expected 'NAME = ROWS, COLS'"),
+    ("% shape W = 0, 3", "expected an integer from 1"),
+    ("% shape W = 784, 100", "a size above 8"),
+])
+def test_a_shape_directive_that_cannot_be_read_is_an_input_error(directive, message):
+    from derive.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        check_text(directive + "\nx\n= x\n")
+    assert message in str(caught.value) and "line 1" in str(caught.value)
+
+
+def test_a_one_size_shape_is_a_column_and_numeric_sizes_work():
+    report = check_text("% shape W = 3, 2\n% shape x = 2\nf = W x\n= x^\\top W^\\top\n")
+    assert report.first_error == 4 and report.steps[0].hint.name == "extra transpose"
+
+
+@pytest.mark.parametrize("text,statuses_wanted", [
+    ("x^2 = 4\n\\Rightarrow x = 2\n", ["ok", "ok"]),
+    ("2x - 4 = 0 \\Rightarrow x = 2\n", ["ok"]),
+    ("x^2 = 4\n\\Rightarrow x = 3\n", ["ok", "wrong"]),
+    # an identity that fails stays a wrong step, even with an equation after it
+    ("\\frac{d}{dx} x^2 = 3x\n\\Rightarrow x = 0\n", ["wrong", "ok"]),
+])
+def test_an_equation_can_be_where_a_derivation_starts(text, statuses_wanted):
+    assert [v.status for v in check_text(text).steps] == statuses_wanted

@@ -23,6 +23,7 @@ STARTS = [
     "f(x) = x^2", "L(w) = (w x - y)^2", "\\frac{d}{dx} \\sigma(x^2)", "d/dx sigmoid(x)",
     "\\mathcal{L} = \\mathbf{1}^\\top z", "z = w x + b", "\\frac{d}{dx} x^3 = 3x^2",
     "\\hat y = \\sigma(w x)", "x", "\\sigma(x) = \\frac{1}{1 + e^{-x}}",
+    "\\frac{d}{dt} \\operatorname{tr}(e^{t} A)", "\\nabla_x x^\\top A x",
 ]
 HEADS = ["", "= ", "&= ", "\\Rightarrow ", "=> ", "so ", "\\iff ", "dL/dw = ", "\\nabla_W L = ",
          "\\frac{\\partial L}{\\partial W} = ", "L'(w) = ", "f'(x) = ", "\\nabla_x f = ",

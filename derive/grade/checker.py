@@ -29,6 +29,8 @@ from derive.model import Assumptions
 OK, WRONG, UNPARSED, UNDECIDED = "ok", "wrong", "unparsed", "undecided"
 FILE_BUDGET = 20.0  # seconds of bounded symbolic work per file; then numeric tests only
 _RANK = {OK: 0, UNDECIDED: 1, WRONG: 2}
+_EVALUATION_FAILURES = (TypeError, ValueError, AttributeError, ArithmeticError, KeyError,
+                        IndexError, NotImplementedError, RecursionError)
 
 __all__ = ["OK", "START", "UNDECIDED", "UNPARSED", "WRONG", "LineVerdict", "ParsedLine",
            "check_lines", "evaluated"]
@@ -88,7 +90,11 @@ def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool,
     for move in line.moves:
         if move.zero and id(move) not in solving:
             move = replace(move, zero=False)
-        verdict = _move(move, line, state, assumptions, slow)
+        try:
+            verdict = _move(move, line, state, assumptions, slow)
+        except _EVALUATION_FAILURES as exc:  # an expression the evaluators cannot take
+            verdict = LineVerdict(line, UNDECIDED, error=f"cannot evaluate this line "
+                                  f"({type(exc).__name__}: {str(exc)[:80]})")
         if verdict is None:
             continue
         checked = True
@@ -120,8 +126,10 @@ def _equals(move: Move, line: ParsedLine, state: State, assumptions: Assumptions
             slow: bool) -> LineVerdict:
     after = evaluated(move.expr, slow)
     verdict = judge(state.before, after, assumptions, slow)
-    if verdict.equal is not True and move.zero and state.equation is None:
-        state.equation = (state.value, move.expr)  # "... = 0": the score set to zero
+    if verdict.equal is not True and move.zero and state.equation is None and (
+            move.expr == 0 or not state.value.has(sp.Derivative)):
+        # "... = 0": the score set to zero; "x^2 = 4" before "=> x = 2": an equation
+        state.equation = (state.value, move.expr)
         return LineVerdict(line, OK, verified=None)
     outcome = _verdict(line, verdict, state, move, after, assumptions, slow)
     if state.equation is not None:

@@ -39,8 +39,9 @@ def follows(old: tuple[Any, Any], new: tuple[Any, Any], unknown: Any,
         verdict = judge(f_old.xreplace({target: value}), sp.S.Zero, assumptions)
         if verdict.equal is False:
             verdict = Verdict(False, counterexample=verdict.counterexample,
-                              reason=f"{new[0]} = {sp.sstr(value)} does not solve the previous "
-                                     "equation")
+                              reason=f"this value of {new[0]} does not solve the previous "
+                                     "equation (its two sides differ there by the previous "
+                                     "line's value)")
         return verdict
     u = unknown if isinstance(unknown, sp.Symbol) and f_old.has(unknown) else _only(f_old, f_new)
     if u is None:

@@ -146,7 +146,7 @@ def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED,
 
     ``slow=False`` skips the bounded simplification (a file's time budget is spent).
     """
-    if is_matrix(before) or is_matrix(after):
+    if is_matrix(before) or is_matrix(after) or sp.Tuple(before, after).has(sp.MatrixSymbol):
         return _matrices(before, after, assumptions)
     if before == after:
         return Verdict(True, SYMBOLIC)
@@ -282,9 +282,9 @@ def _matrices(before: Any, after: Any, assumptions: Assumptions) -> Verdict:
 def _matrix_points(*exprs: Any) -> int:
     """Fewer instances where a numeric gradient is evaluated: each costs two evaluations
     per entry, and each instance compares every entry."""
-    from derive.grade.gradient import Gradient
+    from derive.engine.matrix.expressions import EntrywiseGradient
 
-    return GRADIENT_POINTS if any(e.has(Gradient) for e in exprs) else MATRIX_POINTS
+    return GRADIENT_POINTS if any(e.has(EntrywiseGradient) for e in exprs) else MATRIX_POINTS
 
 
 def _floats(verdict: Verdict) -> Verdict:

@@ -1,5 +1,5 @@
 """Carry out the derivatives a student's line starts from: symbolically for scalars, numerically
-(a gradient node, central differences at each random instance) when matrices are involved.
+(the engine's EntrywiseGradient, central differences at each instance) when matrices are involved.
 
 sympy's ``MatrixSymbol.diff`` silently returns 0 for several losses (DESIGN), so a
 derivative by a matrix, or of an expression holding matrices, is never handed to it.
@@ -13,37 +13,11 @@ import mpmath
 import sympy as sp
 
 from derive.bounded import run_bounded
+from derive.engine.matrix.expressions import EntrywiseGradient, moved
 from derive.errors import BudgetExceeded
 
 SMALL_TREE = 400  # nodes: evaluated in process; larger trees in a bounded child
 MAX_ORDER_IN_PROCESS = 3  # total order of derivatives carried out in process
-
-
-class Gradient(sp.MatrixExpr):
-    """d body / d variable with the variable's shape (the layout: the gradient of a scalar
-    with respect to X has the shape of X), evaluated numerically at an instance."""
-
-    def __new__(cls, body: Any, variable: Any) -> Gradient:
-        return sp.Basic.__new__(cls, body, variable)
-
-    @property
-    def shape(self) -> tuple[Any, Any]:
-        return self.args[1].shape
-
-    def _mp_eval(self, evaluate: Any, env: Any) -> Any:
-        body, variable = self.args
-        at = evaluate(variable, env)
-        step = mpmath.mpf(10) ** -(mpmath.mp.dps // 3)
-        out = mpmath.matrix(at.rows, at.cols)
-        for i in range(at.rows):
-            for j in range(at.cols):
-                values = []
-                for sign in (1, -1):
-                    moved = at.copy()
-                    moved[i, j] += sign * step
-                    values.append(_scalar(evaluate(body, env.but({variable: moved}))))
-                out[i, j] = (values[0] - values[1]) / (2 * step)
-        return out
 
 
 class ScalarDerivative(sp.Expr):
@@ -56,19 +30,9 @@ class ScalarDerivative(sp.Expr):
         body, variable = self.args
         at = evaluate(variable, env)
         step = mpmath.mpf(10) ** -(mpmath.mp.dps // 3)
-        up = evaluate(body, env.but({variable: at + step}))
-        down = evaluate(body, env.but({variable: at - step}))
-        if isinstance(up, mpmath.matrix):
-            return (up - down) / (2 * step)
-        return (up - down) / (2 * step)
-
-
-def _scalar(value: Any) -> Any:
-    if isinstance(value, mpmath.matrix):
-        if value.rows * value.cols != 1:
-            raise ValueError("the derivative of a matrix by a matrix is not a gradient")
-        return value[0, 0]
-    return value
+        up = evaluate(body, moved(env, {variable: at + step}))
+        down = evaluate(body, moved(env, {variable: at - step}))
+        return (up - down) / (2 * step)  # an mpf, or a matrix entry by entry
 
 
 def _holds_matrices(expr: Any) -> bool:
@@ -81,7 +45,7 @@ def _numeric_derivative(derivative: sp.Derivative) -> Any:
     for variable, count in derivative.variable_count:
         for _ in range(int(count)):
             if isinstance(variable, sp.MatrixSymbol):
-                body = Gradient(body, variable)
+                body = EntrywiseGradient(body, variable)
             else:
                 body = ScalarDerivative(body, variable)
     return body

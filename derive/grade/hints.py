@@ -20,8 +20,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from derive.engine.matrix.expressions import EntrywiseGradient
 from derive.grade.equivalence import close, is_matrix, judge, numerically, points, variables
-from derive.grade.gradient import Gradient
 from derive.model import Assumptions
 from derive.numeric import Unevaluable, ctx, real_value
 
@@ -305,7 +305,8 @@ def _constant_ratio(case: Case) -> Any:
 def _transposes(case: Case) -> Iterator[Candidate]:
     if not (is_matrix(case.before) or is_matrix(case.wrong)):
         return
-    if isinstance(case.before, Gradient) and _shape(case.wrong) == _shape(case.before)[::-1]:
+    transposed = _shape(case.wrong) == _shape(case.before)[::-1]
+    if isinstance(case.before, EntrywiseGradient) and transposed:
         yield Candidate("gradient layout",
                         ("the gradient of a scalar with respect to ", case.before.args[1],
                          " has the shape of ", case.before.args[1], "; this line is its "

@@ -59,7 +59,8 @@ def matrix_follows(old: tuple[Any, Any], new: tuple[Any, Any], unknown: Any,
                         assumptions)
         if verdict.equal is False:
             return Verdict(False, counterexample=verdict.counterexample,
-                           reason=f"{new[0]} = ... does not solve the previous equation")
+                           reason=f"this value of {new[0]} does not solve the previous "
+                                  "equation")
         return verdict
     u = unknown if isinstance(unknown, sp.MatrixSymbol) and f_old.has(unknown) else None
     if u is None:

@@ -22,6 +22,9 @@ from derive.model import Assumptions
 START, EQUALS, IMPLIES = "start", "equals", "implies"
 _PLAIN_CALL = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*\(")
 _LATEX_MARK = re.compile(r"\\[A-Za-z,;:! |]|[{}]")
+# A name followed by a transpose: x^T, x^\top, x^{\top}, x.T
+_TRANSPOSED = re.compile(r"(\\?[A-Za-z]+)\s*(?:\^\s*\{?\s*(?:\\top|T|\\intercal)(?![A-Za-z])"
+                         r"|\.T(?![A-Za-z0-9_]))")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Move:
     rhs: Any = None
     unknown: Any = None  # the variable a derivative start differentiates by
     defines: str = ""  # the name a start defines
-    zero: bool = False  # "= 0" at the end of a segment: may set the line to zero
+    zero: bool = False  # the last part of a segment: "= 0" (or "= rhs") may state an equation
     text: str = ""
 
 
@@ -115,10 +118,10 @@ class Reader:
             self._equals(parts[1:], moves, number, column)
             return
         if head is not None and head.kind == "define" and len(parts) == 2 and not first \
-                and not self._defines(head, number, column):
+                and not self._defines(head):
             self._segment("=>", parts, first, moves, number, column)  # "mu = ..." solves for mu
             return
-        if head is not None and len(parts) > 1 and self._defines(head, number, column):
+        if head is not None and len(parts) > 1 and self._defines(head):
             text, offset = parts[1]
             expr = self.parse(text, number, column + offset)
             self._define(head, expr, number, column)
@@ -138,12 +141,12 @@ class Reader:
                 column: int) -> None:
         for k, (text, offset) in enumerate(parts):
             expr = self.parse(text, number, column + offset)
-            zero = k == len(parts) - 1 and text.strip() == "0"
+            zero = k == len(parts) - 1
             moves.append(Move(EQUALS, expr, zero=zero, text=text))
 
     # -- names ------------------------------------------------------------------------
 
-    def _key(self, text: str, number: int, column: int) -> str | None:
+    def _key(self, text: str) -> str | None:
         """The symbol name ``text`` stands for (``\\ell`` -> ell), or None if it is no name."""
         try:
             expr = self._parse_bare(text)
@@ -151,17 +154,17 @@ class Reader:
             return None
         return expr.name if isinstance(expr, sp.Symbol | sp.MatrixSymbol) else None
 
-    def _defines(self, head: Head, number: int, column: int) -> bool:
+    def _defines(self, head: Head) -> bool:
         """True when the head is a fresh name (not a function, not a variable already in use,
         not the estimate ``\\hat\\mu`` of a variable in use)."""
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None or key in self.seen or key in self.shapes:
             return False
         base, _, accent = key.rpartition("_")
         return not (accent in ("hat", "bar", "tilde") and base in self.seen)
 
     def _define(self, head: Head, expr: Any, number: int, column: int) -> None:
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None:
             return
         params = tuple(self._variable(p, number, column) for p in head.params)
@@ -171,7 +174,7 @@ class Reader:
             self.applied.append((applied(head.name, head.params), f" {head.name} "))
 
     def _derivative(self, head: Head, number: int, column: int, text: str) -> Move:
-        key = self._key(head.name, number, column)
+        key = self._key(head.name)
         if key is None or key not in self.definitions:
             name = head.name
             raise ParseError(f"'{name}' is not defined: write {name} = ... on an earlier line "
@@ -225,9 +228,23 @@ class Reader:
             except ParseError:
                 raise error from None
         self.parts += 1
+        self._check_transposes(expr, text, number, column)
         self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
                       if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
         return expr
+
+    def _check_transposes(self, expr: Any, text: str, number: int, column: int) -> None:
+        """A transposed name that is a scalar: the parser reads W^T as W, which would hide
+        a transpose mistake, so the file must declare the matrix."""
+        scalars = {s.name for s in getattr(expr, "free_symbols", ()) if isinstance(s, sp.Symbol)}
+        for match in _TRANSPOSED.finditer(text):
+            name = match.group(1).lstrip("\\")
+            if not match.group(1).startswith("\\") and name not in scalars:
+                name = name[-1]  # LaTeX's xy^T transposes y
+            if name in scalars and name not in self.shapes and name not in self.definitions:
+                raise ParseError(f"'{match.group(1)}' is transposed but is not a matrix: "
+                                 f"declare it with % shape {name} = rows, cols",
+                                 number, column + match.start())
 
     def _syntaxes(self, text: str) -> tuple[str, str]:
         looks_latex = bool(_LATEX_MARK.search(text))

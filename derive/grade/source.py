@@ -21,10 +21,11 @@ from derive.parse.lines import detect_syntax
 
 MAX_BYTES = 64_000
 MAX_STEPS = 200
+MAX_SIZE = 8  # a numeric size: the matrices are evaluated with 50-digit arithmetic
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
-                    r"([A-Za-z0-9_]+)\s*[,x×]\s*([A-Za-z0-9_]+)\s*$", re.IGNORECASE)
+                    r"([A-Za-z0-9_]+)\s*(?:[,x×]\s*([A-Za-z0-9_]+))?\s*$", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
 _WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
 
@@ -119,11 +120,14 @@ def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
     if not match:
         raise InputError(f"{where}: expected 'NAME = ROWS, COLS' (each a number or a name)")
     name = check_name(match.group(1), where)
-    try:
-        dims = Shape().read(f"{match.group(2)},{match.group(3)}").split(",")
+    try:  # "% shape x = n" is a column, n x 1
+        dims = Shape().read(f"{match.group(2)},{match.group(3) or 1}").split(",")
     except Problem as exc:
         raise InputError(f"{where} {name}: {exc}") from None
     rows, cols = (int(d) if d.isdigit() else d for d in dims)
+    if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
+        raise InputError(f"{where} {name}: a size above {MAX_SIZE}: write a name instead "
+                         "(% shape W = m, n); the checker draws small sizes itself")
     return name, rows, cols
 
 
