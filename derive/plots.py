@@ -49,7 +49,7 @@ def _coords(points: list[tuple[float, float | None]]) -> str:
 
 def _curve_expr(derivation: Derivation, name: str) -> tuple[sp.Expr, str]:
     if name == "function":
-        label = derivation.extras.get("name", "f")
+        label = derivation.name
         return derivation.function, latex(sp.Symbol(label))
     for result in derivation.results:
         if result.name == name:
@@ -154,7 +154,7 @@ def plot_data(derivation: Derivation) -> dict[str, Any] | None:
     Keys: ``xlabel``, ``curves`` (``points``, ``label``), ``marks`` (lists of points),
     ``path`` (the iterates of a descent, or None).
     """
-    spec = derivation.extras.get("plot_spec")
+    spec = derivation.plot
     if not spec:
         return None
     kind = spec.get("type", "curves")

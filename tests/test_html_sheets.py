@@ -69,7 +69,7 @@ def test_sheet_has_the_content_of_the_pdf(built: Path, entry_id: str) -> None:
     assert tree.find(".//pre/code").text == script  # the check script, as a listing
     for note in derivation.notes:
         assert tree.find(".//h2[.='Notes']") is not None, note
-    if derivation.extras.get("plot_spec"):
+    if derivation.plot:
         assert tree.find(f".//figure/{SVG}svg/{SVG}polyline") is not None
         assert tree.find(f".//figure/{SVG}svg/{SVG}title") is not None
 

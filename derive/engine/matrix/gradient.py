@@ -25,7 +25,7 @@ from derive.engine.matrix.expressions import (
 from derive.engine.matrix.identify import Term, as_sum, gradient_of, peel, scalar_terms
 from derive.errors import InputError
 from derive.model import Result, Section, Step
-from derive.printing import latex
+from derive.prose import Prose, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CONVENTION = (
@@ -131,7 +131,8 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 
 def gradient_section(
-    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: str = "", lhs_name: str = "L"
+    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: Prose | None = None,
+    lhs_name: str = "L",
 ) -> tuple[Section, Any]:
     """The section dL = ... = tr(G^T dX) for one variable, and G."""
     dvar = direction(var)
@@ -140,7 +141,7 @@ def gradient_section(
     current = steps[-1].after if steps else begin
     more, gradient = identify_steps(current, dvar)
     section = Section(
-        title or f"Differential with respect to ${latex(var)}$",
+        title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
         sp.Symbol(f"d{lhs_name}"),
