@@ -12,11 +12,19 @@ from derive.html.mathml import latex_text, mathml
 from derive.html.plot import plot_svg
 from derive.model import Derivation, Section, Step
 from derive.printing import latex
+from derive.prose import Printers
 from derive.render import render_html
 from derive.rules import margin
 from derive.worksheet import rich_pieces
 
 #: how each step was proved, in words (the PDF's marks are S and N)
+#: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
+HTML_PROSE = Printers(
+    words=lambda words: str(escape(words)),
+    math=lambda m: str(mathml(" = ".join(latex(e) for e in m.exprs))),
+    tex=lambda t: str(latex_text(t.latex)),
+)
+
 PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
 
 
@@ -35,7 +43,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     if section.lhs is not None:
         start = f"{latex(section.lhs, **settings)} = {start}"
     return {
-        "title": latex_text(section.title),
+        "title": Markup(section.title.render(HTML_PROSE)),
         "start": mathml(start),
         "steps": [_step(s, settings) for s in section.steps],
     }
@@ -52,8 +60,8 @@ def rich_html(text: str) -> Markup:
 
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
-    if derivation.extras.get("question_tex"):
-        return latex_text(derivation.extras["question_tex"])
+    if derivation.question:
+        return latex_text(derivation.question)
     names = Markup(", ").join(mathml(latex(r.label, **settings)) for r in derivation.results)
     return Markup("Find {}.").format(names)
 
@@ -61,8 +69,7 @@ def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
 def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything ``worksheet.html.j2`` needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    extras = derivation.extras
-    name = latex(sp.Symbol(extras.get("name", "f")))
+    name = latex(sp.Symbol(derivation.name))
     return {
         "id": derivation.id,
         "title": derivation.title,
@@ -77,8 +84,8 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         ],
         "assumptions": list(derivation.assumptions.sentences),
         "notes": [rich_html(note) for note in derivation.notes],
-        "conventions": [latex_text(c) for c in extras.get("conventions", ())],
-        "cross_check": bool(extras.get("cross_check")),
+        "conventions": [latex_text(c) for c in derivation.conventions],
+        "cross_check": bool(derivation.cross_check),
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_svg(derivation),
