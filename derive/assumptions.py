@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from derive.errors import InputError
 from derive.model import Assumptions
+
+if TYPE_CHECKING:  # sympy only when a symbol is made: the spec reader checks assumptions too
+    import sympy as sp
 
 _NAME = r"([A-Za-z][A-Za-z0-9_]*)"
 _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -22,6 +24,10 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?real$"), "real"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?symmetric(?:\s+positive[- ]definite)?$"), "symmetric"),
     (re.compile(rf"^{_NAME}\s*>\s*{_NAME}$"), "larger"),  # matrix sizes: 'N > d'
+    # a probability vector (one-hot targets): '1^T t = 1', 'sum(t) = 1', 't sums to one'
+    (re.compile(rf"^1\s*(?:\^\s*T|\.T|\^\\top)\s*[*@]?\s*{_NAME}\s*=\s*1$"), "simplex"),
+    (re.compile(rf"^sum\(\s*{_NAME}\s*\)\s*=\s*1$"), "simplex"),
+    (re.compile(rf"^{_NAME}\s+sums\s+to\s+(?:one|1)$"), "simplex"),
 )
 
 
@@ -34,6 +40,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         "integer": set(),
         "real": set(),
         "symmetric": set(),
+        "simplex": set(),
     }
     order: list[tuple[str, str]] = []
     sentences: list[str] = []
@@ -54,7 +61,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
                 raise InputError(
                     f"cannot read the assumption {part!r} "
                     "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real', "
-                    "'S symmetric', 'N > d')"
+                    "'S symmetric', 'N > d', '1^T t = 1')"
                 )
     positive = (found["positive"] | set(default_positive)) - found["real"] - found["unit_interval"]
     return Assumptions(
@@ -65,6 +72,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         sentences=tuple(sentences),
         symmetric=frozenset(found["symmetric"]),
         size_order=tuple(order),
+        simplex=frozenset(found["simplex"]),
     )
 
 
@@ -82,6 +90,8 @@ def stated_facts(name: str, assumptions: Assumptions) -> dict[str, bool]:
 
 def symbol_for(name: str, assumptions: Assumptions) -> sp.Symbol:
     """The sympy Symbol for a name, real and carrying the stated sign and integer facts."""
+    import sympy as sp
+
     return sp.Symbol(name, real=True, **stated_facts(name, assumptions))
 
 

@@ -29,6 +29,7 @@ DEFAULT_MEMORY_MB = 2048
 #: measured in wall time would let machine load decide whether a step is proved
 #: symbolically, and so change the bytes of a worksheet.
 WALL_FACTOR = 8
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _current_address_space() -> int:
@@ -72,19 +73,23 @@ def run_bounded(
 ) -> T:
     """Return ``fn(*args)`` computed in a child; raise BudgetExceeded past the limits."""
     read_fd, write_fd = os.pipe()
+    # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 0
         try:
             _child(write_fd, fn, args, seconds, memory_mb)
         except BaseException:  # noqa: BLE001
             code = 1
         os._exit(code)
-    os.close(write_fd)
     chunks: list[bytes] = []
     deadline = time.monotonic() + seconds * WALL_FACTOR + 1
     try:
+        os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
                 left = deadline - time.monotonic()

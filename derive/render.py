@@ -7,7 +7,6 @@ and notes typed by a lecturer) is escaped on output.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import jinja2
 
 from derive.errors import InputError
+from derive.texscripts import coverage, escape_latex
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -33,26 +33,23 @@ class Trusted(str):
     __slots__ = ()
 
 
-_SPECIALS = re.compile(r"[\\&%$#_{}~^<>]")
-_REPLACEMENTS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-}
+_LITERALS = (str, int, float, bool, type(None))
 
 
-def escape_latex(text: str) -> str:
-    """Escape text for LaTeX in one pass (one regex over every special character)."""
-    return _SPECIALS.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
+def python_literal(value: Any) -> str:
+    """The one way text reaches generated Python: ``repr`` of plain data (str, numbers, lists).
+
+    Non-ASCII characters are escaped too (``ascii``): the script is shown in a
+    listing, and listings reads bytes, not UTF-8.
+    """
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(python_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}"
+                               for k, v in value.items()) + "}"
+    if not isinstance(value, _LITERALS):
+        raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
+    return ascii(str(value) if isinstance(value, str) else value)
 
 
 def _finalize_latex(value: Any) -> Any:
@@ -68,7 +65,7 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = Fals
     if html or not latex_syntax:
         # HTML pages: every value escaped unless it is Markup (MathML from derive.html);
         # Python check scripts: nothing escaped, the printer's code as it is.
-        return jinja2.Environment(
+        python = jinja2.Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -76,7 +73,9 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = Fals
             keep_trailing_newline=not html,
             autoescape=html,
         )
-    return jinja2.Environment(
+        python.filters["py"] = python_literal
+        return python
+    latex = jinja2.Environment(
         loader=loader,
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -93,6 +92,9 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = Fals
         undefined=jinja2.StrictUndefined,
         finalize=_finalize_latex,
     )
+    # The fontenc option of base.tex.j2: T1 and the other scripts' encodings TeX has here.
+    latex.globals["font_encodings"] = lambda: Trusted(coverage().encodings)
+    return latex
 
 
 def environment(

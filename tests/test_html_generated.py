@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from derive import api, pipeline
 from derive.errors import DeriveError
-from derive.grade.checker import ParsedLine
+from derive.grade.reading import EQUALS, Move, ParsedLine
 from derive.html.checkpage import read_as
 from derive.html.mathml import mathml
 from derive.html.worksheet import html_sheet
@@ -65,7 +65,8 @@ def test_every_parsed_expression_prints_as_mathml(text: str) -> None:
         assert "\n" not in str(exc)
         return
     printed_mathml(expr)
-    assert read_as(ParsedLine(2, text, expr=expr), first=False).startswith("<math")
+    line = ParsedLine(2, text, moves=(Move(EQUALS, expr, text=text),))
+    assert read_as(line, first=False).startswith("<math")
 
 
 @pytest.mark.slow

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from derive.functions import sigmoid
@@ -72,7 +73,11 @@ def test_project_text_with_inline_and_display_maths() -> None:
 @given(st.text(max_size=80))
 def test_escaped_text_comes_back_as_written(words: str) -> None:
     """Any text the project escaped for TeX shows in HTML as it was written, escaped again."""
-    out = latex_text(escape_latex(words))
+    with warnings.catch_warnings(record=True) as fallbacks:
+        warnings.simplefilter("always")
+        escaped = escape_latex(words)
+    assume(not fallbacks)  # a script the fonts lack is written in ASCII on purpose
+    out = latex_text(escaped)
     assert "<math" not in str(out)
     assert html.unescape(str(out)) == words
 

@@ -16,7 +16,7 @@ from latex2mathml.converter import convert_to_element
 from markupsafe import Markup, escape
 
 from derive.errors import DeriveError
-from derive.render import _REPLACEMENTS
+from derive.texscripts import _REPLACEMENTS
 
 #: the inverse of derive.render.escape_latex, plus the text-mode spacing the project writes
 _TEXT_ESCAPES = {tex: char for char, tex in _REPLACEMENTS.items()}
@@ -25,6 +25,7 @@ _TEXT_ESCAPES.update({"~": "\u00a0", r"\ ": " ", r"\,": "\u2009"})
 _PIECES = re.compile(
     r"(?<!\\)\$(?P<inline>.+?)(?<!\\)\$"  # $ ... $
     r"|\\\[(?P<display>.+?)\\\]"  # \[ ... \]
+    r"|\{\\fontencoding\{[A-Za-z0-9]+\}\\selectfont (?P<script>[^{}]*)\}"  # another script
     r"|(?P<escape>" + "|".join(re.escape(t) for t in sorted(_TEXT_ESCAPES, key=len, reverse=True))
     + r")",
     re.DOTALL,
@@ -84,6 +85,8 @@ def latex_text(text: str) -> Markup:
             out.append(mathml(match.group("inline")))
         elif match.group("display") is not None:
             out.append(mathml(match.group("display"), display=True))
+        elif match.group("script") is not None:
+            out.append(escape(match.group("script")))
         else:
             out.append(escape(_TEXT_ESCAPES[match.group("escape")]))
         last = match.end()
