@@ -141,3 +141,10 @@ def test_whole_catalogue_to_html(tmp_path: Path) -> None:
         page = (tmp_path / f"{spec.id}.html").read_text(encoding="utf-8")
         strict_parse(page)
         assert not re.search(r"\\[A-Za-z]+|\$", visible_text(page)), spec.id
+
+
+def test_same_entry_same_bytes(built: Path, tmp_path: Path) -> None:
+    for entry_id in ("gd-quadratic", "attention"):
+        pipeline.build(catalogue.get(entry_id), tmp_path, to="html", use_cache=False)
+        assert (tmp_path / f"{entry_id}.html").read_bytes() == \
+            (built / f"{entry_id}.html").read_bytes()

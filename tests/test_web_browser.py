@@ -108,6 +108,7 @@ def test_worksheet_renders_mathml_without_overflow(server: Server, driver, tmp_p
 def test_pages_pass_axe(server: Server, driver, path: str) -> None:
     driver.get(server.url + path)
     assert axe_violations(driver) == []
+    assert driver.execute_script(MATH_PROBLEMS)[0] == []
 
 
 def test_check_page_previews_and_gives_the_verdicts(server: Server, driver, tmp_path) -> None:

@@ -90,3 +90,10 @@ def test_grad_form(server: Server) -> None:
 def test_unknown_sheet_is_a_404_page(server: Server) -> None:
     status, _, page = server.request("/sheets/no-such-entry.html")
     assert status == 404 and b"unknown entry" in page
+
+
+def test_pages_forbid_foreign_scripts(server: Server) -> None:
+    _, headers, _ = server.request("/check")
+    policy = headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff"

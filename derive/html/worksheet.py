@@ -12,11 +12,19 @@ from derive.html.mathml import latex_text, mathml
 from derive.html.plot import plot_svg
 from derive.model import Derivation, Section, Step
 from derive.printing import latex
+from derive.prose import Printers
 from derive.render import render_html
 from derive.rules import margin
-from derive.worksheet import LATEX_PROSE, rich_pieces
+from derive.worksheet import rich_pieces
 
 #: how each step was proved, in words (the PDF's marks are S and N)
+#: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
+HTML_PROSE = Printers(
+    words=lambda words: str(escape(words)),
+    math=lambda m: str(mathml(" = ".join(latex(e) for e in m.exprs))),
+    tex=lambda t: str(latex_text(t.latex)),
+)
+
 PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
 
 
@@ -35,7 +43,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     if section.lhs is not None:
         start = f"{latex(section.lhs, **settings)} = {start}"
     return {
-        "title": latex_text(section.title.render(LATEX_PROSE)),
+        "title": Markup(section.title.render(HTML_PROSE)),
         "start": mathml(start),
         "steps": [_step(s, settings) for s in section.steps],
     }

@@ -9,10 +9,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import tempfile
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from derive.errors import BudgetExceeded, DeriveError, InputError
@@ -130,14 +128,9 @@ def grad_spec(body: Any) -> Any:
 def checked(spec: Any) -> tuple[Any, dict[str, Any]]:
     """The verified derivation and its check script's verdict (run in a private folder)."""
     from derive import pipeline
-    from derive.checkrun import run_check
-    from derive.kinds import check_script
 
-    derivation = pipeline.derive(spec)
-    with tempfile.TemporaryDirectory(prefix="derive-web-") as folder:
-        script = Path(folder) / f"check_{spec.id}.py"
-        script.write_text(check_script(derivation))
-        return derivation, {"script": None, "passed": run_check(script).passed}
+    derivation, outcome = pipeline.deliver(spec)
+    return derivation, {"script": None, "passed": outcome.passed}
 
 
 @guarded
