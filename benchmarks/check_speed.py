@@ -42,24 +42,35 @@ def median_seconds(command: list[str], repeat: int, env: dict[str, str]) -> tupl
     return statistics.median(walls), statistics.median(cpus)
 
 
+def timed_commands(commands: list[tuple[str, list[str]]], repeat: int) -> list[tuple]:
+    """(name, (wall, cpu)) for the bare interpreter (the floor) and each command."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    floor = [("python -c 'import sympy' (floor)", [sys.executable, "-c", "import sympy"])]
+    return [(name, median_seconds(command, repeat, env)) for name, command in floor + commands]
+
+
+def print_table(title: str, rows: list[tuple], repeat: int, target: str) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"{title:<{width}}  wall    cpu     (medians of {repeat}; target {target})")
+    for name, (wall, cpu) in rows:
+        print(f"{name:<{width}}  {wall:.2f} s  {cpu:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    rows = [("python -c 'import sympy' (floor)",
-             median_seconds([sys.executable, "-c", "import sympy"], args.repeat, env))]
+    commands, files = [], []
     for name, text in (("derive check, 10 right lines", TEN_LINES),
                        ("derive check, 10 lines, one wrong", WRONG)):
         with tempfile.NamedTemporaryFile("w", suffix=".tex", delete=False) as handle:
             handle.write(text)
-        command = [sys.executable, "-m", "derive.cli", "check", handle.name]
-        rows.append((name, median_seconds(command, args.repeat, env)))
-        os.unlink(handle.name)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'command':<{width}}  wall    cpu     (medians of {args.repeat}; target <= 1.5 s)")
-    for name, (wall, cpu) in rows:
-        print(f"{name:<{width}}  {wall:.2f} s  {cpu:.2f} s")
+        files.append(handle.name)
+        commands.append((name, [sys.executable, "-m", "derive.cli", "check", handle.name]))
+    rows = timed_commands(commands, args.repeat)
+    for name in files:
+        os.unlink(name)
+    print_table("command", rows, args.repeat, "<= 1.5 s")
 
 
 if __name__ == "__main__":
