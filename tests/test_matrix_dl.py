@@ -160,3 +160,33 @@ def test_dl_notation_errors_say_what_to_write(runner, text: str, message: str) -
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text,message", [
+    ("tr(A^1000)", "matrix power above 16"),
+    ("sum(A.^(10^100))", "entrywise power above 16"),
+    ("ones(2000).T*x", "ones() takes sizes"),
+])
+def test_powers_and_sizes_are_bounded(runner, text: str, message: str) -> None:
+    from derive.cli import main
+
+    result = runner.invoke(main, ["grad", text, "--wrt", "A", "--shape", "A=n,n",
+                                  "--shape", "x=n,1"])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_a_size_is_not_a_variable(runner) -> None:
+    from derive.cli import main
+
+    result = runner.invoke(main, ["grad", "sum(x)/n", "--wrt", "n", "--shape", "x=n,1"])
+    assert result.exit_code == 2 and "'n' is a matrix size" in result.output
+
+
+def test_latex_entrywise_operators() -> None:
+    from derive.parse import parse_latex
+
+    shapes = {"x": ("n", 1), "v": ("n", 1)}
+    assert parse_latex(r"x \oslash v", shapes=shapes) == sp.HadamardProduct(
+        x, sp.HadamardPower(v, -1))
+    assert parse_latex(r"x \odot v", shapes=shapes) == sp.HadamardProduct(x, v)
+    assert isinstance(parse_latex(r"\operatorname{softmax}(x)", shapes=shapes), Softmax)

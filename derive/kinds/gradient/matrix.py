@@ -70,7 +70,10 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     if upstream_name and not is_matrix(upstream):
         raise spec.error("upstream", f"'{upstream_name}' needs a shape")
     wrt = []
+    sizes = {str(d) for shape in shapes.values() for d in shape}
     for w in spec.names("wrt"):
+        if w in sizes and w not in shapes:
+            raise InputError(f"--wrt {w}: '{w}' is a matrix size, not a variable")
         if w not in symbols:
             raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
