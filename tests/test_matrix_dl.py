@@ -190,3 +190,12 @@ def test_latex_entrywise_operators() -> None:
         x, sp.HadamardPower(v, -1))
     assert parse_latex(r"x \odot v", shapes=shapes) == sp.HadamardProduct(x, v)
     assert isinstance(parse_latex(r"\operatorname{softmax}(x)", shapes=shapes), Softmax)
+
+
+def test_a_stated_symmetric_matrix_is_used(tmp_path: Path) -> None:
+    derivation = api.grad("x.T*inv(S)*x + log(det(S))", wrt="S", shapes=["S=n,n", "x=n,1"],
+                          assume=["S symmetric"])
+    S = sp.MatrixSymbol("S", n, n)
+    assert derivation.results[0].expr == sp.Inverse(S) - sp.Inverse(S) * x * x.T * sp.Inverse(S)
+    assert "symmetric" in [step.rule for step in derivation.steps]
+    _check_passes(derivation, tmp_path)

@@ -77,8 +77,10 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         if w not in symbols:
             raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
+    symmetric = [symbols[n] for n in sorted(assumptions.symmetric)
+                 if is_matrix(symbols.get(n)) and symbols[n].shape[0] == symbols[n].shape[1]]
     sections, results, loss = matrix_gradient(function, wrt, name, upstream,
-                                              _simplex(assumptions, symbols))
+                                              _simplex(assumptions, symbols), symmetric)
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
             loss, symbols[r.name])
