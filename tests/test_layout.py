@@ -27,7 +27,8 @@ FLOORS = (
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue"),
-    ("engine", "numeric", "parse", "printing", "mpmatrix", "assumptions", "bounded"),
+    ("engine", "numeric", "parse", "printing", "matrixcode", "mpmatrix", "assumptions",
+     "bounded"),
     ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "errors", "rules",
      ""),
 )
