@@ -94,12 +94,15 @@ def matrix(draw: st.DrawFn, shape: Shape, depth: int) -> str:
         "power": lambda: f"({part()}).^{draw(st.sampled_from((2, 3)))}",
         "quotient": lambda: f"({part()} ./ (1 + ({part()}).^2))",
         "max": lambda: draw(st.sampled_from((f"max({part()}, 0)", f"max({part()}, {part()})"))),
+        "log": lambda: draw(st.sampled_from((f"log(sigmoid({part()}))", f"log(1 + exp({part()}))",
+                                             f"sqrt(1 + ({part()}).^2)"))),
     }
     if cols == "1" and rows != "1":
         forms["softmax"] = lambda: f"softmax({part()})"
     if rows == cols and rows != "1":
         forms["inverse"] = inverse
         forms["diag"] = lambda: f"diag({part((rows, '1'))})"
+        forms["matrix power"] = lambda: f"({part()})^{draw(st.sampled_from((2, 3, -1, -2)))}"
     return forms[draw(st.sampled_from(sorted(forms)))]()
 
 
