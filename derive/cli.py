@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -292,22 +291,13 @@ def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...]
 
 
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:
-    """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
+    """Derive an ad hoc spec once, run its check script (built into OUT if given), print."""
     from derive import pipeline
-    from derive.checkrun import run_check
 
-    derivation = pipeline.derive(spec)
-    if out:
-        outcome = pipeline.build(spec, Path(out), use_cache=False)
-        if outcome.error:
-            fail(outcome.error, 1)
-        check = {"script": str(outcome.check), "passed": outcome.passed}
-    else:
-        _, code = pipeline.render(derivation)
-        with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
-            script = Path(folder) / f"check_{spec.id}.py"
-            script.write_text(code)
-            check = {"script": None, "passed": run_check(script).passed}
+    derivation, outcome = pipeline.deliver(spec, Path(out) if out else None)
+    if outcome.error:
+        fail(outcome.error, 1)
+    check = {"script": str(outcome.check) if out else None, "passed": outcome.passed}
     report(derivation, as_json, check)
     if check["passed"] is False:
         sys.exit(1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def derive(spec: Spec) -> Derivation:
     if spec.plot:
         from dataclasses import replace
 
-        derivation = replace(derivation, extras={**derivation.extras, "plot_spec": spec.plot})
+        derivation = replace(derivation, plot=spec.plot)
     return derivation
 
 
@@ -125,28 +126,54 @@ def build(
     key: str | None = None,
 ) -> BuildOutcome:
     """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-        derivation = derive(spec)
-        tex, code = render(derivation, templates)
-        write_text_atomically(check_path, code)
-        from derive.checkrun import run_check
-
-        check = run_check(check_path)
-        if not check.passed:
-            # The worksheet would claim a check that fails: keep the previous files.
-            return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
-        if pdf_path is not None:
-            compile_pdf(tex, pdf_path)
-        write_text_atomically(tex_path, tex)
-        marker = out / CACHE_FOLDER / f"{spec.id}.json"
-        write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+        return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
+
+
+def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
+            key: str) -> BuildOutcome:
+    """Write a verified derivation's check script and run it; only if it passes, the .tex
+    (and .pdf) and the cache marker."""
+    tex_path, pdf_path, check_path = _outputs(spec, out, to)
+    tex, code = render(derivation, templates)
+    write_text_atomically(check_path, code)
+    from derive.checkrun import run_check
+
+    check = run_check(check_path)
+    if not check.passed:
+        # The worksheet would claim a check that fails: keep the previous files.
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
+    if pdf_path is not None:
+        compile_pdf(tex, pdf_path)
+    write_text_atomically(tex_path, tex)
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
+    return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+
+
+def deliver(spec: Spec, out: Path | None = None) -> tuple[Derivation, BuildOutcome]:
+    """An ad hoc entry, derived and verified once: built into ``out`` as ``build`` does, or
+    else with its check script run in a temporary folder."""
+    derivation = derive(spec)
+    if out is not None:
+        try:
+            key = cache_key(spec, "pdf", templates_digest(None))
+            return derivation, publish(derivation, spec, out, "pdf", None, key)
+        except DeriveError as exc:
+            return derivation, BuildOutcome(spec.id, error=str(exc))
+    from derive.checkrun import run_check
+    from derive.kinds import check_script
+
+    with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
+        script = Path(folder) / f"check_{spec.id}.py"
+        script.write_text(check_script(derivation), encoding="utf-8")
+        check = run_check(script)
+    return derivation, BuildOutcome(spec.id, check_line=check.line, passed=check.passed)
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:

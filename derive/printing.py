@@ -17,6 +17,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.matrixcode import MatrixCode, dimension_code
 from derive.matrixcode import negative_coefficient as _negative
+from derive.prose import Printers, Prose
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -481,3 +482,16 @@ class DeriveStrPrinter(StrPrinter):
 def text(expr: Any) -> str:
     """An expression as readable plain text (the terminal output of derive)."""
     return DeriveStrPrinter().doprint(expr)
+
+
+def _text_math(m: Any) -> str:
+    return " = ".join(text(e) for e in m.exprs)
+
+
+#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
+TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
+
+
+def prose_text(prose: Prose) -> str:
+    """Prose as plain text (terminal, JSON)."""
+    return prose.render(TEXT_PROSE)

@@ -75,7 +75,7 @@ def test_dl_gradient(case: str, tmp_path: Path) -> None:
     expr, wrt, shapes, expected = CASES[case]
     derivation = api.grad(expr, wrt=wrt, shapes=shapes, assume=["alpha > 0"])
     assert all(step.verified for step in derivation.steps)
-    assert derivation.extras["cross_check"][wrt]
+    assert derivation.cross_check[wrt]
     result = derivation.results[0].expr
     if expected is not None:
         assert compare(result, expected).equal is True
@@ -143,7 +143,7 @@ def test_check_scripts_read_like_code() -> None:
 
 def test_broadcast_rule_is_stated() -> None:
     derivation = api.grad("sum(1 - sigmoid(W*x))", wrt="W", shapes=["W=m,n", "x=n,1"])
-    said = " ".join(derivation.extras["conventions"])
+    said = " ".join(derivation.conventions)
     assert "added to every entry" in said and "entry by entry" in said
 
 

@@ -11,6 +11,7 @@ verified: ``derive.verify`` proves each one (both sides are definite values).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -23,6 +24,7 @@ from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 Rewrite = tuple[sp.Expr, str, str]
 
@@ -207,8 +209,17 @@ def _tidy(expr: sp.Expr) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+@dataclass(frozen=True)
+class DefiniteIntegral:
+    """What an integral adds: the variable, the bounds, and what the check integrates."""
+
+    var: sp.Symbol
+    bounds: tuple[sp.Expr, sp.Expr]
+    integrand: sp.Expr | None = None  # for the check, when it is not the function itself
+
+
 def integral_section(integral: sp.Integral, title: str = "Step by step") -> Section:
-    return Section(title, integral, integrate_steps(integral))
+    return Section(Prose.of(title), integral, integrate_steps(integral))
 
 
 # --- the 'integral' kind ---------------------------------------------------------------------
@@ -256,17 +267,18 @@ def derive_integral(spec: Spec) -> Derivation:
         results=(Result("value", integral, value),),
         symbols=(x, *params),
         assumptions=assumptions,
-        extras={"independent": {"value": sp.integrate(f, (x, a, b))}, "var": x,
-                "bounds": (a, b), "question_tex": rf"Evaluate ${latex(integral)}$."},
+        independent={"value": sp.integrate(f, (x, a, b))},
+        question=rf"Evaluate ${latex(integral)}$.",
+        details=DefiniteIntegral(x, (a, b)),
     )
 
 
 def integral_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_integral.py.j2``: the integrand, bounds and derived value."""
-    x = derivation.extras["var"]
-    a, b = derivation.extras["bounds"]
+    details: DefiniteIntegral = derivation.details
+    x, (a, b) = details.var, details.bounds
     params = [s for s in derivation.symbols if s != x]
-    integrand = derivation.extras.get("check_integrand", derivation.function)
+    integrand = details.integrand if details.integrand is not None else derivation.function
     return {
         "var": x.name,
         "params": symbol_domains(derivation, params),

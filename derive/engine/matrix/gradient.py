@@ -36,7 +36,7 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
-from derive.printing import latex
+from derive.prose import Prose, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CONVENTION = (
@@ -159,7 +159,8 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 
 def gradient_section(
-    loss: Any, var: Any, start: Any = None, title: str = "", lhs_name: str = "L"
+    loss: Any, var: Any, start: Any = None, title: Prose | None = None,
+    lhs_name: str = "L",
 ) -> tuple[Section, Any]:
     """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G."""
     scalar = not is_matrix(var)
@@ -169,7 +170,7 @@ def gradient_section(
     current = steps[-1].after if steps else begin
     more, gradient = (scalar_identify_steps if scalar else identify_steps)(current, dvar)
     section = Section(
-        title or f"Differential with respect to ${latex(var)}$",
+        title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
         sp.Symbol(f"d{lhs_name}"),
@@ -233,8 +234,8 @@ def matrix_gradient(
         label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
         steps, gradient = stated_steps(gradient, simplex, symmetric)
         if steps:
-            sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
-                                    steps[0].before, tuple(steps), label))
+            sections.append(Section(Prose.of("Simplify ", math(label)), steps[0].before,
+                                    tuple(steps), label))
         results.append(
             Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
         )

@@ -11,6 +11,8 @@ as 'const' and evaluates to what it stands for), so every step is verified.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -28,6 +30,7 @@ from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 
 class Const(sp.Function):
@@ -47,6 +50,16 @@ class Const(sp.Function):
 
     def _numpycode(self, printer):
         return printer._print(self.args[0])
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """What a conjugate update adds: the model, the prior, the family and its parameters."""
+
+    model: SampleModel
+    prior: sp.Expr
+    family: str  # "beta" | "gamma" | "normal"
+    params: Mapping[str, sp.Expr]  # the posterior's parameters over the sample
 
 
 def _parse_prior(spec: Spec, model: SampleModel) -> sp.Expr:
@@ -123,7 +136,7 @@ def derive_bayes(spec: Spec) -> Derivation:
         )
     )
     lhs = sp.Symbol(rf"\log p({latex(theta)} \mid x_{{1:N}})")
-    sections = [Section("Bayes' rule on the log scale", start, tuple(steps), lhs)]
+    sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
     for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
         results.append(Result(name, sp.Symbol(tex), model.plain(value)))
@@ -141,7 +154,7 @@ def derive_bayes(spec: Spec) -> Derivation:
         final = tidy[-1].after if tidy else plugged
         sections.append(
             Section(
-                f"The posterior {key}",
+                Prose.of(f"The posterior {key}"),
                 start_r,
                 (Step(start_r, final, "read off"),),
                 sp.Symbol(label),
@@ -158,16 +171,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=(theta, *model.constants),
         assumptions=model.assumptions,
-        extras={
-            "model": model,
-            "prior": prior,
-            "family": family.name,
-            "posterior_params": {
-                n: model.plain(v) for n, v in zip(family.params, values, strict=True)
-            },
-            "question_tex": _question(model, prior, family, ident),
-            "independent": independent,
-        },
+        question=_question(model, prior, family, ident),
+        independent=independent,
+        details=Posterior(
+            model=model,
+            prior=prior,
+            family=family.name,
+            params={n: model.plain(v) for n, v in zip(family.params, values, strict=True)},
+        ),
     )
 
 
@@ -223,7 +234,8 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
     )
     label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
     return Section(
-        "MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),), label
+        Prose.of("MAP: L2-regularised least squares"), mean,
+        (Step(mean, ridge, "read off", note),), label
     )
 
 

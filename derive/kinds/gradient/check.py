@@ -32,7 +32,7 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
         {
             "name": py_name(r.name),
             "code": code(r.expr),
-            "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
+            "label": f"d{derivation.name}/d{r.name}",
         }
         for r in derivation.results
     ]
@@ -56,8 +56,8 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
                       if isinstance(s, sp.Symbol) and s not in dims), key=lambda s: s.name)
     sizes = fitting_sizes(dims, requirements(sp.Tuple(function,
                                                       *[r.expr for r in derivation.results])))
-    name = derivation.extras.get("name", "L")
-    hessians = derivation.extras.get("hessians", {})
+    name = derivation.name
+    hessians = derivation.details.hessians
     assumptions = derivation.assumptions
 
     def shape(m: Any) -> tuple[int, ...]:
@@ -94,6 +94,6 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     """The scalar or the matrix recipe, whichever the derivation is."""
-    if derivation.extras.get("check") == "matrix gradient":
+    if derivation.details is not None:  # a MatrixGradient
         return "check_matrix.py.j2", matrix_context(derivation)
     return "check_gradient.py.j2", scalar_context(derivation)

@@ -1,0 +1,61 @@
+"""Section headings are Prose: written once by the engines, printed late by each target."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from derive import catalogue
+from derive.kinds import derive_unverified
+from derive.printing import prose_text
+from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.worksheet import LATEX_PROSE
+from tests.conftest import ROOT
+
+x, w = sp.symbols("x w")
+
+
+def test_plain_strings_are_words_and_segments_keep_their_order():
+    prose = Prose.of("The score for ", math(x), ", then ", Tex(r"$\ell$", "ell"))
+    assert prose.parts == (Words("The score for "), Math((x,)), Words(", then "),
+                           Tex(r"$\ell$", "ell"))
+    marked = Printers(words=str.upper, math=lambda m: "<m>", tex=lambda t: "<t>")
+    assert prose.render(marked) == "THE SCORE FOR <m>, THEN <t>"
+
+
+def test_the_worksheet_escapes_words_and_prints_maths_with_the_project_printer():
+    prose = Prose.of("50% & more of ", math(sp.Symbol("sigma")), " at ", math(w, x**2))
+    assert prose.render(LATEX_PROSE) == r"50\% \& more of $\sigma$ at $w = x^{2}$"
+
+
+def test_the_terminal_gets_plain_text():
+    prose = Prose.of("Setting ", math(sp.Function("f")(x), x**2 + 1), " and ",
+                     Tex(r"$\bar x \pm h$", "xbar +- h"))
+    assert prose_text(prose) == "Setting f(x) = x**2 + 1 and xbar +- h"
+
+
+def test_every_heading_of_the_catalogue_reads_as_text_and_typesets():
+    for spec in catalogue.entries():
+        for section in derive_unverified(spec).sections:
+            assert isinstance(section.title, Prose), spec.id
+            shown = prose_text(section.title)
+            assert not any(c in shown for c in "\\${}"), (spec.id, shown)
+            tex = section.title.render(LATEX_PROSE)
+            assert tex.count("$") % 2 == 0, (spec.id, tex)
+
+
+@pytest.mark.parametrize("expr, wrt, title", [
+    ("sigmoid(w*x + b)", "w", "With respect to w"),
+    ("tr(X.T*B*X)", "X", "Differential with respect to X"),
+])
+def test_json_steps_name_their_section_as_text(expr: str, wrt: str, title: str):
+    shapes = ["--shape", "X=m,n", "--shape", "B=m,m"] if "X" in expr else []
+    done = subprocess.run([sys.executable, "-m", "derive.cli", "grad", expr, "--wrt", wrt,
+                           *shapes, "--json"], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    steps = json.loads(done.stdout)["steps"]
+    assert steps and {s["section"] for s in steps} >= {title}
