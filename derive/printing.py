@@ -421,8 +421,27 @@ def derivation_latex(derivation: Any) -> str:
     return "$$" + r" \\[1em] ".join(parts) + "$$"
 
 
+class Label(sp.Symbol):
+    """A name written in LaTeX (``\\ell(\\mu)``, ``\\operatorname{KL}(p\\|q)``) that also says
+    itself in plain text; LaTeX prints it as the symbol it is, the terminal as ``plain``."""
+
+    def __new__(cls, tex: str, plain: str) -> Label:
+        label = sp.Symbol.__xnew__(cls, tex)
+        label.plain = plain
+        return label
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict]:
+        return (self.name, self.plain), {}
+
+    def _hashable_content(self) -> tuple:
+        return (*super()._hashable_content(), self.plain)
+
+
 class DeriveStrPrinter(StrPrinter):
     """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
+
+    def _print_Label(self, expr: Label) -> str:
+        return expr.plain
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import sympy as sp
 
 from derive import catalogue
 from derive.kinds import derive_unverified
-from derive.printing import prose_text
+from derive.printing import Label, latex, prose_text, text
 from derive.prose import Math, Printers, Prose, Tex, Words, math
 from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
@@ -38,14 +39,26 @@ def test_the_terminal_gets_plain_text():
     assert prose_text(prose) == "Setting f(x) = x**2 + 1 and xbar +- h"
 
 
-def test_every_heading_of_the_catalogue_reads_as_text_and_typesets():
+def test_every_heading_and_label_of_the_catalogue_reads_as_text_and_typesets():
     for spec in catalogue.entries():
-        for section in derive_unverified(spec).sections:
+        derivation = derive_unverified(spec)
+        for section in derivation.sections:
             assert isinstance(section.title, Prose), spec.id
             shown = prose_text(section.title)
             assert not any(c in shown for c in "\\${}"), (spec.id, shown)
             tex = section.title.render(LATEX_PROSE)
             assert tex.count("$") % 2 == 0, (spec.id, tex)
+        labels = [r.label for r in derivation.results]
+        labels += [s.lhs for s in derivation.sections if s.lhs is not None]
+        for label in labels:
+            assert "\\" not in text(label), (spec.id, text(label))
+
+
+def test_a_label_is_latex_on_the_worksheet_and_plain_text_on_the_terminal():
+    kl = Label(r"\operatorname{KL}(p\,\|\,q)", "KL(p || q)")
+    assert latex(kl) == r"\operatorname{KL}(p\,\|\,q)"
+    assert text(sp.Derivative(Label(r"\ell", "ell"), x)) == "dell/dx"
+    assert pickle.loads(pickle.dumps(kl)).plain == "KL(p || q)"
 
 
 @pytest.mark.parametrize("expr, wrt, title", [

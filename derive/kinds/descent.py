@@ -19,7 +19,7 @@ from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose
 
 ETA = "eta"
@@ -114,7 +114,7 @@ class GradientDescent(Descent):
         limit = sp.solve(sp.Eq(q, -1), eta)[0]
         self.contraction, self.step_limit, self.minimiser = q, limit, star
         self.results.append(Result("contraction", sp.Symbol("q"), q))
-        self.results.append(Result("step limit", sp.Symbol(r"\eta_{\max}"), limit))
+        self.results.append(Result("step limit", Label(r"\eta_{\max}", "eta_max"), limit))
         n = self.unroll
         previous = star + q ** (n - 1) * (self.w0 - star)
         closed = star + q**n * (self.w0 - star)

@@ -23,8 +23,10 @@ from derive.catalogue.spec import Spec
 from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex
+
+XBAR = Label(r"\bar{x}", "xbar")
 
 
 class Rounded(sp.Expr):
@@ -152,8 +154,8 @@ def derive_inference(spec: Spec) -> Derivation:
     shown_mean = sp.Mul(Rounded(total), sp.Pow(size, -1, evaluate=False), evaluate=False)
     sections = [Section(Prose.of("The sample mean ", Tex(r"$\bar x = \frac{1}{N}\sum_i x_i$",
                                                         "xbar = (1/N) sum_i x_i")), shown_mean,
-                        (Step(shown_mean, Rounded(mean), "evaluate"),), lhs=sp.Symbol(r"\bar{x}"))]
-    results = [Result("mean", sp.Symbol(r"\bar{x}"), Rounded(mean))]
+                        (Step(shown_mean, Rounded(mean), "evaluate"),), lhs=XBAR)]
+    results = [Result("mean", XBAR, Rounded(mean))]
     squares = sp.Add(*(v**2 for v in xs))
     variance = (squares - size * mean**2) / (size - 1)
     sd = sp.sqrt(variance)
@@ -173,7 +175,8 @@ def derive_inference(spec: Spec) -> Derivation:
     if task == "z-interval":
         sigma = _number(spec, "sigma")
         quantile = sp.sqrt(2) * sp.erfinv(level)
-        scale, qname = sigma, sp.Symbol(rf"z_{{{float(1 - (1 - level) / 2):g}}}")
+        point = float(1 - (1 - level) / 2)
+        scale, qname = sigma, Label(rf"z_{{{point:g}}}", f"z_{point:g}")
         values["sigma"] = sigma
     else:
         quantile = TQuantile(1 - (1 - level) / 2, nu)
@@ -193,12 +196,12 @@ def derive_inference(spec: Spec) -> Derivation:
         interval = Prose.of("The interval ", Tex(r"$\bar x \pm h$", "xbar +- h"))
         sections.append(Section(interval, lo_shown,
                                 (Step(lo_shown, Rounded(lower), "evaluate"),),
-                                lhs=sp.Symbol(r"\text{lower}")))
+                                lhs=Label(r"\text{lower}", "lower")))
         sections.append(Section(Prose(), hi_shown, (Step(hi_shown, Rounded(upper), "evaluate"),),
-                                lhs=sp.Symbol(r"\text{upper}")))
+                                lhs=Label(r"\text{upper}", "upper")))
         results += [Result("half-width", sp.Symbol("h"), Rounded(half)),
-                    Result("lower", sp.Symbol(r"\text{lower}"), Rounded(lower)),
-                    Result("upper", sp.Symbol(r"\text{upper}"), Rounded(upper))]
+                    Result("lower", Label(r"\text{lower}", "lower"), Rounded(lower)),
+                    Result("upper", Label(r"\text{upper}", "upper"), Rounded(upper))]
         values.update({"lower": lower, "upper": upper})
         what = (rf"a {latex(level * 100)}\% confidence interval for the mean"
                 + (rf" (known $\sigma = {latex(values['sigma'])}$)" if task == "z-interval"

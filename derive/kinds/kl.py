@@ -18,7 +18,7 @@ from derive.functions import normal_pdf
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.integral import DefiniteIntegral, check_recipe
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose
 
 DIGITS = 27
@@ -110,7 +110,7 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
              r"$\varphi$ is a density, $t\varphi(t)$ is odd, $\operatorname{Var} = 1$"),
         Step(step4, closed, "collect"),
     )
-    kl = sp.Symbol(r"\operatorname{KL}(p\,\|\,q)")
+    kl = Label(r"\operatorname{KL}(p\,\|\,q)", "KL(p || q)")
     section = Section(Prose.of("By integration"), start, steps, kl)
     return derivation_of(
         spec,

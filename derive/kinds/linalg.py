@@ -16,7 +16,7 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex, text
+from derive.printing import Label, latex, text
 from derive.prose import Prose, Tex, math
 
 LAMBDA = sp.Symbol("lambda")
@@ -46,7 +46,7 @@ def _entry_sections(a: sp.Matrix, b: sp.Matrix, left: str, right: str) -> list[S
     for i in range(a.rows):
         for j in range(b.cols):
             written = _product_entry(a, b, i, j)
-            label = sp.Symbol(rf"({left}{right})_{{{i + 1}{j + 1}}}")
+            label = Label(rf"({left}{right})_{{{i + 1}{j + 1}}}", f"({left}{right})_{i + 1}{j + 1}")
             sections.append(Section(Prose.of("" if sections else "Entry by entry"), written,
                                     (Step(written, (a * b)[i, j], "evaluate"),), lhs=label))
     return sections
@@ -90,7 +90,7 @@ def determinant_steps(m: sp.Matrix) -> list[Step]:
 def _determinant(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
     if a.rows != a.cols:
         raise spec.error("A", "a determinant needs a square matrix")
-    label = sp.Symbol(r"\det A")
+    label = Label(r"\det A", "det A")
     return {
         "sections": [Section(Prose.of("Determinant"), sp.Determinant(a),
                              tuple(determinant_steps(a)))],
@@ -118,7 +118,7 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         Step(poly, factored, "factor",
              rf"roots $\lambda = {latex(roots[0])}$, ${latex(roots[1])}$"),
     ))]
-    results = [Result(f"lambda{k + 1}", sp.Symbol(rf"\lambda_{k + 1}"), r)
+    results = [Result(f"lambda{k + 1}", Label(rf"\lambda_{k + 1}", f"lambda_{k + 1}"), r)
                for k, r in enumerate(roots)]
     vectors = []
     for k, lam in enumerate(roots):
@@ -170,7 +170,7 @@ def _composition(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
                                Step(via_product, bax[i], "evaluate"))))
     return {
         "sections": sections,
-        "results": [Result("BA", sp.Symbol(r"g \circ f"), sp.ImmutableMatrix(b * a))],
+        "results": [Result("BA", Label(r"g \circ f", "g o f"), sp.ImmutableMatrix(b * a))],
         "question": (rf"Let $f(x) = Ax$ with $A = {latex(a)}$ and $g(y) = By$ with "
                      rf"$B = {latex(b)}$. Show that $g \circ f$ is the linear map with matrix "
                      r"$BA$ (first $A$, then $B$: the order reverses)."),

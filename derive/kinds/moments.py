@@ -23,7 +23,7 @@ from derive.engine.probability.integrals import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose, Tex
 
 
@@ -135,7 +135,7 @@ def derive_moments(spec: Spec) -> Derivation:
     var_steps = [Step(shortcut, substituted, "substitute", "the two moments above")]
     if variance != substituted:
         var_steps.append(Step(substituted, variance, "factor"))
-    var_label = sp.Symbol(r"\operatorname{Var} X")
+    var_label = Label(r"\operatorname{Var} X", "Var X")
     variance_section = Section(Prose.of("The variance"), shortcut, tuple(var_steps), lhs=var_label)
     sections = (mean, second, variance_section)
     quad = {

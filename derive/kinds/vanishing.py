@@ -21,7 +21,7 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
 from derive.prose import Prose, Tex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
@@ -78,9 +78,9 @@ def derive_vanishing(spec: Spec) -> Derivation:
     bound = peak**layers * sp.Abs(sp.Mul(*weights))
     results = (
         Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),
-        Result("peak", sp.Symbol(r"\max_z a'(z)"), peak),
+        Result("peak", Label(r"\max_z a'(z)", "max_z a'(z)"), peak),
         Result("gradient", label, gradient),
-        Result("bound", sp.Symbol(rf"\left|{latex(label)}\right| \le"), bound),
+        Result("bound", Label(rf"\left|{latex(label)}\right| \le", f"|{text(label)}| <="), bound),
     )
     return derivation_of(
         spec,

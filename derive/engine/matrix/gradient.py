@@ -36,6 +36,7 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
+from derive.printing import Label
 from derive.prose import Prose, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -160,9 +161,10 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 def gradient_section(
     loss: Any, var: Any, start: Any = None, title: Prose | None = None,
-    lhs_name: str = "L",
+    lhs_name: str = "L", lhs_text: str = "",
 ) -> tuple[Section, Any]:
-    """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G."""
+    """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G
+    (``lhs_text``: the name as plain text, when ``lhs_name`` is LaTeX)."""
     scalar = not is_matrix(var)
     dvar = scalar_direction(var) if scalar else direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
@@ -173,7 +175,7 @@ def gradient_section(
         title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
-        sp.Symbol(f"d{lhs_name}"),
+        Label(f"d{lhs_name}", f"d{lhs_text or lhs_name}"),
     )
     return section, gradient
 

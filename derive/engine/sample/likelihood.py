@@ -18,7 +18,7 @@ from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.engine.sample.support import Support
 from derive.model import Assumptions, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose, math
 
 
@@ -78,7 +78,7 @@ def log_likelihood(model: SampleModel) -> tuple[sp.Expr, Section]:
     steps.extend(sum_steps(current))
     ell = steps[-1].after
     args = ", ".join(latex(p) for p in model.params)
-    lhs = sp.Symbol(rf"\ell({args})")
+    lhs = Label(rf"\ell({args})", f"ell({', '.join(p.name for p in model.params)})")
     return ell, Section(Prose.of("The log-likelihood"), start, tuple(steps), lhs)
 
 

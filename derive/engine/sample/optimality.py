@@ -23,7 +23,7 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import latex, text
+from derive.printing import Label, latex, text
 from derive.prose import Prose, Tex, math
 
 
@@ -364,7 +364,7 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         if len(model.params) == 1:
             start = theta - scores[theta] / sp.Derivative(scores[theta], theta, evaluate=False)
             update = theta - scores[theta] / value
-            new = sp.Symbol(rf"{latex(theta)}_{{\mathrm{{new}}}}")
+            new = Label(rf"{latex(theta)}_{{\mathrm{{new}}}}", f"{theta}_new")
             outcome.sections.append(
                 Section(
                     Prose.of("No closed form: one Newton step"),
@@ -407,7 +407,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
 
     g = model.constraint
     params = model.params
-    lagrangian = sp.Symbol(r"\mathcal{L}")
+    lagrangian = Label(r"\mathcal{L}", "L")
     in_lambda = {}
     for theta in params:
         start = sp.Derivative(ell - LAMBDA * g, theta, evaluate=False)
@@ -452,7 +452,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
                      Tex(rf"$\lambda = {latex(lam)}$", f"lambda = {text(lam)}")),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
-            sp.Symbol(latex(g)),
+            Label(latex(g), text(g)),
         )
     )
     for theta in params:

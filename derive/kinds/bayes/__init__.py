@@ -29,7 +29,7 @@ from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
 from derive.prose import Prose
 
 
@@ -135,18 +135,19 @@ def derive_bayes(spec: Spec) -> Derivation:
             f"the log-kernel of ${family.tex}({', '.join(family.param_tex)})$ with {ident}",
         )
     )
-    lhs = sp.Symbol(rf"\log p({latex(theta)} \mid x_{{1:N}})")
+    lhs = Label(rf"\log p({latex(theta)} \mid x_{{1:N}})", f"log p({theta} | x_1:N)")
     sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
     for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
-        results.append(Result(name, sp.Symbol(tex), model.plain(value)))
+        results.append(Result(name, Label(tex, name), model.plain(value)))
     named = tuple(
         sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
         for k, tex in enumerate(family.param_tex)
     )
     for key, label, moment in (
-        ("mean", rf"\mathbb{{E}}[{latex(theta)} \mid x]", family.mean),
-        ("variance", rf"\operatorname{{Var}}[{latex(theta)} \mid x]", family.variance),
+        ("mean", Label(rf"\mathbb{{E}}[{latex(theta)} \mid x]", f"E[{theta} | x]"), family.mean),
+        ("variance", Label(rf"\operatorname{{Var}}[{latex(theta)} \mid x]", f"Var[{theta} | x]"),
+         family.variance),
     ):
         start_r = sp.Subs(moment(*named), named, values)
         plugged = moment(*values)
@@ -157,10 +158,10 @@ def derive_bayes(spec: Spec) -> Derivation:
                 Prose.of(f"The posterior {key}"),
                 start_r,
                 (Step(start_r, final, "read off"),),
-                sp.Symbol(label),
+                label,
             )
         )
-        results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
+        results.append(Result(f"posterior_{key}", label, model.plain(final)))
     if family.name == "normal" and model.covariates:
         sections.append(_ridge_section(model, theta, values[0]))
     return derivation_of(
@@ -232,7 +233,7 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
         f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
         f"with $\\lambda = {latex(penalty)}$"
     )
-    label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
+    label = Label(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}", f"{theta}_MAP")
     return Section(
         Prose.of("MAP: L2-regularised least squares"), mean,
         (Step(mean, ridge, "read off", note),), label

@@ -23,7 +23,7 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex, text
+from derive.printing import Label, latex, text
 from derive.prose import Prose, Tex
 
 
@@ -83,7 +83,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
-        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell")
+        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell", lhs_text="ell")
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
@@ -91,7 +91,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"the gradient in {name} is not linear: no normal equations")
         a, b = _without_common_scalar(*parts)
         estimate = sp.MatMul(sp.Inverse(b), a)
-        lhs = sp.Subs(sp.Symbol(rf"\nabla_{{{latex(w)}}}\ell"), w, Estimate(w))
+        lhs = sp.Subs(Label(rf"\nabla_{{{latex(w)}}}\ell", f"grad_{w} ell"), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
         note = (

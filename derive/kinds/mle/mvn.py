@@ -29,7 +29,7 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex, text
+from derive.printing import Label, latex, text
 from derive.prose import Prose, Tex
 
 DIM = sp.Symbol("d", integer=True, positive=True)
@@ -41,7 +41,7 @@ ROW = sp.MatrixSymbol("x_i", DIM, 1)
 ONE = sp.OneMatrix(SIZE, 1)
 PARAMS = ("mu", "Sigma")
 SYMMETRIC = ("Sigma", "Lambda")
-ELL = sp.Symbol(r"\ell")
+ELL = Label(r"\ell", "ell")
 
 
 # --- named rewrites -------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def log_likelihood_section() -> tuple[Section, Any]:
              r"$\sum_i a_i^\top M a_i = \operatorname{tr}(A M A^\top)$ "
              r"for the rows $a_i^\top$ of $A$"),
     ]
-    lhs = sp.Symbol(r"\ell(\mu, \Sigma)")
+    lhs = Label(r"\ell(\mu, \Sigma)", "ell(mu, Sigma)")
     title = Prose.of("The log-likelihood of the sample, in matrix form")
     return Section(title, start, tuple(steps), lhs), stacked
 
@@ -134,7 +134,7 @@ def log_likelihood_section() -> tuple[Section, Any]:
 
 def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, Any, Any]:
     """d(ell) in mu, the tidied gradient, its zero, the Hessian: sections, mu_hat, G, H."""
-    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell")
+    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell", lhs_text="ell")
     steps = _chain(gradient, [
         ("symmetric", lambda g: symmetric(g, names),
          r"$\Sigma$ is symmetric, so $\Sigma^{-\top} = \Sigma^{-1}$"),
@@ -144,7 +144,7 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
         ("collect", factor_common, ""),
     ])
     tidy = steps[-1].after if steps else gradient
-    label = sp.Symbol(r"\nabla_{\mu}\ell")
+    label = Label(r"\nabla_{\mu}\ell", "grad_mu ell")
     tidy_section = Section(Prose.of("The gradient in ", Tex(r"$\mu$", "mu")), gradient,
                            tuple(steps), label)
     estimate = sp.MatMul(1 / SIZE, X.T, ONE)
@@ -213,13 +213,13 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     precision_title = Prose.of("In the precision ",
                                Tex(r"$\Lambda = \Sigma^{-1}$", "Lambda = Sigma^-1"))
     reparam = Section(precision_title, ell, steps,
-                      sp.Symbol(r"\ell(\mu, \Lambda)"))
+                      Label(r"\ell(\mu, \Lambda)", "ell(mu, Lambda)"))
     ell_lambda = in_lambda.xreplace({precision: LAMBDA})
-    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell")
+    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell", lhs_text="ell")
     sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names),
                              r"$\Lambda$ and $S$ are symmetric")])
     tidy = sym[-1].after if sym else gradient
-    label = sp.Symbol(r"\nabla_{\Lambda}\ell")
+    label = Label(r"\nabla_{\Lambda}\ell", "grad_Lambda ell")
     tidy_section = Section(Prose.of("The gradient in ", Tex(r"$\Lambda$", "Lambda")), gradient,
                            tuple(sym), label)
     lambda_hat = sp.MatMul(SIZE, sp.Inverse(scatter))
