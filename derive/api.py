@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive import catalogue, pipeline
+from derive.catalogue.fields import Expr, Problem, Shape, Text
 from derive.catalogue.spec import Spec
+from derive.errors import InputError
 from derive.model import Derivation
+from derive.names import check_name
 
 if TYPE_CHECKING:
     from derive.grade.report import CheckReport
@@ -25,19 +28,45 @@ def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str
         }
     table = {}
     for item in shapes:
-        name, _, dims = item.partition("=")
+        name, sep, dims = item.partition("=")
+        if not sep:
+            raise InputError(f"--shape {item}: expected NAME=ROWS,COLS")
         table[name.strip()] = dims.strip()
     return table
+
+
+def _checked(option: str, values: Iterable[str]) -> list[str]:
+    """The names given to an option, each under the identifier rule."""
+    return [check_name(v, f"{option} {v}") for v in values]
+
+
+def _checked_shapes(table: Mapping[str, str]) -> dict[str, str]:
+    out = {}
+    for name, dims in table.items():
+        check_name(name, f"--shape {name}={dims}")
+        try:
+            out[name] = Shape().read(dims)
+        except Problem as exc:
+            raise InputError(f"--shape {name}={dims}: {exc}") from None
+    return out
+
+
+def _expression(text: str) -> str:
+    """A typed expression: a string, cleaned of invisible characters, not empty."""
+    try:
+        return Expr().read(text)
+    except Problem as exc:
+        raise InputError(f"the expression: {exc}") from None
 
 
 def grad_spec(
     expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (), name: str = "f"
 ) -> Spec:
     """An ad hoc gradient entry for a typed expression."""
-    wrt_list = [wrt] if isinstance(wrt, str) else list(wrt)
-    fields: dict = {"expr": expr, "wrt": wrt_list, "name": name}
+    wrt_list = _checked("--wrt", [wrt] if isinstance(wrt, str) else list(wrt))
+    fields: dict = {"expr": _expression(expr), "wrt": wrt_list, "name": check_name(name, "name")}
     if shapes:
-        fields["shapes"] = _shape_field(shapes)
+        fields["shapes"] = _checked_shapes(_shape_field(shapes))
     return Spec(
         id="expr",
         title="Gradient of a given expression",
@@ -73,22 +102,73 @@ def check(path_or_text: str | Path) -> CheckReport:
     return check_text(path_or_text)
 
 
+def _support(var: str, support: str | None, assume: Sequence[str]) -> tuple[object, list[str]]:
+    """The support from ``--support`` or from assumptions on the variable such as 'x > xm'.
+
+    Returns the spec's ``support`` field (None: found by trying the usual ones) and
+    the assumptions left over; 'x > 0' stays an assumption (the usual supports cover it).
+    """
+    left: list[str] = []
+    low = high = None
+    for text in assume:
+        bounds = _variable_bounds(var, text)
+        if bounds is None:
+            left.append(text)
+        else:
+            low, high = bounds[0] or low, bounds[1] or high
+    if support is not None:
+        if low or high:
+            raise InputError(f"--support {support}: the support is also given by --assume")
+        parts = [p.strip() for p in support.strip().strip("[]()").split(",")]
+        if len(parts) == 2 and all(parts):
+            return [_expression(p) for p in parts], left
+        return Text(60).read(support) if support.strip() else _expression(support), left
+    if low or high:
+        return [low or "-inf", high or "inf"], left
+    return None, left
+
+
+def _variable_bounds(var: str, text: str) -> tuple[str | None, str | None] | None:
+    """(low, high) when ``text`` bounds the variable by something other than 0, else None."""
+    import re
+
+    v = re.escape(var)
+    forms = [
+        (rf"^\s*{v}\s*>=?\s*(.+?)\s*$", lambda m: (m.group(1), None)),
+        (rf"^\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (None, m.group(1))),
+        (rf"^\s*(.+?)\s*<=?\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (m.group(1), m.group(2))),
+        (rf"^\s*(.+?)\s*<=?\s*{v}\s*$", lambda m: (m.group(1), None)),
+    ]
+    for pattern, bounds in forms:
+        match = re.match(pattern, text)
+        if match:
+            low, high = bounds(match)
+            if (low, high) in (("0", None), ("0", "1")):
+                return None  # the usual supports: positive, unit interval
+            return low, high
+    return None
+
+
 def mle_spec(density: str, params: str | Sequence[str], var: str = "x",
-             assume: Sequence[str] = ()) -> Spec:
+             assume: Sequence[str] = (), support: str | None = None) -> Spec:
     """An ad hoc maximum-likelihood entry for one observation's typed density."""
-    param_list = [params] if isinstance(params, str) else list(params)
-    fields = {"density": density, "var": var, "params": param_list}
+    param_list = _checked("--param", [params] if isinstance(params, str) else list(params))
+    var = check_name(var, f"--var {var}")
+    fields = {"density": _expression(density), "var": var, "params": param_list}
+    bounds, assume = _support(var, support, assume)
+    if bounds is not None:
+        fields["support"] = bounds
     return Spec(id="density", title="Maximum-likelihood estimation for a given density",
                 topic="ad hoc", kind="mle", fields=fields, assume=tuple(assume))
 
 
 def mle(density: str, params: str | Sequence[str], var: str = "x",
-        assume: Sequence[str] = ()) -> Derivation:
+        assume: Sequence[str] = (), support: str | None = None) -> Derivation:
     """Derive, step by step and verified, the maximum-likelihood estimators of ``params``.
 
     >>> d = mle("lam*exp(-lam*x)", params="lam")   # doctest: +SKIP
     """
-    return pipeline.derive(mle_spec(density, params, var, assume))
+    return pipeline.derive(mle_spec(density, params, var, assume, support))
 
 
 def show(entry_id: str) -> Derivation:
@@ -121,6 +201,7 @@ def problems(
     templates: str | Path | None = None,
     to: str = "pdf",
     progress=None,
+    qti: bool = False,
 ):
     """Write ``versions`` randomized versions of a ``count``-problem set, with answer keys.
 
@@ -137,6 +218,7 @@ def problems(
         jobs=jobs,
         roster=Path(roster) if roster else None,
         moodle=moodle,
+        qti=qti,
         templates=Path(templates) if templates else None,
         to=to,
         progress=progress,

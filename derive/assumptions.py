@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from derive.errors import InputError
 from derive.model import Assumptions
+
+if TYPE_CHECKING:  # sympy only when a symbol is made: the spec reader checks assumptions too
+    import sympy as sp
 
 _NAME = r"([A-Za-z][A-Za-z0-9_]*)"
 _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -88,6 +90,8 @@ def stated_facts(name: str, assumptions: Assumptions) -> dict[str, bool]:
 
 def symbol_for(name: str, assumptions: Assumptions) -> sp.Symbol:
     """The sympy Symbol for a name, real and carrying the stated sign and integer facts."""
+    import sympy as sp
+
     return sp.Symbol(name, real=True, **stated_facts(name, assumptions))
 
 

@@ -29,6 +29,7 @@ DEFAULT_MEMORY_MB = 2048
 #: measured in wall time would let machine load decide whether a step is proved
 #: symbolically, and so change the bytes of a worksheet.
 WALL_FACTOR = 8
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _current_address_space() -> int:
@@ -42,12 +43,20 @@ def _current_address_space() -> int:
     return 0
 
 
+def _lower_limit(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above the one inherited (a bounded call inside a bounded call)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        hard = min(hard, inherited)
+    resource.setrlimit(kind, (min(soft, hard), hard))
+
+
 def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
     cpu = max(1, int(seconds + 0.999))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    _lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
     if memory:
         limit = _current_address_space() + memory * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _lower_limit(resource.RLIMIT_AS, limit, limit)
     try:
         payload = pickle.dumps(("ok", fn(*args)))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
@@ -64,19 +73,23 @@ def run_bounded(
 ) -> T:
     """Return ``fn(*args)`` computed in a child; raise BudgetExceeded past the limits."""
     read_fd, write_fd = os.pipe()
+    # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 0
         try:
             _child(write_fd, fn, args, seconds, memory_mb)
         except BaseException:  # noqa: BLE001
             code = 1
         os._exit(code)
-    os.close(write_fd)
     chunks: list[bytes] = []
     deadline = time.monotonic() + seconds * WALL_FACTOR + 1
     try:
+        os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         with os.fdopen(read_fd, "rb") as pipe:
             while True:
                 left = deadline - time.monotonic()

@@ -53,6 +53,10 @@ class TooManySteps(BudgetExceeded):
     """A derivation that needs more rule applications than its step budget."""
 
 
+class ToolMissing(DeriveError):
+    """A program derive needs (latexmk, pdflatex) is not installed."""
+
+
 class TexError(DeriveError):
     """TeX failed; carries the first ``file:line: error`` of the log."""
 
@@ -61,3 +65,7 @@ class TexError(DeriveError):
     def __init__(self, message: str, line: int | None = None, log_excerpt: str = "") -> None:
         self.line, self.log_excerpt = line, log_excerpt
         super().__init__(message)
+
+
+class ScriptFallback(UserWarning):
+    """Text in a script the installed TeX fonts lack, written in transliteration instead."""

@@ -307,6 +307,7 @@ FUNCTION_NAMES: dict[str, Callable[..., sp.Expr]] = {
     "erf": erf,
     "max": sp.Max,
     "min": sp.Min,
+    "factorial": sp.factorial,
 }
 
 HALF = Rational(1, 2)

@@ -7,6 +7,7 @@ build leaves the previous PDF untouched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -15,7 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from derive.errors import TexError
+from derive.errors import TexError, ToolMissing
+from derive.files import write_atomically, write_text_atomically
 from derive.texformat import format_for, use_format
 
 LATEXMK = (
@@ -47,8 +49,23 @@ def tex_environment() -> dict[str, str]:
     return env
 
 
+TOOLS = ("latexmk", "pdflatex")
+
+
+def missing_tex() -> str | None:
+    """The first TeX program that is not on PATH, or None when TeX can run."""
+    return next((tool for tool in TOOLS if shutil.which(tool) is None), None)
+
+
 def have_latexmk() -> bool:
-    return shutil.which("latexmk") is not None
+    return missing_tex() is None
+
+
+def require_tex(instead: str = ", or use --to tex") -> None:
+    """Raise ToolMissing, one line, when latexmk or pdflatex cannot be found."""
+    tool = missing_tex()
+    if tool is not None:
+        raise ToolMissing(f"{tool} is not installed (see the README){instead}")
 
 
 def first_error(log: str, tex_lines: list[str]) -> TexError:
@@ -73,6 +90,7 @@ def compile_pdf(tex: str, target: Path, timeout: float = TIMEOUT) -> Path:
     compiled plainly.
     """
     target = Path(target)
+    require_tex()
     environment = tex_environment()
     fmt = format_for(tex, environment)
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
@@ -105,24 +123,19 @@ def _latexmk(work: Path, options: list[str], environment: dict[str, str], timeou
     try:
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        _kill(process)
         raise TexError(f"TeX did not finish within {timeout:g} s") from None
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): TeX runs in its own session
+        _kill(process)
+        raise
     return process.returncode == 0
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write bytes to a temporary file beside the target, then rename it over the target."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _kill(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
 
 
-def write_text_atomically(target: Path, text: str) -> None:
-    write_atomically(target, text.encode("utf-8"))
+__all__ = ["compile_pdf", "require_tex", "tex_environment", "write_atomically",
+           "write_text_atomically"]

@@ -15,7 +15,6 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +22,15 @@ from typing import TYPE_CHECKING
 from derive import __version__
 from derive.catalogue.spec import Spec
 from derive.errors import DeriveError
-from derive.pdf import compile_pdf, write_text_atomically
+from derive.files import (
+    describe,
+    digest,
+    output_folder,
+    replace_together,
+    staging,
+    write_text_atomically,
+)
+from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
     from derive.model import Derivation
@@ -43,6 +50,7 @@ class BuildOutcome:
     passed: bool | None = None
     cached: bool = False
     error: str | None = None
+    html: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,17 +109,29 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
         saved = json.loads(marker.read_text())
     except (OSError, ValueError):
         return None
-    present = all(p.exists() for p in (tex_path, pdf_path, check_path) if p)
-    if saved.get("key") != key or not present:
+    files = [p for p in (tex_path, pdf_path, check_path) if p]
+    if saved.get("key") != key or not _unchanged(files, saved.get("files", {})):
         return None
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=saved.get("check_line", ""),
+                            passed=True, cached=True, html=tex_path)
     return BuildOutcome(
         spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
     )
 
 
+def _unchanged(files: list[Path], digests: dict[str, str]) -> bool:
+    """Each file is the one the marker recorded (not replaced since, nor left half-built)."""
+    try:
+        return all(digests.get(p.name) == digest(p) for p in files)
+    except OSError:
+        return False
+
+
 def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
+    """The sheet (.tex, or .html for ``to="html"``), the PDF if any, and the check script."""
     return (
-        out / f"{spec.id}.tex",
+        out / f"{spec.id}.{'html' if to == 'html' else 'tex'}",
         out / f"{spec.id}.pdf" if to == "pdf" else None,
         out / f"check_{spec.id}.py",
     )
@@ -125,7 +145,8 @@ def build(
     use_cache: bool = True,
     key: str | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
+    """Build one entry's check script, .tex and .pdf (or .html); failures come back as an
+    outcome."""
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
@@ -133,39 +154,63 @@ def build(
         return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=str(exc))
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
 
 
 def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
             key: str) -> BuildOutcome:
-    """Write a verified derivation's check script and run it; only if it passes, the .tex
-    (and .pdf) and the cache marker."""
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
-    tex, code = render(derivation, templates)
-    write_text_atomically(check_path, code)
+    """Write a verified derivation's files: its check script runs first, and only if it
+    passes are the sheet, PDF and script replaced together, the cache marker last."""
+    sheet_path, pdf_path, check_path = _outputs(spec, out, to)
+    files = [p for p in (check_path, pdf_path, sheet_path) if p]
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    if to == "html":
+        from derive.html.worksheet import html_sheet
+        from derive.kinds import check_script
+
+        code = check_script(derivation, templates)
+        sheet = html_sheet(derivation, code, check_path.name, templates)
+    else:
+        sheet, code = render(derivation, templates)
     from derive.checkrun import run_check
 
-    check = run_check(check_path)
-    if not check.passed:
-        # The worksheet would claim a check that fails: keep the previous files.
-        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=False)
-    if pdf_path is not None:
-        compile_pdf(tex, pdf_path)
-    write_text_atomically(tex_path, tex)
-    marker = out / CACHE_FOLDER / f"{spec.id}.json"
-    write_text_atomically(marker, json.dumps({"key": key, "check_line": check.line}))
-    return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+    output_folder(out)
+    with staging(out) as staged:
+        (staged / check_path.name).write_text(code, encoding="utf-8")
+        check = run_check(staged / check_path.name)
+        if not check.passed:
+            # The worksheet would claim a check that fails: keep the previous files.
+            failed = out / CACHE_FOLDER / "failed" / check_path.name
+            write_text_atomically(failed, code)
+            return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
+        if pdf_path is not None:
+            compile_pdf(sheet, staged / pdf_path.name)
+        (staged / sheet_path.name).write_text(sheet, encoding="utf-8")
+        marker.unlink(missing_ok=True)
+        replace_together(staged, files)
+    saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+    write_text_atomically(marker, json.dumps(saved))
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
+                            html=sheet_path)
+    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, True)
 
 
-def deliver(spec: Spec, out: Path | None = None) -> tuple[Derivation, BuildOutcome]:
+def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
+            ) -> tuple[Derivation, BuildOutcome]:
     """An ad hoc entry, derived and verified once: built into ``out`` as ``build`` does, or
     else with its check script run in a temporary folder."""
     derivation = derive(spec)
     if out is not None:
         try:
-            key = cache_key(spec, "pdf", templates_digest(None))
-            return derivation, publish(derivation, spec, out, "pdf", None, key)
+            key = cache_key(spec, to, templates_digest(None))
+            return derivation, publish(derivation, spec, out, to, None, key)
         except DeriveError as exc:
             return derivation, BuildOutcome(spec.id, error=str(exc))
+        except OSError as exc:
+            return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
+                                                          f"{describe(exc)}")
     from derive.checkrun import run_check
     from derive.kinds import check_script
 
@@ -194,7 +239,7 @@ def build_all(
     Cache hits are settled here, in the parent, so that an unchanged rebuild
     starts no worker and never imports sympy. One failure does not stop the others.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     templates_hash = templates_digest(templates)
     outcomes: dict[str, BuildOutcome] = {}
     work = []
@@ -211,6 +256,10 @@ def build_all(
         outcomes[outcome.id] = outcome
         if progress:
             progress(outcome)
+    if to == "html":
+        from derive.html.index import write_index
+
+        write_index([s for s in specs if outcomes[s.id].ok], out, templates)
     return [outcomes[spec.id] for spec in specs]
 
 
@@ -235,10 +284,6 @@ def _run(work: list, jobs: int) -> Iterable[BuildOutcome]:
     if jobs == 1 or len(work) <= 1:
         yield from map(_build_packed, work)
         return
-    import multiprocessing
+    from derive.workers import run_parallel
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        futures = [pool.submit(_build_packed, item) for item in work]
-        for future in as_completed(futures):
-            yield future.result()
+    yield from run_parallel(_build_packed, work, min(jobs, len(work)))

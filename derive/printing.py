@@ -10,11 +10,13 @@ from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.errors import NotSupported
 from derive.matrixcode import MatrixCode, dimension_code
 from derive.matrixcode import negative_coefficient as _negative
 from derive.prose import Printers, Prose
@@ -330,6 +332,15 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         gamma = f"{self._np('vectorize')}(__import__('math').gamma, otypes=[float])"
         return f"{gamma}({self._print(expr.args[0])} + 1.0)"
 
+    def _print_polygamma(self, expr: sp.Expr) -> str:
+        # d/dx x! = Gamma(x + 1) polygamma(0, x + 1): scipy has it, numpy does not.
+        order, arg = (self._print(a) for a in expr.args)
+        return f"__import__('scipy.special', fromlist=['polygamma']).polygamma({order}, {arg})"
+
+    def _print_gamma(self, expr: sp.Expr) -> str:
+        gamma = f"{self._np('vectorize')}(__import__('math').gamma, otypes=[float])"
+        return f"{gamma}({self._print(expr.args[0])})"
+
     def _print_log(self, expr: sp.Expr) -> str:
         # log(n!) as lgamma(n + 1): the factorial itself overflows for large counts.
         arg = expr.args[0]
@@ -407,7 +418,11 @@ def numpy_code(expr: Any, inputs: Any = None, **settings: Any) -> str:
     an input array (n -> ``W.shape[1]``) of ``expr`` or of ``inputs`` (the function)."""
     printer = DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True, **settings})
     printer.dimensions = {**dimension_code(inputs), **dimension_code(expr)}
-    return printer.doprint(expr)
+    try:
+        return printer.doprint(expr)
+    except PrintMethodNotImplementedError as exc:
+        what = str(exc).split(": ", 1)[-1].split()[0]
+        raise NotSupported(f"not supported: numeric check code for {what}") from None
 
 
 def derivation_latex(derivation: Any) -> str:

@@ -7,7 +7,6 @@ and notes typed by a lecturer) is escaped on output.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import jinja2
 
 from derive.errors import InputError
+from derive.texscripts import coverage, escape_latex
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -33,26 +33,23 @@ class Trusted(str):
     __slots__ = ()
 
 
-_SPECIALS = re.compile(r"[\\&%$#_{}~^<>]")
-_REPLACEMENTS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-}
+_LITERALS = (str, int, float, bool, type(None))
 
 
-def escape_latex(text: str) -> str:
-    """Escape text for LaTeX in one pass (one regex over every special character)."""
-    return _SPECIALS.sub(lambda m: _REPLACEMENTS[m.group(0)], text)
+def python_literal(value: Any) -> str:
+    """The one way text reaches generated Python: ``repr`` of plain data (str, numbers, lists).
+
+    Non-ASCII characters are escaped too (``ascii``): the script is shown in a
+    listing, and listings reads bytes, not UTF-8.
+    """
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(python_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}"
+                               for k, v in value.items()) + "}"
+    if not isinstance(value, _LITERALS):
+        raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
+    return ascii(str(value) if isinstance(value, str) else value)
 
 
 def _finalize_latex(value: Any) -> Any:
@@ -62,18 +59,23 @@ def _finalize_latex(value: Any) -> Any:
 
 
 @cache
-def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environment:
+def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = False
+                 ) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(list(folders))
-    if not latex_syntax:
-        return jinja2.Environment(
+    if html or not latex_syntax:
+        # HTML pages: every value escaped unless it is Markup (MathML from derive.html);
+        # Python check scripts: nothing escaped, the printer's code as it is.
+        python = jinja2.Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            keep_trailing_newline=True,
-            autoescape=False,
+            keep_trailing_newline=not html,
+            autoescape=html,
         )
-    return jinja2.Environment(
+        python.filters["py"] = python_literal
+        return python
+    latex = jinja2.Environment(
         loader=loader,
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -90,25 +92,41 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environ
         undefined=jinja2.StrictUndefined,
         finalize=_finalize_latex,
     )
+    # The fontenc option of base.tex.j2: T1 and the other scripts' encodings TeX has here.
+    latex.globals["font_encodings"] = lambda: Trusted(coverage().encodings)
+    return latex
 
 
-def environment(user_folder: Path | None = None, latex_syntax: bool = True) -> jinja2.Environment:
+def environment(
+    user_folder: Path | None = None, latex_syntax: bool = True, html: bool = False
+) -> jinja2.Environment:
     """Templates from the user's folder first, then the built-in ones."""
     folders = [str(builtin_templates())]
     if user_folder is not None:
         if not Path(user_folder).is_dir():
             raise InputError(f"--templates {user_folder}: not a folder")
         folders.insert(0, str(user_folder))
-    return _environment(tuple(folders), latex_syntax)
+    return _environment(tuple(folders), latex_syntax, html)
 
 
 def render_tex(
     template: str | list[str], context: dict[str, Any], user_folder: Path | None = None
 ) -> str:
     """Render the first template found; undefined values and template errors are clear errors."""
+    return _render(environment(user_folder), template, context)
+
+
+def render_html(
+    template: str | list[str], context: dict[str, Any], user_folder: Path | None = None
+) -> str:
+    """Render an HTML page (``*.html.j2``): autoescaped, MathML passed in as Markup."""
+    return _render(environment(user_folder, html=True), template, context)
+
+
+def _render(env: jinja2.Environment, template: str | list[str], context: dict[str, Any]) -> str:
     names = [template] if isinstance(template, str) else template
     try:
-        return environment(user_folder).select_template(names).render(context)
+        return env.select_template(names).render(context)
     except jinja2.TemplatesNotFound:
         raise InputError(f"template not found: {' or '.join(names)}") from None
     except jinja2.TemplateNotFound as exc:

@@ -107,7 +107,7 @@ def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:
         work = Path(folder)
         (work / "preamble.tex").write_text(preamble, encoding="utf-8")
         subprocess.run(
-            ["pdftex", "-ini", "-interaction=batchmode", "-halt-on-error",
+            ["pdftex", "-ini", "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
              "-jobname=preamble", "&pdflatex", "mylatexformat.ltx", "preamble.tex"],
             cwd=work, env=environment, capture_output=True, timeout=DUMP_TIMEOUT,
             stdin=subprocess.DEVNULL, check=False,
@@ -116,8 +116,12 @@ def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:
         if dumped.exists():
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".fmt-")
             os.close(handle)
-            shutil.move(dumped, temporary)
-            os.replace(temporary, target)
+            try:
+                shutil.move(dumped, temporary)
+                os.replace(temporary, target)
+            except BaseException:  # interrupted: no half-moved format left in the cache
+                Path(temporary).unlink(missing_ok=True)
+                raise
 
 
 def use_format(work: Path, fmt: Path | None) -> list[str]:

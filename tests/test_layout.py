@@ -23,14 +23,14 @@ FLOORS = (
     ("cli", "web", "progress"),
     ("api",),
     ("problems",),
-    ("pipeline", "grade"),
+    ("pipeline", "grade", "html"),
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue"),
     ("engine", "numeric", "parse", "printing", "matrixcode", "mpmatrix", "assumptions",
      "bounded"),
-    ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "errors", "rules",
-     ""),
+    ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
+     "names", "files", "workers", "errors", "rules", ""),
 )
 
 #: The one import allowed to point up: Jupyter's display hook, as in sympy's own Basic.

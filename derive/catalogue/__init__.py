@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from functools import cache
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def get(entry_id: str) -> Spec:
     for spec in entries():
         if spec.id == entry_id:
             return spec
-    raise InputError(f"unknown entry '{entry_id}' (see 'derive list')")
+    close = difflib.get_close_matches(entry_id, [s.id for s in entries()], n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise InputError(f"unknown entry {entry_id!r} ({hint}see 'derive list')")
 
 
 def topics() -> tuple[str, ...]:

@@ -311,6 +311,8 @@ def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Op
     if matrices:
         return elementwise_of_several(name, function, args)
     values = [as_scalar(a).expr for a in args]
+    if function is sp.factorial and values[0].is_Number and abs(values[0]) > limits.MAX_FACTORIAL:
+        raise args[0].limit(f"factorial of a number larger than {limits.MAX_FACTORIAL}")
     if function in (sp.Max, sp.Min):
         flat = sum(len(v.args) if isinstance(v, function) else 1 for v in values)
         if flat > limits.MAX_MINMAX_ARGS:

@@ -20,6 +20,14 @@ SCALAR_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "normal_pdf": normal_pdf,
 }
 
+#: Functions LaTeX writes that the plain syntax does not list (``\operatorname{sech}``, ``\cot``).
+LATEX_ONLY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot, "arsinh": sp.asinh, "arcosh": sp.acosh, "artanh": sp.atanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "sign": sp.sign, "sgn": sp.sign,
+}
+SCALAR_FUNCTIONS.update(LATEX_ONLY_FUNCTIONS)
+
 #: Functions that take two or more arguments; every other scalar function takes one.
 VARIADIC = frozenset({"max", "min", "ones"})
 
@@ -91,15 +99,14 @@ LATEX_FUNCTIONS: dict[str, str] = {
     "varphi": "normal_pdf",
     "abs": "abs",
     "sqrt": "sqrt",
-    "softmax": "softmax",
-    "logsumexp": "logsumexp",
+    **{name: name for name in LATEX_ONLY_FUNCTIONS},
+    **{name: name for name in MATRIX_FUNCTIONS if name != "hadamard"},
     "LSE": "logsumexp",
-    "diag": "diag",
-    "mean": "mean",
 }
 
 #: Function commands of LaTeX itself; the others are written ``\operatorname{softplus}``.
-_BARE = "sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr"
+_BARE = ("sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr"
+         " sec csc cot coth")
 BARE_FUNCTION_COMMANDS = frozenset(_BARE.split())
 
 
@@ -139,6 +146,7 @@ LATEX_WRAPPERS = frozenset(
         "boldsymbol",
         "bm",
         "vec",
+        "mathcal",
         "text",
         "textrm",
         "textit",
@@ -158,9 +166,13 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "MULOP" for name in LATEX_OPERATORS}
     | {name: "IGNORE" for name in LATEX_IGNORED}
     | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
+    | {"binom": "_BINOM", "dbinom": "_BINOM", "tbinom": "_BINOM"}
     | {"sum": "BIGOP", "prod": "BIGOP"}
     | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
-    | {name: "CMD" for name in ("partial", "top", "intercal")}
+    | {name: "CMD" for name in ("partial", "top", "intercal", "nabla", "lVert", "rVert", "Vert")}
+    | {name: "CMD" for name in ("mathbb", "mathds", "mathbbm", "mathcal")}
+    | {name: "CMD" for name in ("hat", "widehat", "bar", "overline", "tilde", "widetilde")}
+    | {name: "CMD" for name in ("geq", "leq", "ge", "le", "gt", "lt", "geqslant", "leqslant")}
     | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
 )
 

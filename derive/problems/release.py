@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from derive.errors import DeriveError
 from derive.pdf import compile_pdf, write_text_atomically
 from derive.problems.draw import Variant
+from derive.problems.roster import Student
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class VersionJob:
     version: int
     versions: int
     seed: int
-    name: str | None
+    student: Student | None
     variants: tuple[Variant, ...]
     out: Path
     to: str = "pdf"
@@ -92,18 +93,23 @@ def release_problems(job: VersionJob) -> tuple:
 def build_version(job: VersionJob) -> VersionOutcome:
     """Derive, verify and check every problem, then write and compile both sheets."""
     from derive.problems.manifest import version_record
-    from derive.problems.sheets import answers_tex, problems_tex
+    from derive.problems.sheets import answers_tex, printed, problems_tex
+    from derive.problems.solution import solution_html
 
     try:
         solved = release_problems(job)
-        header = (job.version, job.versions, job.name, job.seed, job.templates)
+        name = job.student.name if job.student else None
+        header = (job.version, job.versions, name, job.seed, job.templates)
+        contexts = [printed(s) for s in solved]  # the derivations printed once, for both
         sheets = {"problems": problems_tex(solved, *header),
-                  "answers": answers_tex(solved, *header)}
+                  "answers": answers_tex(solved, *header, sheets=contexts)}
         for sheet, tex in sheets.items():
             if job.to == "pdf":
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
-        record = version_record(job.version, job.name, solved, sheet_names(job.version, job.to))
+        record = version_record(job.version, job.student, solved,
+                                [solution_html(c) for c in contexts],
+                                sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)
     except DeriveError as exc:
         return VersionOutcome(job.version, error=str(exc))
@@ -129,20 +135,18 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
             if progress:
                 progress(outcomes[-1])
         return outcomes
-    import multiprocessing
+    from derive.workers import worker_pool
 
-    context = multiprocessing.get_context("fork")
-    with shared_derivations(), ProcessPoolExecutor(max_workers=workers,
-                                                   mp_context=context) as pool:
-        futures = list(_submit_all(pool, jobs, progress))
+    with shared_derivations(), worker_pool(workers) as submit:
+        futures = list(_submit_all(submit, jobs, progress))
         outcomes = [f.result() for f in futures]
     return sorted(outcomes, key=lambda o: o.version)
 
 
-def _submit_all(pool: ProcessPoolExecutor, jobs: Iterable[VersionJob],
+def _submit_all(submit: Callable[..., Future], jobs: Iterable[VersionJob],
                 progress: Callable[[VersionOutcome], None] | None) -> Iterator[Future]:
     for job in jobs:
-        future = pool.submit(build_version, job)
+        future = submit(build_version, job)
         if progress:
             future.add_done_callback(lambda f: progress(f.result()))
         yield future

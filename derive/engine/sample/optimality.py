@@ -62,6 +62,14 @@ def _admissible(sol: sp.Expr, theta: sp.Symbol, model) -> bool:
     return not (theta.name in model.assumptions.unit_interval and (1 - sol).is_positive is False)
 
 
+def _solutions(expr: sp.Expr, theta: sp.Symbol) -> list[sp.Expr]:
+    """sympy's solutions, none when sympy has no algorithm for the equation."""
+    try:
+        return list(sp.solve(expr, theta))
+    except NotImplementedError:
+        return []
+
+
 def _solve_one(model, theta: sp.Symbol, score: sp.Expr) -> tuple[sp.Expr | None, str]:
     """theta as a function of statistics (and other parameters), with how it was found."""
     masked = mask_sums(score, model.summand_nonnegative, keep=(theta,))
@@ -71,7 +79,11 @@ def _solve_one(model, theta: sp.Symbol, score: sp.Expr) -> tuple[sp.Expr | None,
         return (median, "subgradient") if median is not None else (None, "")
     if sp.count_ops(masked.expr) > 400:
         return None, ""
-    roots = [r for r in sp.solve(masked.expr, theta) if _admissible(r, theta, model)]
+    try:
+        found = sp.solve(masked.expr, theta)
+    except NotImplementedError:  # transcendental (a truncated normal's score): no closed form
+        return None, ""
+    roots = [r for r in found if _admissible(r, theta, model)]
     if len(roots) > 1:
         roots = [r for r in roots if r.is_positive] or roots
     if len(roots) == 1:
@@ -430,7 +442,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
             )
         )
         masked = mask_sums(stationary, model.summand_nonnegative)
-        roots = sp.solve(masked.expr, theta)
+        roots = _solutions(masked.expr, theta)
         if len(roots) != 1:
             outcome.notes.append(
                 f"The stationarity condition for {theta.name} could not be solved."
@@ -438,7 +450,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
             return
         in_lambda[theta] = masked.unmask(roots[0])
     masked_g = mask_sums(g.xreplace(in_lambda), model.summand_nonnegative)
-    lam_roots = [r for r in sp.solve(masked_g.expr, LAMBDA) if r.is_real is not False]
+    lam_roots = [r for r in _solutions(masked_g.expr, LAMBDA) if r.is_real is not False]
     if len(lam_roots) != 1:
         outcome.notes.append("The multiplier could not be found from the constraint.")
         return

@@ -1,0 +1,97 @@
+"""Output files: written atomically with the umask's permissions, an entry's set replaced together.
+
+A file appears under its name only complete (a temporary file beside it, then
+a rename), so an interrupted or failed build leaves the previous file. An
+entry's files are made in a private staging folder inside the output folder
+and renamed into place one after another; the caller writes its cache marker last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from derive.errors import InputError
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Output files get the permissions the umask gives (0644 under 022), not mkstemp's 0600.
+FILE_MODE = 0o666 & ~_umask()
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write bytes to a temporary file beside the target, then rename it over the target."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE)
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomically(target: Path, text: str) -> None:
+    write_atomically(target, text.encode("utf-8"))
+
+
+def output_folder(path: Path, option: str = "--out") -> Path:
+    """The output folder, created if need be and writable; else an InputError naming it."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"{option} {path}: exists and is not a folder") from None
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot create the folder ({exc.strerror})") from None
+    if not path.is_dir():
+        raise InputError(f"{option} {path}: not a folder")
+    try:
+        handle, probe = tempfile.mkstemp(dir=path, prefix=".derive-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot write there ({exc.strerror})") from None
+    return path
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@contextmanager
+def staging(out: Path) -> Iterator[Path]:
+    """A private folder inside ``out`` (same file system: renames are atomic), removed after."""
+    folder = Path(tempfile.mkdtemp(dir=out, prefix=".derive-staging-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replace_together(staged: Path, targets: list[Path]) -> None:
+    """Move ``staged/<name>`` over each target, in order, each rename atomic."""
+    for target in targets:
+        source = staged / target.name
+        os.chmod(source, FILE_MODE)
+        os.replace(source, target)
+
+
+def describe(exc: OSError) -> str:
+    """An OSError as one line: what could not be done with which file."""
+    name = f"{exc.filename}: " if exc.filename else ""
+    return f"{name}{exc.strerror or exc}"

@@ -1,0 +1,45 @@
+"""The one identifier rule for names a user types, and the one cleaner for free text.
+
+Every name that reaches generated Python or TeX (a spec's ``name``, ``var``,
+``wrt``, ``params``, plot variables, shapes, the CLI's ``--wrt``/``--param``/
+``--var``/``--shape``, a check file's ``% shape``/``% assume``) passes
+``check_name`` where it enters. Free text (titles, notes, roster names) passes
+``clean_text``: invisible format characters removed, control characters made spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from derive.errors import InputError
+
+NAME_LENGTH = 32
+# A Greek letter's name (lambda, Sigma) is such a name too; it prints as the letter.
+_NAME = re.compile(rf"[A-Za-z][A-Za-z0-9_]{{0,{NAME_LENGTH - 1}}}")
+
+RULE = "letters, digits and '_', starting with a letter, or a Greek letter's name"
+
+# Zero-width characters, bidi embeddings/overrides/isolates and marks, the BOM, soft hyphen.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def is_name(text: object) -> bool:
+    """True for a name the identifier rule accepts."""
+    return isinstance(text, str) and _NAME.fullmatch(text) is not None
+
+
+def check_name(text: object, where: str) -> str:
+    """The name itself, or an InputError ``<where>: ... is not a name (<rule>)``."""
+    if is_name(text):
+        return str(text)
+    shown = repr(text) if isinstance(text, str) else f"a {type(text).__name__}"
+    if isinstance(text, str) and len(text) > NAME_LENGTH and _NAME.match(text):
+        raise InputError(f"{where}: {shown[:40]}...: a name has at most {NAME_LENGTH} characters")
+    raise InputError(f"{where}: {shown[:60]} is not a name ({RULE})")
+
+
+def clean_text(text: str) -> str:
+    """Text without invisible format characters; control characters and line breaks as spaces."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)

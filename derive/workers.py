@@ -1,0 +1,87 @@
+"""A pool of forked worker processes that an interrupt stops at once, leaving nothing behind.
+
+Ctrl-C reaches the whole process group and SIGTERM perhaps only the parent; either
+way the parent asks every worker to stop (SIGTERM), a worker unwinds its current
+build (TeX killed, staging and temporary folders removed) and exits, and one that
+does not within ``GRACE`` seconds is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+GRACE = 1.5  # seconds a worker has to clean up after SIGTERM
+INTERRUPTED = 130  # exit status of an interrupted worker (128 + SIGINT)
+
+
+class Interrupted(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that every ``finally`` and ``with`` cleans up."""
+
+
+def raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def stop_on_sigterm() -> Any:
+    """Make SIGTERM unwind this process (cleanups run) instead of killing it outright.
+
+    Returns the previous handler.
+    """
+    return signal.signal(signal.SIGTERM, raise_interrupted)
+
+
+def _worker_start() -> None:
+    # The parent handles Ctrl-C and then stops the workers itself, with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_on_sigterm()
+
+
+def _call(fn: Callable[..., T], *args: Any) -> T:
+    try:
+        return fn(*args)
+    except (Interrupted, KeyboardInterrupt):
+        os._exit(INTERRUPTED)  # the build has unwound; a quiet exit, no traceback
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[Callable[..., Future]]:
+    """A ``submit(fn, *args)`` for forked workers; any exception here stops them all first."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
+    try:
+        yield lambda fn, *args: pool.submit(_call, fn, *args)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_parallel(fn: Callable[[Any], T], items: list[Any], jobs: int) -> Iterator[T]:
+    """``fn(item)`` for every item in ``jobs`` forked workers, results as they finish."""
+    with worker_pool(jobs) as submit:
+        futures = [submit(fn, item) for item in items]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End every worker: SIGTERM, a short grace, then SIGKILL."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    for process in processes:
+        process.join(GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join(GRACE)
+    pool.shutdown(wait=False, cancel_futures=True)
