@@ -47,12 +47,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    rows = [("python -c 'import sympy' (floor)",
-             median_seconds([sys.executable, "-c", "import sympy"], args.repeat, env))]
-    for name, (expr, options) in LOSSES.items():
-        command = [sys.executable, "-m", "derive.cli", "grad", *options, "--", expr]
-        rows.append((name, median_seconds(command, args.repeat, env)))
-    width = max(len(r[0]) for r in rows)
+    commands = [("python -c 'import sympy' (floor)", [sys.executable, "-c", "import sympy"])]
+    commands += [(name, [sys.executable, "-m", "derive.cli", "grad", *options, "--", expr])
+                 for name, (expr, options) in LOSSES.items()]
+    rows = [(name, median_seconds(command, args.repeat, env)) for name, command in commands]
+    width = max(len(name) for name, _ in rows)
     print(f"{'derive grad ...':<{width}}  wall    cpu     (medians of {args.repeat}; "
           "target <= 2 s)")
     for name, (wall, cpu) in rows:

@@ -13,19 +13,12 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 
 from derive.errors import NotSupported
-from derive.functions import as_expr
+from derive.matrixcode import Code, MatrixCode, dimension_code
+from derive.matrixcode import negative_coefficient as _negative
 from derive.prose import Printers
-
-
-def _negative(expr: sp.MatMul) -> bool:
-    """``expr.could_extract_minus_sign()`` without building ``-expr``: for a matrix product
-    sympy canonicalises the whole negated product to do so, which dominated the printing
-    of long matrix chains. A product is negative when its numeric coefficient is."""
-    coefficient = expr.args[0]
-    return bool(coefficient.is_Number and coefficient.is_extended_negative)
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -363,24 +356,6 @@ def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
     return not (alone or reads_as_call(arg))
 
 
-class _Code(Verbatim):
-    """A placeholder for NumPy code printed as is (already bracketed where it must be)."""
-
-    def _numpycode(self, printer: Any) -> str:
-        return self.name
-
-
-def _ones_multiple(term: Any) -> Any:
-    """s for the broadcast s 1 1^T (1 itself for 1 1^T), else None."""
-    if isinstance(term, sp.OneMatrix):
-        return sp.S.One
-    if isinstance(term, sp.MatMul):
-        mats = [a for a in term.args if isinstance(a, sp.MatrixExpr)]
-        if len(mats) == 1 and isinstance(mats[0], sp.OneMatrix):
-            return sp.Mul(*[a for a in term.args if not isinstance(a, sp.MatrixExpr)])
-    return None
-
-
 #: the parameter of a closed form printed as a lambda: no user name starts with '_'
 _PARAMETER = Verbatim("_u", real=True)
 
@@ -428,7 +403,7 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
-class DeriveNumPyPrinter(NumPyPrinter):
+class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
     """NumPy code over ``np``: stable sigmoid and softplus, erf without scipy."""
 
     # sample_size: the code for the sample size N (e.g. "x.size") in estimators.
@@ -500,7 +475,7 @@ class DeriveNumPyPrinter(NumPyPrinter):
         arg = self._print(expr.args[0])
         if self._settings["helpers"]:
             return f"sigmoid({arg})"
-        arg = arg if isinstance(expr.args[0], _Code | sp.Symbol) else f"({arg})"
+        arg = arg if isinstance(expr.args[0], Code | sp.Symbol) else f"({arg})"
         return f"(0.5 + 0.5*{self._np('tanh')}(0.5*{arg}))"
 
     def _print_softplus(self, expr: sp.Expr) -> str:
@@ -550,130 +525,17 @@ class DeriveNumPyPrinter(NumPyPrinter):
             code = f"{self._np(name)}({code}, {self._print(arg)})"
         return code
 
-    # --- matrices: @, .T, np.trace, np.linalg, entrywise functions, np.ones ----------------------
-
-    dimensions: dict = {}
-
-    def _size(self, dim: Any) -> str:
-        dim = as_expr(dim)
-        return self._print(dim.xreplace({k: _Code(v) for k, v in self.dimensions.items()}))
-
-    def _wrap(self, arg: Any, level: int) -> str:
-        """``arg`` in brackets when it binds less tightly than ``level`` (@ and * bind alike)."""
-        code = self._print(arg)
-        return f"({code})" if _code_precedence(arg) < level else code
-
-    def _print_MatMul(self, expr: sp.MatMul) -> str:
-        # (W @ x - y) @ x.T: a scalar coefficient first, then the factors joined by @
-        args = expr.args
-        if (len(args) == 3 and isinstance(args[0], sp.OneMatrix) and args[0].shape[0] == 1
-                and isinstance(args[2], sp.OneMatrix) and args[2].shape[1] == 1):
-            return f"{self._np('sum')}({self._print(args[1])}, keepdims=True)"  # 1^T M 1
-        scalars = [a for a in expr.args if not (isinstance(a, sp.MatrixExpr) or a.is_Matrix)]
-        mats = [a for a in expr.args if isinstance(a, sp.MatrixExpr)]
-        level = PRECEDENCE["Mul"]
-        code = " @ ".join([self._wrap(mats[0], level)]
-                          + [self._wrap(a, level + 1) for a in mats[1:]])
-        coefficient = sp.Mul(*scalars)
-        if coefficient == 1:
-            return code
-        if coefficient == -1:
-            return f"-{code}"
-        return f"{self._wrap(coefficient, level)}*{code}"
-
-    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
-        # W @ x - y: positive terms first; s 1 1^T beside a full matrix is the scalar s
-        # (numpy broadcasts it, the rule the expression was written with)
-        terms = sorted(expr.args, key=lambda t: isinstance(t, sp.MatMul) and _negative(t))
-        spread = not all(_ones_multiple(t) is not None for t in terms)
-        parts = []
-        for k, term in enumerate(terms):
-            scalar = _ones_multiple(term) if spread else None
-            code = self._print(term) if scalar is None else self._wrap(scalar, PRECEDENCE["Add"])
-            if code.startswith("-") and k:
-                parts.append(f"- {code[1:]}")
-            else:
-                parts.append(f"+ {code}" if k else code)
-        return " ".join(parts)
-
-    def _print_Transpose(self, expr: sp.Transpose) -> str:
-        return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.T"
-
-    def _print_Trace(self, expr: sp.Trace) -> str:
-        if expr.arg.shape == (1, 1):  # a 1 x 1 matrix read as a number
-            return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.item()"
-        return f"{self._np('trace')}({self._print(expr.arg)})"
-
-    def _print_Determinant(self, expr: sp.Determinant) -> str:
-        return f"{self._np('linalg.det')}({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr: sp.Inverse) -> str:
-        return f"{self._np('linalg.inv')}({self._print(expr.arg)})"
-
-    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
-        level = PRECEDENCE["Mul"] + 1  # a product of matrices inside: (A @ B)*C
-        return "*".join(self._wrap(a, level) for a in expr.args)
-
-    def _print_HadamardPower(self, expr: Any) -> str:
-        atom = PRECEDENCE["Atom"]
-        return f"{self._wrap(expr.base, atom)}**{self._wrap(expr.exp, atom)}"
-
-    def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        return self._print(body.xreplace({u: _Code(self._wrap(expr.expr, PRECEDENCE["Atom"]))}))
-
-    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
-        rows, cols = (self._size(d) for d in expr.shape)
-        return f"{self._np('ones')}(({rows}, {cols}))"
-
-    def _print_ZeroMatrix(self, expr: sp.ZeroMatrix) -> str:
-        rows, cols = (self._size(d) for d in expr.shape)
-        return f"{self._np('zeros')}(({rows}, {cols}))"
-
-    def _print_Identity(self, expr: sp.Identity) -> str:
-        return f"{self._np('eye')}({self._size(expr.shape[0])})"
-
-    def _print_DiagMatrix(self, expr: Any) -> str:
-        return f"{self._np('diagflat')}({self._print(expr.args[0])})"
-
-
-def _code_precedence(expr: Any) -> int:
-    """How tightly the NumPy code of ``expr`` binds (an entrywise function: as its body)."""
-    if isinstance(expr, sp.MatMul):
-        scalars = [a for a in expr.args if not isinstance(a, sp.MatrixExpr)]
-        return PRECEDENCE["Add"] if _negative(expr) else (
-            PRECEDENCE["Mul"] if scalars or len(expr.args) > 1 else PRECEDENCE["Atom"])
-    if isinstance(expr, ElementwiseApplyFunction):
-        return _code_precedence(expr.function.args[1])
-    if isinstance(expr, sp.Transpose | sp.MatrixSymbol):
-        return PRECEDENCE["Atom"]
-    if isinstance(expr, sp.Mul) and _negative(expr):
-        return PRECEDENCE["Add"]
-    return precedence(expr)
-
 
 def numpy_code(expr: Any, inputs: Any = None, **settings: Any) -> str:
     """One Python expression over the input names and ``np``; a symbolic size is read off
     an input array (n -> ``W.shape[1]``) of ``expr`` or of ``inputs`` (the function)."""
     printer = DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True, **settings})
-    printer.dimensions = {**_dimension_code(inputs), **_dimension_code(expr)}
+    printer.dimensions = {**dimension_code(inputs), **dimension_code(expr)}
     try:
         return printer.doprint(expr)
     except PrintMethodNotImplementedError as exc:
         what = str(exc).split(": ", 1)[-1].split()[0]
         raise NotSupported(f"not supported: numeric check code for {what}") from None
-
-
-def _dimension_code(expr: Any) -> dict[sp.Symbol, str]:
-    """Each symbolic size as code reading it off an input array: n -> 'W.shape[1]'."""
-    found: dict[sp.Symbol, str] = {}
-    if not isinstance(expr, sp.Basic):
-        return found
-    for m in sorted(expr.atoms(sp.MatrixSymbol), key=str):
-        for axis, dim in enumerate(m.shape):
-            if isinstance(dim, sp.Symbol):
-                found.setdefault(dim, f"{m.name}.shape[{axis}]")
-    return found
 
 
 def derivation_latex(derivation: Any) -> str:

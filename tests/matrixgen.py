@@ -67,47 +67,43 @@ def matrix(draw: st.DrawFn, shape: Shape, depth: int) -> str:
     if depth <= 0:  # (1 x n) and the like: a transposed column
         return f"{draw(matrix((cols, rows), 0))}.T"
     sub = depth - 1
-    forms = ["leaf", "sum", "scaled", "product", "function", "broadcast", "hadamard", "power",
-             "quotient", "max"]
-    if cols == "1" and rows != "1":
-        forms += ["softmax"]
-    if rows == cols and rows != "1":
-        forms += ["inverse", "diag"]
-    form = draw(st.sampled_from(forms))
-    if form == "leaf" and leaves:
-        return draw(st.sampled_from(leaves))
-    if form == "sum":
-        sign = draw(st.sampled_from(("+", "-")))
-        return f"({draw(matrix(shape, sub))} {sign} {draw(matrix(shape, sub))})"
-    if form == "scaled":
-        return f"({draw(scalar(0))}*{draw(matrix(shape, sub))})"
-    if form == "function":
-        return f"{draw(st.sampled_from(ELEMENTWISE))}({draw(matrix(shape, sub))})"
-    if form == "broadcast":
-        inner = draw(matrix(shape, sub))
-        return draw(st.sampled_from((f"(1 - sigmoid({inner}))", f"({draw(scalar(0))} + {inner})",
-                                     f"exp(-({inner}).^2)")))
-    if form == "hadamard":
-        return f"({draw(matrix(shape, sub))} .* {draw(matrix(shape, sub))})"
-    if form == "power":
-        return f"({draw(matrix(shape, sub))}).^{draw(st.sampled_from((2, 3)))}"
-    if form == "quotient":
-        return f"({draw(matrix(shape, sub))} ./ (1 + ({draw(matrix(shape, sub))}).^2))"
-    if form == "max":
-        first, second = draw(matrix(shape, sub)), draw(matrix(shape, sub))
-        return draw(st.sampled_from((f"max({first}, 0)", f"max({first}, {second})")))
-    if form == "softmax":
-        return f"softmax({draw(matrix(shape, sub))})"
-    if form == "inverse":
-        size = rows
-        if size == N:
-            return draw(st.sampled_from(("inv(X.T*X)", "inv(A)", f"inv({draw(matrix(shape, sub))}"
-                                         " + 4*A.T*A)", "inv(W.T*W + alpha*A.T*A)")))
+
+    def part(of: Shape = shape) -> str:
+        return draw(matrix(of, sub))
+
+    def product() -> str:
+        middle = _inner(draw)  # through an inner size
+        return f"({part((rows, middle))}*{part((middle, cols))})"
+
+    def inverse() -> str:
+        if rows == N:
+            return draw(st.sampled_from(("inv(X.T*X)", "inv(A)", f"inv({part()} + 4*A.T*A)",
+                                         "inv(W.T*W + alpha*A.T*A)")))
         return draw(st.sampled_from(("inv(B)", "inv(B.T*B)")))
-    if form == "diag":
-        return f"diag({draw(matrix((rows, '1'), sub))})"
-    middle = _inner(draw)  # a product through an inner size
-    return f"({draw(matrix((rows, middle), sub))}*{draw(matrix((middle, cols), sub))})"
+
+    forms = {
+        "leaf": lambda: draw(st.sampled_from(leaves)) if leaves else product(),
+        "sum": lambda: f"({part()} {draw(st.sampled_from(('+', '-')))} {part()})",
+        "scaled": lambda: f"({draw(scalar(0))}*{part()})",
+        "product": product,
+        "function": lambda: f"{draw(st.sampled_from(ELEMENTWISE))}({part()})",
+        "broadcast": lambda: draw(st.sampled_from(
+            (f"(1 - sigmoid({part()}))", f"({draw(scalar(0))} + {part()})",
+             f"exp(-({part()}).^2)"))),
+        "hadamard": lambda: f"({part()} .* {part()})",
+        "power": lambda: f"({part()}).^{draw(st.sampled_from((2, 3)))}",
+        "quotient": lambda: f"({part()} ./ (1 + ({part()}).^2))",
+        "max": lambda: draw(st.sampled_from((f"max({part()}, 0)", f"max({part()}, {part()})"))),
+        "log": lambda: draw(st.sampled_from((f"log(sigmoid({part()}))", f"log(1 + exp({part()}))",
+                                             f"sqrt(1 + ({part()}).^2)"))),
+    }
+    if cols == "1" and rows != "1":
+        forms["softmax"] = lambda: f"softmax({part()})"
+    if rows == cols and rows != "1":
+        forms["inverse"] = inverse
+        forms["diag"] = lambda: f"diag({part((rows, '1'))})"
+        forms["matrix power"] = lambda: f"({part()})^{draw(st.sampled_from((2, 3, -1, -2)))}"
+    return forms[draw(st.sampled_from(sorted(forms)))]()
 
 
 @st.composite

@@ -160,3 +160,45 @@ def test_dl_notation_errors_say_what_to_write(runner, text: str, message: str) -
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text,message", [
+    ("tr(A^1000)", "matrix power above 16"),
+    ("sum(A.^(10^100))", "entrywise power above 16"),
+    ("ones(2000).T*x", "ones() takes sizes"),
+])
+def test_powers_and_sizes_are_bounded(runner, text: str, message: str) -> None:
+    from derive.cli import main
+
+    result = runner.invoke(main, ["grad", text, "--wrt", "A", "--shape", "A=n,n",
+                                  "--shape", "x=n,1"])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_a_size_is_not_a_variable(runner) -> None:
+    from derive.cli import main
+
+    result = runner.invoke(main, ["grad", "sum(x)/n", "--wrt", "n", "--shape", "x=n,1"])
+    assert result.exit_code == 2 and "'n' is a matrix size" in result.output
+
+
+def test_latex_entrywise_operators() -> None:
+    from derive.parse import parse_latex
+
+    shapes = {"x": ("n", 1), "v": ("n", 1)}
+    assert parse_latex(r"x \oslash v", shapes=shapes) == sp.HadamardProduct(
+        x, sp.HadamardPower(v, -1))
+    assert parse_latex(r"x \odot v", shapes=shapes) == sp.HadamardProduct(x, v)
+    assert isinstance(parse_latex(r"\operatorname{softmax}(x)", shapes=shapes), Softmax)
+
+
+def test_a_stated_symmetric_matrix_is_used(tmp_path: Path) -> None:
+    derivation = api.grad("x.T*inv(S)*x + log(det(S))", wrt="S", shapes=["S=n,n", "x=n,1"],
+                          assume=["S symmetric"])
+    S = sp.MatrixSymbol("S", n, n)
+    result = derivation.results[0].expr
+    assert not result.has(sp.Transpose(S))
+    expected = sp.Inverse(S) - sp.Inverse(S) * x * x.T * sp.Inverse(S)
+    assert compare(result, expected, derivation.assumptions).equal is True
+    assert "symmetric" in [step.rule for step in derivation.steps]
+    _check_passes(derivation, tmp_path)

@@ -271,6 +271,11 @@ def _matrix_power(base: Operand, exponent: Operand) -> sp.Basic:
         return sp.Inverse(base.expr)
     if n == 1:
         return base.expr
+    if abs(n) > limits.MAX_MATRIX_POWER:
+        raise exponent.limit(f"matrix power above {limits.MAX_MATRIX_POWER}: "
+                             f"{describe(base)} ^ {exponent.text}")
+    if n < 0:  # X^-k = (X^-1)^k
+        return sp.MatPow(sp.Inverse(base.expr), -n)
     return sp.MatPow(base.expr, n)
 
 
@@ -282,9 +287,9 @@ def elementwise_power(base: Operand, exponent: Operand) -> sp.Basic:
         exponent = as_scalar(exponent)
     if not base.is_matrix or _is_1x1(base):
         return power(base, exponent)
-    problem = limits.power_problem(sp.Symbol("x"), exponent.expr)
-    if problem:
-        raise exponent.limit(problem)
+    if exponent.expr.is_Number and abs(exponent.expr) > limits.MAX_MATRIX_POWER:
+        raise exponent.limit(f"entrywise power above {limits.MAX_MATRIX_POWER}: "
+                             f"{describe(base)} .^ {exponent.text}")
     if exponent.expr == 1:
         return base.expr
     return sp.HadamardPower(base.expr, exponent.expr)

@@ -177,10 +177,7 @@ class Builder:
 
     def _build_pow(self, node: Tree) -> sp.Basic:
         base, exponent = node.children
-        value = self._literal_value(exponent)
-        if value is not None:
-            line, column = limits.position(self.text, _start(exponent))
-            limits.check_exponent_literal(value, self.text, line, column)
+        self._check_exponent_literal(exponent)
         return algebra.power(self.operand(base), self.exponent(exponent))
 
     def exponent(self, node: Node) -> Operand:
@@ -210,7 +207,14 @@ class Builder:
 
     def _build_epow(self, node: Tree) -> sp.Basic:
         base, exponent = node.children
+        self._check_exponent_literal(exponent)
         return algebra.elementwise_power(self.operand(base), self.exponent(exponent))
+
+    def _check_exponent_literal(self, exponent: Node) -> None:
+        value = self._literal_value(exponent)
+        if value is not None:
+            line, column = limits.position(self.text, _start(exponent))
+            limits.check_exponent_literal(value, self.text, line, column)
 
     def _build_transpose(self, node: Tree) -> sp.Basic:
         return algebra.transpose(self.operand(node.children[0]))

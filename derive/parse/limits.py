@@ -26,6 +26,9 @@ MAX_FACTORIAL = 1000  # n! of a literal n: 1000! has 8530 bits
 MAX_ROOT_DEGREE = 10**4  # the denominator of a rational exponent of a number
 MAX_ROOT_BITS = 2000  # a number whose root sympy looks for (by factoring, 4000 bits take 1.5 s)
 MAX_MINMAX_ARGS = 8  # sympy's Max and Min compare every pair
+# A^k is a product of k factors (its differential has k terms); entries to a power above 16
+# span more digits than a 50-digit difference quotient resolves
+MAX_MATRIX_POWER = 16
 
 
 def position(text: str, index: int) -> tuple[int, int]:

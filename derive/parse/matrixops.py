@@ -28,7 +28,8 @@ def softmax(arg: Operand) -> sp.Basic:
     """softmax of a column (or of each column of a matrix); of a row vector, along the row."""
     value = _vector_or_matrix("softmax", arg)
     rows, cols = value.shape
-    return Softmax(value, axis=1 if rows == 1 else 0)
+    vector = rows == 1 or cols == 1
+    return Softmax(value, axis=1 if rows == 1 else 0, name="p" if vector else "P")
 
 
 def logsumexp(arg: Operand) -> sp.Basic:

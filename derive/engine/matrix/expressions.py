@@ -34,6 +34,32 @@ def moved(env: dict, values: dict) -> dict:
     return but(values) if but is not None else {**env, **values}
 
 
+STEP = mpmath.mpf("1e-20")  # central differences: truncation error ~ STEP^2 = 1e-40
+MAX_DIGITS = 800
+
+
+def _largest(value: Any) -> Any:
+    if isinstance(value, mpmath.matrix):
+        return max((abs(value[i, j]) for i in range(value.rows) for j in range(value.cols)),
+                   default=mpmath.mpf(0))
+    return abs(value)
+
+
+def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, down: Any) -> Any:
+    """(E(up) - E(down)) / (2 STEP), at more digits while the rounding of E's value hides
+    the difference (a sum of terms of very different sizes, x^256)."""
+    digits = mpmath.mp.dps
+    while True:
+        with mpmath.workdps(digits):
+            high = evaluate(expr, moved(env, {var: up}))
+            low = evaluate(expr, moved(env, {var: down}))
+            value = (high - low) / (2 * STEP)
+            noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
+            if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
+                return value
+        digits *= 2
+
+
 class _DifferentialBase:
     """Shared by the scalar and the matrix differential: args are (E, X, dX)."""
 
@@ -66,13 +92,11 @@ class _DifferentialBase:
         return self  # evaluated only numerically (_mp_eval), never by sympy's matrix calculus
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
-        """Central difference along dX at 50 digits (error ~ h^2 = 1e-40)."""
+        """Central difference along dX at 50 digits or more (error ~ h^2 = 1e-40)."""
         expr, var, dvar = self.args
-        h = mpmath.mpf("1e-20")
         at, along = env[var], env[dvar]
-        up = evaluate(expr, moved(env, {var: at + h * along}))
-        down = evaluate(expr, moved(env, {var: at - h * along}))
-        return (up - down) / (2 * h)
+        return central_difference(evaluate, expr, env, var, at + STEP * along,
+                                  at - STEP * along)
 
 
 class MatrixDifferential(_DifferentialBase, MatrixExpr):
@@ -191,20 +215,17 @@ class EntrywiseGradient(MatrixExpr):
         return self.args[1].shape
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
-        """Entry by entry: a central difference at 50 digits (error ~ h^2 = 1e-40)."""
+        """Entry by entry: a central difference at 50 digits or more (error ~ h^2 = 1e-40)."""
         function, var = self.args
         at = env[var]
-        h = mpmath.mpf("1e-20")
         out = mpmath.matrix(at.rows, at.cols)
         for i in range(at.rows):
             for j in range(at.cols):
-                values = []
-                for k in (1, -1):
-                    moved_at = at.copy()
-                    moved_at[i, j] += k * h
-                    value = evaluate(function, moved(env, {var: moved_at}))
-                    values.append(value[0, 0] if isinstance(value, mpmath.matrix) else value)
-                out[i, j] = (values[0] - values[1]) / (2 * h)
+                up, down = at.copy(), at.copy()
+                up[i, j] += STEP
+                down[i, j] -= STEP
+                value = central_difference(evaluate, function, env, var, up, down)
+                out[i, j] = value[0, 0] if isinstance(value, mpmath.matrix) else value
         return out
 
     def doit(self, **hints: Any) -> Any:
@@ -297,8 +318,6 @@ class NumericDerivative(sp.Expr):
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         function, var = self.args
-        h = mpmath.mpf("1e-20")
-        up = evaluate(function, moved(env, {var: env[var] + h}))
-        down = evaluate(function, moved(env, {var: env[var] - h}))
-        value = (up - down) / (2 * h)
+        value = central_difference(evaluate, function, env, var, env[var] + STEP,
+                                   env[var] - STEP)
         return value[0, 0] if isinstance(value, mpmath.matrix) else value

@@ -210,9 +210,10 @@ def matrix_gradient(
     name: str = "L",
     upstream: sp.MatrixSymbol | None = None,
     simplex: Collection[sp.MatrixSymbol] = (),
+    symmetric: Collection[sp.MatrixSymbol] = (),
 ) -> tuple[list[Section], list[Result], Any]:
     """Sections and results for a scalar function (or an output with upstream gradient);
-    with vectors stated to sum to one (``simplex``), 1^T t = 1 is used in a last section."""
+    what is stated (vectors summing to one, symmetric matrices) is used in a last section."""
     if upstream is not None:
         if upstream.shape != function.shape:
             raise InputError(
@@ -233,16 +234,30 @@ def matrix_gradient(
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)
         label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
-        if simplex:
-            steps, gradient = tidy_steps(gradient, simplex)
-            common = factor_common(gradient)
-            if steps and common != gradient:  # (p - y) x^T rather than p x^T - y x^T
-                steps.append(Step(gradient, common, "factor"))
-                gradient = common
-            if steps:
-                sections.append(Section(Prose.of("Simplify ", math(label)),
-                                        steps[0].before, tuple(steps), label))
+        steps, gradient = stated_steps(gradient, simplex, symmetric)
+        if steps:
+            sections.append(Section(Prose.of("Simplify ", math(label)), steps[0].before,
+                                    tuple(steps), label))
         results.append(
             Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
         )
     return sections, results, loss
+
+
+def stated_steps(gradient: Any, simplex: Collection[sp.MatrixSymbol] = (),
+                 symmetric: Collection[sp.MatrixSymbol] = ()) -> tuple[list[Step], Any]:
+    """Use what is stated: S^T = S for a symmetric S, 1^T t = 1 for a probability vector;
+    then collect and factor ((p - y) x^T rather than p x^T - y x^T)."""
+    steps: list[Step] = []
+    mirrored = gradient.xreplace({sp.Transpose(m): m for m in symmetric})
+    if mirrored != gradient:
+        steps.append(Step(gradient, mirrored, "symmetric"))
+        gradient = mirrored
+    if simplex:
+        more, gradient = tidy_steps(gradient, simplex)
+        steps += more
+    common = factor_common(gradient)
+    if steps and common != gradient:
+        steps.append(Step(gradient, common, "factor"))
+        gradient = common
+    return steps, gradient

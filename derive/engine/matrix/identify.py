@@ -53,7 +53,7 @@ def _t_matmul(expr: sp.MatMul) -> Any:
 _TRANSPOSE: dict[type, Callable[[Any], Any]] = {
     sp.Transpose: lambda e: e.arg,
     sp.MatMul: _t_matmul,
-    sp.MatAdd: lambda e: sp.MatAdd(*[transpose(a) for a in e.args]),
+    sp.MatAdd: lambda e: sp.MatAdd(*[transpose(a) for a in e.args], evaluate=True),
     sp.HadamardProduct: lambda e: sp.HadamardProduct(*[transpose(a) for a in e.args]),
     sp.HadamardPower: lambda e: sp.HadamardPower(transpose(e.base), e.exp),
     # f(A)^T stays as written: a lecturer writes tanh(W x)^T, not tanh(x^T W^T)

@@ -79,12 +79,17 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     if upstream_name and not is_matrix(upstream):
         raise spec.error("upstream", f"'{upstream_name}' needs a shape")
     wrt = []
+    sizes = {str(d) for shape in shapes.values() for d in shape}
     for w in spec.names("wrt"):
+        if w in sizes and w not in shapes:
+            raise InputError(f"--wrt {w}: '{w}' is a matrix size, not a variable")
         if w not in symbols:
             raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
+    symmetric = [symbols[n] for n in sorted(assumptions.symmetric)
+                 if is_matrix(symbols.get(n)) and symbols[n].shape[0] == symbols[n].shape[1]]
     sections, results, loss = matrix_gradient(function, wrt, name, upstream,
-                                              _simplex(assumptions, symbols))
+                                              _simplex(assumptions, symbols), symmetric)
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
             loss, symbols[r.name])
