@@ -130,12 +130,11 @@ def _run(tasks: list[tuple[str, int, int]], workers: int) -> list[FamilyStress]:
     warm_up()
     if workers == 1:
         return [stress_chunk(*t) for t in tasks]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from derive.workers import worker_pool
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(stress_chunk, *zip(*tasks, strict=True)))
+    with worker_pool(workers) as submit:  # Ctrl-C stops every worker, as in a build
+        futures = [submit(stress_chunk, *t) for t in tasks]
+        return [f.result() for f in futures]
 
 
 def report(results: Sequence[FamilyStress]) -> str:
