@@ -423,7 +423,9 @@ def deliver(spec: Any, as_json: bool, out: str | None) -> None:
         check = {"script": str(outcome.check), "passed": outcome.passed}
     else:
         _, code = pipeline.render(derivation)
-        with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
+        from derive.files import private_prefix
+
+        with tempfile.TemporaryDirectory(prefix=private_prefix("check")) as folder:
             script = Path(folder) / f"check_{spec.id}.py"
             script.write_text(code)
             check = {"script": None, "passed": run_check(script).passed}

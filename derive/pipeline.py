@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING
 from derive import __version__
 from derive.catalogue.spec import Spec
 from derive.errors import DeriveError
-from derive.files import describe, digest, output_folder, publish, staging, write_text_atomically
+from derive.files import (
+    describe,
+    digest,
+    output_folder,
+    publish,
+    staging,
+    sweep,
+    write_text_atomically,
+)
 from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
@@ -202,10 +210,14 @@ def build_all(
                 progress(hit)
         else:
             work.append((spec, out, to, templates, False, key))
-    for outcome in _run(work, jobs or os.cpu_count() or 1):
-        outcomes[outcome.id] = outcome
-        if progress:
-            progress(outcome)
+    try:
+        for outcome in _run(work, jobs or os.cpu_count() or 1):
+            outcomes[outcome.id] = outcome
+            if progress:
+                progress(outcome)
+    except BaseException:  # interrupted: the workers have ended; remove what they could not
+        sweep(out)
+        raise
     return [outcomes[spec.id] for spec in specs]
 
 
