@@ -6,6 +6,7 @@ errors answer at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -62,6 +63,15 @@ def _prepare(out: str, pdf: bool, instead: str = ", or use --to tex") -> None:
         require_tex(instead)
 
 
+def _stop_now(message: str, code: int) -> NoReturn:
+    """Exit at once after an interrupt: every cleanup has run as the exception unwound, and
+    tearing down sympy, numpy and scipy would take another second."""
+    click.echo(message, err=True)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(code)
+
+
 def _show_warning(message: Any, category: Any, *rest: Any, **options: Any) -> None:
     click.echo(f"derive: warning: {' '.join(str(message).split())}", err=True)
 
@@ -94,11 +104,9 @@ class DeriveGroup(click.Group):
         except click.ClickException as exc:
             fail(exc.format_message(), exc.exit_code)
         except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("derive: interrupted", err=True)
-            sys.exit(130)
+            _stop_now("derive: interrupted", 130)
         except Interrupted:
-            click.echo("derive: stopped (SIGTERM)", err=True)
-            sys.exit(143)
+            _stop_now("derive: stopped (SIGTERM)", 143)
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)
@@ -214,7 +222,7 @@ def show(entry_id: str, as_json: bool) -> None:
 )
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
 @click.option("--out", type=click.Path(), default="output", show_default=True)
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--no-cache", is_flag=True, help="rebuild even when nothing changed")
 def build(
@@ -333,7 +341,7 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 )
 @click.option("--topic", help="only problem families of this topic")
 @click.option("--out", type=click.Path(), default="output", show_default=True)
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="parallel jobs [all cores]")
 @click.option(
     "--roster",
     type=click.Path(dir_okay=False),
