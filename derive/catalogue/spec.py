@@ -38,6 +38,7 @@ from derive.catalogue.fields import (
 from derive.errors import InputError
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_BYTES = 4_000_000  # a spec file
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -279,7 +280,11 @@ def read_specs(path: Path) -> tuple[list[Spec], list[InputError]]:
     entry never stops the others.
     """
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # a bounded read: --spec /dev/zero must not hang
+        if len(raw) > MAX_BYTES:
+            raise InputError(f"{path}: larger than {MAX_BYTES // 1_000_000} MB")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
