@@ -86,6 +86,18 @@ def output_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
+def read_bounded(path: str | Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a file; OSError as usual, ValueError when it holds more.
+
+    A bounded read: a path such as /dev/zero or a fifo must not hang or fill memory.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data
+
+
 def digest(path: Path) -> str:
     """The SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -304,3 +304,17 @@ def test_one_bad_entry_never_stops_the_others_with_one_job(tmp_path, runner):
     assert "course.toml: entry 'late': field 'wrt': expected" in result.output
     assert "built 1 of 2 entries" in result.output
     assert (tmp_path / "out" / "cubic.tex").exists()
+
+
+@pytest.mark.parametrize("args", [["build", "--spec", "/dev/zero", "--to", "tex"],
+                                  ["check", "/dev/zero"],
+                                  ["problems", "--count", "1", "--seed", "1", "--to", "tex",
+                                   "--roster", "/dev/zero"]],
+                         ids=["spec", "check", "roster"])
+def test_an_endless_input_file_is_one_line(tmp_path, runner, args):
+    from derive.cli import main
+
+    result = runner.invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "/dev/zero" in lines[0] and "larger than" in lines[0]

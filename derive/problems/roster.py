@@ -8,16 +8,21 @@ from pathlib import Path
 from derive.errors import InputError
 
 MAX_NAME = 120
+MAX_BYTES = 1_000_000  # a roster of a few thousand names
 
 
 def read_roster(path: Path) -> tuple[str, ...]:
     """The names in file order; blank rows are skipped."""
+    from derive.files import read_bounded
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_bounded(path, MAX_BYTES).decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"--roster {path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise InputError(f"--roster {path}: not UTF-8 text") from None
+    except ValueError as exc:  # more than MAX_BYTES (--roster /dev/zero must not hang)
+        raise InputError(f"--roster {path}: {exc}") from None
     rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
     if not rows:
         raise InputError(f"--roster {path}: no names")
