@@ -184,6 +184,8 @@ def test_a_hostile_value_is_refused_naming_the_field_or_read_typed(kind, name, d
         assert not any(c in text for c in "\u200b\u202e\u2066\ufeff")
     if isinstance(schema(kind)[name], f.Name):
         assert read.isidentifier() and not read.startswith("_")
+    if isinstance(schema(kind)[name], f.NameTable):
+        assert all(key.isidentifier() and key.isascii() for key in read)
 
 
 def _strings(value: Any) -> list[str]:
