@@ -23,6 +23,7 @@ from derive.errors import DeriveError
 TOPIC_HELP = "only entries of this topic"
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 _JSON_ERRORS = False  # set when the command line asks for --json: errors are JSON too
 
 
@@ -45,7 +46,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null: a closed pipe or a full disk must not fail again at exit."""
     global _JSON_ERRORS
-    _JSON_ERRORS = False  # errors go to stderr from now on
+    _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+_JSON_ERRORS = False  # errors go to stderr from now on
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -102,6 +104,9 @@ class DeriveGroup(click.Group):
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.ClickException as exc:
+            if isinstance(exc, _NO_ARGS_IS_HELP):  # plain `derive`: the help, as it is
+                click.echo(exc.format_message())
+                sys.exit(0)
             fail(exc.format_message(), exc.exit_code)
         except (click.exceptions.Abort, KeyboardInterrupt):
             _stop_now("derive: interrupted", 130)

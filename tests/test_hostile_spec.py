@@ -268,3 +268,15 @@ def test_hostile_text_in_every_kind_builds_and_runs_nothing(tmp_path, kind, monk
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not Path(MARK).exists()
+
+
+def test_python_templates_get_text_only_through_the_py_filter():
+    """A value that is text (not code the printer made) is written with ``|py`` (repr)."""
+    from derive.render import builtin_templates
+
+    text_values = re.compile(r"\{\{-?\s*(?:\w+\.)?(title|id|topic|notes|label|name_text)\b"
+                             r"(?![^}]*\|\s*py)[^}]*\}\}")
+    for template in sorted(builtin_templates().glob("*.py.j2")):
+        source = template.read_text()
+        assert not text_values.findall(source), (template.name, text_values.findall(source))
+        assert "|tojson" not in source, template.name  # one quoting function: repr
