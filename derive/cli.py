@@ -46,8 +46,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null: a closed pipe or a full disk must not fail again at exit."""
     global _JSON_ERRORS
-    _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
-_JSON_ERRORS = False  # errors go to stderr from now on
+    _JSON_ERRORS = False  # errors go to stderr from now on
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
