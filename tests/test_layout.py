@@ -28,7 +28,8 @@ FLOORS = (
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue"),
     ("engine", "numeric", "parse", "printing", "mpmatrix", "assumptions", "bounded"),
-    ("model", "prose", "functions", "pdf", "texformat", "errors", "rules", ""),
+    ("model", "prose", "functions", "pdf", "texformat", "errors", "rules", "names", "files",
+     "texscripts", "workers", ""),
 )
 
 #: The one import allowed to point up: Jupyter's display hook, as in sympy's own Basic.
