@@ -318,3 +318,26 @@ def test_an_endless_input_file_is_one_line(tmp_path, runner, args):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "/dev/zero" in lines[0] and "larger than" in lines[0]
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM to the parent"])
+def test_an_interrupted_problem_set_stops_cleanly(tmp_path, how):
+    out = tmp_path / "out"
+    env = environment(tmp_path)
+    log = (tmp_path / "stderr").open("w")
+    run = subprocess.Popen([DERIVE, "problems", "--count", "3", "--seed", "7", "--versions", "8",
+                            "--jobs", "2", "--out", str(out)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    assert wait_for(lambda: any((tmp_path / "tmp").glob("derive-tex-*"))) and run.poll() is None
+    if how.startswith("SIGINT"):
+        os.killpg(run.pid, signal.SIGINT)
+    else:
+        os.kill(run.pid, signal.SIGTERM)
+    code = run.wait(timeout=60)
+    log.close()
+    errors = (tmp_path / "stderr").read_text()
+    assert code == (130 if how.startswith("SIGINT") else 143), errors
+    assert "Traceback" not in errors, errors
+    assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
+    assert leftovers(tmp_path, out) == []
