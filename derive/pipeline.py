@@ -174,9 +174,20 @@ def build(
         write_text_atomically(marker, json.dumps(saved))
         return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
     except DeriveError as exc:
-        return BuildOutcome(spec.id, error=str(exc))
+        return BuildOutcome(spec.id, error=_placed(spec, str(exc)))
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
+    except Exception as exc:  # a bug in one entry must not stop the others
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        return BuildOutcome(spec.id, error=f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _placed(spec: Spec, message: str) -> str:
+    """An entry's error naming its file and entry (engines may name only the option)."""
+    if spec.source == "<input>" or message.startswith(f"{spec.source}: "):
+        return message
+    return f"{spec.source}: entry '{spec.id}': {message}"
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:

@@ -280,3 +280,23 @@ def test_python_templates_get_text_only_through_the_py_filter():
         source = template.read_text()
         assert not text_values.findall(source), (template.name, text_values.findall(source))
         assert "|tojson" not in source, template.name  # one quoting function: repr
+
+
+EXPR_FIELDS = [(kind, name) for kind in sorted(KIND_FIELDS) for name, reader in schema(kind).items()
+               if type(reader) is f.Expr]
+
+
+@pytest.mark.parametrize("kind,name", EXPR_FIELDS, ids=[f"{k}.{n}" for k, n in EXPR_FIELDS])
+def test_a_hostile_expression_field_is_refused_by_the_parser_naming_the_field(
+        tmp_path, monkeypatch, kind, name):
+    monkeypatch.chdir(tmp_path)
+    for payload in PAYLOADS:
+        table = base_table(kind) | {name: payload}
+        spec = spec_from_table(table, "course.toml", 1)
+        outcome = pipeline.build(spec, tmp_path / "out", to="tex")
+        assert not list(tmp_path.rglob(MARK + "*"))
+        if outcome.error is None:  # a field this model does not read, or cleaned text 'abcd'
+            assert outcome.ok, outcome
+            continue
+        assert outcome.error.startswith("course.toml: entry "), (payload, outcome.error)
+        assert "internal error" not in outcome.error
