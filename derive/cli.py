@@ -276,7 +276,9 @@ def build(
     for message in bad:
         click.echo(f"derive: {message}", err=True)
     for o in failed:
-        click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
+        message = o.error or o.check_line
+        named = f"entry '{o.id}'" in message  # the message names its file and entry already
+        click.echo(f"derive: {message}" if named else f"derive: {o.id}: {message}", err=True)
     cached = sum(o.cached for o in outcomes)
     total, failures = len(outcomes) + len(bad), len(failed) + len(bad)
     click.echo(
