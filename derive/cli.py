@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, NoReturn
@@ -423,26 +422,15 @@ def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...]
 
 
 def deliver(spec: Any, as_json: bool, out: str | None) -> None:
-    """Derive an ad hoc spec, run its check script (in OUT if given), print, exit 0/1."""
+    """Derive an ad hoc spec once, run its check script (built into OUT if given), print."""
     from derive import pipeline
-    from derive.checkrun import run_check
 
     if out:
         _prepare(out, pdf=True, instead="")
-    derivation = pipeline.derive(spec)
-    if out:
-        outcome = pipeline.build(spec, Path(out), use_cache=False)
-        if outcome.error:
-            fail(outcome.error, 1)
-        check = {"script": str(outcome.check), "passed": outcome.passed}
-    else:
-        _, code = pipeline.render(derivation)
-        from derive.files import private_prefix
-
-        with tempfile.TemporaryDirectory(prefix=private_prefix("check")) as folder:
-            script = Path(folder) / f"check_{spec.id}.py"
-            script.write_text(code)
-            check = {"script": None, "passed": run_check(script).passed}
+    derivation, outcome = pipeline.deliver(spec, Path(out) if out else None)
+    if outcome.error:
+        fail(outcome.error, 1)
+    check = {"script": str(outcome.check) if out else None, "passed": outcome.passed}
     report(derivation, as_json, check)
     if check["passed"] is False:
         sys.exit(1)

@@ -11,7 +11,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
-from derive.printing import latex, numpy_code
+from derive.printing import latex, numpy_code, prose_text
 
 
 def expression_fields(expr: Any) -> dict[str, str]:
@@ -25,9 +25,12 @@ def expression_fields(expr: Any) -> dict[str, str]:
 
 
 def steps_json(derivation: Derivation) -> list[dict[str, Any]]:
+    """Each step's rule, right-hand side, proof and the title of its section (plain text)."""
     return [
-        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None}
-        for s in derivation.steps
+        {"rule": s.rule, "latex": latex(s.after), "verified": s.verified or None,
+         "section": prose_text(section.title)}
+        for section in derivation.sections
+        for s in section.steps
     ]
 
 

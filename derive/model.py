@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from derive.prose import Prose
+
 Verified = str  # "symbolic" | "numeric" | "" (not yet verified)
 
 #: Names that stand for a size (a positive integer) wherever they are free: N in sum_{i=1}^N.
@@ -35,7 +37,7 @@ class Step:
 class Section:
     """A run of steps that starts from ``start`` (e.g. the derivative with respect to w)."""
 
-    title: str
+    title: Prose  # the heading, words and maths, printed by each target
     start: Any
     steps: tuple[Step, ...]
     lhs: Any = None  # what the chain equals, printed left of the first '=' (optional)
@@ -110,7 +112,13 @@ class Derivation:
     notes: tuple[str, ...] = ()
     id: str = ""
     topic: str = ""
-    extras: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "f"  # what the function is called in labels (f, L)
+    question: str = ""  # the worksheet's question in LaTeX ("": "Find <the results>.")
+    conventions: tuple[str, ...] = ()  # sentences (LaTeX) on the notation used
+    independent: Mapping[str, Any] = field(default_factory=dict)  # result -> a second route
+    details: Any = None  # the kind's own frozen record, defined beside the kind
+    cross_check: Mapping[str, str] = field(default_factory=dict)  # how each result agreed
+    plot: Mapping[str, Any] | None = None  # the entry's plot table
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,12 @@ from derive.files import (
     describe,
     digest,
     output_folder,
-    publish,
+    private_prefix,
     staging,
     sweep,
     write_text_atomically,
 )
+from derive.files import publish as publish_files
 from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ def derive(spec: Spec) -> Derivation:
     if spec.plot:
         from dataclasses import replace
 
-        derivation = replace(derivation, extras={**derivation.extras, "plot_spec": spec.plot})
+        derivation = replace(derivation, plot=spec.plot)
     return derivation
 
 
@@ -140,39 +142,12 @@ def build(
     use_cache: bool = True,
     key: str | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome.
-
-    The three files are made in a staging folder and replaced together, the
-    cache marker (with each file's hash) removed first and written last.
-    """
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
-    files = [p for p in (check_path, pdf_path, tex_path) if p]
-    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
             return hit
-        derivation = derive(spec)
-        tex, code = render(derivation, templates)
-        from derive.checkrun import run_check
-
-        output_folder(out)
-        with staging(out) as staged:
-            (staged / check_path.name).write_text(code, encoding="utf-8")
-            check = run_check(staged / check_path.name)
-            if not check.passed:
-                # The worksheet would claim a check that fails: keep the previous files.
-                failed = out / CACHE_FOLDER / "failed" / check_path.name
-                write_text_atomically(failed, code)
-                return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
-            if pdf_path is not None:
-                compile_pdf(tex, staged / pdf_path.name)
-            (staged / tex_path.name).write_text(tex, encoding="utf-8")
-            marker.unlink(missing_ok=True)
-            publish(staged, files)
-        saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
-        write_text_atomically(marker, json.dumps(saved))
-        return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+        return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
         return BuildOutcome(spec.id, error=_placed(spec, str(exc)))
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
@@ -188,6 +163,62 @@ def _placed(spec: Spec, message: str) -> str:
     if spec.source == "<input>" or message.startswith(f"{spec.source}: "):
         return message
     return f"{spec.source}: entry '{spec.id}': {message}"
+
+
+def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
+            key: str) -> BuildOutcome:
+    """Write a verified derivation's check script and run it; only if it passes, the .tex
+    (and .pdf) and the cache marker.
+
+    The files are made in a staging folder and replaced together, the cache
+    marker (with each file's hash) removed first and written last.
+    """
+    tex_path, pdf_path, check_path = _outputs(spec, out, to)
+    files = [p for p in (check_path, pdf_path, tex_path) if p]
+    marker = out / CACHE_FOLDER / f"{spec.id}.json"
+    tex, code = render(derivation, templates)
+    from derive.checkrun import run_check
+
+    output_folder(out)
+    with staging(out) as staged:
+        (staged / check_path.name).write_text(code, encoding="utf-8")
+        check = run_check(staged / check_path.name)
+        if not check.passed:
+            # The worksheet would claim a check that fails: keep the previous files.
+            failed = out / CACHE_FOLDER / "failed" / check_path.name
+            write_text_atomically(failed, code)
+            return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
+        if pdf_path is not None:
+            compile_pdf(tex, staged / pdf_path.name)
+        (staged / tex_path.name).write_text(tex, encoding="utf-8")
+        marker.unlink(missing_ok=True)
+        publish_files(staged, files)
+    saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
+    write_text_atomically(marker, json.dumps(saved))
+    return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+
+
+def deliver(spec: Spec, out: Path | None = None) -> tuple[Derivation, BuildOutcome]:
+    """An ad hoc entry, derived and verified once: built into ``out`` as ``build`` does, or
+    else with its check script run in a temporary folder."""
+    derivation = derive(spec)
+    if out is not None:
+        try:
+            key = cache_key(spec, "pdf", templates_digest(None))
+            return derivation, publish(derivation, spec, out, "pdf", None, key)
+        except DeriveError as exc:
+            return derivation, BuildOutcome(spec.id, error=str(exc))
+        except OSError as exc:  # a full disk, a folder made read-only meanwhile
+            return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
+                                                           f"{describe(exc)}")
+    from derive.checkrun import run_check
+    from derive.kinds import check_script
+
+    with tempfile.TemporaryDirectory(prefix=private_prefix("check")) as folder:
+        script = Path(folder) / f"check_{spec.id}.py"
+        script.write_text(check_script(derivation), encoding="utf-8")
+        check = run_check(script)
+    return derivation, BuildOutcome(spec.id, check_line=check.line, passed=check.passed)
 
 
 def _build_packed(args: tuple[Spec, Path, str, Path | None, bool, str]) -> BuildOutcome:

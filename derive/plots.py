@@ -49,7 +49,7 @@ def _coords(points: list[tuple[float, float | None]]) -> str:
 
 def _curve_expr(derivation: Derivation, name: str) -> tuple[sp.Expr, str]:
     if name == "function":
-        label = derivation.extras.get("name", "f")
+        label = derivation.name
         return derivation.function, latex(sp.Symbol(label))
     for result in derivation.results:
         if result.name == name:
@@ -152,7 +152,7 @@ PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
 
 def plot_context(derivation: Derivation) -> dict[str, Any] | None:
     """The plot's coordinates and labels for ``templates/plot.tex.j2``, or None."""
-    spec = derivation.extras.get("plot_spec")
+    spec = derivation.plot
     if not spec:
         return None
     kind = spec.get("type", "curves")

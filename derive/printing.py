@@ -18,6 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.errors import NotSupported
 from derive.functions import as_expr
+from derive.prose import Printers, Prose
 
 
 def _negative(expr: sp.MatMul) -> bool:
@@ -488,8 +489,27 @@ def derivation_latex(derivation: Any) -> str:
     return "$$" + r" \\[1em] ".join(parts) + "$$"
 
 
+class Label(sp.Symbol):
+    """A name written in LaTeX (``\\ell(\\mu)``, ``\\operatorname{KL}(p\\|q)``) that also says
+    itself in plain text; LaTeX prints it as the symbol it is, the terminal as ``plain``."""
+
+    def __new__(cls, tex: str, plain: str) -> Label:
+        label = sp.Symbol.__xnew__(cls, tex)
+        label.plain = plain
+        return label
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict]:
+        return (self.name, self.plain), {}
+
+    def _hashable_content(self) -> tuple:
+        return (*super()._hashable_content(), self.plain)
+
+
 class DeriveStrPrinter(StrPrinter):
     """Plain text for a terminal, in the plain input syntax where it has one (X^T, .*, tr, inv)."""
+
+    def _print_Label(self, expr: Label) -> str:
+        return expr.plain
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
@@ -546,3 +566,16 @@ class DeriveStrPrinter(StrPrinter):
 def text(expr: Any) -> str:
     """An expression as readable plain text (the terminal output of derive)."""
     return DeriveStrPrinter().doprint(expr)
+
+
+def _text_math(m: Any) -> str:
+    return " = ".join(text(e) for e in m.exprs)
+
+
+#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
+TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
+
+
+def prose_text(prose: Prose) -> str:
+    """Prose as plain text (terminal, JSON)."""
+    return prose.render(TEXT_PROSE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from derive.model import Derivation
-from derive.printing import text
+from derive.printing import prose_text, text
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
 
@@ -14,7 +14,7 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
     """Each section's chain of equalities with the rule and how it was verified."""
     lines = [derivation.title, ""]
     for section in derivation.sections:
-        lines.append(_plain(section.title) + ":")
+        lines.append(prose_text(section.title) + ":")
         lines.append(f"    {text(section.start)}")
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
@@ -29,7 +29,3 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
             f"numeric check: {verdict}" + (f" ({check['script']})" if check.get("script") else "")
         )
     return "\n".join(lines)
-
-
-def _plain(title: str) -> str:
-    return title.replace("$", "")

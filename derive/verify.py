@@ -510,7 +510,7 @@ def verify_derivation(derivation: Derivation) -> Derivation:
     return replace(
         derivation,
         sections=tuple(sections),
-        extras={**derivation.extras, "cross_check": cross_check(derivation, shared)},
+        cross_check=cross_check(derivation, shared),
     )
 
 
@@ -519,7 +519,7 @@ def _shared_points(derivation: Derivation) -> SharedPoints:
     lines = [e for section in derivation.sections for step in section.steps
              for e in (step.before, step.after)]
     lines += [r.expr for r in derivation.results]
-    lines += list(derivation.extras.get("independent", {}).values())
+    lines += list(derivation.independent.values())
     lines = [e for e in lines if isinstance(e, sp.Basic)]
     if any(e.has(sp.MatrixExpr) for e in lines):
         return MatrixPoints(lines, derivation.assumptions)
@@ -530,7 +530,7 @@ def cross_check(
     derivation: Derivation, shared: SharedPoints | None = None
 ) -> dict[str, str]:
     """Compare each result with the engine's independent route (e.g. sympy's own diff)."""
-    independent = derivation.extras.get("independent", {})
+    independent = derivation.independent
     outcome = {}
     for result in derivation.results:
         if result.name not in independent:

@@ -7,10 +7,18 @@ from typing import Any
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
+from derive.prose import Printers
 from derive.render import Trusted, escape_latex
 from derive.rules import margin
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
+
+#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
+LATEX_PROSE = Printers(
+    words=escape_latex,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+)
 
 
 def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
 
 def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": Trusted(section.title),
+        "title": Trusted(section.title.render(LATEX_PROSE)),
         "lhs": Trusted(latex(section.lhs, **settings)) if section.lhs is not None else None,
         "start": Trusted(latex(section.start, **settings)),
         "steps": [_step(s, settings) for s in section.steps],
@@ -36,15 +44,14 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    extras = derivation.extras
     return {
         "id": derivation.id,
         "title": derivation.title,
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(extras.get("question_tex") or _question(derivation, settings)),
+        "question": Trusted(derivation.question or _question(derivation, settings)),
         "statement": Trusted(latex(derivation.function, **settings)),
-        "name": Trusted(latex_name(extras.get("name", "f"))),
+        "name": Trusted(latex_name(derivation.name)),
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
@@ -55,8 +62,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": list(derivation.assumptions.sentences),
         "notes": [rich_text(note) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in extras.get("conventions", ())],
-        "cross_check": extras.get("cross_check", {}),
+        "conventions": [Trusted(c) for c in derivation.conventions],
+        "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),

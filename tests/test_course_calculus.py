@@ -7,8 +7,8 @@ import sympy as sp
 
 from derive import catalogue
 from derive.checkrun import run_check
+from derive.engine.calculus.integration import integrate_steps
 from derive.kinds import check_script
-from derive.kinds.integral import integrate_steps
 from derive.pipeline import derive
 from derive.verify import compare
 

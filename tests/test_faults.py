@@ -139,7 +139,7 @@ def test_a_build_interrupted_while_replacing_files_leaves_no_cache_marker(tmp_pa
         files.publish(staged, targets[:1])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "publish", interrupted)
+    monkeypatch.setattr(pipeline, "publish_files", interrupted)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(spec, out, to="tex", use_cache=False)
     monkeypatch.undo()

@@ -144,5 +144,5 @@ def test_modules_stay_small(folder: str):
 
 def test_the_table_of_kinds_does_not_import_sympy():
     code = ("import sys, derive.kinds as k; assert 'sympy' not in sys.modules; "
-            "assert len(k.KINDS) == 13")
+            "assert 'gradient' in k.KINDS")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

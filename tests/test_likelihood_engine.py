@@ -114,8 +114,8 @@ CASES = [
 )
 def test_estimators_of_typed_densities(density, params, assume, fields, expected, maximum):
     derivation = derive_unverified(spec(density, params, assume, **fields))
-    estimators = derivation.extras["estimators"]
-    assert derivation.extras["maximum"] == maximum
+    estimators = derivation.details.estimators
+    assert derivation.details.maximum == maximum
     assert set(estimators) == set(expected)
     for name, want in expected.items():
         got = estimators[name]
@@ -141,7 +141,7 @@ def test_every_step_of_a_user_density_is_verified_and_the_numpy_code_runs():
         assert rule in rules
     from derive.printing import numpy_code
 
-    code = numpy_code(derivation.extras["estimators"]["s"], sample_size="x.size")
+    code = numpy_code(derivation.details.estimators["s"], sample_size="x.size")
     sample = np.array([0.5, 1.5, 2.0, 0.7])
     namespace = {"np": np, "x": sample}
     value = eval(code, namespace)  # noqa: S307 - our own printer's output, in a test
@@ -152,14 +152,14 @@ def test_joint_gaussian_substitutes_the_mean_into_the_variance():
     derivation = derive_unverified(
         spec("exp(-(x-mu)^2/(2*v))/sqrt(2*pi*v)", ["mu", "v"], ["mu real"])
     )
-    got = derivation.extras["estimators"]
+    got = derivation.details.estimators
     assert compare(got["v"], S((x[i] - S(x[i]) / N) ** 2) / N).equal is True
-    assert derivation.extras["maximum"] == "verified"
+    assert derivation.details.maximum == "verified"
 
 
 def test_no_closed_form_gives_a_newton_step():
     derivation = derive_unverified(spec("1/(pi*(1 + (x - t)^2))", ["t"], ["t real"]))
-    assert "t" in derivation.extras["newton"]
+    assert "t" in derivation.details.newton
     assert any(s.rule == "newton step" for s in derivation.steps)
 
 
@@ -190,4 +190,4 @@ def test_bad_input_is_one_clear_error(density, params, error, match):
 def test_probabilities_are_recognised_from_one_minus_p():
     derivation = derive_unverified(spec("p^x*(1-p)^(1-x)", ["p"]))
     assert "p" in derivation.assumptions.unit_interval
-    assert derivation.extras["model"].support.name == "binary"
+    assert derivation.details.model.support.name == "binary"

@@ -38,7 +38,7 @@ def test_cookbook_gradient(case: str) -> None:
     assert result.shape == var.shape  # the gradient has the shape of X
     assert compare(result, expected).equal is True
     assert all(step.verified for step in derivation.steps)
-    assert derivation.extras["cross_check"][wrt]
+    assert derivation.cross_check[wrt]
 
 
 def test_a_missing_transpose_is_refuted() -> None:
@@ -81,7 +81,7 @@ def test_least_squares_hessian_is_2_xtx() -> None:
     assert compare(hessian, 2 * Xd.T * Xd).equal is True
     assert compare(hessian, Xd.T * Xd).equal is False
     assert [s.rule for s in derivation.sections[-1].steps][-1] == "identify the hessian"
-    assert derivation.extras["cross_check"]["hessian w"]
+    assert derivation.cross_check["hessian w"]
 
 
 def test_logistic_hessian_has_a_diag_of_p_1_minus_p() -> None:
@@ -124,7 +124,7 @@ def test_mlp_backprop_is_the_delta_recursion() -> None:
     )
     assert shown["W1"] == r"\delta_{1} x^{\top}" and shown["W2"] == r"\delta_{2} a_{1}^{\top}"
     assert shown["b1"] == r"\delta_{1}"
-    assert set(derivation.extras["cross_check"]) == {"W1", "b1", "W2", "b2"}
+    assert set(derivation.cross_check) == {"W1", "b1", "W2", "b2"}
     assert all(step.verified for step in derivation.steps)
 
 

@@ -11,6 +11,7 @@ from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import sigmoid, softplus
 from derive.model import Assumptions, Derivation, Section, Step
+from derive.prose import Prose
 from derive.verify import (
     compare,
     numerically_equal,
@@ -131,8 +132,8 @@ def test_steps_sharing_points_still_refute_the_wrong_one():
              Step(sp.Trace(b * a), sp.Trace(a.T * b.T), "transpose"),
              Step(sp.Trace(a.T * b.T), 2 * sp.Trace(a * b), "wrong: a factor 2"))
     derivation = Derivation("gradient", "t", "", sp.Trace(a * b),
-                            (Section("s", sp.Trace(a * b), steps),), (), id="shared")
+                            (Section(Prose.of("s"), sp.Trace(a * b), steps),), (), id="shared")
     with pytest.raises(VerificationError, match=r"shared: step 3: 'wrong: a factor 2'"):
         verify_derivation(derivation)
-    fixed = replace(derivation, sections=(Section("s", sp.Trace(a * b), steps[:2]),))
+    fixed = replace(derivation, sections=(Section(Prose.of("s"), sp.Trace(a * b), steps[:2]),))
     assert [s.verified for s in verify_derivation(fixed).steps] == ["numeric", "numeric"]

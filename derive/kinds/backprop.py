@@ -45,6 +45,7 @@ from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient import gradient_json
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
+from derive.prose import Prose, Tex, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Z_NAME = re.compile(r"^z_?(\w+)$")
@@ -148,9 +149,8 @@ class Backward:
     loss: Any  # the scalar the walk started from, in local symbols
 
 
-def _title(item: Definition, var: Any) -> str:
-    return (rf"Through ${latex(item.name)} = {latex(item.rhs)}$: "
-            rf"with respect to ${latex(var)}$")
+def _title(item: Definition, var: Any) -> Prose:
+    return Prose.of("Through ", math(item.name, item.rhs), ": with respect to ", math(var))
 
 
 def backward(forward: list[Definition], wanted: Sequence[Any], deltas: Mapping[str, str],
@@ -237,6 +237,17 @@ def _question(forward: list[Definition], wanted: list[Any], upstream: Any, name:
             rf"Find {find} by walking the forward pass backwards.")
 
 
+@dataclass(frozen=True)
+class Backprop:
+    """What backpropagation adds: the forward pass, the backward walk, the inputs, the deltas."""
+
+    forward: tuple[Definition, ...]
+    walk: Backward
+    inputs: tuple[sp.MatrixSymbol, ...]
+    deltas: tuple[str, ...]  # the names of the deltas of the recursion (results, not gradients)
+    upstream: sp.MatrixSymbol | None = None
+
+
 def derive_backprop(spec: Spec) -> Derivation:
     """The 'backprop' kind: forward definitions in, the delta recursion and gradients out."""
     shapes = parse_shapes(spec.require("shapes", dict))
@@ -288,18 +299,17 @@ def derive_backprop(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
-        extras={
-            "independent": {v.name: EntrywiseGradient(loss, v) for v in wanted},
-            "definitions": [s.name for s, _ in walk.deltas],
-            "name": name,
-            "check": "backprop",
-            "question_tex": question,
-            "conventions": conventions,
-            "forward": forward,
-            "walk": walk,
-            "upstream": upstream,
-            "inputs": sorted(inputs.values(), key=lambda s: s.name),
-        },
+        independent={v.name: EntrywiseGradient(loss, v) for v in wanted},
+        name=name,
+        question=question,
+        conventions=tuple(conventions),
+        details=Backprop(
+            forward=tuple(forward),
+            walk=walk,
+            inputs=tuple(sorted(inputs.values(), key=lambda s: s.name)),
+            deltas=tuple(s.name for s, _ in walk.deltas),
+            upstream=upstream,
+        ),
     )
 
 
@@ -346,7 +356,9 @@ def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> 
         steps, final = tidy_steps(gradients[var], simplex)
         if steps:
             label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
-            sections.append(Section(rf"Simplify $\partial {name}/\partial {latex(var)}$",
+            title = Prose.of("Simplify ", Tex(rf"$\partial {name}/\partial {latex(var)}$",
+                                              f"d{name}/d{var}"))
+            sections.append(Section(title,
                                     gradients[var], tuple(steps), label))
             gradients[var] = final
     return Backward(sections, gradients, walk.deltas, walk.loss)
@@ -356,10 +368,8 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     """The check script's forward and backward passes, one NumPy line per definition."""
     from derive.printing import numpy_code
 
-    extras = derivation.extras
-    forward: list[Definition] = extras["forward"]
-    walk: Backward = extras["walk"]
-    inputs = extras["inputs"]
+    details: Backprop = derivation.details
+    forward, walk, inputs = details.forward, details.walk, details.inputs
     dims = sorted({x for m in inputs for x in m.shape if isinstance(x, sp.Symbol)}, key=str)
     sizes = {x: 3 + k for k, x in enumerate(dims)}
 
@@ -391,7 +401,7 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
 
 def backprop_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     """A gradient whose forward pass is a list: the deltas of the recursion come along."""
-    names = set(derivation.extras.get("definitions", ()))
+    names = set(derivation.details.deltas)
     out = gradient_json(derivation, check)
     out["gradient"] = {k: v for k, v in out["gradient"].items() if k not in names}
     out["deltas"] = {r.name: expression_fields(r.expr) for r in derivation.results

@@ -8,6 +8,7 @@ that the check script can run the same iteration numerically and compare.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -18,7 +19,8 @@ from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose
 
 ETA = "eta"
 
@@ -35,7 +37,20 @@ def _tidy(expr: sp.Expr, w0: sp.Symbol) -> sp.Expr:
 def _chain(lhs: sp.Expr, start: sp.Expr, tidy: sp.Expr, title: str, rule: str = "collect",
            note: str = "") -> Section:
     steps = (Step(start, tidy, rule, note),) if tidy != start else ()
-    return Section(title, start, steps, lhs)
+    return Section(Prose.of(title), start, steps, lhs)
+
+
+@dataclass(frozen=True)
+class Iterates:
+    """What a descent method adds: its variable, name, start, iterates and convergence facts."""
+
+    var: sp.Symbol
+    method: str  # "gd" | "momentum" | "newton" | "weight-decay"
+    start: sp.Symbol  # w_0
+    iterates: tuple[sp.Expr, ...]  # w_1, w_2, ... in closed form
+    contraction: sp.Expr | None = None  # gd: the factor q in w_k - w* = q^k (w_0 - w*)
+    step_limit: sp.Expr | None = None  # gd: the largest step size that converges
+    minimiser: sp.Expr | None = None  # w*
 
 
 class Descent:
@@ -45,9 +60,13 @@ class Descent:
         self.f, self.w, self.p, self.unroll = f, w, params, unroll
         self.sections: list[Section] = []
         self.results: list[Result] = []
-        self.extras: dict = {}
+        self.iterates: list[sp.Expr] = []
+        self.contraction: sp.Expr | None = None
+        self.step_limit: sp.Expr | None = None
+        self.minimiser: sp.Expr | None = None
         section = gradient_section(f, w, "f")
-        self.sections.append(Section("The gradient", section.start, section.steps, section.lhs))
+        self.sections.append(Section(Prose.of("The gradient"), section.start, section.steps,
+                                     section.lhs))
         self.grad = section.steps[-1].after if section.steps else sp.diff(f, w)
         self.w0 = _iterate(0)
 
@@ -67,7 +86,7 @@ class Descent:
                                             f"insert $w_{{{k - 1}}}$" if k > 1 else ""))
             iterates.append(tidy)
             current = tidy
-        self.extras["iterates"] = iterates
+        self.iterates = iterates
         if first <= self.unroll:
             self.results.append(Result(f"w{self.unroll}", _iterate(self.unroll), iterates[-1]))
         return iterates
@@ -93,16 +112,16 @@ class GradientDescent(Descent):
                                     q * (wk - star), "The error contracts", "factor",
                                     f"$w^* = {latex(star)}$ solves $f'(w) = 0$"))
         limit = sp.solve(sp.Eq(q, -1), eta)[0]
-        self.extras.update(contraction=q, step_limit=limit, minimiser=star)
+        self.contraction, self.step_limit, self.minimiser = q, limit, star
         self.results.append(Result("contraction", sp.Symbol("q"), q))
-        self.results.append(Result("step limit", sp.Symbol(r"\eta_{\max}"), limit))
+        self.results.append(Result("step limit", Label(r"\eta_{\max}", "eta_max"), limit))
         n = self.unroll
         previous = star + q ** (n - 1) * (self.w0 - star)
         closed = star + q**n * (self.w0 - star)
         self.sections.append(_chain(_iterate(n), self.step(previous), closed,
                                     f"After {n} steps", "factor",
                                     f"by induction, $w_{{{n - 1}}} = {latex(previous)}$"))
-        self.extras["iterates"] = [star + q**k * (self.w0 - star) for k in range(1, n + 1)]
+        self.iterates = [star + q**k * (self.w0 - star) for k in range(1, n + 1)]
         self.results.append(Result(f"w{n}", _iterate(n), closed))
 
 
@@ -124,14 +143,14 @@ class Momentum(Descent):
                                         f"Iteration {k}: position", "collect"))
             w, v = w_new, v_new
             iterates.append(w_new)
-        self.extras["iterates"] = iterates
+        self.iterates = iterates
         self.results.append(Result(f"w{self.unroll}", _iterate(self.unroll), iterates[-1]))
 
 
 class Newton(Descent):
     def build(self) -> None:
         curv = gradient_section(self.grad, self.w)
-        self.sections.append(Section("The curvature", curv.start, curv.steps,
+        self.sections.append(Section(Prose.of("The curvature"), curv.start, curv.steps,
                                      sp.Derivative(sp.Symbol("f"), self.w, 2)))
         second = curv.steps[-1].after if curv.steps else sp.diff(self.grad, self.w)
         self.second = second
@@ -142,8 +161,8 @@ class Newton(Descent):
         self.results.append(Result("update", _iterate("k+1"), tidy))
         star = sp.solve(self.grad, self.w)
         if len(star) == 1 and not tidy.has(wk):
-            self.extras["minimiser"] = star[0]
-        self.extras["iterates"] = [tidy.subs(wk, self.w0)]
+            self.minimiser = star[0]
+        self.iterates = [tidy.subs(wk, self.w0)]
 
     def step(self, w: sp.Expr) -> sp.Expr:
         return w - self.grad.subs(self.w, w) / self.second.subs(self.w, w)
@@ -218,14 +237,16 @@ def derive_descent(spec: Spec) -> Derivation:
         results=tuple(engine.results),
         symbols=(w, *params),
         assumptions=assumptions,
-        extras={**engine.extras, "var": w, "method": method, "start": engine.w0,
-                "question_tex": question, "name": "f"},
+        question=question,
+        details=Iterates(w, method, engine.w0, tuple(engine.iterates), engine.contraction,
+                         engine.step_limit, engine.minimiser),
     )
 
 
 def series_context(derivation: Derivation) -> dict[str, Any]:
     """Descent methods: the objective, the derived iterates, the method's settings."""
-    w, start = derivation.extras["var"], derivation.extras["start"]
+    details: Iterates = derivation.details
+    w, start = details.var, details.start
     params = [s for s in derivation.symbols if s != w]
     return {
         "var": w.name,
@@ -233,15 +254,12 @@ def series_context(derivation: Derivation) -> dict[str, Any]:
         "args": ", ".join(py_name(s.name) for s in params),
         "fargs": ", ".join(py_name(s.name) for s in params if s != start),
         "objective": code(derivation.function),
-        "method": derivation.extras["method"],
-        "iterates": [code(e) for e in derivation.extras["iterates"]],
-        "start": derivation.extras["start"].name,
-        "contraction": (code(derivation.extras["contraction"])
-                        if "contraction" in derivation.extras else None),
-        "step_limit": (code(derivation.extras["step_limit"])
-                       if "step_limit" in derivation.extras else None),
-        "minimiser": (code(derivation.extras["minimiser"])
-                      if "minimiser" in derivation.extras else None),
+        "method": details.method,
+        "iterates": [code(e) for e in details.iterates],
+        "start": details.start.name,
+        "contraction": code(details.contraction) if details.contraction is not None else None,
+        "step_limit": code(details.step_limit) if details.step_limit is not None else None,
+        "minimiser": code(details.minimiser) if details.minimiser is not None else None,
     }
 
 

@@ -30,6 +30,7 @@ from derive.engine.probability.expectation import (
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import latex
+from derive.prose import Prose
 
 
 def _without_moments(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
@@ -255,6 +256,14 @@ MODEL_SENTENCE = (
 )
 
 
+@dataclass(frozen=True)
+class Identities:
+    """What identities of E, Var, Cov add: the names of the random variables and constants."""
+
+    random: tuple[str, ...]
+    constants: tuple[str, ...]
+
+
 def derive_identity(spec: Spec) -> Derivation:
     """Prove named identities of E/Var/Cov by named moves on both sides, one section each."""
     names = spec.names("claim")
@@ -268,7 +277,7 @@ def derive_identity(spec: Spec) -> Derivation:
         steps = _meet(_chain(lhs, claim.left_moves), _chain(rhs, claim.right_moves), lhs, rhs)
         free |= lhs.free_symbols | rhs.free_symbols
         title = "Derivation" if len(names) == 1 else f"Part {number}"
-        sections.append(Section(title, lhs, tuple(steps)))
+        sections.append(Section(Prose.of(title), lhs, tuple(steps)))
         results.append(Result(claim_name, lhs, rhs))
         questions.append(claim.question or rf"Show that ${latex(lhs)} = {latex(rhs)}$.")
     variables = sorted(free, key=str)
@@ -279,24 +288,25 @@ def derive_identity(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(variables),
-        extras={
-            "conventions": (MODEL_SENTENCE,),
-            "question_tex": " ".join(questions),
-            "random": [s.name for s in variables if isinstance(s, RandomVariable)],
-            "constants": [s.name for s in variables if not isinstance(s, RandomVariable)],
-        },
+        conventions=(MODEL_SENTENCE,),
+        question=" ".join(questions),
+        details=Identities(
+            random=tuple(s.name for s in variables if isinstance(s, RandomVariable)),
+            constants=tuple(s.name for s in variables if not isinstance(s, RandomVariable)),
+        ),
     )
 
 
 def expectation_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_expectation.py.j2``: each identity's two sides."""
-    names = [*derivation.extras["random"], *derivation.extras["constants"]]
+    details: Identities = derivation.details
+    names = [*details.random, *details.constants]
     return {
         "args": ", ".join(py_name(n) for n in names),
         "claims": [{"name": r.name, "lhs": code(r.label), "rhs": code(r.expr)}
                    for r in derivation.results],
-        "random": derivation.extras["random"],
-        "constants": [py_name(n) for n in derivation.extras["constants"]],
+        "random": list(details.random),
+        "constants": [py_name(n) for n in details.constants],
     }
 
 

@@ -10,6 +10,8 @@ objects that evaluate to 30 digits with mpmath.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -21,7 +23,10 @@ from derive.catalogue.spec import Spec
 from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose, Tex
+
+XBAR = Label(r"\bar{x}", "xbar")
 
 
 class Rounded(sp.Expr):
@@ -126,6 +131,16 @@ def _number(spec: Spec, name: str, default: Any = None) -> sp.Rational:
     return sp.Rational(str(value))
 
 
+@dataclass(frozen=True)
+class Inference:
+    """What inference on data adds: the task, the data, the level and the derived values."""
+
+    task: str
+    data: tuple[float, ...]
+    level: float
+    values: Mapping[str, float]  # each derived value to 30 digits, as a float
+
+
 def derive_inference(spec: Spec) -> Derivation:
     """Sample statistics, then a confidence interval ('z' or 't') or a one-sample t test."""
     task = spec.require("task")
@@ -137,9 +152,10 @@ def derive_inference(spec: Spec) -> Derivation:
     total = sp.Add(*xs)
     mean = total / size
     shown_mean = sp.Mul(Rounded(total), sp.Pow(size, -1, evaluate=False), evaluate=False)
-    sections = [Section(r"The sample mean $\bar x = \frac{1}{N}\sum_i x_i$", shown_mean,
-                        (Step(shown_mean, Rounded(mean), "evaluate"),), lhs=sp.Symbol(r"\bar{x}"))]
-    results = [Result("mean", sp.Symbol(r"\bar{x}"), Rounded(mean))]
+    sections = [Section(Prose.of("The sample mean ", Tex(r"$\bar x = \frac{1}{N}\sum_i x_i$",
+                                                        "xbar = (1/N) sum_i x_i")), shown_mean,
+                        (Step(shown_mean, Rounded(mean), "evaluate"),), lhs=XBAR)]
+    results = [Result("mean", XBAR, Rounded(mean))]
     squares = sp.Add(*(v**2 for v in xs))
     variance = (squares - size * mean**2) / (size - 1)
     sd = sp.sqrt(variance)
@@ -149,38 +165,43 @@ def derive_inference(spec: Spec) -> Derivation:
         start = sp.sqrt(sp.Mul(sp.Add(Rounded(squares), -size * Rounded(mean) ** 2, evaluate=False),
                                sp.Pow(size - 1, -1, evaluate=False), evaluate=False))
         sections.append(Section(
-            r"The sample standard deviation $s = \sqrt{\frac{1}{N-1}\left(\sum_i x_i^2 "
-            r"- N\bar x^2\right)}$", start, (Step(start, Rounded(sd), "evaluate"),),
+            Prose.of("The sample standard deviation ",
+                     Tex(r"$s = \sqrt{\frac{1}{N-1}\left(\sum_i x_i^2 - N\bar x^2\right)}$",
+                         "s = sqrt((sum_i x_i^2 - N xbar^2)/(N - 1))")),
+            start, (Step(start, Rounded(sd), "evaluate"),),
             lhs=sp.Symbol("s")))
         results.append(Result("sd", sp.Symbol("s"), Rounded(sd)))
         values["sd"] = sd
     if task == "z-interval":
         sigma = _number(spec, "sigma")
         quantile = sp.sqrt(2) * sp.erfinv(level)
-        scale, qname = sigma, sp.Symbol(rf"z_{{{float(1 - (1 - level) / 2):g}}}")
+        point = float(1 - (1 - level) / 2)
+        scale, qname = sigma, Label(rf"z_{{{point:g}}}", f"z_{point:g}")
         values["sigma"] = sigma
     else:
         quantile = TQuantile(1 - (1 - level) / 2, nu)
         scale, qname = sd, quantile
     if task in ("z-interval", "t-interval"):
         q_value = Rounded(quantile)
-        sections.append(Section(r"The quantile", quantile,
+        sections.append(Section(Prose.of("The quantile"), quantile,
                                 (Step(quantile, q_value, "quantile"),), lhs=qname))
         half = quantile * scale / sp.sqrt(size)
         shown = sp.Mul(q_value, Rounded(scale), sp.Pow(sp.sqrt(size), -1), evaluate=False)
-        sections.append(Section(r"The half-width $h = q\,\frac{s}{\sqrt N}$", shown,
+        sections.append(Section(Prose.of("The half-width ", Tex(r"$h = q\,\frac{s}{\sqrt N}$",
+                                                                  "h = q s/sqrt(N)")), shown,
                                 (Step(shown, Rounded(half), "evaluate"),), lhs=sp.Symbol("h")))
         lower, upper = mean - half, mean + half
         lo_shown = sp.Add(Rounded(mean), -Rounded(half), evaluate=False)
         hi_shown = sp.Add(Rounded(mean), Rounded(half), evaluate=False)
-        sections.append(Section(r"The interval $\bar x \pm h$", lo_shown,
+        interval = Prose.of("The interval ", Tex(r"$\bar x \pm h$", "xbar +- h"))
+        sections.append(Section(interval, lo_shown,
                                 (Step(lo_shown, Rounded(lower), "evaluate"),),
-                                lhs=sp.Symbol(r"\text{lower}")))
-        sections.append(Section("", hi_shown, (Step(hi_shown, Rounded(upper), "evaluate"),),
-                                lhs=sp.Symbol(r"\text{upper}")))
+                                lhs=Label(r"\text{lower}", "lower")))
+        sections.append(Section(Prose(), hi_shown, (Step(hi_shown, Rounded(upper), "evaluate"),),
+                                lhs=Label(r"\text{upper}", "upper")))
         results += [Result("half-width", sp.Symbol("h"), Rounded(half)),
-                    Result("lower", sp.Symbol(r"\text{lower}"), Rounded(lower)),
-                    Result("upper", sp.Symbol(r"\text{upper}"), Rounded(upper))]
+                    Result("lower", Label(r"\text{lower}", "lower"), Rounded(lower)),
+                    Result("upper", Label(r"\text{upper}", "upper"), Rounded(upper))]
         values.update({"lower": lower, "upper": upper})
         what = (rf"a {latex(level * 100)}\% confidence interval for the mean"
                 + (rf" (known $\sigma = {latex(values['sigma'])}$)" if task == "z-interval"
@@ -191,12 +212,14 @@ def derive_inference(spec: Spec) -> Derivation:
         shown = sp.Mul(sp.Add(Rounded(mean), -mu0, evaluate=False),
                        sp.Pow(sp.Mul(Rounded(sd), sp.Pow(sp.sqrt(size), -1), evaluate=False), -1,
                               evaluate=False), evaluate=False)
-        sections.append(Section(r"The t statistic $t = \frac{\bar x - \mu_0}{s/\sqrt{N}}$", shown,
+        statistic = Prose.of("The t statistic ", Tex(r"$t = \frac{\bar x - \mu_0}{s/\sqrt{N}}$",
+                                                     "t = (xbar - mu_0)/(s/sqrt(N))"))
+        sections.append(Section(statistic, shown,
                                 (Step(shown, Rounded(t), "evaluate"),), lhs=sp.Symbol("t")))
         tail = TailProbability(Rounded(t), nu)
         closed = tail.doit()
         sections.append(Section(
-            r"The p-value, with $N - 1$ degrees of freedom", tail,
+            Prose.of("The p-value, with ", Tex("$N - 1$", "N - 1"), " degrees of freedom"), tail,
             (Step(tail, closed, "tail probability",
                   r"$P(|T_\nu| \ge t) = I_{\nu/(\nu + t^2)}(\nu/2, 1/2)$"),
              Step(closed, Rounded(closed.doit().evalf(40)), "evaluate")), lhs=sp.Symbol("p")))
@@ -212,25 +235,25 @@ def derive_inference(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         assumptions=Assumptions(),
-        extras={
-            "question_tex": (rf"The $N = {size}$ observations {shown_data} were drawn "
-                             rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),
-            "task": task,
-            "data": [float(v) for v in xs],
-            "level": float(level),
-            "values": {k: float(sp.N(v, 30)) for k, v in values.items()},
-        },
+        question=(rf"The $N = {size}$ observations {shown_data} were drawn "
+                  rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),
+        details=Inference(
+            task=task,
+            data=tuple(float(v) for v in xs),
+            level=float(level),
+            values={k: float(sp.N(v, 30)) for k, v in values.items()},
+        ),
     )
 
 
 def inference_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_inference.py.j2``: the data and the derived values."""
-    extras = derivation.extras
+    details: Inference = derivation.details
     return {
-        "task": extras["task"],
-        "data": json.dumps(extras["data"]),
-        "level": repr(extras["level"]),
-        "derived": repr(extras["values"]),
+        "task": details.task,
+        "data": json.dumps(list(details.data)),
+        "level": repr(details.level),
+        "derived": repr(details.values),
     }
 
 

@@ -16,9 +16,10 @@ from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.functions import normal_pdf
 from derive.kinds.base import Kind, derivation_of
-from derive.kinds.integral import check_recipe
+from derive.kinds.integral import DefiniteIntegral, check_recipe
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose
 
 DIGITS = 27
 
@@ -109,8 +110,8 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
              r"$\varphi$ is a density, $t\varphi(t)$ is odd, $\operatorname{Var} = 1$"),
         Step(step4, closed, "collect"),
     )
-    kl = sp.Symbol(r"\operatorname{KL}(p\,\|\,q)")
-    section = Section("By integration", start, steps, kl)
+    kl = Label(r"\operatorname{KL}(p\,\|\,q)", "KL(p || q)")
+    section = Section(Prose.of("By integration"), start, steps, kl)
     return derivation_of(
         spec,
         input="KL(N(mu1, sigma1^2) || N(mu2, sigma2^2))",
@@ -119,17 +120,13 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
         results=(Result("value", kl, closed),),
         symbols=(x, m1, m2, s1, s2),
         assumptions=assumptions,
-        extras={
-            "var": x,
-            "bounds": (-sp.oo, sp.oo),
-            "check_integrand": p * log_ratio,
-            "question_tex": (
-                rf"For $p = \mathcal{{N}}(\mu_1, \sigma_1^2)$ and "
-                rf"$q = \mathcal{{N}}(\mu_2, \sigma_2^2)$, with densities $p(x) = {latex(p)}$ "
-                r"($\varphi$ the standard normal density), find "
-                r"$\operatorname{KL}(p\,\|\,q) = \int p(x)\log\frac{p(x)}{q(x)}\,dx$."
-            ),
-        },
+        details=DefiniteIntegral(x, (-sp.oo, sp.oo), p * log_ratio),
+        question=(
+            rf"For $p = \mathcal{{N}}(\mu_1, \sigma_1^2)$ and "
+            rf"$q = \mathcal{{N}}(\mu_2, \sigma_2^2)$, with densities $p(x) = {latex(p)}$ "
+            r"($\varphi$ the standard normal density), find "
+            r"$\operatorname{KL}(p\,\|\,q) = \int p(x)\log\frac{p(x)}{q(x)}\,dx$."
+        ),
     )
 
 

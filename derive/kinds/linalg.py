@@ -8,6 +8,7 @@ lambda v), so each line is a checkable equality of numbers or polynomials.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -15,7 +16,8 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex, math
 
 LAMBDA = sp.Symbol("lambda")
 
@@ -44,8 +46,8 @@ def _entry_sections(a: sp.Matrix, b: sp.Matrix, left: str, right: str) -> list[S
     for i in range(a.rows):
         for j in range(b.cols):
             written = _product_entry(a, b, i, j)
-            label = sp.Symbol(rf"({left}{right})_{{{i + 1}{j + 1}}}")
-            sections.append(Section("" if sections else "Entry by entry", written,
+            label = Label(rf"({left}{right})_{{{i + 1}{j + 1}}}", f"({left}{right})_{i + 1}{j + 1}")
+            sections.append(Section(Prose.of("" if sections else "Entry by entry"), written,
                                     (Step(written, (a * b)[i, j], "evaluate"),), lhs=label))
     return sections
 
@@ -88,9 +90,10 @@ def determinant_steps(m: sp.Matrix) -> list[Step]:
 def _determinant(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
     if a.rows != a.cols:
         raise spec.error("A", "a determinant needs a square matrix")
-    label = sp.Symbol(r"\det A")
+    label = Label(r"\det A", "det A")
     return {
-        "sections": [Section("Determinant", sp.Determinant(a), tuple(determinant_steps(a)))],
+        "sections": [Section(Prose.of("Determinant"), sp.Determinant(a),
+                             tuple(determinant_steps(a)))],
         "results": [Result("det", label, a.det())],
         "question": rf"Compute the determinant of $A = {latex(a)}$.",
     }
@@ -107,13 +110,15 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
     if len(roots) != 2 or not all(r.is_real for r in roots):
         raise spec.error("A", "choose a matrix with two distinct real eigenvalues")
     factored = sp.Mul(*(LAMBDA - r for r in roots), evaluate=False)
-    sections = [Section(r"Characteristic polynomial $\det(A - \lambda I) = 0$", char, (
+    title = Prose.of("Characteristic polynomial ",
+                     Tex(r"$\det(A - \lambda I) = 0$", "det(A - lambda I) = 0"))
+    sections = [Section(title, char, (
         Step(char, written, "determinant of a 2x2"),
         Step(written, poly, "expand"),
         Step(poly, factored, "factor",
              rf"roots $\lambda = {latex(roots[0])}$, ${latex(roots[1])}$"),
     ))]
-    results = [Result(f"lambda{k + 1}", sp.Symbol(rf"\lambda_{k + 1}"), r)
+    results = [Result(f"lambda{k + 1}", Label(rf"\lambda_{k + 1}", f"lambda_{k + 1}"), r)
                for k, r in enumerate(roots)]
     vectors = []
     for k, lam in enumerate(roots):
@@ -131,19 +136,20 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
             av = _product_entry(a, v, row, 0)
             steps.append(Step(av, lam * v[row], "evaluate",
                               rf"row {row + 1}: $(Av)_{row + 1} = \lambda v_{row + 1}$"))
-        title = (rf"Eigenvector for $\lambda_{k + 1} = {latex(lam)}$: "
-                 rf"$v_{k + 1} = {latex(v)}$")
+        title = Prose.of("Eigenvector for ", Tex(rf"$\lambda_{k + 1} = {latex(lam)}$",
+                                                 f"lambda_{k + 1} = {text(lam)}"),
+                         ": ", Tex(rf"$v_{k + 1} = {latex(v)}$", f"v_{k + 1} = {text(v)}"))
         sections.append(Section(title, steps[0].before, (steps[0],)))
         for step in steps[1:]:
-            sections.append(Section("", step.before, (step,)))
+            sections.append(Section(Prose(), step.before, (step,)))
         vectors.append(v)
         results.append(Result(f"v{k + 1}", sp.Symbol(f"v_{k + 1}"), v))
     return {
         "sections": sections,
         "results": results,
         "question": rf"Find the eigenvalues and eigenvectors of $A = {latex(a)}$.",
-        "extras": {"eigenvalues": [float(r) for r in roots],
-                   "eigenvectors": [[float(c) for c in v] for v in vectors]},
+        "details": {"eigenvalues": [float(r) for r in roots],
+                    "eigenvectors": [[float(c) for c in v] for v in vectors]},
     }
 
 
@@ -157,22 +163,35 @@ def _composition(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
         written = _product_entry(b, ax, i, 0)
         via_product = _product_entry(b * a, x, i, 0)
         sections.append(Section(
-            rf"Check on $x = {latex(x)}$, component {i + 1}: $g(f(x))$ and $(BA)x$" if i == 0
-            else "", written, (Step(written, via_product, "composition",
+            Prose.of("Check on ", math(sp.Symbol("x"), x), f", component {i + 1}: ",
+                     Tex("$g(f(x))$", "g(f(x))"), " and ", Tex("$(BA)x$", "(BA)x")) if i == 0
+            else Prose(), written, (Step(written, via_product, "composition",
                                     r"$B(Ax) = (BA)x$ written out"),
                                Step(via_product, bax[i], "evaluate"))))
     return {
         "sections": sections,
-        "results": [Result("BA", sp.Symbol(r"g \circ f"), sp.ImmutableMatrix(b * a))],
+        "results": [Result("BA", Label(r"g \circ f", "g o f"), sp.ImmutableMatrix(b * a))],
         "question": (rf"Let $f(x) = Ax$ with $A = {latex(a)}$ and $g(y) = By$ with "
                      rf"$B = {latex(b)}$. Show that $g \circ f$ is the linear map with matrix "
                      r"$BA$ (first $A$, then $B$: the order reverses)."),
-        "extras": {"x": [int(c) for c in x]},
+        "details": {"x": [int(c) for c in x]},
     }
 
 
 TASKS = {"matmul": _matmul, "determinant": _determinant, "eigen": _eigen,
          "composition": _composition}
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """What a linear-algebra task adds: the task, the lecturer's matrices, the eigenpairs."""
+
+    task: str
+    A: tuple[tuple[int, ...], ...]
+    B: tuple[tuple[int, ...], ...] | None = None
+    eigenvalues: list[float] | None = None  # eigen: as floats, for the check
+    eigenvectors: list[list[float]] | None = None
+    x: list[int] | None = None  # composition: the vector the two routes are compared on
 
 
 def derive_linalg(spec: Spec) -> Derivation:
@@ -191,26 +210,33 @@ def derive_linalg(spec: Spec) -> Derivation:
         function=a,
         sections=tuple(made["sections"]),
         results=tuple(made["results"]),
-        extras={"question_tex": made["question"], "task": task,
-                "A": [[int(v) for v in row] for row in a.tolist()],
-                "B": [[int(v) for v in row] for row in b.tolist()] if b is not None else None,
-                **made.get("extras", {})},
+        question=made["question"],
+        details=Matrices(
+            task=task,
+            A=tuple(tuple(int(v) for v in row) for row in a.tolist()),
+            B=tuple(tuple(int(v) for v in row) for row in b.tolist()) if b is not None else None,
+            **made.get("details", {}),
+        ),
     )
 
 
 def linalg_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_linalg.py.j2``: the matrices and the derived values."""
-    extras = derivation.extras
+    details: Matrices = derivation.details
     derived: dict[str, Any] = {}
     for r in derivation.results:
         value = r.expr
         derived[r.name] = value.tolist() if hasattr(value, "tolist") else value
     derived = {k: [[float(c) for c in row] for row in v] if isinstance(v, list) else float(v)
                for k, v in derived.items()}
-    if extras["task"] == "eigen":
-        derived = {"eigenvalues": extras["eigenvalues"], "eigenvectors": extras["eigenvectors"]}
-    return {"task": extras["task"], "A": json.dumps(extras["A"]),
-            "B": json.dumps(extras["B"]) if extras["B"] else "", "derived": repr(derived)}
+    if details.task == "eigen":
+        derived = {"eigenvalues": details.eigenvalues, "eigenvectors": details.eigenvectors}
+    return {"task": details.task, "A": json.dumps(_lists(details.A)),
+            "B": json.dumps(_lists(details.B)) if details.B else "", "derived": repr(derived)}
+
+
+def _lists(rows: tuple[tuple[int, ...], ...]) -> list[list[int]]:
+    return [list(row) for row in rows]
 
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:

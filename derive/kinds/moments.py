@@ -23,7 +23,8 @@ from derive.engine.probability.integrals import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose, Tex
 
 
 class DensityE(sp.Function):
@@ -80,7 +81,7 @@ DENSITY_FAMILIES: dict[str, DensityFamily] = {
 }
 
 
-def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
+def _moment_section(title: Prose, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
                     params: dict[str, sp.Symbol]) -> Section:
     lo, hi = family.support(params)
     density = family.density(x, params)
@@ -101,6 +102,16 @@ def _moment_section(title: str, g: sp.Expr, x: sp.Symbol, family: DensityFamily,
     return Section(title, label, tuple(steps), lhs=None)
 
 
+@dataclass(frozen=True)
+class Moments:
+    """What moments of a family add: its name, the variable, the support, ordered parameters."""
+
+    family: str
+    var: str
+    support: tuple[sp.Expr, sp.Expr]
+    ordered: tuple[str, ...] = ()  # parameters drawn in increasing order (a < b)
+
+
 def derive_moments(spec: Spec) -> Derivation:
     """E[X], E[X^2] and Var X of a named family, by integration."""
     name = spec.require("family")
@@ -112,8 +123,10 @@ def derive_moments(spec: Spec) -> Derivation:
     x = sp.Symbol("x", real=True)
     lo, hi = family.support(params)
     density = family.density(x, params)
-    mean = _moment_section(r"The mean $\mathbb{E}[X]$", x, x, family, params)
-    second = _moment_section(r"The second moment $\mathbb{E}[X^2]$", x**2, x, family, params)
+    mean_title = Prose.of("The mean ", Tex(r"$\mathbb{E}[X]$", "E[X]"))
+    second_title = Prose.of("The second moment ", Tex(r"$\mathbb{E}[X^2]$", "E[X^2]"))
+    mean = _moment_section(mean_title, x, x, family, params)
+    second = _moment_section(second_title, x**2, x, family, params)
     m1, m2 = mean.steps[-1].after, second.steps[-1].after
     e1, e2 = DensityE(x, x, lo, hi, density), DensityE(x**2, x, lo, hi, density)
     shortcut = e2 - e1**2
@@ -122,8 +135,9 @@ def derive_moments(spec: Spec) -> Derivation:
     var_steps = [Step(shortcut, substituted, "substitute", "the two moments above")]
     if variance != substituted:
         var_steps.append(Step(substituted, variance, "factor"))
-    var_label = sp.Symbol(r"\operatorname{Var} X")
-    sections = (mean, second, Section(r"The variance", shortcut, tuple(var_steps), lhs=var_label))
+    var_label = Label(r"\operatorname{Var} X", "Var X")
+    variance_section = Section(Prose.of("The variance"), shortcut, tuple(var_steps), lhs=var_label)
+    sections = (mean, second, variance_section)
     quad = {
         "mean": NumericIntegral(x * density, (x, lo, hi)),
         "second moment": NumericIntegral(x**2 * density, (x, lo, hi)),
@@ -145,20 +159,15 @@ def derive_moments(spec: Spec) -> Derivation:
         ),
         symbols=tuple(params.values()),
         assumptions=assumptions,
-        extras={
-            "independent": quad,
-            "family": name,
-            "question_tex": (rf"For ${family.notation}$ with density "
-                             rf"$p(x) = {latex(density)}$ on "
-                             rf"${latex(sp.Interval(lo, hi))}$, find the mean, "
-                             r"the second moment and the variance."),
-            "conventions": (r"Each result was also compared with numerical quadrature "
-                            r"(mpmath, 30 digits) of the same integral at random parameter "
-                            r"values.",),
-            "var": "x",
-            "support": (lo, hi),
-            "ordered": ("a", "b") if name == "uniform" else (),
-        },
+        independent=quad,
+        question=(rf"For ${family.notation}$ with density "
+                  rf"$p(x) = {latex(density)}$ on "
+                  rf"${latex(sp.Interval(lo, hi))}$, find the mean, "
+                  r"the second moment and the variance."),
+        conventions=(r"Each result was also compared with numerical quadrature "
+                     r"(mpmath, 30 digits) of the same integral at random parameter "
+                     r"values.",),
+        details=Moments(name, "x", (lo, hi), ("a", "b") if name == "uniform" else ()),
     )
 
 
@@ -172,16 +181,17 @@ def _bound(value: sp.Expr) -> str:
 
 def moments_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_moments.py.j2``: the density, its support, the moments."""
-    x = sp.Symbol(derivation.extras["var"], real=True)
+    details: Moments = derivation.details
+    x = sp.Symbol(details.var, real=True)
     params = [py_name(s.name) for s in derivation.symbols]
-    lo, hi = derivation.extras["support"]
+    lo, hi = details.support
     return {
         "args": ", ".join(params),
         "density": code(derivation.function.xreplace({x: sp.Symbol("x")})),
         "support": f"({_bound(lo)}, {_bound(hi)})",
         "results": [{"name": r.name, "code": code(r.expr)} for r in derivation.results],
         "domains": repr(domain_table(derivation, derivation.symbols)),
-        "ordered": repr(tuple(derivation.extras.get("ordered", ()))),
+        "ordered": repr(tuple(details.ordered)),
     }
 
 

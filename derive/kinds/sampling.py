@@ -8,6 +8,7 @@ finite distributions).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -25,6 +26,7 @@ from derive.engine.probability.expectation import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
+from derive.prose import Prose
 
 N = sp.Symbol("N", integer=True, positive=True)
 INDEX = sp.Symbol("i", integer=True, positive=True)
@@ -81,6 +83,13 @@ SAMPLING: dict[str, tuple[Any, str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """What an estimator in expectation adds: which estimator."""
+
+    estimator: str  # "sample-mean" | "mle-variance"
+
+
 def derive_sampling(spec: Spec) -> Derivation:
     """E of an estimator over an i.i.d. sample, step by step."""
     name = spec.require("estimator")
@@ -93,21 +102,19 @@ def derive_sampling(spec: Spec) -> Derivation:
         spec,
         input=name,
         function=start,
-        sections=(Section("Derivation", start, tuple(steps)),),
+        sections=(Section(Prose.of("Derivation"), start, tuple(steps)),),
         results=(Result(name, start, steps[-1].after),),
         symbols=(N,),
-        extras={
-            "question_tex": (rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "
-                             rf"variance $\sigma^2 = \sigma_X^2$, and ${definition}$. {question}"),
-            "conventions": (
-                r"How the steps are checked: the sample is modelled as $N$ independent copies "
-                r"of a distribution on finitely many points with symbolic values and "
-                r"probabilities; each step is evaluated exactly at random values and random "
-                r"$N$ (3 to 6), where the mean of a product of independent items is the "
-                r"product of their means.",
-            ),
-            "estimator": name,
-        },
+        question=(rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "
+                  rf"variance $\sigma^2 = \sigma_X^2$, and ${definition}$. {question}"),
+        conventions=(
+            r"How the steps are checked: the sample is modelled as $N$ independent copies "
+            r"of a distribution on finitely many points with symbolic values and "
+            r"probabilities; each step is evaluated exactly at random values and random "
+            r"$N$ (3 to 6), where the mean of a product of independent items is the "
+            r"product of their means.",
+        ),
+        details=Sampling(name),
     )
 
 
@@ -125,7 +132,7 @@ def sampling_context(derivation: Derivation) -> dict[str, Any]:
     plain = result.xreplace({StdDev(x): sp.sqrt(sp.Symbol("sigma2"))}).subs(
         {sp.Symbol("N", integer=True, positive=True): sp.Symbol("N")})
     plain = plain.replace(lambda e: type(e).__name__ == "Mean", lambda e: sp.Symbol("mu"))
-    return {"estimator": ESTIMATORS[derivation.extras["estimator"]], "result": code(plain)}
+    return {"estimator": ESTIMATORS[derivation.details.estimator], "result": code(plain)}
 
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ factor; the check script tests it at random networks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -20,9 +21,24 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
+
+
+@dataclass(frozen=True)
+class Layers:
+    """What a chain of layers adds: the activation and its derivative's peak, the bound."""
+
+    activation: sp.Expr  # a(z)
+    derivative: sp.Expr  # a'(z)
+    z: sp.Symbol
+    peak: sp.Expr  # max_z a'(z)
+    gradient: sp.Expr  # d a_L / d x through the layers
+    bound: sp.Expr  # peak^L |w_1 ... w_L|
+    input: sp.Symbol  # x = a_0
+    weights: tuple[sp.Symbol, ...]
 
 
 def derive_vanishing(spec: Spec) -> Derivation:
@@ -39,16 +55,17 @@ def derive_vanishing(spec: Spec) -> Derivation:
     sections = []
     first = gradient_section(act(z), z)
     derivative = first.steps[-1].after
-    sections.append(Section("The activation's derivative", first.start, first.steps,
+    sections.append(Section(Prose.of("The activation's derivative"), first.start, first.steps,
                             sp.Derivative(sp.Symbol("a"), z)))
     if name == "relu":
         peak = sp.S.One
     else:
         second = gradient_section(derivative, z)
-        sections.append(Section(r"Where the derivative is largest", second.start, second.steps))
+        sections.append(Section(Prose.of("Where the derivative is largest"), second.start,
+                                second.steps))
         peak_at = sp.Subs(derivative, z, 0)
         peak = derivative.subs(z, 0)
-        sections.append(Section(r"Its value at $z = 0$", peak_at, (
+        sections.append(Section(Prose.of("Its value at ", Tex("$z = 0$", "z = 0")), peak_at, (
             Step(peak_at, peak, "evaluate", rf"the derivative above vanishes only at $z = 0$, "
                  rf"where ${latex(act(z))}$ is at its midpoint"),)))
     network = x
@@ -57,13 +74,13 @@ def derive_vanishing(spec: Spec) -> Derivation:
     chain = gradient_section(network, x)
     gradient = chain.steps[-1].after
     label = sp.Derivative(sp.Symbol(f"a_{layers}"), x)
-    sections.append(Section(f"Through {layers} layers", chain.start, chain.steps, label))
+    sections.append(Section(Prose.of(f"Through {layers} layers"), chain.start, chain.steps, label))
     bound = peak**layers * sp.Abs(sp.Mul(*weights))
     results = (
         Result("derivative", sp.Derivative(sp.Symbol("a"), z), derivative),
-        Result("peak", sp.Symbol(r"\max_z a'(z)"), peak),
+        Result("peak", Label(r"\max_z a'(z)", "max_z a'(z)"), peak),
         Result("gradient", label, gradient),
-        Result("bound", sp.Symbol(rf"\left|{latex(label)}\right| \le"), bound),
+        Result("bound", Label(rf"\left|{latex(label)}\right| \le", f"|{text(label)}| <="), bound),
     )
     return derivation_of(
         spec,
@@ -73,33 +90,29 @@ def derive_vanishing(spec: Spec) -> Derivation:
         results=results,
         symbols=(x, *weights),
         assumptions=parse_assumptions(spec.assume),
-        extras={
-            "independent": {"gradient": sp.diff(network, x), "derivative": sp.diff(act(z), z)},
-            "activation": act(z), "derivative": derivative, "z": z, "peak": peak,
-            "gradient": gradient, "bound": bound, "input_symbol": x, "weights": weights,
-            "question_tex": (
-                rf"A chain of {layers} one-unit layers $a_l = {latex(act(sp.Symbol('u')))}$ "
-                rf"with $u = w_l a_{{l-1}}$ and $a_0 = x$: how large can "
-                rf"${latex(label)}$ be?"),
-        },
+        independent={"gradient": sp.diff(network, x), "derivative": sp.diff(act(z), z)},
+        details=Layers(act(z), derivative, z, peak, gradient, bound, x, tuple(weights)),
+        question=(
+            rf"A chain of {layers} one-unit layers $a_l = {latex(act(sp.Symbol('u')))}$ "
+            rf"with $u = w_l a_{{l-1}}$ and $a_0 = x$: how large can "
+            rf"${latex(label)}$ be?"),
     )
 
 
 def bound_context(derivation: Derivation) -> dict[str, Any]:
     """Vanishing gradients: the network, its derived gradient and the bound."""
-    extras = derivation.extras
-    z = extras["z"]
+    details: Layers = derivation.details
     return {
-        "activation": code(extras["activation"]),
-        "derivative": code(extras["derivative"]),
-        "z": z.name,
-        "peak": code(extras["peak"]),
+        "activation": code(details.activation),
+        "derivative": code(details.derivative),
+        "z": details.z.name,
+        "peak": code(details.peak),
         "network": code(derivation.function),
-        "gradient": code(extras["gradient"]),
-        "bound": code(extras["bound"]),
+        "gradient": code(details.gradient),
+        "bound": code(details.bound),
         "args": ", ".join(s.name for s in derivation.symbols),
-        "input": extras["input_symbol"].name,
-        "weights": [s.name for s in extras["weights"]],
+        "input": details.input.name,
+        "weights": [s.name for s in details.weights],
     }
 
 

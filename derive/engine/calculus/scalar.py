@@ -18,6 +18,7 @@ from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
 from derive.printing import latex
+from derive.prose import Prose, math
 
 Rewrite = tuple[sp.Expr, str, str]  # replacement, rule name, note (LaTeX text)
 
@@ -251,4 +252,4 @@ def gradient_section(f: sp.Expr, x: sp.Symbol, name: str | None = None) -> Secti
     """The section 'derivative with respect to x', from d/dx f to the tidy result."""
     steps = differentiate_steps(f, x)
     lhs = sp.Derivative(sp.Symbol(name), x) if name else None
-    return Section(f"With respect to ${latex(x)}$", D(f, x), steps, lhs)
+    return Section(Prose.of("With respect to ", math(x)), D(f, x), steps, lhs)

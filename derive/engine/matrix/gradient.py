@@ -25,7 +25,8 @@ from derive.engine.matrix.expressions import (
 from derive.engine.matrix.identify import Term, as_sum, gradient_of, peel, scalar_terms
 from derive.errors import InputError
 from derive.model import Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label
+from derive.prose import Prose, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CONVENTION = (
@@ -131,19 +132,21 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 
 def gradient_section(
-    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: str = "", lhs_name: str = "L"
+    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: Prose | None = None,
+    lhs_name: str = "L", lhs_text: str = "",
 ) -> tuple[Section, Any]:
-    """The section dL = ... = tr(G^T dX) for one variable, and G."""
+    """The section dL = ... = tr(G^T dX) for one variable, and G (``lhs_text``: the name
+    as plain text, when ``lhs_name`` is LaTeX)."""
     dvar = direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
     steps = differential_steps(begin)
     current = steps[-1].after if steps else begin
     more, gradient = identify_steps(current, dvar)
     section = Section(
-        title or f"Differential with respect to ${latex(var)}$",
+        title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
-        sp.Symbol(f"d{lhs_name}"),
+        Label(f"d{lhs_name}", f"d{lhs_text or lhs_name}"),
     )
     return section, gradient
 

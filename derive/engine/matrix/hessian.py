@@ -17,6 +17,7 @@ from derive.engine.matrix.identify import factor_common
 from derive.errors import InputError
 from derive.model import Section, Step
 from derive.printing import latex
+from derive.prose import Prose, Tex
 
 
 def _diag(product: sp.HadamardProduct, dvar: Any) -> Any:
@@ -83,5 +84,6 @@ def hessian_section(gradient: Any, var: sp.MatrixSymbol) -> tuple[Section, Any]:
     parts = [_product(c, f, var.shape[0]) for c, f in linear_terms(current, dvar)]
     hessian = factor_common(parts[0] if len(parts) == 1 else sp.MatAdd(*parts))
     steps.append(Step(current, sp.MatMul(hessian, dvar), "identify the hessian"))
-    title = rf"Hessian: differentiate $\nabla_{{{latex(var)}}}$ once more"
+    title = Prose.of("Hessian: differentiate ",
+                     Tex(rf"$\nabla_{{{latex(var)}}}$", f"grad_{var}"), " once more")
     return Section(title, begin, tuple(steps)), hessian

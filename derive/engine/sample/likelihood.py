@@ -18,7 +18,8 @@ from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.engine.sample.support import Support
 from derive.model import Assumptions, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose, math
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def log_likelihood(model: SampleModel) -> tuple[sp.Expr, Section]:
     steps.extend(sum_steps(current))
     ell = steps[-1].after
     args = ", ".join(latex(p) for p in model.params)
-    lhs = sp.Symbol(rf"\ell({args})")
-    return ell, Section("The log-likelihood", start, tuple(steps), lhs)
+    lhs = Label(rf"\ell({args})", f"ell({', '.join(p.name for p in model.params)})")
+    return ell, Section(Prose.of("The log-likelihood"), start, tuple(steps), lhs)
 
 
 def differentiate(expr: sp.Expr, theta: sp.Symbol) -> sp.Expr:
@@ -118,7 +119,7 @@ def score_section(model: SampleModel, ell: sp.Expr, theta: sp.Symbol) -> tuple[s
     start = sp.Derivative(ell, theta, evaluate=False)
     first = Step(start, differentiate(ell, theta), "score")
     steps = chain(model, start, first, (theta,))
-    title = rf"The score for ${latex(theta)}$"
+    title = Prose.of("The score for ", math(theta))
     return steps[-1].after, Section(title, start, steps, sp.Derivative(ELL, theta))
 
 

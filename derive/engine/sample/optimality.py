@@ -23,7 +23,8 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex, math
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
@@ -149,17 +150,20 @@ def _boundary(model, theta: sp.Symbol, masked_score: sp.Expr) -> sp.Expr | None:
 
 # --- sections ---------------------------------------------------------------------------------
 
-SOLUTION_TITLES = {
-    "solve": r"Setting the score to zero gives ${hat} = {value}$",
-    "subgradient": (
-        r"The subgradient condition: $0 \in \partial\ell/\partial{theta}$ at "
-        r"${hat} = {value}$"
-    ),
-    "boundary": (
-        r"The score has no zero: $\ell$ is monotone in ${theta}$, and the data "
-        r"bound ${theta}$, so ${hat} = {value}$"
-    ),
-}
+ELL_TEX = Tex(r"$\ell$", "ell")
+
+
+def _solution_title(kind: str, hat: sp.Expr, value: sp.Expr, theta: sp.Symbol) -> Prose:
+    """The heading of the section that solves a score, in the words of its rule."""
+    if kind == "subgradient":
+        condition = Tex(rf"$0 \in \partial\ell/\partial{latex(theta)}$", f"0 in d ell/d{theta}")
+        return Prose.of("The subgradient condition: ", condition, " at ", math(hat, value))
+    if kind == "boundary":
+        return Prose.of("The score has no zero: ", ELL_TEX, " is monotone in ", math(theta),
+                        ", and the data bound ", math(theta), ", so ", math(hat, value))
+    return Prose.of("Setting the score to zero gives ", math(hat, value))
+
+
 SOLUTION_RULES = {"solve": "solve", "subgradient": "subgradient", "boundary": "boundary maximum"}
 
 
@@ -167,7 +171,7 @@ def _solution_section(model, theta, ell, score, solved, profile, kind) -> Sectio
 
     hat = Estimate(theta)
     value = model.plain(hatted(profile, theta))
-    title = SOLUTION_TITLES[kind].format(hat=latex(hat), value=latex(value), theta=latex(theta))
+    title = _solution_title(kind, hat, value, theta)
     if kind == "boundary":
         item = latex(model.bases[model.var][INDEX])
         direction = "decreases" if value.has(SampleMax) else "increases"
@@ -276,7 +280,8 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
             label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
             outcome.sections.append(
                 Section(
-                    rf"Second-order condition: $\ell$ is concave in ${names}$",
+                    Prose.of("Second-order condition: ", ELL_TEX, " is concave in ",
+                             Tex(f"${names}$", ", ".join(str(p) for p in params))),
                     steps[0].before,
                     steps,
                     label,
@@ -331,11 +336,12 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
         used, at, shown_value = _simplest_substitution(model, value, outcome.profile)
         label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
         outcome.sections.append(
-            Section(rf"Second derivative ${latex(label)}$", steps[0].before, steps, label)
+            Section(Prose.of("Second derivative ", math(label)), steps[0].before, steps, label)
         )
         lhs = sp.Subs(label, tuple(used), tuple(Estimate(t) for t in used)) if used else label
         outcome.sections.append(
-            Section("At the solution", at, (Step(at, shown_value, "second-order condition"),), lhs)
+            Section(Prose.of("At the solution"), at,
+                    (Step(at, shown_value, "second-order condition"),), lhs)
         )
     for k in range(1, n + 1):
         minor = ((-1) ** k) * matrix.extract(list(range(k)), list(range(k))).det()
@@ -361,7 +367,7 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         value, steps = _second_derivative(model, scores[theta], theta, theta)
         outcome.sections.append(
             Section(
-                rf"Second derivative in ${latex(theta)}$",
+                Prose.of("Second derivative in ", math(theta)),
                 steps[0].before,
                 steps,
                 sp.Derivative(ELL, (theta, 2)),
@@ -370,10 +376,10 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         if len(model.params) == 1:
             start = theta - scores[theta] / sp.Derivative(scores[theta], theta, evaluate=False)
             update = theta - scores[theta] / value
-            new = sp.Symbol(rf"{latex(theta)}_{{\mathrm{{new}}}}")
+            new = Label(rf"{latex(theta)}_{{\mathrm{{new}}}}", f"{theta}_new")
             outcome.sections.append(
                 Section(
-                    "No closed form: one Newton step",
+                    Prose.of("No closed form: one Newton step"),
                     start,
                     (Step(start, update, "newton step"),),
                     new,
@@ -413,7 +419,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
 
     g = model.constraint
     params = model.params
-    lagrangian = sp.Symbol(r"\mathcal{L}")
+    lagrangian = Label(r"\mathcal{L}", "L")
     in_lambda = {}
     for theta in params:
         start = sp.Derivative(ell - LAMBDA * g, theta, evaluate=False)
@@ -429,7 +435,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
         steps.extend(masked_tidy(model, stationary))
         outcome.sections.append(
             Section(
-                rf"Stationarity of the Lagrangian in ${latex(theta)}$",
+                Prose.of("Stationarity of the Lagrangian in ", math(theta)),
                 start,
                 tuple(steps),
                 sp.Derivative(lagrangian, theta),
@@ -454,10 +460,11 @@ def _lagrange(model, ell, scores, outcome) -> None:
     lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"
     outcome.sections.append(
         Section(
-            rf"The constraint fixes the multiplier: $\lambda = {latex(lam)}$",
+            Prose.of("The constraint fixes the multiplier: ",
+                     Tex(rf"$\lambda = {latex(lam)}$", f"lambda = {text(lam)}")),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
-            sp.Symbol(latex(g)),
+            Label(latex(g), text(g)),
         )
     )
     for theta in params:
@@ -465,8 +472,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
         at = sp.Subs(stationary, (theta, LAMBDA), (estimates[theta], lam))
         outcome.sections.append(
             Section(
-                rf"Setting the gradient to zero gives ${latex(Estimate(theta))} = "
-                rf"{latex(model.plain(estimates[theta]))}$",
+                Prose.of("Setting the gradient to zero gives ",
+                         math(Estimate(theta), model.plain(estimates[theta]))),
                 at,
                 (Step(at, sp.S.Zero, "solve"),),
                 sp.Subs(sp.Derivative(lagrangian, theta), theta, Estimate(theta)),

@@ -11,6 +11,8 @@ as 'const' and evaluates to what it stands for), so every step is verified.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -27,7 +29,8 @@ from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose
 
 
 class Const(sp.Function):
@@ -47,6 +50,16 @@ class Const(sp.Function):
 
     def _numpycode(self, printer):
         return printer._print(self.args[0])
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """What a conjugate update adds: the model, the prior, the family and its parameters."""
+
+    model: SampleModel
+    prior: sp.Expr
+    family: str  # "beta" | "gamma" | "normal"
+    params: Mapping[str, sp.Expr]  # the posterior's parameters over the sample
 
 
 def _parse_prior(spec: Spec, model: SampleModel) -> sp.Expr:
@@ -122,18 +135,19 @@ def derive_bayes(spec: Spec) -> Derivation:
             f"the log-kernel of ${family.tex}({', '.join(family.param_tex)})$ with {ident}",
         )
     )
-    lhs = sp.Symbol(rf"\log p({latex(theta)} \mid x_{{1:N}})")
-    sections = [Section("Bayes' rule on the log scale", start, tuple(steps), lhs)]
+    lhs = Label(rf"\log p({latex(theta)} \mid x_{{1:N}})", f"log p({theta} | x_1:N)")
+    sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
     for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
-        results.append(Result(name, sp.Symbol(tex), model.plain(value)))
+        results.append(Result(name, Label(tex, name), model.plain(value)))
     named = tuple(
         sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
         for k, tex in enumerate(family.param_tex)
     )
     for key, label, moment in (
-        ("mean", rf"\mathbb{{E}}[{latex(theta)} \mid x]", family.mean),
-        ("variance", rf"\operatorname{{Var}}[{latex(theta)} \mid x]", family.variance),
+        ("mean", Label(rf"\mathbb{{E}}[{latex(theta)} \mid x]", f"E[{theta} | x]"), family.mean),
+        ("variance", Label(rf"\operatorname{{Var}}[{latex(theta)} \mid x]", f"Var[{theta} | x]"),
+         family.variance),
     ):
         start_r = sp.Subs(moment(*named), named, values)
         plugged = moment(*values)
@@ -141,13 +155,13 @@ def derive_bayes(spec: Spec) -> Derivation:
         final = tidy[-1].after if tidy else plugged
         sections.append(
             Section(
-                f"The posterior {key}",
+                Prose.of(f"The posterior {key}"),
                 start_r,
                 (Step(start_r, final, "read off"),),
-                sp.Symbol(label),
+                label,
             )
         )
-        results.append(Result(f"posterior_{key}", sp.Symbol(label), model.plain(final)))
+        results.append(Result(f"posterior_{key}", label, model.plain(final)))
     if family.name == "normal" and model.covariates:
         sections.append(_ridge_section(model, theta, values[0]))
     return derivation_of(
@@ -158,16 +172,14 @@ def derive_bayes(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=(theta, *model.constants),
         assumptions=model.assumptions,
-        extras={
-            "model": model,
-            "prior": prior,
-            "family": family.name,
-            "posterior_params": {
-                n: model.plain(v) for n, v in zip(family.params, values, strict=True)
-            },
-            "question_tex": _question(model, prior, family, ident),
-            "independent": independent,
-        },
+        question=_question(model, prior, family, ident),
+        independent=independent,
+        details=Posterior(
+            model=model,
+            prior=prior,
+            family=family.name,
+            params={n: model.plain(v) for n, v in zip(family.params, values, strict=True)},
+        ),
     )
 
 
@@ -221,9 +233,10 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
         f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
         f"with $\\lambda = {latex(penalty)}$"
     )
-    label = sp.Symbol(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}")
+    label = Label(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}", f"{theta}_MAP")
     return Section(
-        "MAP: L2-regularised least squares", mean, (Step(mean, ridge, "read off", note),), label
+        Prose.of("MAP: L2-regularised least squares"), mean,
+        (Step(mean, ridge, "read off", note),), label
     )
 
 

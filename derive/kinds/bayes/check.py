@@ -15,13 +15,14 @@ SAMPLE_SIZE = 40  # few observations, so that the prior still matters
 
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_bayes.py.j2``."""
-    model = derivation.extras["model"]
+    details = derivation.details  # a Posterior
+    model = details.model
     size = model.var.name
     rng = random.Random(derivation.id or "bayes")
     (theta,) = model.params
     constants = {py_name(c.name): _true_value(c, derivation, rng) for c in model.constants}
     true = {py_name(theta.name): _true_value(theta, derivation, rng)}
-    family = derivation.extras["family"]
+    family = details.family
     grid = {"beta": ("1e-12", "1 - 1e-12"), "gamma": ("1e-12", None), "normal": (None, None)}[
         family
     ]
@@ -37,7 +38,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "true_values": true,
         "density": _code(model.density, size),
         "log_density": _code(sp.expand_log(sp.log(model.density), force=True), size),
-        "log_prior": _code(sp.expand_log(sp.log(derivation.extras["prior"]), force=True), size),
+        "log_prior": _code(sp.expand_log(sp.log(details.prior), force=True), size),
         "low": _bound(model.support.low, size),
         "high": _bound(model.support.high, size),
         "discrete": model.support.discrete,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -63,13 +64,15 @@ def derive_gradient(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=ordered,
         assumptions=assumptions,
-        extras={"independent": independent, "name": name},
+        independent=independent,
+        name=name,
     )
 
 
-def gradient_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+def gradient_json(derivation: Derivation, check: dict[str, Any],
+                  hessians: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The contract's ``grad --json``: gradients by name (and Hessians, when asked for)."""
-    hessians = derivation.extras.get("hessians", {})
+    hessians = hessians or {}
     return {
         "kind": "gradient",
         "input": derivation.input,
@@ -83,4 +86,10 @@ def gradient_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, An
     }
 
 
-KIND = Kind("gradient", derive_gradient, check_recipe, gradient_json)
+def json_fields(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
+    """The gradient kind's JSON, with the Hessians of a matrix gradient."""
+    details = derivation.details  # a MatrixGradient, or None for a scalar gradient
+    return gradient_json(derivation, check, details.hessians if details else None)
+
+
+KIND = Kind("gradient", derive_gradient, check_recipe, json_fields)

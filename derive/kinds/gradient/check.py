@@ -33,7 +33,7 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
         {
             "name": py_name(r.name),
             "code": code(r.expr),
-            "label": f"d{derivation.extras.get('name', 'f')}/d{r.name}",
+            "label": f"d{derivation.name}/d{r.name}",
         }
         for r in derivation.results
     ]
@@ -50,8 +50,8 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
     inputs = sorted(derivation.function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
     dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
     sizes = {d: 3 + k for k, d in enumerate(dims)}
-    name = derivation.extras.get("name", "L")
-    hessians = derivation.extras.get("hessians", {})
+    name = derivation.name
+    hessians = derivation.details.hessians
 
     def shape(m: Any) -> tuple[int, int]:
         return tuple(int(as_expr(d).xreplace(sizes)) for d in m.shape)
@@ -76,6 +76,6 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     """The scalar or the matrix recipe, whichever the derivation is."""
-    if derivation.extras.get("check") == "matrix gradient":
+    if derivation.details is not None:  # a MatrixGradient
         return "check_matrix.py.j2", matrix_context(derivation)
     return "check_gradient.py.j2", scalar_context(derivation)

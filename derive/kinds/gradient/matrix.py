@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -15,6 +16,14 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
 from derive.model import Derivation, Result
 from derive.printing import latex
+
+
+@dataclass(frozen=True)
+class MatrixGradient:
+    """What a matrix gradient adds: Hessian result -> its variable, and the declared shapes."""
+
+    hessians: Mapping[str, str]
+    shapes: Mapping[str, tuple[str, ...]]
 
 
 def _plain(shapes: Mapping[str, tuple]) -> dict[str, tuple]:
@@ -68,12 +77,8 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
-        extras={
-            "independent": independent,
-            "hessians": hessians,
-            "name": name,
-            "check": "matrix gradient",
-            "shapes": {k: tuple(str(x) for x in v) for k, v in shapes.items()},
-            "conventions": conventions,
-        },
+        independent=independent,
+        name=name,
+        conventions=tuple(conventions),
+        details=MatrixGradient(hessians, {k: tuple(str(x) for x in v) for k, v in shapes.items()}),
     )

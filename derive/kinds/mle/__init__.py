@@ -23,7 +23,7 @@ from derive.jsonout import expression_fields, steps_json
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.mle import check as mle_check
 from derive.kinds.mle import mvncheck
-from derive.kinds.mle.model import build_model
+from derive.kinds.mle.model import Estimation, build_model
 from derive.model import Derivation, Result
 from derive.printing import latex, numpy_code
 
@@ -65,18 +65,17 @@ def derive_mle(spec: Spec) -> Derivation:
         symbols=(*model.params, *model.constants),
         assumptions=model.assumptions,
         notes=tuple(outcome.notes),
-        extras={
-            "model": model,
-            "maximum": outcome.maximum,
-            "estimators": estimators,
-            "scores": {
+        question=_question(model),
+        details=Estimation(
+            maximum=outcome.maximum,
+            estimators=estimators,
+            scores={
                 t.name: model.plain(s) for t, s in (outcome.lagrangian_scores or scores).items()
             },
-            "constraint": model.constraint,
-            "log_likelihood": model.plain(ell),
-            "newton": newton,
-            "question_tex": _question(model),
-        },
+            log_likelihood=model.plain(ell),
+            model=model,
+            newton=newton,
+        ),
     )
 
 
@@ -96,19 +95,20 @@ def _question(model: SampleModel) -> str:
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     """A numeric maximiser of the log-likelihood on simulated data, against the estimator."""
-    if derivation.extras.get("check") == "mle mvn":
+    if derivation.details.form == "mvn":
         return "check_mle_mvn.py.j2", mvncheck.check_context(derivation)
     return "check_mle.py.j2", mle_check.check_context(derivation)
 
 
 def mle_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
     """The contract's ``mle --json``: estimators over the sample array, and the maximum."""
-    model = derivation.extras.get("model")
+    details: Estimation = derivation.details
+    model = details.model
     size = {"sample_size": f"{model.var.name}.size"} if model is not None else {}
-    if "sample_size_code" in derivation.extras:  # a sample stacked as the rows of a matrix
-        size = {"sample_size": derivation.extras["sample_size_code"]}
+    if details.sample_size_code:  # a sample stacked as the rows of a matrix
+        size = {"sample_size": details.sample_size_code}
     estimator = {}
-    for name, expr in derivation.extras["estimators"].items():
+    for name, expr in details.estimators.items():
         fields = expression_fields(expr)
         fields["numpy"] = numpy_code(expr, **size)
         estimator[name] = fields
@@ -117,7 +117,7 @@ def mle_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, Any]:
         "input": derivation.input,
         "steps": steps_json(derivation),
         "estimator": estimator,
-        "maximum": derivation.extras["maximum"],
+        "maximum": details.maximum,
         "check": check,
     }
 

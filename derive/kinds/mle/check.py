@@ -15,6 +15,7 @@ import sympy as sp
 
 from derive.engine.sample.statistics import SIZE
 from derive.functions import to_closed_form
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation
 from derive.printing import numpy_code
 
@@ -58,13 +59,14 @@ def _true_value(symbol: sp.Symbol, derivation: Derivation, rng: random.Random) -
 
 def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for the matrix form (``check_mle_matrix.py.j2``)."""
+    details: Estimation = derivation.details
     shapes = {
         k: [v if v.isdigit() else str(MATRIX_SIZES.get(v, 3)) for v in dims]
-        for k, dims in derivation.extras["shapes"].items()
+        for k, dims in details.shapes.items()
     }
-    ell = derivation.extras["log_likelihood"]
+    ell = details.log_likelihood
     scalars = {py_name(s.name): 0.7 for s in ell.free_symbols if isinstance(s, sp.Symbol)}
-    params = list(derivation.extras["estimators"])
+    params = list(details.estimators)
     data_names = [k for k in shapes if k not in params] + list(scalars)
     return {
         "matrix": True,
@@ -74,8 +76,8 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
         "names": data_names + params,
         "data_names": data_names,
         "ell": numpy_code(ell),
-        "estimators": {k: numpy_code(e) for k, e in derivation.extras["estimators"].items()},
-        "scores": {k: numpy_code(e) for k, e in derivation.extras["scores"].items()},
+        "estimators": {k: numpy_code(e) for k, e in details.estimators.items()},
+        "scores": {k: numpy_code(e) for k, e in details.scores.items()},
     }
 
 
@@ -84,9 +86,10 @@ MATRIX_SIZES = {"N": 200}
 
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_mle.py.j2``."""
-    if derivation.extras.get("matrix"):
+    details: Estimation = derivation.details
+    if details.form == "matrix":
         return _matrix_context(derivation)
-    model = derivation.extras["model"]
+    model = details.model
     size = model.var.name
     rng = random.Random(derivation.id or "mle")
     names = [py_name(p.name) for p in model.params]
@@ -100,9 +103,9 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
             bounds[py_name(p.name)] = "(1e-9, None)"
         else:
             bounds[py_name(p.name)] = "(None, None)"
-    estimators = {py_name(n): _code(e, size) for n, e in derivation.extras["estimators"].items()}
-    scores = {py_name(n): _code(e, size) for n, e in derivation.extras["scores"].items()}
-    newton = {py_name(n): _code(e, size) for n, e in derivation.extras.get("newton", {}).items()}
+    estimators = {py_name(n): _code(e, size) for n, e in details.estimators.items()}
+    scores = {py_name(n): _code(e, size) for n, e in details.scores.items()}
+    newton = {py_name(n): _code(e, size) for n, e in details.newton.items()}
     points = model.support.points()
     free = names
     last_code = ""
@@ -134,7 +137,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
         "estimators": estimators,
         "scores": scores,
         "newton": newton,
-        "maximum": derivation.extras["maximum"],
+        "maximum": details.maximum,
         "subgradient": any(s.rule == "subgradient" for s in derivation.steps),
         "sample_size": SAMPLE_SIZE,
         "size_symbol": str(SIZE),

@@ -21,15 +21,17 @@ from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex
 
 
 def _shapes(spec: Spec) -> dict[str, tuple[Any, Any]]:
     table = spec.require("shapes", dict)
     shapes = {}
-    for name, text in table.items():
-        dims = [d.strip() for d in str(text).split(",")]
+    for name, written in table.items():
+        dims = [d.strip() for d in str(written).split(",")]
         if len(dims) != 2:
             raise spec.error("shapes", f"{name}: expected 'ROWS,COLS'")
         shapes[name] = tuple(int(d) if d.isdigit() else d for d in dims)
@@ -81,7 +83,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
-        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell")
+        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell", lhs_text="ell")
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
@@ -89,7 +91,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"the gradient in {name} is not linear: no normal equations")
         a, b = _without_common_scalar(*parts)
         estimate = sp.MatMul(sp.Inverse(b), a)
-        lhs = sp.Subs(sp.Symbol(rf"\nabla_{{{latex(w)}}}\ell"), w, Estimate(w))
+        lhs = sp.Subs(Label(rf"\nabla_{{{latex(w)}}}\ell", f"grad_{w} ell"), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
         note = (
@@ -98,7 +100,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         )
         sections.append(
             Section(
-                rf"Setting the gradient to zero: $\hat{{{latex(w)}}} = {latex(estimate)}$",
+                Prose.of("Setting the gradient to zero: ",
+                         Tex(rf"$\hat{{{latex(w)}}} = {latex(estimate)}$",
+                             f"{w}_hat = {text(estimate)}")),
                 start,
                 (Step(start, zero, "solve", note),),
                 lhs,
@@ -127,15 +131,15 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         assumptions=assumptions,
         notes=tuple(notes),
-        extras={
-            "matrix": True,
-            "shapes": {k: [str(d) for d in v] for k, v in shapes.items()},
-            "maximum": maximum,
-            "estimators": estimators,
-            "scores": scores,
-            "log_likelihood": ell,
-            "question_tex": _question(ell, spec.names("params")),
-        },
+        question=_question(ell, spec.names("params")),
+        details=Estimation(
+            maximum=maximum,
+            estimators=estimators,
+            scores=scores,
+            log_likelihood=ell,
+            form="matrix",
+            shapes={k: [str(d) for d in v] for k, v in shapes.items()},
+        ),
     )
 
 

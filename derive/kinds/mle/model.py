@@ -8,7 +8,9 @@ density of the variable, and knows how one observation ``x_i`` is written.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import sympy as sp
 
@@ -25,6 +27,22 @@ BASE_MEASURES = {
     "1/x!": lambda x, n: 1 / sp.factorial(x),
     "binomial(n, x)": lambda x, n: sp.binomial(n, x),
 }
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """What a maximum-likelihood derivation adds: estimators, scores, the kind of maximum."""
+
+    maximum: str  # "verified" | "boundary" | "not-verified"
+    estimators: Mapping[str, Any]  # parameter -> estimator over the sample
+    scores: Mapping[str, Any]  # parameter -> its score (Lagrangian's, under a constraint)
+    log_likelihood: Any
+    model: SampleModel | None = None  # the model of one observation (scalar densities)
+    newton: Mapping[str, Any] = field(default_factory=dict)  # Newton steps without closed form
+    form: str = "sample"  # "sample" | "matrix" (rows of a data matrix) | "mvn"
+    shapes: Mapping[str, Any] = field(default_factory=dict)  # matrix forms: declared shapes
+    hessian: Any = None  # mvn: the Hessian in mu
+    sample_size_code: str = ""  # matrix forms: the sample size in NumPy, e.g. X.shape[0]
 
 
 def _probabilities(density: sp.Expr, params: tuple[str, ...]) -> set[str]:

@@ -27,8 +27,10 @@ from derive.engine.sample.rows import MatrixRowSum, RowSum
 from derive.engine.sample.statistics import SIZE, Estimate
 from derive.errors import InputError
 from derive.kinds.base import derivation_of
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex, text
+from derive.printing import Label, latex, text
+from derive.prose import Prose, Tex
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)
@@ -39,7 +41,7 @@ ROW = sp.MatrixSymbol("x_i", DIM, 1)
 ONE = sp.OneMatrix(SIZE, 1)
 PARAMS = ("mu", "Sigma")
 SYMMETRIC = ("Sigma", "Lambda")
-ELL = sp.Symbol(r"\ell")
+ELL = Label(r"\ell", "ell")
 
 
 # --- named rewrites -------------------------------------------------------------------------
@@ -122,9 +124,9 @@ def log_likelihood_section() -> tuple[Section, Any]:
              r"$\sum_i a_i^\top M a_i = \operatorname{tr}(A M A^\top)$ "
              r"for the rows $a_i^\top$ of $A$"),
     ]
-    lhs = sp.Symbol(r"\ell(\mu, \Sigma)")
-    return Section("The log-likelihood of the sample, in matrix form", start, tuple(steps), lhs), \
-        stacked
+    lhs = Label(r"\ell(\mu, \Sigma)", "ell(mu, Sigma)")
+    title = Prose.of("The log-likelihood of the sample, in matrix form")
+    return Section(title, start, tuple(steps), lhs), stacked
 
 
 # --- the mean -------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ def log_likelihood_section() -> tuple[Section, Any]:
 
 def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, Any, Any]:
     """d(ell) in mu, the tidied gradient, its zero, the Hessian: sections, mu_hat, G, H."""
-    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell")
+    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell", lhs_text="ell")
     steps = _chain(gradient, [
         ("symmetric", lambda g: symmetric(g, names),
          r"$\Sigma$ is symmetric, so $\Sigma^{-\top} = \Sigma^{-1}$"),
@@ -142,13 +144,15 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
         ("collect", factor_common, ""),
     ])
     tidy = steps[-1].after if steps else gradient
-    label = sp.Symbol(r"\nabla_{\mu}\ell")
-    tidy_section = Section("The gradient in $\\mu$", gradient, tuple(steps), label)
+    label = Label(r"\nabla_{\mu}\ell", "grad_mu ell")
+    tidy_section = Section(Prose.of("The gradient in ", Tex(r"$\mu$", "mu")), gradient,
+                           tuple(steps), label)
     estimate = sp.MatMul(1 / SIZE, X.T, ONE)
     at = tidy.xreplace({MU: estimate})
     zero = sp.ZeroMatrix(DIM, 1)
     solve = Section(
-        rf"Setting the gradient to zero: $\hat\mu = {latex(estimate)}$",
+        Prose.of("Setting the gradient to zero: ",
+                 Tex(rf"$\hat\mu = {latex(estimate)}$", f"mu_hat = {text(estimate)}")),
         at,
         (Step(at, zero, "solve",
               r"$\Sigma^{-1}$ is invertible, so the gradient vanishes exactly when "
@@ -157,7 +161,7 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
     )
     as_sum = sp.MatMul(1 / SIZE, MatrixRowSum(ROW, ROW, X))
     mean = Section(
-        "The sample mean",
+        Prose.of("The sample mean"),
         estimate,
         (Step(estimate, as_sum, "stack the sample",
               r"$X^\top\mathbf{1}$ adds the rows of $X$: $\sum_i x_i$"),),
@@ -206,19 +210,23 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
         Step(named, in_lambda, "precision",
              r"$\Lambda = \Sigma^{-1}$ and $\log\det\Sigma = -\log\det\Lambda$"),
     )
-    reparam = Section(r"In the precision $\Lambda = \Sigma^{-1}$", ell, steps,
-                      sp.Symbol(r"\ell(\mu, \Lambda)"))
+    precision_title = Prose.of("In the precision ",
+                               Tex(r"$\Lambda = \Sigma^{-1}$", "Lambda = Sigma^-1"))
+    reparam = Section(precision_title, ell, steps,
+                      Label(r"\ell(\mu, \Lambda)", "ell(mu, Lambda)"))
     ell_lambda = in_lambda.xreplace({precision: LAMBDA})
-    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell")
+    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell", lhs_text="ell")
     sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names),
                              r"$\Lambda$ and $S$ are symmetric")])
     tidy = sym[-1].after if sym else gradient
-    label = sp.Symbol(r"\nabla_{\Lambda}\ell")
-    tidy_section = Section(r"The gradient in $\Lambda$", gradient, tuple(sym), label)
+    label = Label(r"\nabla_{\Lambda}\ell", "grad_Lambda ell")
+    tidy_section = Section(Prose.of("The gradient in ", Tex(r"$\Lambda$", "Lambda")), gradient,
+                           tuple(sym), label)
     lambda_hat = sp.MatMul(SIZE, sp.Inverse(scatter))
     at = tidy.xreplace({LAMBDA: lambda_hat})
     solve = Section(
-        rf"Setting the gradient to zero: $\hat\Lambda = {latex(lambda_hat)}$",
+        Prose.of("Setting the gradient to zero: ",
+                 Tex(rf"$\hat\Lambda = {latex(lambda_hat)}$", f"Lambda_hat = {text(lambda_hat)}")),
         at,
         (Step(at, sp.ZeroMatrix(DIM, DIM), "solve",
               r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$: $\Lambda^{-1} = S/N$"),),
@@ -230,7 +238,8 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     plain = sp.MatMul(1 / SIZE, centred_hat.T, centred_hat)
     row_sum = sp.MatMul(1 / SIZE, MatrixRowSum(sp.MatMul(ROW - hat_mu, (ROW - hat_mu).T), ROW, X))
     back = Section(
-        r"Back to the covariance: $\hat\Sigma = \hat\Lambda^{-1}$",
+        Prose.of("Back to the covariance: ",
+                 Tex(r"$\hat\Sigma = \hat\Lambda^{-1}$", "Sigma_hat = Lambda_hat^-1")),
         sp.Inverse(lambda_hat),
         (Step(sp.Inverse(lambda_hat), sigma_hat, "inverse of a product",
               r"$(cA)^{-1} = c^{-1}A^{-1}$"),),
@@ -238,7 +247,7 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     )
     at_mean = sp.MatMul(1 / SIZE, Named(r"S(\hat{\mu})", scatter.definition.xreplace({MU: hat_mu})))
     profile = Section(
-        r"With the mean at its estimate $\hat\mu$",
+        Prose.of("With the mean at its estimate ", Tex(r"$\hat\mu$", "mu_hat")),
         at_mean,
         (Step(at_mean, plain, "definition", r"the scatter matrix at $\mu = \hat\mu$"),
          Step(plain, row_sum, "stack the sample",
@@ -292,19 +301,18 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
         symbols=(X, MU, SIGMA),
         assumptions=assumptions,
         notes=tuple(notes),
-        extras={
-            "matrix": True,
-            "check": "mle mvn",
-            "sample_size_code": "X.shape[0]",
-            "shapes": {"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
-            "maximum": "verified" if definite else "not-verified",
-            "estimators": estimators,
-            "scores": scores,
-            "hessian": hessian,
-            "log_likelihood": ell,
-            "conventions": [CONVENTION],
-            "question_tex": _question(params),
-        },
+        conventions=(CONVENTION,),
+        question=_question(params),
+        details=Estimation(
+            maximum="verified" if definite else "not-verified",
+            estimators=estimators,
+            scores=scores,
+            log_likelihood=ell,
+            form="mvn",
+            shapes={"X": ["N", "d"], "mu": ["d", "1"], "Sigma": ["d", "d"]},
+            hessian=hessian,
+            sample_size_code="X.shape[0]",
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.kinds.mle.model import Estimation
 from derive.model import Derivation
 from derive.printing import numpy_code
 
@@ -18,15 +19,15 @@ def _code(expr: Any) -> str:
 
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for ``check_mle_mvn.py.j2``."""
-    extras = derivation.extras
-    scores = extras["scores"]
+    details: Estimation = derivation.details
+    scores = details.scores
     return {
         "dim": DIM,
         "size": SAMPLE,
-        "covariance": "Sigma" in extras["estimators"],
-        "ell": _code(extras["log_likelihood"]),
-        "estimators": {k: _code(e) for k, e in extras["estimators"].items()},
+        "covariance": "Sigma" in details.estimators,
+        "ell": _code(details.log_likelihood),
+        "estimators": {k: _code(e) for k, e in details.estimators.items()},
         "score_mu": _code(scores["mu"]),
         "score_lambda": _code(scores["Lambda"]) if "Lambda" in scores else "",
-        "hessian": _code(extras["hessian"]),
+        "hessian": _code(details.hessian),
     }

@@ -91,7 +91,7 @@ class ConjugatePosterior(Family):
     def question(self, choices: Choices, derivation: Derivation) -> Prose:
         pair = PAIRS[choices["pair"]]
         theta = latex(sp.Symbol(pair.param))
-        prior = derivation.extras["prior"]
+        prior = derivation.details.prior
         graded = label_tex(derivation, derivation.result(GRADED).label)
         return Prose.of(
             "The prior on ", Math(theta), " is ",

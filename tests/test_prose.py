@@ -1,0 +1,74 @@
+"""Section headings are Prose: written once by the engines, printed late by each target."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from derive import catalogue
+from derive.kinds import derive_unverified
+from derive.printing import Label, latex, prose_text, text
+from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.worksheet import LATEX_PROSE
+from tests.conftest import ROOT
+
+x, w = sp.symbols("x w")
+
+
+def test_plain_strings_are_words_and_segments_keep_their_order():
+    prose = Prose.of("The score for ", math(x), ", then ", Tex(r"$\ell$", "ell"))
+    assert prose.parts == (Words("The score for "), Math((x,)), Words(", then "),
+                           Tex(r"$\ell$", "ell"))
+    marked = Printers(words=str.upper, math=lambda m: "<m>", tex=lambda t: "<t>")
+    assert prose.render(marked) == "THE SCORE FOR <m>, THEN <t>"
+
+
+def test_the_worksheet_escapes_words_and_prints_maths_with_the_project_printer():
+    prose = Prose.of("50% & more of ", math(sp.Symbol("sigma")), " at ", math(w, x**2))
+    assert prose.render(LATEX_PROSE) == r"50\% \& more of $\sigma$ at $w = x^{2}$"
+
+
+def test_the_terminal_gets_plain_text():
+    prose = Prose.of("Setting ", math(sp.Function("f")(x), x**2 + 1), " and ",
+                     Tex(r"$\bar x \pm h$", "xbar +- h"))
+    assert prose_text(prose) == "Setting f(x) = x**2 + 1 and xbar +- h"
+
+
+def test_every_heading_and_label_of_the_catalogue_reads_as_text_and_typesets():
+    for spec in catalogue.entries():
+        derivation = derive_unverified(spec)
+        for section in derivation.sections:
+            assert isinstance(section.title, Prose), spec.id
+            shown = prose_text(section.title)
+            assert not any(c in shown for c in "\\${}"), (spec.id, shown)
+            tex = section.title.render(LATEX_PROSE)
+            assert tex.count("$") % 2 == 0, (spec.id, tex)
+        labels = [r.label for r in derivation.results]
+        labels += [s.lhs for s in derivation.sections if s.lhs is not None]
+        for label in labels:
+            assert "\\" not in text(label), (spec.id, text(label))
+
+
+def test_a_label_is_latex_on_the_worksheet_and_plain_text_on_the_terminal():
+    kl = Label(r"\operatorname{KL}(p\,\|\,q)", "KL(p || q)")
+    assert latex(kl) == r"\operatorname{KL}(p\,\|\,q)"
+    assert text(sp.Derivative(Label(r"\ell", "ell"), x)) == "dell/dx"
+    assert pickle.loads(pickle.dumps(kl)).plain == "KL(p || q)"
+
+
+@pytest.mark.parametrize("expr, wrt, title", [
+    ("sigmoid(w*x + b)", "w", "With respect to w"),
+    ("tr(X.T*B*X)", "X", "Differential with respect to X"),
+])
+def test_json_steps_name_their_section_as_text(expr: str, wrt: str, title: str):
+    shapes = ["--shape", "X=m,n", "--shape", "B=m,m"] if "X" in expr else []
+    done = subprocess.run([sys.executable, "-m", "derive.cli", "grad", expr, "--wrt", wrt,
+                           *shapes, "--json"], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    steps = json.loads(done.stdout)["steps"]
+    assert steps and {s["section"] for s in steps} >= {title}
