@@ -66,6 +66,9 @@ def _prepare(out: str, pdf: bool, instead: str = ", or use --to tex") -> None:
 def _stop_now(message: str, code: int) -> NoReturn:
     """Exit at once after an interrupt: every cleanup has run as the exception unwound, and
     tearing down sympy, numpy and scipy would take another second."""
+    from derive.files import sweep
+
+    sweep()  # what a worker killed in the middle of its cleanup left in the temporary folder
     click.echo(message, err=True)
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
