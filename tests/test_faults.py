@@ -80,6 +80,19 @@ def leftovers(tmp: Path, out: Path) -> list[Path]:
     return left
 
 
+def stopped(process: subprocess.Popen, how: str, log, tmp_path: Path) -> None:
+    """Send the signal, wait (bounded) for the exit; its code and a quiet stderr."""
+    if how.startswith("SIGINT"):
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
+    code = process.wait(timeout=60)
+    log.close()
+    errors = (tmp_path / "stderr").read_text()
+    assert code == (130 if how.startswith("SIGINT") else 143), errors
+    assert "Traceback" not in errors and "internal error" not in errors, errors
+
+
 @pytest.mark.tex
 @pytest.mark.parametrize("how,jobs", [("SIGINT to the group", 2), ("SIGTERM to the parent", 2),
                                       ("SIGTERM to the parent", 1)])
@@ -99,15 +112,7 @@ def test_an_interrupted_build_stops_cleanly_and_keeps_the_previous_files(tmp_pat
     busy = wait_for(lambda: any(out.glob(".derive-staging-*"))
                     or any((tmp_path / "tmp").glob("derive-tex-*")))
     assert busy and build.poll() is None
-    if how.startswith("SIGINT"):
-        os.killpg(build.pid, signal.SIGINT)
-    else:
-        os.kill(build.pid, signal.SIGTERM)
-    code = build.wait(timeout=60)
-    log.close()
-    errors = (tmp_path / "stderr").read_text()
-    assert code == (130 if how.startswith("SIGINT") else 143), errors
-    assert "Traceback" not in errors and "internal error" not in errors, errors
+    stopped(build, how, log, tmp_path)
     assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
     assert leftovers(tmp_path, out) == []
     consistent_cache(out)
@@ -330,14 +335,6 @@ def test_an_interrupted_problem_set_stops_cleanly(tmp_path, how):
                             "--jobs", "2", "--out", str(out)], env=env,
                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     assert wait_for(lambda: any((tmp_path / "tmp").glob("derive-tex-*"))) and run.poll() is None
-    if how.startswith("SIGINT"):
-        os.killpg(run.pid, signal.SIGINT)
-    else:
-        os.kill(run.pid, signal.SIGTERM)
-    code = run.wait(timeout=60)
-    log.close()
-    errors = (tmp_path / "stderr").read_text()
-    assert code == (130 if how.startswith("SIGINT") else 143), errors
-    assert "Traceback" not in errors, errors
+    stopped(run, how, log, tmp_path)
     assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
     assert leftovers(tmp_path, out) == []
