@@ -3,7 +3,7 @@
     python benchmarks/problems_scale.py [--versions 200] [--count 6] [--jobs N] [--seed S]
 
 (a) the whole command: draw, derive and verify every variant, run every check
-    script, write and compile problems-<k> and answers-<k>, manifest and Moodle quiz;
+    script, write and compile problems-<k> and answers-<k>, manifest, Moodle quiz and QTI package;
 (b) TeX alone: the same .tex files compiled by bare latexmk (plain pdfLaTeX, as a
     user would by hand) with the same number of parallel jobs; and by derive's own TeX
     path (derive.pdf.compile_pdf, the precompiled preamble), for the share of TeX in (a).
@@ -33,7 +33,7 @@ def main() -> int:
         out = Path(folder) / "out"
         command = [sys.executable, "-m", "derive.cli", "problems", "--count", str(args.count),
                    "--seed", str(args.seed), "--versions", str(args.versions), "--jobs",
-                   str(args.jobs), "--moodle", "--out", str(out)]
+                   str(args.jobs), "--moodle", "--qti", "--out", str(out)]
         os.environ["DERIVE_CACHE"] = str(Path(folder) / "cache")  # cold: (a) dumps the format
         with measuring() as total:
             subprocess.run(command, check=True, capture_output=True, cwd=ROOT,

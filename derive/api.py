@@ -203,6 +203,7 @@ def problems(
     templates: str | Path | None = None,
     to: str = "pdf",
     progress=None,
+    qti: bool = False,
 ):
     """Write ``versions`` randomized versions of a ``count``-problem set, with answer keys.
 
@@ -219,6 +220,7 @@ def problems(
         jobs=jobs,
         roster=Path(roster) if roster else None,
         moodle=moodle,
+        qti=qti,
         templates=Path(templates) if templates else None,
         to=to,
         progress=progress,

@@ -24,6 +24,10 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?real$"), "real"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?symmetric(?:\s+positive[- ]definite)?$"), "symmetric"),
     (re.compile(rf"^{_NAME}\s*>\s*{_NAME}$"), "larger"),  # matrix sizes: 'N > d'
+    # a probability vector (one-hot targets): '1^T t = 1', 'sum(t) = 1', 't sums to one'
+    (re.compile(rf"^1\s*(?:\^\s*T|\.T|\^\\top)\s*[*@]?\s*{_NAME}\s*=\s*1$"), "simplex"),
+    (re.compile(rf"^sum\(\s*{_NAME}\s*\)\s*=\s*1$"), "simplex"),
+    (re.compile(rf"^{_NAME}\s+sums\s+to\s+(?:one|1)$"), "simplex"),
 )
 
 
@@ -36,6 +40,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         "integer": set(),
         "real": set(),
         "symmetric": set(),
+        "simplex": set(),
     }
     order: list[tuple[str, str]] = []
     sentences: list[str] = []
@@ -56,7 +61,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
                 raise InputError(
                     f"cannot read the assumption {part!r} "
                     "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real', "
-                    "'S symmetric', 'N > d')"
+                    "'S symmetric', 'N > d', '1^T t = 1')"
                 )
     positive = (found["positive"] | set(default_positive)) - found["real"] - found["unit_interval"]
     return Assumptions(
@@ -67,6 +72,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         sentences=tuple(sentences),
         symmetric=frozenset(found["symmetric"]),
         size_order=tuple(order),
+        simplex=frozenset(found["simplex"]),
     )
 
 

@@ -43,12 +43,20 @@ def _current_address_space() -> int:
     return 0
 
 
+def _lower_limit(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above the one inherited (a bounded call inside a bounded call)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        hard = min(hard, inherited)
+    resource.setrlimit(kind, (min(soft, hard), hard))
+
+
 def _child(write_fd: int, fn: Callable[..., Any], args: tuple, seconds: float, memory: int) -> None:
     cpu = max(1, int(seconds + 0.999))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    _lower_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
     if memory:
         limit = _current_address_space() + memory * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _lower_limit(resource.RLIMIT_AS, limit, limit)
     try:
         payload = pickle.dumps(("ok", fn(*args)))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent

@@ -25,11 +25,11 @@ def py_name(name: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
-def code(expr: Any) -> str:
-    """NumPy code with keyword-named symbols renamed."""
+def code(expr: Any, inputs: Any = None) -> str:
+    """NumPy code with keyword-named symbols renamed; sizes read off ``inputs``' arrays."""
     renamed = {s: sp.Symbol(py_name(s.name), **s.assumptions0)
                for s in expr.free_symbols if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)}
-    return numpy_code(expr.xreplace(renamed) if renamed else expr)
+    return numpy_code(expr.xreplace(renamed) if renamed else expr, inputs)
 
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:

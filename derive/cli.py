@@ -20,6 +20,8 @@ import click
 from derive.errors import DeriveError
 
 TOPIC_HELP = "only entries of this topic"
+OUT_FORMATS = click.Choice(["pdf", "tex", "html"])
+TO_HELP = "what --out gets: .tex and .pdf, .tex only, or .html"
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -226,7 +228,7 @@ def show(entry_id: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False),
     help="a TOML file of your own entries (repeatable)",
 )
-@click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+@click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 @click.option("--out", type=click.Path(), default="output", show_default=True)
 @click.option("--jobs", type=click.IntRange(1, 256), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
@@ -241,7 +243,7 @@ def build(
     templates: str | None,
     no_cache: bool,
 ) -> None:
-    """Build worksheets (.tex, .pdf) and check scripts into OUT."""
+    """Build worksheets (.tex, .pdf; or .html and index.html) and check scripts into OUT."""
     from derive import catalogue
     from derive.catalogue.spec import read_specs
     from derive.progress import Progress
@@ -300,6 +302,7 @@ def build(
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
+@click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 def grad(
     expr: str,
     wrt: tuple[str, ...],
@@ -307,30 +310,38 @@ def grad(
     assume: tuple[str, ...],
     as_json: bool,
     out: str | None,
+    to: str,
 ) -> None:
     """Differentiate EXPR step by step, every step verified."""
     from derive import api
 
     spec = api.grad_spec(expr, list(wrt), shapes=list(shapes), assume=list(assume))
-    deliver(spec, as_json, out)
+    deliver(spec, as_json, out, to)
 
 
 @main.command()
 @click.argument("file", metavar="FILE")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write a feedback PDF into OUT")
-def check(file: str, as_json: bool, out: str | None) -> None:
+@click.option("--to", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="the feedback's format, with --out")
+def check(file: str, as_json: bool, out: str | None, to: str) -> None:
     """Check a hand derivation line by line: exit 0 all right, 1 a wrong line, 2 bad input."""
     from derive.grade import check_file  # not derive.api: it loads the whole catalogue
 
     if out:
-        _prepare(out, pdf=True, instead="")
+        _prepare(out, pdf=to == "pdf", instead="")
     outcome = check_file(Path(file))
     if as_json:
         emit_json(outcome.json())
     else:
         click.echo(outcome.text())
-    if out:
+    if out and to == "html":
+        from derive.html.checkpage import write_feedback_html
+
+        page = write_feedback_html(outcome, Path(out), Path(file).stem)
+        click.echo(f"feedback: {page}", err=as_json)
+    elif out:
         from derive.grade.feedback import write_feedback
 
         pdf = write_feedback(outcome, Path(out), Path(file).stem)
@@ -339,8 +350,8 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 
 
 @main.command()
-@click.option("--count", type=click.IntRange(min=1), required=True, help="problems per set")
-@click.option("--seed", type=click.IntRange(min=0), required=True, help="the set's random seed")
+@click.option("--count", type=click.IntRange(min=1), help="problems per set")
+@click.option("--seed", type=click.IntRange(min=0), help="the set's random seed")
 @click.option(
     "--versions",
     type=click.IntRange(min=1),
@@ -353,33 +364,47 @@ def check(file: str, as_json: bool, out: str | None) -> None:
 @click.option(
     "--roster",
     type=click.Path(dir_okay=False),
-    help="CSV of student names: one version each, the name printed on it",
+    help="CSV roster as an LMS exports it: one version per student, the name printed on it",
 )
-@click.option("--moodle", is_flag=True, help="also write moodle.xml of the numeric problems")
+@click.option("--moodle", is_flag=True, help="also write moodle.xml (a category per problem)")
+@click.option("--qti", is_flag=True, help="also write qti.zip (a QTI 2.1 content package)")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--to", type=click.Choice(["pdf", "tex"]), default="pdf", show_default=True)
+@click.option("--stress", type=click.IntRange(min=1), default=None,
+              help="draw, derive and check K variants per family; report, write nothing")
 def problems(
-    count: int,
-    seed: int,
+    count: int | None,
+    seed: int | None,
     versions: int | None,
     topic: str | None,
     out: str,
     jobs: int | None,
     roster: str | None,
     moodle: bool,
+    qti: bool,
     templates: str | None,
     to: str,
+    stress: int | None,
 ) -> None:
     """Randomized problem sets with answer keys, every variant verified before release."""
     from derive import api
     from derive.progress import Progress
 
+    if stress is not None:
+        from derive.problems.stress import report
+        from derive.problems.stress import stress as run_stress
+
+        results = run_stress(stress, topic, jobs)
+        click.echo(report(results))
+        sys.exit(1 if any(r.failed for r in results) else 0)
+    if count is None or seed is None:
+        fail("problems: --count and --seed are required (or --stress K)")
     _prepare(out, pdf=to == "pdf")
     total = versions or 1
     if roster:
-        from derive.problems.roster import read_roster
+        from derive.problems.roster import read_students
 
-        total = len(read_roster(Path(roster)))
+        total = len(read_students(Path(roster)))
     with Progress(total, "versions") as progress:
         outcome = api.problems(
             count,
@@ -390,6 +415,7 @@ def problems(
             jobs=jobs,
             roster=roster,
             moodle=moodle,
+            qti=qti,
             templates=templates,
             to=to,
             progress=progress.advance,
@@ -397,13 +423,33 @@ def problems(
     for version, error in outcome.failed:
         click.echo(f"derive: version {version}: {error}", err=True)
     written = outcome.versions - len(outcome.failed)
-    extra = ", moodle.xml" if outcome.moodle else ""
+    extra = "".join(f", {p.name}" for p in (outcome.moodle, outcome.qti) if p)
     click.echo(
         f"wrote {written} of {outcome.versions} versions of {count} problems into {out}"
         f" (problems-<k>, answers-<k>, manifest.json{extra}; {len(outcome.failed)} failed)"
     )
     if outcome.failed:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("manifest", metavar="MANIFEST")
+@click.argument("answers", metavar="ANSWERS.csv")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--out", type=click.Path(), help="write grades.csv and grades.json")
+def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
+    """Score an LMS export of students' numeric answers with the release's tolerances."""
+    from derive.problems.grading import grade_file
+
+    sheet = grade_file(Path(manifest), Path(answers))
+    if out:
+        _prepare(out, pdf=False)
+        written = sheet.write(Path(out))
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    if as_json:
+        emit_json(sheet.json())
+    else:
+        click.echo(sheet.text())
 
 
 @main.command(cls=ExpressionCommand)
@@ -415,22 +461,44 @@ def problems(
               " counts:n, categories:k, or LOW,HIGH (e.g. 'xm,inf')")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
+@click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 def mle(density: str, var: str, params: tuple[str, ...], assume: tuple[str, ...],
-        support: str | None, as_json: bool, out: str | None) -> None:
+        support: str | None, as_json: bool, out: str | None, to: str) -> None:
     """Maximum-likelihood estimators for one observation's DENSITY, step by step."""
     from derive import api
 
     spec = api.mle_spec(density, list(params), var=var, assume=list(assume), support=support)
-    deliver(spec, as_json, out)
+    deliver(spec, as_json, out, to)
 
 
-def deliver(spec: Any, as_json: bool, out: str | None) -> None:
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="worker processes that do the work")
+@click.option("--allow-origin", "origins", multiple=True, metavar="ORIGIN",
+              help="allow browser pages from ORIGIN to call the API (CORS; repeatable)")
+@click.option("--cache", type=click.Path(file_okay=False), default=None,
+              help="the worksheets' on-disk cache, shared by every server [~/.cache/derive/web]")
+@click.option("--budget", type=click.FloatRange(min=0.5), default=20.0, show_default=True,
+              help="CPU seconds one request may use")
+@click.option("--max-body", type=click.IntRange(min=1024), default=100_000, show_default=True,
+              help="bytes a request body may have")
+def serve(host: str, port: int, workers: int, origins: tuple[str, ...], cache: str | None,
+          budget: float, max_body: int) -> None:
+    """Serve the worksheets, a check page, a grad page and the JSON API."""
+    from derive.web.server import run
+
+    run(host, port, workers, origins, cache, budget, max_body)
+
+
+def deliver(spec: Any, as_json: bool, out: str | None, to: str = "pdf") -> None:
     """Derive an ad hoc spec once, run its check script (built into OUT if given), print."""
     from derive import pipeline
 
     if out:
-        _prepare(out, pdf=True, instead="")
-    derivation, outcome = pipeline.deliver(spec, Path(out) if out else None)
+        _prepare(out, pdf=to == "pdf", instead="")
+    derivation, outcome = pipeline.deliver(spec, Path(out) if out else None, to)
     if outcome.error:
         fail(outcome.error, 1)
     check = {"script": str(outcome.check) if out else None, "passed": outcome.passed}

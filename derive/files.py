@@ -113,7 +113,7 @@ def staging(out: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(staged: Path, targets: list[Path]) -> None:
+def replace_together(staged: Path, targets: list[Path]) -> None:
     """Move ``staged/<name>`` over each target, in order, each rename atomic."""
     for target in targets:
         source = staged / target.name

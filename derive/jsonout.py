@@ -14,13 +14,14 @@ from derive.model import Derivation
 from derive.printing import latex, numpy_code, prose_text
 
 
-def expression_fields(expr: Any) -> dict[str, str]:
-    """One expression in the four forms of the contract."""
+def expression_fields(expr: Any, inputs: Any = None) -> dict[str, str]:
+    """One expression in the four forms of the contract; matrix sizes in its NumPy code are
+    read off the arrays of ``inputs`` (the function) when the expression holds none."""
     return {
         "latex": latex(expr),
         "sympy": sp.srepr(expr),
         "text": sp.sstr(expr),
-        "numpy": numpy_code(expr),
+        "numpy": numpy_code(expr, inputs),
     }
 
 

@@ -72,6 +72,7 @@ class Assumptions:
     sentences: tuple[str, ...] = ()
     symmetric: frozenset[str] = frozenset()  # matrices drawn symmetric positive definite
     size_order: tuple[tuple[str, str], ...] = ()  # (larger, smaller) matrix sizes, 'N > d'
+    simplex: frozenset[str] = frozenset()  # vectors whose entries sum to one, '1^T t = 1'
 
     def domain(self, name: str) -> Domain:
         """The sampling interval used for a symbol by verification and check code."""

@@ -20,6 +20,9 @@ from derive import numeric
 from derive.functions import as_expr
 
 DPS = 50
+#: a pivot this much smaller than the largest entry means a singular matrix (at 50 digits a
+#: rank-deficient product leaves pivots near 1e-50; a merely ill-conditioned one far above)
+SINGULAR = mpmath.mpf("1e-25")
 
 
 class Env(dict):
@@ -156,7 +159,9 @@ _MPMATH: dict[str, Callable[..., Any]] = {
     "log": mpmath.log,
     "Abs": abs,
     "sign": mpmath.sign,
-    "Heaviside": lambda x, *h: mpmath.mpf(1) if x > 0 else mpmath.mpf(0),
+    # sympy's H(0) = 1/2: d max(a, b) = H(a - b) da + H(b - a) db holds at ties (max(A, A^T))
+    "Heaviside": lambda x, *h: (mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0
+                                else h[0] if h else mpmath.mpf(0.5)),
     "Max": lambda *a: max(a),
     "Min": lambda *a: min(a),
 }
@@ -166,11 +171,12 @@ def _lu(value: mpmath.matrix) -> tuple[list[list[Any]], list[int], int]:
     """Gaussian elimination with partial pivoting on plain lists (mpmath's own is slow)."""
     n = value.rows
     rows = [[value[i, j] for j in range(n)] for i in range(n)]
+    scale = max((abs(x) for row in rows for x in row), default=mpmath.mpf(0))
     order, sign = list(range(n)), 1
     for k in range(n):
         pivot = max(range(k, n), key=lambda i: abs(rows[i][k]))
-        if rows[pivot][k] == 0:
-            raise ZeroDivisionError("singular matrix")
+        if abs(rows[pivot][k]) <= scale * SINGULAR:
+            raise ZeroDivisionError("singular matrix")  # undefined here: another instance
         if pivot != k:
             rows[k], rows[pivot] = rows[pivot], rows[k]
             order[k], order[pivot] = order[pivot], order[k]
@@ -287,10 +293,13 @@ def random_env(
     sample: Callable[[sp.Symbol], Any],
     rng: random.Random,
     symmetric: frozenset[str] = frozenset(),
+    positive: frozenset[str] = frozenset(),
+    simplex: frozenset[str] = frozenset(),
 ) -> Env:
     """Random explicit matrices of the concrete sizes, and values for the scalar symbols.
 
-    Square matrices named in ``symmetric`` are drawn symmetric positive definite.
+    Square matrices named in ``symmetric`` are drawn symmetric positive definite, those
+    named in ``positive`` with positive entries, those in ``simplex`` with columns summing to 1.
     """
     env = Env(sizes)
     for m in matrices:
@@ -298,9 +307,16 @@ def random_env(
         if m.name in symmetric and rows == cols:
             env[m] = _symmetric_positive_definite(rows, rng)
             continue
-        env[m] = mpmath.matrix(
-            [[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(cols)] for _ in range(rows)]
+        low = 0.2 if m.name in positive | simplex else -2.5
+        value = mpmath.matrix(
+            [[mpmath.mpf(rng.uniform(low, 2.5)) for _ in range(cols)] for _ in range(rows)]
         )
+        if m.name in simplex:  # every column sums to one
+            for j in range(cols):
+                total = mpmath.fsum(value[i, j] for i in range(rows))
+                for i in range(rows):
+                    value[i, j] /= total
+        env[m] = value
     for s in scalars:
         if s not in env:
             env[s] = mpmath.mpf(str(sample(s)))

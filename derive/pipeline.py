@@ -27,11 +27,11 @@ from derive.files import (
     digest,
     output_folder,
     private_prefix,
+    replace_together,
     staging,
     sweep,
     write_text_atomically,
 )
-from derive.files import publish as publish_files
 from derive.pdf import compile_pdf
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class BuildOutcome:
     passed: bool | None = None
     cached: bool = False
     error: str | None = None
+    html: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,6 +114,9 @@ def cached_outcome(spec: Spec, out: Path, to: str, key: str) -> BuildOutcome | N
     files = [p for p in (tex_path, pdf_path, check_path) if p]
     if saved.get("key") != key or not _unchanged(files, saved.get("files", {})):
         return None
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=saved.get("check_line", ""),
+                            passed=True, cached=True, html=tex_path)
     return BuildOutcome(
         spec.id, tex_path, pdf_path, check_path, saved.get("check_line", ""), True, cached=True
     )
@@ -127,8 +131,9 @@ def _unchanged(files: list[Path], digests: dict[str, str]) -> bool:
 
 
 def _outputs(spec: Spec, out: Path, to: str) -> tuple[Path, Path | None, Path]:
+    """The sheet (.tex, or .html for ``to="html"``), the PDF if any, and the check script."""
     return (
-        out / f"{spec.id}.tex",
+        out / f"{spec.id}.{'html' if to == 'html' else 'tex'}",
         out / f"{spec.id}.pdf" if to == "pdf" else None,
         out / f"check_{spec.id}.py",
     )
@@ -142,7 +147,8 @@ def build(
     use_cache: bool = True,
     key: str | None = None,
 ) -> BuildOutcome:
-    """Build one entry's check script, .tex and .pdf; failures come back as an outcome."""
+    """Build one entry's check script, .tex and .pdf (or .html); failures come back as an
+    outcome."""
     try:
         key = key or cache_key(spec, to, templates_digest(templates))
         if use_cache and (hit := cached_outcome(spec, out, to, key)):
@@ -167,16 +173,19 @@ def _placed(spec: Spec, message: str) -> str:
 
 def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
             key: str) -> BuildOutcome:
-    """Write a verified derivation's check script and run it; only if it passes, the .tex
-    (and .pdf) and the cache marker.
-
-    The files are made in a staging folder and replaced together, the cache
-    marker (with each file's hash) removed first and written last.
-    """
-    tex_path, pdf_path, check_path = _outputs(spec, out, to)
-    files = [p for p in (check_path, pdf_path, tex_path) if p]
+    """Write a verified derivation's files: its check script runs first, and only if it
+    passes are the sheet, PDF and script replaced together, the cache marker last."""
+    sheet_path, pdf_path, check_path = _outputs(spec, out, to)
+    files = [p for p in (check_path, pdf_path, sheet_path) if p]
     marker = out / CACHE_FOLDER / f"{spec.id}.json"
-    tex, code = render(derivation, templates)
+    if to == "html":
+        from derive.html.worksheet import html_sheet
+        from derive.kinds import check_script
+
+        code = check_script(derivation, templates)
+        sheet = html_sheet(derivation, code, check_path.name, templates)
+    else:
+        sheet, code = render(derivation, templates)
     from derive.checkrun import run_check
 
     output_folder(out)
@@ -189,28 +198,32 @@ def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: P
             write_text_atomically(failed, code)
             return BuildOutcome(spec.id, check=failed, check_line=check.line, passed=False)
         if pdf_path is not None:
-            compile_pdf(tex, staged / pdf_path.name)
-        (staged / tex_path.name).write_text(tex, encoding="utf-8")
+            compile_pdf(sheet, staged / pdf_path.name)
+        (staged / sheet_path.name).write_text(sheet, encoding="utf-8")
         marker.unlink(missing_ok=True)
-        publish_files(staged, files)
+        replace_together(staged, files)
     saved = {"key": key, "check_line": check.line, "files": {p.name: digest(p) for p in files}}
     write_text_atomically(marker, json.dumps(saved))
-    return BuildOutcome(spec.id, tex_path, pdf_path, check_path, check.line, True)
+    if to == "html":
+        return BuildOutcome(spec.id, check=check_path, check_line=check.line, passed=True,
+                            html=sheet_path)
+    return BuildOutcome(spec.id, sheet_path, pdf_path, check_path, check.line, True)
 
 
-def deliver(spec: Spec, out: Path | None = None) -> tuple[Derivation, BuildOutcome]:
+def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
+            ) -> tuple[Derivation, BuildOutcome]:
     """An ad hoc entry, derived and verified once: built into ``out`` as ``build`` does, or
     else with its check script run in a temporary folder."""
     derivation = derive(spec)
     if out is not None:
         try:
-            key = cache_key(spec, "pdf", templates_digest(None))
-            return derivation, publish(derivation, spec, out, "pdf", None, key)
+            key = cache_key(spec, to, templates_digest(None))
+            return derivation, publish(derivation, spec, out, to, None, key)
         except DeriveError as exc:
             return derivation, BuildOutcome(spec.id, error=str(exc))
-        except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        except OSError as exc:
             return derivation, BuildOutcome(spec.id, error=f"cannot write the output: "
-                                                           f"{describe(exc)}")
+                                                          f"{describe(exc)}")
     from derive.checkrun import run_check
     from derive.kinds import check_script
 
@@ -260,6 +273,10 @@ def build_all(
     except BaseException:  # interrupted: the workers have ended; remove what they could not
         sweep(out)
         raise
+    if to == "html":
+        from derive.html.index import write_index
+
+        write_index([s for s in specs if outcomes[s.id].ok], out, templates)
     return [outcomes[spec.id] for spec in specs]
 
 

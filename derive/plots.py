@@ -66,7 +66,7 @@ def _curves(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     for name in spec.get("curves", ["function"]):
         expr, label = _curve_expr(derivation, name)
         points = [(x, evaluate(expr, {**values, var: x})) for x in xs]
-        curves.append({"coords": _coords(points), "legend": Trusted(f"${label}$")})
+        curves.append({"points": points, "label": label})
     marks = []
     if "mark" in spec:
         at = spec["mark"]
@@ -76,9 +76,9 @@ def _curves(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
             else evaluate(_curve_expr(derivation, at)[0], values)
         )
         first = _curve_expr(derivation, spec.get("curves", ["function"])[0])[0]
-        marks.append(_coords([(x, evaluate(first, {**values, var: x}))]))
+        marks.append([(x, evaluate(first, {**values, var: x}))])
     return {
-        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
+        "xlabel": latex(sp.Symbol(var)),
         "curves": curves,
         "marks": marks,
         "path": None,
@@ -100,12 +100,11 @@ def _path(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, Any]:
     xs = [low - pad + (high - low + 2 * pad) * k / (SAMPLES - 1) for k in range(SAMPLES)]
     curve = [(x, evaluate(f, {**values, var: x})) for x in xs]
     steps = [(x, evaluate(f, {**values, var: x})) for x in path]
-    legend = Trusted(f"$f({latex(sp.Symbol(var))})$")
     return {
-        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
-        "curves": [{"coords": _coords(curve), "legend": legend}],
+        "xlabel": latex(sp.Symbol(var)),
+        "curves": [{"points": curve, "label": f"f({latex(sp.Symbol(var))})"}],
         "marks": [],
-        "path": _coords(steps),
+        "path": steps,
     }
 
 
@@ -134,11 +133,10 @@ def _likelihood(spec: Mapping[str, Any], derivation: Derivation) -> dict[str, An
     curve = [(x, evaluate(log_likelihood, {**values, var: x})) for x in xs]
     estimate = float(on_sample(derivation.result(var).expr, data))
     mark = (estimate, evaluate(log_likelihood, {**values, var: estimate}))
-    legend = Trusted(rf"$\ell({latex(sp.Symbol(var))})$")
     return {
-        "xlabel": Trusted(f"${latex(sp.Symbol(var))}$"),
-        "curves": [{"coords": _coords(curve), "legend": legend}],
-        "marks": [_coords([mark])],
+        "xlabel": latex(sp.Symbol(var)),
+        "curves": [{"points": curve, "label": rf"\ell({latex(sp.Symbol(var))})"}],
+        "marks": [[mark]],
         "path": None,
     }
 
@@ -150,8 +148,12 @@ PLOTS: dict[str, Callable[[Mapping[str, Any], Derivation], dict[str, Any]]] = {
 }
 
 
-def plot_context(derivation: Derivation) -> dict[str, Any] | None:
-    """The plot's coordinates and labels for ``templates/plot.tex.j2``, or None."""
+def plot_data(derivation: Derivation) -> dict[str, Any] | None:
+    """The plot's points (x, y or None where undefined) and LaTeX labels, or None.
+
+    Keys: ``xlabel``, ``curves`` (``points``, ``label``), ``marks`` (lists of points),
+    ``path`` (the iterates of a descent, or None).
+    """
     spec = derivation.plot
     if not spec:
         return None
@@ -162,3 +164,17 @@ def plot_context(derivation: Derivation) -> dict[str, Any] | None:
         return PLOTS[kind](spec, derivation)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"entry '{derivation.id}': field 'plot': {exc!r}") from None
+
+
+def plot_context(derivation: Derivation) -> dict[str, Any] | None:
+    """The plot's coordinates and labels for ``templates/plot.tex.j2``, or None."""
+    data = plot_data(derivation)
+    if data is None:
+        return None
+    return {
+        "xlabel": Trusted(f"${data['xlabel']}$"),
+        "curves": [{"coords": _coords(c["points"]), "legend": Trusted(f"${c['label']}$")}
+                   for c in data["curves"]],
+        "marks": [_coords(points) for points in data["marks"]],
+        "path": _coords(data["path"]) if data["path"] is not None else None,
+    }

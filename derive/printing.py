@@ -13,7 +13,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from derive.errors import NotSupported
@@ -224,7 +224,10 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = rf"\left({shown}\right)"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -272,6 +275,33 @@ class Verbatim(sp.Symbol):
 
     def _numpycode(self, printer: Any) -> str:
         return f"({self.name})"
+
+
+def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
+    """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
+    from derive.matrixfunctions import reads_as_call
+
+    alone = (isinstance(body, sp.Function) and body.args[0] == u
+             and not any(a.has(u) for a in body.args[1:]))  # sigma(u), H(u, 0)
+    return not (alone or reads_as_call(arg))
+
+
+class _Code(Verbatim):
+    """A placeholder for NumPy code printed as is (already bracketed where it must be)."""
+
+    def _numpycode(self, printer: Any) -> str:
+        return self.name
+
+
+def _ones_multiple(term: Any) -> Any:
+    """s for the broadcast s 1 1^T (1 itself for 1 1^T), else None."""
+    if isinstance(term, sp.OneMatrix):
+        return sp.S.One
+    if isinstance(term, sp.MatMul):
+        mats = [a for a in term.args if isinstance(a, sp.MatrixExpr)]
+        if len(mats) == 1 and isinstance(mats[0], sp.OneMatrix):
+            return sp.Mul(*[a for a in term.args if not isinstance(a, sp.MatrixExpr)])
+    return None
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -354,6 +384,8 @@ class DeriveNumPyPrinter(NumPyPrinter):
         size = self._settings.get("sample_size")
         if size and expr.name == "N" and expr.is_integer:
             return size
+        if expr in self.dimensions:  # a matrix size: m -> W.shape[0]
+            return self.dimensions[expr]
         return super()._print_Symbol(expr)
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
@@ -366,7 +398,9 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _print_sigmoid(self, expr: sp.Expr) -> str:
         # 0.5 (1 + tanh(x/2)) equals 1/(1 + e^-x) and never overflows.
-        return f"(0.5 + 0.5*{self._np('tanh')}(0.5*({self._print(expr.args[0])})))"
+        arg = self._print(expr.args[0])
+        arg = arg if isinstance(expr.args[0], _Code | sp.Symbol) else f"({arg})"
+        return f"(0.5 + 0.5*{self._np('tanh')}(0.5*{arg}))"
 
     def _print_softplus(self, expr: sp.Expr) -> str:
         return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
@@ -375,20 +409,21 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
 
     def _print_gelu(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_normal_cdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_normal_pdf(self, expr: sp.Expr) -> str:
-        return self._print(expr._closed_form())
+        return f"({self._print(expr._closed_form())})"  # bracketed: it reads as a call
 
     def _print_erf(self, expr: sp.Expr) -> str:
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
         return f"{erf}({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr: sp.Expr) -> str:
-        return f"{self._np('heaviside')}({self._print(expr.args[0])}, 0.0)"
+        at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"  # sympy's H(0)
+        return f"{self._np('heaviside')}({self._print(expr.args[0])}, {at_zero})"
 
     def _print_Max(self, expr: sp.Expr) -> str:
         return self._fold("maximum", expr.args)
@@ -408,20 +443,52 @@ class DeriveNumPyPrinter(NumPyPrinter):
 
     def _size(self, dim: Any) -> str:
         dim = as_expr(dim)
-        return self._print(dim.xreplace({k: Verbatim(v) for k, v in self.dimensions.items()}))
+        return self._print(dim.xreplace({k: _Code(v) for k, v in self.dimensions.items()}))
+
+    def _wrap(self, arg: Any, level: int) -> str:
+        """``arg`` in brackets when it binds less tightly than ``level`` (@ and * bind alike)."""
+        code = self._print(arg)
+        return f"({code})" if _code_precedence(arg) < level else code
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:
+        # (W @ x - y) @ x.T: a scalar coefficient first, then the factors joined by @
+        args = expr.args
+        if (len(args) == 3 and isinstance(args[0], sp.OneMatrix) and args[0].shape[0] == 1
+                and isinstance(args[2], sp.OneMatrix) and args[2].shape[1] == 1):
+            return f"{self._np('sum')}({self._print(args[1])}, keepdims=True)"  # 1^T M 1
         scalars = [a for a in expr.args if not (isinstance(a, sp.MatrixExpr) or a.is_Matrix)]
-        mats = [f"({self._print(a)})" for a in expr.args if isinstance(a, sp.MatrixExpr)]
-        code = " @ ".join(mats)
-        if scalars:
-            code = f"({self._print(sp.Mul(*scalars))})*({code})"
-        return f"({code})"
+        mats = [a for a in expr.args if isinstance(a, sp.MatrixExpr)]
+        level = PRECEDENCE["Mul"]
+        code = " @ ".join([self._wrap(mats[0], level)]
+                          + [self._wrap(a, level + 1) for a in mats[1:]])
+        coefficient = sp.Mul(*scalars)
+        if coefficient == 1:
+            return code
+        if coefficient == -1:
+            return f"-{code}"
+        return f"{self._wrap(coefficient, level)}*{code}"
+
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        # W @ x - y: positive terms first; s 1 1^T beside a full matrix is the scalar s
+        # (numpy broadcasts it, the rule the expression was written with)
+        terms = sorted(expr.args, key=lambda t: isinstance(t, sp.MatMul) and _negative(t))
+        spread = not all(_ones_multiple(t) is not None for t in terms)
+        parts = []
+        for k, term in enumerate(terms):
+            scalar = _ones_multiple(term) if spread else None
+            code = self._print(term) if scalar is None else self._wrap(scalar, PRECEDENCE["Add"])
+            if code.startswith("-") and k:
+                parts.append(f"- {code[1:]}")
+            else:
+                parts.append(f"+ {code}" if k else code)
+        return " ".join(parts)
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
-        return f"({self._print(expr.arg)}).T"
+        return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.T"
 
     def _print_Trace(self, expr: sp.Trace) -> str:
+        if expr.arg.shape == (1, 1):  # a 1 x 1 matrix read as a number
+            return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.item()"
         return f"{self._np('trace')}({self._print(expr.arg)})"
 
     def _print_Determinant(self, expr: sp.Determinant) -> str:
@@ -431,14 +498,16 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('linalg.inv')}({self._print(expr.arg)})"
 
     def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
-        return "(" + "*".join(f"({self._print(a)})" for a in expr.args) + ")"
+        level = PRECEDENCE["Mul"] + 1  # a product of matrices inside: (A @ B)*C
+        return "*".join(self._wrap(a, level) for a in expr.args)
 
     def _print_HadamardPower(self, expr: Any) -> str:
-        return f"(({self._print(expr.base)})**({self._print(expr.exp)}))"
+        atom = PRECEDENCE["Atom"]
+        return f"{self._wrap(expr.base, atom)}**{self._wrap(expr.exp, atom)}"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        return self._print(body.xreplace({u: _Code(self._wrap(expr.expr, PRECEDENCE["Atom"]))}))
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         rows, cols = (self._size(d) for d in expr.shape)
@@ -455,10 +524,26 @@ class DeriveNumPyPrinter(NumPyPrinter):
         return f"{self._np('diagflat')}({self._print(expr.args[0])})"
 
 
-def numpy_code(expr: Any, **settings: Any) -> str:
-    """One Python expression over the input names and ``np``."""
+def _code_precedence(expr: Any) -> int:
+    """How tightly the NumPy code of ``expr`` binds (an entrywise function: as its body)."""
+    if isinstance(expr, sp.MatMul):
+        scalars = [a for a in expr.args if not isinstance(a, sp.MatrixExpr)]
+        return PRECEDENCE["Add"] if _negative(expr) else (
+            PRECEDENCE["Mul"] if scalars or len(expr.args) > 1 else PRECEDENCE["Atom"])
+    if isinstance(expr, ElementwiseApplyFunction):
+        return _code_precedence(expr.function.args[1])
+    if isinstance(expr, sp.Transpose | sp.MatrixSymbol):
+        return PRECEDENCE["Atom"]
+    if isinstance(expr, sp.Mul) and _negative(expr):
+        return PRECEDENCE["Add"]
+    return precedence(expr)
+
+
+def numpy_code(expr: Any, inputs: Any = None, **settings: Any) -> str:
+    """One Python expression over the input names and ``np``; a symbolic size is read off
+    an input array (n -> ``W.shape[1]``) of ``expr`` or of ``inputs`` (the function)."""
     printer = DeriveNumPyPrinter({"fully_qualified_modules": True, "strict": True, **settings})
-    printer.dimensions = _dimension_code(expr)
+    printer.dimensions = {**_dimension_code(inputs), **_dimension_code(expr)}
     try:
         return printer.doprint(expr)
     except PrintMethodNotImplementedError as exc:
@@ -539,7 +624,10 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
-        return self._print(body.xreplace({u: Verbatim(self._print(expr.expr))}))
+        shown = self._print(expr.expr)
+        if _needs_brackets(expr.expr, body, u):
+            shown = f"({shown})"
+        return self._print(body.xreplace({u: Verbatim(shown)}))
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):

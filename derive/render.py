@@ -59,16 +59,19 @@ def _finalize_latex(value: Any) -> Any:
 
 
 @cache
-def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environment:
+def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = False
+                 ) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(list(folders))
-    if not latex_syntax:
+    if html or not latex_syntax:
+        # HTML pages: every value escaped unless it is Markup (MathML from derive.html);
+        # Python check scripts: nothing escaped, the printer's code as it is.
         python = jinja2.Environment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            keep_trailing_newline=True,
-            autoescape=False,
+            keep_trailing_newline=not html,
+            autoescape=html,
         )
         python.filters["py"] = python_literal
         return python
@@ -94,23 +97,36 @@ def _environment(folders: tuple[str, ...], latex_syntax: bool) -> jinja2.Environ
     return latex
 
 
-def environment(user_folder: Path | None = None, latex_syntax: bool = True) -> jinja2.Environment:
+def environment(
+    user_folder: Path | None = None, latex_syntax: bool = True, html: bool = False
+) -> jinja2.Environment:
     """Templates from the user's folder first, then the built-in ones."""
     folders = [str(builtin_templates())]
     if user_folder is not None:
         if not Path(user_folder).is_dir():
             raise InputError(f"--templates {user_folder}: not a folder")
         folders.insert(0, str(user_folder))
-    return _environment(tuple(folders), latex_syntax)
+    return _environment(tuple(folders), latex_syntax, html)
 
 
 def render_tex(
     template: str | list[str], context: dict[str, Any], user_folder: Path | None = None
 ) -> str:
     """Render the first template found; undefined values and template errors are clear errors."""
+    return _render(environment(user_folder), template, context)
+
+
+def render_html(
+    template: str | list[str], context: dict[str, Any], user_folder: Path | None = None
+) -> str:
+    """Render an HTML page (``*.html.j2``): autoescaped, MathML passed in as Markup."""
+    return _render(environment(user_folder, html=True), template, context)
+
+
+def _render(env: jinja2.Environment, template: str | list[str], context: dict[str, Any]) -> str:
     names = [template] if isinstance(template, str) else template
     try:
-        return environment(user_folder).select_template(names).render(context)
+        return env.select_template(names).render(context)
     except jinja2.TemplatesNotFound:
         raise InputError(f"template not found: {' or '.join(names)}") from None
     except jinja2.TemplateNotFound as exc:

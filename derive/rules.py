@@ -48,6 +48,18 @@ RULES: dict[str, str] = {
         r"$\operatorname{tr}(A^\top(B\odot C)) = \operatorname{tr}((A\odot B)^\top C)$"
     ),
     "identify the gradient": r"$dL = \operatorname{tr}(G^\top dX) \Rightarrow \nabla_X L = G$",
+    "identify the derivative": r"$dL = g\,ds \Rightarrow \partial L/\partial s = g$ (a scalar $s$)",
+    "log of softmax": (
+        r"$\log\operatorname{softmax}(z) = z - \mathbf{1}\operatorname{logsumexp}(z)$"
+    ),
+    "differential of logsumexp": (
+        r"$d\operatorname{logsumexp}(z) = p^\top dz$, $p = \operatorname{softmax}(z)$"
+    ),
+    "differential of the norm": r"$d\|A\| = \operatorname{tr}(A^\top dA)/\|A\|$",
+    "power rule (entrywise)": r"entrywise: $d(A^{\circ k}) = k A^{\circ (k-1)} \odot dA$",
+    "trace of diag": (
+        r"$\operatorname{tr}(F\operatorname{diag}(u)) = \mathbf{1}^\top(I \odot F)\,u$"
+    ),
     "hessian": "differentiate the gradient",
     "differential of softmax": r"$dp = (\operatorname{diag}(p) - pp^\top)\,dz$",
     "differential of row softmax": (

@@ -352,7 +352,7 @@ def numerically_equal(
     ``shared`` points (ScalarPoints, or MatrixPoints for matrix expressions) are used
     when given, so that the steps of a derivation meet the same points.
     """
-    if sp.Tuple(before, after).has(sp.MatrixExpr):
+    if _needs_matrices(before, after):
         matrix_points = shared if isinstance(shared, MatrixPoints) else None
         return _matrices_equal(before, after, assumptions, seed, points, matrix_points)
     before, after = _doit(before), _doit(after)
@@ -391,9 +391,24 @@ class MatrixPoints(SharedPoints):
     (an ``mpmatrix.Env``, whose memo is shared)."""
 
     def _collect(self, together: sp.Tuple) -> None:
+        from derive.engine.matrix.sizes import requirements
+
         self.matrices = sorted(together.atoms(sp.MatrixSymbol), key=str)
         self.scalars = sorted((s for s in together.free_symbols
                                if isinstance(s, sp.Symbol) and s not in self.dims), key=str)
+        self.needs = requirements(together)
+
+    def _sizes(self) -> dict[sp.Symbol, int]:
+        """Random distinct sizes at which every inverse and log det is defined."""
+        from derive.engine.matrix.sizes import fitting_sizes, holds
+
+        if not self.dims:
+            return {}
+        for _ in range(40):
+            sizes = _concrete_sizes(self.dims, self.rng, self.assumptions.size_order)
+            if holds(self.needs, sizes):
+                return sizes
+        return fitting_sizes(self.dims, self.needs, self.rng)
 
     def _draw(self) -> tuple[dict, Any]:
         from derive import mpmatrix
@@ -403,10 +418,12 @@ class MatrixPoints(SharedPoints):
         def sample(symbol: sp.Symbol) -> sp.Expr:
             return _sample(symbol, assumptions, rng)
 
-        sizes = _concrete_sizes(self.dims, rng, assumptions.size_order) if self.dims else {}
+        sizes = self._sizes()
         with mpmath.workdps(mpmatrix.DPS):
             env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
-                                      symmetric=assumptions.symmetric)
+                                      symmetric=assumptions.symmetric,
+                                      positive=assumptions.positive,
+                                      simplex=assumptions.simplex)
         return sizes, env
 
 
@@ -441,6 +458,14 @@ def _matrices_equal(
     return _enough(agreed, points)
 
 
+def _needs_matrices(*exprs: Any) -> bool:
+    """Matrices, or the matrix engine's own objects (d(s), dL/ds by differences): these are
+    evaluated at explicit matrices by ``mpmatrix``."""
+    together = sp.Tuple(*exprs)
+    return together.has(sp.MatrixExpr) or any(
+        getattr(node, "with_matrices", False) for node in sp.preorder_traversal(together))
+
+
 def _holds_integral(before: Any, after: Any) -> bool:
     return any(getattr(_doit(e), "has", lambda *_: False)(sp.Integral) for e in (before, after))
 
@@ -466,7 +491,7 @@ def compare(
         return Verdict(True, SYMBOLIC)
     # simplify() knows no matrix calculus, and proves nothing about an integral that sympy
     # could not do: such steps rest on the numeric test (quadrature).
-    provable = prove and not (is_matrix(before) or sp.Tuple(before, after).has(sp.MatrixExpr)
+    provable = prove and not (is_matrix(before) or _needs_matrices(before, after)
                               or _holds_integral(before, after))
     if provable and not refute_first and symbolically_equal(before, after, seconds, assumptions):
         return Verdict(True, SYMBOLIC)

@@ -70,26 +70,36 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
     }
 
 
-def rich_text(text: str) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
+def rich_pieces(text: str) -> list[tuple[str, Any]]:
+    """User text split at `backticks`: ("text", str), ("math", expression) or ("code", str).
 
-    The expressions go through the project's parser and printer, never to TeX as typed;
-    one that does not parse is shown as escaped text in typewriter type.
+    The expressions go through the project's parser, never to TeX or HTML as typed;
+    one that does not parse is kept as code.
     """
     from derive.errors import DeriveError
     from derive.parse import parse_expression
 
     pieces = text.split("`")
-    out = []
+    out: list[tuple[str, Any]] = []
     for k, piece in enumerate(pieces):
         if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(escape_latex(piece if k % 2 == 0 else "`" + piece))
+            out.append(("text", piece if k % 2 == 0 else "`" + piece))
             continue
         try:
-            out.append(f"${latex(parse_expression(piece, syntax='plain'))}$")
+            out.append(("math", parse_expression(piece, syntax="plain")))
         except DeriveError:
-            out.append(rf"\texttt{{{escape_latex(piece)}}}")
-    return Trusted("".join(out))
+            out.append(("code", piece))
+    return out
+
+
+def rich_text(text: str) -> Trusted:
+    """User text with `expressions` in backticks typeset as maths; the rest escaped."""
+    printers = {
+        "text": escape_latex,
+        "math": lambda expr: f"${latex(expr)}$",
+        "code": lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
+    }
+    return Trusted("".join(printers[kind](value) for kind, value in rich_pieces(text)))
 
 
 def latex_name(name: str) -> str:

@@ -79,3 +79,24 @@ def test_feedback_pdf_reprints_and_escapes(runner, tmp_path):
     assert "x = 1.5" in text and "not understood" in text
     assert r"\input{/etc/passwd}" in text  # shown as text, never run
     assert "root:" not in text
+
+
+def test_an_error_with_json_is_json_on_standard_output(runner, tmp_path):
+    result = runner.invoke(main, ["check", "--json", write(tmp_path, "dL/dw = 2\n")])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "error": "line 1, column 1: 'L' is not defined: write L = ... on an earlier line "
+                 "to differentiate it by name"}
+
+
+def test_a_matrix_derivation_with_an_equation_and_follow_through(runner, tmp_path):
+    text = ("% shape W = m, n\n% shape x = n, 1\n% shape y = m, 1\n"
+            "L = \\|W x - y\\|^2\n"
+            "\\nabla_W L = (W x - y) x^\\top\n"
+            "= W x x^\\top - y x^\\top\n")
+    result = runner.invoke(main, ["check", "--json", write(tmp_path, text)])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["first_error"] == 5
+    assert [(s["line"], s["status"], s["follows_from"]) for s in data["steps"]] == [
+        (5, "wrong", None), (6, "ok", 5)]
+    assert data["steps"][0]["hint"].startswith("lost factor")

@@ -141,10 +141,10 @@ def test_a_build_interrupted_while_replacing_files_leaves_no_cache_marker(tmp_pa
     assert pipeline.build(spec, out, to="tex").ok
 
     def interrupted(staged: Path, targets: list[Path]) -> None:
-        files.publish(staged, targets[:1])
+        files.replace_together(staged, targets[:1])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "publish_files", interrupted)
+    monkeypatch.setattr(pipeline, "replace_together", interrupted)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(spec, out, to="tex", use_cache=False)
     monkeypatch.undo()

@@ -23,13 +23,13 @@ FLOORS = (
     ("cli", "web", "progress"),
     ("api",),
     ("problems",),
-    ("pipeline", "grade"),
+    ("pipeline", "grade", "html"),
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue"),
     ("engine", "numeric", "parse", "printing", "mpmatrix", "assumptions", "bounded"),
-    ("model", "prose", "functions", "pdf", "texformat", "errors", "rules", "names", "files",
-     "texscripts", "workers", ""),
+    ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
+     "names", "files", "workers", "errors", "rules", ""),
 )
 
 #: The one import allowed to point up: Jupyter's display hook, as in sympy's own Basic.

@@ -25,5 +25,6 @@ def test_the_wheel_ships_templates_catalogue_and_grammars(tmp_path: Path):
         "derive/catalogue/activations.toml",
         "derive/parse/latex.lark",
         "derive/parse/plain.lark",
+        "derive/web/static/preview.js",
     } <= names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -276,8 +276,8 @@ def test_sizes_are_one_symbol_everywhere() -> None:
     "tex, message, column",
     [
         (r"\foo x", r"unknown command '\foo'", 1),
-        (r"x + \bar{x}", r"unknown command '\bar'", 5),
-        (r"\fraction", r"unknown command '\fraction'", 1),
+        (r"x + \breve{x}", r"unknown command '\breve' (did you mean rvert?)", 5),
+        (r"\fraction", r"unknown command '\fraction' (did you mean frac, tfrac, dfrac?)", 1),
         (r"\operatorname{foo}(x)", "unknown function 'foo'", 1),
         (r"\frac{a}", "unexpected end of input", 9),
         (r"\frac{a}{b", "unexpected end of input", 11),

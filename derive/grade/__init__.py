@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from derive.grade.checker import ParsedLine, check_lines
+from derive.grade.checker import check_lines
+from derive.grade.reading import ParsedLine
 from derive.grade.report import CheckReport
 from derive.grade.source import parse_source, read_file, read_text
 

@@ -1,41 +1,37 @@
-"""Judge every transition of a parsed hand derivation: line k against line k - 1.
+"""Judge every move of a parsed hand derivation against the state the lines before it left.
 
-The first line's derivatives are evaluated (bounded), so ``d/dx f`` is
-compared with the next line by value. A line that did not parse is reported
-with its column and skipped: the next line is compared with the last line
-that parsed.
+The state is the current value (what ``= ...`` continues from) and, once a
+line sets something to zero or states an equation, the current equation.
+Derivatives are evaluated (bounded; by a numeric gradient when matrices are
+involved). After a wrong line the next lines are compared with what the
+student wrote, so a line that follows correctly is marked "follows from line
+k"; a line that is back on the right value is simply right.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
 
 from derive.bounded import run_bounded
-from derive.errors import BudgetExceeded, ParseError
+from derive.errors import BudgetExceeded
+from derive.grade.equations import follows
 from derive.grade.equivalence import judge
+from derive.grade.gradient import evaluated
 from derive.grade.hints import Hint, find_hint
+from derive.grade.reading import IMPLIES, START, Move, ParsedLine
 from derive.model import Assumptions
 
-START, OK, WRONG, UNPARSED, UNDECIDED = "start", "ok", "wrong", "unparsed", "undecided"
-SMALL_TREE = 400  # nodes: evaluated in process; larger trees in a bounded child
+OK, WRONG, UNPARSED, UNDECIDED = "ok", "wrong", "unparsed", "undecided"
 FILE_BUDGET = 20.0  # seconds of bounded symbolic work per file; then numeric tests only
-MAX_ORDER_IN_PROCESS = 3  # total order of derivatives carried out in process
+_RANK = {OK: 0, UNDECIDED: 1, WRONG: 2}
 
-
-@dataclass(frozen=True)
-class ParsedLine:
-    """One step of the file: where it is, what was written, and the expression or the error."""
-
-    number: int
-    text: str
-    justification: str = ""
-    expr: Any = None
-    error: ParseError | None = None
+__all__ = ["OK", "START", "UNDECIDED", "UNPARSED", "WRONG", "LineVerdict", "ParsedLine",
+           "check_lines", "evaluated"]
 
 
 @dataclass(frozen=True)
@@ -48,74 +44,142 @@ class LineVerdict:
     counterexample: dict[str, Any] | None = None
     hint: Hint | None = None
     error: str | None = None
+    follows_from: int | None = None
 
 
-def evaluated(expr: Any, slow: bool = True) -> Any:
-    """``expr`` with its derivatives carried out, within a time budget for large trees."""
-    if not expr.has(sp.Derivative):
-        return expr
-    if _size(expr) <= SMALL_TREE and _order(expr) <= MAX_ORDER_IN_PROCESS:
-        return _carry_out(expr)
-    if not slow:
-        return expr
-    try:
-        return run_bounded(_carry_out, expr, seconds=2.0)
-    except BudgetExceeded:
-        return expr  # evaluated numerically, point by point
+@dataclass
+class State:
+    """Where the derivation stands: the value ``=`` continues from, the equation, the unknown."""
 
-
-def _carry_out(expr: Any) -> Any:
-    return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-
-
-def _order(expr: Any) -> int:
-    return sum(int(count) if count.is_Integer else MAX_ORDER_IN_PROCESS + 1
-               for d in expr.atoms(sp.Derivative) for _, count in d.variable_count)
-
-
-def _size(expr: Any) -> int:
-    count = 0
-    for _ in sp.preorder_traversal(expr):
-        count += 1
-        if count > SMALL_TREE:
-            break
-    return count
+    value: Any = None  # as written
+    before: Any = None  # evaluated
+    equation: tuple[Any, Any] | None = None
+    unknown: Any = None
+    wrong_line: int | None = None  # the wrong line the current value came from
+    right: Any = None  # the last value known to be right (evaluated)
 
 
 def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[LineVerdict]:
     """Verdicts for all lines; the first must have parsed (the caller checks)."""
     deadline = time.monotonic() + FILE_BUDGET
-    first = lines[0]
-    verdicts = [LineVerdict(first, START)]
-    previous, before = first.expr, evaluated(first.expr)
-    for line in lines[1:]:
+    state = State()
+    verdicts = []
+    moves = [m for line in lines for m in line.moves]
+    solving = {id(m) for m, after in zip(moves, moves[1:], strict=False)
+               if m.zero and after.kind == IMPLIES}
+    for line in lines:
         if line.error is not None:
-            verdicts.append(LineVerdict(line, UNPARSED, error=str(line.error)))
+            status = WRONG if line.shapes_wrong else UNPARSED
+            verdicts.append(LineVerdict(line, status, error=str(line.error)))
+            if line.shapes_wrong:
+                state.wrong_line = line.number
             continue
         slow = time.monotonic() < deadline
-        after = evaluated(line.expr, slow)
-        verdicts.append(_transition(line, previous, before, after, assumptions, slow))
-        previous, before = line.expr, after
+        verdicts.append(_line(line, state, assumptions, slow, solving))
     return verdicts
 
 
-def _transition(line: ParsedLine, previous: Any, before: Any, after: Any,
-                assumptions: Assumptions, slow: bool) -> LineVerdict:
-    verdict = judge(before, after, assumptions, slow)
+def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool,
+          solving: set[int]) -> LineVerdict:
+    """The worst verdict of the line's moves; "= 0" sets the line to zero when an equation
+    follows it (``solving``), else it is an ordinary step."""
+    worst: LineVerdict | None = None
+    checked = False
+    for move in line.moves:
+        if move.zero and id(move) not in solving:
+            move = replace(move, zero=False)
+        verdict = _move(move, line, state, assumptions, slow)
+        if verdict is None:
+            continue
+        checked = True
+        if worst is None or _RANK[verdict.status] > _RANK[worst.status]:
+            worst = verdict
+    if not checked or worst is None:
+        return LineVerdict(line, START)
+    if worst.status == WRONG:
+        state.wrong_line = line.number
+    elif worst.status == OK and state.wrong_line is not None and worst.follows_from is None:
+        worst = replace(worst, follows_from=state.wrong_line)
+    return worst
+
+
+def _move(move: Move, line: ParsedLine, state: State, assumptions: Assumptions,
+          slow: bool) -> LineVerdict | None:
+    if move.kind == START:
+        after = evaluated(move.expr, slow)
+        state.value, state.before, state.right = move.expr, after, after
+        state.equation, state.wrong_line = None, None
+        state.unknown = move.unknown if move.unknown is not None else _variable_of(move.expr)
+        return None
+    if move.kind == IMPLIES:
+        return _implies(move, line, state, assumptions, slow)
+    return _equals(move, line, state, assumptions, slow)
+
+
+def _equals(move: Move, line: ParsedLine, state: State, assumptions: Assumptions,
+            slow: bool) -> LineVerdict:
+    after = evaluated(move.expr, slow)
+    verdict = judge(state.before, after, assumptions, slow)
+    if verdict.equal is not True and move.zero and state.equation is None:
+        state.equation = (state.value, move.expr)  # "... = 0": the score set to zero
+        return LineVerdict(line, OK, verified=None)
+    outcome = _verdict(line, verdict, state, move, after, assumptions, slow)
+    if state.equation is not None:
+        state.equation = (state.equation[0], move.expr)
+    state.value, state.before = move.expr, after
+    if outcome.status == OK and outcome.follows_from is None and state.wrong_line is None:
+        state.right = after
+    return outcome
+
+
+def _verdict(line: ParsedLine, verdict: Any, state: State, move: Move, after: Any,
+             assumptions: Assumptions, slow: bool) -> LineVerdict:
+    if verdict.equal:
+        return LineVerdict(line, OK, verified=verdict.how)
+    if state.wrong_line is not None and state.right is not None:
+        back = judge(state.right, after, assumptions, slow)
+        if back.equal:
+            state.wrong_line = None
+            return LineVerdict(line, OK, verified=back.how)
+    if verdict.equal is None:
+        return LineVerdict(line, UNDECIDED, error=f"neither proved nor refuted: {verdict.reason}")
+    hint = _hint(state.value, state.before, after, assumptions) if slow else None
+    return LineVerdict(line, WRONG, counterexample=_shown(verdict.counterexample), hint=hint,
+                       error=verdict.reason or None)
+
+
+def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumptions,
+             slow: bool) -> LineVerdict:
+    lhs, rhs = evaluated(move.expr, slow), evaluated(move.rhs, slow)
+    if state.equation is not None:
+        old = tuple(evaluated(side, slow) for side in state.equation)
+    else:
+        old = (state.before, sp.S.Zero)  # "=> x = 1" after a derivative: it was set to zero
+    verdict = follows(old, (lhs, rhs), state.unknown, assumptions)
+    state.equation = (move.expr, move.rhs)
+    state.value, state.before = move.rhs, rhs
     if verdict.equal:
         return LineVerdict(line, OK, verified=verdict.how)
     if verdict.equal is None:
         return LineVerdict(line, UNDECIDED, error=f"neither proved nor refuted: {verdict.reason}")
     return LineVerdict(line, WRONG, counterexample=_shown(verdict.counterexample),
-                       hint=_hint(previous, before, after, assumptions) if slow else None,
                        error=verdict.reason or None)
+
+
+def _variable_of(expr: Any) -> Any:
+    """The variable of the outermost derivative in ``expr``, if any."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative):
+            return node.variable_count[0][0]
+    return None
 
 
 def _shown(counterexample: dict[str, Any] | None) -> dict[str, Any] | None:
     if counterexample is None:
         return None
-    return {"point": counterexample.get("point", {}), "previous": counterexample.get("left"),
-            "this": counterexample.get("right")}
+    return {"point": counterexample.get("point", {}),
+            "previous": counterexample.get("left"), "this": counterexample.get("right")}
+
 
 
 def _hint(previous: Any, before: Any, after: Any, assumptions: Assumptions) -> Hint | None:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
-from derive.grade.report import CheckReport, counterexample_text
+from derive.grade.report import CheckReport, counterexample_text, status_words
+from derive.grade.typed import as_typed
 
 TEMPLATE = "feedback.tex.j2"
 MARKS = {
@@ -41,8 +42,6 @@ def feedback_tex(report: CheckReport, name: str) -> str:
 
 
 def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
-    from derive.printing import latex
-
     line = verdict.line
     details: list[Any] = []
     if verdict.counterexample:
@@ -51,13 +50,14 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
         details.append(trusted(r"\textbf{Hint.} " + verdict.hint.latex()))
     if verdict.error:
         details.append(verdict.error)
+    typed = as_typed(line)
     return {
         "number": line.number,
         "mark": trusted(MARKS[verdict.status]),
-        "status": STATUS[verdict.status],
+        "status": status_words(verdict),
         "justification": line.justification,
-        "math": trusted(latex(line.expr)) if line.expr is not None else "",
-        "prefix": trusted("" if verdict.status == START else "="),
+        "math": trusted(typed) if typed is not None else "",
+        "prefix": trusted(""),
         "source": line.text,
         "details": details,
         "colour": COLOURS.get(verdict.status, "NavyBlue"),

@@ -12,14 +12,16 @@ names the hint.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from derive.grade.equivalence import close, is_matrix, judge, numerically, points, variables
+from derive.grade.gradient import Gradient
 from derive.model import Assumptions
 from derive.numeric import Unevaluable, ctx, real_value
 
@@ -34,6 +36,9 @@ HINTS: dict[str, str] = {
     "lost factor": "a constant factor lost (or gained)",
     "dropped term": "a term of the previous line is missing",
     "missing transpose": "a transpose is missing",
+    "extra transpose": "a transpose too many",
+    "gradient layout": "the gradient has the transposed shape (layout convention)",
+    "symmetric only": "an identity that holds only for symmetric matrices",
 }
 
 MATCH_POINTS = 6
@@ -200,6 +205,8 @@ DERIVATIVE_MISTAKES: tuple[Callable[[Any, Any], Iterator[Candidate]], ...] = (
 
 
 def _derivative_mistakes(case: Case) -> Iterator[Candidate]:
+    if case.previous.has(sp.MatrixExpr):
+        return  # matrix derivatives are numeric gradients: no rule to redo with a slip
     for derivative in _first_derivatives(case.previous):
         g, x = derivative.expr, derivative.variable_count[0][0]
         for mistakes in DERIVATIVE_MISTAKES:
@@ -298,7 +305,12 @@ def _constant_ratio(case: Case) -> Any:
 def _transposes(case: Case) -> Iterator[Candidate]:
     if not (is_matrix(case.before) or is_matrix(case.wrong)):
         return
-    yield Candidate("missing transpose", ("this line is the transpose of the right one",),
+    if isinstance(case.before, Gradient) and _shape(case.wrong) == _shape(case.before)[::-1]:
+        yield Candidate("gradient layout",
+                        ("the gradient of a scalar with respect to ", case.before.args[1],
+                         " has the shape of ", case.before.args[1], "; this line is its "
+                         "transpose"), case.before.T)
+    yield Candidate(_transpose_name(case), ("this line is the transpose of the right one",),
                     case.before.T)
     for matrix in sorted(case.before.atoms(sp.MatrixSymbol), key=str):
         for old, new in ((matrix, matrix.T), (matrix.T, matrix)):
@@ -307,9 +319,71 @@ def _transposes(case: Case) -> Iterator[Candidate]:
             except (ValueError, TypeError, sp.ShapeError):
                 continue
             if changed != case.before:
-                yield Candidate("missing transpose", (matrix, " should be transposed here",),
+                yield Candidate(_transpose_name(case), (matrix, " should be transposed here",),
                                 changed)
 
 
+def _shape(expr: Any) -> tuple[Any, ...]:
+    return tuple(getattr(expr, "shape", ()))
+
+
+def _transpose_name(case: Case) -> str:
+    """"extra transpose" when the wrong line has more transposes than the right one."""
+    def count(expr: Any) -> int:
+        return sum(1 for n in sp.preorder_traversal(expr) if isinstance(n, sp.Transpose))
+
+    return "extra transpose" if count(case.wrong) > count(case.before) else "missing transpose"
+
+
+def _symmetric_only(case: Case) -> Iterator[Candidate]:
+    """The wrong line is right only for symmetric matrices (2Ax for the gradient of x^T A x)."""
+    square = sorted(m.name for m in case.before.atoms(sp.MatrixSymbol)
+                    if m.shape[0] == m.shape[1]) if is_matrix(case.before) else []
+    if not square or _shape(case.wrong) != _shape(case.before):
+        return
+    symmetric = replace(case.assumptions, symmetric=case.assumptions.symmetric | set(square))
+    if judge(case.before, case.wrong, symmetric).equal:
+        names = ", ".join(square)
+        yield Candidate("symmetric only", (f"this holds only when {names} is symmetric; "
+                                           f"for a general {names} keep both ", sp.Symbol(
+                                               square[0]), " and its transpose",),
+                        case.wrong)
+
+
+def _matrix_factor(case: Case) -> Iterator[Candidate]:
+    """The wrong matrix is the right one times a constant (a lost factor 2, a sign)."""
+    if not (is_matrix(case.before) and _shape(case.wrong) == _shape(case.before)):
+        return
+    ratio = _matrix_ratio(case.before, case.wrong, case.assumptions)
+    if ratio is not None and ratio != 1:
+        name = "sign error" if ratio == -1 else "lost factor"
+        words = ("this line is the previous one with the opposite sign",) if ratio == -1 else (
+            "this line is the previous one times ", ratio)
+        yield Candidate(name, words, sp.MatMul(ratio, case.before))
+
+
+def _matrix_ratio(before: Any, wrong: Any, assumptions: Assumptions) -> Any:
+    from derive import mpmatrix
+    from derive.verify import MatrixPoints
+
+    at = MatrixPoints([before, wrong], assumptions, seed=3)
+    ratios = []
+    with mpmath.workdps(mpmatrix.DPS):
+        for k in range(3):
+            try:
+                _, env = at[k]
+                left = mpmatrix.flat(mpmatrix.evaluate(before, env))
+                right = mpmatrix.flat(mpmatrix.evaluate(wrong, env))
+            except (ValueError, ZeroDivisionError, ArithmeticError, TypeError, KeyError):
+                return None
+            ratios += [b / a for a, b in zip(left, right, strict=False) if abs(a) > 1e-12]
+    if not ratios or any(abs(r - ratios[0]) > 1e-12 * (1 + abs(ratios[0])) for r in ratios):
+        return None
+    fraction = Fraction(float(ratios[0])).limit_denominator(64)
+    constant = sp.Rational(fraction.numerator, fraction.denominator)
+    return constant if abs(float(constant) - float(ratios[0])) < 1e-12 else None
+
+
 SOURCES: tuple[Callable[[Case], Iterator[Candidate]], ...] = (
-    _derivative_mistakes, _algebra_log_split, _transposes, _signs, _factors, _dropped)
+    _derivative_mistakes, _algebra_log_split, _transposes, _symmetric_only, _matrix_factor,
+    _signs, _factors, _dropped)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
+from derive.grade.typed import as_typed
 from derive.model import Assumptions
 
 MARKS = {START: " ", OK: "✓", WRONG: "✗", UNPARSED: "?", UNDECIDED: "~"}
@@ -21,12 +22,13 @@ class CheckReport:
 
     @property
     def steps(self) -> tuple[LineVerdict, ...]:
-        return self.lines[1:]
+        """The lines that are steps: every line but those that only start (or define)."""
+        return tuple(v for v in self.lines if v.status != START)
 
     @property
     def first_error(self) -> int | None:
-        """The number of the first line that is wrong or could not be confirmed, or None."""
-        return next((v.line.number for v in self.steps if v.status in (WRONG, UNDECIDED)), None)
+        """The number of the first line that is wrong (an undecided line is not an error)."""
+        return next((v.line.number for v in self.steps if v.status == WRONG), None)
 
     @property
     def exit_code(self) -> int:
@@ -37,33 +39,51 @@ class CheckReport:
         return 2 if UNPARSED in statuses else 0
 
     def json(self) -> dict[str, Any]:
-        """DESIGN "check --json": one entry per step after the first line."""
+        """DESIGN "check --json": one entry per step (a line that only starts is none)."""
         return {"kind": "check", "steps": [_step_json(v) for v in self.steps],
                 "first_error": self.first_error}
 
     def text(self) -> str:
-        """Each line with its mark; under a wrong line the counterexample and the hint."""
+        """Each line as typed, with its mark; under a wrong line the counterexample and the hint."""
         out = []
         for verdict in self.lines:
             line = verdict.line
-            prefix = "  " if verdict.status == START else "= "
-            shown = _shorten(prefix + line.text)
-            how = {START: "start", OK: f"ok ({verdict.verified})"}.get(verdict.status,
-                                                                       verdict.status)
-            out.append(f"{line.number:>3} {MARKS[verdict.status]} {shown:<{TEXT_WIDTH}}  {how}")
+            shown = _shorten(line.text)
+            out.append(f"{line.number:>3} {MARKS[verdict.status]} {shown:<{TEXT_WIDTH}}  "
+                       f"{status_words(verdict)}")
             out.extend(f"        {extra}" for extra in _details(verdict))
         out.append("")
         out.append(_summary(self))
         return "\n".join(out)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the terminal report, escaped, in a <pre> block."""
+        import html
+
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: each line re-printed by our printer, with its mark and verdict."""
+        return report_latex(self)
+
+
+def status_words(verdict: LineVerdict) -> str:
+    """``start``, ``ok (symbolic)``, ``ok (numeric, follows from line 3)``, ``wrong``, ..."""
+    if verdict.status == START:
+        return "start"
+    if verdict.status != OK:
+        return verdict.status
+    how = [verdict.verified] if verdict.verified else []
+    if verdict.follows_from is not None:
+        how.append(f"follows from line {verdict.follows_from}")
+    return f"ok ({', '.join(how)})" if how else "ok"
+
 
 def _step_json(verdict: LineVerdict) -> dict[str, Any]:
-    # The contract knows ok / wrong / unparsed: a step that is neither proved nor refuted is
-    # not accepted, so it is "wrong" with no counterexample and the reason in "error".
-    status = WRONG if verdict.status == UNDECIDED else verdict.status
-    return {"line": verdict.line.number, "status": status, "verified": verdict.verified,
+    return {"line": verdict.line.number, "status": verdict.status, "verified": verdict.verified,
             "counterexample": verdict.counterexample,
-            "hint": verdict.hint.text() if verdict.hint else None, "error": verdict.error}
+            "hint": verdict.hint.text() if verdict.hint else None, "error": verdict.error,
+            "follows_from": verdict.follows_from}
 
 
 def _details(verdict: LineVerdict) -> list[str]:
@@ -100,11 +120,35 @@ def _summary(report: CheckReport) -> str:
     if not (wrong or unparsed or undecided):
         return f"all {len(report.steps)} steps are right"
     parts = []
-    if wrong or undecided:
+    if wrong:
         parts.append(f"first error at line {report.first_error}"
                      + (f" ({len(wrong)} wrong lines)" if len(wrong) > 1 else ""))
+    following = [v for v in report.steps if v.follows_from is not None]
+    if following:
+        parts.append(f"{len(following)} later line(s) follow correctly from a wrong one")
     if unparsed:
         parts.append(f"{len(unparsed)} line(s) not understood")
     if undecided:
         parts.append(f"{len(undecided)} step(s) neither proved nor refuted")
     return "; ".join(parts)
+
+
+JUPYTER_MARKS = {START: "", OK: r"\color{green}{\checkmark}", WRONG: r"\color{red}{\times}",
+                 UNPARSED: r"\color{orange}{?}", UNDECIDED: r"\color{orange}{\sim}"}
+
+
+def report_latex(report: CheckReport) -> str:
+    """The report for Jupyter (MathJax): each line as typed, its mark and its verdict."""
+    from derive.render import escape_latex
+
+    rows = []
+    for verdict in report.lines:
+        line = verdict.line
+        typed = as_typed(line)
+        math = typed if typed is not None else r"\texttt{" + escape_latex(line.text) + "}"
+        words = escape_latex(status_words(verdict))
+        rows.append(rf"{line.number} & {JUPYTER_MARKS[verdict.status]} & {math} & "
+                    r"\text{" + words + "}")
+    summary = escape_latex(report.text().splitlines()[-1])
+    return ("$$\\begin{array}{rcll}\n" + " \\\\\n".join(rows)
+            + f"\n\\end{{array}}\\\\ \\text{{{summary}}}$$")

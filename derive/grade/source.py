@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.assumptions import parse_assumptions
-from derive.errors import DeriveError, InputError, ParseError
-from derive.grade.checker import ParsedLine
+from derive.errors import InputError
+from derive.grade.reading import ParsedLine, Reader
 from derive.model import Assumptions
+from derive.parse.lines import detect_syntax
 
 MAX_BYTES = 64_000
 MAX_STEPS = 200
@@ -24,19 +25,29 @@ MAX_STEPS = 200
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
                     r"([A-Za-z0-9_]+)\s*[,x×]\s*([A-Za-z0-9_]+)\s*$", re.IGNORECASE)
+# Wrappers a student copies from a document: environments, display maths, $ ... $.
+_WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the file that holds mathematics, split into its segments."""
+
+    number: int
+    text: str  # the expression as typed (justification and comment removed)
+    justification: str
+    column: int  # where ``text`` starts in the file's line
+    segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (connector, (part, offset))
 _SHAPE_DIRECTIVE = re.compile(r"^\s*%\s*shape\b", re.IGNORECASE)
-_WRAPPER = re.compile(r"^\s*(\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}|\$\$|\\\[|\\\]|\$)\s*$")
-_STARTS_WITH_EQUALS = re.compile(r"^\s*&?\s*=")
 
 
 @dataclass(frozen=True)
 class Source:
-    """The steps of a file as text, with the assumptions and shapes its comments state."""
+    """The steps of a file, with the assumptions and shapes its comments state."""
 
-    steps: tuple[tuple[int, str, str, int], ...]  # (line, expression, justification, column)
+    steps: tuple[Step, ...]
     assumptions: Assumptions
     shapes: dict[str, tuple[int | str, int | str]]
-    continued: frozenset[int]  # later lines that did not start with '='
 
 
 def read_file(path: str | Path) -> str:
@@ -57,24 +68,24 @@ def read_file(path: str | Path) -> str:
 
 def read_text(text: str) -> Source:
     """Split a derivation into steps, assumptions and shapes; InputError for a bad comment line."""
-    from derive.parse import split_line
+    from derive.parse.lines import split_justification, split_relations
 
     if "\x00" in text:
         raise InputError("the input is binary, not text")
-    steps: list[tuple[int, str, str, int]] = []
+    steps: list[Step] = []
     assumed: list[str] = []
     shapes: dict[str, tuple[int | str, int | str]] = {}
-    continued: set[int] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
-        if _comment_line(raw, number, assumed, shapes) or _WRAPPER.match(raw):
+        if _comment_line(raw, number, assumed, shapes):
             continue
-        expression, justification = split_line(raw)
-        if not expression:
+        expression, justification = split_justification(
+            _WRAPPERS.sub(lambda m: " " * len(m.group()), raw))
+        segments = split_relations(expression)
+        if not expression.strip() or not segments:
             continue
-        if steps and not _STARTS_WITH_EQUALS.match(raw):
-            continued.add(number)
-        column = raw.find(expression) + 1
-        steps.append((number, expression, justification, column))
+        column = 1  # the parts' offsets count from the start of the file's line
+        segments_tuple = tuple((c, tuple(parts)) for c, parts in segments)
+        steps.append(Step(number, expression.strip(), justification, column, segments_tuple))
         if len(steps) > MAX_STEPS:
             raise InputError(f"line {number}: more than {MAX_STEPS} steps")
     if not steps:
@@ -84,7 +95,7 @@ def read_text(text: str) -> Source:
         assumptions = parse_assumptions(assumed)
     except InputError as exc:
         raise InputError(f"% assume: {exc}") from None
-    return Source(tuple(steps), assumptions, shapes, frozenset(continued))
+    return Source(tuple(steps), assumptions, shapes)
 
 
 def _comment_line(raw: str, number: int, assumed: list[str],
@@ -118,28 +129,17 @@ def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
 
 
 def parse_source(source: Source) -> list[ParsedLine]:
-    """Parse each step; a step that does not parse carries its error (line and column)."""
+    """Parse each step in order; a step that does not parse carries its error (line and column)."""
     from derive.assumptions import symbol_for
-    from derive.parse import parse_expression
 
     names = source.assumptions.positive | source.assumptions.nonnegative | \
         source.assumptions.unit_interval | source.assumptions.integer
     symbols = {name: symbol_for(name, source.assumptions) for name in names}
+    latex_file = any(detect_syntax(step.text) == "latex" for step in source.steps)
+    reader = Reader(source.assumptions, source.shapes, symbols, latex_file)
     parsed = []
-    for number, text, justification, column in source.steps:
-        if number in source.continued:
-            error = ParseError("a step after the first line starts with '='", number, column, text)
-            parsed.append(ParsedLine(number, text, justification, error=error))
-            continue
-        try:
-            expr = parse_expression(text, symbols=symbols, shapes=source.shapes or None)
-        except ParseError as exc:
-            error = ParseError(exc.message, number, column + exc.column - 1, text)
-            parsed.append(ParsedLine(number, text, justification, error=error))
-        except (DeriveError, RecursionError, MemoryError) as exc:
-            message = str(exc) if isinstance(exc, DeriveError) else "the line is too complex"
-            error = ParseError(message, number, column, text)
-            parsed.append(ParsedLine(number, text, justification, error=error))
-        else:
-            parsed.append(ParsedLine(number, text, justification, expr=expr))
+    for step in source.steps:
+        segments = [(c, list(parts)) for c, parts in step.segments]
+        parsed.append(reader.line(step.number, step.text, step.justification, segments,
+                                  step.column, first=not any(p.moves for p in parsed)))
     return parsed

@@ -25,7 +25,6 @@ from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     Named,
     Scalar,
-    Softmax,
     d,
     direction,
     is_matrix,
@@ -43,6 +42,7 @@ from derive.functions import as_expr
 from derive.jsonout import expression_fields
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient import gradient_json
+from derive.matrixfunctions import Softmax
 from derive.model import Derivation, Result, Section
 from derive.printing import latex
 from derive.prose import Prose, Tex, math

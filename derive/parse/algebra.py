@@ -16,8 +16,9 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.errors import LimitError, ParseError, ShapeError
+from derive.matrixfunctions import Entrywise
 from derive.parse import limits
-from derive.parse.symbols import ELEMENT
+from derive.parse.symbols import ELEMENT, ELEMENTS
 
 
 @dataclass(frozen=True)
@@ -130,25 +131,36 @@ def negate(operand: Operand) -> sp.Basic:
 
 
 def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
-    """A sum of signed terms; matrices of one shape add, a 1x1 matrix adds to scalars."""
-    matrices = [(sign, t) for sign, t in terms if t.is_matrix]
-    scalars = [(sign, t) for sign, t in terms if not t.is_matrix]
-    if matrices and scalars:
-        if all(_is_1x1(t) for _, t in matrices):
-            return add([(sign, as_scalar(t)) for sign, t in terms])
-        big = next(t for _, t in matrices if not _is_1x1(t))
-        scalar = scalars[0][1]
-        left, right = (big, scalar) if big.start <= scalar.start else (scalar, big)
-        raise _mismatch(left, "+", right)
-    values = [t.expr if sign == "+" else negate(t) for sign, t in terms]
-    if not matrices:
+    """A sum of signed terms; matrices of one shape add, a scalar is added to every entry.
+
+    A 1x1 matrix among scalars is a scalar; a scalar s among matrices of shape r x c
+    is broadcast as s 1 1^T (``1 - sigmoid(z)``), the rule DL notation means.
+    """
+    big = [(sign, t) for sign, t in terms if t.is_matrix and not _is_1x1(t)]
+    small = [(sign, t) for sign, t in terms if not (t.is_matrix and not _is_1x1(t))]
+    if not big:
+        if all(t.is_matrix for _, t in terms):
+            return sp.MatAdd(*[t.expr if sign == "+" else negate(t) for sign, t in terms])
+        values = [as_scalar(t).expr if sign == "+" else negate(as_scalar(t)) for sign, t in terms]
         _guard_sum_of_bits(values, terms[0][1])
         return _checked(_combine(sp.Add, values), terms[0][1])
-    first = matrices[0][1]
-    for sign, term in matrices[1:]:
+    first = big[0][1]
+    for sign, term in big[1:]:
         if term.expr.shape != first.expr.shape:
             raise _mismatch(first, sign, term)
+    values = [t.expr if sign == "+" else negate(t) for sign, t in big]
+    if small:
+        scalar = add([(sign, as_scalar(t)) for sign, t in small])
+        values.append(broadcast(scalar, first.expr.shape))
     return sp.MatAdd(*values, evaluate=True)
+
+
+def broadcast(value: sp.Basic, shape: tuple[sp.Basic, sp.Basic]) -> sp.Basic:
+    """A scalar as the matrix of that shape with every entry equal to it: s 1 1^T."""
+    ones = sp.OneMatrix(*shape)
+    if value == 1:
+        return ones
+    return sp.MatMul(value, ones, evaluate=_evaluate(value))
 
 
 def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
@@ -160,16 +172,22 @@ def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
     scalars: list[sp.Basic] = []
     matrix: Operand | None = None
     for op, factor in factors:
+        if op == "ediv" and not (factor.is_matrix and not _is_1x1(factor)):
+            op = "div"  # by a scalar, ./ is /
         if op == "div":
             if factor.is_matrix and not _is_1x1(factor):
                 left = matrix or factors[0][1]
                 raise ShapeError(
-                    f"cannot divide by a matrix: {describe(left)} / {describe(factor)}"
+                    f"cannot divide by a matrix: {describe(left)} / {describe(factor)} "
+                    "(./ divides elementwise)"
                 )
             if factor.expr == 0:
                 line, column = limits.position(factor.source, factor.start)
                 raise ParseError("division by zero", line, column, factor.source)
             scalars.append(power(as_scalar(factor), _literal(-1, factor)))
+        elif op == "ediv":
+            reciprocal = factor.with_expr(sp.HadamardPower(factor.expr, -1))
+            matrix = reciprocal if matrix is None else _hadamard(matrix, reciprocal, "./")
         elif not factor.is_matrix:
             scalars.append(factor.expr)
         elif matrix is None:
@@ -204,9 +222,9 @@ def _matmul(left: Operand, right: Operand, scalars: list[sp.Basic]) -> Operand:
     raise _mismatch(left, "@", right)
 
 
-def _hadamard(left: Operand, right: Operand) -> Operand:
+def _hadamard(left: Operand, right: Operand, written: str = ".*") -> Operand:
     if left.expr.shape != right.expr.shape:
-        raise _mismatch(left, ".*", right)
+        raise _mismatch(left, written, right)
     return _join(left, right, sp.HadamardProduct(left.expr, right.expr))
 
 
@@ -238,15 +256,33 @@ def power(base: Operand, exponent: Operand) -> sp.Basic:
 def _matrix_power(base: Operand, exponent: Operand) -> sp.Basic:
     n = exponent.expr
     if not (n.is_Integer and n != 0):
-        raise ShapeError(f"a matrix power needs a nonzero integer exponent: {describe(base)} ^ {n}")
+        raise ShapeError(f"a matrix power needs a nonzero integer exponent: {describe(base)} ^ {n}"
+                         " (.^ is the elementwise power)")
     if not _is_square(base):
         what = "inverse" if n == -1 else "power"
-        raise ShapeError(f"{what} of a non-square matrix: {describe(base)}")
+        hint = "" if n == -1 else " (.^ is the elementwise power)"
+        raise ShapeError(f"{what} of a non-square matrix: {describe(base)}{hint}")
     if n == -1:
         return sp.Inverse(base.expr)
     if n == 1:
         return base.expr
     return sp.MatPow(base.expr, n)
+
+
+def elementwise_power(base: Operand, exponent: Operand) -> sp.Basic:
+    """``A .^ k``: every entry to the power k (k a scalar); of a scalar, the power itself."""
+    if exponent.is_matrix:
+        if not _is_1x1(exponent):
+            raise ShapeError(f"an elementwise power needs a scalar exponent: {describe(exponent)}")
+        exponent = as_scalar(exponent)
+    if not base.is_matrix or _is_1x1(base):
+        return power(base, exponent)
+    problem = limits.power_problem(sp.Symbol("x"), exponent.expr)
+    if problem:
+        raise exponent.limit(problem)
+    if exponent.expr == 1:
+        return base.expr
+    return sp.HadamardPower(base.expr, exponent.expr)
 
 
 def transpose(operand: Operand) -> sp.Basic:
@@ -256,12 +292,19 @@ def transpose(operand: Operand) -> sp.Basic:
 
 def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Operand]):
     """A scalar function: of scalars directly, of one matrix elementwise."""
-    if len(args) == 1 and args[0].is_matrix and not _is_1x1(args[0]):
-        matrix = args[0].expr
-        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, function(ELEMENT)), matrix)
-    for arg in args:
-        if arg.is_matrix and not _is_1x1(arg):
-            raise ShapeError(f"{name} needs scalar arguments, got {describe(arg)}")
+    # a zero matrix is the scalar 0 broadcast: max(A - A, B) = max(0, B)
+    if any(a.is_matrix and not isinstance(a.expr, sp.ZeroMatrix) for a in args):
+        args = [a.with_expr(sp.S.Zero) if isinstance(a.expr, sp.ZeroMatrix) else a for a in args]
+    matrices = list(dict.fromkeys(a.expr for a in args if a.is_matrix and not _is_1x1(a)))
+    if len(matrices) == 1:
+        # applied entrywise to the one matrix, the scalar arguments the same for every entry
+        values = [ELEMENT if a.expr == matrices[0] else as_scalar(a).expr for a in args]
+        body = function(*values)
+        if body == ELEMENT:  # max(z, z) is z
+            return matrices[0]
+        return ElementwiseApplyFunction(sp.Lambda(ELEMENT, body), matrices[0])
+    if matrices:
+        return elementwise_of_several(name, function, args)
     values = [as_scalar(a).expr for a in args]
     if function is sp.factorial and values[0].is_Number and abs(values[0]) > limits.MAX_FACTORIAL:
         raise args[0].limit(f"factorial of a number larger than {limits.MAX_FACTORIAL}")
@@ -272,6 +315,24 @@ def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Op
             raise args[0].limit(f"{name} of more than {limits.MAX_MINMAX_ARGS} arguments")
     evaluate = _evaluate(*values)
     return _checked(function(*values, evaluate=evaluate), _span(args))
+
+
+def elementwise_of_several(name: str, function: Callable[..., sp.Basic],
+                           args: Sequence[Operand]) -> sp.Basic:
+    """f(A, B, ...) entry by entry: every matrix argument of one shape, scalars the same
+    for every entry."""
+    big = [a for a in args if a.is_matrix and not _is_1x1(a)]
+    for other in big[1:]:
+        if other.expr.shape != big[0].expr.shape:
+            raise ShapeError(f"shape mismatch: {name} entrywise needs one shape, got "
+                             f"{describe(big[0])} and {describe(other)}")
+    distinct = list(dict.fromkeys(a.expr for a in big))
+    if len(distinct) > len(ELEMENTS):
+        raise args[0].limit(f"{name} of more than {len(ELEMENTS)} matrices")
+    names = dict(zip(distinct, ELEMENTS, strict=False))
+    values = [names.get(a.expr) if a in big else as_scalar(a).expr for a in args]
+    used = tuple(names.values())
+    return Entrywise(sp.Lambda(used, function(*values)), *distinct)
 
 
 def _span(args: Sequence[Operand]) -> Operand:

@@ -15,7 +15,7 @@ import sympy as sp
 from lark import Token, Tree
 
 from derive.errors import InputError, LimitError, ParseError, ShapeError
-from derive.parse import algebra, limits
+from derive.parse import algebra, limits, matrixops, notation
 from derive.parse.algebra import Operand
 from derive.parse.grammar import wrapped_word
 from derive.parse.symbols import (
@@ -48,6 +48,7 @@ _NUMBER = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 _DERIV_VARIABLE = re.compile(r"d\s*/\s*d\s*")
 _VARIABLE_TYPES = (sp.Symbol, sp.MatrixSymbol, sp.Indexed)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_ACCENTED = re.compile(r"\\([a-z]+)\s*\{?\s*(\\?[A-Za-z]+)")
 _FRAC_SHORT = re.compile(r"\\[dt]?frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
 
 
@@ -207,6 +208,10 @@ class Builder:
             return None if inner is None else (-inner if node.children[0] == "-" else inner)
         return None
 
+    def _build_epow(self, node: Tree) -> sp.Basic:
+        base, exponent = node.children
+        return algebra.elementwise_power(self.operand(base), self.exponent(exponent))
+
     def _build_transpose(self, node: Tree) -> sp.Basic:
         return algebra.transpose(self.operand(node.children[0]))
 
@@ -237,7 +242,7 @@ class Builder:
             return self.derivative(args[0], args[1:], at)
         if name in MATRIX_FUNCTIONS:
             self._check_arity(name, len(args), MATRIX_FUNCTIONS[name], at)
-            return algebra.MATRIX_OPERATIONS[name](*args)
+            return matrixops.MATRIX_OPERATIONS[name](*args)
         if name in SCALAR_FUNCTIONS:
             self._check_arity(name, len(args), 2 if name in VARIADIC else 1, at)
             return algebra.apply_scalar(name, SCALAR_FUNCTIONS[name], args)
@@ -281,7 +286,8 @@ class Builder:
     def _build_call(self, node: Tree) -> sp.Basic:
         name, args = node.children
         if str(name) not in PLAIN_CALLABLES:
-            raise self.error(name, f"unknown function '{name}'")
+            known = notation.nearest(str(name), PLAIN_CALLABLES)
+            raise self.error(name, f"unknown function '{name}'{known}")
         return self.call(str(name), self._arguments(args), name)
 
     def _build_deriv(self, node: Tree) -> sp.Basic:
@@ -295,7 +301,7 @@ class Builder:
         return self.derivative(self.operand(body), [variable], at)
 
 
-class LatexBuilder(Builder):
+class LatexBuilder(notation.LatexNotation, Builder):
     """Builds the LaTeX syntax: single-letter names, subscripts, ``\\frac``, ``\\sum``, ..."""
 
     constants = {**CONSTANTS, **LATEX_CONSTANTS}
@@ -303,6 +309,9 @@ class LatexBuilder(Builder):
     def resolve(self, name: str) -> sp.Basic:
         if self.in_subscript and len(name) == 1 and name in FREE_INDEX_LETTERS:
             return index_symbol(name)
+        estimated = notation.estimated(name, self.shapes)
+        if estimated is not None:
+            return matrix_symbol(name, *self.shapes[estimated])
         if name in SIZE_NAMES and name not in self.bound and name not in self.symbols:
             return size_symbol(name)
         return super().resolve(name)
@@ -314,6 +323,9 @@ class LatexBuilder(Builder):
         return self._token_name(node.children[0])
 
     def _token_name(self, token: Token) -> str:
+        if token.type == "ACCENTED":
+            accent, inner = _ACCENTED.match(token).groups()
+            return notation.accented(accent, GREEK.get(inner.lstrip("\\"), inner.lstrip("\\")))
         if token.type == "WORD":
             word = wrapped_word(token)[1]
             return GREEK.get(word[1:], word[1:]) if word.startswith("\\") else word
@@ -419,7 +431,8 @@ class LatexBuilder(Builder):
         r"""``\log`` -> log, ``\operatorname{ReLU}`` -> relu, ``\sigma`` -> sigmoid."""
         word = wrapped_word(token)[1] if token.type == "FUNC" and "{" in token else token[1:]
         if word not in LATEX_FUNCTIONS:
-            raise self.error(token, f"unknown function '{word}'")
+            known = notation.nearest(word, LATEX_FUNCTIONS)
+            raise self.error(token, f"unknown function '{word}'{known}")
         return LATEX_FUNCTIONS[word]
 
     def _build_call(self, node: Tree) -> sp.Basic:

@@ -20,10 +20,14 @@ from lark.lark import PostLex
 
 from derive.errors import ParseError
 from derive.parse.limits import position
+from derive.parse.notation import nearest
 from derive.parse.tables import LATEX_COMMAND_TYPES, LATEX_FUNCTIONS
 
 _WRAPPED = re.compile(r"\\([A-Za-z]+)\*?\s*\{\s*(\\?[A-Za-z][A-Za-z0-9]*)\s*\}")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
+# A word in \mathrm{...} (or \text, \mathit) with a bracket after it: written as a function.
+_APPLIED_WORD = re.compile(
+    r"\\(?:mathrm|mathit|text|textrm|textit)\s*\{\s*([A-Za-z]{2,})\s*\}\s*(?=\(|\\left\s*\()")
 
 #: Token types after which a bare ``|`` closes an absolute value rather than opening one.
 _OPERAND_ENDS = frozenset(
@@ -40,8 +44,15 @@ _OPERAND_ENDS = frozenset(
         "_TRANSPOSE",
         "_ABS_CLOSE",
         "FRAC_SHORT",
+        "ACCENTED",
+        "_NORM_CLOSE",
+        "ONES",
     }
 )
+#: Bars that open and close alike (``|x|``, ``\|x\|``): opening type -> closing type.
+_BARS = {"_ABS_OPEN": "_ABS_CLOSE", "_NORM_OPEN": "_NORM_CLOSE"}
+_CLOSING = {close: open_ for open_, close in _BARS.items()}
+_BARE_BARS = frozenset({"|", r"\vert", r"\|", r"\Vert"})
 
 
 def wrapped_word(token: str) -> tuple[str, str]:
@@ -62,16 +73,18 @@ class _Bars(PostLex):
 
     @staticmethod
     def _bars(stream: Iterator[Token]) -> Iterator[Token]:
-        depth = 0
+        depth = dict.fromkeys(_BARS, 0)
         previous = ""
         for token in stream:
-            bare = token.type == "_ABS_OPEN" and token.value in ("|", r"\vert")
-            if bare and depth and previous in _OPERAND_ENDS:
-                token = Token.new_borrow_pos("_ABS_CLOSE", token.value, token)
-            if token.type == "_ABS_OPEN":
-                depth += 1
-            elif token.type == "_ABS_CLOSE":
-                depth = max(depth - 1, 0)
+            closing = _BARS.get(token.type)
+            bare = closing is not None and token.value in _BARE_BARS
+            if bare and depth[token.type] and previous in _OPERAND_ENDS:
+                token = Token.new_borrow_pos(closing, token.value, token)
+            if token.type in _BARS:
+                depth[token.type] += 1
+            elif token.type in _CLOSING:
+                opening = _CLOSING[token.type]
+                depth[opening] = max(depth[opening] - 1, 0)
             previous = token.type
             yield token
 
@@ -158,12 +171,20 @@ def _cache_file(syntax: str) -> str | bool:
 
 
 def check_commands(text: str) -> None:
-    r"""Reject a LaTeX command that no table knows, naming it (``unknown command '\foo'``)."""
+    r"""Reject a LaTeX command that no table knows, naming it (``unknown command '\foo'``),
+    and a word applied like a function that is none (``\mathrm{softmax}(z)``)."""
     for match in _COMMAND.finditer(text):
         name = match.group(1)
         if name not in LATEX_COMMAND_TYPES:
             line, column = position(text, match.start())
-            raise ParseError(f"unknown command '\\{name}'", line, column, text)
+            known = nearest(name, [*LATEX_COMMAND_TYPES, *LATEX_FUNCTIONS])
+            raise ParseError(f"unknown command '\\{name}'{known}", line, column, text)
+    for match in _APPLIED_WORD.finditer(text):
+        word = match.group(1)
+        if word not in LATEX_FUNCTIONS:
+            line, column = position(text, match.start())
+            raise ParseError(f"unknown function '{word}'{nearest(word, LATEX_FUNCTIONS)}",
+                             line, column, text)
 
 
 def parse_tree(text: str, syntax: str) -> Tree:

@@ -108,6 +108,8 @@ def power_problem(base: sp.Basic, exponent: sp.Basic) -> str | None:
     """
     if not exponent.is_Rational:
         return None
+    if base.is_Add and base.free_symbols:
+        return None  # sympy keeps (u - 4a)^6000 as it is: nothing inside is raised
     rationals = [r for r in base.atoms(sp.Rational) if r not in (sp.S.Zero, sp.S.One)]
     if not rationals:
         return None

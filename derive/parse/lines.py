@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # A backslash command or control symbol, or any brace: plain syntax has neither.
-_LATEX_MARK = re.compile(r"\\[A-Za-z,;:! ]|[{}]")
+_LATEX_MARK = re.compile(r"\\[A-Za-z,;:! |]|[{}]")
 # DESIGN "Hand-derivation files": a justification follows &&, \quad or #.
 _JUSTIFICATION = re.compile(r"&&|\\q?quad(?![A-Za-z])|#")
 _TEX_COMMENT = re.compile(r"(?<!\\)%")
@@ -16,6 +16,20 @@ _TRAILING = re.compile(r"(\\\\\s*)+$")
 def detect_syntax(text: str) -> str:
     """``"latex"`` if ``text`` has a backslash command or braces (``^{...}``), else ``"plain"``."""
     return "latex" if _LATEX_MARK.search(text) else "plain"
+
+
+def split_justification(raw: str) -> tuple[str, str]:
+    """``(expression, justification)`` of one line, the expression as written (leading ``=`` kept).
+
+    A TeX comment (from an unescaped ``%``) is dropped first; so is a trailing ``\\\\``.
+    """
+    comment = _TEX_COMMENT.search(raw)
+    line = raw[: comment.start()] if comment else raw
+    marker = _JUSTIFICATION.search(line)
+    expression, justification = (
+        (line[: marker.start()], line[marker.end() :]) if marker else (line, "")
+    )
+    return _TRAILING.sub("", expression.rstrip()), _TRAILING.sub("", justification.strip()).strip()
 
 
 def split_line(raw: str) -> tuple[str, str]:
@@ -33,3 +47,64 @@ def split_line(raw: str) -> tuple[str, str]:
     expression = _TRAILING.sub("", _LEADING.sub("", expression, count=1).strip())
     justification = _TRAILING.sub("", justification.strip())
     return expression.strip(), justification.strip()
+
+
+# "so", "\Rightarrow", "=>": the equation after it follows from the one before.
+_CONNECTOR = re.compile(
+    r"\\(?:Rightarrow|Longrightarrow|implies|iff|Leftrightarrow|Longleftrightarrow|therefore)"
+    r"(?![A-Za-z])|<=>|=>|⇒|⇔|∴|\\text\s*\{\s*(?:so|hence|thus|therefore)\s*,?\s*\}"
+    r"|(?<![A-Za-z\\])(?:so|hence|thus|therefore)(?![A-Za-z])")
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def _depths(text: str) -> list[int]:
+    """The bracket depth before each character (TeX's escaped braces count as brackets too)."""
+    depths, depth = [], 0
+    for char in text:
+        if char in _CLOSING:
+            depth = max(depth - 1, 0)
+        depths.append(depth)
+        if char in _OPENING:
+            depth += 1
+    return depths
+
+
+def split_relations(expression: str) -> list[tuple[str, list[tuple[str, int]]]]:
+    r"""The segments of a line: ``(connector, [(part, offset), ...])``.
+
+    A connector (``\Rightarrow``, ``=>``, ``so``; "=" when the line starts with ``=``,
+    "" when it starts with neither) opens each segment; the parts are the texts
+    between top-level ``=`` signs, with their offsets in ``expression``. Alignment
+    ``&`` signs count as spaces.
+    """
+    text = expression.replace("&", " ")
+    depths = _depths(text)
+    cuts = [(m.start(), m.end(), "=>") for m in _CONNECTOR.finditer(text) if not depths[m.start()]]
+    segments: list[tuple[str, list[tuple[str, int]]]] = []
+    starts = [(0, "")] + [(end, kind) for _, end, kind in cuts]
+    ends = [start for start, _, _ in cuts] + [len(text)]
+    for (begin, connector), end in zip(starts, ends, strict=True):
+        parts = _split_equals(text, depths, begin, end)
+        if not connector and len(parts) == 1 and not parts[0][0]:
+            continue  # nothing before the line's first connector
+        if not connector and not parts[0][0]:
+            connector, parts = "=", parts[1:]
+        segments.append((connector, parts))
+    return segments
+
+
+def _split_equals(text: str, depths: list[int], begin: int, end: int) -> list[tuple[str, int]]:
+    parts, start = [], begin
+    for k in range(begin, end):
+        if text[k] != "=" or depths[k]:
+            continue
+        if text[k - 1 : k] in ("<", ">", "!", "=") or text[k + 1 : k + 2] in ("=", ">"):
+            continue
+        parts.append((text[start:k], start))
+        start = k + 1
+    parts.append((text[start:end], start))
+    stripped = []
+    for part, offset in parts:
+        lead = len(part) - len(part.lstrip())
+        stripped.append((part.strip(), offset + lead))
+    return stripped

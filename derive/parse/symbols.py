@@ -46,3 +46,6 @@ def matrix_symbol(name: str, rows: int | str, cols: int | str) -> sp.MatrixSymbo
 
 #: The bound variable of elementwise functions: fixed, so that equal input gives equal output.
 ELEMENT = sp.Dummy("d")
+
+#: The bound variables of an elementwise function of several matrices (max(A, B)).
+ELEMENTS = tuple(sp.Dummy(f"d{k}") for k in range(1, 9))

@@ -20,11 +20,22 @@ SCALAR_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "normal_pdf": normal_pdf,
 }
 
+#: Functions LaTeX writes that the plain syntax does not list (``\operatorname{sech}``, ``\cot``).
+LATEX_ONLY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot, "arsinh": sp.asinh, "arcosh": sp.acosh, "artanh": sp.atanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "sign": sp.sign, "sgn": sp.sign,
+}
+SCALAR_FUNCTIONS.update(LATEX_ONLY_FUNCTIONS)
+
 #: Functions that take two or more arguments; every other scalar function takes one.
-VARIADIC = frozenset({"max", "min"})
+VARIADIC = frozenset({"max", "min", "ones"})
 
 #: Matrix functions by name and their number of arguments.
-MATRIX_FUNCTIONS: dict[str, int] = {"tr": 1, "det": 1, "inv": 1, "sum": 1, "hadamard": 2}
+MATRIX_FUNCTIONS: dict[str, int] = {
+    "tr": 1, "det": 1, "inv": 1, "sum": 1, "hadamard": 2,
+    "softmax": 1, "logsumexp": 1, "norm": 1, "diag": 1, "mean": 1, "ones": 1,
+}
 
 #: Names that write an unevaluated derivative: ``diff(f, x)``, ``Derivative(f, x)``.
 DERIVATIVE_FUNCTIONS = frozenset({"diff", "Derivative"})
@@ -88,10 +99,14 @@ LATEX_FUNCTIONS: dict[str, str] = {
     "varphi": "normal_pdf",
     "abs": "abs",
     "sqrt": "sqrt",
+    **{name: name for name in LATEX_ONLY_FUNCTIONS},
+    **{name: name for name in MATRIX_FUNCTIONS if name != "hadamard"},
+    "LSE": "logsumexp",
 }
 
 #: Function commands of LaTeX itself; the others are written ``\operatorname{softplus}``.
-_BARE = "sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr"
+_BARE = ("sin cos tan arcsin arccos arctan sinh cosh tanh exp log ln max min det tr"
+         " sec csc cot coth")
 BARE_FUNCTION_COMMANDS = frozenset(_BARE.split())
 
 
@@ -102,6 +117,7 @@ LATEX_OPERATORS: dict[str, str] = {
     "div": "/",
     "odot": ".*",
     "circ": ".*",
+    "oslash": "./",
 }
 
 #: Every operation a product may hold, by its written form.
@@ -110,6 +126,7 @@ PRODUCT_OPERATIONS: dict[str, str] = {
     "@": "mul",
     "/": "div",
     ".*": "hadamard",
+    "./": "ediv",
 }
 
 #: Commands the lexer drops: spacing and layout that carry no mathematics.
@@ -129,6 +146,7 @@ LATEX_WRAPPERS = frozenset(
         "boldsymbol",
         "bm",
         "vec",
+        "mathcal",
         "text",
         "textrm",
         "textit",
@@ -148,9 +166,13 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "MULOP" for name in LATEX_OPERATORS}
     | {name: "IGNORE" for name in LATEX_IGNORED}
     | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
+    | {"binom": "_BINOM", "dbinom": "_BINOM", "tbinom": "_BINOM"}
     | {"sum": "BIGOP", "prod": "BIGOP"}
     | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
-    | {name: "CMD" for name in ("partial", "top", "intercal")}
+    | {name: "CMD" for name in ("partial", "top", "intercal", "nabla", "lVert", "rVert", "Vert")}
+    | {name: "CMD" for name in ("mathbb", "mathds", "mathbbm", "mathcal")}
+    | {name: "CMD" for name in ("hat", "widehat", "bar", "overline", "tilde", "widetilde")}
+    | {name: "CMD" for name in ("geq", "leq", "ge", "le", "gt", "lt", "geqslant", "leqslant")}
     | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
 )
 

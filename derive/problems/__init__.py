@@ -4,7 +4,7 @@
     draw      one seeded generator per version; degenerate and repeated draws rejected
     release   per version, in parallel: derive + verify + check each problem, write and
               compile problems-<k> and answers-<k>
-    record    manifest.json (and moodle.xml) from what was released
+    record    manifest.json (and moodle.xml, qti.zip) from what was released
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.errors import InputError
+from derive.problems.roster import Student
 
 MAX_VERSIONS = 5000
 MAX_COUNT = 40
@@ -28,6 +29,7 @@ class ProblemSetOutcome:
     count: int
     manifest: Path
     moodle: Path | None
+    qti: Path | None
     failed: tuple[tuple[int, str], ...]
 
     @property
@@ -35,21 +37,21 @@ class ProblemSetOutcome:
         return not self.failed
 
 
-def _names(versions: int | None, roster: Path | None) -> tuple[int, Sequence[str | None]]:
-    from derive.problems.roster import read_roster
+def _students(versions: int | None, roster: Path | None) -> tuple[int, Sequence[Student | None]]:
+    from derive.problems.roster import read_students
 
     if roster is None:
         count = 1 if versions is None else versions
         return count, [None] * count
-    names = read_roster(roster)
-    if versions is not None and versions != len(names):
-        raise InputError(f"--versions {versions}: the roster names {len(names)} students")
-    return len(names), names
+    students = read_students(roster)
+    if versions is not None and versions != len(students):
+        raise InputError(f"--versions {versions}: the roster names {len(students)} students")
+    return len(students), students
 
 
 def build_problem_set(count: int, seed: int, versions: int | None = None, topic: str | None = None,
                       out: Path = Path("output"), jobs: int | None = None,
-                      roster: Path | None = None, moodle: bool = False,
+                      roster: Path | None = None, moodle: bool = False, qti: bool = False,
                       templates: Path | None = None, to: str = "pdf",
                       progress: Callable[[object], None] | None = None) -> ProblemSetOutcome:
     """Draw, check and write ``versions`` versions of a ``count``-problem set into ``out``."""
@@ -60,7 +62,7 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
 
     if not 1 <= count <= MAX_COUNT:
         raise InputError(f"--count {count}: expected 1 to {MAX_COUNT} problems")
-    total, names = _names(versions, roster)
+    total, students = _students(versions, roster)
     if not 1 <= total <= MAX_VERSIONS:
         raise InputError(f"--versions {total}: expected 1 to {MAX_VERSIONS} versions")
     out = Path(out)
@@ -69,13 +71,14 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
 
     def jobs_in_order() -> Iterator[VersionJob]:
         for k, variants in enumerate(draw_versions(plan, seed, total), start=1):
-            yield VersionJob(k, total, seed, names[k - 1], tuple(variants), out, to, templates)
+            yield VersionJob(k, total, seed, students[k - 1], tuple(variants), out, to, templates)
 
     outcomes = build_versions(jobs_in_order(), jobs, progress)
     records = [o.record for o in outcomes if o.ok]
     failed = tuple((o.version, o.error or "") for o in outcomes if not o.ok)
     options = {"count": count, "versions": total, "topic": topic,
-               "roster": list(names) if roster is not None else None, "to": to}
+               "roster": [s.name for s in students if s] if roster is not None else None,
+               "to": to}
     data = manifest(seed, options, [f.name for f in plan], records,
                     [{"version": v, "error": e} for v, e in failed])
     manifest_path = write_manifest(out / "manifest.json", data)
@@ -84,7 +87,12 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
         from derive.problems.moodle import write_moodle
 
         moodle_path = write_moodle(out / "moodle.xml", seed, records, templates)
-    return ProblemSetOutcome(out, total, count, manifest_path, moodle_path, failed)
+    qti_path = None
+    if qti:
+        from derive.problems.qti import write_qti
+
+        qti_path = write_qti(out / "qti.zip", seed, records, templates)
+    return ProblemSetOutcome(out, total, count, manifest_path, moodle_path, qti_path, failed)
 
 
 __all__ = ["ProblemSetOutcome", "build_problem_set"]

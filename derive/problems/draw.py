@@ -35,7 +35,7 @@ class Variant:
 
 
 @dataclass
-class _Screen:
+class Screen:
     """Screen verdicts by key, so a repeated draw is judged once."""
 
     verdicts: dict[tuple[str, str], str | None] = field(default_factory=dict)
@@ -56,8 +56,8 @@ def problem_id(version: int, number: int) -> str:
     return f"v{version}-p{number}"
 
 
-def _draw_problem(family: Family, rng: random.Random, ident: str, taken: set[str],
-                  earlier: set[str], screen: _Screen) -> Variant:
+def draw_problem(family: Family, rng: random.Random, ident: str, taken: set[str],
+                  earlier: set[str], screen: Screen) -> Variant:
     rejected: list[str] = []
     for attempt in range(MAX_DRAWS):
         choices = family.draw(rng)
@@ -83,7 +83,7 @@ def draw_versions(plan: Sequence[Family], seed: int, versions: int) -> Iterator[
 
     A generator, so that the caller can start building version 1 while 2 is drawn.
     """
-    screen = _Screen()
+    screen = Screen()
     earlier: list[set[str]] = [set() for _ in plan]
     seen_versions: set[tuple[str, ...]] = set()
     for version in range(1, versions + 1):
@@ -92,7 +92,7 @@ def draw_versions(plan: Sequence[Family], seed: int, versions: int) -> Iterator[
             taken: set[str] = set()
             variants = []
             for number, family in enumerate(plan, start=1):
-                variant = _draw_problem(family, rng, problem_id(version, number), taken,
+                variant = draw_problem(family, rng, problem_id(version, number), taken,
                                         earlier[number - 1], screen)
                 taken.add(variant.key)
                 variants.append(variant)
@@ -116,5 +116,5 @@ def redraw(family: Family, variant: Variant, seed: int, version: int, number: in
     rebuild redraws the same way whatever the order in which versions were built.
     """
     rng = random.Random(f"derive-problems/{seed}/{version}/{number}/redraw-{attempt}")
-    fresh = _draw_problem(family, rng, variant.spec.id, taken | {variant.key}, set(), _Screen())
+    fresh = draw_problem(family, rng, variant.spec.id, taken | {variant.key}, set(), Screen())
     return replace(fresh, rejected=(*variant.rejected, reason, *fresh.rejected))

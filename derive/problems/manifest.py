@@ -13,7 +13,34 @@ from derive import __version__
 from derive.pdf import write_text_atomically
 from derive.printing import latex, numpy_code
 from derive.problems.families import Answer
+from derive.problems.roster import Student
 from derive.problems.solve import Solved
+
+
+def canonical_srepr(expr: Any) -> str:
+    """``srepr`` with each Dummy renamed by its place (no process-dependent dummy_index).
+
+    Dummies are bound variables (a Lambda's argument, a stand-in); each becomes a Symbol
+    named ``_<name><k>`` with its assumptions, k counting Dummies in traversal order.
+    """
+    if not isinstance(expr, sp.Basic):
+        return sp.srepr(expr)
+    dummies: dict[sp.Dummy, sp.Symbol] = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Dummy) and node not in dummies:
+            dummies[node] = sp.Symbol(f"_{node.name}{len(dummies)}", **node.assumptions0)
+    return sp.srepr(expr.xreplace(dummies) if dummies else expr)
+
+
+def numeric_value(answer: Answer) -> float | None:
+    """The answer's number: the one asked for, else the expression at its grading point."""
+    if answer.value is not None or answer.at is None:
+        return answer.value
+    from derive.functions import to_closed_form
+
+    point = {s: sp.Rational(v) for s, v in answer.at.items()}
+    subs = {s: point[s.name] for s in answer.expr.free_symbols if s.name in point}
+    return float(to_closed_form(answer.expr.subs(subs)).evalf(30))
 
 
 def _answer(answer: Answer) -> dict[str, Any]:
@@ -21,25 +48,22 @@ def _answer(answer: Answer) -> dict[str, Any]:
         "name": answer.name,
         "label": latex(answer.label),
         "latex": latex(answer.expr),
-        "sympy": sp.srepr(answer.expr),
+        "sympy": canonical_srepr(answer.expr),
         "text": sp.sstr(answer.expr),
         "numpy": numpy_code(answer.expr),
     }
     if answer.at is not None:
-        value = answer.value
-        if value is None:
-            from derive.functions import to_closed_form
-
-            point = {s: sp.Rational(v) for s, v in answer.at.items()}
-            subs = {s: point[s.name] for s in answer.expr.free_symbols if s.name in point}
-            value = float(to_closed_form(answer.expr.subs(subs)).evalf(30))
-        record["numeric"] = {"at": dict(answer.at), "value": value}
+        record["numeric"] = {"at": dict(answer.at), "value": numeric_value(answer)}
     if answer.tolerance is not None:
-        record["numeric"]["tolerance"] = answer.tolerance
+        record["numeric"].update(answer.tolerance.record(record["numeric"]["value"]))
+        if answer.mistake is not None:
+            record["numeric"]["mistake"] = {"value": answer.mistake.value,
+                                            "hint": answer.mistake.hint}
     return record
 
 
-def problem_record(number: int, item: Solved) -> dict[str, Any]:
+def problem_record(number: int, item: Solved, solution: str) -> dict[str, Any]:
+    """A released problem; ``solution`` is its worked solution as HTML (LMS feedback)."""
     variant = item.variant
     return {
         "number": number,
@@ -50,18 +74,22 @@ def problem_record(number: int, item: Solved) -> dict[str, Any]:
         "entry": variant.spec.definition(),
         "question": {"latex": item.question.latex(), "html": item.question.html()},
         "answers": [_answer(a) for a in item.answers],
+        "solution": {"html": solution},
         "verified": sorted({s.verified for s in item.derivation.steps}),
         "check": item.check_line,
     }
 
 
-def version_record(version: int, name: str | None, solved: Sequence[Solved],
-                   files: Mapping[str, list[str]]) -> dict[str, Any]:
+def version_record(version: int, student: Student | None, solved: Sequence[Solved],
+                   solutions: Sequence[str], files: Mapping[str, list[str]]) -> dict[str, Any]:
     return {
         "version": version,
-        "name": name,
+        "name": student.name if student else None,
+        "student_id": student.id if student else None,
+        "email": student.email if student else None,
         "files": dict(files),
-        "problems": [problem_record(n, s) for n, s in enumerate(solved, start=1)],
+        "problems": [problem_record(n, s, h) for n, (s, h) in
+                     enumerate(zip(solved, solutions, strict=True), start=1)],
     }
 
 

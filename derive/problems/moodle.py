@@ -1,52 +1,97 @@
-"""A Moodle XML quiz of the numeric problems: one question per version, answers with a tolerance.
+"""A Moodle XML question bank for quizzes: one category per problem holding its variants.
 
-Built from the manifest's records alone. The template is rendered with XML
-autoescaping; question text is HTML (escaped once for HTML, then by Jinja for
-XML) with MathJax delimiters.
+Moodle's "random question from a category" then gives each student one variant.
+A problem with one graded number is a ``numerical`` question, one with several a
+``cloze`` (multianswer) question with a NUMERICAL sub-question per number (each
+its own mark: partial credit); a problem without a number is an ``essay`` marked by
+hand. Each question has a stable name and idnumber, the worked solution as general
+feedback (maths as ``\\( ... \\)`` for MathJax) and the typical mistake's number
+with its hint as distractor feedback. Built from the manifest's records alone; the
+template is rendered with XML autoescaping.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from derive.pdf import write_text_atomically
-from derive.render import environment
+from derive.problems.lmsxml import number, xml_environment
+from derive.problems.quiz import Item, Part, by_problem, items
+
+# Inside a cloze sub-question an unescaped '}' or '~' ends a feedback; entities do not, and
+# Moodle decodes them after splitting ('#' ends only an answer, and only one not after '&').
+# Braces of the prose are encoded too, so that no maths can look like the start of a
+# sub-question ('{1:NUMERICAL:').
+_CLOZE_TEXT = str.maketrans({"{": "&#123;", "}": "&#125;", "~": "&#126;"})
 
 
-@cache
-def _xml_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+def _answers(part: Part) -> list[dict[str, Any]]:
+    """The answers of a part, feedback as HTML: the right number, the mistake, anything else."""
+    found = [{"fraction": "100", "value": number(part.value), "tolerance": number(part.margin),
+              "feedback": "Correct."}]
+    if part.mistake is not None:
+        found.append({"fraction": "0", "value": number(part.mistake.value),
+                      "tolerance": number(part.mistake.margin),
+                      "feedback": html.escape(part.mistake.hint)})
+    found.append({"fraction": "0", "value": "*", "tolerance": "0",
+                  "feedback": f"Not within the tolerance (± {part.margin:.3g})."})
+    return found
 
 
-def questions(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The quiz's questions: every numeric answer of every version."""
+def _subquestion(part: Part) -> str:
+    """One embedded NUMERICAL sub-question: the answer, the mistake, anything else."""
+    alternatives = []
+    for answer in _answers(part):
+        mark = "=" if answer["fraction"] == "100" else "%0%"
+        tolerance = f":{answer['tolerance']}" if answer["value"] != "*" else ""
+        feedback = answer["feedback"].translate(_CLOZE_TEXT)
+        alternatives.append(f"{mark}{answer['value']}{tolerance}#{feedback}")
+    return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
+
+
+def cloze_text(item: Item) -> str:
+    """The question's HTML with a labelled input per graded part."""
+    lines = [item.question_html.translate(_CLOZE_TEXT)]
+    for part in item.parts:
+        label = html.escape(part.label).translate(_CLOZE_TEXT)
+        lines.append(f"<p>\\({label}\\) = {_subquestion(part)}</p>")
+    return "\n".join(lines)
+
+
+def _question(item: Item) -> dict[str, Any]:
+    common = {"name": item.name, "idnumber": item.ident, "feedback": item.solution_html}
+    if not item.parts:
+        return {**common, "type": "essay", "text": item.question_html}
+    if len(item.parts) == 1:
+        return {**common, "type": "numerical", "text": item.question_html,
+                "answers": _answers(item.parts[0])}
+    return {**common, "type": "cloze", "text": cloze_text(item)}
+
+
+def categories(seed: int, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One category per problem, named after its family and the seed, with its variants."""
     found = []
-    for record in records:
-        who = f" ({record['name']})" if record.get("name") else ""
-        for problem in record["problems"]:
-            for answer in problem["answers"]:
-                numeric = answer.get("numeric", {})
-                if "tolerance" not in numeric:
-                    continue
-                found.append({
-                    "name": f"Version {record['version']}{who}, problem {problem['number']}",
-                    "text": problem["question"]["html"],
-                    "value": repr(numeric["value"]),
-                    "tolerance": repr(numeric["tolerance"]),
-                })
+    for number_, group in by_problem(items(seed, records)).items():
+        family = group[0].family
+        found.append({
+            "path": f"$course$/top/derive seed {seed}/Problem {number_}: {family} (seed {seed})",
+            "idnumber": f"derive-{seed}-p{number_}",
+            "info": html.escape(f"{len(group)} variants of problem {number_} ({group[0].title});"
+                                " a random question from this category gives each student one "
+                                "of them."),
+            "questions": [_question(i) for i in group],
+        })
     return found
 
 
 def moodle_xml(seed: int, records: Sequence[Mapping[str, Any]],
                templates: Path | None = None) -> str:
-    env = _xml_environment(environment(templates, latex_syntax=False).loader)
-    return env.get_template("moodle.xml.j2").render(seed=seed, questions=questions(records))
+    env = xml_environment(templates)
+    return env.get_template("moodle.xml.j2").render(seed=seed,
+                                                    categories=categories(seed, records))
 
 
 def write_moodle(path: Path, seed: int, records: Sequence[Mapping[str, Any]],

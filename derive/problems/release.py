@@ -17,6 +17,7 @@ from typing import Any
 from derive.errors import DeriveError
 from derive.pdf import compile_pdf, write_text_atomically
 from derive.problems.draw import Variant
+from derive.problems.roster import Student
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class VersionJob:
     version: int
     versions: int
     seed: int
-    name: str | None
+    student: Student | None
     variants: tuple[Variant, ...]
     out: Path
     to: str = "pdf"
@@ -92,18 +93,23 @@ def release_problems(job: VersionJob) -> tuple:
 def build_version(job: VersionJob) -> VersionOutcome:
     """Derive, verify and check every problem, then write and compile both sheets."""
     from derive.problems.manifest import version_record
-    from derive.problems.sheets import answers_tex, problems_tex
+    from derive.problems.sheets import answers_tex, printed, problems_tex
+    from derive.problems.solution import solution_html
 
     try:
         solved = release_problems(job)
-        header = (job.version, job.versions, job.name, job.seed, job.templates)
+        name = job.student.name if job.student else None
+        header = (job.version, job.versions, name, job.seed, job.templates)
+        contexts = [printed(s) for s in solved]  # the derivations printed once, for both
         sheets = {"problems": problems_tex(solved, *header),
-                  "answers": answers_tex(solved, *header)}
+                  "answers": answers_tex(solved, *header, sheets=contexts)}
         for sheet, tex in sheets.items():
             if job.to == "pdf":
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
-        record = version_record(job.version, job.name, solved, sheet_names(job.version, job.to))
+        record = version_record(job.version, job.student, solved,
+                                [solution_html(c) for c in contexts],
+                                sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)
     except DeriveError as exc:
         return VersionOutcome(job.version, error=str(exc))

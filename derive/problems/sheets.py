@@ -37,9 +37,13 @@ def _problem(number: int, item: Solved) -> dict[str, Any]:
     }
 
 
-def _answer(number: int, item: Solved) -> dict[str, Any]:
-    sheet = worksheet_context(item.derivation, Trusted(item.check_code),
-                              f"check_{item.variant.spec.id}.py")
+def printed(item: Solved) -> dict[str, Any]:
+    """The problem's verified derivation printed once (the answer key and the LMS feedback)."""
+    return worksheet_context(item.derivation, Trusted(item.check_code),
+                             f"check_{item.variant.spec.id}.py")
+
+
+def _answer(number: int, item: Solved, sheet: dict[str, Any]) -> dict[str, Any]:
     numbers = [
         {"label": Trusted(label_tex(item.derivation, a.label)), "at": Trusted(_where(a)),
          "value": Trusted(number_tex(a.value))}
@@ -70,8 +74,11 @@ def problems_tex(solved: Sequence[Solved], version: int, versions: int, name: st
 
 
 def answers_tex(solved: Sequence[Solved], version: int, versions: int, name: str | None,
-                seed: int, templates: Path | None = None) -> str:
-    """The answer key: every problem's verified steps and result."""
+                seed: int, templates: Path | None = None,
+                sheets: Sequence[dict[str, Any]] | None = None) -> str:
+    """The answer key: every problem's verified steps and result (``sheets``: printed)."""
+    sheets = sheets if sheets is not None else [printed(s) for s in solved]
     context = {**_header(version, versions, name, seed),
-               "problems": [_answer(n, s) for n, s in enumerate(solved, start=1)]}
+               "problems": [_answer(n, s, c) for n, (s, c) in
+                            enumerate(zip(solved, sheets, strict=True), start=1)]}
     return render_tex("answers.tex.j2", context, templates)

@@ -19,12 +19,12 @@ from derive.engine.matrix.expressions import (
     Named,
     Scalar,
     ScalarDifferential,
-    Softmax,
     d,
     is_matrix,
 )
-from derive.errors import InputError
+from derive.errors import NotSupported
 from derive.functions import KNOWN_DERIVATIVES
+from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
 
 Rule = Callable[[Any, Any, Any], tuple[str, Any]]
 
@@ -86,25 +86,30 @@ def _log(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
 
 
 def _function(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
-    if len(expr.args) != 1:
-        raise InputError(
-            f"cannot take the differential of {expr.func.__name__} with several arguments"
-        )
-    arg = expr.args[0]
-    return "chain rule", sp.Mul(scalar_derivative(type(expr), arg), d(arg, var, dvar))
+    """d f(a) = f'(a) da; of several arguments, the partial derivatives: d max(a, b)."""
+    if len(expr.args) == 1:
+        arg = expr.args[0]
+        return "chain rule", sp.Mul(scalar_derivative(type(expr), arg), d(arg, var, dvar))
+    names = sp.symbols(f"u1:{len(expr.args) + 1}", real=True)
+    general = expr.func(*names)
+    terms = [sp.Mul(sp.diff(general, u).xreplace(dict(zip(names, expr.args, strict=True))),
+                    d(a, var, dvar)) for u, a in zip(names, expr.args, strict=True) if a.has(var)]
+    return "chain rule", sp.Add(*terms)
 
 
 def _power(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     base, exponent = expr.args
-    if exponent.has(var):
-        raise InputError("a power whose exponent depends on a matrix variable is not supported")
+    if exponent.has(var):  # d(b^e) = b^e (log(b) de + e db / b)
+        change = sp.Add(sp.Mul(sp.log(base), d(exponent, var, dvar)),
+                        sp.Mul(exponent, sp.Pow(base, -1), d(base, var, dvar)))
+        return "power rule", sp.Mul(expr, change)
     return "power rule", sp.Mul(exponent, sp.Pow(base, exponent - 1), d(base, var, dvar))
 
 
 def _matpow(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     base, k = expr.args
     if not (k.is_Integer and k > 0):
-        raise InputError("only positive integer powers of a matrix are supported")
+        raise NotSupported("only positive integer powers of a matrix are supported")
     k = int(k)
     terms = [
         sp.MatMul(*([base] * i), d(base, var, dvar), *([base] * (k - 1 - i))) for i in range(k)
@@ -113,9 +118,81 @@ def _matpow(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
 
 
 def _elementwise(expr: ElementwiseApplyFunction, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d f(A) = f'(A) odot dA; a scalar inside f (f(u) = max(u, c)) adds f_c(A) dc."""
     arg = expr.expr
-    prime = elementwise_derivative(expr.function, arg)
-    return "elementwise function", sp.HadamardProduct(prime, d(arg, var, dvar))
+    if expr.function.args[1].func == sp.log and isinstance(arg, Softmax) and _column(arg):
+        z = arg.arg
+        rewritten = sp.MatAdd(z, sp.MatMul(-1, sp.OneMatrix(*z.shape), LogSumExp(z)))
+        return "log of softmax", d(rewritten, var, dvar)
+    terms = []
+    if arg.has(var):
+        prime = elementwise_derivative(expr.function, arg)
+        terms.append(sp.HadamardProduct(prime, d(arg, var, dvar)))
+    (u,), body = expr.function.args
+    if body.has(var):
+        partial = sp.diff(body, var).xreplace({u: U})
+        terms.append(sp.MatMul(d(var, var, dvar), entrywise(partial, arg)))
+    total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
+    return "elementwise function", total
+
+
+def _entrywise_several(expr: Entrywise, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d f(A, B) = f_1(A, B) odot dA + f_2(A, B) odot dB, entry by entry."""
+    names, body = expr.function.args
+    terms = []
+    for u, matrix in zip(names, expr.matrices, strict=True):
+        if matrix.has(var):
+            partial = Entrywise(sp.Lambda(names, sp.diff(body, u)), *expr.matrices)
+            terms.append(sp.HadamardProduct(partial, d(matrix, var, dvar)))
+    if body.has(var):
+        partial = Entrywise(sp.Lambda(names, sp.diff(body, var)), *expr.matrices)
+        terms.append(sp.MatMul(d(var, var, dvar), partial))
+    total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
+    return "elementwise function", total
+
+
+def _column(expr: Softmax) -> bool:
+    return expr.shape[1] == 1 and expr.axis == 0
+
+
+def _hadamard_power(expr: sp.HadamardPower, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d(A^{o k}) = k A^{o (k - 1)} odot dA (entry by entry, the power rule)."""
+    base, exponent = expr.base, expr.exp
+    terms = []
+    if base.has(var):
+        lower = sp.HadamardPower(base, exponent - 1) if exponent != 2 else base
+        terms.append(sp.MatMul(exponent, sp.HadamardProduct(lower, d(base, var, dvar))))
+    if exponent.has(var):
+        logs = ElementwiseApplyFunction(sp.Lambda(U, sp.log(U)), base)
+        terms.append(sp.MatMul(d(exponent, var, dvar), sp.HadamardProduct(logs, expr)))
+    total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
+    return "power rule (entrywise)", total
+
+
+def _diag(expr: sp.DiagMatrix, var: Any, dvar: Any) -> tuple[str, Any]:
+    return "linearity of d", sp.DiagMatrix(d(expr.args[0], var, dvar))
+
+
+def _logsumexp(expr: LogSumExp, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d logsumexp(z) = p^T dz with p = softmax(z); of a matrix, the softmax of all entries."""
+    z = expr.arg
+    if z.shape[1] == 1:
+        p = Named("p", Softmax(z))
+        return "differential of logsumexp", Scalar(sp.MatMul(sp.Transpose(p), d(z, var, dvar)))
+    rows, cols = z.shape
+    exps = ElementwiseApplyFunction(sp.Lambda(U, sp.exp(U)), z)
+    total = Scalar(sp.MatMul(sp.OneMatrix(1, rows), exps, sp.OneMatrix(cols, 1)))
+    weights = Named("P", sp.MatMul(sp.Pow(total, -1), exps))
+    return "differential of logsumexp", sp.Trace(sp.MatMul(sp.Transpose(weights),
+                                                           d(z, var, dvar)))
+
+
+def _norm(expr: Norm, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d||A|| = tr(A^T dA) / ||A|| (two-norm of a vector, Frobenius norm of a matrix)."""
+    a = expr.arg
+    product = sp.MatMul(sp.Transpose(a), d(a, var, dvar))
+    inner = Scalar(product) if product.shape == (1, 1) else sp.Trace(product)
+    return "differential of the norm", sp.Mul(sp.Pow(expr, -1), inner)
 
 
 def _softmax(expr: Softmax, var: Any, dvar: Any) -> tuple[str, Any]:
@@ -156,6 +233,11 @@ DIFFERENTIAL_RULES: dict[type, Rule] = {
     sp.Pow: _power,
     sp.MatPow: _matpow,
     ElementwiseApplyFunction: _elementwise,
+    Entrywise: _entrywise_several,
+    sp.HadamardPower: _hadamard_power,
+    sp.DiagMatrix: _diag,
+    LogSumExp: _logsumexp,
+    Norm: _norm,
     Named: _named,
     Softmax: _softmax,
     sp.Function: _function,
@@ -166,7 +248,7 @@ def rule_for(expr: Any) -> Rule:
     for cls in type(expr).__mro__:
         if cls in DIFFERENTIAL_RULES:
             return DIFFERENTIAL_RULES[cls]
-    raise InputError(f"no differential rule for {type(expr).__name__} ({expr})")
+    raise NotSupported(f"no differential rule for {type(expr).__name__} ({expr})")
 
 
 # --- derivatives of scalar functions, and their elementwise matrix form -----------------------

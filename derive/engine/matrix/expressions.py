@@ -39,6 +39,7 @@ class _DifferentialBase:
 
     args: tuple[Any, ...]
     is_differential = True
+    with_matrices = True  # evaluated by derive.mpmatrix, even when no matrix is left in it
 
     @property
     def expr(self) -> Any:
@@ -129,7 +130,7 @@ class Scalar(sp.Expr):
         return printer._print(self.matrix)
 
     def _numpycode(self, printer: Any) -> str:
-        return f"({printer._print(self.matrix)})[0, 0]"
+        return printer._print(sp.Trace(self.matrix))  # read as a number: (w.T @ w).item()
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         value = evaluate(self.matrix, env)
@@ -255,63 +256,6 @@ class HessianLabel(sp.Expr):
         return f"hessian({self.args[0]}, {self.args[1]})"
 
 
-class Softmax(MatrixExpr):
-    """softmax applied to each column (axis 0: a vector z gives e^z / 1^T e^z) or each row (axis 1).
-
-    ``name`` is how the engine shows the value in the differential (p, P).
-    """
-
-    def __new__(cls, arg: Any, axis: Any = 0, name: Any = "p") -> Softmax:
-        name = name.name if isinstance(name, Str) else name
-        return MatrixExpr.__new__(cls, arg, sp.Integer(int(axis)), Str(name))
-
-    @property
-    def arg(self) -> Any:
-        return self.args[0]
-
-    @property
-    def axis(self) -> int:
-        return int(self.args[1])
-
-    @property
-    def label(self) -> str:
-        return self.args[2].name
-
-    @property
-    def shape(self) -> tuple[Any, Any]:
-        return self.arg.shape
-
-    def doit(self, **hints: Any) -> Any:
-        return self
-
-    def _latex(self, printer: Any) -> str:
-        return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
-
-    def _sympystr(self, printer: Any) -> str:
-        rows = ", rows" if self.axis == 1 else ""
-        return f"softmax({printer._print(self.arg)}{rows})"
-
-    def _numpycode(self, printer: Any) -> str:
-        axis = self.axis
-        shifted = (f"np.exp(({printer._print(self.arg)}) - np.max(({printer._print(self.arg)}), "
-                   f"axis={axis}, keepdims=True))")
-        return f"(lambda t: t / np.sum(t, axis={axis}, keepdims=True))({shifted})"
-
-    def _mp_eval(self, evaluate: Any, env: dict) -> Any:
-        value = evaluate(self.arg, env)
-        out = mpmath.matrix(value.rows, value.cols)
-        lines = range(value.cols) if self.axis == 0 else range(value.rows)
-        for k in lines:
-            cells = ([(i, k) for i in range(value.rows)] if self.axis == 0
-                     else [(k, j) for j in range(value.cols)])
-            top = max(value[c] for c in cells)
-            weights = [mpmath.exp(value[c] - top) for c in cells]
-            total = mpmath.fsum(weights)
-            for c, wgt in zip(cells, weights, strict=True):
-                out[c] = wgt / total
-        return out
-
-
 class Direction(sp.MatrixSymbol):
     """The direction dX of a differential: printed d X with an upright d, never as a product."""
 
@@ -324,3 +268,37 @@ class Direction(sp.MatrixSymbol):
 def direction(var: sp.MatrixSymbol) -> Direction:
     """dX for the variable X, of X's shape."""
     return Direction(f"d{var.name}", *var.shape)
+
+
+class ScalarDirection(sp.Symbol):
+    """The direction ds of a scalar variable s: printed d s with an upright d."""
+
+    is_direction = True
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathrm{{d}}{printer._print(sp.Symbol(self.name[1:]))}"
+
+
+def scalar_direction(var: sp.Symbol) -> ScalarDirection:
+    """ds for the scalar variable s."""
+    return ScalarDirection(f"d{var.name}", real=True)
+
+
+class NumericDerivative(sp.Expr):
+    """dL/ds for a scalar s by a central difference at 50 digits: the independent route."""
+
+    with_matrices = True
+
+    def __new__(cls, function: Any, var: Any) -> NumericDerivative:
+        return sp.Expr.__new__(cls, function, var)
+
+    def doit(self, **hints: Any) -> Any:
+        return self
+
+    def _mp_eval(self, evaluate: Any, env: dict) -> Any:
+        function, var = self.args
+        h = mpmath.mpf("1e-20")
+        up = evaluate(function, moved(env, {var: env[var] + h}))
+        down = evaluate(function, moved(env, {var: env[var] - h}))
+        value = (up - down) / (2 * h)
+        return value[0, 0] if isinstance(value, mpmath.matrix) else value

@@ -2,17 +2,19 @@
 
 For each variable X: take the differential of L with named rules
 (``differentials``), write it as a sum of traces, move dX to the right of each
-(``identify``), collect. Sizes may be symbolic; a vector is an n x 1 column;
-a 1 x 1 result such as a^T x is read as a number.
+(``identify``), collect. A scalar variable s gives dL = g ds. Sizes may be
+symbolic; a vector is an n x 1 column; a 1 x 1 result such as a^T x is read as
+a number.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.engine.matrix.differentials import push_once
 from derive.engine.matrix.expressions import (
@@ -21,8 +23,17 @@ from derive.engine.matrix.expressions import (
     d,
     direction,
     is_matrix,
+    scalar_direction,
 )
-from derive.engine.matrix.identify import Term, as_sum, gradient_of, peel, scalar_terms
+from derive.engine.matrix.identify import (
+    Term,
+    as_sum,
+    factor_common,
+    gradient_of,
+    peel,
+    scalar_terms,
+)
+from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
 from derive.printing import Label
@@ -76,6 +87,23 @@ def as_scalar(expr: Any) -> Any:
             )
         return Scalar(expr)
     return expr
+
+
+def broadcast_conventions(function: Any) -> list[str]:
+    """The entrywise rules the expression uses, stated for the sheet."""
+    from derive.matrixfunctions import Entrywise
+
+    said = []
+    if function.has(sp.OneMatrix):
+        said.append(r"$\mathbf{1}$ is the all-ones vector; a scalar $s$ added to a vector or "
+                    r"matrix is added to every entry "
+                    r"($s + A$ means $s\mathbf{1}\mathbf{1}^\top + A$).")
+    if function.atoms(ElementwiseApplyFunction, Entrywise, sp.HadamardProduct, sp.HadamardPower):
+        said.append(r"Functions of vectors and matrices apply entry by entry "
+                    r"($\sigma(z)_i = \sigma(z_i)$); $\odot$ is the entrywise product, "
+                    r"$A^{\circ k}$ the entrywise power and $A^{\circ -1}$ the entrywise "
+                    r"reciprocal ($A \oslash B = A \odot B^{\circ -1}$).")
+    return said
 
 
 # --- one variable ------------------------------------------------------------------------------
@@ -132,16 +160,17 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 
 def gradient_section(
-    loss: Any, var: sp.MatrixSymbol, start: Any = None, title: Prose | None = None,
+    loss: Any, var: Any, start: Any = None, title: Prose | None = None,
     lhs_name: str = "L", lhs_text: str = "",
 ) -> tuple[Section, Any]:
-    """The section dL = ... = tr(G^T dX) for one variable, and G (``lhs_text``: the name
-    as plain text, when ``lhs_name`` is LaTeX)."""
-    dvar = direction(var)
+    """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G
+    (``lhs_text``: the name as plain text, when ``lhs_name`` is LaTeX)."""
+    scalar = not is_matrix(var)
+    dvar = scalar_direction(var) if scalar else direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
     steps = differential_steps(begin)
     current = steps[-1].after if steps else begin
-    more, gradient = identify_steps(current, dvar)
+    more, gradient = (scalar_identify_steps if scalar else identify_steps)(current, dvar)
     section = Section(
         title or Prose.of("Differential with respect to ", math(var)),
         begin,
@@ -149,6 +178,24 @@ def gradient_section(
         Label(f"d{lhs_name}", f"d{lhs_text or lhs_name}"),
     )
     return section, gradient
+
+
+def scalar_identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
+    """dL linear in the scalar ds: its coefficient is the derivative, dL = g ds."""
+    coefficient = _without_unit_factors(current.xreplace({dvar: sp.S.One}))
+    return [Step(current, sp.Mul(coefficient, dvar), "identify the derivative")], coefficient
+
+
+def _without_unit_factors(expr: Any) -> Any:
+    """1 A as A: what setting ds = 1 leaves in products."""
+    def unit(e: Any) -> bool:
+        return isinstance(e, sp.MatMul) and sp.S.One in e.args
+
+    def drop(e: Any) -> Any:
+        kept = [a for a in e.args if a != 1]
+        return kept[0] if len(kept) == 1 else sp.MatMul(*kept)
+
+    return expr.replace(unit, drop)
 
 
 def upstream_loss(output: Any, upstream: sp.MatrixSymbol) -> Any:
@@ -162,8 +209,10 @@ def matrix_gradient(
     wrt: Sequence[sp.MatrixSymbol],
     name: str = "L",
     upstream: sp.MatrixSymbol | None = None,
+    simplex: Collection[sp.MatrixSymbol] = (),
 ) -> tuple[list[Section], list[Result], Any]:
-    """Sections and results for a scalar function (or an output with upstream gradient)."""
+    """Sections and results for a scalar function (or an output with upstream gradient);
+    with vectors stated to sum to one (``simplex``), 1^T t = 1 is used in a last section."""
     if upstream is not None:
         if upstream.shape != function.shape:
             raise InputError(
@@ -179,10 +228,20 @@ def matrix_gradient(
             raise InputError(f"--wrt {var.name}: '{var.name}' does not occur in the expression")
         start = None
         if upstream is not None:
-            dvar = direction(var)
+            dvar = direction(var) if is_matrix(var) else scalar_direction(var)
             start = upstream_loss(d(function, var, dvar), upstream)
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)
+        label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
+        if simplex:
+            steps, gradient = tidy_steps(gradient, simplex)
+            common = factor_common(gradient)
+            if steps and common != gradient:  # (p - y) x^T rather than p x^T - y x^T
+                steps.append(Step(gradient, common, "factor"))
+                gradient = common
+            if steps:
+                sections.append(Section(Prose.of("Simplify ", math(label)),
+                                        steps[0].before, tuple(steps), label))
         results.append(
             Result(var.name, sp.Derivative(sp.Symbol(name), var, evaluate=False), gradient)
         )

@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.engine.matrix.expressions import Named, Scalar, is_matrix
-from derive.errors import InputError
+from derive.errors import NotSupported
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ _TRANSPOSE: dict[type, Callable[[Any], Any]] = {
     sp.OneMatrix: lambda e: sp.OneMatrix(e.shape[1], e.shape[0]),
     sp.ZeroMatrix: lambda e: sp.ZeroMatrix(e.shape[1], e.shape[0]),
     sp.DiagMatrix: lambda e: e,
+    # (M^-1)^T = (M^T)^-1, which is M^-1 again for a Gram matrix X^T X
+    sp.Inverse: lambda e: sp.Inverse(transpose(e.arg)),
 }
 
 
@@ -71,7 +73,7 @@ _TRANSPOSE: dict[type, Callable[[Any], Any]] = {
 def _one_varying(args: tuple[Any, ...], dvar: Any) -> int:
     varying = [k for k, a in enumerate(args) if a.has(dvar)]
     if len(varying) != 1:
-        raise InputError("the differential is not linear in a single direction")
+        raise NotSupported("the differential is not linear in a single direction")
     return varying[0]
 
 
@@ -92,7 +94,7 @@ def scalar_terms(expr: Any, dvar: Any) -> list[Term]:
             else:
                 out.append(Term(coeff * _number(matrix), factor))
         return out
-    raise InputError(f"cannot bring {type(expr).__name__} to trace form")
+    raise NotSupported(f"cannot bring {type(expr).__name__} to trace form")
 
 
 def _number(matrix: Any) -> Any:
@@ -123,13 +125,15 @@ def matrix_terms(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
         return out
     if isinstance(expr, sp.Transpose):
         return [(c, sp.Transpose(m), f) for c, m, f in matrix_terms(expr.arg, dvar)]
+    if isinstance(expr, sp.DiagMatrix):
+        return [(c, sp.DiagMatrix(m), f) for c, m, f in matrix_terms(expr.args[0], dvar)]
     if isinstance(expr, sp.HadamardProduct):
         k = _one_varying(expr.args, dvar)
         others = expr.args[:k] + expr.args[k + 1 :]
         return [
             (c, sp.HadamardProduct(*others, m), f) for c, m, f in matrix_terms(expr.args[k], dvar)
         ]
-    raise InputError(f"cannot bring {type(expr).__name__} to trace form")
+    raise NotSupported(f"cannot bring {type(expr).__name__} to trace form")
 
 
 def _flat_matmul(*factors: Any) -> Any:
@@ -172,7 +176,13 @@ def peel(matrix: Any, dvar: Any) -> tuple[str, Any] | None:
         return "hadamard trace", _flat_matmul(sp.Transpose(hadamard(front, *others)), inner)
     if isinstance(last, sp.MatMul):
         return "cyclic trace", _flat_matmul(*factors)
-    raise InputError(f"cannot bring {type(last).__name__} to the form tr(G^T dX)")
+    if isinstance(last, sp.DiagMatrix):
+        # tr(F diag(u)) = sum_i F_ii u_i = 1^T (I odot F) u
+        size = last.shape[0]
+        head = _flat_matmul(*factors[:-1]) if len(factors) > 1 else sp.Identity(size)
+        diagonal = hadamard(sp.Identity(size), head)
+        return "trace of diag", _flat_matmul(sp.OneMatrix(1, size), diagonal, last.args[0])
+    raise NotSupported(f"cannot bring {type(last).__name__} to the form tr(G^T dX)")
 
 
 def hadamard(*args: Any) -> Any:
@@ -251,6 +261,8 @@ def collect_terms(expr: Any) -> Any:
         key = _flat_matmul(*factors)
         coeffs[key] = coeffs.get(key, sp.S.Zero) + coeff
     parts = [_join(c, _factors(k)) for k, c in coeffs.items() if c != 0]
+    if not parts:  # everything cancelled: tr(A - A^T) does not change
+        return sp.ZeroMatrix(*expr.shape)
     return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.expressions import Scalar, is_matrix
 from derive.engine.matrix.identify import collect_terms
 from derive.model import Step
 
@@ -72,7 +72,11 @@ def _cancel(factors: list[Any]) -> list[Any] | None:
 def _sum_to_one(simplex: Collection[Any]) -> Callable[[list[Any]], list[Any] | None]:
     def move(factors: list[Any]) -> list[Any] | None:
         for k in range(len(factors) - 1):
-            if isinstance(factors[k], sp.OneMatrix) and factors[k + 1] in simplex:
+            first, second = factors[k], factors[k + 1]
+            ones_y = isinstance(first, sp.OneMatrix) and second in simplex
+            y_ones = (isinstance(first, sp.Transpose) and first.arg in simplex
+                      and isinstance(second, sp.OneMatrix))  # y^T 1 = 1 as well
+            if ones_y or y_ones:
                 kept = factors[:k] + factors[k + 2 :]
                 return kept or [sp.Identity(1)]
         return None
@@ -85,8 +89,24 @@ def _apply(terms: list[Term], move: Callable[[list[Any]], list[Any] | None]) -> 
     for coeff, factors in terms:
         while (moved := move(factors)) is not None:
             factors = moved
+        coeff = coeff.replace(lambda e: isinstance(e, Scalar), lambda e: _moved_number(e, move))
         out.append((coeff, factors))
     return out
+
+
+def _moved_number(number: Scalar, move: Callable[[list[Any]], list[Any] | None]) -> Any:
+    """A coefficient t^T 1 read as a number, with the move applied inside (1 when it cancels)."""
+    matrix = number.matrix
+    factors = list(matrix.args) if isinstance(matrix, sp.MatMul) else [matrix]
+    changed = False
+    while (moved := move(factors)) is not None:
+        factors, changed = moved, True
+    if not changed:
+        return number
+    kept = [f for f in factors if not isinstance(f, sp.Identity)]
+    if not kept:
+        return sp.S.One
+    return Scalar(kept[0] if len(kept) == 1 else sp.MatMul(*kept))
 
 
 def tidy_steps(gradient: Any, simplex: Collection[Any] = ()) -> tuple[list[Step], Any]:

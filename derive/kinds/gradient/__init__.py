@@ -78,10 +78,11 @@ def gradient_json(derivation: Derivation, check: dict[str, Any],
         "input": derivation.input,
         "steps": steps_json(derivation),
         "gradient": {
-            r.name: expression_fields(r.expr) for r in derivation.results if r.name not in hessians
+            r.name: expression_fields(r.expr, derivation.function)
+            for r in derivation.results if r.name not in hessians
         },
-        **({"hessian": {hessians[r.name]: expression_fields(r.expr) for r in derivation.results
-                        if r.name in hessians}} if hessians else {}),
+        **({"hessian": {hessians[r.name]: expression_fields(r.expr, derivation.function)
+                        for r in derivation.results if r.name in hessians}} if hessians else {}),
         "check": check,
     }
 

@@ -9,7 +9,6 @@ import sympy as sp
 from derive.checkcode import code, py_name
 from derive.functions import as_expr
 from derive.model import Derivation
-from derive.printing import numpy_code
 
 
 def scalar_context(derivation: Derivation) -> dict[str, Any]:
@@ -46,28 +45,46 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
 
 
 def matrix_context(derivation: Derivation) -> dict[str, Any]:
-    """Concrete distinct sizes for the symbolic ones; inputs are 2-D arrays (vectors: columns)."""
-    inputs = sorted(derivation.function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
-    dims = sorted({d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}, key=str)
-    sizes = {d: 3 + k for k, d in enumerate(dims)}
+    """Concrete distinct sizes at which every inverse and log det is defined; matrices are
+    2-D arrays (vectors: columns), scalars floats in their stated domain."""
+    from derive.engine.matrix.sizes import fitting_sizes, requirements
+
+    function = derivation.function
+    inputs = sorted(function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
+    dims = {d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}
+    scalars = sorted((s for s in function.free_symbols
+                      if isinstance(s, sp.Symbol) and s not in dims), key=lambda s: s.name)
+    sizes = fitting_sizes(dims, requirements(sp.Tuple(function,
+                                                      *[r.expr for r in derivation.results])))
     name = derivation.name
     hessians = derivation.details.hessians
+    assumptions = derivation.assumptions
 
-    def shape(m: Any) -> tuple[int, int]:
+    def shape(m: Any) -> tuple[int, ...]:
         return tuple(int(as_expr(d).xreplace(sizes)) for d in m.shape)
 
+    def scalar_range(s: sp.Symbol) -> tuple[str, str]:
+        low, high = assumptions.interval(s.name, bool(s.is_positive), bool(s.is_nonnegative))
+        low, high = max(low, -1.5), min(high, 1.5)  # moderate values: float differences
+        return repr(low), repr(max(high, low + 0.5))
+
     return {
-        "args": ", ".join(m.name for m in inputs),
-        "function": numpy_code(derivation.function),
-        "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
-        "sizes_text": ", ".join(f"{d} = {v}" for d, v in sizes.items()) or "fixed sizes",
+        "args": ", ".join(py_name(a.name) for a in [*inputs, *scalars]),
+        "function": code(function),
+        "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1],
+                    "positive": m.name in assumptions.positive,
+                    "simplex": m.name in assumptions.simplex} for m in inputs],
+        "scalars": [{"name": py_name(s.name), "range": scalar_range(s)} for s in scalars],
+        "sizes_text": ", ".join(f"{d} = {v}" for d, v in sorted(sizes.items(), key=str))
+        or "fixed sizes",
         "gradients": [
-            {"name": r.name, "code": numpy_code(r.expr), "label": f"d{name}/d{r.name}"}
+            {"name": py_name(r.name), "code": code(r.expr, function),
+             "label": f"d{name}/d{r.name}"}
             for r in derivation.results
             if r.name not in hessians
         ],
         "hessians": [
-            {"name": hessians[r.name], "code": numpy_code(r.expr)}
+            {"name": hessians[r.name], "code": code(r.expr, function)}
             for r in derivation.results
             if r.name in hessians
         ],

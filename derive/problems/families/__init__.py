@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -21,8 +22,17 @@ from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.model import Derivation
 from derive.problems.prose import Prose
+from derive.problems.tolerance import Tolerance, tolerance_for
 
 Choices = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """The typical mistake of a part: the number it gives and a hint (plain text) about it."""
+
+    value: float
+    hint: str
 
 
 @dataclass(frozen=True)
@@ -33,9 +43,20 @@ class Answer:
     label: Any  # sympy object printed left of '='
     expr: Any  # the verified result
     value: float | None = None  # the requested number (numeric problems only)
-    tolerance: float | None = None  # absolute tolerance for grading the number
+    tolerance: Tolerance | None = None  # set when the number is graded (a part of the quiz)
     at: Mapping[str, str] | None = None  # a point where the answer is evaluated for grading
     where: str | None = None  # LaTeX of that point for the answer key (default: name = value)
+    mistake: Mistake | None = None  # the typical mistake's number, for distractor feedback
+
+
+def graded(name: str, label: Any, expr: Any, value: float, at: Mapping[str, str] | None,
+           where: str | None = None, mistake: Mistake | None = None) -> Answer:
+    """A graded numeric part; a mistake that the tolerance would accept is dropped."""
+    tolerance = tolerance_for(value)
+    if mistake is not None and (not math.isfinite(mistake.value)
+                                or tolerance.accepts(value, mistake.value)):
+        mistake = None
+    return Answer(name, label, expr, value, tolerance, at, where, mistake)
 
 
 class Family(ABC):

@@ -18,11 +18,11 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.model import Derivation
 from derive.printing import latex
-from derive.problems.families import Answer, Choices, Family, label_tex
+from derive.problems.families import Answer, Choices, Family, Mistake, graded, label_tex
 from derive.problems.families.samples import (
-    RELATIVE_TOLERANCE,
     at_sample,
     draw_sample,
+    numbers,
     sample_point,
     sample_tex,
 )
@@ -32,6 +32,11 @@ HYPER = (1, 2, 3, 4, 5, 6)
 RATES = (1, 2, 3, 4)
 SIZES = (5, 6, 7, 8)
 GRADED = "posterior_mean"
+ASKED = ("a", "b", GRADED)  # the numbers the question asks for (the variance is not asked)
+MEAN_HINT = ("This is the sample mean: the posterior mean also counts the prior's "
+             "pseudo-observations.")
+FAILURES_HINT = ("This adds all N observations to b; b counts the failures only: "
+                 "b + N - (x_1 + ... + x_N).")
 
 
 @dataclass(frozen=True)
@@ -108,10 +113,24 @@ class ConjugatePosterior(Family):
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         sample = choices["sample"]
         where = rf"x = ({sample_tex(sample)})"
+        xs = numbers(sample)
         found = []
         for r in derivation.results:
             value = float(at_sample(r.expr, sample))
-            tolerance = RELATIVE_TOLERANCE * abs(value) if r.name == GRADED else None
-            found.append(Answer(r.name, r.label, r.expr, value, tolerance, sample_point(sample),
-                                where))
+            if r.name not in ASKED:
+                found.append(Answer(r.name, r.label, r.expr, value, None, sample_point(sample),
+                                    where))
+                continue
+            mistake = _mistake(choices, r.name, xs)
+            found.append(graded(r.name, r.label, r.expr, value, sample_point(sample), where,
+                                mistake))
         return tuple(found)
+
+
+def _mistake(choices: Choices, part: str, xs: list[sp.Rational]) -> Mistake | None:
+    """The typical slip for a part: the mean without the prior, the wrong count of failures."""
+    if part == GRADED:
+        return Mistake(float(sum(xs) / len(xs)), MEAN_HINT)
+    if part == "b" and choices["pair"] == "beta-bernoulli":
+        return Mistake(float(choices["b"] + len(xs)), FAILURES_HINT)
+    return None

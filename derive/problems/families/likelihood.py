@@ -20,9 +20,8 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.model import Derivation
 from derive.printing import latex
-from derive.problems.families import Answer, Choices, Family, label_tex
+from derive.problems.families import Answer, Choices, Family, Mistake, graded, label_tex
 from derive.problems.families.samples import (
-    RELATIVE_TOLERANCE,
     at_sample,
     draw_sample,
     numbers,
@@ -96,6 +95,41 @@ MODELS: dict[str, Model] = {
 }
 
 
+@dataclass(frozen=True)
+class Typical:
+    """The typical mistake for a model: the number it gives from the right estimate."""
+
+    value: Callable[[float, int, list[sp.Rational]], float]  # (estimate, k, sample) -> number
+    hint: str
+
+
+def _mean_of_powers_swapped(estimate: float, k: int, xs: list[sp.Rational]) -> float:
+    return float((sum(xs) / len(xs)) ** k)
+
+
+MISTAKES: dict[str, Typical] = {
+    "gaussian-variance": Typical(
+        lambda v, k, xs: v * len(xs) / (len(xs) - 1),
+        "This divides by N - 1, as the sample variance does; with the mean known, the "
+        "maximum-likelihood estimate divides by N."),
+    "exponential": Typical(
+        lambda v, k, xs: 1 / v,
+        "This is the sample mean; setting the score to zero gives its reciprocal."),
+    "geometric": Typical(
+        lambda v, k, xs: 1 / v,
+        "This is the sample mean; setting the score to zero gives its reciprocal."),
+    "gamma-scale": Typical(
+        lambda v, k, xs: v * k,
+        "This is the sample mean; with known shape k the scale estimate is the mean divided by k."),
+    "binomial": Typical(
+        lambda v, k, xs: v * k,
+        "This is the mean count; the estimate of p divides it by the number of trials n."),
+    "weibull": Typical(
+        _mean_of_powers_swapped,
+        "This raises the sample mean to the power k; the estimate is the mean of the x_i^k."),
+}
+
+
 class MaximumLikelihood(Family):
     """The MLE of a density with random known constants, and its value on a drawn sample."""
 
@@ -141,9 +175,13 @@ class MaximumLikelihood(Family):
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         sample = choices["sample"]
         where = rf"x = ({sample_tex(sample)})"
+        typical = MISTAKES.get(choices["model"])
         found = []
         for r in derivation.results:
             value = float(at_sample(r.expr, sample))
-            found.append(Answer(r.name, r.label, r.expr, value, RELATIVE_TOLERANCE * abs(value),
-                                sample_point(sample), where))
+            mistake = None
+            if typical is not None:
+                mistake = Mistake(typical.value(value, choices["k"], numbers(sample)), typical.hint)
+            found.append(graded(r.name, r.label, r.expr, value, sample_point(sample), where,
+                                mistake))
         return tuple(found)

@@ -10,8 +10,6 @@ import sympy as sp
 from derive.plots import on_sample
 from derive.printing import latex
 
-RELATIVE_TOLERANCE = 0.01  # three significant figures
-
 
 def draw_sample(rng: random.Random, values: Sequence[str], sizes: Sequence[int]) -> list[str]:
     """A small sample: its size from ``sizes``, each observation from ``values``."""

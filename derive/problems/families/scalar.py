@@ -14,7 +14,7 @@ from derive.catalogue.spec import Spec
 from derive.functions import sigmoid, softplus, to_closed_form
 from derive.model import Derivation
 from derive.printing import latex
-from derive.problems.families import Answer, Choices, Family, label_tex
+from derive.problems.families import Answer, Choices, Family, Mistake, graded, label_tex
 from derive.problems.prose import Display, Math, Prose
 
 W = sp.Symbol("w", real=True)
@@ -59,8 +59,9 @@ BOUNDED = ("sigmoid", "tanh")  # activations with a bounded output
 POINTS = ("-2", "-3/2", "-1", "-1/2", "1/2", "1", "3/2", "2")
 GRADING_POINT = {"w": "1/3"}
 SCREEN_POINTS = (-1.3, 0.4, 1.7)
-SMALLEST_VALUE = 1e-3  # numeric answers smaller than this cannot be graded by relative tolerance
-RELATIVE_TOLERANCE = 0.01  # three significant figures
+SMALLEST_VALUE = 1e-3  # numeric answers smaller than this are too close to 0 to be asked for
+INNER_HINT = ("This is the derivative with respect to z: the chain rule also multiplies by "
+              "the inner derivative dz/dw = x.")
 
 
 def _number(text: str) -> sp.Rational:
@@ -175,8 +176,8 @@ class GradientValue(NeuronGradient):
         answers = []
         for r in derivation.results:
             value = float(_value(r.expr, at))
-            tolerance = RELATIVE_TOLERANCE * abs(value)
-            answers.append(Answer(r.name, r.label, r.expr, value, tolerance, at))
+            answers.append(graded(r.name, r.label, r.expr, value, at,
+                                  mistake=Mistake(value / choices["x"], INNER_HINT)))
         return tuple(answers)
 
 

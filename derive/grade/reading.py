@@ -1,0 +1,256 @@
+r"""Turn the lines of a derivation file into moves: where a chain starts, ``= expr``, ``=> eq``.
+
+Definitions are read in order: after ``L = (w x - y)^2`` the name L stands
+for its definition, so ``dL/dw`` (and ``L`` itself) mean what the student
+defined. Each part is parsed in the syntax it looks like; a line in a LaTeX
+file that looks plain but does not call a plain function is read as LaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from derive.errors import DeriveError, ParseError, ShapeError
+from derive.grade.heads import Head, applied, read_head
+from derive.model import Assumptions
+
+START, EQUALS, IMPLIES = "start", "equals", "implies"
+_PLAIN_CALL = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})\s*\(")
+_LATEX_MARK = re.compile(r"\\[A-Za-z,;:! |]|[{}]")
+
+
+@dataclass(frozen=True)
+class Move:
+    """One thing a line does: start a chain at ``expr``, state ``= expr``, or ``=> lhs = rhs``."""
+
+    kind: str
+    expr: Any
+    rhs: Any = None
+    unknown: Any = None  # the variable a derivative start differentiates by
+    defines: str = ""  # the name a start defines
+    zero: bool = False  # "= 0" at the end of a segment: may set the line to zero
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """One line of the file: where it is, what was written, its moves or the error."""
+
+    number: int
+    text: str
+    justification: str = ""
+    moves: tuple[Move, ...] = ()
+    error: ParseError | None = None
+    segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # the parts as typed
+    shapes_wrong: bool = False  # the error is a shape mismatch: the line is wrong, not unread
+    latex: bool = False  # every part was read as LaTeX
+
+    @property
+    def expr(self) -> Any:
+        """The last expression the line states (what the next line continues from)."""
+        for move in reversed(self.moves):
+            return move.rhs if move.kind == IMPLIES else move.expr
+        return None
+
+
+@dataclass
+class Reader:
+    """Parses the lines of one file in order, remembering the names they define."""
+
+    assumptions: Assumptions
+    shapes: Mapping[str, tuple[int | str, int | str]]
+    symbols: dict[str, Any]
+    latex_file: bool = False
+    definitions: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+    applied: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    parts: int = 0  # parts parsed so far, and how many of them as LaTeX
+    latex_parts: int = 0
+
+    def line(self, number: int, text: str, justification: str,
+             segments: list[tuple[str, list[tuple[str, int]]]], column: int,
+             first: bool) -> ParsedLine:
+        """The moves of one line, or the line with the first error in it."""
+        moves: list[Move] = []
+        typed = tuple((c, tuple(parts)) for c, parts in segments)
+        self.parts = self.latex_parts = 0
+        try:
+            for k, (connector, parts) in enumerate(segments):
+                self._segment(connector, parts, first and k == 0 and not moves, moves,
+                              number, column)
+        except ParseError as exc:
+            return ParsedLine(number, text, justification, error=exc, segments=typed,
+                              shapes_wrong=isinstance(exc, _ShapeMismatch))
+        latex = self.parts > 0 and self.latex_parts == self.parts
+        return ParsedLine(number, text, justification, tuple(moves), segments=typed,
+                          latex=latex)
+
+    def _segment(self, connector: str, parts: list[tuple[str, int]], first: bool,
+                 moves: list[Move], number: int, column: int) -> None:
+        where = (number, column + (parts[0][1] if parts else 0))
+        if any(not text for text, _ in parts):
+            empty = next(offset for text, offset in parts if not text)
+            raise ParseError("an expression is missing here", number, column + empty)
+        if connector == "=>":
+            if len(parts) < 2:
+                raise ParseError("an equation (lhs = rhs) should follow here", *where)
+            lhs, rhs = (self.parse(t, number, column + o) for t, o in (parts[0], parts[1]))
+            moves.append(Move(IMPLIES, lhs, rhs, text=f"{parts[0][0]} = {parts[1][0]}"))
+            self._equals(parts[2:], moves, number, column)
+            return
+        if connector == "=":
+            if first:
+                raise ParseError("the first line is where the derivation starts: "
+                                 "it cannot start with '='", *where)
+            self._equals(parts, moves, number, column)
+            return
+        head = read_head(parts[0][0])
+        if head is not None and head.kind == "derive":
+            moves.append(self._derivative(head, number, column + parts[0][1], parts[0][0]))
+            self._equals(parts[1:], moves, number, column)
+            return
+        if head is not None and head.kind == "define" and len(parts) == 2 and not first \
+                and not self._defines(head, number, column):
+            self._segment("=>", parts, first, moves, number, column)  # "mu = ..." solves for mu
+            return
+        if head is not None and len(parts) > 1 and self._defines(head, number, column):
+            text, offset = parts[1]
+            expr = self.parse(text, number, column + offset)
+            self._define(head, expr, number, column)
+            moves.append(Move(START, expr, defines=head.name, text=text))
+            self._equals(parts[2:], moves, number, column)
+            return
+        text, offset = parts[0]
+        expr = self.parse(text, number, column + offset)
+        starts = first or isinstance(expr, sp.Derivative)  # a new derivative: a new chain
+        if not starts and len(parts) == 1:
+            raise ParseError("a step after the first line starts with '=' "
+                             r"(or with \Rightarrow for an equation)", *where)
+        moves.append(Move(START if starts else EQUALS, expr, text=text))
+        self._equals(parts[1:], moves, number, column)
+
+    def _equals(self, parts: list[tuple[str, int]], moves: list[Move], number: int,
+                column: int) -> None:
+        for k, (text, offset) in enumerate(parts):
+            expr = self.parse(text, number, column + offset)
+            zero = k == len(parts) - 1 and text.strip() == "0"
+            moves.append(Move(EQUALS, expr, zero=zero, text=text))
+
+    # -- names ------------------------------------------------------------------------
+
+    def _key(self, text: str, number: int, column: int) -> str | None:
+        """The symbol name ``text`` stands for (``\\ell`` -> ell), or None if it is no name."""
+        try:
+            expr = self._parse_bare(text)
+        except (DeriveError, RecursionError):
+            return None
+        return expr.name if isinstance(expr, sp.Symbol | sp.MatrixSymbol) else None
+
+    def _defines(self, head: Head, number: int, column: int) -> bool:
+        """True when the head is a fresh name (not a function, not a variable already in use,
+        not the estimate ``\\hat\\mu`` of a variable in use)."""
+        key = self._key(head.name, number, column)
+        if key is None or key in self.seen or key in self.shapes:
+            return False
+        base, _, accent = key.rpartition("_")
+        return not (accent in ("hat", "bar", "tilde") and base in self.seen)
+
+    def _define(self, head: Head, expr: Any, number: int, column: int) -> None:
+        key = self._key(head.name, number, column)
+        if key is None:
+            return
+        params = tuple(self._variable(p, number, column) for p in head.params)
+        self.definitions[key] = (expr, params)
+        self.symbols[key] = expr
+        if head.params:
+            self.applied.append((applied(head.name, head.params), f" {head.name} "))
+
+    def _derivative(self, head: Head, number: int, column: int, text: str) -> Move:
+        key = self._key(head.name, number, column)
+        if key is None or key not in self.definitions:
+            name = head.name
+            raise ParseError(f"'{name}' is not defined: write {name} = ... on an earlier line "
+                             "to differentiate it by name", number, column)
+        expr, params = self.definitions[key]
+        if head.variable:
+            variable = self._variable(head.variable, number, column)
+        elif head.params:
+            variable = self._variable(head.params[0], number, column)
+        elif len(params) == 1:
+            variable = params[0]
+        else:
+            raise ParseError(f"say which variable {head.name}' is the derivative by, "
+                             f"e.g. {head.name}'(x)", number, column)
+        derivative = sp.Derivative(expr, (variable, head.order), evaluate=False)
+        return Move(START, derivative, unknown=variable, text=text)
+
+    def _variable(self, text: str, number: int, column: int) -> Any:
+        try:
+            expr = self._parse_bare(text)
+        except ParseError as exc:
+            raise ParseError(exc.message, number, column) from None
+        if not isinstance(expr, sp.Symbol | sp.MatrixSymbol | sp.Indexed):
+            raise ParseError(f"'{text}' is not a variable", number, column)
+        return expr
+
+    # -- parsing ----------------------------------------------------------------------
+
+    def _parse_bare(self, text: str) -> Any:
+        from derive.parse import parse_expression
+
+        base = {k: v for k, v in self.symbols.items() if k not in self.definitions}
+        return parse_expression(text, symbols=base, shapes=self.shapes or None)
+
+    def parse(self, text: str, number: int, column: int) -> Any:
+        """The expression of one part; a ParseError placed in the file's own line and column."""
+        from derive.parse import parse_expression
+
+        for pattern, name in self.applied:
+            text = pattern.sub(lambda _, name=name: name, text)
+        first, second = self._syntaxes(text)
+        try:
+            expr = self._attempt(parse_expression, text, first, number, column)
+            self.latex_parts += first == "latex"
+        except ParseError as error:
+            if first == "plain" and _PLAIN_CALL.search(text):
+                raise  # a plain call of an unknown name: LaTeX would read it as letters
+            try:
+                expr = self._attempt(parse_expression, text, second, number, column)
+                self.latex_parts += second == "latex"
+            except ParseError:
+                raise error from None
+        self.parts += 1
+        self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
+                      if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
+        return expr
+
+    def _syntaxes(self, text: str) -> tuple[str, str]:
+        looks_latex = bool(_LATEX_MARK.search(text))
+        if looks_latex:
+            return "latex", "plain"
+        from derive.parse.tables import PLAIN_CALLABLES
+
+        calls = {m.group(1) for m in _PLAIN_CALL.finditer(text)}
+        if self.latex_file and not calls & set(PLAIN_CALLABLES):
+            return "latex", "plain"
+        return "plain", "latex"
+
+    def _attempt(self, parse: Any, text: str, syntax: str, number: int, column: int) -> Any:
+        try:
+            return parse(text, syntax=syntax, symbols=self.symbols, shapes=self.shapes or None)
+        except ParseError as exc:
+            raise ParseError(exc.message, number, column + exc.column - 1, text) from None
+        except ShapeError as exc:
+            raise _ShapeMismatch(str(exc), number, column, text) from None
+        except (DeriveError, RecursionError, MemoryError) as exc:
+            message = str(exc) if isinstance(exc, DeriveError) else "the line is too complex"
+            raise ParseError(message, number, column, text) from None
+
+
+class _ShapeMismatch(ParseError):
+    """A part whose matrices do not fit together: the line is wrong, with both shapes named."""

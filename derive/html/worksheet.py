@@ -1,0 +1,92 @@
+"""Derivation -> the values an HTML worksheet shows: every formula as MathML, printed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+from markupsafe import Markup, escape
+
+from derive.html.mathml import latex_text, mathml
+from derive.html.plot import plot_svg
+from derive.model import Derivation, Section, Step
+from derive.printing import latex
+from derive.render import render_html
+from derive.rules import margin
+from derive.worksheet import LATEX_PROSE, rich_pieces
+
+#: how each step was proved, in words (the PDF's marks are S and N)
+PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
+
+
+def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "math": mathml("= " + latex(step.after, **settings)),
+        "rule": latex_text(margin(step.rule)),
+        "note": latex_text(step.note) if step.note else None,
+        "verified": step.verified,
+        "proved": PROVED.get(step.verified, "not verified"),
+    }
+
+
+def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
+    start = latex(section.start, **settings)
+    if section.lhs is not None:
+        start = f"{latex(section.lhs, **settings)} = {start}"
+    return {
+        "title": latex_text(section.title.render(LATEX_PROSE)),
+        "start": mathml(start),
+        "steps": [_step(s, settings) for s in section.steps],
+    }
+
+
+def rich_html(text: str) -> Markup:
+    """User text with `expressions` in backticks as MathML; the rest escaped."""
+    printers = {
+        "text": escape,
+        "math": lambda expr: mathml(latex(expr)),
+        "code": lambda piece: Markup("<code>{}</code>").format(piece),
+    }
+    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text)))
+
+
+def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
+    if derivation.question:
+        return latex_text(derivation.question)
+    names = Markup(", ").join(mathml(latex(r.label, **settings)) for r in derivation.results)
+    return Markup("Find {}.").format(names)
+
+
+def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
+    """Everything ``worksheet.html.j2`` needs, already printed."""
+    settings = {"partial": len(derivation.symbols) > 1}
+    name = latex(sp.Symbol(derivation.name))
+    return {
+        "id": derivation.id,
+        "title": derivation.title,
+        "topic": derivation.topic,
+        "kind": derivation.kind,
+        "question": _question(derivation, settings),
+        "statement": mathml(f"{name} = {latex(derivation.function, **settings)}", display=True),
+        "sections": [_section(s, settings) for s in derivation.sections],
+        "results": [
+            mathml(f"{latex(r.label, **settings)} = {latex(r.expr, **settings)}", display=True)
+            for r in derivation.results
+        ],
+        "assumptions": list(derivation.assumptions.sentences),
+        "notes": [rich_html(note) for note in derivation.notes],
+        "conventions": [latex_text(c) for c in derivation.conventions],
+        "cross_check": bool(derivation.cross_check),
+        "check_code": check_code,
+        "check_name": check_name,
+        "plot": plot_svg(derivation),
+    }
+
+
+def html_sheet(derivation: Derivation, check_code: str, check_name: str,
+               templates: Path | None = None) -> str:
+    """The standalone HTML worksheet of a verified derivation."""
+    context = sheet_context(derivation, check_code, check_name)
+    names = [f"{derivation.kind}.html.j2", "worksheet.html.j2"]
+    return render_html(names, context, templates)

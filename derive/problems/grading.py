@@ -1,0 +1,211 @@
+"""Grades from an LMS's export of students' answers, scored with the release's tolerances.
+
+The manifest says who got which version and each graded part's number and
+tolerance; the answers CSV (Moodle's responses report, or any sheet with a name,
+e-mail or id column and answer columns) gives what each student typed. Answer
+columns are ``Response N`` (``Antwort N``, ``Réponse N``, ...), ``Problem N``, ``pN``, ``qN``
+or ``N`` for problem N,
+with ``.M`` or ``.name`` for one part; a problem's single column may hold Moodle's
+cloze response ``part 1: 8; part 2: 7``. Every part scores 1 within tolerance.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from derive.errors import InputError
+from derive.problems.gradesheet import GradeSheet, PartScore, StudentGrade
+from derive.problems.quiz import Part, parts
+from derive.problems.roster import Columns, header_columns, header_key, student_name
+from derive.problems.table import read_table
+
+MAX_MANIFEST = 200_000_000
+MAX_ANSWERS = 50_000_000
+MAX_ROWS = 100_000
+MAX_NUMBER = 64  # characters of one typed answer that are read
+UNANSWERED = {"", "-"}  # what Moodle's responses report shows for no answer
+
+# Moodle's responses report in English, German, French, Spanish, Italian; generic sheets
+_COLUMN = re.compile(r"^(?:response|answer|problem|question|antwort|réponse|respuesta|risposta"
+                     r"|aufgabe|frage|q|p)?\s*\.?\s*(\d{1,3})"
+                     r"(?:\s*(?:\.|part|-|_|:)\s*([a-z][a-z0-9_]*|\d{1,2}))?$")
+_CLOZE = re.compile(r"part\s*(\d{1,2})\s*:\s*([^;]*)")
+_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d{1,3})?$")
+_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_FRACTION = re.compile(r"^([+-]?\d{1,15})/(\d{1,15})$")
+
+
+def parse_number(text: str) -> float | None:
+    """A typed number: 0.53, -1.2e-3, 0,53 (decimal comma), 8/15, a Unicode minus; else None."""
+    cleaned = text.strip().replace("\u2212", "-").casefold()
+    if len(cleaned) > MAX_NUMBER:
+        return None
+    if _COMMA.match(cleaned):
+        cleaned = cleaned.replace(",", ".")
+    fraction = _FRACTION.match(cleaned)
+    if fraction:
+        numerator, denominator = int(fraction.group(1)), int(fraction.group(2))
+        return numerator / denominator if denominator else None
+    value = float(cleaned) if _FLOAT.match(cleaned) else None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    where = str(path)
+    try:
+        if path.stat().st_size > MAX_MANIFEST:
+            raise InputError(f"{where}: larger than {MAX_MANIFEST} bytes")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InputError(f"{where}: not a derive manifest (not JSON)") from None
+    versions = data.get("versions") if isinstance(data, dict) else None
+    if not isinstance(versions, list) or not all(
+            isinstance(v, dict) and isinstance(v.get("version"), int)
+            and isinstance(v.get("problems"), list) for v in versions):
+        raise InputError(f"{where}: not a derive manifest (no versions with problems)")
+    return data
+
+
+def _answer_columns(header: Sequence[str], skip: set[int]) -> dict[int, tuple[int, str | None]]:
+    found = {}
+    for index, cell in enumerate(header):
+        if index in skip:
+            continue
+        match = _COLUMN.match(" ".join(cell.casefold().split()))
+        if match:
+            found[index] = (int(match.group(1)), match.group(2))
+    return found
+
+
+@dataclass(frozen=True)
+class _Release:
+    """What the manifest says: the graded parts of each version, and who got which."""
+
+    parts: dict[int, dict[int, tuple[Part, ...]]]  # version -> problem -> parts
+    people: dict[str, int]  # 'email:...', 'id:...', 'name:...' -> version
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> _Release:
+        graded: dict[int, dict[int, tuple[Part, ...]]] = {}
+        people: dict[str, int] = {}
+        for record in data["versions"]:
+            version = record["version"]
+            graded[version] = {p["number"]: parts(p) for p in record["problems"]}
+            for kind, key in (("email", "email"), ("id", "student_id"), ("name", "name")):
+                if record.get(key):
+                    people.setdefault(f"{kind}:{str(record[key]).casefold()}", version)
+        return cls(graded, people)
+
+    def version_of(self, row: Sequence[str], columns: Columns, version_column: int | None,
+                   name: str) -> int | None:
+        if version_column is not None and version_column < len(row):
+            typed = row[version_column].strip()
+            if typed.isdigit() and int(typed) in self.parts:
+                return int(typed)
+        for kind, index in (("email", columns.email), ("id", columns.id)):
+            if index is not None and index < len(row) and row[index]:
+                found = self.people.get(f"{kind}:{row[index].casefold()}")
+                if found is not None:
+                    return found
+        return self.people.get(f"name:{name.casefold()}") if name else None
+
+
+def _typed(row: Sequence[str], answer_columns: Mapping[int, tuple[int, str | None]],
+           problem: int, graded: Sequence[Part]) -> dict[str, str]:
+    """What the student typed for each part of a problem, by part name."""
+    typed: dict[str, str] = {}
+    for index, (number, part) in answer_columns.items():
+        if number != problem or index >= len(row) or not row[index]:
+            continue
+        cell = row[index]
+        if part is None:
+            pieces = dict(_CLOZE.findall(cell.casefold()))
+            if pieces:
+                for k, p in enumerate(graded, start=1):
+                    if str(k) in pieces:
+                        typed[p.name] = pieces[str(k)]
+            elif graded:
+                typed[graded[0].name] = cell
+        elif part.isdigit():
+            if 1 <= int(part) <= len(graded):
+                typed[graded[int(part) - 1].name] = cell
+        else:
+            typed[part] = cell
+    return typed
+
+
+def _score(problem: int, index: int, part: Part, typed: str | None) -> PartScore:
+    typed = None if typed is None or typed.strip() in UNANSWERED else typed
+    value = parse_number(typed) if typed is not None else None
+    note = None if value is not None else ("no answer" if typed is None else "not a number")
+    score = int(value is not None and part.tolerance.accepts(part.value, value))
+    if value is not None and not score and part.mistake is not None and \
+            part.tolerance.accepts(part.mistake.value, value):
+        note = "the typical mistake"
+    return PartScore(problem, index, part.name, value, part.value, part.margin, score, note)
+
+
+def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
+               where: str) -> GradeSheet:
+    """Score every row below the header against the manifest."""
+    try:
+        release = _Release.of(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InputError(f"{where}: the manifest is malformed (edited by hand?)") from None
+    if not any(any(ps for ps in problems.values()) for problems in release.parts.values()):
+        raise InputError(f"{where}: the manifest has no graded numbers (no numeric problems)")
+    if not rows:
+        raise InputError(f"{where}: no rows")
+    header = rows[0][1]
+    columns = header_columns(header)
+    plain = [header_key(c) for c in header]
+    version_column = plain.index("version") if "version" in plain else None
+    skip = {i for i in (columns.first, columns.last, columns.full, columns.id, columns.email,
+                        version_column) if i is not None}
+    answer_columns = _answer_columns(header, skip)
+    listed = ", ".join(f"'{c}'" for c in header[:12])
+    if not answer_columns:
+        raise InputError(f"{where}: no answer columns among {listed} (expected 'Response 1', "
+                         "'Problem 1', 'p1' or 'p1.<part>')")
+    if not columns.recognised and version_column is None:
+        raise InputError(f"{where}: no column names the student among {listed} (expected a "
+                         "name, e-mail, id or version column)")
+    keys = [header_key(c) for c in header]
+    students = [_grade_row(release, line, row, columns, keys, version_column, answer_columns)
+                for line, row in rows[1:]]
+    return GradeSheet(data.get("seed"), students)
+
+
+def _grade_row(release: _Release, line: int, row: list[str], columns: Columns,
+               keys: Sequence[str], version_column: int | None,
+               answer_columns: Mapping[int, tuple[int, str | None]]) -> StudentGrade:
+    def cell(index: int | None) -> str:
+        return row[index] if index is not None and index < len(row) else ""
+
+    name = student_name(row, columns, keys) if columns.has_name else ""
+    version = release.version_of(row, columns, version_column, name)
+    if version is None:
+        return StudentGrade(line, name, cell(columns.id), cell(columns.email), None, (),
+                            "no such student or version in the manifest")
+    scores = []
+    for problem, graded in sorted(release.parts[version].items()):
+        typed = _typed(row, answer_columns, problem, graded)
+        scores.extend(_score(problem, k, p, typed.get(p.name))
+                      for k, p in enumerate(graded, start=1))
+    return StudentGrade(line, name, cell(columns.id), cell(columns.email), version,
+                        tuple(scores))
+
+
+def grade_file(manifest: Path, answers: Path) -> GradeSheet:
+    data = load_manifest(manifest)
+    rows = read_table(answers, str(answers), MAX_ANSWERS, MAX_ROWS)
+    return grade_rows(data, rows, str(answers))
+

@@ -1,0 +1,1 @@
+"""``derive serve``: worksheets, a check page, a grad page and the JSON API on a local server."""

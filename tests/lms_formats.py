@@ -1,0 +1,177 @@
+"""What the tests know of the LMS formats, written from their specifications.
+
+No maintained Python package validates QTI 2.1 (PyPI has converters and authoring
+kits, none with the IMS schemas) or Moodle XML (Moodle has no schema), so the
+rules the standards state are checked here: QTI 2.1's element order and required
+attributes, unique identifiers, every response declared and processed; a small
+QTI response-processing interpreter for the operators our items use; and Moodle's
+own cloze sub-question syntax (the regular expressions of qtype_multianswer).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+
+QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+# assessmentItem's content in the order of the QTI 2.1 schema (xsd:sequence)
+ITEM_ORDER = ["responseDeclaration", "outcomeDeclaration", "templateDeclaration",
+              "templateProcessing", "stylesheet", "itemBody", "responseProcessing",
+              "modalFeedback"]
+ITEM_REQUIRED = ("identifier", "title", "adaptive", "timeDependent")
+
+
+def local(tag: str) -> str:
+    return tag.split("}", 1)[1] if "}" in tag else tag
+
+
+def check_item(root: ET.Element) -> list[str]:
+    """The QTI 2.1 rules one assessmentItem breaks (empty: none)."""
+    problems = []
+    if root.tag != f"{QTI}assessmentItem":
+        return [f"root is {root.tag}"]
+    problems += [f"no {a}" for a in ITEM_REQUIRED if a not in root.attrib]
+    if not NCNAME.match(root.get("identifier", "")):
+        problems.append("identifier is not an NCName")
+    order = [ITEM_ORDER.index(local(c.tag)) if local(c.tag) in ITEM_ORDER else -1 for c in root]
+    if -1 in order or order != sorted(order):
+        problems.append(f"children out of the schema's order: {[local(c.tag) for c in root]}")
+    declared = {}
+    for d in root:
+        if local(d.tag) in ("responseDeclaration", "outcomeDeclaration"):
+            ident = d.get("identifier")
+            if ident in declared:
+                problems.append(f"{ident} declared twice")
+            declared[ident] = d
+            for attribute in ("identifier", "cardinality"):
+                if attribute not in d.attrib:
+                    problems.append(f"a declaration without {attribute}")
+    responses = {i for i, d in declared.items() if local(d.tag) == "responseDeclaration"}
+    interactions = [e for e in root.iter() if local(e.tag).endswith("Interaction")]
+    used = {e.get("responseIdentifier") for e in interactions}
+    problems += [f"interaction of undeclared {r}" for r in used - responses]
+    problems += [f"{r} declared without an interaction" for r in responses - used]
+    processing = root.find(f"{QTI}responseProcessing")
+    referenced = set()
+    if processing is not None:
+        for e in processing.iter():
+            if local(e.tag) in ("variable", "correct", "setOutcomeValue"):
+                referenced.add(e.get("identifier"))
+    problems += [f"{r} is referenced but not declared" for r in referenced - set(declared)]
+    graded = {r for r in responses if declared[r].get("baseType") == "float"}
+    problems += [f"{r} is not processed" for r in graded - referenced]
+    for e in root.iter(f"{QTI}textEntryInteraction"):
+        parent = [p for p in root.iter() if e in list(p)][0]
+        if local(parent.tag) not in ("p", "span", "div", "td", "li"):
+            problems.append("textEntryInteraction outside an inline context")
+    for fb in root.findall(f"{QTI}modalFeedback"):
+        for attribute in ("outcomeIdentifier", "identifier", "showHide"):
+            if attribute not in fb.attrib:
+                problems.append(f"modalFeedback without {attribute}")
+    return problems
+
+
+class Interpreter:
+    """QTI 2.1 response processing for the operators our items use, on given responses."""
+
+    def __init__(self, root: ET.Element, responses: dict[str, float | None]):
+        self.root = root
+        self.values: dict[str, object] = {}
+        for d in root:
+            if local(d.tag) == "outcomeDeclaration":
+                default = d.find(f"{QTI}defaultValue/{QTI}value")
+                cardinality = d.get("cardinality")
+                self.values[d.get("identifier")] = (
+                    float(default.text) if default is not None
+                    else ([] if cardinality == "multiple" else None))
+            if local(d.tag) == "responseDeclaration":
+                self.values[d.get("identifier")] = responses.get(d.get("identifier"))
+        self.correct = {d.get("identifier"): float(d.findtext(f"{QTI}correctResponse/{QTI}value"))
+                        for d in root.findall(f"{QTI}responseDeclaration")
+                        if d.find(f"{QTI}correctResponse") is not None}
+
+    def run(self) -> dict[str, object]:
+        for rule in self.root.find(f"{QTI}responseProcessing"):
+            self.rule(rule)
+        return self.values
+
+    def rule(self, e: ET.Element) -> None:
+        name = local(e.tag)
+        if name == "setOutcomeValue":
+            self.values[e.get("identifier")] = self.expression(e[0])
+        elif name == "responseCondition":
+            for branch in e:
+                if local(branch.tag) == "responseElse" or self.expression(branch[0]) is True:
+                    body = branch if local(branch.tag) == "responseElse" else branch[1:]
+                    for rule in body:
+                        self.rule(rule)
+                    return
+        else:
+            raise AssertionError(f"unexpected rule {name}")
+
+    def expression(self, e: ET.Element) -> object:
+        name = local(e.tag)
+        if name == "variable":
+            return self.values[e.get("identifier")]
+        if name == "correct":
+            return self.correct[e.get("identifier")]
+        if name == "baseValue":
+            return float(e.text) if e.get("baseType") == "float" else e.text
+        if name == "sum":
+            return sum(self.expression(c) for c in e)
+        if name == "multiple":
+            out: list = []
+            for c in e:
+                value = self.expression(c)
+                out.extend(value if isinstance(value, list) else [value])
+            return out
+        if name == "equal":
+            x, y = (self.expression(c) for c in e)
+            if x is None or y is None:
+                return None
+            t0, t1 = (float(t) for t in e.get("tolerance").split())
+            assert e.get("toleranceMode") == "absolute"
+            return y - t0 <= x <= y + t1
+        raise AssertionError(f"unexpected expression {name}")
+
+
+# Moodle's qtype_multianswer syntax (question/type/multianswer/questiontype.php)
+_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
+_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"  # PHP: (?<!\\|&|&amp;)
+_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+_ALTERNATIVE = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"
+_TYPES = r"(NUMERICAL|NM)|(MULTICHOICE|MC)|(SHORTANSWER|SA|MW)"
+SUBQUESTION = re.compile(r"\{([0-9]*):(" + _TYPES + "):(" + _ALTERNATIVE + "(~" + _ALTERNATIVE
+                         + ")*)\\}", re.S)
+_NUMBER = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+NUMERICAL = re.compile(f"^({_NUMBER})(:{_NUMBER})?$", re.S)
+
+
+def cloze_subquestions(text: str) -> list[dict]:
+    """The sub-questions Moodle finds in a cloze question's HTML, as Moodle reads them."""
+    found = []
+    while (match := SUBQUESTION.search(text)):
+        numerical = bool(match.group(3))
+        alternatives = []
+        rest = match.group(6)
+        while (alt := re.match("~?" + _ALTERNATIVE, rest, re.S)):
+            answer, feedback = alt.group(3), alt.group(5)
+            if feedback is not None:
+                feedback = html.unescape(feedback).replace("\\}", "}").replace("\\#", "#")
+            fraction = 1.0 if alt.group(1) == "=" else float(alt.group(2) or 0) / 100
+            number = NUMERICAL.match(answer) if numerical else None
+            alternatives.append({"fraction": fraction, "answer": answer, "feedback": feedback,
+                                 "value": float(number.group(1)) if number else None,
+                                 "tolerance": float(number.group(6)) if number and
+                                 number.group(6) else 0.0})
+            rest = rest[len(alt.group(0)):]
+            if not alt.group(0):
+                break
+        found.append({"numerical": numerical, "weight": match.group(1),
+                      "alternatives": alternatives})
+        text = text.replace(match.group(0), f"{{#{len(found)}}}", 1)
+    return found

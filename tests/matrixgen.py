@@ -1,0 +1,146 @@
+"""A hypothesis generator of the matrix expressions a DL course writes, in the plain syntax.
+
+Expressions are drawn from the grammar over declared shapes (sizes m and n, both
+symbolic): sums, products, transposes, traces, inverses of well-posed products,
+log det, elementwise functions, broadcast scalars, Hadamard products and
+quotients, softmax, log-sum-exp, norms and scalar coefficients. Every drawn
+loss is a scalar; ``losses`` pairs it with the variables to differentiate by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+M, N = "m", "n"
+Shape = tuple[str, str]  # (rows, cols); "1" for a vector's unit side
+
+#: declared matrices by shape (vectors are columns)
+MATRICES: dict[Shape, tuple[str, ...]] = {
+    (M, N): ("W", "X"),
+    (N, M): ("V",),
+    (N, N): ("A",),
+    (M, M): ("B",),
+    (N, "1"): ("x", "v"),
+    (M, "1"): ("y", "z"),
+}
+SHAPES: dict[str, Shape] = {name: shape for shape, names in MATRICES.items() for name in names}
+SCALARS = ("alpha", "c")
+ASSUME = ("alpha > 0",)
+ELEMENTWISE = ("sigmoid", "tanh", "softplus", "relu", "gelu", "abs")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A drawn scalar expression and what to differentiate it by."""
+
+    text: str
+    wrt: tuple[str, ...]
+
+    def shapes(self) -> dict[str, str]:
+        return {name: ",".join(SHAPES[name]) for name in SHAPES if _mentions(self.text, name)}
+
+
+def _mentions(text: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text) is not None
+
+
+def _leaves(shape: Shape) -> list[str]:
+    rows, cols = shape
+    return [*MATRICES.get(shape, ()), *(f"{n}.T" for n in MATRICES.get((cols, rows), ()))]
+
+
+def _inner(draw: st.DrawFn) -> str:
+    return draw(st.sampled_from((M, N)))
+
+
+@st.composite
+def matrix(draw: st.DrawFn, shape: Shape, depth: int) -> str:
+    """A matrix expression of ``shape``."""
+    rows, cols = shape
+    leaves = _leaves(shape)
+    if depth <= 0 and leaves:
+        return draw(st.sampled_from(leaves))
+    if depth <= 0:  # (1 x n) and the like: a transposed column
+        return f"{draw(matrix((cols, rows), 0))}.T"
+    sub = depth - 1
+    forms = ["leaf", "sum", "scaled", "product", "function", "broadcast", "hadamard", "power",
+             "quotient", "max"]
+    if cols == "1" and rows != "1":
+        forms += ["softmax"]
+    if rows == cols and rows != "1":
+        forms += ["inverse", "diag"]
+    form = draw(st.sampled_from(forms))
+    if form == "leaf" and leaves:
+        return draw(st.sampled_from(leaves))
+    if form == "sum":
+        sign = draw(st.sampled_from(("+", "-")))
+        return f"({draw(matrix(shape, sub))} {sign} {draw(matrix(shape, sub))})"
+    if form == "scaled":
+        return f"({draw(scalar(0))}*{draw(matrix(shape, sub))})"
+    if form == "function":
+        return f"{draw(st.sampled_from(ELEMENTWISE))}({draw(matrix(shape, sub))})"
+    if form == "broadcast":
+        inner = draw(matrix(shape, sub))
+        return draw(st.sampled_from((f"(1 - sigmoid({inner}))", f"({draw(scalar(0))} + {inner})",
+                                     f"exp(-({inner}).^2)")))
+    if form == "hadamard":
+        return f"({draw(matrix(shape, sub))} .* {draw(matrix(shape, sub))})"
+    if form == "power":
+        return f"({draw(matrix(shape, sub))}).^{draw(st.sampled_from((2, 3)))}"
+    if form == "quotient":
+        return f"({draw(matrix(shape, sub))} ./ (1 + ({draw(matrix(shape, sub))}).^2))"
+    if form == "max":
+        first, second = draw(matrix(shape, sub)), draw(matrix(shape, sub))
+        return draw(st.sampled_from((f"max({first}, 0)", f"max({first}, {second})")))
+    if form == "softmax":
+        return f"softmax({draw(matrix(shape, sub))})"
+    if form == "inverse":
+        size = rows
+        if size == N:
+            return draw(st.sampled_from(("inv(X.T*X)", "inv(A)", f"inv({draw(matrix(shape, sub))}"
+                                         " + 4*A.T*A)", "inv(W.T*W + alpha*A.T*A)")))
+        return draw(st.sampled_from(("inv(B)", "inv(B.T*B)")))
+    if form == "diag":
+        return f"diag({draw(matrix((rows, '1'), sub))})"
+    middle = _inner(draw)  # a product through an inner size
+    return f"({draw(matrix((rows, middle), sub))}*{draw(matrix((middle, cols), sub))})"
+
+
+@st.composite
+def scalar(draw: st.DrawFn, depth: int) -> str:
+    """A scalar expression: a name or number, or a function of matrices."""
+    if depth <= 0:
+        return draw(st.sampled_from((*SCALARS, "2", "0.5")))
+    sub = depth - 1
+    size = _inner(draw)
+    forms = {
+        "trace": lambda: f"tr({draw(matrix((size, size), sub))})",
+        "sum": lambda: f"sum({draw(matrix((size, _inner(draw)), sub))})",
+        "mean": lambda: f"mean({draw(matrix((size, _inner(draw)), sub))})",
+        "quadratic": lambda: f"{draw(matrix(('1', size), sub))}*{draw(matrix((size, '1'), sub))}",
+        "norm2": lambda: f"norm({draw(matrix((size, _inner(draw)), sub))})^2",
+        "norm": lambda: f"norm({draw(matrix((size, '1'), sub))} + {draw(matrix((size, '1'), 0))})",
+        "logsumexp": lambda: f"logsumexp({draw(matrix((size, '1'), sub))})",
+        "logdet": lambda: draw(st.sampled_from(("log(det(X.T*X))", "log(det(A.T*A))",
+                                                 "log(det(W.T*B.T*B*W))"))),
+        "det": lambda: "det(A)",
+        "crossentropy": lambda: f"-y.T*log(softmax({draw(matrix((M, '1'), sub))}))",
+        "coefficient": lambda: f"{draw(scalar(0))}*{draw(scalar(sub))}",
+        "function": lambda: f"{draw(st.sampled_from(('sigmoid', 'tanh')))}({draw(scalar(sub))})",
+        "logsigmoid": lambda: f"log(sigmoid({draw(scalar(sub))}))",
+        "sum2": lambda: f"{draw(scalar(sub))} + {draw(scalar(sub))}",
+    }
+    return forms[draw(st.sampled_from(sorted(forms)))]()
+
+
+@st.composite
+def losses(draw: st.DrawFn, depth: int = 3) -> Loss:
+    """A scalar loss that holds a variable, and one or two variables to differentiate by."""
+    text = draw(scalar(depth).filter(lambda t: any(_mentions(t, n) for n in (*SHAPES, *SCALARS))))
+    present = [n for n in (*SHAPES, *SCALARS) if _mentions(text, n)]
+    wrt = draw(st.lists(st.sampled_from(present), min_size=1, max_size=2, unique=True))
+    return Loss(text, tuple(wrt))
