@@ -11,7 +11,7 @@ from derive.catalogue.fields import Expr, Problem, Shape, Text
 from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.model import Derivation
-from derive.names import check_name
+from derive.names import check_name, clean_text
 
 if TYPE_CHECKING:
     from derive.grade.report import CheckReport
@@ -31,13 +31,15 @@ def _shape_field(shapes: Mapping[str, tuple] | Iterable[str] | None) -> dict[str
         name, sep, dims = item.partition("=")
         if not sep:
             raise InputError(f"--shape {item}: expected NAME=ROWS,COLS")
+        if name.strip() in table:
+            raise InputError(f"--shape {item}: {name.strip()} is declared twice")
         table[name.strip()] = dims.strip()
     return table
 
 
 def _checked(option: str, values: Iterable[str]) -> list[str]:
     """The names given to an option, each under the identifier rule."""
-    return [check_name(v, f"{option} {v}") for v in values]
+    return [check_name(clean_text(v), f"{option} {v}") for v in values]
 
 
 def _checked_shapes(table: Mapping[str, str]) -> dict[str, str]:
@@ -153,7 +155,7 @@ def mle_spec(density: str, params: str | Sequence[str], var: str = "x",
              assume: Sequence[str] = (), support: str | None = None) -> Spec:
     """An ad hoc maximum-likelihood entry for one observation's typed density."""
     param_list = _checked("--param", [params] if isinstance(params, str) else list(params))
-    var = check_name(var, f"--var {var}")
+    var = check_name(clean_text(var), f"--var {var}")
     fields = {"density": _expression(density), "var": var, "params": param_list}
     bounds, assume = _support(var, support, assume)
     if bounds is not None:

@@ -6,6 +6,7 @@ errors answer at once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -25,6 +26,7 @@ OUT_FORMATS = click.Choice(["pdf", "tex", "html"])
 TO_HELP = "what --out gets: .tex and .pdf, .tex only, or .html"
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 _JSON_ERRORS = False  # set when the command line asks for --json: errors are JSON too
 
 
@@ -63,6 +65,18 @@ def _prepare(out: str, pdf: bool, instead: str = ", or use --to tex") -> None:
     output_folder(Path(out))
     if pdf:
         require_tex(instead)
+
+
+def _stop_now(message: str, code: int) -> NoReturn:
+    """Exit at once after an interrupt: every cleanup has run as the exception unwound, and
+    tearing down sympy, numpy and scipy would take another second."""
+    from derive.files import sweep
+
+    sweep()  # what a worker killed in the middle of its cleanup left in the temporary folder
+    click.echo(message, err=True)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(code)
 
 
 def _show_warning(message: Any, category: Any, *rest: Any, **options: Any) -> None:
@@ -111,13 +125,14 @@ class DeriveGroup(click.Group):
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.ClickException as exc:
+            if isinstance(exc, _NO_ARGS_IS_HELP):  # plain `derive`: the help, as it is
+                click.echo(exc.format_message())
+                sys.exit(0)
             fail(exc.format_message(), exc.exit_code)
         except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("derive: interrupted", err=True)
-            sys.exit(130)
+            _stop_now("derive: interrupted", 130)
         except Interrupted:
-            click.echo("derive: stopped (SIGTERM)", err=True)
-            sys.exit(143)
+            _stop_now("derive: stopped (SIGTERM)", 143)
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)
@@ -234,7 +249,7 @@ def show(entry_id: str, as_json: bool) -> None:
 )
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)
 @click.option("--out", type=click.Path(), default="output", show_default=True)
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="parallel jobs [all cores]")
 @click.option("--templates", type=click.Path(file_okay=False), help="your own template folder")
 @click.option("--no-cache", is_flag=True, help="rebuild even when nothing changed")
 def build(
@@ -284,7 +299,9 @@ def build(
     for message in bad:
         click.echo(f"derive: {message}", err=True)
     for o in failed:
-        click.echo(f"derive: {o.id}: {o.error or o.check_line}", err=True)
+        message = o.error or o.check_line
+        named = f"entry '{o.id}'" in message  # the message names its file and entry already
+        click.echo(f"derive: {message}" if named else f"derive: {o.id}: {message}", err=True)
     for o in outcomes:
         if o.ok and o.passed is None:
             click.echo(f"derive: {o.id}: check undecided: {o.check_line}", err=True)
@@ -367,7 +384,7 @@ def check(file: str, as_json: bool, out: str | None, to: str) -> None:
 )
 @click.option("--topic", help="only problem families of this topic")
 @click.option("--out", type=click.Path(), default="output", show_default=True)
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="parallel jobs [all cores]")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="parallel jobs [all cores]")
 @click.option(
     "--roster",
     type=click.Path(dir_okay=False),

@@ -27,6 +27,24 @@ def _umask() -> int:
 
 #: Output files get the permissions the umask gives (0644 under 022), not mkstemp's 0600.
 FILE_MODE = 0o666 & ~_umask()
+#: The process that leads a build (forked workers inherit it): its temporary folders carry it,
+#: so that after an interrupt it can remove what a worker killed mid-cleanup left.
+LEADER = os.getpid()
+
+
+def private_prefix(what: str) -> str:
+    """The name prefix of a temporary folder of this build: ``derive-<what>-<leader>-``."""
+    return f"derive-{what}-{LEADER}-"
+
+
+def sweep(out: Path | None = None) -> None:
+    """Remove this build's temporary folders (after its workers have ended)."""
+    places = [(Path(tempfile.gettempdir()), f"derive-*-{LEADER}-*")]
+    if out is not None:
+        places.append((Path(out), f".{private_prefix('staging')}*"))
+    for folder, pattern in places:
+        for path in folder.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -68,6 +86,18 @@ def output_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
+def read_bounded(path: str | Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a file; OSError as usual, ValueError when it holds more.
+
+    A bounded read: a path such as /dev/zero or a fifo must not hang or fill memory.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data
+
+
 def digest(path: Path) -> str:
     """The SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -76,7 +106,7 @@ def digest(path: Path) -> str:
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
     """A private folder inside ``out`` (same file system: renames are atomic), removed after."""
-    folder = Path(tempfile.mkdtemp(dir=out, prefix=".derive-staging-"))
+    folder = Path(tempfile.mkdtemp(dir=out, prefix="." + private_prefix("staging")))
     try:
         yield folder
     finally:

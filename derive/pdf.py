@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from derive.errors import TexError, ToolMissing
-from derive.files import write_atomically, write_text_atomically
+from derive.files import private_prefix, write_atomically, write_text_atomically
 from derive.texformat import format_for, use_format
 
 LATEXMK = (
@@ -93,7 +93,7 @@ def compile_pdf(tex: str, target: Path, timeout: float = TIMEOUT) -> Path:
     require_tex()
     environment = tex_environment()
     fmt = format_for(tex, environment)
-    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("tex")) as folder:
         work = Path(folder)
         (work / "main.tex").write_text(tex, encoding="utf-8")
         ok = _latexmk(work, use_format(work, fmt), environment, timeout)

@@ -26,8 +26,10 @@ from derive.files import (
     describe,
     digest,
     output_folder,
+    private_prefix,
     replace_together,
     staging,
+    sweep,
     write_text_atomically,
 )
 from derive.pdf import compile_pdf
@@ -158,9 +160,20 @@ def build(
         with cpu_budget(what=f"entry '{spec.id}'"):
             return publish(derive(spec), spec, out, to, templates, key)
     except DeriveError as exc:
-        return BuildOutcome(spec.id, error=str(exc), exit_code=exc.exit_code)
+        return BuildOutcome(spec.id, error=_placed(spec, str(exc)), exit_code=exc.exit_code)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
         return BuildOutcome(spec.id, error=f"cannot write the output: {describe(exc)}")
+    except Exception as exc:  # a bug in one entry must not stop the others
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        return BuildOutcome(spec.id, error=f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _placed(spec: Spec, message: str) -> str:
+    """An entry's error naming its file and entry (engines may name only the option)."""
+    if spec.source == "<input>" or message.startswith(f"{spec.source}: "):
+        return message
+    return f"{spec.source}: entry '{spec.id}': {message}"
 
 
 def publish(derivation: Derivation, spec: Spec, out: Path, to: str, templates: Path | None,
@@ -220,7 +233,7 @@ def deliver(spec: Spec, out: Path | None = None, to: str = "pdf"
     from derive.checkrun import run_check
     from derive.kinds import check_script
 
-    with tempfile.TemporaryDirectory(prefix="derive-check-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("check")) as folder:
         script = Path(folder) / f"check_{spec.id}.py"
         script.write_text(check_script(derivation), encoding="utf-8")
         check = run_check(script)
@@ -258,10 +271,14 @@ def build_all(
                 progress(hit)
         else:
             work.append((spec, out, to, templates, False, key))
-    for outcome in _run(work, jobs or os.cpu_count() or 1):
-        outcomes[outcome.id] = outcome
-        if progress:
-            progress(outcome)
+    try:
+        for outcome in _run(work, jobs or os.cpu_count() or 1):
+            outcomes[outcome.id] = outcome
+            if progress:
+                progress(outcome)
+    except BaseException:  # interrupted: the workers have ended; remove what they could not
+        sweep(out)
+        raise
     if to == "html":
         from derive.html.index import write_index
 

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from derive.files import private_prefix
+
 MARKER = r"\csname endofdump\endcsname"
 SCHEME = "1"  # bump when the way formats are made changes
 DUMP_TIMEOUT = 120
@@ -103,7 +105,7 @@ def _prune(folder: Path, keep: Path) -> None:
 
 def _dump(preamble: str, target: Path, environment: dict[str, str]) -> None:
     """Run ``pdftex -ini`` with mylatexformat on the preamble; move the format into place."""
-    with tempfile.TemporaryDirectory(prefix="derive-fmt-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("fmt")) as folder:
         work = Path(folder)
         (work / "preamble.tex").write_text(preamble, encoding="utf-8")
         subprocess.run(

@@ -80,6 +80,19 @@ def leftovers(tmp: Path, out: Path) -> list[Path]:
     return left
 
 
+def stopped(process: subprocess.Popen, how: str, log, tmp_path: Path) -> None:
+    """Send the signal, wait (bounded) for the exit; its code and a quiet stderr."""
+    if how.startswith("SIGINT"):
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
+    code = process.wait(timeout=60)
+    log.close()
+    errors = (tmp_path / "stderr").read_text()
+    assert code == (130 if how.startswith("SIGINT") else 143), errors
+    assert "Traceback" not in errors and "internal error" not in errors, errors
+
+
 @pytest.mark.tex
 @pytest.mark.parametrize("how,jobs", [("SIGINT to the group", 2), ("SIGTERM to the parent", 2),
                                       ("SIGTERM to the parent", 1)])
@@ -99,15 +112,7 @@ def test_an_interrupted_build_stops_cleanly_and_keeps_the_previous_files(tmp_pat
     busy = wait_for(lambda: any(out.glob(".derive-staging-*"))
                     or any((tmp_path / "tmp").glob("derive-tex-*")))
     assert busy and build.poll() is None
-    if how.startswith("SIGINT"):
-        os.killpg(build.pid, signal.SIGINT)
-    else:
-        os.kill(build.pid, signal.SIGTERM)
-    code = build.wait(timeout=60)
-    log.close()
-    errors = (tmp_path / "stderr").read_text()
-    assert code == (130 if how.startswith("SIGINT") else 143), errors
-    assert "Traceback" not in errors and "internal error" not in errors, errors
+    stopped(build, how, log, tmp_path)
     assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
     assert leftovers(tmp_path, out) == []
     consistent_cache(out)
@@ -304,3 +309,30 @@ def test_one_bad_entry_never_stops_the_others_with_one_job(tmp_path, runner):
     assert "course.toml: entry 'late': field 'wrt': expected" in result.output
     assert "built 1 of 2 entries" in result.output
     assert (tmp_path / "out" / "cubic.tex").exists()
+
+
+@pytest.mark.parametrize("args", [["build", "--spec", "/dev/zero", "--to", "tex"],
+                                  ["check", "/dev/zero"]],
+                         ids=["spec", "check"])
+def test_an_endless_input_file_is_one_line(tmp_path, runner, args):
+    from derive.cli import main
+
+    result = runner.invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "/dev/zero" in lines[0] and "larger than" in lines[0]
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM to the parent"])
+def test_an_interrupted_problem_set_stops_cleanly(tmp_path, how):
+    out = tmp_path / "out"
+    env = environment(tmp_path)
+    log = (tmp_path / "stderr").open("w")
+    run = subprocess.Popen([DERIVE, "problems", "--count", "3", "--seed", "7", "--versions", "8",
+                            "--jobs", "2", "--out", str(out)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    assert wait_for(lambda: any((tmp_path / "tmp").glob("derive-tex-*"))) and run.poll() is None
+    stopped(run, how, log, tmp_path)
+    assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
+    assert leftovers(tmp_path, out) == []

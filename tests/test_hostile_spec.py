@@ -184,6 +184,8 @@ def test_a_hostile_value_is_refused_naming_the_field_or_read_typed(kind, name, d
         assert not any(c in text for c in "\u200b\u202e\u2066\ufeff")
     if isinstance(schema(kind)[name], f.Name):
         assert read.isidentifier() and not read.startswith("_")
+    if isinstance(schema(kind)[name], f.NameTable):
+        assert all(key.isidentifier() and key.isascii() for key in read)
 
 
 def _strings(value: Any) -> list[str]:
@@ -266,3 +268,35 @@ def test_hostile_text_in_every_kind_builds_and_runs_nothing(tmp_path, kind, monk
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not Path(MARK).exists()
+
+
+def test_python_templates_get_text_only_through_the_py_filter():
+    """A value that is text (not code the printer made) is written with ``|py`` (repr)."""
+    from derive.render import builtin_templates
+
+    text_values = re.compile(r"\{\{-?\s*(?:\w+\.)?(title|id|topic|notes|label|name_text)\b"
+                             r"(?![^}]*\|\s*py)[^}]*\}\}")
+    for template in sorted(builtin_templates().glob("*.py.j2")):
+        source = template.read_text()
+        assert not text_values.findall(source), (template.name, text_values.findall(source))
+        assert "|tojson" not in source, template.name  # one quoting function: repr
+
+
+EXPR_FIELDS = [(kind, name) for kind in sorted(KIND_FIELDS) for name, reader in schema(kind).items()
+               if type(reader) is f.Expr]
+
+
+@pytest.mark.parametrize("kind,name", EXPR_FIELDS, ids=[f"{k}.{n}" for k, n in EXPR_FIELDS])
+def test_a_hostile_expression_field_is_refused_by_the_parser_naming_the_field(
+        tmp_path, monkeypatch, kind, name):
+    monkeypatch.chdir(tmp_path)
+    for payload in PAYLOADS:
+        table = base_table(kind) | {name: payload}
+        spec = spec_from_table(table, "course.toml", 1)
+        outcome = pipeline.build(spec, tmp_path / "out", to="tex")
+        assert not list(tmp_path.rglob(MARK + "*"))
+        if outcome.error is None:  # a field this model does not read, or cleaned text 'abcd'
+            assert outcome.ok, outcome
+            continue
+        assert outcome.error.startswith("course.toml: entry "), (payload, outcome.error)
+        assert "internal error" not in outcome.error

@@ -100,7 +100,7 @@ class Name(FieldType):
         if not isinstance(value, str):
             raise self._wrong(value)
         try:
-            return check_name(value, "name")
+            return check_name(clean_text(value), "name")
         except InputError as exc:
             raise Problem(str(exc).removeprefix("name: ")) from None
 
@@ -223,11 +223,13 @@ class NameTable(FieldType):
             raise Problem(f"more than {self.length} entries")
         out = {}
         for key, item in value.items():
-            Name().read(key)
+            name = Name().read(key)
+            if name in out:
+                raise Problem(f"{name}: given twice")
             try:
-                out[key] = self.value.read(item)
+                out[name] = self.value.read(item)
             except Problem as exc:
-                raise Problem(f"{key}: {exc}") from None
+                raise Problem(f"{name}: {exc}") from None
         return out
 
 

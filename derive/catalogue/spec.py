@@ -36,8 +36,10 @@ from derive.catalogue.fields import (
     suggestion,
 )
 from derive.errors import InputError
+from derive.files import read_bounded
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_BYTES = 4_000_000  # a spec file
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -281,13 +283,15 @@ def read_specs(path: Path) -> tuple[list[Spec], list[InputError]]:
     entry never stops the others.
     """
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path, MAX_BYTES).decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
+    except ValueError as exc:  # more than MAX_BYTES (--spec /dev/zero)
+        raise InputError(f"{path}: {exc}") from None
     tables = data.get("entry")
     if not isinstance(tables, list) or not tables:
         raise InputError(f"{path}: no [[entry]] tables")

@@ -53,13 +53,14 @@ class Source:
 
 def read_file(path: str | Path) -> str:
     """The text of a derivation file, or a clean InputError."""
-    file = Path(path)
+    from derive.files import read_bounded
+
     try:
-        data = file.read_bytes()
+        data = read_bounded(path, MAX_BYTES)  # bounded: `derive check /dev/zero` must not hang
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: the file is larger than {MAX_BYTES // 1000} kB")
+    except ValueError:
+        raise InputError(f"{path}: the file is larger than {MAX_BYTES // 1000} kB") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

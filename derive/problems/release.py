@@ -144,10 +144,16 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
     return sorted(outcomes, key=lambda o: o.version)
 
 
+def _report(future: Future, progress: Report) -> None:
+    # A worker stopped by an interrupt has no outcome to report (and no traceback to print).
+    if not future.cancelled() and future.exception() is None:
+        progress(future.result())
+
+
 def _submit_all(submit: Callable[..., Future], jobs: Iterable[VersionJob],
                 progress: Callable[[VersionOutcome], None] | None) -> Iterator[Future]:
     for job in jobs:
         future = submit(build_version, job)
         if progress:
-            future.add_done_callback(lambda f: progress(f.result()))
+            future.add_done_callback(lambda f: _report(f, progress))
         yield future

@@ -76,13 +76,14 @@ Row = tuple[int, list[str]]  # the file's line number where the row starts, its 
 
 def read_table(path: Path, where: str, max_bytes: int, max_rows: int) -> list[Row]:
     """The non-blank rows of a CSV file, each cell cleaned; errors name ``where``."""
+    from derive.files import read_bounded
+
     try:
-        size = Path(path).stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{where}: {size} bytes; at most {max_bytes} are read")
-        data = Path(path).read_bytes()
+        data = read_bounded(path, max_bytes)  # bounded: --roster /dev/zero must not hang
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+    except ValueError:
+        raise InputError(f"{where}: larger than {max_bytes} bytes; at most that is read") from None
     text = _decode(data, where)
     if "\x00" in text:
         raise InputError(f"{where}: not a text file (it holds NUL characters)")

@@ -148,6 +148,12 @@ def build_model(spec: Spec, density: sp.Expr | None = None) -> SampleModel:
         constraint = constraint.xreplace(
             {s: symbols[s.name] for s in constraint.free_symbols if s.name in symbols}
         )
+        try:  # the check script solves it for the last parameter
+            roots = sp.solve(constraint, params[-1])
+        except NotImplementedError:
+            roots = []
+        if len(roots) != 1:
+            raise spec.error("constraint", f"cannot solve it for {params[-1].name}")
     return SampleModel(
         constraint=constraint,
         density=density_expr,
