@@ -71,7 +71,7 @@ def test_a_nest_reads_like_a_textbook(function, factor):
 
 @pytest.mark.parametrize("text, expected", [
     (" * ".join(f"(x + {j})" for j in range(1, 41)), None),
-    ("1/(1 + " * 12 + "x" + ")" * 12, "(233*x + 377)**(-2)"),
+    ("1/(1 + " * 12 + "x" + ")" * 12, "(144*x + 233)**(-2)"),
 ])
 def test_long_products_and_continued_fractions_derive(text, expected):
     done = derive_cli("grad", text, "--wrt", "x")
@@ -83,8 +83,9 @@ def test_long_products_and_continued_fractions_derive(text, expected):
 def test_expansion_bounds_follow_the_real_size():
     x, y = sp.symbols("x y")
     assert expansion_size((x + 1) ** 1000) <= 3 * 1001  # a polynomial: its monomials
-    product = sp.Mul(*[(x + k) * (y - k) for k in range(1, 13)], evaluate=False)
-    assert expansion_size(product) > 4000  # 2^24 terms before collecting, in two variables
+    product = sp.Mul(*[(a + 1) for a in sp.symbols("a0:12")])
+    assert expansion_size(product) > 4000  # 2^12 distinct monomials
+    assert expansion_size(sp.Mul(*[(x + k) * (y - k) for k in range(1, 13)])) <= 2000
     nested = (x + 1 / (x + 1 / (x + 1 / (x + 1)))) ** 10
     assert expansion_size(nested) > sp.count_ops(sp.expand(nested))
     assert cancel_size(nested) < 4000  # over one denominator it is a small polynomial
@@ -253,7 +254,8 @@ def test_every_deeper_expression_is_verified_or_refused(text):
 
 
 @pytest.mark.parametrize("text", [
-    "gelu(x)^2", "-gelu(x)^2", "1/gelu(x + 2)", "gelu(2*x)^3", "(x + 1)^1000",
+    "sin((x)^-2)", "sin((x)^1000)", "gelu(x)^2", "-gelu(x)^2", "1/gelu(x + 2)", "gelu(2*x)^3",
+    "(x + 1)^1000",
     "(sigmoid(x) - 1)^1000", "tanh(x)^1000", "softplus(x)^-2", "gelu(gelu(gelu(x)))/x",
 ])
 def test_rows_that_failed_once(runner, text):

@@ -18,7 +18,7 @@ import math
 import sympy as sp
 
 #: past this many nodes an expansion is not attempted (none that large reads well)
-NODES = 4000
+NODES = 1000
 _CAP = 10**12  # bounds are capped: only their comparison with a limit matters
 
 
@@ -194,6 +194,16 @@ def cancel(expr: sp.Expr) -> sp.Expr:
     return sp.cancel(_dense(expr))
 
 
+def _dense_factors(expr: sp.Expr) -> sp.Expr:
+    """Each factor of a product (each base of a power) multiplied out densely, not the
+    product: factoring 1000 (x + 1)^999 must not meet a polynomial of degree 999."""
+    if expr.is_Mul:
+        return sp.Mul(*[_dense_factors(a) for a in expr.args])
+    if expr.is_Pow and expr.exp.is_Integer:
+        return sp.Pow(_dense_factors(expr.base), expr.exp)
+    return _dense(expr)
+
+
 def factor(expr: sp.Expr) -> sp.Expr:
-    """``sp.factor``, a rational function multiplied out densely first when that is small."""
-    return sp.factor(_dense(expr))
+    """``sp.factor``, each factor multiplied out densely first when that is small."""
+    return sp.factor(_dense_factors(expr))
