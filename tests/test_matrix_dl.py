@@ -131,7 +131,7 @@ def test_sizes_make_every_inverse_defined() -> None:
         drawn, _ = points[k]
         assert drawn[m] >= drawn[n]
     code = check_script(derivation)
-    assert "'X': (4, 3)" in code  # m = 4 > n = 3 in the check script
+    assert "\"X\": (4, 3)" in code  # m = 4 > n = 3 in the check script (black's quotes)
 
 
 def test_check_scripts_read_like_code() -> None:

@@ -308,7 +308,10 @@ def factored_fraction(expr: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
     numerator, denominator = sp.fraction(sp.together(expr))
     if denominator == 1 or not isinstance(sp.expand(denominator), sp.Add):
         return expr
-    coefficient, factors = sp.factor_list(denominator)
+    try:
+        coefficient, factors = sp.factor_list(denominator)
+    except sp.PolynomialError:  # sympy cannot factor it (a power of erf, say): as it is
+        return expr
     shown = []
     for base, power in factors:
         positive = _positive_factor(base, unit)
