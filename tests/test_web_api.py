@@ -242,8 +242,9 @@ def test_drawn_derivations_get_the_in_process_verdict(server: Server, text: str)
 
 def test_over_budget_is_503(tmp_path) -> None:
     with serve(tmp_path, "--budget", "1", workers=1) as small:
-        status, body = small.post_json("/api/grad", {"expr": "(x+y+z+w+v)^30*sigmoid(x)^12",
-                                                     "wrt": ["x"]})
+        # a product of 60 linear factors: far more than one CPU second of work
+        expensive = " * ".join(f"(x + {j})" for j in range(1, 61))
+        status, body = small.post_json("/api/grad", {"expr": expensive, "wrt": ["x"]})
         assert status == 503 and "budget" in body["error"]
         # the worker is still there for the next request
         assert small.post_json("/api/check", {"text": "d/dx x^2\n= 2*x"})[0] == 200
