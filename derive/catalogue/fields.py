@@ -10,6 +10,7 @@ import datetime
 import difflib
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,13 +35,14 @@ class WrongType(Problem):
 # --- field types: each reads a TOML value into a checked one, or raises Problem ----------------
 
 
-class FieldType:
+class FieldType(ABC):
     """A typed, bounded field; ``read`` returns the checked value or raises Problem."""
 
     words = "a value"
 
+    @abstractmethod
     def read(self, value: Any) -> Any:
-        raise NotImplementedError
+        """The checked value of a TOML value (each field type says how)."""
 
     def _wrong(self, value: Any) -> Problem:
         return WrongType(f"expected {self.words}, got {_type_words(value)}")
