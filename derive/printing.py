@@ -61,6 +61,10 @@ class DeriveLatexPrinter(LatexPrinter):
         out = []
         terms = expr.args if self._settings["typed"] else sorted(expr.args, key=_term_key)
         for term in terms:
+            if isinstance(term, sp.Sum) and term.function.could_extract_minus_sign():
+                # a sum of negated terms is written minus the sum: - sum_i x_i, not sum_i -x_i
+                out.append(("-", sp.Sum(-term.function, *term.limits)))
+                continue
             negative = bool(term.could_extract_minus_sign())
             out.append(("-", -term) if negative else ("+", term))
         return out
@@ -72,7 +76,7 @@ class DeriveLatexPrinter(LatexPrinter):
         tex = ""
         for i, (sign, term) in enumerate(self.add_terms(expr)):
             if i == 0:
-                term = -term if sign == "-" else term  # the first term keeps its own sign
+                tex += "-" if sign == "-" else ""  # the first term keeps its own sign
             else:
                 tex += f" {sign} "
             term_tex = self._print(term)

@@ -14,6 +14,7 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
+from derive.richtext import assumption_tex
 from derive.rules import margin
 from derive.worksheet import rich_pieces
 
@@ -82,7 +83,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
             mathml(f"{latex(r.label, **settings)} = {latex(r.expr, **settings)}", display=True)
             for r in derivation.results
         ],
-        "assumptions": list(derivation.assumptions.sentences),
+        "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
         "notes": [rich_html(note) for note in derivation.notes],
         "conventions": [latex_text(c) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
