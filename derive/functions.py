@@ -50,8 +50,37 @@ class _DLFunction(Function):
     def _eval_evalf(self, prec):
         return self._closed_form()._eval_evalf(prec)
 
+    #: the functions ``rewrite`` turns this one into (its closed form uses them)
+    rewrites: tuple[str, ...] = ()
+    positive_on_reals = False  # sigmoid, softplus and the normal density are > 0 on reals
+
+    @staticmethod
+    def _form(x: sp.Expr) -> sp.Expr:
+        raise TypeError("each DL function defines its closed form")
+
     def _closed_form(self) -> sp.Expr:
-        raise TypeError(type(self).__name__)  # each subclass defines its closed form
+        return self._form(self.args[0])
+
+    def _rewritten(self, target: str, x: sp.Expr) -> sp.Expr | None:
+        return self._form(x) if target in self.rewrites else None
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return self._rewritten("exp", x)
+
+    def _eval_rewrite_as_log(self, x, **kwargs):
+        return self._rewritten("log", x)
+
+    def _eval_rewrite_as_erf(self, x, **kwargs):
+        return self._rewritten("erf", x)
+
+    def _eval_rewrite_as_Max(self, x, **kwargs):
+        return self._rewritten("Max", x)
+
+    def _eval_is_positive(self):
+        return (self.args[0].is_real or None) if self.positive_on_reals else None
+
+    def _eval_is_extended_positive(self):
+        return self._eval_is_positive()
 
     def _reflected(self, u: sp.Expr) -> sp.Expr | None:
         """f(-u) written with f(u), for the functions that have such an identity."""
@@ -68,6 +97,8 @@ class _DLFunction(Function):
 class sigmoid(_DLFunction):
     r"""Logistic sigmoid $\sigma(x) = 1/(1 + e^{-x})$."""
 
+    rewrites = ("exp",)
+    positive_on_reals = True
     latex_name = r"\sigma"
 
     @classmethod
@@ -79,49 +110,36 @@ class sigmoid(_DLFunction):
         s = sigmoid(self.args[0])
         return s * (1 - s)
 
-    def _closed_form(self):
-        return 1 / (1 + exp(-self.args[0]))
+    @staticmethod
+    def _form(x):
+        return 1 / (1 + exp(-x))
 
     def _reflected(self, u):
         return 1 - sigmoid(u)
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return 1 / (1 + exp(-x))
-
-    def _eval_is_positive(self):
-        return self.args[0].is_real or None
-
-    def _eval_is_extended_positive(self):
-        return self.args[0].is_real or None
 
 
 class softplus(_DLFunction):
     r"""Softplus $\log(1 + e^{x})$, a smooth ReLU."""
 
+    rewrites = ("exp", "log")
+    positive_on_reals = True
     latex_name = r"\operatorname{softplus}"
 
     def fdiff(self, argindex=1):
         return sigmoid(self.args[0])
 
-    def _closed_form(self):
-        return log(1 + exp(self.args[0]))
+    @staticmethod
+    def _form(x):
+        return log(1 + exp(x))
 
     def _reflected(self, u):
         return softplus(u) - u
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return log(1 + exp(x))
-
-    def _eval_rewrite_as_log(self, x, **kwargs):
-        return log(1 + exp(x))
-
-    def _eval_is_positive(self):
-        return self.args[0].is_real or None
 
 
 class relu(_DLFunction):
     r"""Rectified linear unit $\max(x, 0)$; its derivative at 0 is taken to be 0."""
 
+    rewrites = ("Max",)
     latex_name = r"\operatorname{ReLU}"
 
     @classmethod
@@ -132,10 +150,8 @@ class relu(_DLFunction):
     def fdiff(self, argindex=1):
         return Heaviside(self.args[0], 0)
 
-    def _closed_form(self):
-        return sp.Max(self.args[0], 0)
-
-    def _eval_rewrite_as_Max(self, x, **kwargs):
+    @staticmethod
+    def _form(x):
         return sp.Max(x, 0)
 
     def _eval_is_nonnegative(self):
@@ -145,59 +161,52 @@ class relu(_DLFunction):
 class gelu(_DLFunction):
     r"""Gaussian error linear unit $x\,\Phi(x) = \frac{x}{2}(1 + \operatorname{erf}(x/\sqrt2))$."""
 
+    rewrites = ("erf",)
     latex_name = r"\operatorname{GELU}"
 
     def fdiff(self, argindex=1):
         x = self.args[0]
         return normal_cdf(x) + x * normal_pdf(x)
 
-    def _closed_form(self):
-        x = self.args[0]
-        return x / 2 * (1 + erf(x / sqrt(2)))
-
-    def _eval_rewrite_as_erf(self, x, **kwargs):
+    @staticmethod
+    def _form(x):
         return x / 2 * (1 + erf(x / sqrt(2)))
 
 
 class normal_cdf(_DLFunction):
     r"""Standard normal distribution function $\Phi(x)$."""
 
+    rewrites = ("erf",)
     latex_name = r"\Phi"
 
     def fdiff(self, argindex=1):
         return normal_pdf(self.args[0])
 
-    def _closed_form(self):
-        return (1 + erf(self.args[0] / sqrt(2))) / 2
+    @staticmethod
+    def _form(x):
+        return (1 + erf(x / sqrt(2))) / 2
 
     def _reflected(self, u):
         return 1 - normal_cdf(u)
-
-    def _eval_rewrite_as_erf(self, x, **kwargs):
-        return (1 + erf(x / sqrt(2))) / 2
 
 
 class normal_pdf(_DLFunction):
     r"""Standard normal density $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$."""
 
+    rewrites = ("exp",)
+    positive_on_reals = True
     latex_name = r"\varphi"
 
     def fdiff(self, argindex=1):
         x = self.args[0]
         return -x * normal_pdf(x)
 
-    def _closed_form(self):
-        x = self.args[0]
+    @staticmethod
+    def _form(x):
         return exp(-(x**2) / 2) / sqrt(2 * pi)
 
     def _reflected(self, u):
         return normal_pdf(u)
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return exp(-(x**2) / 2) / sqrt(2 * pi)
-
-    def _eval_is_positive(self):
-        return self.args[0].is_real or None
 
 
 DL_FUNCTIONS: tuple[type[_DLFunction], ...] = (
@@ -241,6 +250,8 @@ def to_closed_form(expr: sp.Expr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
+
+
 class KnownDerivative:
     """A table row: the derivative at ``u`` and the identity shown in the margin."""
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derive.engine.calculus.scalar import first_pending
 from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
 from derive.model import Section, Step
@@ -159,20 +160,13 @@ def _inner_candidates(f: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
     return found
 
 
-def _first_pending(expr: sp.Expr) -> sp.Integral | None:
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Integral):
-            return node
-    return None
-
-
 def integrate_steps(integral: sp.Integral, max_steps: int = 60) -> tuple[Step, ...]:
     """From the definite integral to its value: rules, evaluation at the bounds, tidying."""
     used = {s.name for s in integral.atoms(sp.Symbol)}
     engine = DefiniteIntegrator(used)
     current: sp.Expr = integral
     steps: list[Step] = []
-    while (pending := _first_pending(current)) is not None:
+    while (pending := first_pending(current, sp.Integral)) is not None:
         if len(steps) >= max_steps:
             raise TooManySteps(f"the integral needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending)

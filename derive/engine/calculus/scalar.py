@@ -148,9 +148,10 @@ def _is_simple_polynomial(f: sp.Expr, x: sp.Symbol) -> bool:
     return True
 
 
-def _first_pending(expr: sp.Expr) -> sp.Derivative | None:
+def first_pending(expr: sp.Expr, kind: type = sp.Derivative) -> sp.Basic | None:
+    """The first unevaluated ``kind`` (a Derivative, an Integral) in ``expr``, outermost first."""
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Derivative):
+        if isinstance(node, kind):
             return node
     return None
 
@@ -160,7 +161,7 @@ def differentiate_steps(f: sp.Expr, x: sp.Symbol, max_steps: int = 400) -> tuple
     engine = ScalarDifferentiator(x)
     current = D(f, x)
     steps: list[Step] = []
-    while (pending := _first_pending(current)) is not None:
+    while (pending := first_pending(current)) is not None:
         if len(steps) >= max_steps:
             raise TooManySteps(f"the derivative needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending.expr)

@@ -14,29 +14,18 @@ from typing import Any
 
 import sympy as sp
 
-from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
 from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
-from derive.kinds.base import derivation_of, parse_field
+from derive.kinds.base import derivation_of
+from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
 from derive.prose import Prose, Tex
 from derive.textprint import text
-
-
-def _shapes(spec: Spec) -> dict[str, tuple[Any, Any]]:
-    table = spec.require("shapes", dict)
-    shapes = {}
-    for name, written in table.items():
-        dims = [d.strip() for d in str(written).split(",")]
-        if len(dims) != 2:
-            raise spec.error("shapes", f"{name}: expected 'ROWS,COLS'")
-        shapes[name] = tuple(int(d) if d.isdigit() else d for d in dims)
-    return shapes
 
 
 def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
@@ -66,16 +55,8 @@ def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def derive_matrix_mle(spec: Spec) -> Derivation:
-    shapes = _shapes(spec)
-    ell = parse_field(spec, "log_likelihood", shapes=shapes)
-    assumptions = parse_assumptions(spec.assume)
-    ell = ell.xreplace(
-        {
-            s: symbol_for(s.name, assumptions)
-            for s in ell.free_symbols
-            if isinstance(s, sp.Symbol) and s.name in assumptions.positive
-        }
-    )
+    form = read_matrix_form(spec, "log_likelihood")
+    ell, shapes, assumptions = form.expr, form.shapes, form.assumptions
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
