@@ -11,8 +11,8 @@ import sympy as sp
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.matrix.gradient import matrix_symbols, parse_shapes
-from derive.kinds.base import parse_field
-from derive.model import Assumptions
+from derive.kinds.base import derivation_of, parse_field
+from derive.model import Assumptions, Derivation
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,12 @@ class MatrixForm:
     shapes: Mapping[str, tuple[sp.Expr, sp.Expr]]
     assumptions: Assumptions
     symbols: Mapping[str, Any]  # name -> MatrixSymbol (declared) or Symbol (a scalar)
+    field: str = "expr"  # the spec's field the expression was read from
+
+    def derivation(self, spec: Spec, sections: list, results: list, **fields: Any) -> Derivation:
+        """The entry's Derivation: its input, assumptions, sections and results, and ``fields``."""
+        return derivation_of(spec, input=spec.require(self.field), sections=tuple(sections),
+                             results=tuple(results), assumptions=self.assumptions, **fields)
 
 
 def _plain(shapes: Mapping[str, tuple]) -> dict[str, tuple]:
@@ -47,4 +53,4 @@ def read_matrix_form(spec: Spec, field: str) -> MatrixForm:
     matrices = {**matrix_symbols(shapes), **{m.name: m for m in expr.atoms(sp.MatrixSymbol)}}
     scalars = {s.name: s for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and s.name not in matrices}
-    return MatrixForm(expr, shapes, assumptions, {**scalars, **matrices})
+    return MatrixForm(expr, shapes, assumptions, {**scalars, **matrices}, field)

@@ -22,7 +22,6 @@ from derive.engine.matrix.gradient import (
     matrix_gradient,
 )
 from derive.errors import InputError
-from derive.kinds.base import derivation_of
 from derive.kinds.matrixform import read_matrix_form
 from derive.model import Assumptions, Derivation, Result
 from derive.printing import latex
@@ -94,14 +93,10 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             rf"(the shape of the output $z$), so "
             rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
         )
-    return derivation_of(
-        spec,
-        input=spec.require("expr"),
+    return form.derivation(
+        spec, sections, results,
         function=loss,
-        sections=tuple(sections),
-        results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
-        assumptions=assumptions,
         independent=independent,
         name=name,
         conventions=tuple(conventions),

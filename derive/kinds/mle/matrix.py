@@ -19,7 +19,6 @@ from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
-from derive.kinds.base import derivation_of
 from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
@@ -56,7 +55,7 @@ def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
 
 def derive_matrix_mle(spec: Spec) -> Derivation:
     form = read_matrix_form(spec, "log_likelihood")
-    ell, shapes, assumptions = form.expr, form.shapes, form.assumptions
+    ell, shapes = form.expr, form.shapes
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
@@ -104,14 +103,10 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             maximum = "not-verified"
         estimators[name] = estimate
         results.append(Result(name, Estimate(w), estimate))
-    return derivation_of(
-        spec,
-        input=spec.require("log_likelihood"),
+    return form.derivation(
+        spec, sections, results,
         function=ell,
-        sections=tuple(sections),
-        results=tuple(results),
         symbols=tuple(sorted(ell.free_symbols, key=str)),
-        assumptions=assumptions,
         notes=tuple(notes),
         question=_question(ell, spec.names("params")),
         details=Estimation(
