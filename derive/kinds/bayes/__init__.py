@@ -37,7 +37,7 @@ class Const(sp.Function):
     """Terms that do not involve the parameter, shown as 'const'; evaluates to its argument."""
 
     nargs = 1
-    transparent = True  # verification looks through it (derive.verify._doit)
+    transparent = True  # verification looks through it (derive.symbolic._doit)
 
     def doit(self, **hints):
         return self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
