@@ -59,11 +59,27 @@ class Prose:
     parts: tuple[Segment, ...] = ()
 
     @classmethod
-    def of(cls, *parts: str | Segment) -> Prose:
-        """Prose from segments; a plain string is words."""
-        return cls(tuple(Words(p) if isinstance(p, str) else p for p in parts))
+    def of(cls, *parts: str | Segment | Prose) -> Prose:
+        """Prose from segments in reading order; a plain string is words, a Prose its parts."""
+        out: list[Segment] = []
+        for part in parts:
+            if isinstance(part, Prose):
+                out.extend(part.parts)
+            elif part:
+                out.append(Words(part) if isinstance(part, str) else part)
+        return cls(tuple(out))
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
 
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
         table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex}
         return "".join(table[type(p)](p) for p in self.parts)
+
+
+def as_prose(value: Prose | str) -> Prose:
+    """A value that may still be a LaTeX string, as Prose (while the engines move to Prose)."""
+    if isinstance(value, Prose):
+        return value
+    return Prose((Tex(value, value),)) if value else Prose()
