@@ -37,6 +37,8 @@ from sympy import (
 )
 from sympy.core.sympify import _sympify
 
+from derive.prose import Prose, Tex
+
 
 class _DLFunction(Function):
     """Shared behaviour: real on real input, numeric evaluation through a rewrite."""
@@ -250,49 +252,57 @@ def to_closed_form(expr: sp.Expr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
-
-
 class KnownDerivative:
     """A table row: the derivative at ``u`` and the identity shown in the margin."""
 
     derivative: Callable[[sp.Expr], sp.Expr]
-    identity: str  # LaTeX, in terms of u
-    condition: str = ""  # where the identity holds, if not everywhere
+    identity: Tex  # in terms of u, as LaTeX and as plain text
+    condition: Prose = Prose()  # where the identity holds, if not everywhere
 
 
 u = sp.Symbol("u", real=True)
 
+
+def _known(derivative: Callable[[sp.Expr], sp.Expr], tex: str, plain: str,
+           condition: Prose | None = None) -> KnownDerivative:
+    return KnownDerivative(derivative, Tex(f"${tex}$", plain), condition or Prose())
+
+
 KNOWN_DERIVATIVES: dict[type, KnownDerivative] = {
-    sigmoid: KnownDerivative(
-        lambda a: sigmoid(a) * (1 - sigmoid(a)), r"\sigma'(u) = \sigma(u)\,(1 - \sigma(u))"
-    ),
-    softplus: KnownDerivative(lambda a: sigmoid(a), r"\operatorname{softplus}'(u) = \sigma(u)"),
-    relu: KnownDerivative(
-        lambda a: Heaviside(a, 0),
-        r"\operatorname{ReLU}'(u) = \mathbb{1}[u > 0]",
-        r"taking $\operatorname{ReLU}'(0) = 0$",
-    ),
-    gelu: KnownDerivative(
-        lambda a: normal_cdf(a) + a * normal_pdf(a),
-        r"\operatorname{GELU}'(u) = \Phi(u) + u\,\varphi(u)",
-    ),
-    normal_cdf: KnownDerivative(lambda a: normal_pdf(a), r"\Phi'(u) = \varphi(u)"),
-    normal_pdf: KnownDerivative(lambda a: -a * normal_pdf(a), r"\varphi'(u) = -u\,\varphi(u)"),
-    exp: KnownDerivative(lambda a: exp(a), r"(e^{u})' = e^{u}"),
-    log: KnownDerivative(lambda a: 1 / a, r"(\log u)' = \frac{1}{u}"),
-    Abs: KnownDerivative(lambda a: sign(a), r"|u|' = \operatorname{sign}(u)", r"for $u \neq 0$"),
-    sin: KnownDerivative(lambda a: cos(a), r"\sin' u = \cos u"),
-    cos: KnownDerivative(lambda a: -sin(a), r"\cos' u = -\sin u"),
-    tan: KnownDerivative(lambda a: 1 + tan(a) ** 2, r"\tan' u = 1 + \tan^2 u"),
-    asin: KnownDerivative(lambda a: 1 / sqrt(1 - a**2), r"\arcsin' u = \frac{1}{\sqrt{1-u^2}}"),
-    acos: KnownDerivative(lambda a: -1 / sqrt(1 - a**2), r"\arccos' u = -\frac{1}{\sqrt{1-u^2}}"),
-    atan: KnownDerivative(lambda a: 1 / (1 + a**2), r"\arctan' u = \frac{1}{1+u^2}"),
-    sinh: KnownDerivative(lambda a: cosh(a), r"\sinh' u = \cosh u"),
-    cosh: KnownDerivative(lambda a: sinh(a), r"\cosh' u = \sinh u"),
-    tanh: KnownDerivative(lambda a: 1 - tanh(a) ** 2, r"\tanh' u = 1 - \tanh^2 u"),
-    erf: KnownDerivative(
-        lambda a: 2 / sqrt(pi) * exp(-(a**2)), r"\operatorname{erf}' u = \frac{2}{\sqrt\pi}e^{-u^2}"
-    ),
+    sigmoid: _known(lambda a: sigmoid(a) * (1 - sigmoid(a)),
+                    r"\sigma'(u) = \sigma(u)\,(1 - \sigma(u))",
+                    "sigmoid'(u) = sigmoid(u)*(1 - sigmoid(u))"),
+    softplus: _known(lambda a: sigmoid(a), r"\operatorname{softplus}'(u) = \sigma(u)",
+                     "softplus'(u) = sigmoid(u)"),
+    relu: _known(lambda a: Heaviside(a, 0), r"\operatorname{ReLU}'(u) = \mathbb{1}[u > 0]",
+                 "relu'(u) = 1[u > 0]",
+                 Prose.of("taking ", Tex(r"$\operatorname{ReLU}'(0) = 0$", "relu'(0) = 0"))),
+    gelu: _known(lambda a: normal_cdf(a) + a * normal_pdf(a),
+                 r"\operatorname{GELU}'(u) = \Phi(u) + u\,\varphi(u)",
+                 "gelu'(u) = Phi(u) + u*phi(u)"),
+    normal_cdf: _known(lambda a: normal_pdf(a), r"\Phi'(u) = \varphi(u)", "Phi'(u) = phi(u)"),
+    normal_pdf: _known(lambda a: -a * normal_pdf(a), r"\varphi'(u) = -u\,\varphi(u)",
+                       "phi'(u) = -u*phi(u)"),
+    exp: _known(lambda a: exp(a), r"(e^{u})' = e^{u}", "exp'(u) = exp(u)"),
+    log: _known(lambda a: 1 / a, r"(\log u)' = \frac{1}{u}", "log'(u) = 1/u"),
+    Abs: _known(lambda a: sign(a), r"|u|' = \operatorname{sign}(u)", "|u|' = sign(u)",
+                Prose.of("for ", Tex(r"$u \neq 0$", "u != 0"))),
+    sin: _known(lambda a: cos(a), r"\sin' u = \cos u", "sin'(u) = cos(u)"),
+    cos: _known(lambda a: -sin(a), r"\cos' u = -\sin u", "cos'(u) = -sin(u)"),
+    tan: _known(lambda a: 1 + tan(a) ** 2, r"\tan' u = 1 + \tan^2 u", "tan'(u) = 1 + tan(u)^2"),
+    asin: _known(lambda a: 1 / sqrt(1 - a**2), r"\arcsin' u = \frac{1}{\sqrt{1-u^2}}",
+                 "asin'(u) = 1/sqrt(1 - u^2)"),
+    acos: _known(lambda a: -1 / sqrt(1 - a**2), r"\arccos' u = -\frac{1}{\sqrt{1-u^2}}",
+                 "acos'(u) = -1/sqrt(1 - u^2)"),
+    atan: _known(lambda a: 1 / (1 + a**2), r"\arctan' u = \frac{1}{1+u^2}",
+                 "atan'(u) = 1/(1 + u^2)"),
+    sinh: _known(lambda a: cosh(a), r"\sinh' u = \cosh u", "sinh'(u) = cosh(u)"),
+    cosh: _known(lambda a: sinh(a), r"\cosh' u = \sinh u", "cosh'(u) = sinh(u)"),
+    tanh: _known(lambda a: 1 - tanh(a) ** 2, r"\tanh' u = 1 - \tanh^2 u",
+                 "tanh'(u) = 1 - tanh(u)^2"),
+    erf: _known(lambda a: 2 / sqrt(pi) * exp(-(a**2)),
+                r"\operatorname{erf}' u = \frac{2}{\sqrt\pi}e^{-u^2}",
+                "erf'(u) = 2/sqrt(pi)*exp(-u^2)"),
 }
 
 #: Names of the plain syntax mapped to the sympy callables the parser may build.

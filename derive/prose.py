@@ -43,6 +43,11 @@ class Tex:
 Segment = Words | Math | Tex
 
 
+def tex(latex: str, text: str) -> Prose:
+    """Notation written by hand, as LaTeX (delimiters included) and as plain text."""
+    return Prose((Tex(latex, text),))
+
+
 @dataclass(frozen=True)
 class Printers:
     """How one target prints each kind of segment."""
@@ -83,3 +88,7 @@ def as_prose(value: Prose | str) -> Prose:
     if isinstance(value, Prose):
         return value
     return Prose((Tex(value, value),)) if value else Prose()
+
+
+#: No words at all (a step without a note); Prose is frozen, so one value serves everywhere.
+NO_PROSE = Prose()

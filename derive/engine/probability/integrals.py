@@ -16,7 +16,7 @@ from mpmath.libmp import prec_to_dps
 
 from derive import numeric
 from derive.model import Step
-from derive.printing import latex
+from derive.prose import Prose, math
 
 
 class Bracket(sp.Function):
@@ -200,7 +200,7 @@ def integration_steps(expr: sp.Expr, limit: int = 40) -> list[Step]:
     while len(steps) < limit:
         if expr.has(Bracket):
             after = expr.replace(lambda e: isinstance(e, Bracket), lambda e: e.doit())
-            steps.append(Step(expr, after, "evaluate", "at the limits"))
+            steps.append(Step(expr, after, "evaluate", Prose.of("at the limits")))
             expr = after
             continue
         for name, rule in RULE_ORDER:
@@ -221,4 +221,4 @@ def substitution_step(integral: sp.Integral, z: sp.Symbol, center: sp.Expr,
     g = sp.expand(f.subs(x, center + scale * z) * scale, power_exp=False)
     g = sp.powsimp(sp.powdenest(sp.simplify(g), force=False))
     return Step(integral, sp.Integral(g, (z, lo, hi)), "substitute",
-                rf"$x = {latex(center + scale * z)}$")
+                Prose.of(math(x, center + scale * z)))
