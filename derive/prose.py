@@ -8,7 +8,7 @@ the terminal and the JSON as plain text. Notation that no sympy object prints
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,14 @@ class Prose:
                 out.append(Words(part) if isinstance(part, str) else part)
         return cls(tuple(out))
 
+    @classmethod
+    def joined(cls, separator: str, items: Iterable[Prose]) -> Prose:
+        """The items in order, ``separator`` (words) between each two."""
+        parts: list[str | Prose] = []
+        for item in items:
+            parts += [separator, item] if parts else [item]
+        return cls.of(*parts)
+
     def __bool__(self) -> bool:
         return bool(self.parts)
 
@@ -81,13 +89,6 @@ class Prose:
         """The prose printed segment by segment with one target's printers."""
         table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex}
         return "".join(table[type(p)](p) for p in self.parts)
-
-
-def as_prose(value: Prose | str) -> Prose:
-    """A value that may still be a LaTeX string, as Prose (while the engines move to Prose)."""
-    if isinstance(value, Prose):
-        return value
-    return Prose((Tex(value, value),)) if value else Prose()
 
 
 #: No words at all (a step without a note); Prose is frozen, so one value serves everywhere.

@@ -16,7 +16,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 
 from derive.model import Derivation
 from derive.printing import _factor_key, _term_key
-from derive.prose import Printers, Prose, as_prose
+from derive.prose import Printers, Prose
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
@@ -154,7 +154,7 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
             lines.append(f"  = {maths(step.after)}")
-            note = f": {unicode_prose(as_prose(step.note))}" if step.note else ""
+            note = f": {unicode_prose(step.note)}" if step.note else ""
             lines.append(f"        [{step.rule}{note}; {how}]")
         lines.append("")
     for result in derivation.results:

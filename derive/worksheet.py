@@ -7,7 +7,7 @@ from typing import Any
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import latex
-from derive.prose import Printers, as_prose
+from derive.prose import Printers
 from derive.render import Trusted, escape_latex
 from derive.richtext import assumption_tex, matrix_shapes, rich_text
 from derive.rules import margin
@@ -40,7 +40,7 @@ def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
         "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
         "rule_name": rules[0] if rules else "",
         "rules": rules,
-        "note": Trusted("; ".join(as_prose(s.note).render(LATEX_PROSE) for s in steps if s.note)),
+        "note": Trusted("; ".join(s.note.render(LATEX_PROSE) for s in steps if s.note)),
         "verified": steps[0].verified if steps else "",
         "mark": mark,
     }
@@ -80,7 +80,7 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(as_prose(derivation.question).render(LATEX_PROSE)
+        "question": Trusted(derivation.question.render(LATEX_PROSE)
                             if derivation.question else _question(derivation, settings)),
         "statement": [Trusted(t) for t in latex_lines(
             derivation.statement if derivation.statement is not None else derivation.function,
@@ -98,7 +98,7 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
         "notes": [rich_text(note, shapes) for note in derivation.notes],
-        "conventions": [Trusted(as_prose(c).render(LATEX_PROSE)) for c in derivation.conventions],
+        "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,

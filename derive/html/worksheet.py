@@ -12,7 +12,7 @@ from derive.html.mathml import latex_text, mathml
 from derive.html.plot import plot_svg
 from derive.model import Derivation, Section, Step
 from derive.printing import latex
-from derive.prose import Printers, as_prose
+from derive.prose import Printers
 from derive.render import render_html
 from derive.rules import margin
 from derive.worksheet import rich_pieces
@@ -32,7 +32,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
     return {
         "math": mathml("= " + latex(step.after, **settings)),
         "rule": latex_text(margin(step.rule)),
-        "note": Markup(as_prose(step.note).render(HTML_PROSE)) if step.note else None,
+        "note": Markup(step.note.render(HTML_PROSE)) if step.note else None,
         "verified": step.verified,
         "proved": PROVED.get(step.verified, "not verified"),
     }
@@ -61,7 +61,7 @@ def rich_html(text: str) -> Markup:
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
     if derivation.question:
-        return Markup(as_prose(derivation.question).render(HTML_PROSE))
+        return Markup(derivation.question.render(HTML_PROSE))
     names = Markup(", ").join(mathml(latex(r.label, **settings)) for r in derivation.results)
     return Markup("Find {}.").format(names)
 
@@ -84,7 +84,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         ],
         "assumptions": list(derivation.assumptions.sentences),
         "notes": [rich_html(note) for note in derivation.notes],
-        "conventions": [Markup(as_prose(c).render(HTML_PROSE)) for c in derivation.conventions],
+        "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,
         "check_name": check_name,

@@ -111,7 +111,8 @@ class GradientDescent(Descent):
         error = update - star
         self.sections.append(_chain(_iterate("k+1") - sp.Symbol("w^*"), error,
                                     q * (wk - star), "The error contracts", "factor",
-                                    f"$w^* = {latex(star)}$ solves $f'(w) = 0$"))
+                                    Prose.of(math(sp.Symbol("w^*"), star), " solves ",
+                                             tex("$f'(w) = 0$", "f'(w) = 0"))))
         limit = sp.solve(sp.Eq(q, -1), eta)[0]
         self.contraction, self.step_limit, self.minimiser = q, limit, star
         self.results.append(Result("contraction", sp.Symbol("q"), q))
@@ -121,7 +122,7 @@ class GradientDescent(Descent):
         closed = star + q**n * (self.w0 - star)
         self.sections.append(_chain(_iterate(n), self.step(previous), closed,
                                     f"After {n} steps", "factor",
-                                    f"by induction, $w_{{{n - 1}}} = {latex(previous)}$"))
+                                    Prose.of("by induction, ", math(_iterate(n - 1), previous))))
         self.iterates = [star + q**k * (self.w0 - star) for k in range(1, n + 1)]
         self.results.append(Result(f"w{n}", _iterate(n), closed))
 

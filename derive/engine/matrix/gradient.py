@@ -36,8 +36,9 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
-from derive.printing import Label
+from derive.printing import Label, latex
 from derive.prose import Prose, math, tex
+from derive.textprint import text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _L, _X, _S = sp.symbols("L X s")
@@ -47,6 +48,11 @@ CONVENTION = Prose.of(
     tex(r"$dL = \operatorname{tr}(G^\top dX)$", "dL = tr(G^T dX)"), " means ",
     tex(r"$\partial L/\partial X = G$", "dL/dX = G"), ". Vectors are columns.",
 )
+def partial_label(name: str, v: Any) -> Label:
+    """``dL/dv`` as a sheet writes it in a sentence: \\partial L/\\partial v."""
+    return Label(rf"\partial {name}/\partial {latex(v)}", f"d{name}/d{text(v)}")
+
+
 TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname{tr}B$",
                 "tr(A + B) = tr A + tr B")
 

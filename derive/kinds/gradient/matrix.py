@@ -20,11 +20,14 @@ from derive.engine.matrix.gradient import (
     CONVENTION,
     broadcast_conventions,
     matrix_gradient,
+    partial_label,
 )
 from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
 from derive.model import Assumptions, Derivation, Result
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose, math
+from derive.textprint import text
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,13 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             hessians[key] = var.name
     conventions = [CONVENTION, *broadcast_conventions(function)]
     if upstream is not None:
-        conventions.append(
-            rf"${latex(upstream)} = \partial {name}/\partial z$ is the upstream gradient "
-            rf"(the shape of the output $z$), so "
-            rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
-        )
+        z = sp.Symbol("z")
+        conventions.append(Prose.of(
+            math(upstream, partial_label(name, z)), " is the upstream gradient (the shape of the "
+            "output ", math(z), "), so ",
+            math(Label(f"d{name}", f"d{name}"),
+                 Label(rf"\operatorname{{tr}}({latex(upstream)}^\top dz)",
+                       f"tr({text(upstream)}^T dz)")), "."))
     return form.derivation(
         spec, sections, results,
         function=loss,

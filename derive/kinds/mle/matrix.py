@@ -23,7 +23,7 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.prose import Prose, Tex, math, tex
 from derive.textprint import text
 
 
@@ -75,10 +75,10 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         lhs = sp.Subs(Label(rf"\nabla_{{{latex(w)}}}\ell", f"grad_{w} ell"), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
-        note = (
-            f"the gradient is ${latex(a)} - {latex(b)}\\,{latex(w)}$: setting it to zero gives "
-            f"the normal equations ${latex(b)}\\,{latex(w)} = {latex(a)}$"
-        )
+        bw = Label(rf"{latex(b)}\,{latex(w)}", f"{text(b)}*{text(w)}")
+        note = Prose.of("the gradient is ", math(Label(rf"{latex(a)} - {latex(bw)}",
+                                                         f"{text(a)} - {text(bw)}")),
+                        ": setting it to zero gives the normal equations ", math(bw, a))
         sections.append(
             Section(
                 Prose.of("Setting the gradient to zero: ",
@@ -129,9 +129,8 @@ def _is_minus_gram(hessian: Any) -> bool:
     return isinstance(left, sp.Transpose) and left.arg == right
 
 
-def _question(ell: Any, params: tuple[str, ...]) -> str:
-    names = ", ".join(f"${p}$" for p in params)
-    return (
-        f"The log-likelihood, up to a constant, is \\[ \\ell = {latex(ell)}. \\] "
-        f"Find the maximum-likelihood estimator of {names}."
-    )
+def _question(ell: Any, params: tuple[str, ...]) -> Prose:
+    names = Prose.joined(", ", [tex(f"${p}$", p) for p in params])
+    return Prose.of("The log-likelihood, up to a constant, is ",
+                    tex(rf"\[ \ell = {latex(ell)}. \]", f"ell = {text(ell)}."),
+                    " Find the maximum-likelihood estimator of ", names, ".")
