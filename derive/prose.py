@@ -1,8 +1,9 @@
 """Prose: words and mathematics in reading order, printed late by each target.
 
-An engine writes a section heading once, as words and sympy expressions; the
-worksheet prints it as LaTeX (words escaped, maths by the project's printer),
-the terminal and the JSON as plain text. Notation that no sympy object prints
+An engine or a kind writes a section heading, a step's note, a question or a
+convention once, as words and sympy expressions; the worksheet prints it as
+LaTeX (words escaped, maths by the project's printer), the terminal and the JSON
+as plain text. Notation that no sympy object prints
 (``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form.
 """
 
