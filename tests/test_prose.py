@@ -17,7 +17,7 @@ from derive.errors import DeriveError
 from derive.kinds import derive_unverified
 from derive.printing import Label, latex
 from derive.prose import Math, Printers, Prose, Tex, Words, math
-from derive.textout import derivation_text, unicode_prose
+from derive.textout import derivation_text, unicode_prose, unicode_text
 from derive.textprint import prose_text, text
 from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
@@ -135,3 +135,12 @@ def test_the_terminal_shows_a_steps_note_in_unicode_not_latex():
     assert "[chain rule: u = σ(w·x), (u^2)' = 2·u; proved" not in shown  # not yet verified
     assert "[chain rule: u = σ(w·x), (u^2)' = 2·u; not verified]" in shown
     assert "\\" not in shown and "$" not in shown
+
+
+@pytest.mark.parametrize("written, shown", [
+    (r"$\frac{(x-\mu_1)^2}{2\sigma_1^2}$", "(x-μ_1)^2/(2σ_1^2)"),
+    (r"$\frac{1}{N}$", "1/N"),
+    (r"$\frac{a + b}{c}$", "(a + b)/c"),
+])
+def test_hand_written_fractions_on_the_terminal_keep_their_grouping(written: str, shown: str):
+    assert unicode_text(written) == shown
