@@ -19,8 +19,8 @@ import sympy as sp
 
 from derive import numeric
 from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.sizes import size_symbols
 from derive.errors import VerificationError
-from derive.functions import as_expr
 from derive.model import SIZE_NAMES, Assumptions, Derivation, Section, Step
 from derive.symbolic import (  # verify's public face includes the symbolic tests
     NO_ASSUMPTIONS,
@@ -51,14 +51,6 @@ class Verdict:
 
 
 # --- numeric identity test ------------------------------------------------------------------
-
-
-def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
-    dims: set[sp.Symbol] = set()
-    for m in expr.atoms(sp.MatrixSymbol):
-        for d in m.shape:
-            dims |= as_expr(d).free_symbols
-    return dims
 
 
 def _concrete_sizes(
@@ -149,7 +141,7 @@ class SharedPoints:
 
     def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
         together = sp.Tuple(*exprs)
-        self.dims = _dimension_symbols(together)
+        self.dims = size_symbols(together)
         self.assumptions = assumptions
         self.rng = random.Random(seed)
         self.drawn: list[tuple[dict, Any]] = []
