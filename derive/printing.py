@@ -297,11 +297,7 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        shown = self._print(expr.expr)
-        if _needs_brackets(expr.expr, body, u):
-            shown = rf"\left({shown}\right)"
-        return self._print(body.xreplace({u: Verbatim(shown)}))
+        return print_applied(self, expr, r"\left({}\right)")
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -349,6 +345,15 @@ class Verbatim(sp.Symbol):
 
     def _numpycode(self, printer: Any) -> str:
         return f"({self.name})"
+
+
+def print_applied(printer: Any, expr: Any, brackets: str) -> str:
+    """A function applied entrywise, as its body with the printed matrix in place of u."""
+    (u,), body = expr.function.args
+    shown = printer._print(expr.expr)
+    if _needs_brackets(expr.expr, body, u):
+        shown = brackets.format(shown)
+    return printer._print(body.xreplace({u: Verbatim(shown)}))
 
 
 def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:

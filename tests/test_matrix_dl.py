@@ -12,6 +12,7 @@ from derive.checkrun import run_check
 from derive.engine.matrix.sizes import fitting_sizes, requirements
 from derive.kinds import check_script
 from derive.matrixfunctions import Softmax
+from derive.textprint import prose_text
 from derive.verify import MatrixPoints, compare
 
 m, n = sp.symbols("m n", integer=True, positive=True)
@@ -143,7 +144,7 @@ def test_check_scripts_read_like_code() -> None:
 
 def test_broadcast_rule_is_stated() -> None:
     derivation = api.grad("sum(1 - sigmoid(W*x))", wrt="W", shapes=["W=m,n", "x=n,1"])
-    said = " ".join(derivation.conventions)
+    said = " ".join(prose_text(c) for c in derivation.conventions)
     assert "added to every entry" in said and "entry by entry" in said
 
 
