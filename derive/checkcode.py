@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
+from derive.names import plain_text
 from derive.printing import numpy_code
 from derive.render import environment
 
@@ -35,10 +36,10 @@ def code(expr: Any, inputs: Any = None) -> str:
 
 def along(expr: Any, var: Any, text: str) -> str:
     """Code for ``expr`` that returns an array shaped like ``var`` even when ``expr`` does not
-    involve it (a constant density 1/theta evaluated on a grid of x): ``+ 0.0 * x`` only then."""
+    involve it (a constant density 1/theta evaluated on a grid of x): ``np.full`` only then."""
     if isinstance(expr, sp.Basic) and expr.has(var):
         return text
-    return f"{text} + 0.0 * {py_name(str(var))}"
+    return f"np.full(np.shape({py_name(str(var))}), {text})"
 
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
@@ -58,7 +59,7 @@ def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
                  templates: Path | None = None) -> str:
     """The source of ``check_<id>.py`` from a kind's recipe (template name, context)."""
     template, context = recipe
-    values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
+    values = {"id": derivation.id or "expr", "title": plain_text(derivation.title), "seed": SEED}
     values.update(context)
     source = environment(templates, latex_syntax=False).get_template(template).render(values)
     return formatted(with_helpers(source))
