@@ -18,6 +18,7 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.errors import NotSupported
 from derive.matrixcode import Code, MatrixCode, dimension_code
 from derive.matrixcode import negative_coefficient as _negative
+from derive.names import plain_text
 from derive.prose import Printers
 
 
@@ -212,6 +213,18 @@ class DeriveLatexPrinter(LatexPrinter):
             parts.append(rf"\left({tex}\right)" if isinstance(arg, sp.MatAdd | sp.MatMul) else tex)
         return r" \odot ".join(parts)
 
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        # X w - y, not - y + X w: positive terms first (sympy reorders even a typed sum)
+        terms = sorted(expr.args, key=_negative_term)
+        out = []
+        for k, term in enumerate(terms):
+            negative = _negative_term(term)
+            shown = self._print(-term if negative else term)
+            if isinstance(term, sp.MatAdd):
+                shown = rf"\left({shown}\right)"
+            out.append(("- " if negative else "+ " if k else "") + shown)
+        return " ".join(out)
+
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # 1^T M 1 for sum(M): a trailing 1 x 1 all-ones factor is the number 1 and is not shown;
         # a scalar denominator is written as a fraction: e^z / (1^T e^z).
@@ -371,6 +384,14 @@ def _companion(factor: sp.Expr) -> sp.Expr | None:
         if other.could_extract_minus_sign() and isinstance(-other, sp.Function):
             return -other
     return None
+
+
+def _negative_term(term: sp.Expr) -> bool:
+    """A matrix product with a negative scalar coefficient (-y, -m 1, -(1/n) 1 1^T x)."""
+    if not isinstance(term, sp.MatMul):
+        return False
+    scalars = [a for a in term.args if not isinstance(a, sp.MatrixExpr)]
+    return bool(scalars) and bool(sp.Mul(*scalars).could_extract_minus_sign())
 
 
 def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
@@ -542,7 +563,8 @@ def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
     settings = {"partial": len(derivation.symbols) > 1}
-    parts = [derivation.title] if derivation.title else []  # text: outside maths, MathJax shows it
+    # text outside maths (MathJax shows it), the backticked formulas as typed
+    parts = [plain_text(derivation.title)] if derivation.title else []
     for section in derivation.sections:
         shown = latex(section.start, **settings)
         head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"

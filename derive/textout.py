@@ -17,9 +17,11 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 from derive.model import Derivation
 from derive.printing import _factor_key, _term_key
 from derive.prose import Printers, Prose
+from derive.richtext import matrix_shapes, rich_pieces
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
+RELATIONS = {"=": "=", "<=": "≤", ">=": "≥", "!=": "≠", "<": "<", ">": ">"}
 _FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heaviside": "𝟙"}
 
 
@@ -145,9 +147,19 @@ def unicode_prose(prose: Prose) -> str:
     return " ".join(prose.render(shown).split())
 
 
+def rich_unicode(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> str:
+    """User text with `expressions` in backticks as Unicode maths (aᵀx, σ(x)), on one line."""
+    printers = {
+        "text": str,
+        "math": lambda formula: formula.render(maths, RELATIONS),
+        "code": str,
+    }
+    return "".join(printers[kind](value) for kind, value in rich_pieces(text, shapes))
+
+
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
-    lines = [derivation.title, ""]
+    lines = [rich_unicode(derivation.title, matrix_shapes(derivation)), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")
@@ -157,7 +169,7 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
             lines.append(f"        [{step.rule}; {how}]")
         lines.append("")
     for result in derivation.results:
-        relation = {"<=": "≤", ">=": "≥"}.get(result.relation, result.relation)
+        relation = RELATIONS.get(result.relation, result.relation)
         lines.append(f"{maths(result.label)} {relation} {maths(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"
