@@ -79,3 +79,18 @@ def test_any_text_with_backticks_is_typeset_or_escaped(parts):
     assert "`" not in plain_text(text) and "`" not in rich_unicode(text, shapes)
     outside = re.sub(r"\$[^$]*\$", "", tex.replace(r"\$", ""))
     assert "$" not in outside  # every maths shift is the printer's, paired
+
+
+def test_mle_terminal_text_is_textbook_unicode(runner):
+    from derive.cli import main
+
+    done = runner.invoke(main, ["mle", "exp(-(x-mu)^2/(2*v))/sqrt(2*pi*v)", "--var", "x",
+                                "--param", "mu", "--param", "v", "--assume", "mu real"])
+    assert done.exit_code == 0, done.output
+    out = done.output
+    assert "μ̂ = ∑ᵢ xᵢ/N" in out and "v̂ = ∑ᵢ (xᵢ - μ̂)^2/N" in out
+    assert "/√(2·π·v)" in out  # the roots of the density under one sign
+    assert "∂²ℓ/∂μ²" in out and "∂²ℓ/∂μ∂v" in out
+    assert "(∑ᵢ (xᵢ - μ)^2)^2" in out
+    for repr_text in ("_hat", "dell", "Sum(", "Subs(", "**", "sqrt("):
+        assert repr_text not in out, repr_text
