@@ -83,6 +83,11 @@ HELPERS = {
         '    """The logistic sigmoid 1/(1 + e^-z), through tanh so that it never overflows."""\n'
         "    return 0.5 + 0.5 * np.tanh(0.5 * z)\n"
     ),
+    "erf": (
+        "def erf(z):\n"
+        '    """The error function entry by entry (math.erf: no scipy needed)."""\n'
+        "    return np.vectorize(math.erf, otypes=[float])(z)\n"
+    ),
     "softplus": (
         "def softplus(z):\n"
         '    """log(1 + e^z), computed without overflow."""\n'
@@ -104,4 +109,6 @@ def with_helpers(source: str) -> str:
     lines = source.splitlines(keepends=True)
     at = imports[-1].end_lineno or 0
     block = "".join("\n\n" + HELPERS[name] for name in missing)
-    return "".join(lines[:at]) + block + "".join(lines[at:])
+    first = imports[0].lineno - 1
+    extra = ["import math\n"] if "erf" in missing else []  # the one helper needing a module
+    return "".join(lines[:first] + extra + lines[first:at]) + block + "".join(lines[at:])

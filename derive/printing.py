@@ -86,6 +86,9 @@ class DeriveLatexPrinter(LatexPrinter):
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
         if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
             return super()._print_Mul(expr)
+        if self._settings["typed"] and expr.args[0] == 1 and len(expr.args) > 1:
+            rest = expr.args[1:]  # 1/(1 + e^{-x}) as typed: a fraction, not 1 times one
+            return self._print(rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False))
         if self._settings["typed"] and expr.args[0] == -1 and len(expr.args) == 2:
             inner = self._print(expr.args[1])
             bracket = isinstance(expr.args[1], sp.Add)
@@ -527,6 +530,8 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         return f"((lambda {_PARAMETER.name}: {self._print(body)})({self._print(arg)}))"
 
     def _print_erf(self, expr: sp.Expr) -> str:
+        if self._settings["helpers"]:
+            return f"erf({self._print(expr.args[0])})"
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
         return f"{erf}({self._print(expr.args[0])})"
 
