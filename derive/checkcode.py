@@ -88,12 +88,44 @@ HELPERS = {
         '    """The error function entry by entry (math.erf: no scipy needed)."""\n'
         "    return np.vectorize(math.erf, otypes=[float])(z)\n"
     ),
+    "factorial": (
+        "def factorial(n):\n"
+        '    """n! entry by entry, through the gamma function: n! = Gamma(n + 1)."""\n'
+        "    return np.vectorize(math.gamma, otypes=[float])(n + 1.0)\n"
+    ),
+    "log_factorial": (
+        "def log_factorial(n):\n"
+        '    """log(n!) entry by entry, without computing n! (which overflows)."""\n'
+        "    return np.vectorize(math.lgamma, otypes=[float])(n + 1.0)\n"
+    ),
+    "softmax": (
+        "def softmax(z):\n"
+        '    """Softmax of each column, shifted by its maximum so that exp cannot overflow."""\n'
+        "    e = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
+        "    return e / np.sum(e, axis=0, keepdims=True)\n"
+    ),
+    "softmax_rows": (
+        "def softmax_rows(s):\n"
+        '    """Softmax of each row, shifted by its maximum so that exp cannot overflow."""\n'
+        "    e = np.exp(s - np.max(s, axis=1, keepdims=True))\n"
+        "    return e / np.sum(e, axis=1, keepdims=True)\n"
+    ),
+    "logsumexp": (
+        "def logsumexp(z):\n"
+        '    """log of the sum of exp over all entries, without overflow."""\n'
+        "    top = np.max(z)\n"
+        "    return top + np.log(np.sum(np.exp(z - top)))\n"
+    ),
     "softplus": (
         "def softplus(z):\n"
         '    """log(1 + e^z), computed without overflow."""\n'
         "    return np.logaddexp(0.0, z)\n"
     ),
 }
+
+
+#: the helpers that call the math module
+MATH_HELPERS = {"erf", "factorial", "log_factorial"}
 
 
 def with_helpers(source: str) -> str:
@@ -110,5 +142,5 @@ def with_helpers(source: str) -> str:
     at = imports[-1].end_lineno or 0
     block = "".join("\n\n" + HELPERS[name] for name in missing)
     first = imports[0].lineno - 1
-    extra = ["import math\n"] if "erf" in missing else []  # the one helper needing a module
+    extra = ["import math\n"] if set(missing) & MATH_HELPERS else []
     return "".join(lines[:first] + extra + lines[first:at]) + block + "".join(lines[at:])

@@ -49,12 +49,13 @@ def python_literal(value: Any) -> str:
                                for k, v in value.items()) + "}"
     if not isinstance(value, _LITERALS):
         raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
-    if isinstance(value, str) and len(value) > _PIECE:
+    if isinstance(value, str) and _width(value) > _ONE_LINE:
         return _long_string(value)
     return ascii(str(value) if isinstance(value, str) else value)
 
 
-_PIECE = 64  # a longer string becomes adjacent literals that black lays out one a line
+_ONE_LINE = 76  # a longer string becomes adjacent literals that black lays out one a line
+_PIECE = 64
 
 
 def _width(text: str) -> int:
