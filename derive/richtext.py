@@ -142,18 +142,21 @@ def assumption_tex(sentence: str) -> Trusted:
     name, _, words = rest.partition(" ")
     if words.startswith("symmetric"):
         return Trusted(f"${latex(sp.Symbol(name))}$ {escape_latex(words)}")
+    last = ""
     while rest:
         match = _PIECE.match(rest)
         if match is None:
             return Trusted(escape_latex(sentence))
         piece = match.group(1)
         rest = rest[match.end():].lstrip()
+        if piece == "is" or (piece in ("an", "a") and last == "is"):  # 'n is an integer'
+            last = piece
+            continue
+        last = piece
         if piece in _RELATIONS:
             out.append(_RELATIONS[piece])
         elif piece in _WORDS:
             out.append(_WORDS[piece])
-        elif piece in ("is", "an", "a"):
-            continue
         elif piece[0].isdigit():
             out.append(piece)
         else:
