@@ -32,7 +32,8 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         head, sep, tail = expr.name.partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
-        if tail == "hat" or tail.startswith("hat_"):  # mu_hat -> μ̂, p_hat_1 -> p̂_1
+        hat = tail == "hat" or tail.startswith("hat_")
+        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1 (lam_hat stays so)
             head, tail = head + "\u0302", tail[4:]
             sep = "_" if tail else ""
         return head + sep + tail
