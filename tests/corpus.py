@@ -115,7 +115,8 @@ def latex_of(expr: Any) -> str:
 @cache
 def _student_latex_printer() -> Any:
     """Our printer, with what a student spells out: det(X) in brackets (``\\det X X^{-1}``
-    reads as det(X X^{-1})) and a multi-letter name in \\mathrm."""
+    reads as det(X X^{-1})), a multi-letter name in \\mathrm and a column of ones with its
+    length (``\\mathbf{1}_{N}``, where no neighbour gives it)."""
     from derive.parse.tables import GREEK
     from derive.printing import DeriveLatexPrinter
 
@@ -127,6 +128,12 @@ def _student_latex_printer() -> Any:
             if len(expr.name) > 1 and expr.name not in GREEK:
                 return rf"\mathrm{{{expr.name}}}"
             return super()._print_MatrixSymbol(expr)
+
+        def _print_OneMatrix(self, expr: Any) -> str:
+            rows, cols = expr.shape
+            if cols == 1:
+                return rf"\mathbf{{1}}_{{{self._print(rows)}}}"
+            return super()._print_OneMatrix(expr)
 
     return StudentLatex()
 
@@ -169,7 +176,11 @@ def student_lines(derivation: Any) -> list[Line]:
         if not isinstance(section.start, sp.Derivative) or section.start.has(sp.MatrixExpr):
             return []
         lines.append(Line("start", section.start))
-        lines += [Line("=", step.after) for step in section.steps]
+        known = section.start.free_symbols
+        for step in section.steps:
+            if not step.after.free_symbols <= known:
+                break  # the sheet names a quantity (p_k = softmax_k): a file would define it
+            lines.append(Line("=", step.after))
     return lines
 
 

@@ -16,6 +16,7 @@ from lark import Token, Tree
 from derive.errors import ShapeError
 from derive.parse import algebra
 from derive.parse.algebra import ElementwiseApplyFunction, Operand
+from derive.parse.matrixops import ones
 from derive.parse.symbols import ELEMENT
 from derive.parse.tables import LATEX_OPERATORS, PRODUCT_OPERATIONS, SCALAR_FUNCTIONS, VARIADIC
 
@@ -164,6 +165,10 @@ class LatexNotation:
     def _build_indicator(self, node: Tree) -> sp.Basic:
         left, relation, right = node.children[-1].children
         return indicator(self.operand(left), str(relation), self.operand(right))  # type: ignore[attr-defined]
+
+    def _build_ones_sized(self, node: Tree) -> sp.Basic:
+        r"""``\mathbf{1}_N``: the all-ones column of length N."""
+        return ones(self.operand(node.children[-1]))  # type: ignore[attr-defined]
 
     def _build_ones(self, node: Tree) -> sp.Basic:
         raise self.error(node, r"\mathbf{1} needs a matrix beside it to take its shape "  # type: ignore[attr-defined]
