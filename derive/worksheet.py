@@ -106,28 +106,6 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
     }
 
 
-def rich_pieces(text: str) -> list[tuple[str, Any]]:
-    """User text split at `backticks`: ("text", str), ("math", expression) or ("code", str).
-
-    The expressions go through the project's parser, never to TeX or HTML as typed;
-    one that does not parse is kept as code.
-    """
-    from derive.errors import DeriveError
-    from derive.parse import parse_expression
-
-    pieces = text.split("`")
-    out: list[tuple[str, Any]] = []
-    for k, piece in enumerate(pieces):
-        if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(("text", piece if k % 2 == 0 else "`" + piece))
-            continue
-        try:
-            out.append(("math", parse_expression(piece, syntax="plain")))
-        except DeriveError:
-            out.append(("code", piece))
-    return out
-
-
 def latex_name(name: str) -> str:
     import sympy as sp
 

@@ -14,9 +14,9 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
-from derive.richtext import assumption_tex
+from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_pieces
 from derive.rules import margin
-from derive.worksheet import rich_pieces
+from derive.textout import rich_unicode
 
 #: how each step was proved, in words (the PDF's marks are S and N)
 #: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
@@ -50,14 +50,14 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def rich_html(text: str) -> Markup:
+def rich_html(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Markup:
     """User text with `expressions` in backticks as MathML; the rest escaped."""
     printers = {
         "text": escape,
-        "math": lambda expr: mathml(latex(expr)),
+        "math": lambda formula: mathml(formula_latex(formula)),
         "code": lambda piece: Markup("<code>{}</code>").format(piece),
     }
-    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text)))
+    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
 
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
@@ -71,9 +71,11 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
     """Everything ``worksheet.html.j2`` needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
     name = latex(sp.Symbol(derivation.name))
+    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": derivation.title,
+        "title": rich_html(derivation.title, shapes),
+        "title_text": rich_unicode(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": _question(derivation, settings),
@@ -84,7 +86,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
             for r in derivation.results
         ],
         "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
-        "notes": [rich_html(note) for note in derivation.notes],
+        "notes": [rich_html(note, shapes) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,

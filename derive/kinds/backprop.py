@@ -382,7 +382,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     def shape(m: Any) -> tuple[int, int]:
         return tuple(int(as_expr(x).xreplace(sizes)) for x in m.shape)
 
-    loss_code = numpy_code(walk.loss)
+    loss_code = numpy_code(walk.loss, helpers=True)
     # scalar constants (the k of sqrt(k)): the concrete size of the same name, else 1.7
     by_name = {str(x): v for x, v in sizes.items()}
     scalars = sorted({s for i in forward for s in i.rhs.free_symbols
@@ -390,11 +390,12 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     return {
         "scalars": [{"name": s.name, "value": float(by_name.get(s.name, 1.7))} for s in scalars],
         "args": ", ".join(m.name for m in inputs),
-        "forward": [{"name": i.name.name, "code": numpy_code(i.rhs)}
+        "forward": [{"name": i.name.name, "code": numpy_code(i.rhs, helpers=True)}
                     for i in forward if is_matrix(i.name)],
         "loss": loss_code,
-        "deltas": [{"name": s.name, "code": numpy_code(e)} for s, e in walk.deltas],
-        "gradients": [{"name": v.name, "code": numpy_code(e)} for v, e in walk.gradients.items()],
+        "deltas": [{"name": s.name, "code": numpy_code(e, helpers=True)} for s, e in walk.deltas],
+        "gradients": [{"name": v.name, "code": numpy_code(e, helpers=True)}
+                      for v, e in walk.gradients.items()],
         "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
         "sizes_text": ", ".join(f"{x} = {v}" for x, v in sizes.items()) or "fixed sizes",
     }

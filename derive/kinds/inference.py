@@ -163,8 +163,9 @@ def derive_inference(spec: Spec) -> Derivation:
     nu = sp.Integer(size - 1)
     values: dict[str, sp.Expr] = {"mean": mean}
     if task != "z-interval":
-        start = sp.sqrt(sp.Mul(sp.Add(Rounded(squares), -size * Rounded(mean) ** 2, evaluate=False),
-                               sp.Pow(size - 1, -1, evaluate=False), evaluate=False))
+        start = sp.Pow(sp.Mul(sp.Add(Rounded(squares), -size * Rounded(mean) ** 2, evaluate=False),
+                              sp.Pow(size - 1, -1, evaluate=False), evaluate=False),
+                       sp.S.Half, evaluate=False)  # one root over the fraction, not sqrt(11)/11
         sections.append(Section(
             Prose.of("The sample standard deviation ",
                      Tex(r"$s = \sqrt{\frac{1}{N-1}\left(\sum_i x_i^2 - N\bar x^2\right)}$",

@@ -264,14 +264,17 @@ class TextbookCost:
 
 
 def tidy_steps(expr: sp.Expr, rounds: int = 4) -> tuple[Step, ...]:
-    """Greedy named algebra moves, each kept only if it makes the expression simpler."""
+    """Greedy named algebra moves, each kept only if it makes the expression simpler and
+    keeps every factored known derivative factored (sigma(x)(1 - sigma(x)) x + sigma(x)
+    is not collected into ((1 - sigma(x)) x + 1) sigma(x))."""
     steps: list[Step] = []
     for _ in range(rounds):
         cost = TextbookCost(expr)
+        pairs = companion_pairs(expr)
         best: tuple[TextbookCost, str] | None = None
         for rule, move in TIDY_MOVES:
             candidate = move(expr)
-            if candidate == expr:
+            if candidate == expr or companion_pairs(candidate) < pairs:
                 continue
             candidate_cost = TextbookCost(candidate)
             if candidate_cost < cost and (best is None or candidate_cost < best[0]):

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.functions import DL_FUNCTIONS, sigmoid
+from derive.functions import DL_FUNCTIONS, normal_cdf, normal_pdf, sigmoid
 from derive.model import Section, Step
 from derive.prose import NO_PROSE, Prose, math, tex
 
@@ -333,6 +333,22 @@ def factored_fraction(expr: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
     return sp.Mul(numerator, sp.Pow(bottom, -1, evaluate=False), evaluate=False)
 
 
+def normal_names(expr: sp.Expr) -> sp.Expr:
+    """erf(u/sqrt 2) as 2 Phi(u) - 1 and e^{-u^2/2} as sqrt(2 pi) phi(u), multiplied out:
+    the derivative of GELU in its exact erf form reads Phi(x) + x phi(x)."""
+    names: dict[sp.Expr, sp.Expr] = {}
+    for f in expr.atoms(sp.erf):
+        names[f] = 2 * normal_cdf(sp.expand(f.args[0] * sp.sqrt(2))) - 1
+    for f in expr.atoms(sp.exp):
+        square = sp.factor(-2 * f.args[0])
+        if square.is_Pow and square.exp == 2:
+            names[f] = sp.sqrt(2 * sp.pi) * normal_pdf(square.base)
+    if not names:
+        return expr
+    named = sp.expand(expr.xreplace(names))
+    return named if sp.count_ops(named) < sp.count_ops(expr) else expr
+
+
 def shape_steps(expr: sp.Expr, unit: frozenset[sp.Symbol] = frozenset()) -> tuple[Step, ...]:
     """The presentation moves that apply to a tidy result, each a step."""
     steps: list[Step] = []
@@ -343,6 +359,8 @@ def shape_steps(expr: sp.Expr, unit: frozenset[sp.Symbol] = frozenset()) -> tupl
             steps.append(Step(expr, after, rule, note))
             expr = after
 
+    if expr.has(sp.erf):
+        move(normal_names(expr), "name the normal functions")
     if expr.has(sp.exp):
         move(sigmoid_form(expr), "sigmoid from exp")
         outputs = softmax_outputs(expr)

@@ -22,7 +22,7 @@ from derive.engine.sample.statistics import (
     SampleMedian,
     SampleMin,
 )
-from derive.engine.sample.sums import sum_steps, sums_in
+from derive.engine.sample.sums import combine_sums, one_sum_step, sum_steps, sums_in
 from derive.model import Section, Step
 from derive.printing import Label, latex
 from derive.prose import NO_PROSE, Prose, Tex, math, tex
@@ -209,6 +209,8 @@ def _second_derivative(
     first = Step(start, differentiate(expr, b), "hessian")
     steps = [first, *sum_steps(first.after, (b,))]
     steps.extend(masked_tidy(model, steps[-1].after))
+    if (merged := one_sum_step(steps[-1].after)) is not None:
+        steps.append(merged)
     return steps[-1].after, tuple(steps)
 
 
@@ -357,7 +359,7 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
 
-    names = ", ".join(t.name for t in unsolved)
+    names = ", ".join(f"`{t.name}`" for t in unsolved)
     outcome.notes.append(
         f"The score equation for {names} keeps the parameter inside the sum over "
         "the sample: it has no closed-form solution and is solved numerically "
@@ -392,26 +394,6 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
 # --- a constraint: Lagrange multiplier -----------------------------------------------------------
 
 LAMBDA = sp.Symbol("lambda", real=True)
-
-
-def combine_sums(expr: sp.Expr) -> sp.Expr:
-    """A sum of sums over the same range as one sum; a constant summand gives N c."""
-    scaled = []  # (coefficient, sum) for every term c * Sum(...)
-    rest = []
-    for term in sp.Add.make_args(expr):
-        coeff, core = term.as_independent(sp.Sum, as_Add=False)
-        (scaled if isinstance(core, sp.Sum) else rest).append(
-            (coeff, core) if isinstance(core, sp.Sum) else term
-        )
-    if len(scaled) < 2 or len({s.limits for _, s in scaled}) != 1:
-        return expr
-    rest = sp.Add(*rest)
-    inner = sp.expand(sp.Add(*[c * s.function for c, s in scaled]))
-    ((index, low, high),) = scaled[0][1].limits
-    combined = (
-        (high - low + 1) * inner if not inner.has(index) else sp.Sum(inner, (index, low, high))
-    )
-    return rest + combined
 
 
 def _lagrange(model, ell, scores, outcome) -> None:

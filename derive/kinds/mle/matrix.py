@@ -93,9 +93,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(hessian_sec)
         gram = _is_minus_gram(hessian)
         notes.append(
-            f"The Hessian {sp.sstr(hessian)} is minus a positive multiple of a Gram matrix "
-            "(v^T M^T M v = |Mv|^2 > 0): negative definite when the design has full column "
-            "rank, so the stationary point is the unique maximum."
+            f"The Hessian `{text(hessian)}` is minus a positive multiple of a Gram matrix "
+            "(a matrix times its own transpose): negative definite when the design has full "
+            "column rank, so the stationary point is the unique maximum."
             if gram
             else "The Hessian could not be shown to be negative definite."
         )
