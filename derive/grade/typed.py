@@ -21,6 +21,7 @@ _VERBATIM = frozenset({
     "ONES", "REL", "PRIME", "SIGN", "BIGOP", "_FRAC", "_SQRT", "_DFRAC", "_DSLASH", "_NABLA",
     "_POW", "_SUB", "_TRANSPOSE", "_LBRACE", "_RBRACE", "_COMMA", "_EQUAL", "FRAC_SHORT",
     "_DNUM", "_DMID", "_INVERSE_TRANSPOSE", "_CIRCLE_POWER", "_BANG", "_BINOM",
+    "_BEGIN_CASES", "_END_CASES", "_ROWSEP", "_AMP",
 })
 #: Token types written in a fixed form.
 _FIXED = {"_LPAR": "(", "_RPAR": ")", "_LBRACK": "[", "_RBRACK": "]", "_ABS_OPEN": "|",

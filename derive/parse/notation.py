@@ -14,7 +14,7 @@ import sympy as sp
 from lark import Token, Tree
 
 from derive.errors import ShapeError
-from derive.parse import algebra
+from derive.parse import algebra, cases
 from derive.parse.algebra import ElementwiseApplyFunction, Operand
 from derive.parse.symbols import ELEMENT
 from derive.parse.tables import LATEX_OPERATORS, PRODUCT_OPERATIONS, SCALAR_FUNCTIONS, VARIADIC
@@ -163,7 +163,22 @@ class LatexNotation:
 
     def _build_indicator(self, node: Tree) -> sp.Basic:
         left, relation, right = node.children[-1].children
+        if "".join(str(relation).split()) not in RELATIONS:
+            raise self.error(node, f"an indicator needs <, >, \\leq or \\geq, not {relation}")  # type: ignore[attr-defined]
         return indicator(self.operand(left), str(relation), self.operand(right))  # type: ignore[attr-defined]
+
+    def _build_cases(self, node: Tree) -> sp.Basic:
+        r"""``\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise}\end{cases}``: a Piecewise."""
+        rows = []
+        for row in node.children:
+            value, *rest = row.children
+            cond = None
+            if rest and rest[0] is not None:
+                sides = [self.operand(c) for c in rest[0].children[0::2]]  # type: ignore[attr-defined]
+                written = [str(r.children[0]) for r in rest[0].children[1::2]]
+                cond = cases.condition(sides, written)
+            rows.append((self.operand(value), cond))  # type: ignore[attr-defined]
+        return cases.piecewise(rows)
 
     def _build_ones(self, node: Tree) -> sp.Basic:
         raise self.error(node, r"\mathbf{1} needs a matrix beside it to take its shape "  # type: ignore[attr-defined]

@@ -173,6 +173,7 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "CMD" for name in ("mathbb", "mathds", "mathbbm", "mathcal")}
     | {name: "CMD" for name in ("hat", "widehat", "bar", "overline", "tilde", "widetilde")}
     | {name: "CMD" for name in ("geq", "leq", "ge", "le", "gt", "lt", "geqslant", "leqslant")}
+    | {name: "CMD" for name in ("neq", "ne", "begin", "end")}
     | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
 )
 
