@@ -167,10 +167,12 @@ def test_mistakes_are_caught_at_the_right_line_and_named(text, line, hint):
 
 
 def test_every_hint_of_the_vocabulary_is_tested():
+    from tests.test_check_matrix_hints import CASES
     from tests.test_check_notation import MATRIX_MISTAKES
 
     tested = {hint for _, _, hint in MISTAKES.values()} | {"missing transpose", "quotient rule"}
     tested |= {hint for _, _, hint in MATRIX_MISTAKES.values() if hint}
+    tested |= {hint for _, _, hint, _ in CASES.values()}
     assert tested == set(HINTS)
 
 

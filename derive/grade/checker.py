@@ -72,7 +72,8 @@ def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[L
     for line in lines:
         if line.error is not None:
             status = WRONG if line.shapes_wrong else UNPARSED
-            verdicts.append(LineVerdict(line, status, error=str(line.error)))
+            hint = _shape_hint(line, state) if line.shapes_wrong else None
+            verdicts.append(LineVerdict(line, status, error=str(line.error), hint=hint))
             if line.shapes_wrong:
                 state.wrong_line = line.number
             continue
@@ -195,3 +196,12 @@ def _hint(previous: Any, before: Any, after: Any, assumptions: Assumptions) -> H
         return run_bounded(find_hint, previous, before, after, assumptions, seconds=3.0)
     except BudgetExceeded:
         return None
+
+
+def _shape_hint(line: ParsedLine, state: State) -> Hint | None:
+    """Which transpose would make the clashing matrices fit, in the shape the line must have:
+    that of the derivative the line starts with, else of the value it continues."""
+    from derive.grade.shapehints import expected_shape, shape_hint
+
+    expr = line.partial[-1].expr if line.partial else state.before
+    return shape_hint(line.mismatch, expected_shape(expr)) if line.mismatch else None

@@ -37,6 +37,7 @@ HINTS: dict[str, str] = {
     "dropped term": "a term of the previous line is missing",
     "missing transpose": "a transpose is missing",
     "extra transpose": "a transpose too many",
+    "product order": "the factors of a matrix product are in the wrong order",
     "gradient layout": "the gradient has the transposed shape (layout convention)",
     "symmetric only": "an identity that holds only for symmetric matrices",
 }

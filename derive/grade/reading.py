@@ -52,6 +52,8 @@ class ParsedLine:
     segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # the parts as typed
     shapes_wrong: bool = False  # the error is a shape mismatch: the line is wrong, not unread
     latex: bool = False  # every part was read as LaTeX
+    mismatch: ShapeError | None = None  # the operands that do not fit, when shapes_wrong
+    partial: tuple[Move, ...] = ()  # the moves read before the error
 
     @property
     def expr(self) -> Any:
@@ -87,8 +89,10 @@ class Reader:
                 self._segment(connector, parts, first and k == 0 and not moves, moves,
                               number, column)
         except ParseError as exc:
+            mismatch = exc.cause if isinstance(exc, _ShapeMismatch) else None
             return ParsedLine(number, text, justification, error=exc, segments=typed,
-                              shapes_wrong=isinstance(exc, _ShapeMismatch))
+                              shapes_wrong=isinstance(exc, _ShapeMismatch),
+                              mismatch=mismatch, partial=tuple(moves))
         latex = self.parts > 0 and self.latex_parts == self.parts
         return ParsedLine(number, text, justification, tuple(moves), segments=typed,
                           latex=latex)
@@ -263,7 +267,9 @@ class Reader:
         except ParseError as exc:
             raise ParseError(exc.message, number, column + exc.column - 1, text) from None
         except ShapeError as exc:
-            raise _ShapeMismatch(str(exc), number, column, text) from None
+            mismatch = _ShapeMismatch(str(exc), number, column, text)
+            mismatch.cause = exc
+            raise mismatch from None
         except (DeriveError, RecursionError, MemoryError) as exc:
             message = str(exc) if isinstance(exc, DeriveError) else "the line is too complex"
             raise ParseError(message, number, column, text) from None
@@ -271,3 +277,5 @@ class Reader:
 
 class _ShapeMismatch(ParseError):
     """A part whose matrices do not fit together: the line is wrong, with both shapes named."""
+
+    cause: ShapeError | None = None
