@@ -19,6 +19,7 @@ import sympy as sp
 
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded
+from derive.grade.constraints import System, constrained_follows, find_constraint
 from derive.grade.equations import follows
 from derive.grade.equivalence import judge
 from derive.grade.gradient import evaluated
@@ -59,6 +60,8 @@ class State:
     unknown: Any = None
     wrong_line: int | None = None  # the wrong line the current value came from
     right: Any = None  # the last value known to be right (evaluated)
+    constraint: Any = None  # a Lagrangian's multiplier and constraint (grade.constraints)
+    system: Any = None  # its stationarity condition, once set to zero
 
 
 def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[LineVerdict]:
@@ -114,8 +117,9 @@ def _move(move: Move, line: ParsedLine, state: State, assumptions: Assumptions,
           slow: bool) -> LineVerdict | None:
     if move.kind == START:
         after = evaluated(move.expr, slow)
+        _constrain(state, move.expr)
         state.value, state.before, state.right = move.expr, after, after
-        state.equation, state.wrong_line = None, None
+        state.equation, state.wrong_line, state.system = None, None, None
         state.unknown = move.unknown if move.unknown is not None else _variable_of(move.expr)
         return None
     if move.kind == IMPLIES:
@@ -131,6 +135,8 @@ def _equals(move: Move, line: ParsedLine, state: State, assumptions: Assumptions
             move.expr == 0 or not state.value.has(sp.Derivative)):
         # "... = 0": the score set to zero; "x^2 = 4" before "=> x = 2": an equation
         state.equation = (state.value, move.expr)
+        if state.constraint is not None and isinstance(state.unknown, sp.Indexed):
+            state.system = System(state.constraint, state.before - after, state.unknown)
         return LineVerdict(line, OK, verified=None)
     outcome = _verdict(line, verdict, state, move, after, assumptions, slow)
     if state.equation is not None:
@@ -165,6 +171,8 @@ def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumption
     else:
         old = (state.before, sp.S.Zero)  # "=> x = 1" after a derivative: it was set to zero
     verdict = follows(old, (lhs, rhs), state.unknown, assumptions)
+    if verdict.equal is not True and state.system is not None:
+        verdict = constrained_follows(state.system, (lhs, rhs), assumptions)
     state.equation = (move.expr, move.rhs)
     state.value, state.before = move.rhs, rhs
     if verdict.equal:
@@ -173,6 +181,15 @@ def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumption
         return LineVerdict(line, UNDECIDED, error=f"neither proved nor refuted: {verdict.reason}")
     return LineVerdict(line, WRONG, counterexample=_shown(verdict.counterexample),
                        error=verdict.reason or None)
+
+
+def _constrain(state: State, expr: Any) -> None:
+    """A Lagrangian starts a constrained problem; its derivative continues it; any other
+    start ends it."""
+    if isinstance(expr, sp.Derivative) and state.constraint is not None and expr.expr.has(
+            state.constraint.multiplier):
+        return
+    state.constraint = find_constraint(expr)
 
 
 def _variable_of(expr: Any) -> Any:

@@ -198,7 +198,7 @@ class Reader:
 
     def _variable(self, text: str, number: int, column: int) -> Any:
         try:
-            expr = self._parse_bare(text)
+            expr = self._parse_variable(text)
         except ParseError as exc:
             raise ParseError(exc.message, number, column) from None
         if not isinstance(expr, sp.Symbol | sp.MatrixSymbol | sp.Indexed):
@@ -212,6 +212,19 @@ class Reader:
 
         base = {k: v for k, v in self.symbols.items() if k not in self.definitions}
         return parse_expression(text, symbols=base, shapes=self.shapes or None)
+
+    def _parse_variable(self, text: str) -> Any:
+        """A variable as the file's syntax reads it (in LaTeX, p_k is the entry p[k])."""
+        from derive.parse import parse_expression
+
+        base = {k: v for k, v in self.symbols.items() if k not in self.definitions}
+        syntax = "latex" if self.latex_file and "_" in text else "auto"
+        try:
+            return parse_expression(text, syntax=syntax, symbols=base, shapes=self.shapes or None)
+        except ParseError:
+            if syntax == "auto":
+                raise
+            return parse_expression(text, symbols=base, shapes=self.shapes or None)
 
     def parse(self, text: str, number: int, column: int) -> Any:
         """The expression of one part; a ParseError placed in the file's own line and column."""
