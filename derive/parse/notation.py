@@ -185,8 +185,10 @@ class LatexNotation:
                          r"(as in \mathbf{1}^\top x or X\mathbf{1})")
 
     def _build_hadamard_power(self, node: Tree) -> sp.Basic:
-        base, number = node.children
+        base, sign, number = node.children
         value = self._token_NUMBER(number)  # type: ignore[attr-defined]
+        if sign is not None and str(sign) == "-":  # X^{\circ -1}: each entry's reciprocal
+            value = -value
         return hadamard_power(self.operand(base), value)  # type: ignore[attr-defined]
 
     def _build_pow(self, node: Tree) -> sp.Basic:
