@@ -13,15 +13,15 @@ SHAPES = "% shape W = m, n\n% shape x = n, 1\n% shape y = m, 1\n% shape delta = 
 # (body, the wrong line's number in the file, hint name, words the hint must hold)
 CASES = {
     "delta-W": ("L = \\delta^\\top W x\n\\nabla_x L = \\delta W\n", 7, "missing transpose",
-                ["(m x 1)", "(m x n)", "W.T*delta", "(n x 1)"]),
+                ["(m x 1)", "(m x n)", "W^T*delta", "(n x 1)"]),
     "W-delta": ("L = \\delta^\\top W x\n\\nabla_x L = W \\delta\n", 7, "missing transpose",
-                ["W.T*delta"]),
+                ["W^T*delta"]),
     "both-transposed": ("L = \\delta^\\top W x\n\\nabla_x L = W^\\top \\delta^\\top\n", 7,
-                        "extra transpose", ["(1 x m)", "W.T*delta"]),
+                        "extra transpose", ["(1 x m)", "W^T*delta"]),
     "outer-product-order": ("L = y^\\top W x\n\\nabla_W L = x^\\top y\n", 7, "product order",
-                            ["y*x.T", "(m x n)"]),
+                            ["y*x^T", "(m x n)"]),
     "continued-line": ("L = \\|W x - y\\|^2\n\\nabla_W L = 2 (W x - y) x^\\top\n"
-                       "= 2 W x x^\\top - 2 x^\\top y\n", 8, "product order", ["y*x.T"]),
+                       "= 2 W x x^\\top - 2 x^\\top y\n", 8, "product order", ["y*x^T"]),
     "sum-of-transposed": ("L = y^\\top W x\n\\nabla_W L = y x^\\top + x y^\\top\n", 7,
                           "missing transpose", ["(m x n)"]),
     "layout": ("L = y^\\top W x\n\\nabla_W L = x y^\\top\n", 7, "gradient layout", []),
@@ -55,3 +55,17 @@ def test_a_mismatch_no_transpose_can_fix_has_no_hint_but_is_still_wrong():
                         "= W v\n")
     assert report.first_error == 4 and report.steps[-1].status == "wrong"
     assert report.steps[-1].hint is None
+
+
+def test_a_report_shows_in_python_as_in_the_terminal(runner, tmp_path):
+    import derive
+    from derive.cli import main
+
+    text = SHAPES + "L = \\delta^\\top W x\n\\nabla_x L = \\delta W\n"
+    path = tmp_path / "hw.tex"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["check", str(path)])
+    report = derive.check(text)
+    assert result.exit_code == 1
+    assert repr(report) == str(report) == report.text() == result.output.rstrip("\n")
+    assert "W^T*delta" in repr(report) and report._repr_html_().startswith("<pre>")

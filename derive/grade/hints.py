@@ -63,8 +63,11 @@ class Hint:
                                for p in self.parts)
 
     def text(self) -> str:
+        """The hint for a terminal and JSON: formulas by the text printer, in backticks."""
+        from derive.textprint import text
+
         return f"{self.name}: " + "".join(
-            p if isinstance(p, str) else f"`{sp.sstr(p)}`" for p in self.parts)
+            p if isinstance(p, str) else f"`{text(p)}`" for p in self.parts)
 
 
 @dataclass(frozen=True)
