@@ -52,6 +52,11 @@ class Copy:
 # --- printing ---------------------------------------------------------------------------------
 
 
+#: sympy classes the plain syntax writes as a call of one argument, by name.
+PLAIN_CALLS = {"Abs": "abs", "DiagMatrix": "diag", "Trace": "tr", "Determinant": "det",
+               "Inverse": "inv"}
+
+
 class PlainPrinter(StrPrinter):
     """The plain syntax of DESIGN's CLI contract; None-raising for what it cannot say."""
 
@@ -71,29 +76,21 @@ class PlainPrinter(StrPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         return f"({self._print(expr.base)}).^{self._print(expr.exp)}"
 
-    def _print_DiagMatrix(self, expr: Any) -> str:
-        return f"diag({self._print(expr.args[0])})"
-
     def _print_OneMatrix(self, expr: Any) -> str:
         return f"ones({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
-    def _print_Abs(self, expr: Any) -> str:
-        return f"abs({self._print(expr.args[0])})"
+    def _call(self, expr: Any) -> str:
+        """A one-argument function of the plain syntax (``tr(X)``, ``abs(x)``)."""
+        return f"{PLAIN_CALLS[type(expr).__name__]}({self._print(expr.args[0])})"
+
+    _print_Abs = _print_DiagMatrix = _print_Trace = _print_Determinant = _call
+    _print_Inverse = _call
 
     def _print_Max(self, expr: Any) -> str:
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Min(self, expr: Any) -> str:
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Trace(self, expr: Any) -> str:
-        return f"tr({self._print(expr.arg)})"
-
-    def _print_Determinant(self, expr: Any) -> str:
-        return f"det({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr: Any) -> str:
-        return f"inv({self._print(expr.arg)})"
 
     def _print_Transpose(self, expr: Any) -> str:
         return f"({self._print(expr.arg)}).T"
