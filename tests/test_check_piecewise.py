@@ -87,3 +87,4 @@ def test_a_cases_line_is_shown_as_typed():
     text = r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise}\end{cases}"
     shown = typed_latex(text)
     assert shown is not None and r"\begin{cases}" in shown and "&" in shown and r"\\" in shown
+    assert r"\text{otherwise}" in shown  # the words the parser passes over are shown too
