@@ -123,7 +123,7 @@ def latex_of(expr: Any) -> str:
 def _student_latex_printer() -> Any:
     """Our printer, with what a student spells out: det(X) in brackets (``\\det X X^{-1}``
     reads as det(X X^{-1})) and a multi-letter name in \\mathrm."""
-    from derive.parse.tables import GREEK
+    from derive.parse.tables import GREEK, LATEX_FUNCTIONS
     from derive.printing import DeriveLatexPrinter
 
     class StudentLatex(DeriveLatexPrinter):
@@ -131,6 +131,8 @@ def _student_latex_printer() -> Any:
             return rf"\det\left({self._print(expr.arg)}\right)"
 
         def _print_MatrixSymbol(self, expr: Any) -> str:
+            if expr.name in LATEX_FUNCTIONS:  # \mathrm{ones} b would be the call ones(b)
+                return rf"\mathbf{{{expr.name}}}"
             if len(expr.name) > 1 and expr.name not in GREEK:
                 return rf"\mathrm{{{expr.name}}}"
             return super()._print_MatrixSymbol(expr)
