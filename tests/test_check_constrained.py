@@ -22,6 +22,9 @@ RIGHT = {
     r"\mathcal{L} = \ell(p) - \lambda \left(\sum_{k=1}^{K} p_k - 1\right)" "\n"
     r"\frac{\partial \mathcal{L}}{\partial p_k} = \frac{n_k}{p_k} - \lambda = 0" "\n"
     "\\Rightarrow \\lambda = \\sum_{k=1}^{K} n_k\n",
+    "constraint-stated": LAGRANGIAN + STATIONARY + "\\Rightarrow p_k = \\frac{n_k}{\\lambda}\n"
+    "\\sum_{k=1}^{K} p_k = 1 \\Rightarrow \\sum_{k=1}^{K} \\frac{n_k}{\\lambda} = 1\n"
+    "\\Rightarrow \\lambda = \\sum_{k=1}^{K} n_k\n",
     "weighted": r"\mathcal{L} = \sum_{k=1}^{K} n_k \log p_k + \lambda (1 - \sum_{k=1}^{K} p_k)"
     "\n" r"\frac{\partial \mathcal{L}}{\partial p_k} = n_k / p_k - \lambda = 0" "\n"
     "\\Rightarrow p_k \\lambda = n_k\n",
@@ -40,6 +43,8 @@ WRONG = {
     "uniform-estimate": (LAGRANGIAN + STATIONARY + "\\Rightarrow \\hat p_k = \\frac{1}{K}\n", 3),
     "estimate-without-normalising": (LAGRANGIAN + STATIONARY + "\\Rightarrow \\hat p_k = n_k\n",
                                      3),
+    "constraint-misstated": (LAGRANGIAN + STATIONARY + "\\Rightarrow p_k = \\frac{n_k}{\\lambda}\n"
+                             "\\sum_{k=1}^{K} p_k = 2 \\Rightarrow \\lambda = 1\n", 4),
     "stationarity-sign": (LAGRANGIAN + r"\frac{\partial \mathcal{L}}{\partial p_k} = "
                           r"\frac{n_k}{p_k} + \lambda = 0" "\n", 2),
 }

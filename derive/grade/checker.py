@@ -91,7 +91,12 @@ def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool,
     follows it (``solving``), else it is an ordinary step."""
     worst: LineVerdict | None = None
     checked = False
-    for move in line.moves:
+    moves = line.moves
+    how = _states_constraint(line, state, assumptions)
+    if how is not None:  # "\sum_k p_k = 1 => ...": the constraint, stated
+        state.equation = (moves[0].expr, moves[1].expr)
+        worst, checked, moves = LineVerdict(line, OK, verified=how), True, moves[2:]
+    for move in moves:
         if move.zero and id(move) not in solving:
             move = replace(move, zero=False)
         try:
@@ -181,6 +186,24 @@ def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumption
         return LineVerdict(line, UNDECIDED, error=f"neither proved nor refuted: {verdict.reason}")
     return LineVerdict(line, WRONG, counterexample=_shown(verdict.counterexample),
                        error=verdict.reason or None)
+
+
+def _states_constraint(line: ParsedLine, state: State, assumptions: Assumptions) -> str | None:
+    """How it was proved that the line starts by stating the Lagrangian's constraint
+    (``lhs = rhs``, either sign); None when it does not."""
+    if state.system is None or not line.segments or line.segments[0][0] != "" or len(
+            line.segments[0][1]) != 2 or len(line.moves) < 2:
+        return None
+    first, second = line.moves[:2]
+    if first.kind != "equals" or second.kind != "equals":
+        return None
+    stated = first.expr - second.expr
+    condition = state.system.constraint.condition
+    for sign in (1, -1):
+        verdict = judge(stated + sign * condition, sp.S.Zero, assumptions)
+        if verdict.equal:
+            return verdict.how
+    return None
 
 
 def _constrain(state: State, expr: Any) -> None:
