@@ -85,7 +85,7 @@ def constrained_follows(system: System, new: tuple[Any, Any],
     for seed in range(INSTANCES * 3):
         if agreed >= INSTANCES:
             break
-        outcome = _at_instance(system, difference, family, index, size, seed, assumptions)
+        outcome = _at_instance(system, (lhs, rhs), family, index, size, seed, assumptions)
         if outcome is None:
             continue
         if outcome is not True:
@@ -121,10 +121,12 @@ def _bounds(system: System, difference: Any) -> list[Any]:
     return found
 
 
-def _at_instance(system: System, difference: Any, family: sp.IndexedBase, index: sp.Symbol,
-                 size: sp.Symbol, seed: int, assumptions: Assumptions) -> Verdict | bool | None:
-    """True when the new equation holds at this instance's solution, a Verdict when it does
-    not, None when the system could not be solved here."""
+def _at_instance(system: System, new: tuple[Any, Any], family: sp.IndexedBase,
+                 index: sp.Symbol, size: sp.Symbol, seed: int,
+                 assumptions: Assumptions) -> Verdict | bool | None:
+    """True when the new equation holds at this instance's solution, a Verdict (its two
+    sides there) when it does not, None when the system could not be solved here."""
+    difference = new[0] - new[1]
     rng = random.Random(1000 + seed)
     count = SIZES[seed % len(SIZES)]
     multiplier = system.constraint.multiplier
@@ -165,9 +167,15 @@ def _at_instance(system: System, difference: Any, family: sp.IndexedBase, index:
     worst = max(abs(r) for r in residuals)
     if worst <= TOLERANCE * (1 + max(abs(v) for v in unknowns)):
         return True
-    shown = {str(size): count, multiplier.name: float(lam),
+    at = max(range(count), key=lambda k: abs(residuals[k])) + 1
+    try:
+        sides = [float(value(side, entries, lam, at)) for side in new]
+    except (Unevaluable, ValueError, ZeroDivisionError, TypeError, ArithmeticError):
+        sides = [float(worst), 0.0]
+    shown = {str(size): count, index.name: at, multiplier.name: float(lam),
              **{f"{family.label}[{i + 1}]": float(v) for i, v in enumerate(entries)},
              **{f"{name}[{','.join(map(str, ix))}]": float(v) for (name, ix), v in data.items()}}
-    return Verdict(False, counterexample={"point": shown, "left": float(worst), "right": 0.0},
-                   reason="the new equation does not hold where the stationarity conditions "
-                          "and the constraint both hold")
+    return Verdict(False, counterexample={"point": shown, "left": sides[0], "right": sides[1]},
+                   reason="the two sides of the new equation differ where the stationarity "
+                          "conditions and the constraint both hold (the first two numbers are "
+                          "its left and right side there)")
