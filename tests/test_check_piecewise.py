@@ -88,3 +88,16 @@ def test_a_cases_line_is_shown_as_typed():
     shown = typed_latex(text)
     assert shown is not None and r"\begin{cases}" in shown and "&" in shown and r"\\" in shown
     assert r"\text{otherwise}" in shown  # the words the parser passes over are shown too
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("\\frac{d}{dx} x^2\n= \\begin{cases} 2x & x > 0\n= 2x\n", 2, "never closed"),
+    ("\\frac{d}{dx} x^2\n= 2x \\end{cases}\n", 2, "without a \\begin{cases}"),
+    ("% shape W = m, n\nf = \\mathbf{1}^\\top W\n= \\begin{cases} W & x > 0 \\\\ 0 & "
+     "\\text{otherwise}\\end{cases}\n", 3, "not supported"),
+])
+def test_a_cases_line_that_cannot_be_read_names_why(text, line, words):
+    report = check_text(text)
+    unread = next(v for v in report.steps if v.line.number == line)
+    assert unread.status == "unparsed" and words in unread.error, report.text()
+    assert report.first_error is None

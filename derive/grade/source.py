@@ -112,10 +112,15 @@ def _joined(lines: list[str]) -> Iterator[tuple[int, str]]:
         raw, first = lines[number], number + 1
         number += 1
         while (len(BEGIN.findall(raw)) > len(END.findall(raw)) and number < len(lines)
-               and number - first < MAX_JOINED and not lines[number].lstrip().startswith("%")):
+               and number - first < MAX_JOINED and not _new_step(lines[number])):
             raw += " " + lines[number]
             number += 1
         yield first, raw
+
+
+def _new_step(raw: str) -> bool:
+    """A comment or a line that starts a step (``=``, ``&=``): no row of a cases environment."""
+    return raw.lstrip().lstrip("&").lstrip().startswith(("%", "="))
 
 
 def _comment_line(raw: str, number: int, assumed: list[str],

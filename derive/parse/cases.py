@@ -11,7 +11,7 @@ import re
 
 import sympy as sp
 
-from derive.errors import ShapeError
+from derive.errors import NotSupported
 from derive.parse import algebra
 from derive.parse.algebra import Operand
 
@@ -39,7 +39,8 @@ def condition(sides: list[Operand], relations: list[str]) -> sp.Basic:
     """``a < b < c`` as (a < b) and (b < c); every side a scalar."""
     for side in sides:
         if side.is_matrix:
-            raise ShapeError(f"a case's condition compares scalars, not {algebra.describe(side)}")
+            raise NotSupported(f"not supported: a case's condition compares scalars, not "
+                               f"{algebra.describe(side)}")
     parts = [relation(r)(a.expr, b.expr) for r, a, b in zip(relations, sides, sides[1:],
                                                               strict=False)]
     return sp.And(*parts)
@@ -50,7 +51,8 @@ def piecewise(rows: list[tuple[Operand, sp.Basic | None]]) -> sp.Basic:
     pieces = []
     for value, cond in rows:
         if value.is_matrix:
-            raise ShapeError(f"a case's value is a scalar, not {algebra.describe(value)}")
+            raise NotSupported(f"not supported: a case's value is a scalar, not "
+                               f"{algebra.describe(value)} (write the cases entrywise)")
         pieces.append((value.expr, sp.true if cond is None else cond))
         if cond is None:
             break
