@@ -25,8 +25,10 @@ KINDS = ("gradient", "backprop", "mle")
 
 #: Entries a student file cannot say, and why (each is a limit of the notation, named).
 NOT_WRITABLE = {
-    "mle-categorical": "the data are categories 1..3 and the estimate needs a Lagrange "
-                       "multiplier: random real data make the powers complex",
+    "mle-categorical": "the entry's data are categories 1..3 (p1^((x_i - 2)(x_i - 3)/2) is "
+                       "complex at random real data) and its N = n_1 + n_2 + n_3 is implicit; "
+                       "the indexed form students write (a multiplier times 1 - sum_k p_k) is "
+                       "tested in tests/test_check_constrained.py",
 }
 
 
