@@ -55,11 +55,12 @@ def find_constraint(expr: Any) -> Constraint | None:
     for symbol in sorted(expr.free_symbols - labels, key=str):
         if not isinstance(symbol, sp.Symbol) or symbol.is_integer:
             continue
-        coefficient = sp.expand(sp.diff(expr, symbol))
+        coefficient = sp.diff(expr, symbol)
         if coefficient.has(symbol) or not coefficient.has(sp.Sum) or coefficient.is_number:
             continue
-        rest = sp.expand(expr - symbol * coefficient)
-        if not rest.has(symbol):
+        # only the terms that hold the symbol are expanded: the rest may be a long likelihood
+        holding = [t for t in sp.Add.make_args(expr - symbol * coefficient) if t.has(symbol)]
+        if not holding or not sp.expand(sp.Add(*holding)).has(symbol):
             return Constraint(symbol, coefficient)
     return None
 
