@@ -25,6 +25,9 @@ CASES = {
     "sum-of-transposed": ("L = y^\\top W x\n\\nabla_W L = y x^\\top + x y^\\top\n", 7,
                           "missing transpose", ["(m x n)"]),
     "layout": ("L = y^\\top W x\n\\nabla_W L = x y^\\top\n", 7, "gradient layout", []),
+    "softmax-without-simplex": ("% shape z = m, 1\nL = -y^\\top \\log(\\mathrm{softmax}(z))\n"
+                                "\\nabla_z L = \\mathrm{softmax}(z) - y\n", 8, "sums to one",
+                                ["1^T y = 1"]),
     "symmetric-only": ("f = x^\\top A x\n\\nabla_x f = 2 A x\n", 7, "symmetric only", ["A"]),
     "symmetric-only-later": ("f = x^\\top A x\n\\nabla_x f = A x + A^\\top x\n= 2 A x\n", 8,
                              "missing transpose", ["A"]),  # A^T x written as A x
@@ -69,3 +72,10 @@ def test_a_report_shows_in_python_as_in_the_terminal(runner, tmp_path):
     assert result.exit_code == 1
     assert repr(report) == str(report) == report.text() == result.output.rstrip("\n")
     assert "W^T*delta" in repr(report) and report._repr_html_().startswith("<pre>")
+
+
+def test_with_the_simplex_stated_the_softmax_gradient_is_right():
+    report = check_text("% shape z = m, 1\n% shape y = m, 1\n% assume 1^T y = 1\n"
+                        "L = -y^\\top \\log(\\mathrm{softmax}(z))\n"
+                        "\\nabla_z L = \\mathrm{softmax}(z) - y\n")
+    assert [v.status for v in report.steps] == ["ok"], report.text()

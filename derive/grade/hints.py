@@ -40,6 +40,7 @@ HINTS: dict[str, str] = {
     "product order": "the factors of a matrix product are in the wrong order",
     "gradient layout": "the gradient has the transposed shape (layout convention)",
     "symmetric only": "an identity that holds only for symmetric matrices",
+    "sums to one": "a step that holds only for a vector whose entries sum to one",
 }
 
 MATCH_POINTS = 6
@@ -355,6 +356,22 @@ def _symmetric_only(case: Case) -> Iterator[Candidate]:
                         case.wrong)
 
 
+def _sums_to_one(case: Case) -> Iterator[Candidate]:
+    """The wrong line is right only when a vector's entries sum to one (p - y for the softmax
+    cross-entropy gradient p (1^T y) - y, with no ``% assume 1^T y = 1``)."""
+    if not is_matrix(case.before) or _shape(case.wrong) != _shape(case.before):
+        return
+    vectors = sorted(m.name for m in case.before.atoms(sp.MatrixSymbol)
+                     if m.shape[1] == 1 and m.name not in case.assumptions.simplex)
+    for name in vectors:
+        on_simplex = replace(case.assumptions, simplex=case.assumptions.simplex | {name})
+        if judge(case.before, case.wrong, on_simplex).equal:
+            yield Candidate("sums to one", (f"this holds only when the entries of {name} sum to "
+                                            f"one: if they do, say so with % assume 1^T {name} "
+                                            "= 1",), case.wrong)
+            return
+
+
 def _matrix_factor(case: Case) -> Iterator[Candidate]:
     """The wrong matrix is the right one times a constant (a lost factor 2, a sign)."""
     if not (is_matrix(case.before) and _shape(case.wrong) == _shape(case.before)):
@@ -390,5 +407,6 @@ def _matrix_ratio(before: Any, wrong: Any, assumptions: Assumptions) -> Any:
 
 
 SOURCES: tuple[Callable[[Case], Iterator[Candidate]], ...] = (
-    _derivative_mistakes, _algebra_log_split, _transposes, _symmetric_only, _matrix_factor,
+    _derivative_mistakes, _algebra_log_split, _transposes, _symmetric_only, _sums_to_one,
+    _matrix_factor,
     _signs, _factors, _dropped)
