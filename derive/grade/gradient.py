@@ -81,23 +81,22 @@ def _done(derivative: sp.Derivative) -> Any:
         return derivative.doit(deep=False)
     bound = {limit[0] for node in derivative.expr.atoms(sp.Sum, sp.Product)
              for limit in node.limits}
-    clashing = [i for i in variable.indices if i in bound]
-    if not clashing:
-        return derivative.doit(deep=False)
-    fresh = {i: sp.Dummy(i.name, **i.assumptions0) for i in clashing}
+    fresh = {i: sp.Dummy(i.name, **i.assumptions0) for i in variable.indices
+             if isinstance(i, sp.Symbol) and i in bound}
     moved_variable = variable.xreplace(fresh)
     value = sp.diff(derivative.expr, moved_variable, count).doit()
-    value = value.replace(lambda e: isinstance(e, sp.Piecewise) and _in_range(e, fresh),
+    indices = {fresh.get(i, i) for i in variable.indices if isinstance(i, sp.Symbol)}
+    value = value.replace(lambda e: isinstance(e, sp.Piecewise) and _in_range(e, indices),
                           lambda e: e.args[0][0])
     return value.xreplace({v: k for k, v in fresh.items()})
 
 
-def _in_range(piecewise: sp.Piecewise, fresh: dict[Any, Any]) -> bool:
-    """The Piecewise a sum of Kronecker deltas leaves: its first piece holds when the fresh
-    index lies in the sum's range (a condition on the index alone), the others give 0."""
+def _in_range(piecewise: sp.Piecewise, indices: set[Any]) -> bool:
+    """The Piecewise a sum of Kronecker deltas leaves: its first piece holds when the index
+    differentiated by lies in the sum's range (a condition on the index), the others give 0;
+    the entry p_k differentiated by is one that exists."""
     condition = piecewise.args[0][1]
     relations = condition.args if isinstance(condition, sp.And) else (condition,)
-    indices = set(fresh.values())
     return all(isinstance(r, sp.core.relational.Relational) and r.free_symbols & indices
                for r in relations) and all(v == 0 for v, _ in piecewise.args[1:])
 

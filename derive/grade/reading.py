@@ -72,6 +72,7 @@ class Reader:
     symbols: dict[str, Any]
     latex_file: bool = False
     definitions: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # p_k = ...
     applied: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     parts: int = 0  # parts parsed so far, and how many of them as LaTeX
@@ -174,8 +175,37 @@ class Reader:
         params = tuple(self._variable(p, number, column) for p in head.params)
         self.definitions[key] = (expr, params)
         self.symbols[key] = expr
+        entry = self._entry(head.name)
+        if entry is not None:  # LaTeX reads p_k as the entry p[k]: each p_j is the definition
+            self.entries[str(entry.base.label)] = (entry.indices, expr)
         if head.params:
             self.applied.append((applied(head.name, head.params), f" {head.name} "))
+
+    def _entry(self, name: str) -> Any:
+        """The indexed entry ``p_k`` names in a LaTeX file (indices all letters), else None."""
+        if not self.latex_file or "_" not in name:
+            return None
+        try:
+            entry = self._parse_variable(name)
+        except (DeriveError, RecursionError):
+            return None
+        if isinstance(entry, sp.Indexed) and all(isinstance(i, sp.Symbol) for i in entry.indices):
+            return entry
+        return None
+
+    def _with_entries(self, expr: Any) -> Any:
+        """``expr`` with each defined entry p_j replaced by its definition at index j."""
+        def defined(node: Any) -> bool:
+            found = self.entries.get(str(node.base.label)) if isinstance(node, sp.Indexed) \
+                else None
+            return found is not None and len(found[0]) == len(node.indices)
+
+        def value(node: Any) -> Any:
+            indices, body = self.entries[str(node.base.label)]
+            return body.xreplace(dict(zip(indices, node.indices, strict=True)))
+
+        return expr.replace(defined, value) if self.entries and hasattr(expr, "replace") \
+            else expr
 
     def _derivative(self, head: Head, number: int, column: int, text: str) -> Move:
         key = self._key(head.name)
@@ -245,6 +275,7 @@ class Reader:
             except ParseError:
                 raise error from None
         self.parts += 1
+        expr = self._with_entries(expr)
         self._check_transposes(expr, text, number, column)
         self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
                       if isinstance(s, sp.Symbol | sp.MatrixSymbol)}

@@ -180,5 +180,6 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
 #: Single-letter subscripts that are indices even outside a sum.
 FREE_INDEX_LETTERS = frozenset("ijkn")
 
-#: LaTeX names that are sizes: ``\sum_{i=1}^{N}`` and ``\frac{1}{N}`` mean the same N.
-SIZE_NAMES = model.SIZE_NAMES
+#: LaTeX names that are sizes: ``\sum_{i=1}^{N}`` and ``\frac{1}{N}`` mean the same N; K is
+#: the number of classes (``\sum_{k=1}^{K} p_k``), so a free index p_i lies in its range.
+SIZE_NAMES = model.SIZE_NAMES | {"K"}
