@@ -114,6 +114,9 @@ def test_correct_work_is_never_flagged(text):
 
 # (text, the first wrong line, the hint's name)
 MISTAKES = {
+    "quotient-rule-written-out": (r"""\frac{d}{dx} \frac{1}{1 + e^{-x}}
+= \frac{0 \cdot (1 + e^{-x}) + 1 \cdot (-e^{-x})}{(1 + e^{-x})^2}
+""", 2, "quotient rule sign"),
     "chain-rule": (r"""\frac{d}{dx} \sigma(x^2)
 = \sigma(x^2)\left(1-\sigma(x^2)\right)
 """, 2, "missing inner derivative"),

@@ -214,10 +214,20 @@ def _derivative_mistakes(case: Case) -> Iterator[Candidate]:
         return  # matrix derivatives are numeric gradients: no rule to redo with a slip
     for derivative in _first_derivatives(case.previous):
         g, x = derivative.expr, derivative.variable_count[0][0]
-        for mistakes in DERIVATIVE_MISTAKES:
+        for mistakes in _order(g, case.wrong):
             for candidate in mistakes(g, x):
                 whole = case.previous.xreplace({derivative: candidate.expr})
                 yield Candidate(candidate.name, candidate.parts, _evaluated(whole))
+
+
+def _order(g: Any, wrong: Any) -> tuple[Callable[[Any, Any], Iterator[Candidate]], ...]:
+    """The quotient rule's slips first when the wrong line is written over the square of the
+    denominator (the student applied the quotient rule, so that is where the slip is)."""
+    denominator = sp.fraction(g)[1] if isinstance(g, sp.Expr) else sp.S.One
+    squared = denominator != 1 and any(
+        isinstance(p, sp.Pow) and p.exp == -2 and p.base == denominator
+        for p in sp.preorder_traversal(wrong))
+    return (_quotients, _chain, _products, _log_split) if squared else DERIVATIVE_MISTAKES
 
 
 def _evaluated(expr: Any) -> Any:
