@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from derive.errors import ParseError
+from derive.errors import DeriveError, ParseError
 from derive.grade import check_text
 from derive.grade.typed import typed_latex
 from derive.parse import parse_latex
@@ -101,3 +103,37 @@ def test_a_cases_line_that_cannot_be_read_names_why(text, line, words):
     unread = next(v for v in report.steps if v.line.number == line)
     assert unread.status == "unparsed" and words in unread.error, report.text()
     assert report.first_error is None
+
+
+# --- drawn: rows of cases as students write them, and their pieces -----------------------------
+
+_VALUES = st.sampled_from(["1", "0", "x", "-x", "x^2", r"\frac{1}{2}", r"\alpha x", "|x|", "e^{x}",
+                           r"\sigma(x)", "2x - 1", "}", "&", r"\\"])
+_CONDITIONS = st.sampled_from(["x > 0", r"x \le 0", "0 < x < 1", "x = 0", r"x \neq 1",
+                               r"\text{otherwise}", r"\text{if } x \geq 2", "", "x", "> 0",
+                               r"|x| \le 1"])
+_SEPARATORS = st.sampled_from([" & ", ", & ", ", ", " && ", " "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_VALUES, _SEPARATORS, _CONDITIONS), min_size=1, max_size=4),
+       st.booleans())
+def test_drawn_cases_parse_to_a_piecewise_or_a_one_line_error(rows, trailing):
+    body = r" \\ ".join(f"{v}{sep}{c}" for v, sep, c in rows) + (r" \\" if trailing else "")
+    text = rf"\begin{{cases}} {body} \end{{cases}}"
+    try:
+        value = parse_latex(text)
+    except DeriveError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert value.is_number or value.free_symbols, value  # a value, built from the rows
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([">", r"\geq"]), st.integers(-3, 3), st.integers(-3, 3))
+def test_a_drawn_step_function_checks_against_its_indicator(relation, a, b):
+    text = (f"f(x) = {a} + {b}\\,\\mathbb{{1}}[x {relation} 0]\n"
+            f"= \\begin{{cases}} {a + b} & x {relation} 0 \\\\ {a} & \\text{{otherwise}} "
+            "\\end{cases}\n")
+    report = check_text(text)
+    assert [v.status for v in report.steps] == ["ok"], report.text()
