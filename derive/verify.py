@@ -24,6 +24,7 @@ from derive.bounded import run_bounded
 from derive.engine.calculus import expansion
 from derive.engine.calculus.expansion import cancels_small, expands_small
 from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.sizes import size_symbols
 from derive.errors import BudgetExceeded, VerificationError
 from derive.functions import as_expr, fold_reflections, to_closed_form
 from derive.model import SIZE_NAMES, Assumptions, Derivation, Section, Step
@@ -230,14 +231,6 @@ def symbolically_equal(
 # --- numeric identity test ------------------------------------------------------------------
 
 
-def _dimension_symbols(expr: Any) -> set[sp.Symbol]:
-    dims: set[sp.Symbol] = set()
-    for m in expr.atoms(sp.MatrixSymbol):
-        for d in m.shape:
-            dims |= as_expr(d).free_symbols
-    return dims
-
-
 def _concrete_sizes(
     dims: Iterable[sp.Symbol], rng: random.Random, order: tuple[tuple[str, str], ...] = ()
 ) -> dict[sp.Symbol, int]:
@@ -326,7 +319,7 @@ class SharedPoints:
 
     def __init__(self, exprs: Iterable[Any], assumptions: Assumptions, seed: int = 0) -> None:
         together = sp.Tuple(*exprs)
-        self.dims = _dimension_symbols(together)
+        self.dims = size_symbols(together)
         self.assumptions = assumptions
         self.rng = random.Random(seed)
         self.drawn: list[tuple[dict, Any]] = []

@@ -124,7 +124,9 @@ def latex_of(expr: Any) -> str:
 @cache
 def _student_latex_printer() -> Any:
     """Our printer, with what a student spells out: det(X) in brackets (``\\det X X^{-1}``
-    reads as det(X X^{-1})) and a multi-letter name in \\mathrm."""
+    reads as det(X X^{-1})), a multi-letter name in \\mathrm (\\mathbf for one named like a
+    function) and a column of ones with its length (``\\mathbf{1}_{N}``, where no neighbour
+    gives it)."""
     from derive.parse.tables import GREEK, LATEX_FUNCTIONS
     from derive.printing import DeriveLatexPrinter
 
@@ -138,6 +140,12 @@ def _student_latex_printer() -> Any:
             if len(expr.name) > 1 and expr.name not in GREEK:
                 return rf"\mathrm{{{expr.name}}}"
             return super()._print_MatrixSymbol(expr)
+
+        def _print_OneMatrix(self, expr: Any) -> str:
+            rows, cols = expr.shape
+            if cols == 1:
+                return rf"\mathbf{{1}}_{{{self._print(rows)}}}"
+            return super()._print_OneMatrix(expr)
 
     return StudentLatex()
 

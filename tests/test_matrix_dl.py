@@ -202,3 +202,15 @@ def test_a_stated_symmetric_matrix_is_used(tmp_path: Path) -> None:
     assert compare(result, expected, derivation.assumptions).equal is True
     assert "symmetric" in [step.rule for step in derivation.steps]
     _check_passes(derivation, tmp_path)
+
+
+@pytest.mark.parametrize("text,shapes,wrt", [
+    # a scalar factor inside a product that is transposed (found by the slow generator)
+    ("tr(((B.T + B.T))^2)", {"B": (3, 3)}, "B"),
+    # a size that only a constant matrix carries once y - y is 0 (found by the slow generator)
+    ("alpha*logsumexp(x) + logsumexp((y - y))", {"x": ("n", 1), "y": ("m", 1)}, "x"),
+])
+def test_generated_regressions_derive_and_check(text: str, shapes: dict, wrt: str,
+                                                tmp_path: Path) -> None:
+    derivation = api.grad(text, wrt=[wrt], shapes=shapes, assume=["alpha > 0"])
+    _check_passes(derivation, tmp_path)

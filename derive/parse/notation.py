@@ -16,6 +16,7 @@ from lark import Token, Tree
 from derive.errors import ShapeError
 from derive.parse import algebra, cases
 from derive.parse.algebra import ElementwiseApplyFunction, Operand
+from derive.parse.matrixops import ones
 from derive.parse.symbols import ELEMENT
 from derive.parse.tables import LATEX_OPERATORS, PRODUCT_OPERATIONS, SCALAR_FUNCTIONS, VARIADIC
 
@@ -179,6 +180,10 @@ class LatexNotation:
                 cond = cases.condition(sides, written)
             rows.append((self.operand(value), cond))  # type: ignore[attr-defined]
         return cases.piecewise(rows)
+
+    def _build_ones_sized(self, node: Tree) -> sp.Basic:
+        r"""``\mathbf{1}_N``: the all-ones column of length N."""
+        return ones(self.operand(node.children[-1]))  # type: ignore[attr-defined]
 
     def _build_ones(self, node: Tree) -> sp.Basic:
         raise self.error(node, r"\mathbf{1} needs a matrix beside it to take its shape "  # type: ignore[attr-defined]
