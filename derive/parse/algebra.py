@@ -58,8 +58,17 @@ def describe(operand: Operand) -> str:
     return f"{text} ({rows} x {cols})"
 
 
+class OperandMismatch(ShapeError):
+    """Two operands whose shapes do not fit; keeps them (and ``op``: "@", "+", "-", a Hadamard
+    product) so the checker can say which transpose would make them fit."""
+
+    def __init__(self, left: Operand, op: str, right: Operand) -> None:
+        self.left, self.op, self.right = left, op, right
+        super().__init__(f"shape mismatch: {describe(left)} {op} {describe(right)}")
+
+
 def _mismatch(left: Operand, op: str, right: Operand) -> ShapeError:
-    return ShapeError(f"shape mismatch: {describe(left)} {op} {describe(right)}")
+    return OperandMismatch(left, op, right)
 
 
 def _is_1x1(operand: Operand) -> bool:
