@@ -39,10 +39,10 @@ class Loss:
     wrt: tuple[str, ...]
 
     def shapes(self) -> dict[str, str]:
-        return {name: ",".join(SHAPES[name]) for name in SHAPES if _mentions(self.text, name)}
+        return {name: ",".join(SHAPES[name]) for name in SHAPES if mentions(self.text, name)}
 
 
-def _mentions(text: str, name: str) -> bool:
+def mentions(text: str, name: str) -> bool:
     import re
 
     return re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text) is not None
@@ -136,7 +136,7 @@ def scalar(draw: st.DrawFn, depth: int) -> str:
 @st.composite
 def losses(draw: st.DrawFn, depth: int = 3) -> Loss:
     """A scalar loss that holds a variable, and one or two variables to differentiate by."""
-    text = draw(scalar(depth).filter(lambda t: any(_mentions(t, n) for n in (*SHAPES, *SCALARS))))
-    present = [n for n in (*SHAPES, *SCALARS) if _mentions(text, n)]
+    text = draw(scalar(depth).filter(lambda t: any(mentions(t, n) for n in (*SHAPES, *SCALARS))))
+    present = [n for n in (*SHAPES, *SCALARS) if mentions(text, n)]
     wrt = draw(st.lists(st.sampled_from(present), min_size=1, max_size=2, unique=True))
     return Loss(text, tuple(wrt))

@@ -10,6 +10,7 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
+from derive.engine.matrix.domain import check_defined
 from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     EntrywiseJacobian,
@@ -69,6 +70,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     assumptions = parse_assumptions(spec.assume)
     function = parse_field(spec, "expr", shapes=_plain(shapes),
                            symbols=_known_symbols(shapes, assumptions))
+    check_defined(function, assumptions.positive | assumptions.simplex, assumptions.symmetric)
     symbols = {**matrix_symbols(shapes), **{m.name: m for m in function.atoms(sp.MatrixSymbol)}}
     scalars = {s.name: s for s in function.free_symbols
                if isinstance(s, sp.Symbol) and s.name not in symbols}
