@@ -87,6 +87,18 @@ HELPERS = {
         '    """log(1 + e^z), computed without overflow."""\n'
         "    return np.logaddexp(0.0, z)\n"
     ),
+    "softmax": (
+        "def softmax(z, axis=0):\n"
+        '    """e^z / 1^T e^z along an axis (each column by default), shifted by the maximum."""\n'
+        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+        "    return e / np.sum(e, axis=axis, keepdims=True)\n"
+    ),
+    "logsumexp": (
+        "def logsumexp(z):\n"
+        '    """log of the sum of e^z over all entries, shifted by the maximum."""\n'
+        "    top = np.max(z)\n"
+        "    return top + np.log(np.sum(np.exp(z - top)))\n"
+    ),
 }
 
 
