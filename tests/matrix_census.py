@@ -36,20 +36,26 @@ def census(draws: int, seed: int, folder: Path) -> Counter:
         except Exception as exc:  # noqa: BLE001 - the census counts every outcome
             tally["internal error"] += 1
             print(f"internal error: {loss} {type(exc).__name__}: {str(exc)[:300]}", flush=True)
+        tally["drawn"] += 1
+        if tally["drawn"] % 25 == 0:  # progress, so that a cut run still tells its counts
+            print(_summary(tally, seed), flush=True)
 
     draw()
     return tally
 
 
+def _summary(tally: Counter, seed: int) -> str:
+    total = sum(tally[k] for k in ("verified", "NotSupported", "wrong", "internal error"))
+    return (f"{total} draws (seed {seed}): {tally['verified']} verified, "
+            f"{tally['NotSupported']} NotSupported, {tally['wrong']} wrong, "
+            f"{tally['internal error']} internal error; "
+            f"{time.process_time():.0f} s CPU in this process")
+
+
 def main() -> None:
     draws, seed = int(sys.argv[1]), int(sys.argv[2])
-    start = time.process_time()
     tally = census(draws, seed, Path(tempfile.mkdtemp()))
-    total = sum(tally[k] for k in ("verified", "NotSupported", "wrong", "internal error"))
-    print(f"{total} draws (seed {seed}): {tally['verified']} verified, "
-          f"{tally['NotSupported']} NotSupported, {tally['wrong']} wrong, "
-          f"{tally['internal error']} internal error; "
-          f"{time.process_time() - start:.0f} s CPU in this process")
+    print(_summary(tally, seed))
     for reason, count in sorted(tally.items()):
         if reason.startswith("not supported"):
             print(f"  {count} x {reason}")
