@@ -39,7 +39,10 @@ class DeriveStrPrinter(StrPrinter):
         return " .* ".join(self._wrapped(a, kinds) for a in _companions_last(expr.args))
 
     def _print_HadamardPower(self, expr: Any) -> str:
-        return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}.^{expr.exp}"
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
+        exponent = self._print(expr.exp)
+        plain = expr.exp.is_Atom and not expr.exp.is_Rational or expr.exp.is_Integer
+        return f"{base}.^{exponent if plain else f'({exponent})'}"
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)

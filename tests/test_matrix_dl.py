@@ -135,11 +135,20 @@ def test_sizes_make_every_inverse_defined() -> None:
     assert "\"X\": (4, 3)" in code  # m = 4 > n = 3 in the check script (black's quotes)
 
 
-def test_check_scripts_read_like_code() -> None:
-    derivation = api.grad("(W*x - y).T*(W*x - y)", wrt="W", shapes=["W=m,n", "x=n,1", "y=m,1"])
+@pytest.mark.parametrize("text,wrt,written", [
+    ("(W*x - y).T*(W*x - y)", "W", "2 * (W @ x - y) @ x.T"),
+    ("-y.T*log(softmax(W*x))", "W", "(np.sum(y) * softmax(W @ x, axis=0) - y) @ x.T"),
+    ("sum(2 - sigmoid(W*x))/m", "W", "np.sum(2 - sigmoid(W @ x)) / W.shape[0]"),
+    ("logsumexp(W*x) - 3*y.T*W*x", "W", "(softmax(W @ x, axis=0) - 3 * y) @ x.T"),
+    ("mean(W.^2) + c*norm(W)^2", "c", "with respect to the number c"),
+])
+def test_check_scripts_read_like_code(text: str, wrt: str, written: str) -> None:
+    derivation = api.grad(text, wrt=wrt, shapes=["W=m,n", "x=n,1", "y=m,1"])
     code = check_script(derivation)
-    assert "(W @ x - y) @ x.T" in code
-    assert "0.0 *" not in code and "(-1)*" not in code
+    assert written in code
+    assert "0.0 *" not in code and "(-1)" not in code and "lambda" not in code
+    derived = code[code.index("def d_"):code.index("SHAPES")]
+    assert "((" not in derived.replace("np.ones((", "").replace("np.zeros((", "")
 
 
 def test_broadcast_rule_is_stated() -> None:

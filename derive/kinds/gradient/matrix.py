@@ -9,6 +9,7 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
+from derive.engine.matrix.domain import check_defined
 from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     EntrywiseJacobian,
@@ -54,6 +55,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     scalars (a coefficient, a variable inside functions, or a --wrt variable)."""
     form = read_matrix_form(spec, "expr")
     function, shapes, assumptions = form.expr, form.shapes, form.assumptions
+    check_defined(function, assumptions.positive | assumptions.simplex, assumptions.symmetric)
     symbols = dict(form.symbols)
     name = spec.get("name", "L")
     upstream_name = spec.get("upstream")
