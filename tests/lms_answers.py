@@ -64,6 +64,8 @@ def canvas_student_analysis(versions: Sequence[dict], typed: Typed,
              "attempt"]
     for version in versions:
         for problem in version["problems"]:
+            if (version["version"], problem["number"]) in columns:
+                continue
             columns[version["version"], problem["number"]] = len(heads)
             question_id = 70000 + 100 * version["version"] + problem["number"]
             text = f"Problem {problem['number']}.{_text(problem)}"
