@@ -56,13 +56,14 @@ def domain_table(derivation: Derivation, symbols: Any) -> dict[str, tuple[float,
 
 
 def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
-                 templates: Path | None = None) -> str:
-    """The source of ``check_<id>.py`` from a kind's recipe (template name, context)."""
+                 templates: Path | None = None, layout: bool = True) -> str:
+    """The source of ``check_<id>.py`` from a kind's recipe (template name, context); laid
+    out by black unless ``layout`` is false (a script that is run, never shown)."""
     template, context = recipe
     values = {"id": derivation.id or "expr", "title": plain_text(derivation.title), "seed": SEED}
     values.update(context)
     source = environment(templates, latex_syntax=False).get_template(template).render(values)
-    return formatted(with_helpers(source))
+    return formatted(with_helpers(source)) if layout else with_helpers(source)
 
 
 def formatted(source: str) -> str:
