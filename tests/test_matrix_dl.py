@@ -137,9 +137,9 @@ def test_sizes_make_every_inverse_defined() -> None:
 
 @pytest.mark.parametrize("text,wrt,written", [
     ("(W*x - y).T*(W*x - y)", "W", "2 * (W @ x - y) @ x.T"),
-    ("-y.T*log(softmax(W*x))", "W", "(np.sum(y) * softmax(W @ x, axis=0) - y) @ x.T"),
+    ("-y.T*log(softmax(W*x))", "W", "(np.sum(y) * softmax(W @ x) - y) @ x.T"),
     ("sum(2 - sigmoid(W*x))/m", "W", "np.sum(2 - sigmoid(W @ x)) / W.shape[0]"),
-    ("logsumexp(W*x) - 3*y.T*W*x", "W", "(softmax(W @ x, axis=0) - 3 * y) @ x.T"),
+    ("logsumexp(W*x) - 3*y.T*W*x", "W", "(softmax(W @ x) - 3 * y) @ x.T"),
     ("mean(W.^2) + c*norm(W)^2", "c", "with respect to the number c"),
 ])
 def test_check_scripts_read_like_code(text: str, wrt: str, written: str) -> None:
