@@ -45,11 +45,22 @@ class DeriveStrPrinter(StrPrinter):
         return f"{base}.^{exponent if plain else f'({exponent})'}"
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:
+        # the scalar coefficient's denominator last: exp(z)/(1^T*exp(z)), -X^T*r/N
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
-        sign = "-" if args[0] == -1 else ""
         kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
-        parts = [self._wrapped(a, kinds) for a in (args[1:] if sign else args)]
-        return sign + "*".join(parts)
+        matrices = [a for a in args if isinstance(a, sp.MatrixExpr)]
+        numerator, denominator = sp.Mul(*[a for a in args if a not in matrices]).as_numer_denom()
+        sign = "-" if numerator.could_extract_minus_sign() else ""
+        numerator = -numerator if sign else numerator
+        parts = [self._wrapped(a, kinds) for a in matrices]
+        if numerator != 1:
+            parts.insert(0, self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True))
+        shown = sign + "*".join(parts)
+        if denominator == 1:
+            return shown
+        under = self._print(denominator)
+        simple = isinstance(denominator, sp.Symbol | sp.Integer) or denominator.is_Function
+        return f"{shown}/{under if simple else f'({under})'}"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
