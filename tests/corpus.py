@@ -111,6 +111,7 @@ class PlainPrinter(StrPrinter):
     _print_Piecewise = _print_Heaviside = _print_Identity = _unsupported
     _print_KroneckerDelta = _print_MatPow = _print_sign = _unsupported
     _print_binomial = _print_factorial = _unsupported
+    _print_normal_pdf = _print_normal_cdf = _unsupported  # the plain syntax has no name
 
 
 def plain(expr: Any) -> str:

