@@ -46,11 +46,14 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         # An observation x[i] inside a sum over the sample is the whole 1-D array x.
         return self._print(expr.base.label)
 
+    def _vectorized_math(self, function: str, arg: str) -> str:
+        """A function of Python's math module applied entry by entry (numpy has no gamma, erf)."""
+        return f"{self._np('vectorize')}(__import__('math').{function}, otypes=[float])({arg})"
+
     def _print_factorial(self, expr: sp.Expr) -> str:
         if self._settings["helpers"]:
             return f"factorial({self._print(expr.args[0])})"
-        gamma = f"{self._np('vectorize')}(__import__('math').gamma, otypes=[float])"
-        return f"{gamma}({self._print(expr.args[0])} + 1.0)"
+        return self._vectorized_math("gamma", f"{self._print(expr.args[0])} + 1.0")
 
     def _print_polygamma(self, expr: sp.Expr) -> str:
         # d/dx x! = Gamma(x + 1) polygamma(0, x + 1): scipy has it, numpy does not.
@@ -131,8 +134,7 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
     def _print_erf(self, expr: sp.Expr) -> str:
         if self._settings["helpers"]:
             return f"erf({self._print(expr.args[0])})"
-        erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
-        return f"{erf}({self._print(expr.args[0])})"
+        return self._vectorized_math("erf", self._print(expr.args[0]))
 
     def _print_Heaviside(self, expr: sp.Expr) -> str:
         at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"  # sympy's H(0)
