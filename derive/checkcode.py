@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive.model import Derivation
 from derive.names import plain_text
-from derive.printing import numpy_code
+from derive.numpyprint import numpy_code
 from derive.render import environment
 
 SEED = 20261121

@@ -11,7 +11,8 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
-from derive.printing import latex, numpy_code
+from derive.numpyprint import numpy_code
+from derive.printing import latex
 from derive.textprint import prose_text
 
 

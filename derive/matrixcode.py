@@ -1,6 +1,6 @@
 """NumPy code for matrix expressions, as a person writes it: ``(W @ x - y) @ x.T``.
 
-A mixin of the project's NumPy printer (``derive.printing``): one ``_print_<Class>``
+A mixin of the project's NumPy printer (``derive.numpyprint``): one ``_print_<Class>``
 per matrix class, brackets only where Python's precedence needs them (``@`` and
 ``*`` bind alike), sizes read off the input arrays, a broadcast scalar left to
 NumPy's broadcasting.

@@ -27,8 +27,8 @@ FLOORS = (
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue", "richtext", "texbreak"),
-    ("engine", "numeric", "symbolic", "parse", "printing", "textprint", "matrixcode", "mpmatrix",
-     "assumptions", "bounded"),
+    ("engine", "numeric", "symbolic", "parse", "printing", "numpyprint", "textprint",
+     "matrixcode", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
      "names", "files", "workers", "errors", "rules", ""),
 )

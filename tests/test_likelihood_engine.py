@@ -139,7 +139,7 @@ def test_every_step_of_a_user_density_is_verified_and_the_numpy_code_runs():
         "solve",
     ):
         assert rule in rules
-    from derive.printing import numpy_code
+    from derive.numpyprint import numpy_code
 
     code = numpy_code(derivation.details.estimators["s"], sample_size="x.size")
     sample = np.array([0.5, 1.5, 2.0, 0.7])

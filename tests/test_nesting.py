@@ -22,7 +22,7 @@ from derive import api
 from derive.cli import main
 from derive.engine.calculus.expansion import cancel_size, expansion_size
 from derive.functions import DL_FUNCTIONS, sigmoid
-from derive.printing import numpy_code
+from derive.numpyprint import numpy_code
 
 SAFETY_NET = 300  # seconds: a hung subprocess fails the test instead of hanging the suite
 

@@ -372,7 +372,7 @@ def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> 
 
 def check_context(derivation: Derivation) -> dict[str, Any]:
     """The check script's forward and backward passes, one NumPy line per definition."""
-    from derive.printing import numpy_code
+    from derive.numpyprint import numpy_code
 
     details: Backprop = derivation.details
     forward, walk, inputs = details.forward, details.walk, details.inputs

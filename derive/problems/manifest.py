@@ -10,8 +10,9 @@ from typing import Any
 import sympy as sp
 
 from derive import __version__
+from derive.numpyprint import numpy_code
 from derive.pdf import write_text_atomically
-from derive.printing import latex, numpy_code
+from derive.printing import latex
 from derive.problems.families import Answer
 from derive.problems.prose import Prose
 from derive.problems.roster import Student

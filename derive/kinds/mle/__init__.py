@@ -25,7 +25,8 @@ from derive.kinds.mle import check as mle_check
 from derive.kinds.mle import mvncheck
 from derive.kinds.mle.model import Estimation, build_model
 from derive.model import Derivation, Result
-from derive.printing import latex, numpy_code
+from derive.numpyprint import numpy_code
+from derive.printing import latex
 from derive.prose import NO_PROSE, Prose, math, tex
 from derive.textprint import text
 

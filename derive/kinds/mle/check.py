@@ -18,7 +18,7 @@ from derive.engine.sample.statistics import SIZE
 from derive.functions import to_closed_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation
-from derive.printing import numpy_code
+from derive.numpyprint import numpy_code
 
 SAMPLE_SIZE = 2001  # odd, so that the median is one observation
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation
-from derive.printing import numpy_code
+from derive.numpyprint import numpy_code
 
 DIM = 3
 SAMPLE = 400
