@@ -202,3 +202,17 @@ def one_sum_step(expr: sp.Expr) -> Step | None:
     if combined == expr or sp.count_ops(combined) > sp.count_ops(expr) + 1:  # a sign out
         return None
     return Step(expr, combined, "linearity of the sum")
+
+
+def one_fraction_step(expr: sp.Expr) -> Step | None:
+    """A fraction with a fraction in its numerator as one fraction:
+    (sum x_i/theta - 3N)/theta = (sum x_i - 3N theta)/theta^2."""
+    top, bottom = sp.fraction(expr)
+    if bottom == 1 or not any(f.is_Pow and f.exp.is_negative for f in sp.preorder_traversal(top)
+                              if not isinstance(f, sp.Sum)):
+        return None
+    joined = sp.together(expr)
+    new_top, new_bottom = sp.fraction(joined)
+    if any(f.is_Pow and f.exp.is_negative for f in sp.preorder_traversal(new_top)):
+        return None
+    return Step(expr, new_top / new_bottom, "combine")
