@@ -29,7 +29,7 @@ class DeriveStrPrinter(StrPrinter):
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
         atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
-        return f"{base}^T" if atomic else f"({base})^T"
+        return f"{base}{self.transposed}" if atomic else f"({base}){self.transposed}"
 
     def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:
         shown = self._print(arg)
@@ -42,12 +42,15 @@ class DeriveStrPrinter(StrPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'], strict=True)}.^{expr.exp}"
 
+    product = "*"  # how matrix factors are joined (the input syntax; the Unicode printer: ·)
+    transposed = "^T"
+
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
         sign = "-" if args[0] == -1 else ""
         kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
         parts = [self._wrapped(a, kinds) for a in (args[1:] if sign else args)]
-        return sign + "*".join(parts)
+        return sign + self.product.join(parts)
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
