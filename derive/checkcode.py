@@ -56,13 +56,14 @@ def domain_table(derivation: Derivation, symbols: Any) -> dict[str, tuple[float,
 
 
 def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
-                 templates: Path | None = None) -> str:
-    """The source of ``check_<id>.py`` from a kind's recipe (template name, context)."""
+                 templates: Path | None = None, layout: bool = True) -> str:
+    """The source of ``check_<id>.py`` from a kind's recipe (template name, context); laid
+    out by black unless ``layout`` is false (a script that is run, never shown)."""
     template, context = recipe
     values = {"id": derivation.id or "expr", "title": plain_text(derivation.title), "seed": SEED}
     values.update(context)
     source = environment(templates, latex_syntax=False).get_template(template).render(values)
-    return formatted(with_helpers(source))
+    return formatted(with_helpers(source)) if layout else with_helpers(source)
 
 
 def formatted(source: str) -> str:
@@ -98,28 +99,22 @@ HELPERS = {
         '    """log(n!) entry by entry, without computing n! (which overflows)."""\n'
         "    return np.vectorize(math.lgamma, otypes=[float])(n + 1.0)\n"
     ),
-    "softmax": (
-        "def softmax(z):\n"
-        '    """Softmax of each column, shifted by its maximum so that exp cannot overflow."""\n'
-        "    e = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
-        "    return e / np.sum(e, axis=0, keepdims=True)\n"
-    ),
-    "softmax_rows": (
-        "def softmax_rows(s):\n"
-        '    """Softmax of each row, shifted by its maximum so that exp cannot overflow."""\n'
-        "    e = np.exp(s - np.max(s, axis=1, keepdims=True))\n"
-        "    return e / np.sum(e, axis=1, keepdims=True)\n"
-    ),
-    "logsumexp": (
-        "def logsumexp(z):\n"
-        '    """log of the sum of exp over all entries, without overflow."""\n'
-        "    top = np.max(z)\n"
-        "    return top + np.log(np.sum(np.exp(z - top)))\n"
-    ),
     "softplus": (
         "def softplus(z):\n"
         '    """log(1 + e^z), computed without overflow."""\n'
         "    return np.logaddexp(0.0, z)\n"
+    ),
+    "softmax": (
+        "def softmax(z, axis=0):\n"
+        '    """e^z / 1^T e^z along an axis (each column by default), shifted by the maximum."""\n'
+        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+        "    return e / np.sum(e, axis=axis, keepdims=True)\n"
+    ),
+    "logsumexp": (
+        "def logsumexp(z):\n"
+        '    """log of the sum of e^z over all entries, shifted by the maximum."""\n'
+        "    top = np.max(z)\n"
+        "    return top + np.log(np.sum(np.exp(z - top)))\n"
     ),
 }
 

@@ -73,6 +73,10 @@ class DeriveLatexPrinter(LatexPrinter):
         if not self._settings["typed"] and (s := _polynomial_variable(expr)) is not None:
             terms = sorted(terms, key=lambda t: -sp.degree(t, s))  # x^2 - 7x + 10
         for term in terms:
+            if isinstance(term, sp.Sum) and term.function.could_extract_minus_sign():
+                # a sum of negated terms is written minus the sum: - sum_i x_i, not sum_i -x_i
+                out.append(("-", sp.Sum(-term.function, *term.limits)))
+                continue
             negative = bool(term.could_extract_minus_sign())
             out.append(("-", -term) if negative else ("+", term))
         return out
@@ -84,7 +88,7 @@ class DeriveLatexPrinter(LatexPrinter):
         tex = ""
         for i, (sign, term) in enumerate(self.add_terms(expr)):
             if i == 0:
-                term = -term if sign == "-" else term  # the first term keeps its own sign
+                tex += "-" if sign == "-" else ""  # the first term keeps its own sign
             else:
                 tex += f" {sign} "
             term_tex = self._print(term)
@@ -344,11 +348,7 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        shown = self._print(expr.expr)
-        if _needs_brackets(expr.expr, body, u):
-            shown = rf"\left({shown}\right)"
-        return self._print(body.xreplace({u: Verbatim(shown)}))
+        return print_applied(self, expr, r"\left({}\right)")
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -396,6 +396,15 @@ class Verbatim(sp.Symbol):
 
     def _numpycode(self, printer: Any) -> str:
         return f"({self.name})"
+
+
+def print_applied(printer: Any, expr: Any, brackets: str) -> str:
+    """A function applied entrywise, as its body with the printed matrix in place of u."""
+    (u,), body = expr.function.args
+    shown = printer._print(expr.expr)
+    if _needs_brackets(expr.expr, body, u):
+        shown = brackets.format(shown)
+    return printer._print(body.xreplace({u: Verbatim(shown)}))
 
 
 def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:

@@ -7,6 +7,7 @@ are converted by pylatexenc (a maintained LaTeX-to-Unicode converter). Never sym
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -169,11 +170,24 @@ def maths(expr: Any) -> str:
     return UnicodePrinter().doprint(expr)
 
 
+#: a numerator or denominator that reads unambiguously without brackets: 2, N, σ_1, x^2, (a + b)
+_ALONE = re.compile(r"\d+(\.\d+)?|[^\W\d_](_\w+)?('|\^\w+)?|\(.*\)(\^\w+)?")
+
+
+def _fraction(node: Any, l2tobj: Any) -> str:  # pylatexenc passes the converter by this name
+    """\\frac{a}{b} as a/b, bracketing a part that is more than one name or number."""
+    parts = [l2tobj.nodelist_to_text([arg]).strip() for arg in node.nodeargd.argnlist[-2:]]
+    return "/".join(p if _ALONE.fullmatch(p) else f"({p})" for p in parts)
+
+
 @cache
 def _converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="text")
+    context = get_default_latex_context_db()
+    context.add_context_category("derive", prepend=True, macros=[
+        MacroTextSpec(name, simplify_repl=_fraction) for name in ("frac", "tfrac", "dfrac")])
+    return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
 def unicode_text(tex: str) -> str:
@@ -207,7 +221,8 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
             lines.append(f"  = {maths(step.after)}")
-            lines.append(f"        [{step.rule}; {how}]")
+            note = f": {unicode_prose(step.note)}" if step.note else ""
+            lines.append(f"        [{step.rule}{note}; {how}]")
         lines.append("")
     for result in derivation.results:
         relation = RELATIONS.get(result.relation, result.relation)

@@ -40,7 +40,7 @@ def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
         "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
         "rule_name": rules[0] if rules else "",
         "rules": rules,
-        "note": Trusted("; ".join(s.note for s in steps if s.note)),
+        "note": Trusted("; ".join(s.note.render(LATEX_PROSE) for s in steps if s.note)),
         "verified": steps[0].verified if steps else "",
         "mark": mark,
     }
@@ -80,7 +80,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(derivation.question or _question(derivation, settings)),
+        "question": Trusted(derivation.question.render(LATEX_PROSE)
+                            if derivation.question else _question(derivation, settings)),
         "statement": [Trusted(t) for t in latex_lines(
             derivation.statement if derivation.statement is not None else derivation.function,
             LINE, **settings)],
@@ -97,7 +98,7 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
         "notes": [rich_text(note, shapes) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in derivation.conventions],
+        "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,

@@ -71,6 +71,9 @@ def test_sheet_has_the_content_of_the_pdf(built: Path, entry_id: str) -> None:
     assert tree.find(".//pre/code").text == script  # the check script, as a listing
     for note in derivation.notes:
         assert tree.find(".//h2[.='Notes']") is not None, note
+    if derivation.assumptions.sentences:  # "Assumptions. lambda > 0" is maths, as in the PDF
+        stated = next(p for p in tree.iter("p") if (p.findtext("strong") or "") == "Assumptions.")
+        assert len(stated.findall(f"{M}math")) == len(derivation.assumptions.sentences)
     if derivation.plot:
         assert tree.find(f".//figure/{SVG}svg/{SVG}polyline") is not None
         assert tree.find(f".//figure/{SVG}svg/{SVG}title") is not None

@@ -33,7 +33,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
     return {
         "math": mathml("= " + latex(step.after, **settings)),
         "rule": latex_text(margin(step.rule)),
-        "note": latex_text(step.note) if step.note else None,
+        "note": Markup(step.note.render(HTML_PROSE)) if step.note else None,
         "verified": step.verified,
         "proved": PROVED.get(step.verified, "not verified"),
     }
@@ -62,7 +62,7 @@ def rich_html(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Ma
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
     if derivation.question:
-        return latex_text(derivation.question)
+        return Markup(derivation.question.render(HTML_PROSE))
     names = Markup(", ").join(mathml(latex(r.label, **settings)) for r in derivation.results)
     return Markup("Find {}.").format(names)
 
@@ -87,7 +87,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         ],
         "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
         "notes": [rich_html(note, shapes) for note in derivation.notes],
-        "conventions": [latex_text(c) for c in derivation.conventions],
+        "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,
         "check_name": check_name,

@@ -25,7 +25,7 @@ from derive.engine.sample.statistics import (
 from derive.engine.sample.sums import combine_sums, one_sum_step, sum_steps, sums_in
 from derive.model import Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math
+from derive.prose import NO_PROSE, Prose, Tex, math, tex
 from derive.textprint import text
 
 
@@ -175,24 +175,22 @@ def _solution_section(model, theta, ell, score, solved, profile, kind) -> Sectio
     value = model.plain(hatted(profile, theta))
     title = _solution_title(kind, hat, value, theta)
     if kind == "boundary":
-        item = latex(model.bases[model.var][INDEX])
+        item = model.bases[model.var][INDEX]
         direction = "decreases" if value.has(SampleMax) else "increases"
         start = sp.Derivative(ell, theta, evaluate=False)
-        note = (
-            f"the score has one sign for every ${latex(theta)}$: $\\ell$ {direction} in "
-            f"${latex(theta)}$ as far as every ${item}$ stays in the support"
-        )
+        note = Prose.of("the score has one sign for every ", math(theta), ": ", ELL_TEX,
+                        f" {direction} in ", math(theta), " as far as every ", math(item),
+                        " stays in the support")
         return Section(title, start, (Step(start, score, "boundary maximum", note),), None)
     at = {theta: profile[theta]}
     masked = mask_sums(score.xreplace(at), model.summand_nonnegative)
     if sp.simplify(masked.expr) != 0:
         at = {t: solved[t] for t in solved if score.has(t)}
     start = sp.Subs(score, tuple(at), tuple(at.values()))
-    note = (
-        "with $\\operatorname{sign}(0) = 0$, the signs above and below the median cancel"
-        if kind == "subgradient"
-        else ""
-    )
+    note = Prose.of(
+        tex(r"with $\operatorname{sign}(0) = 0$", "with sign(0) = 0"),
+        ", the signs above and below the median cancel",
+    ) if kind == "subgradient" else NO_PROSE
     lhs = sp.Subs(sp.Derivative(ELL, theta), tuple(at), tuple(Estimate(t) for t in at))
     return Section(title, start, (Step(start, sp.S.Zero, SOLUTION_RULES[kind], note),), lhs)
 
@@ -413,7 +411,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
                 start,
                 stationary,
                 "lagrange multiplier",
-                f"$\\mathcal{{L}} = \\ell - \\lambda\\,({latex(g)})$",
+                Prose.of(math(lagrangian, Label(rf"\ell - \lambda\,({latex(g)})",
+                                                f"ell - lambda*({text(g)})"))),
             )
         ]
         steps.extend(masked_tidy(model, stationary))
@@ -441,7 +440,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
     lam = counts_total(combine_sums(masked_g.unmask(lam_roots[0])))
     estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
     constraint_check = g.xreplace(estimates)
-    lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"
+    lam_note = Prose.of("each parameter solved in terms of ", math(LAMBDA),
+                        ", put into the constraint")
     outcome.sections.append(
         Section(
             Prose.of("The constraint fixes the multiplier: ",

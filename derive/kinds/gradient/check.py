@@ -7,6 +7,7 @@ from typing import Any
 import sympy as sp
 
 from derive.checkcode import code, py_name
+from derive.engine.matrix.expressions import is_matrix
 from derive.functions import as_expr
 from derive.model import Derivation
 
@@ -85,7 +86,7 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
         or "fixed sizes",
         "gradients": [
             {"name": py_name(r.name), "code": code(r.expr.xreplace(fixed), function),
-             "label": f"d{name}/d{r.name}"}
+             "label": f"d{name}/d{r.name}", "scalar": not is_matrix(r.expr)}
             for r in derivation.results
             if r.name not in hessians
         ],
