@@ -187,7 +187,11 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
         # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
-        if any(f.is_Pow and f.exp.is_negative for f in expr.args) or expr.args[0] == -1:
+        if any(f.is_Pow and f.exp.is_negative for f in expr.args):
+            return super()._print_Mul(expr)
+        if expr.args[0] == -1 and len(expr.args) > 2:  # e^{- lambda x}, in the same order
+            return "- " + self._print_ordered_Mul(sp.Mul(*expr.args[1:], evaluate=False))
+        if expr.args[0] == -1:
             return super()._print_Mul(expr)
         if self._settings["typed"]:
             ordered = expr

@@ -30,6 +30,8 @@ _FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heavisid
 class UnicodePrinter(DeriveStrPrinter):
     """One-line Unicode maths in the notation of the worksheets."""
 
+    product, transposed = "·", "ᵀ"
+
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         head, sep, tail = expr.name.partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
@@ -40,6 +42,7 @@ class UnicodePrinter(DeriveStrPrinter):
         return head + sep + tail
 
     _print_Dummy = _print_Symbol
+    _print_MatrixSymbol = _print_Symbol  # delta -> δ, Sigma -> Σ
 
     def _print_Verbatim(self, expr: sp.Symbol) -> str:
         return unicode_text(expr.name)  # notation given as LaTeX (max_z a'(z))

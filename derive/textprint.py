@@ -28,7 +28,7 @@ class DeriveStrPrinter(StrPrinter):
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
         atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
-        return f"{base}^T" if atomic else f"({base})^T"
+        return f"{base}{self.transposed}" if atomic else f"({base}){self.transposed}"
 
     def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:
         shown = self._print(arg)
@@ -44,6 +44,9 @@ class DeriveStrPrinter(StrPrinter):
         plain = expr.exp.is_Atom and not expr.exp.is_Rational or expr.exp.is_Integer
         return f"{base}.^{exponent if plain else f'({exponent})'}"
 
+    product = "*"  # how matrix factors are joined (the input syntax; the Unicode printer: ·)
+    transposed = "^T"
+
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # the scalar coefficient's denominator last: exp(z)/(1^T*exp(z)), -X^T*r/N
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
@@ -55,7 +58,7 @@ class DeriveStrPrinter(StrPrinter):
         parts = [self._wrapped(a, kinds) for a in matrices]
         if numerator != 1:
             parts.insert(0, self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True))
-        shown = sign + "*".join(parts)
+        shown = sign + self.product.join(parts)
         if denominator == 1:
             return shown
         under = self._print(denominator)

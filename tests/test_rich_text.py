@@ -46,7 +46,7 @@ def test_a_title_prints_on_every_target_without_backticks(runner):
     derivation = derive(catalogue.get("mc-quadratic-form"))
     html = sheet_context(derivation, "", "check.py")
     assert "<math" in str(html["title"]) and "`" not in html["title_text"]
-    assert html["title_text"] == "Gradient of a quadratic form x^T*A*x"
+    assert html["title_text"] == "Gradient of a quadratic form xᵀ·A·x"  # Unicode maths
     assert derivation_text(derivation).splitlines()[0] == html["title_text"]
     assert "<math" in str(title_html(catalogue.get("mc-quadratic-form")))
     listed = json.loads(runner.invoke(main, ["list", "--json"]).output)["entries"]

@@ -188,10 +188,17 @@ def _flipped(summand: sp.Expr) -> tuple[int, sp.Expr]:
     return sign, sp.Mul(*factors)
 
 
+def names_a_value(expr: sp.Expr) -> bool:
+    """Whether a value the sheet named (the count n_k holding its sum) occurs: left as named."""
+    return any(getattr(e, "transparent", False) for e in sp.preorder_traversal(expr))
+
+
 def one_sum_step(expr: sp.Expr) -> Step | None:
     """Sums over the same range as one sum with its summand factored, signs written as a
     lecturer does: sum (1 - s_i) x_i y_i + sum (y_i - 1) s_i x_i = sum (y_i - s_i) x_i, and
     sum (s_i - 1) s_i x_i^2 = -sum s_i (1 - s_i) x_i^2."""
+    if names_a_value(expr):
+        return None
     combined = combine_sums(expr)
 
     def tidy(e: sp.Sum) -> sp.Expr:
@@ -202,3 +209,18 @@ def one_sum_step(expr: sp.Expr) -> Step | None:
     if combined == expr or sp.count_ops(combined) > sp.count_ops(expr) + 1:  # a sign out
         return None
     return Step(expr, combined, "linearity of the sum")
+
+
+def one_fraction_step(expr: sp.Expr) -> Step | None:
+    """A fraction with a fraction in its numerator as one fraction:
+    (sum x_i/theta - 3N)/theta = (sum x_i - 3N theta)/theta^2."""
+    top, bottom = sp.fraction(expr)
+    nested = any(f.is_Pow and f.exp.is_negative for f in sp.preorder_traversal(top)
+                 if not isinstance(f, sp.Sum))
+    if names_a_value(expr) or bottom == 1 or not nested:
+        return None
+    joined = sp.together(expr)
+    new_top, new_bottom = sp.fraction(joined)
+    if any(f.is_Pow and f.exp.is_negative for f in sp.preorder_traversal(new_top)):
+        return None
+    return Step(expr, new_top / new_bottom, "combine")

@@ -293,7 +293,7 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     definite = negative_definite(hessian, names)
     notes: list[str] = []
     notes.append(
-        f"The Hessian {text(hessian)} is a negative multiple of the inverse of a symmetric "
+        f"The Hessian `{text(hessian)}` is a negative multiple of the inverse of a symmetric "
         "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
         if definite else "The Hessian could not be shown to be negative definite.")
     if "Sigma" in params:
