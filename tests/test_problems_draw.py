@@ -94,11 +94,11 @@ def _failing_at_first(monkeypatch, fails: Callable[[str, int], bool]) -> list[st
 
     real, calls = solve.check_script, []
 
-    def check_script(derivation, templates=None):
+    def check_script(derivation, templates=None, layout=True):
         calls.append(derivation.id)
         if fails(derivation.id, len(calls)):
             return "import sys\nprint('planted failure')\nsys.exit(1)\n"
-        return real(derivation, templates)
+        return real(derivation, templates, layout)
 
     monkeypatch.setattr(solve, "check_script", check_script)
     return calls

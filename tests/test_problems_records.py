@@ -41,3 +41,33 @@ def test_dummies_are_stored_by_their_place():
     assert canonical_srepr(first) == canonical_srepr(second)
     assert "Dummy" not in canonical_srepr(first) and "_d0" in canonical_srepr(first)
     assert canonical_srepr(sp.Symbol("x") + 1) == sp.srepr(sp.Symbol("x") + 1)
+
+
+def test_a_derivation_prints_alike_whichever_worker_derived_it():
+    """Derived here, loaded from another worker's pickle, or with one job: the same sheet.
+
+    Unpickling rebuilt a product of seed 2026's geometric MLE (version 13 of a 30-student
+    set) as ``1/(p (1 - p)) * sum`` where the deriving worker printed ``sum/(p (1 - p))``,
+    so --jobs 1 and --jobs 2 wrote different answer keys.
+    """
+    import json
+
+    from derive.problems import solve
+    from derive.problems.draw import draw_versions
+    from derive.problems.families import plan
+    from derive.worksheet import worksheet_context
+
+    variants = list(draw_versions(plan(6, None), 2026, 13))[12]
+    variant = next(v for v in variants if v.spec.kind == "mle")
+    spec = variant.spec
+    key = json.dumps({"kind": spec.kind, "fields": spec.fields, "assume": spec.assume,
+                      "notes": spec.notes}, sort_keys=True, default=str)
+
+    def printed(derivation) -> str:
+        return json.dumps(worksheet_context(derivation, "", "c.py"), default=str)
+
+    alone = printed(solve._pooled(key, spec))
+    with solve.shared_derivations():
+        derived_here = printed(solve._pooled(key, spec))
+        loaded = printed(solve._pooled(key, spec))
+    assert alone == derived_here == loaded

@@ -84,17 +84,23 @@ def _derived(spec: Spec) -> Derivation:
 
 
 def _pooled(key: str, spec: Spec) -> Derivation:
-    """Derived by another worker of this run already, or derived here and left for them."""
-    if not _SHARED:
-        return pipeline.derive(spec)
-    path = _SHARED[-1] / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle"
-    try:
-        return pickle.loads(path.read_bytes())  # our own folder (mode 0700), our own pickles
-    except (OSError, pickle.UnpicklingError, EOFError):
-        pass
-    derivation = pipeline.derive(spec)
-    write_atomically(path, pickle.dumps(derivation))
-    return derivation
+    """Derived by another worker of this run already, or derived here and left for them.
+
+    Either way the derivation is the one its pickle gives back: unpickling rebuilds sympy
+    expressions through their constructors, which may order a product's factors another
+    way, and a sheet must not depend on which worker derived its entry (or on --jobs).
+    """
+    path = _SHARED[-1] / f"{hashlib.sha256(key.encode()).hexdigest()}.pickle" if _SHARED \
+        else None
+    if path is not None:
+        try:
+            return pickle.loads(path.read_bytes())  # our own folder (mode 0700), our pickles
+        except (OSError, pickle.UnpicklingError, EOFError):
+            pass
+    data = pickle.dumps(pipeline.derive(spec))
+    if path is not None:
+        write_atomically(path, data)
+    return pickle.loads(data)
 
 
 def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
