@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from derive.errors import BudgetExceeded, OutOfBudget
+from derive.lifeline import die_with_parent
 
 T = TypeVar("T")
 
@@ -200,8 +201,10 @@ def _run_child(fn: Callable[..., T], args: tuple, seconds: float, memory_mb: int
     read_fd, write_fd = os.pipe()
     # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child
+        die_with_parent(parent)  # a blocked child has no CPU limit to end it
         os.close(read_fd)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 0

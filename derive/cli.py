@@ -106,8 +106,9 @@ def budgeted(command: Command) -> Command:
 class DeriveGroup(click.Group):
     """Turns every failure into one line and its exit code; never a traceback.
 
-    Usage errors are one line too; Ctrl-C and SIGTERM stop the work cleanly (exit
-    130, 143); a closed pipe (``derive list | head``) ends quietly.
+    Usage errors are one line too; Ctrl-C and SIGTERM stop the work cleanly (one line,
+    exit 2: the contract has no other codes); a closed pipe (``derive list | head``) ends
+    quietly.
     """
 
     def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
@@ -129,10 +130,8 @@ class DeriveGroup(click.Group):
                 click.echo(exc.format_message())
                 sys.exit(0)
             fail(exc.format_message(), exc.exit_code)
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            _stop_now("derive: interrupted", 130)
-        except Interrupted:
-            _stop_now("derive: stopped (SIGTERM)", 143)
+        except (click.exceptions.Abort, KeyboardInterrupt, Interrupted):
+            _stop_now("derive: interrupted", 2)
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)
