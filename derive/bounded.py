@@ -122,6 +122,44 @@ def cpu_budget(seconds: float | None = None, what: str = "the command") -> Itera
             signal.signal(signal.SIGXCPU, previous_handler)
 
 
+#: wall-clock seconds one command may take (a blocked or starved one too); DERIVE_WALL_SECONDS
+WALL_SECONDS = 20.0
+
+
+def wall_seconds() -> float:
+    """The configured wall-clock budget of one command: DERIVE_WALL_SECONDS, else 20 s."""
+    try:
+        chosen = float(os.environ.get("DERIVE_WALL_SECONDS", WALL_SECONDS))
+    except ValueError:
+        return WALL_SECONDS
+    return chosen if math.isfinite(chosen) and chosen > 0 else WALL_SECONDS
+
+
+@contextlib.contextmanager
+def wall_budget(seconds: float | None = None, what: str = "the command") -> Iterator[None]:
+    """Past ``seconds`` of wall-clock time, ``OutOfBudget`` names the budget (main thread only).
+
+    The CPU budget cannot end a process that waits or is starved of CPU; this one can. The
+    timer fires again each second, so a broad ``except`` cannot swallow it for long.
+    """
+    if not _is_main_thread():
+        yield
+        return
+    seconds = seconds or wall_seconds()
+
+    def expired(signum: int, frame: Any) -> None:
+        raise OutOfBudget(f"{what} ran past its wall-clock budget of {seconds:g} s "
+                          "(DERIVE_WALL_SECONDS sets it)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _is_main_thread() -> bool:
     import threading
 

@@ -91,13 +91,14 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def budgeted(command: Command) -> Command:
-    """Run a command within the CPU budget of one command (derive.bounded.cpu_budget)."""
+    """Run a command within the CPU and wall-clock budgets of one command (derive.bounded)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from derive.bounded import cpu_budget
+        from derive.bounded import cpu_budget, wall_budget
 
-        with cpu_budget(what=f"'derive {command.__name__}'"):
+        what = f"'derive {command.__name__}'"
+        with wall_budget(what=what), cpu_budget(what=what):
             return command(*args, **kwargs)
 
     return run  # type: ignore[return-value]
