@@ -21,14 +21,9 @@ from derive import printing, termorder
 from derive.engine.calculus.scalar import differentiate_steps
 
 
-def _old_polynomial_variable(expr: sp.Add) -> sp.Symbol | None:
-    free = expr.free_symbols
-    if len(free) != 1 or len(expr.args) < 3:
-        return None
-    (s,) = free
-    if not isinstance(s, sp.Symbol) or not expr.is_polynomial(s):
-        return None
-    return s if sp.Poly(expr, s).LC().is_positive else None
+def _poly_lead(expr: sp.Expr, s: sp.Symbol) -> tuple[int, sp.Expr]:
+    poly = sp.Poly(expr, s)  # expands the whole polynomial
+    return poly.degree(), poly.LC()
 
 
 @contextmanager
@@ -37,7 +32,7 @@ def before():
     with mock.patch.object(printing, "term_key", termorder.term_key.__wrapped__), \
             mock.patch.object(printing, "factor_key", termorder.factor_key.__wrapped__), \
             mock.patch.object(printing, "degree", sp.degree), \
-            mock.patch.object(printing, "polynomial_variable", _old_polynomial_variable):
+            mock.patch.object(termorder, "_lead", _poly_lead):
         yield
 
 

@@ -66,13 +66,18 @@ class _Budget:
 _budgets: list[_Budget] = []
 
 
+def _configured(variable: str, default: float) -> float:
+    """A positive, finite number of seconds from the environment variable, else ``default``."""
+    try:
+        chosen = float(os.environ.get(variable, default))
+    except ValueError:
+        return default
+    return chosen if math.isfinite(chosen) and chosen > 0 else default
+
+
 def command_seconds() -> float:
     """The configured budget of one command: DERIVE_CPU_SECONDS, else COMMAND_SECONDS."""
-    try:
-        chosen = float(os.environ.get("DERIVE_CPU_SECONDS", COMMAND_SECONDS))
-    except ValueError:
-        return COMMAND_SECONDS
-    return chosen if math.isfinite(chosen) and chosen > 0 else COMMAND_SECONDS
+    return _configured("DERIVE_CPU_SECONDS", COMMAND_SECONDS)
 
 
 def _arm() -> None:
@@ -128,11 +133,7 @@ WALL_SECONDS = 20.0
 
 def wall_seconds() -> float:
     """The configured wall-clock budget of one command: DERIVE_WALL_SECONDS, else 20 s."""
-    try:
-        chosen = float(os.environ.get("DERIVE_WALL_SECONDS", WALL_SECONDS))
-    except ValueError:
-        return WALL_SECONDS
-    return chosen if math.isfinite(chosen) and chosen > 0 else WALL_SECONDS
+    return _configured("DERIVE_WALL_SECONDS", WALL_SECONDS)
 
 
 @contextlib.contextmanager
