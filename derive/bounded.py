@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from derive.errors import BudgetExceeded, OutOfBudget
+from derive.lifeline import die_with_parent
 
 T = TypeVar("T")
 
@@ -65,13 +66,18 @@ class _Budget:
 _budgets: list[_Budget] = []
 
 
+def _configured(variable: str, default: float) -> float:
+    """A positive, finite number of seconds from the environment variable, else ``default``."""
+    try:
+        chosen = float(os.environ.get(variable, default))
+    except ValueError:
+        return default
+    return chosen if math.isfinite(chosen) and chosen > 0 else default
+
+
 def command_seconds() -> float:
     """The configured budget of one command: DERIVE_CPU_SECONDS, else COMMAND_SECONDS."""
-    try:
-        chosen = float(os.environ.get("DERIVE_CPU_SECONDS", COMMAND_SECONDS))
-    except ValueError:
-        return COMMAND_SECONDS
-    return chosen if math.isfinite(chosen) and chosen > 0 else COMMAND_SECONDS
+    return _configured("DERIVE_CPU_SECONDS", COMMAND_SECONDS)
 
 
 def _arm() -> None:
@@ -119,6 +125,40 @@ def cpu_budget(seconds: float | None = None, what: str = "the command") -> Itera
             resource.setrlimit(resource.RLIMIT_CPU, previous_limit)
             _arm()
             signal.signal(signal.SIGXCPU, previous_handler)
+
+
+#: wall-clock seconds one command may take (a blocked or starved one too); DERIVE_WALL_SECONDS
+WALL_SECONDS = 20.0
+
+
+def wall_seconds() -> float:
+    """The configured wall-clock budget of one command: DERIVE_WALL_SECONDS, else 20 s."""
+    return _configured("DERIVE_WALL_SECONDS", WALL_SECONDS)
+
+
+@contextlib.contextmanager
+def wall_budget(seconds: float | None = None, what: str = "the command") -> Iterator[None]:
+    """Past ``seconds`` of wall-clock time, ``OutOfBudget`` names the budget (main thread only).
+
+    The CPU budget cannot end a process that waits or is starved of CPU; this one can. The
+    timer fires again each second, so a broad ``except`` cannot swallow it for long.
+    """
+    if not _is_main_thread():
+        yield
+        return
+    seconds = seconds or wall_seconds()
+
+    def expired(signum: int, frame: Any) -> None:
+        raise OutOfBudget(f"{what} ran past its wall-clock budget of {seconds:g} s "
+                          "(DERIVE_WALL_SECONDS sets it)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _is_main_thread() -> bool:
@@ -200,8 +240,10 @@ def _run_child(fn: Callable[..., T], args: tuple, seconds: float, memory_mb: int
     read_fd, write_fd = os.pipe()
     # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child
+        die_with_parent(parent)  # a blocked child has no CPU limit to end it
         os.close(read_fd)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 0

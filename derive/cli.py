@@ -91,13 +91,14 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def budgeted(command: Command) -> Command:
-    """Run a command within the CPU budget of one command (derive.bounded.cpu_budget)."""
+    """Run a command within the CPU and wall-clock budgets of one command (derive.bounded)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from derive.bounded import cpu_budget
+        from derive.bounded import cpu_budget, wall_budget
 
-        with cpu_budget(what=f"'derive {command.__name__}'"):
+        what = f"'derive {command.__name__}'"
+        with wall_budget(what=what), cpu_budget(what=what):
             return command(*args, **kwargs)
 
     return run  # type: ignore[return-value]
@@ -106,8 +107,9 @@ def budgeted(command: Command) -> Command:
 class DeriveGroup(click.Group):
     """Turns every failure into one line and its exit code; never a traceback.
 
-    Usage errors are one line too; Ctrl-C and SIGTERM stop the work cleanly (exit
-    130, 143); a closed pipe (``derive list | head``) ends quietly.
+    Usage errors are one line too; Ctrl-C and SIGTERM stop the work cleanly (one line,
+    exit 2: the contract has no other codes); a closed pipe (``derive list | head``) ends
+    quietly.
     """
 
     def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
@@ -129,10 +131,8 @@ class DeriveGroup(click.Group):
                 click.echo(exc.format_message())
                 sys.exit(0)
             fail(exc.format_message(), exc.exit_code)
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            _stop_now("derive: interrupted", 130)
-        except Interrupted:
-            _stop_now("derive: stopped (SIGTERM)", 143)
+        except (click.exceptions.Abort, KeyboardInterrupt, Interrupted):
+            _stop_now("derive: interrupted", 2)
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(0)

@@ -8,9 +8,11 @@ and renamed into place one after another; the caller writes its cache marker las
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,12 +88,27 @@ def output_folder(path: Path, option: str = "--out") -> Path:
     return path
 
 
-def read_bounded(path: str | Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a file; OSError as usual, ValueError when it holds more.
+_NOT_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+              (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 
-    A bounded read: a path such as /dev/zero or a fifo must not hang or fill memory.
+
+def _regular(path: str | Path, mode: int) -> None:
+    """OSError unless ``mode`` is a regular file's: reading anything else may never end."""
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _NOT_FILES if test(mode)), "not a file")
+        raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
+
+
+def read_bounded(path: str | Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file; OSError as usual (also for a named pipe, a
+    device or a folder), ValueError when it holds more.
+
+    A bounded read: a path such as /dev/zero, /dev/tty or a fifo must not hang or fill memory.
     """
-    with open(path, "rb") as handle:
+    _regular(path, os.stat(path).st_mode)  # before opening: opening a device can act
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a fifo: no wait
+    with open(descriptor, "rb") as handle:
+        _regular(path, os.fstat(descriptor).st_mode)  # it may have been swapped meanwhile
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"larger than {limit:,} bytes")

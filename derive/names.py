@@ -24,15 +24,47 @@ RULE = "letters, digits and '_', starting with a letter, or a Greek letter's nam
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
+def _greek_names() -> dict[str, str]:
+    """Each Greek letter a student may type (α, Σ, µ) and the name it stands for (alpha, Mu)."""
+    table = {}
+    for code in range(0x391, 0x3CA):
+        parts = unicodedata.name(chr(code), "").split()
+        if len(parts) == 4 and parts[:3] in (["GREEK", "SMALL", "LETTER"],
+                                             ["GREEK", "CAPITAL", "LETTER"]):
+            word = parts[3].lower().replace("lamda", "lambda")
+            table[chr(code)] = word.capitalize() if parts[1] == "CAPITAL" else word
+    table["\u03c2"] = "sigma"  # final sigma
+    table["\u00b5"] = "mu"  # the micro sign, which keyboards type for mu
+    return table
+
+
+GREEK = _greek_names()
+_GREEK = re.compile("[" + "".join(GREEK) + "]")
+
+
+def greek_as_names(text: str, call: str = "", prefix: str = "") -> str:
+    """``text`` with each Greek letter written as its name (α -> alpha), ``prefix`` before it
+    (a backslash for LaTeX); σ before a bracket is ``call`` when given (σ(z) -> sigmoid(z))."""
+    def name(match: re.Match[str]) -> str:
+        letter = match.group(0)
+        after = text[match.end():].lstrip()
+        if call and letter == "σ" and after.startswith("("):
+            return call
+        return prefix + GREEK[letter] + (" " if prefix else "")
+
+    return _GREEK.sub(name, text)
+
+
 def is_name(text: object) -> bool:
     """True for a name the identifier rule accepts."""
     return isinstance(text, str) and _NAME.fullmatch(text) is not None
 
 
 def check_name(text: object, where: str) -> str:
-    """The name itself, or an InputError ``<where>: ... is not a name (<rule>)``."""
-    if is_name(text):
-        return str(text)
+    """The name itself (a Greek letter as its name: α -> alpha), or an InputError
+    ``<where>: ... is not a name (<rule>)``."""
+    if isinstance(text, str) and is_name(greek_as_names(text)):
+        return greek_as_names(text)
     shown = repr(text) if isinstance(text, str) else f"a {type(text).__name__}"
     if isinstance(text, str) and len(text) > NAME_LENGTH and _NAME.match(text):
         raise InputError(f"{where}: {shown[:40]}...: a name has at most {NAME_LENGTH} characters")

@@ -16,6 +16,7 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.matrixcode import negative_coefficient as _negative
 from derive.names import plain_text
 from derive.prose import Printers
+from derive.termorder import degree, factor_key, polynomial_variable, term_key
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -65,9 +66,9 @@ class DeriveLatexPrinter(LatexPrinter):
                 else:
                     out.append(("+", term))
             return out
-        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=_term_key)
-        if not self._settings["typed"] and (s := _polynomial_variable(expr)) is not None:
-            terms = sorted(terms, key=lambda t: -sp.degree(t, s))  # x^2 - 7x + 10
+        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=term_key)
+        if not self._settings["typed"] and (s := polynomial_variable(expr)) is not None:
+            terms = sorted(terms, key=lambda t: -degree(t, s))  # x^2 - 7x + 10
         for term in terms:
             if isinstance(term, sp.Sum) and term.function.could_extract_minus_sign():
                 # a sum of negated terms is written minus the sum: - sum_i x_i, not sum_i -x_i
@@ -183,7 +184,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def ordered_factors(self, expr: sp.Mul) -> list[sp.Expr]:
         """A product's factors in the order they are printed (see _print_ordered_Mul)."""
-        return sorted(sp.Mul.make_args(expr), key=_factor_key)
+        return sorted(sp.Mul.make_args(expr), key=factor_key)
 
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
         # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
@@ -196,7 +197,7 @@ class DeriveLatexPrinter(LatexPrinter):
         if self._settings["typed"]:
             ordered = expr
         else:
-            ordered = sp.Mul(*sorted(expr.args, key=_factor_key), evaluate=False)
+            ordered = sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
         saved = self._settings["order"]
         self._settings["order"] = "none"
         try:
@@ -414,31 +415,6 @@ def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
 
 
 
-def _companion(factor: sp.Expr) -> sp.Expr | None:
-    """The function a factor is about: f(u) itself, f(u)^n, or 1 - f(u)."""
-    if isinstance(factor, sp.Pow):
-        factor = factor.base
-    if isinstance(factor, sp.Function):
-        return factor
-    if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args:
-        other = factor - 1
-        if other.could_extract_minus_sign() and isinstance(-other, sp.Function):
-            return -other
-    return None
-
-
-def _polynomial_variable(expr: sp.Add) -> sp.Symbol | None:
-    """The variable of a polynomial in one symbol whose leading coefficient is positive (its
-    terms print by falling degree: lambda^2 - 7 lambda + 10), else None (1 - x stays)."""
-    free = expr.free_symbols
-    if len(free) != 1 or len(expr.args) < 3:
-        return None
-    (s,) = free
-    if not isinstance(s, sp.Symbol) or not expr.is_polynomial(s):
-        return None
-    return s if sp.Poly(expr, s).LC().is_positive else None
-
-
 def _arithmetic(expr: Any) -> bool:
     """A sum or product built from numbers (and determinants of number matrices) unevaluated,
     as a linear-algebra sheet shows its arithmetic: printed in the order it was built."""
@@ -455,31 +431,6 @@ def _negative_term(term: sp.Expr) -> bool:
         return False
     scalars = [a for a in term.args if not isinstance(a, sp.MatrixExpr)]
     return bool(scalars) and bool(sp.Mul(*scalars).could_extract_minus_sign())
-
-
-def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
-    if factor.is_Number:
-        return (0, "", 0)
-    if isinstance(factor, sp.Sum):
-        return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
-    core = _companion(factor)
-    if isinstance(core, sp.log | sp.exp) and core == (factor.base if factor.is_Pow else factor):
-        return (4, str(sp.default_sort_key(core)), 0)  # N log(sigma), lambda e^{-lambda x}
-    if core is not None:
-        plain = factor == core or (factor.is_Pow and factor.base == core)
-        return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
-    if isinstance(factor, sp.Add):
-        return (1, str(sp.default_sort_key(factor)), 0)
-    return (3, str(sp.default_sort_key(factor)), 0)
-
-
-def _term_key(term: sp.Expr) -> tuple[bool, int, str]:
-    coeff, rest = term.as_coeff_Mul()
-    degree = 0
-    for factor in sp.Mul.make_args(rest):
-        _, power = factor.as_base_exp()
-        degree += int(power) if power.is_Integer and power > 0 else (0 if factor.is_number else 1)
-    return (bool(term.could_extract_minus_sign()), -degree, sp.default_sort_key(term).__str__())
 
 
 def latex(expr: Any, **settings: Any) -> str:

@@ -16,9 +16,9 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
-from derive.printing import _factor_key, _term_key
 from derive.prose import Printers, Prose
 from derive.richtext import matrix_shapes, rich_pieces
+from derive.termorder import factor_key, term_key
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
@@ -54,7 +54,7 @@ class UnicodePrinter(DeriveStrPrinter):
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
         if isinstance(expr, sp.Add):  # positive terms first: x_i - μ, σ(z) - y
-            return sorted(expr.args, key=_term_key)
+            return sorted(expr.args, key=term_key)
         return super()._as_ordered_terms(expr, order)
 
     def _indexed(self, expr: sp.Indexed) -> str:
@@ -99,11 +99,11 @@ class UnicodePrinter(DeriveStrPrinter):
         below = [f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
                  for f in factors if f.is_Pow and f.exp.is_negative]
         top = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-               for f in sorted(above, key=_factor_key)]
+               for f in sorted(above, key=factor_key)]
         if abs(coefficient.p) != 1 or not top:
             top.insert(0, str(abs(coefficient.p)))
         bottom = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-                  for f in sorted(below, key=_factor_key)]
+                  for f in sorted(below, key=factor_key)]
         if coefficient.q != 1:
             bottom.insert(0, str(coefficient.q))
         shown = "·".join(top)

@@ -3,18 +3,23 @@
 Ctrl-C reaches the whole process group and SIGTERM perhaps only the parent; either
 way the parent asks every worker to stop (SIGTERM), a worker unwinds its current
 build (TeX killed, staging and temporary folders removed) and exits, and one that
-does not within ``GRACE`` seconds is killed.
+does not within ``GRACE`` seconds is killed. A parent that dies without asking
+(SIGKILL) still stops its workers the same way: the kernel sends them SIGTERM
+(derive.lifeline), and a worker that has not unwound within ``GRACE`` ends itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from derive.lifeline import die_with_parent
 
 T = TypeVar("T")
 GRACE = 1.5  # seconds a worker has to clean up after SIGTERM
@@ -37,17 +42,34 @@ def stop_on_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, raise_interrupted)
 
 
-def _worker_start() -> None:
+_busy = False  # in a worker: whether it is running a call (else it waits for one)
+
+
+def _worker_stop(signum: int, frame: Any) -> None:
+    # Past the grace, SIGALRM's default action ends the worker even if its cleanup hangs.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(math.ceil(GRACE))
+    if not _busy:
+        os._exit(INTERRUPTED)  # waiting for work: nothing to clean up, nothing to print
+    raise_interrupted(signum, frame)
+
+
+def _worker_start(parent: int) -> None:
     # The parent handles Ctrl-C and then stops the workers itself, with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stop_on_sigterm()
+    signal.signal(signal.SIGTERM, _worker_stop)
+    die_with_parent(parent, signal.SIGTERM)
 
 
 def _call(fn: Callable[..., T], *args: Any) -> T:
+    global _busy
+    _busy = True
     try:
         return fn(*args)
     except (Interrupted, KeyboardInterrupt):
         os._exit(INTERRUPTED)  # the build has unwound; a quiet exit, no traceback
+    finally:
+        _busy = False
 
 
 @contextmanager
@@ -56,7 +78,8 @@ def worker_pool(jobs: int) -> Iterator[Callable[..., Future]]:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(),))
     try:
         yield lambda fn, *args: pool.submit(_call, fn, *args)
     except BaseException:

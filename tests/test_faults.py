@@ -80,22 +80,27 @@ def leftovers(tmp: Path, out: Path) -> list[Path]:
     return left
 
 
+def send(process: subprocess.Popen, how: str) -> None:
+    """``how`` is "SIGINT to the group", "SIGTERM to the parent", ...: send it."""
+    name, _, whom = how.split(" ", 2)
+    (os.killpg if whom == "group" else os.kill)(process.pid, signal.Signals[name])
+
+
 def stopped(process: subprocess.Popen, how: str, log, tmp_path: Path) -> None:
-    """Send the signal, wait (bounded) for the exit; its code and a quiet stderr."""
-    if how.startswith("SIGINT"):
-        os.killpg(process.pid, signal.SIGINT)
-    else:
-        os.kill(process.pid, signal.SIGTERM)
+    """Send the signal, wait (bounded) for the exit; exit 2, one line, a quiet stderr."""
+    send(process, how)
     code = process.wait(timeout=60)
     log.close()
     errors = (tmp_path / "stderr").read_text()
-    assert code == (130 if how.startswith("SIGINT") else 143), errors
+    assert code == 2, errors  # the contract's codes are 0, 1 and 2 only
+    assert errors.splitlines()[-1:] == ["derive: interrupted"], errors
     assert "Traceback" not in errors and "internal error" not in errors, errors
 
 
 @pytest.mark.tex
 @pytest.mark.parametrize("how,jobs", [("SIGINT to the group", 2), ("SIGTERM to the parent", 2),
-                                      ("SIGTERM to the parent", 1)])
+                                      ("SIGTERM to the parent", 1), ("SIGINT to the parent", 2),
+                                      ("SIGTERM to the group", 2)])
 def test_an_interrupted_build_stops_cleanly_and_keeps_the_previous_files(tmp_path, how, jobs):
     out = tmp_path / "out"
     env = environment(tmp_path)
@@ -104,20 +109,42 @@ def test_an_interrupted_build_stops_cleanly_and_keeps_the_previous_files(tmp_pat
     assert done.returncode == 0, done.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     log = (tmp_path / "stderr").open("w")
-    build = subprocess.Popen(
-        [DERIVE, "build", "--all", "--no-cache", "--jobs", str(jobs), "--out", str(out)],
-        env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-    )
-    # Interrupt while entries are being built: a staging folder or a TeX folder exists.
-    busy = wait_for(lambda: any(out.glob(".derive-staging-*"))
-                    or any((tmp_path / "tmp").glob("derive-tex-*")))
-    assert busy and build.poll() is None
+    build = busy_build(tmp_path, env, jobs, stderr=log)  # interrupted while building entries
     stopped(build, how, log, tmp_path)
     assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
     assert leftovers(tmp_path, out) == []
     consistent_cache(out)
     for name, data in before.items():  # intact: the same bytes (a rebuild makes the same ones)
         assert (out / name).read_bytes() == data, name
+
+
+def busy_build(tmp_path: Path, env: dict[str, str], jobs: int, **options) -> subprocess.Popen:
+    """``derive build --all`` in its own session, once it is building (a TeX or staging folder)."""
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        [DERIVE, "build", "--all", "--no-cache", "--jobs", str(jobs), "--out", str(out)],
+        env=env, stdout=subprocess.DEVNULL, start_new_session=True, **options)
+    assert wait_for(lambda: any(out.glob(".derive-staging-*"))
+                    or any((tmp_path / "tmp").glob("derive-tex-*")))
+    assert build.poll() is None
+    return build
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("jobs", [2, 1])
+def test_a_killed_build_leaves_no_process_behind(tmp_path, jobs):
+    """SIGKILL gives the parent no chance to stop anything: its workers, their bounded
+    children and TeX still end (the kernel's parent-death signal)."""
+    env = environment(tmp_path)
+    build = busy_build(tmp_path, env, jobs, stderr=subprocess.DEVNULL)
+    assert wait_for(lambda: len(processes_with(env["DERIVE_TEST_RUN"])) > 1)  # not alone
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait(timeout=60)
+    assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 60), [
+        (Path("/proc") / str(pid) / "cmdline").read_bytes()[:80]
+        for pid in processes_with(env["DERIVE_TEST_RUN"])]
+    if jobs > 1:  # the workers unwound their builds: staging and TeX folders removed
+        assert wait_for(lambda: leftovers(tmp_path, tmp_path / "out") == [], 30)
 
 
 def test_a_file_that_no_longer_belongs_is_not_served_from_the_cache(tmp_path):
@@ -320,7 +347,8 @@ def test_an_endless_input_file_is_one_line(tmp_path, runner, args):
     result = runner.invoke(main, [*args, "--out", str(tmp_path)])
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "/dev/zero" in lines[0] and "larger than" in lines[0]
+    assert len(lines) == 1 and "/dev/zero" in lines[0]
+    assert "a device, not a regular file" in lines[0]
 
 
 @pytest.mark.tex

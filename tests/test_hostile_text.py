@@ -85,3 +85,23 @@ def test_any_text_escapes_to_latex_without_specials_left_bare(text):
     stripped = stripped.replace("{", "", out.count(r"\fontencoding")).replace(
         "}", "", out.count(r"\fontencoding"))
     assert not any(c in stripped for c in "\\%&$#_{}~^<>"), (text, out)
+
+
+# --- MathML: text inside a formula stays text ----------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["</math><script>alert(1)</script>", "a & b", "<b>bold</b>",
+                                  "x]]><!--", "&amp;lt;", '"><img src=x onerror=alert(1)>'])
+def test_markup_in_a_formulas_text_stays_text_in_mathml(text):
+    """The converter's output is unescaped once (its operators are character references): a
+    tag written inside \\text{} must come out as characters, not as markup."""
+    import xml.etree.ElementTree as ET
+
+    from derive.html.mathml import mathml
+
+    out = str(mathml(rf"x + \text{{{text}}}"))  # raw: escape_latex would write \textless
+    tree = ET.fromstring(out)  # well-formed: one <math> element
+    tags = {e.tag.split("}")[-1] for e in tree.iter()}
+    assert tags <= {"math", "mrow", "mi", "mo", "mtext", "mspace"}, tags
+    shown = "".join(tree.itertext()).replace("\u00a0", " ")
+    assert text in shown, shown

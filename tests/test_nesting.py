@@ -8,6 +8,7 @@ benchmarks/nesting.py.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -105,6 +106,27 @@ def test_past_the_budget_one_line_and_exit_2(args):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "CPU budget of 1 s" in lines[0], lines
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_a_command_that_waits_is_ended_by_the_wall_clock_budget():
+    import time
+
+    from derive.bounded import wall_budget
+    from derive.errors import OutOfBudget
+
+    # a process blocked (or starved of CPU) uses no CPU time: only the wall clock ends it
+    with pytest.raises(OutOfBudget, match="wall-clock budget of 0.2 s"), wall_budget(0.2, "it"):
+        time.sleep(60)
+
+
+def test_past_the_wall_clock_budget_one_line_and_exit_2(monkeypatch):
+    monkeypatch.setenv("DERIVE_WALL_SECONDS", "1")
+    done = derive_cli("grad", " * ".join(f"({j}*x + {61 - j})" for j in range(1, 61)),
+                      "--wrt", "x", "--json", budget="600")
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    error = json.loads(done.stdout)["error"]
+    assert "'derive grad' ran past its wall-clock budget of 1 s" in error, error
+    assert done.stderr == ""
 
 
 def test_the_budget_ends_with_the_command():

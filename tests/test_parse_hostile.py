@@ -187,3 +187,42 @@ def test_the_derivative_of_a_matrix_is_a_shape_error_not_a_sympy_failure():
     for text in (r"x\frac{d}{dx}x", r"\frac{d}{dx} \sigma(x)"):
         error = outcome(text, syntax="latex", shapes=SHAPES)
         assert isinstance(error, ShapeError) and "derivative of a matrix" in str(error)
+
+
+# --- letters typed as Unicode -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed,written", [
+    ("α*x^2", "alpha*x^2"), ("σ(z)", "sigmoid(z)"), ("σ (w*x)", "sigmoid(w*x)"),
+    ("λ*exp(-λ*x)", "lambda*exp(-lambda*x)"), ("Σ + µ", "Sigma + mu"), ("ς*ω", "sigma*omega"),
+])
+def test_greek_letters_are_their_names(typed, written):
+    from derive.parse import parse_plain
+
+    assert parse_plain(typed) == parse_plain(written)
+
+
+def test_greek_letters_in_latex_are_their_commands():
+    from derive.parse import parse_latex
+
+    assert parse_latex(r"\frac{1}{2} α x^2") == parse_latex(r"\frac{1}{2} \alpha x^2")
+
+
+@pytest.mark.parametrize("typed,char,column", [("ж*x", "ж", 1), ("x + Щ", "Щ", 5),
+                                               ("x*ℵ", "ℵ", 3)])
+def test_other_letters_are_one_line_naming_the_character_and_column(typed, char, column):
+    from derive.errors import ParseError
+    from derive.parse import parse_plain
+
+    with pytest.raises(ParseError) as caught:
+        parse_plain(typed)
+    assert f"unexpected character '{char}'" in str(caught.value)
+    assert caught.value.column == column and "\n" not in str(caught.value)
+
+
+def test_a_greek_name_on_the_command_line_is_its_name():
+    from derive.names import check_name
+
+    assert check_name("α", "--wrt α") == "alpha"
+    with pytest.raises(Exception, match="is not a name"):
+        check_name("ж", "--wrt ж")

@@ -50,12 +50,30 @@ def mathml(tex: str, display: bool = False) -> Markup:
         raise MathMLError(f"cannot convert to MathML: {tex[:80]!r} ({type(exc).__name__})"
                           ) from None
     _tidy(tree)
+    if any(e.text == "&" for e in tree.iter()):  # an alignment point outside any environment
+        raise MathMLError(f"cannot convert to MathML: a stray '&' in {tex[:80]!r}")
+    _as_references(tree)
     out = unescape(tostring(tree, encoding="unicode"))  # as latex2mathml.converter.convert
     if unknown := _UNKNOWN_COMMAND.search(out):  # the converter prints those as text
         raise MathMLError(f"cannot convert to MathML: {unknown.group(1)} in {tex[:80]!r}")
-    if ">&<" in out:  # an alignment point outside any environment the converter knows
-        raise MathMLError(f"cannot convert to MathML: a stray '&' in {tex[:80]!r}")
     return Markup(out)
+
+
+#: '<', '>' and a '&' that does not start one of the converter's character references
+_MARKUP = re.compile(r"[<>]|&(?!#x[0-9A-Fa-f]+;)")
+
+
+def _as_references(tree: Element) -> None:
+    """Write markup characters in text and attributes as references, as the converter writes
+    its operators: the final ``unescape`` must not turn ``\\text{</math><script>}`` into tags."""
+    def quoted(text: str) -> str:
+        return _MARKUP.sub(lambda m: f"&#x{ord(m.group(0)):05X};", text)
+
+    for element in tree.iter():
+        element.text = quoted(element.text) if element.text else element.text
+        element.tail = quoted(element.tail) if element.tail else element.tail
+        for key, value in element.attrib.items():
+            element.set(key, quoted(value))
 
 
 #: what makes a bracketed group taller than a line, so that its brackets must stretch

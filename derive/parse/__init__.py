@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import sympy as sp
 
 from derive.errors import DeriveError, InputError, LimitError, ParseError
+from derive.names import greek_as_names
 from derive.parse import grammar, limits
 from derive.parse.algebra import AS_TYPED
 from derive.parse.build import Builder, LatexBuilder, Shapes, check_shapes
@@ -75,6 +76,9 @@ def _parse(
 ) -> sp.Basic:
     """Scan, parse, check and build: the parser's pipeline."""
     limits.check_text(text)
+    # Greek letters as students type them: α is alpha (\alpha in LaTeX), σ(z) the sigmoid
+    text = (greek_as_names(text, prefix="\\") if syntax == "latex"
+            else greek_as_names(text, call="sigmoid"))
     if syntax == "latex":
         grammar.check_commands(text)
     tree = grammar.parse_tree(text, syntax)

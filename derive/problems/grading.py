@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.errors import InputError
+from derive.files import read_bounded
 from derive.problems.gradesheet import GradeSheet, PartScore, StudentGrade
 from derive.problems.quiz import Part, parts
 from derive.problems.roster import Columns, header_columns, header_key, student_name
@@ -69,11 +70,13 @@ def parse_number(text: str) -> float | None:
 def load_manifest(path: Path) -> dict[str, Any]:
     where = str(path)
     try:
-        if path.stat().st_size > MAX_MANIFEST:
-            raise InputError(f"{where}: larger than {MAX_MANIFEST} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_bounded(path, MAX_MANIFEST)  # a named pipe or /dev/zero: one line, no hang
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+    except ValueError:
+        raise InputError(f"{where}: larger than {MAX_MANIFEST} bytes") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InputError(f"{where}: not a derive manifest (not JSON)") from None
     versions = data.get("versions") if isinstance(data, dict) else None

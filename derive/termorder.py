@@ -1,0 +1,98 @@
+"""The order in which printers write the terms of a sum and the factors of a product.
+
+Sort keys only, no printing. A key is a pure function of the expression's structure,
+so each is computed once per expression (cached): a derivation prints the same factors
+at every step, and a product of 60 linear factors has thousands of them.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+_CACHE = 1 << 14
+
+
+def _companion(factor: sp.Expr) -> sp.Expr | None:
+    """The function a factor is about: f(u) itself, f(u)^n, or 1 - f(u)."""
+    if isinstance(factor, sp.Pow):
+        factor = factor.base
+    if isinstance(factor, sp.Function):
+        return factor
+    if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args:
+        other = factor - 1
+        if other.could_extract_minus_sign() and isinstance(-other, sp.Function):
+            return -other
+    return None
+
+
+def _lead(expr: sp.Expr, s: sp.Symbol) -> tuple[int, sp.Expr]:
+    """Degree and leading coefficient of a polynomial in ``s`` (one free symbol), read from its
+    tree: products and powers add and multiply them exactly, so nothing is expanded; only a sum
+    whose leading terms cancel is handed to ``sp.Poly``."""
+    if not expr.has(s):
+        return 0, expr
+    if expr == s:
+        return 1, sp.S.One
+    if isinstance(expr, sp.Mul):
+        leads = [_lead(f, s) for f in expr.args]
+        return sum(d for d, _ in leads), sp.Mul(*(c for _, c in leads))
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp >= 0:
+        d, c = _lead(expr.base, s)
+        return d * int(expr.exp), c ** expr.exp
+    if isinstance(expr, sp.Add):
+        leads = [_lead(t, s) for t in expr.args]
+        top = max(d for d, _ in leads)
+        coefficient = sp.Add(*(c for d, c in leads if d == top))
+        if coefficient != 0:
+            return top, coefficient
+    poly = sp.Poly(expr, s)
+    return poly.degree(), poly.LC()
+
+
+def degree(expr: sp.Expr, s: sp.Symbol) -> int:
+    """The degree of a polynomial in ``s`` (as ``sp.degree``, without expanding it)."""
+    return _lead(expr, s)[0]
+
+
+def polynomial_variable(expr: sp.Add) -> sp.Symbol | None:
+    """The variable of a polynomial in one symbol whose leading coefficient is positive (its
+    terms print by falling degree: lambda^2 - 7 lambda + 10), else None (1 - x stays)."""
+    free = expr.free_symbols
+    if len(free) != 1 or len(expr.args) < 3:
+        return None
+    (s,) = free
+    if not isinstance(s, sp.Symbol) or not expr.is_polynomial(s):
+        return None
+    return s if _lead(expr, s)[1].is_positive else None
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def factor_key(factor: sp.Expr) -> tuple[int, str, int]:
+    """Numbers first, then sums, functions with their companions, other factors, logs and
+    exponentials, sums over i last."""
+    if factor.is_Number:
+        return (0, "", 0)
+    if isinstance(factor, sp.Sum):
+        return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
+    core = _companion(factor)
+    if isinstance(core, sp.log | sp.exp) and core == (factor.base if factor.is_Pow else factor):
+        return (4, str(sp.default_sort_key(core)), 0)  # N log(sigma), lambda e^{-lambda x}
+    if core is not None:
+        plain = factor == core or (factor.is_Pow and factor.base == core)
+        return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
+    if isinstance(factor, sp.Add):
+        return (1, str(sp.default_sort_key(factor)), 0)
+    return (3, str(sp.default_sort_key(factor)), 0)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def term_key(term: sp.Expr) -> tuple[bool, int, str]:
+    """Positive terms first, then by falling degree (wx + b - y, 1 - sigma)."""
+    coeff, rest = term.as_coeff_Mul()
+    total = 0
+    for factor in sp.Mul.make_args(rest):
+        _, power = factor.as_base_exp()
+        total += int(power) if power.is_Integer and power > 0 else (0 if factor.is_number else 1)
+    return (bool(term.could_extract_minus_sign()), -total, sp.default_sort_key(term).__str__())
