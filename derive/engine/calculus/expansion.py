@@ -152,9 +152,38 @@ def cancels_small(expr: sp.Basic, limit: int = NODES) -> bool:
     return cancel_size(expr) <= limit
 
 
+#: The highest degree a tidy move multiplies out or factors. Factoring a dense polynomial
+#: of degree 59 (the derivative of a product of 60 linear factors) takes minutes
+#: (Zassenhaus); a product of 20 linear factors multiplied out is a degree-19 polynomial of
+#: 20-digit coefficients, no textbook form, whose terms cancel in floating point.
+TIDY_DEGREE = 12
+
+
+def degree_bound(expr: sp.Basic) -> int:
+    """A bound on the total degree of ``expr`` multiplied out, without multiplying it out
+    (a function or a symbolic power counts as one more variable)."""
+    if expr.is_Add:
+        return max(degree_bound(a) for a in expr.args)
+    if expr.is_Mul:
+        return sum(degree_bound(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        return abs(int(expr.exp)) * degree_bound(expr.base)
+    return 0 if expr.is_Number else 1
+
+
+def factor_degree(expr: sp.Basic) -> int:
+    """The highest degree ``factor`` below multiplies out: each factor of a product (each
+    base of a power) on its own."""
+    if expr.is_Mul:
+        return max(factor_degree(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        return factor_degree(expr.base)
+    return degree_bound(expr)
+
+
 def factors_small(expr: sp.Basic, limit: int = NODES) -> bool:
-    """Whether ``sp.factor(expr)`` stays within ``limit`` nodes."""
-    return factor_size(expr) <= limit
+    """Whether ``sp.factor(expr)`` stays within ``limit`` nodes and a degree it factors fast."""
+    return factor_degree(expr) <= TIDY_DEGREE and factor_size(expr) <= limit
 
 
 def _is_polynomial(expr: sp.Basic) -> bool:

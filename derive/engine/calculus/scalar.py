@@ -199,6 +199,15 @@ def _masked(
     return apply
 
 
+def _low_degree(small: Callable[[sp.Expr], bool]) -> Callable[[sp.Expr], bool]:
+    """``small``, and no polynomial of degree over ``TIDY_DEGREE`` multiplied out."""
+
+    def low(expr: sp.Expr) -> bool:
+        return expansion.degree_bound(expr) <= expansion.TIDY_DEGREE and small(expr)
+
+    return low
+
+
 def _always(expr: sp.Expr) -> bool:
     return True
 
@@ -235,8 +244,8 @@ def _tanh_identity(expr: sp.Expr) -> sp.Expr:
 TIDY_MOVES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
     ("sigmoid identity", _sigmoid_identity),
     ("tanh identity", _tanh_identity),
-    ("expand", _masked(expansion.expand, expands_small)),
-    ("cancel", _masked(expansion.cancel, cancels_small)),
+    ("expand", _masked(expansion.expand, _low_degree(expands_small))),
+    ("cancel", _masked(expansion.cancel, _low_degree(cancels_small))),
     ("factor", _masked(expansion.factor, factors_small)),
     ("collect", _masked(sp.factor_terms, _always)),
 )
