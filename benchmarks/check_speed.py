@@ -5,7 +5,8 @@
 Prints a small table: the bare interpreter with sympy imported (the floor),
 `derive check` on the right 10-line derivation of benchmarks/run.py, and on
 the same file with a wrong line (so the hint search runs), and on a 10-line
-matrix derivation (shapes declared, three numeric gradients, a wrong last line).
+matrix derivation (shapes declared, three numeric gradients, a wrong last line), and on a
+categorical MLE through a Lagrange multiplier.
 Medians of R runs; nothing is asserted (targets: scalar <= 1.5 s, matrix <= 2 s).
 """
 
@@ -43,6 +44,16 @@ L = \frac{1}{2}\|W x + b - y\|^2
 = (W x + b - y)^\top
 """
 
+#: A categorical MLE through a Lagrange multiplier: each step after the stationarity
+#: condition is solved together with the constraint at random data.
+LAGRANGE = r"""\mathcal{L} = \sum_{k=1}^{K} n_k \log p_k + \lambda (1 - \sum_{k=1}^{K} p_k)
+\frac{\partial \mathcal{L}}{\partial p_k} = \frac{n_k}{p_k} - \lambda = 0
+\Rightarrow p_k = \frac{n_k}{\lambda}
+\Rightarrow \sum_{k=1}^{K} \frac{n_k}{\lambda} = 1
+\Rightarrow \lambda = \sum_{k=1}^{K} n_k
+\Rightarrow \hat p_k = \frac{n_k}{\sum_{j=1}^{K} n_j}
+"""
+
 WRONG = TEN_LINES.replace(r"= 2x\sigma(x^2)\left(\frac{1}{1+x^2} + \sigma(-x^2)",
                           r"= x\sigma(x^2)\left(\frac{1}{1+x^2} + \sigma(-x^2)")
 
@@ -69,7 +80,8 @@ def main() -> None:
              median_seconds([sys.executable, "-c", "import sympy"], args.repeat, env))]
     for name, text in (("derive check, 10 right lines", TEN_LINES),
                        ("derive check, 10 lines, one wrong", WRONG),
-                       ("derive check, 10 matrix lines, one wrong", MATRIX_TEN_LINES)):
+                       ("derive check, 10 matrix lines, one wrong", MATRIX_TEN_LINES),
+                       ("derive check, categorical MLE with a multiplier", LAGRANGE)):
         with tempfile.NamedTemporaryFile("w", suffix=".tex", delete=False) as handle:
             handle.write(text)
         command = [sys.executable, "-m", "derive.cli", "check", handle.name]

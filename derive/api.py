@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive import catalogue, pipeline
-from derive.catalogue.fields import Expr, Problem, Shape, Text
+from derive.catalogue.fields import Problem, Shape, typed_expression
 from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.model import Derivation
@@ -53,20 +53,13 @@ def _checked_shapes(table: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _expression(text: str) -> str:
-    """A typed expression: a string, cleaned of invisible characters, not empty."""
-    try:
-        return Expr().read(text)
-    except Problem as exc:
-        raise InputError(f"the expression: {exc}") from None
-
-
 def grad_spec(
     expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (), name: str = "f"
 ) -> Spec:
     """An ad hoc gradient entry for a typed expression."""
     wrt_list = _checked("--wrt", [wrt] if isinstance(wrt, str) else list(wrt))
-    fields: dict = {"expr": _expression(expr), "wrt": wrt_list, "name": check_name(name, "name")}
+    fields: dict = {"expr": typed_expression(expr), "wrt": wrt_list,
+                    "name": check_name(name, "name")}
     if shapes:
         fields["shapes"] = _checked_shapes(_shape_field(shapes))
     return Spec(
@@ -104,60 +97,15 @@ def check(path_or_text: str | Path) -> CheckReport:
     return check_text(path_or_text)
 
 
-def _support(var: str, support: str | None, assume: Sequence[str]) -> tuple[object, list[str]]:
-    """The support from ``--support`` or from assumptions on the variable such as 'x > xm'.
-
-    Returns the spec's ``support`` field (None: found by trying the usual ones) and
-    the assumptions left over; 'x > 0' stays an assumption (the usual supports cover it).
-    """
-    left: list[str] = []
-    low = high = None
-    for text in assume:
-        bounds = _variable_bounds(var, text)
-        if bounds is None:
-            left.append(text)
-        else:
-            low, high = bounds[0] or low, bounds[1] or high
-    if support is not None:
-        if low or high:
-            raise InputError(f"--support {support}: the support is also given by --assume")
-        parts = [p.strip() for p in support.strip().strip("[]()").split(",")]
-        if len(parts) == 2 and all(parts):
-            return [_expression(p) for p in parts], left
-        return Text(60).read(support) if support.strip() else _expression(support), left
-    if low or high:
-        return [low or "-inf", high or "inf"], left
-    return None, left
-
-
-def _variable_bounds(var: str, text: str) -> tuple[str | None, str | None] | None:
-    """(low, high) when ``text`` bounds the variable by something other than 0, else None."""
-    import re
-
-    v = re.escape(var)
-    forms = [
-        (rf"^\s*{v}\s*>=?\s*(.+?)\s*$", lambda m: (m.group(1), None)),
-        (rf"^\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (None, m.group(1))),
-        (rf"^\s*(.+?)\s*<=?\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (m.group(1), m.group(2))),
-        (rf"^\s*(.+?)\s*<=?\s*{v}\s*$", lambda m: (m.group(1), None)),
-    ]
-    for pattern, bounds in forms:
-        match = re.match(pattern, text)
-        if match:
-            low, high = bounds(match)
-            if (low, high) in (("0", None), ("0", "1")):
-                return None  # the usual supports: positive, unit interval
-            return low, high
-    return None
-
-
 def mle_spec(density: str, params: str | Sequence[str], var: str = "x",
              assume: Sequence[str] = (), support: str | None = None) -> Spec:
     """An ad hoc maximum-likelihood entry for one observation's typed density."""
     param_list = _checked("--param", [params] if isinstance(params, str) else list(params))
     var = check_name(clean_text(var), f"--var {var}")
-    fields = {"density": _expression(density), "var": var, "params": param_list}
-    bounds, assume = _support(var, support, assume)
+    fields = {"density": typed_expression(density), "var": var, "params": param_list}
+    from derive.kinds.mle.model import support_field
+
+    bounds, assume = support_field(var, support, assume)
     if bounds is not None:
         fields["support"] = bounds
     return Spec(id="density", title="Maximum-likelihood estimation for a given density",

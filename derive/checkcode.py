@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
+from derive.names import plain_text
 from derive.printing import numpy_code
 from derive.render import environment
 
@@ -35,10 +36,10 @@ def code(expr: Any, inputs: Any = None) -> str:
 
 def along(expr: Any, var: Any, text: str) -> str:
     """Code for ``expr`` that returns an array shaped like ``var`` even when ``expr`` does not
-    involve it (a constant density 1/theta evaluated on a grid of x): ``+ 0.0 * x`` only then."""
+    involve it (a constant density 1/theta evaluated on a grid of x): ``np.full`` only then."""
     if isinstance(expr, sp.Basic) and expr.has(var):
         return text
-    return f"{text} + 0.0 * {py_name(str(var))}"
+    return f"np.full(np.shape({py_name(str(var))}), {text})"
 
 
 def symbol_domains(derivation: Derivation, symbols: Any) -> list[dict[str, str]]:
@@ -55,13 +56,14 @@ def domain_table(derivation: Derivation, symbols: Any) -> dict[str, tuple[float,
 
 
 def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
-                 templates: Path | None = None) -> str:
-    """The source of ``check_<id>.py`` from a kind's recipe (template name, context)."""
+                 templates: Path | None = None, layout: bool = True) -> str:
+    """The source of ``check_<id>.py`` from a kind's recipe (template name, context); laid
+    out by black unless ``layout`` is false (a script that is run, never shown)."""
     template, context = recipe
-    values = {"id": derivation.id or "expr", "title": derivation.title, "seed": SEED}
+    values = {"id": derivation.id or "expr", "title": plain_text(derivation.title), "seed": SEED}
     values.update(context)
     source = environment(templates, latex_syntax=False).get_template(template).render(values)
-    return formatted(with_helpers(source))
+    return formatted(with_helpers(source)) if layout else with_helpers(source)
 
 
 def formatted(source: str) -> str:
@@ -81,6 +83,21 @@ HELPERS = {
         "def sigmoid(z):\n"
         '    """The logistic sigmoid 1/(1 + e^-z), through tanh so that it never overflows."""\n'
         "    return 0.5 + 0.5 * np.tanh(0.5 * z)\n"
+    ),
+    "erf": (
+        "def erf(z):\n"
+        '    """The error function entry by entry (math.erf: no scipy needed)."""\n'
+        "    return np.vectorize(math.erf, otypes=[float])(z)\n"
+    ),
+    "factorial": (
+        "def factorial(n):\n"
+        '    """n! entry by entry, through the gamma function: n! = Gamma(n + 1)."""\n'
+        "    return np.vectorize(math.gamma, otypes=[float])(n + 1.0)\n"
+    ),
+    "log_factorial": (
+        "def log_factorial(n):\n"
+        '    """log(n!) entry by entry, without computing n! (which overflows)."""\n'
+        "    return np.vectorize(math.lgamma, otypes=[float])(n + 1.0)\n"
     ),
     "softplus": (
         "def softplus(z):\n"
@@ -102,6 +119,10 @@ HELPERS = {
 }
 
 
+#: the helpers that call the math module
+MATH_HELPERS = {"erf", "factorial", "log_factorial"}
+
+
 def with_helpers(source: str) -> str:
     """The script with the helpers it calls but does not define, placed after its imports."""
     tree = ast.parse(source)
@@ -115,4 +136,6 @@ def with_helpers(source: str) -> str:
     lines = source.splitlines(keepends=True)
     at = imports[-1].end_lineno or 0
     block = "".join("\n\n" + HELPERS[name] for name in missing)
-    return "".join(lines[:at]) + block + "".join(lines[at:])
+    first = imports[0].lineno - 1
+    extra = ["import math\n"] if set(missing) & MATH_HELPERS else []
+    return "".join(lines[:first] + extra + lines[first:at]) + block + "".join(lines[at:])

@@ -213,16 +213,17 @@ def main() -> None:
 def list_command(topic: str | None, as_json: bool) -> None:
     """List the catalogue's entries."""
     from derive import catalogue
+    from derive.names import plain_text
 
     entries = [e for e in catalogue.entries() if topic is None or e.topic == topic]
     if topic is not None and not entries:
         fail(f"--topic {topic}: no such topic (topics: {', '.join(catalogue.topics())})")
     if as_json:
-        emit_json({"entries": [{"id": e.id, "title": e.title, "topic": e.topic} for e in entries]})
+        emit_json(catalogue.listing(entries))
         return
     width = max(len(e.id) for e in entries)
     for e in entries:
-        click.echo(f"{e.id:<{width}}  {e.topic:<14}  {e.title}")
+        click.echo(f"{e.id:<{width}}  {e.topic:<14}  {plain_text(e.title)}")
 
 
 @main.command()

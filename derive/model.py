@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from derive.prose import Prose
+from derive.prose import NO_PROSE, Prose
 
 Verified = str  # "symbolic" | "numeric" | "" (not yet verified)
 
@@ -26,7 +26,7 @@ class Step:
     before: Any
     after: Any
     rule: str
-    note: str = ""
+    note: Prose = NO_PROSE  # a sentence for humans: the margin beside the step
     verified: Verified = ""
 
     def with_verified(self, how: Verified) -> Step:
@@ -115,8 +115,8 @@ class Derivation:
     id: str = ""
     topic: str = ""
     name: str = "f"  # what the function is called in labels (f, L)
-    question: str = ""  # the worksheet's question in LaTeX ("": "Find <the results>.")
-    conventions: tuple[str, ...] = ()  # sentences (LaTeX) on the notation used
+    question: Prose = NO_PROSE  # the worksheet's question (empty: "Find <the results>.")
+    conventions: tuple[Prose, ...] = ()  # sentences on the notation used
     independent: Mapping[str, Any] = field(default_factory=dict)  # result -> a second route
     details: Any = None  # the kind's own frozen record, defined beside the kind
     cross_check: Mapping[str, str] = field(default_factory=dict)  # how each result agreed

@@ -43,3 +43,9 @@ def clean_text(text: str) -> str:
     """Text without invisible format characters; control characters and line breaks as spaces."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+
+
+def plain_text(text: str) -> str:
+    """Free text with the backticks around its maths dropped: the formulas in the plain
+    input syntax (``a^T*x``), as a terminal list, JSON and generated Python show titles."""
+    return text.replace("`", "")

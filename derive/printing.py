@@ -18,6 +18,7 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.errors import NotSupported
 from derive.matrixcode import Code, MatrixCode, dimension_code
 from derive.matrixcode import negative_coefficient as _negative
+from derive.names import plain_text
 from derive.prose import Printers
 
 
@@ -59,8 +60,23 @@ class DeriveLatexPrinter(LatexPrinter):
         """The terms of a sum in textbook order, each with the sign printed before it:
         positive terms first, higher degree first (wx + b - y, 1 - sigma)."""
         out = []
+        if _arithmetic(expr):  # 2 \cdot 0 + 1 \cdot 2 + (-1) \cdot 4: the order it was built in
+            for term in expr.args:
+                if isinstance(term, sp.Mul) and term.args[0] == -1 and len(term.args) > 2:
+                    out.append(("-", sp.Mul(*term.args[1:], evaluate=False)))
+                elif term.is_Rational and term < 0:
+                    out.append(("-", -term))
+                else:
+                    out.append(("+", term))
+            return out
         terms = expr.args if self._settings["typed"] else sorted(expr.args, key=_term_key)
+        if not self._settings["typed"] and (s := _polynomial_variable(expr)) is not None:
+            terms = sorted(terms, key=lambda t: -sp.degree(t, s))  # x^2 - 7x + 10
         for term in terms:
+            if isinstance(term, sp.Sum) and term.function.could_extract_minus_sign():
+                # a sum of negated terms is written minus the sum: - sum_i x_i, not sum_i -x_i
+                out.append(("-", sp.Sum(-term.function, *term.limits)))
+                continue
             negative = bool(term.could_extract_minus_sign())
             out.append(("-", -term) if negative else ("+", term))
         return out
@@ -72,7 +88,7 @@ class DeriveLatexPrinter(LatexPrinter):
         tex = ""
         for i, (sign, term) in enumerate(self.add_terms(expr)):
             if i == 0:
-                term = -term if sign == "-" else term  # the first term keeps its own sign
+                tex += "-" if sign == "-" else ""  # the first term keeps its own sign
             else:
                 tex += f" {sign} "
             term_tex = self._print(term)
@@ -85,10 +101,15 @@ class DeriveLatexPrinter(LatexPrinter):
         # Pending derivatives go last: sigma'(u) \cdot d/dw[u], as written on a board.
         if not isinstance(expr, sp.Mul):  # sympy prints u^-1 through _print_Mul(Pow)
             return super()._print_Mul(expr)
+        if self._settings["typed"] and expr.args[0] == 1 and len(expr.args) > 1:
+            rest = expr.args[1:]  # 1/(1 + e^{-x}) as typed: a fraction, not 1 times one
+            return self._print(rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False))
         if self._settings["typed"] and expr.args[0] == -1 and len(expr.args) == 2:
             inner = self._print(expr.args[1])
             bracket = isinstance(expr.args[1], sp.Add)
             return rf"-\left({inner}\right)" if bracket else f"- {inner}"
+        if _arithmetic(expr):
+            return self._arithmetic_Mul(expr)
         if (root := self._one_root(expr)) is not None:
             return root
         if (halved := self._fraction_before_log(expr)) is not None:
@@ -105,6 +126,20 @@ class DeriveLatexPrinter(LatexPrinter):
             head = "-"
         factors = [self._print(f) for f in pending]
         return head + (" " if head == "-" else r" \cdot ") + r" \cdot ".join(factors)
+
+    def _arithmetic_Mul(self, expr: sp.Mul) -> str:
+        """A product of numbers as built: each negative factor in brackets, (-1) . 2."""
+        args, sign = list(expr.args), ""
+        if args[0] == -1 and len(args) > 2:
+            args, sign = args[1:], "- "
+        shown = []
+        for k, a in enumerate(args):
+            tex = self._print(a)
+            if (a.is_Number and a < 0) or isinstance(a, sp.Add):
+                tex = rf"\left({tex}\right)"
+            joint = r" \cdot " if k and a.is_Number and args[k - 1].is_Number else " "
+            shown.append((joint if k else "") + tex)
+        return sign + "".join(shown)
 
     def _one_root(self, expr: sp.Mul) -> str | None:
         """sqrt(2)/(2 sqrt(pi) sqrt(v)) as 1/sqrt(2 pi v): the square roots of a denominator
@@ -212,6 +247,18 @@ class DeriveLatexPrinter(LatexPrinter):
             parts.append(rf"\left({tex}\right)" if isinstance(arg, sp.MatAdd | sp.MatMul) else tex)
         return r" \odot ".join(parts)
 
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        # X w - y, not - y + X w: positive terms first (sympy reorders even a typed sum)
+        terms = sorted(expr.args, key=_negative_term)
+        out = []
+        for k, term in enumerate(terms):
+            negative = _negative_term(term)
+            shown = self._print(-term if negative else term)
+            if isinstance(term, sp.MatAdd):
+                shown = rf"\left({shown}\right)"
+            out.append(("- " if negative else "+ " if k else "") + shown)
+        return " ".join(out)
+
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # 1^T M 1 for sum(M): a trailing 1 x 1 all-ones factor is the number 1 and is not shown;
         # a scalar denominator is written as a fraction: e^z / (1^T e^z).
@@ -283,6 +330,10 @@ class DeriveLatexPrinter(LatexPrinter):
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
+        # an entry's all-ones column declared by name (ones = "N,1") is written as a textbook does
+        return r"\mathbf{1}" if expr.name == "ones" else super()._print_MatrixSymbol(expr)
+
     def _print_Determinant(self, expr: sp.Determinant, exp: str | None = None) -> str:
         arg = expr.arg
         inner = self._print(arg)
@@ -293,11 +344,7 @@ class DeriveLatexPrinter(LatexPrinter):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        shown = self._print(expr.expr)
-        if _needs_brackets(expr.expr, body, u):
-            shown = rf"\left({shown}\right)"
-        return self._print(body.xreplace({u: Verbatim(shown)}))
+        return print_applied(self, expr, r"\left({}\right)")
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -347,6 +394,15 @@ class Verbatim(sp.Symbol):
         return f"({self.name})"
 
 
+def print_applied(printer: Any, expr: Any, brackets: str) -> str:
+    """A function applied entrywise, as its body with the printed matrix in place of u."""
+    (u,), body = expr.function.args
+    shown = printer._print(expr.expr)
+    if _needs_brackets(expr.expr, body, u):
+        shown = brackets.format(shown)
+    return printer._print(body.xreplace({u: Verbatim(shown)}))
+
+
 def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
     """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
     from derive.matrixfunctions import reads_as_call
@@ -371,6 +427,36 @@ def _companion(factor: sp.Expr) -> sp.Expr | None:
         if other.could_extract_minus_sign() and isinstance(-other, sp.Function):
             return -other
     return None
+
+
+def _polynomial_variable(expr: sp.Add) -> sp.Symbol | None:
+    """The variable of a polynomial in one symbol whose leading coefficient is positive (its
+    terms print by falling degree: lambda^2 - 7 lambda + 10), else None (1 - x stays)."""
+    free = expr.free_symbols
+    if len(free) != 1 or len(expr.args) < 3:
+        return None
+    (s,) = free
+    if not isinstance(s, sp.Symbol) or not expr.is_polynomial(s):
+        return None
+    return s if sp.Poly(expr, s).LC().is_positive else None
+
+
+def _arithmetic(expr: Any) -> bool:
+    """A sum or product built from numbers (and determinants of number matrices) unevaluated,
+    as a linear-algebra sheet shows its arithmetic: printed in the order it was built."""
+    def numbers(e: Any) -> bool:
+        if isinstance(e, sp.Add | sp.Mul):
+            return all(numbers(a) for a in e.args)
+        return bool(e.is_Rational) or isinstance(e, sp.Determinant)
+    return isinstance(expr, sp.Add | sp.Mul) and numbers(expr)
+
+
+def _negative_term(term: sp.Expr) -> bool:
+    """A matrix product with a negative scalar coefficient (-y, -m 1, -(1/n) 1 1^T x)."""
+    if not isinstance(term, sp.MatMul):
+        return False
+    scalars = [a for a in term.args if not isinstance(a, sp.MatrixExpr)]
+    return bool(scalars) and bool(sp.Mul(*scalars).could_extract_minus_sign())
 
 
 def _factor_key(factor: sp.Expr) -> tuple[int, str, int]:
@@ -428,6 +514,8 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         return self._print(expr.base.label)
 
     def _print_factorial(self, expr: sp.Expr) -> str:
+        if self._settings["helpers"]:
+            return f"factorial({self._print(expr.args[0])})"
         gamma = f"{self._np('vectorize')}(__import__('math').gamma, otypes=[float])"
         return f"{gamma}({self._print(expr.args[0])} + 1.0)"
 
@@ -443,6 +531,8 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
     def _print_log(self, expr: sp.Expr) -> str:
         # log(n!) as lgamma(n + 1): the factorial itself overflows for large counts.
         arg = expr.args[0]
+        if isinstance(arg, sp.factorial) and self._settings["helpers"]:
+            return f"log_factorial({self._print(arg.args[0])})"
         if isinstance(arg, sp.factorial):
             lgamma = f"{self._np('vectorize')}(__import__('math').lgamma, otypes=[float])"
             return f"{lgamma}({self._print(arg.args[0])} + 1.0)"
@@ -506,6 +596,8 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         return f"((lambda {_PARAMETER.name}: {self._print(body)})({self._print(arg)}))"
 
     def _print_erf(self, expr: sp.Expr) -> str:
+        if self._settings["helpers"]:
+            return f"erf({self._print(expr.args[0])})"
         erf = f"{self._np('vectorize')}(__import__('math').erf, otypes=[float])"
         return f"{erf}({self._print(expr.args[0])})"
 
@@ -542,7 +634,8 @@ def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
     settings = {"partial": len(derivation.symbols) > 1}
-    parts = [derivation.title] if derivation.title else []  # text: outside maths, MathJax shows it
+    # text outside maths (MathJax shows it), the backticked formulas as typed
+    parts = [plain_text(derivation.title)] if derivation.title else []
     for section in derivation.sections:
         shown = latex(section.start, **settings)
         head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"

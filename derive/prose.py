@@ -1,14 +1,15 @@
 """Prose: words and mathematics in reading order, printed late by each target.
 
-An engine writes a section heading once, as words and sympy expressions; the
-worksheet prints it as LaTeX (words escaped, maths by the project's printer),
-the terminal and the JSON as plain text. Notation that no sympy object prints
+An engine or a kind writes a section heading, a step's note, a question or a
+convention once, as words and sympy expressions; the worksheet prints it as
+LaTeX (words escaped, maths by the project's printer), the terminal and the JSON
+as plain text. Notation that no sympy object prints
 (``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,11 @@ class Tex:
 Segment = Words | Math | Tex
 
 
+def tex(latex: str, text: str) -> Prose:
+    """Notation written by hand, as LaTeX (delimiters included) and as plain text."""
+    return Prose((Tex(latex, text),))
+
+
 @dataclass(frozen=True)
 class Printers:
     """How one target prints each kind of segment."""
@@ -59,11 +65,32 @@ class Prose:
     parts: tuple[Segment, ...] = ()
 
     @classmethod
-    def of(cls, *parts: str | Segment) -> Prose:
-        """Prose from segments; a plain string is words."""
-        return cls(tuple(Words(p) if isinstance(p, str) else p for p in parts))
+    def of(cls, *parts: str | Segment | Prose) -> Prose:
+        """Prose from segments in reading order; a plain string is words, a Prose its parts."""
+        out: list[Segment] = []
+        for part in parts:
+            if isinstance(part, Prose):
+                out.extend(part.parts)
+            elif part:
+                out.append(Words(part) if isinstance(part, str) else part)
+        return cls(tuple(out))
+
+    @classmethod
+    def joined(cls, separator: str, items: Iterable[Prose]) -> Prose:
+        """The items in order, ``separator`` (words) between each two."""
+        parts: list[str | Prose] = []
+        for item in items:
+            parts += [separator, item] if parts else [item]
+        return cls.of(*parts)
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
 
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
         table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex}
         return "".join(table[type(p)](p) for p in self.parts)
+
+
+#: No words at all (a step without a note); Prose is frozen, so one value serves everywhere.
+NO_PROSE = Prose()

@@ -49,7 +49,31 @@ def python_literal(value: Any) -> str:
                                for k, v in value.items()) + "}"
     if not isinstance(value, _LITERALS):
         raise TypeError(f"not plain data for a Python literal: {type(value).__name__}")
+    if isinstance(value, str) and _width(value) > _ONE_LINE:
+        return _long_string(value)
     return ascii(str(value) if isinstance(value, str) else value)
+
+
+_ONE_LINE = 76  # a longer string becomes adjacent literals that black lays out one a line
+_PIECE = 64
+
+
+def _width(text: str) -> int:
+    return len(ascii(text)) - 2  # as the script shows it: non-ASCII characters escaped
+
+
+def _long_string(text: str) -> str:
+    """A long string as ``("words " "more words")``, split after spaces (inside a word only
+    when it is longer than a line): the same value, and black lays it out within 88 columns."""
+    pieces, line = [], ""
+    for char in str(text):
+        if line and _width(line + char) > _PIECE:
+            cut = line.rfind(" ") + 1 or len(line)
+            pieces.append(line[:cut])
+            line = line[cut:]
+        line += char
+    pieces.append(line)
+    return "(" + " ".join(ascii(piece) for piece in pieces) + ")"
 
 
 def _finalize_latex(value: Any) -> Any:

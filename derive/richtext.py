@@ -4,6 +4,8 @@ project's grammar and printed by its printer, the words escaped (titles, notes, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -17,11 +19,22 @@ _RELATION = re.compile(r"(<=|>=|!=|=|<|>)")
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
 
 
+def spec_shapes(table: Any) -> dict[str, tuple[Any, Any]] | None:
+    """An entry's ``shapes`` field ({'W': 'm,n'}) as the parser's shapes, or None."""
+    if not isinstance(table, dict):
+        return None
+    return {name: tuple(int(d) if d.strip().isdigit() else d.strip()
+                        for d in str(value).split(","))
+            for name, value in table.items()}
+
+
 def matrix_shapes(derivation: Derivation) -> dict[str, tuple[Any, Any]]:
     """The shapes of the derivation's matrices, so that `tr(A*X*B)` in a note parses as maths
     over matrices (not as a product of numbers)."""
     found: dict[str, tuple[Any, Any]] = {}
     exprs = [derivation.function, *(r.expr for r in derivation.results)]
+    for section in derivation.sections:  # the names a backward pass introduces (delta, p, c)
+        exprs += [section.start, section.lhs, *(s.after for s in section.steps)]
     for expr in exprs:
         if not isinstance(expr, sp.Basic):
             continue
@@ -30,40 +43,91 @@ def matrix_shapes(derivation: Derivation) -> dict[str, tuple[Any, Any]]:
     return found
 
 
-def _formula(text: str, shapes: dict[str, tuple[Any, Any]]) -> str:
-    """One backticked formula: expressions joined by relations, each parsed and printed."""
+@dataclass(frozen=True)
+class Formula:
+    """One backticked formula: expressions (as typed) and the relations between them."""
+
+    exprs: tuple[Any, ...]
+    relations: tuple[str, ...] = ()
+
+    def render(self, show: Callable[[Any], str], relation: Mapping[str, str]) -> str:
+        """The expressions through ``show``, the relations through the table ``relation``."""
+        out = [show(self.exprs[0])]
+        for rel, expr in zip(self.relations, self.exprs[1:], strict=True):
+            out += [relation[rel], show(expr)]
+        return " ".join(out)
+
+
+def _flat(expr: Any) -> Any:
+    """An unevaluated parse tree with left-nested products merged and factors 1 dropped, so
+    that it prints as typed: ``2*A*x`` as 2 A x (the brackets of ``W*(V*x)`` stay), ``1/s^2``
+    as a fraction, not 1 times one."""
+    if not isinstance(expr, sp.Basic) or isinstance(expr, sp.Atom | sp.MatrixSymbol):
+        return expr
+    args = [_flat(a) for a in expr.args]
+    if isinstance(expr, sp.Mul | sp.MatMul):
+        nested = args if isinstance(expr, sp.MatMul) else args[:1]  # matrices: associative
+        flat = [f for a in args for f in (a.args if type(a) is type(expr) and any(
+            a is n for n in nested) else (a,))]
+        flat = [f for f in flat if f != 1] or [sp.S.One]
+        return flat[0] if len(flat) == 1 else type(expr)(*flat, evaluate=False)
+    if args == list(expr.args):
+        return expr
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:  # a class without the keyword (Indexed, Sum): built as it is
+        return expr.func(*args)
+
+
+def parse_formula(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None) -> Formula:
+    """A formula typed in backticks, parsed by the project's grammar without evaluation."""
     from derive.parse import parse_expression
 
     parts = _RELATION.split(text)
-    shown = []
-    for k, part in enumerate(parts):
-        if k % 2:
-            shown.append(RELATION_TEX[part])
-        else:
-            shown.append(latex(parse_expression(part.strip(), syntax="plain",
-                                                shapes=shapes or None)))
-    return " ".join(shown)
+    exprs = tuple(_flat(parse_expression(part.strip(), syntax="plain", shapes=shapes or None,
+                                         as_typed=True)) for part in parts[::2])
+    return Formula(exprs, tuple(parts[1::2]))
 
 
-def rich_text(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
+def rich_pieces(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None
+                ) -> list[tuple[str, Any]]:
+    """User text split at `backticks`: ("text", str), ("math", Formula) or ("code", str).
 
-    The expressions go through the project's parser and printer, never to TeX as typed;
-    one that does not parse is shown as escaped text in typewriter type.
+    The formulas go through the project's parser, never to TeX, HTML or a terminal as typed;
+    one that does not parse is kept as code.
     """
     from derive.errors import DeriveError
 
     pieces = text.split("`")
-    out = []
+    out: list[tuple[str, Any]] = []
     for k, piece in enumerate(pieces):
         if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(escape_latex(piece if k % 2 == 0 else "`" + piece))
+            out.append(("text", piece if k % 2 == 0 else "`" + piece))
             continue
         try:
-            out.append(f"${_formula(piece, shapes or {})}$")
+            out.append(("math", parse_formula(piece, shapes)))
         except DeriveError:
-            out.append(rf"\texttt{{{escape_latex(piece)}}}")
-    return Trusted("".join(out))
+            out.append(("code", piece))
+    return out
+
+
+def formula_latex(formula: Formula) -> str:
+    """A formula as LaTeX, in the order it was typed."""
+    return formula.render(lambda e: latex(e, typed=True), RELATION_TEX)
+
+
+def rich_text(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None) -> Trusted:
+    """User text with `expressions` in backticks typeset as maths; the rest escaped.
+
+    One that does not parse is shown as escaped text in typewriter type.
+    """
+    printers = {
+        "text": escape_latex,
+        "math": lambda f: f"${formula_latex(f)}$",
+        "code": lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
+    }
+    return Trusted("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
+
 
 _WORDS = {"integer": r"\in \mathbb{Z}", "real": r"\in \mathbb{R}", "positive": "> 0",
           "nonnegative": r"\ge 0", "non-negative": r"\ge 0"}
@@ -78,18 +142,21 @@ def assumption_tex(sentence: str) -> Trusted:
     name, _, words = rest.partition(" ")
     if words.startswith("symmetric"):
         return Trusted(f"${latex(sp.Symbol(name))}$ {escape_latex(words)}")
+    last = ""
     while rest:
         match = _PIECE.match(rest)
         if match is None:
             return Trusted(escape_latex(sentence))
         piece = match.group(1)
         rest = rest[match.end():].lstrip()
+        if piece == "is" or (piece in ("an", "a") and last == "is"):  # 'n is an integer'
+            last = piece
+            continue
+        last = piece
         if piece in _RELATIONS:
             out.append(_RELATIONS[piece])
         elif piece in _WORDS:
             out.append(_WORDS[piece])
-        elif piece in ("is", "an", "a"):
-            continue
         elif piece[0].isdigit():
             out.append(piece)
         else:

@@ -7,19 +7,23 @@ are converted by pylatexenc (a maintained LaTeX-to-Unicode converter). Never sym
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
-from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
+from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
 from derive.printing import _factor_key, _term_key
 from derive.prose import Printers, Prose
+from derive.richtext import matrix_shapes, rich_pieces
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
+RELATIONS = {"=": "=", "<=": "≤", ">=": "≥", "!=": "≠", "<": "<", ">": ">"}
+_LETTERS = {"ell": "ℓ"}
 _FUNCTIONS = {"sigmoid": "σ", "normal_cdf": "Φ", "normal_pdf": "φ", "Heaviside": "𝟙"}
 
 
@@ -28,7 +32,12 @@ class UnicodePrinter(DeriveStrPrinter):
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         head, sep, tail = expr.name.partition("_")
-        return greek_unicode.get(head, head) + sep + tail
+        head = _LETTERS.get(head) or greek_unicode.get(head, head)
+        hat = tail == "hat" or tail.startswith("hat_")
+        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1 (lam_hat stays so)
+            head, tail = head + "\u0302", tail[4:]
+            sep = "_" if tail else ""
+        return head + sep + tail
 
     _print_Dummy = _print_Symbol
 
@@ -58,20 +67,34 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"{name}({self.stringify(expr.args[:1], ', ')})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
+            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         if expr.exp == sp.S.Half:
             return f"√({self._print(expr.base)})"
         if expr.exp == -sp.S.Half:
             return f"1/√({self._print(expr.base)})"
         return super()._print_Pow(expr, rational).replace("**", "^")
 
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        # ∂²ℓ/∂μ∂v for a named function of several variables, dℓ/dμ for one
+        inner, wrt = expr.expr, expr.variable_count
+        if not isinstance(inner, sp.Symbol) or sum(n for _, n in wrt) < 2:
+            return super()._print_Derivative(expr)
+        order = "".join(sup[c] for c in str(sum(n for _, n in wrt)))
+        below = "".join(f"∂{self._print(v)}" + ("".join(sup[c] for c in str(n)) if n > 1 else "")
+                        for v, n in wrt)
+        return f"∂{order}{self._print(inner)}/{below}"
+
     def _print_Mul(self, expr: sp.Mul) -> str:
         # the worksheet's order (coefficient, sums, sigma(u) beside 1 - sigma(u), symbols), with ·
         coefficient, rest = expr.as_coeff_Mul()
         if not coefficient.is_Rational:
             return super()._print_Mul(expr).replace("**", "^")
+        coefficient, rest = _one_root(coefficient, rest)
         factors = sp.Mul.make_args(rest)
         above = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
-        below = [1 / f for f in factors if f.is_Pow and f.exp.is_negative]
+        below = [f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
+                 for f in factors if f.is_Pow and f.exp.is_negative]
         top = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
                for f in sorted(above, key=_factor_key)]
         if abs(coefficient.p) != 1 or not top:
@@ -121,16 +144,47 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"|{self._print(expr.args[0])}|"
 
 
+def _one_root(coefficient: sp.Rational, rest: sp.Expr) -> tuple[sp.Rational, sp.Expr]:
+    """√2/(2 √π √v) as 1/√(2πv): the square roots of a denominator under one sign, as on the
+    worksheet (sympy splits them apart)."""
+    half = sp.Rational(1, 2)
+    factors = list(sp.Mul.make_args(rest))
+    inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
+    kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
+    for f in list(kept):  # √2/2 = 1/√2
+        if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
+            coefficient *= f.base
+            inside.append(f.base)
+            kept.remove(f)
+    if len(inside) < 2:
+        return coefficient, rest
+    radicand = sp.Mul(*inside, evaluate=False)
+    return coefficient, sp.Mul(*kept, sp.Pow(radicand, -half, evaluate=False), evaluate=False)
+
+
 def maths(expr: Any) -> str:
     """An expression as one line of Unicode maths."""
     return UnicodePrinter().doprint(expr)
 
 
+#: a numerator or denominator that reads unambiguously without brackets: 2, N, σ_1, x^2, (a + b)
+_ALONE = re.compile(r"\d+(\.\d+)?|[^\W\d_](_\w+)?('|\^\w+)?|\(.*\)(\^\w+)?")
+
+
+def _fraction(node: Any, l2tobj: Any) -> str:  # pylatexenc passes the converter by this name
+    """\\frac{a}{b} as a/b, bracketing a part that is more than one name or number."""
+    parts = [l2tobj.nodelist_to_text([arg]).strip() for arg in node.nodeargd.argnlist[-2:]]
+    return "/".join(p if _ALONE.fullmatch(p) else f"({p})" for p in parts)
+
+
 @cache
 def _converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="text")
+    context = get_default_latex_context_db()
+    context.add_context_category("derive", prepend=True, macros=[
+        MacroTextSpec(name, simplify_repl=_fraction) for name in ("frac", "tfrac", "dfrac")])
+    return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
 def unicode_text(tex: str) -> str:
@@ -145,19 +199,30 @@ def unicode_prose(prose: Prose) -> str:
     return " ".join(prose.render(shown).split())
 
 
+def rich_unicode(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> str:
+    """User text with `expressions` in backticks as Unicode maths (aᵀx, σ(x)), on one line."""
+    printers = {
+        "text": str,
+        "math": lambda formula: formula.render(maths, RELATIONS),
+        "code": str,
+    }
+    return "".join(printers[kind](value) for kind, value in rich_pieces(text, shapes))
+
+
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
-    lines = [derivation.title, ""]
+    lines = [rich_unicode(derivation.title, matrix_shapes(derivation)), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
             lines.append(f"  = {maths(step.after)}")
-            lines.append(f"        [{step.rule}; {how}]")
+            note = f": {unicode_prose(step.note)}" if step.note else ""
+            lines.append(f"        [{step.rule}{note}; {how}]")
         lines.append("")
     for result in derivation.results:
-        relation = {"<=": "≤", ">=": "≥"}.get(result.relation, result.relation)
+        relation = RELATIONS.get(result.relation, result.relation)
         lines.append(f"{maths(result.label)} {relation} {maths(result.expr)}")
     if check and check.get("passed") is not None:
         verdict = "passed" if check["passed"] else "FAILED"

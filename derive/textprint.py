@@ -11,11 +11,10 @@ from sympy.printing.str import StrPrinter
 
 from derive.printing import (
     Label,
-    Verbatim,
     _companions_last,
     _holds_direction,
-    _needs_brackets,
     _unit_ones,
+    print_applied,
 )
 from derive.prose import Printers, Prose
 
@@ -56,11 +55,7 @@ class DeriveStrPrinter(StrPrinter):
         return "1^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
-        (u,), body = expr.function.args
-        shown = self._print(expr.expr)
-        if _needs_brackets(expr.expr, body, u):
-            shown = f"({shown})"
-        return self._print(body.xreplace({u: Verbatim(shown)}))
+        return print_applied(self, expr, "({})")
 
     def _print_Trace(self, expr: sp.Trace) -> str:
         if expr.arg.shape == (1, 1) and not _holds_direction(expr.arg):

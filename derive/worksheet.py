@@ -40,7 +40,7 @@ def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
         "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
         "rule_name": rules[0] if rules else "",
         "rules": rules,
-        "note": Trusted("; ".join(s.note for s in steps if s.note)),
+        "note": Trusted("; ".join(s.note.render(LATEX_PROSE) for s in steps if s.note)),
         "verified": steps[0].verified if steps else "",
         "mark": mark,
     }
@@ -80,7 +80,8 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "title": rich_text(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
-        "question": Trusted(derivation.question or _question(derivation, settings)),
+        "question": Trusted(derivation.question.render(LATEX_PROSE)
+                            if derivation.question else _question(derivation, settings)),
         "statement": [Trusted(t) for t in latex_lines(
             derivation.statement if derivation.statement is not None else derivation.function,
             LINE, **settings)],
@@ -97,34 +98,12 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         ],
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
         "notes": [rich_text(note, shapes) for note in derivation.notes],
-        "conventions": [Trusted(c) for c in derivation.conventions],
+        "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
         "check_code": check_code,
         "check_name": check_name,
         "plot": plot_context(derivation),
     }
-
-
-def rich_pieces(text: str) -> list[tuple[str, Any]]:
-    """User text split at `backticks`: ("text", str), ("math", expression) or ("code", str).
-
-    The expressions go through the project's parser, never to TeX or HTML as typed;
-    one that does not parse is kept as code.
-    """
-    from derive.errors import DeriveError
-    from derive.parse import parse_expression
-
-    pieces = text.split("`")
-    out: list[tuple[str, Any]] = []
-    for k, piece in enumerate(pieces):
-        if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(("text", piece if k % 2 == 0 else "`" + piece))
-            continue
-        try:
-            out.append(("math", parse_expression(piece, syntax="plain")))
-        except DeriveError:
-            out.append(("code", piece))
-    return out
 
 
 def latex_name(name: str) -> str:

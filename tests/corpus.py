@@ -25,11 +25,10 @@ KINDS = ("gradient", "backprop", "mle")
 
 #: Entries a student file cannot say, and why (each is a limit of the notation, named).
 NOT_WRITABLE = {
-    "huber": r"a piecewise function (\begin{cases}) is not in the LaTeX grammar",
-    "mle-categorical": "the data are categories 1..3 and the estimate needs a Lagrange "
-                       "multiplier: random real data make the powers complex",
-    "softmax-jacobian": "p stands for softmax(z), which the forward pass defines off the page",
-    "softmax-ce-matrix": "p stands for softmax(z) and y lies on the simplex (1^T y = 1)",
+    "mle-categorical": "the entry's data are categories 1..3 (p1^((x_i - 2)(x_i - 3)/2) is "
+                       "complex at random real data) and its N = n_1 + n_2 + n_3 is implicit; "
+                       "the indexed form students write (a multiplier times 1 - sum_k p_k) is "
+                       "tested in tests/test_check_constrained.py",
 }
 
 
@@ -55,6 +54,11 @@ class Copy:
 # --- printing ---------------------------------------------------------------------------------
 
 
+#: sympy classes the plain syntax writes as a call of one argument, by name.
+PLAIN_CALLS = {"Abs": "abs", "DiagMatrix": "diag", "Trace": "tr", "Determinant": "det",
+               "Inverse": "inv"}
+
+
 class PlainPrinter(StrPrinter):
     """The plain syntax of DESIGN's CLI contract; None-raising for what it cannot say."""
 
@@ -67,23 +71,28 @@ class PlainPrinter(StrPrinter):
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
 
-    def _print_Abs(self, expr: Any) -> str:
-        return f"abs({self._print(expr.args[0])})"
+    def _print_Named(self, expr: Any) -> str:
+        name = expr.args[0] if getattr(expr, "is_named", False) else expr.args[1]
+        return self._print(name) if not hasattr(name, "name") else name.name
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        return f"({self._print(expr.base)}).^{self._print(expr.exp)}"
+
+    def _print_OneMatrix(self, expr: Any) -> str:
+        return f"ones({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
+    def _call(self, expr: Any) -> str:
+        """A one-argument function of the plain syntax (``tr(X)``, ``abs(x)``)."""
+        return f"{PLAIN_CALLS[type(expr).__name__]}({self._print(expr.args[0])})"
+
+    _print_Abs = _print_DiagMatrix = _print_Trace = _print_Determinant = _call
+    _print_Inverse = _call
 
     def _print_Max(self, expr: Any) -> str:
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Min(self, expr: Any) -> str:
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Trace(self, expr: Any) -> str:
-        return f"tr({self._print(expr.arg)})"
-
-    def _print_Determinant(self, expr: Any) -> str:
-        return f"det({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr: Any) -> str:
-        return f"inv({self._print(expr.arg)})"
 
     def _print_Transpose(self, expr: Any) -> str:
         return f"({self._print(expr.arg)}).T"
@@ -99,9 +108,9 @@ class PlainPrinter(StrPrinter):
         raise ValueError(f"no plain syntax for {type(expr).__name__}")
 
     _print_Sum = _print_Product = _print_Indexed = _print_Subs = _unsupported
-    _print_Piecewise = _print_Heaviside = _print_OneMatrix = _print_Identity = _unsupported
-    _print_KroneckerDelta = _print_DiagMatrix = _print_MatPow = _print_sign = _unsupported
-    _print_binomial = _print_factorial = _print_HadamardPower = _unsupported
+    _print_Piecewise = _print_Heaviside = _print_Identity = _unsupported
+    _print_KroneckerDelta = _print_MatPow = _print_sign = _unsupported
+    _print_binomial = _print_factorial = _unsupported
 
 
 def plain(expr: Any) -> str:
@@ -115,8 +124,10 @@ def latex_of(expr: Any) -> str:
 @cache
 def _student_latex_printer() -> Any:
     """Our printer, with what a student spells out: det(X) in brackets (``\\det X X^{-1}``
-    reads as det(X X^{-1})) and a multi-letter name in \\mathrm."""
-    from derive.parse.tables import GREEK
+    reads as det(X X^{-1})), a multi-letter name in \\mathrm (\\mathbf for one named like a
+    function) and a column of ones with its length (``\\mathbf{1}_{N}``, where no neighbour
+    gives it)."""
+    from derive.parse.tables import GREEK, LATEX_FUNCTIONS
     from derive.printing import DeriveLatexPrinter
 
     class StudentLatex(DeriveLatexPrinter):
@@ -124,9 +135,17 @@ def _student_latex_printer() -> Any:
             return rf"\det\left({self._print(expr.arg)}\right)"
 
         def _print_MatrixSymbol(self, expr: Any) -> str:
+            if expr.name in LATEX_FUNCTIONS:  # \mathrm{ones} b would be the call ones(b)
+                return rf"\mathbf{{{expr.name}}}"
             if len(expr.name) > 1 and expr.name not in GREEK:
                 return rf"\mathrm{{{expr.name}}}"
             return super()._print_MatrixSymbol(expr)
+
+        def _print_OneMatrix(self, expr: Any) -> str:
+            rows, cols = expr.shape
+            if cols == 1:
+                return rf"\mathbf{{1}}_{{{self._print(rows)}}}"
+            return super()._print_OneMatrix(expr)
 
     return StudentLatex()
 
@@ -144,7 +163,18 @@ def directives(derivation: Any) -> list[str]:
     matrices = sorted(derivation.function.atoms(sp.MatrixSymbol), key=str) if hasattr(
         derivation.function, "atoms") else []
     lines += [f"% shape {m.name} = {m.shape[0]}, {m.shape[1]}" for m in matrices]
+    lines += [f"% assume 1^T {name} = 1" for name in _simplex(derivation)]
     return lines
+
+
+def _simplex(derivation: Any) -> tuple[str, ...]:
+    """The probability vectors the entry states (``simplex = ["y"]``: 1^T y = 1)."""
+    from derive import catalogue
+
+    try:
+        return tuple(catalogue.get(derivation.id).names("simplex", ()))
+    except Exception:  # noqa: BLE001 - an entry without the field states none
+        return ()
 
 
 def is_matrix_entry(derivation: Any) -> bool:
@@ -162,15 +192,56 @@ def student_lines(derivation: Any) -> list[Line]:
             label = result.label
             if not (isinstance(label, sp.Derivative) and len(label.variables) == 1):
                 return []
-            lines.append(Line(f"nabla:{label.variables[0].name}", result.expr))
-        return lines
+            head = f"nabla:{label.variables[0].name}"
+            simplified = _simplified(derivation, result.expr)
+            if simplified is None:
+                lines.append(Line(head, result.expr))
+            else:
+                lines.append(Line(head, simplified.start))
+                lines += [Line("=", step.after) for step in simplified.steps]
+        return _matrices_named_first(derivation, lines)
     lines = []
     for section in derivation.sections:
         if not isinstance(section.start, sp.Derivative) or section.start.has(sp.MatrixExpr):
             return []
         lines.append(Line("start", section.start))
         lines += [Line("=", step.after) for step in section.steps]
-    return lines
+    return _named_first(lines)
+
+
+def _named_first(lines: list[Line]) -> list[Line]:
+    """The values a sheet names (softmax outputs p_1, p_2, ...) defined on lines before the
+    derivation, as a student writes ``p_1 = e^{z_1} / (...)`` first."""
+    from derive.engine.calculus.shape import Named
+
+    named = {n.args[1]: n.args[0] for line in lines for n in line.expr.atoms(Named)}
+    definitions = [Line(f"name:{symbol.name}", named[symbol]) for symbol in
+                   sorted(named, key=lambda s: s.name)]
+    return definitions + lines
+
+
+def _simplified(derivation: Any, result: Any) -> Any:
+    """The section that simplifies a gradient to ``result`` (a student writes those lines
+    too), for entries whose result names a forward value (p = softmax(z)); else None."""
+    from derive.engine.matrix.expressions import Named
+
+    if not derivation.function.atoms(Named):
+        return None
+    for section in derivation.sections:
+        if (_title(section.title).startswith("Simplify") and section.steps
+                and section.steps[-1].after == result):
+            return section
+    return None
+
+
+def _matrices_named_first(derivation: Any, lines: list[Line]) -> list[Line]:
+    """A named forward value (p = softmax(z)) defined on the line before the loss."""
+    from derive.engine.matrix.expressions import Named
+
+    simplex = _simplex(derivation)  # y = u / 1^T u: how the engine says 1^T y = 1
+    named = sorted((n for n in derivation.function.atoms(Named) if n.name not in simplex),
+                   key=lambda n: n.name)
+    return [Line(f"name:{n.name}", n.definition) for n in named] + lines
 
 
 def _likelihood(derivation: Any) -> list[Line]:
@@ -227,6 +298,7 @@ def _head(line: Line, syntax: str, derivation: Any) -> str:
         ("=", "latex"): "= ", ("=", "plain"): "= ",
         ("zero", "latex"): "= ", ("zero", "plain"): "= ",
         ("L", "latex"): "L = ", ("L", "plain"): "L = ",
+        ("name", "latex"): f"{tex_name} = ", ("name", "plain"): f"{name} = ",
         ("define", "latex"): rf"\ell({params}) = ",
         ("nabla", "latex"): rf"\nabla_{{{tex_name}}} L = ",
         ("nabla", "plain"): f"dL/d{name} = ",
@@ -276,6 +348,15 @@ def lost_factor_2(expr: Any) -> Any:
         return None
     args = [a / 2 if a in (sp.Integer(2), sp.Integer(-2)) else a for a in node.args]
     return expr.xreplace({node: type(node)(*args)})
+
+
+def dropped_term(expr: Any) -> Any:
+    """The last term of the outermost sum left out (p for p - y, p_1 for p_1 - 1)."""
+    node = _first(expr, lambda n: isinstance(n, sp.Add | sp.MatAdd) and len(n.args) > 1)
+    if node is None:
+        return None
+    kept = node.args[:-1]
+    return expr.xreplace({node: kept[0] if len(kept) == 1 else type(node)(*kept)})
 
 
 def wrong_quotient_rule(expr: Any) -> Any:
@@ -370,6 +451,7 @@ MISTAKES: dict[str, Callable[[Any], Any]] = {
     "sum instead of mean": sum_instead_of_mean,
     "sign": sign,
     "lost factor 2": lost_factor_2,
+    "dropped term": dropped_term,
     "wrong quotient rule": wrong_quotient_rule,
     "log of a sum split": log_of_sum_split,
 }
@@ -389,7 +471,7 @@ def _mutated(lines: list[Line], mistake: Callable[[Any], Any]) -> Iterator[tuple
     """(index of the line, the lines with that line's expression mutated), for every line
     where the mistake changes the value."""
     for k, line in enumerate(lines):
-        if line.head in ("start", "define", "L", "zero"):
+        if line.head in ("start", "define", "L", "zero") or line.head.startswith("name:"):
             continue
         try:
             wrong = mistake(line.expr)

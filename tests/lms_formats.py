@@ -3,7 +3,8 @@
 No maintained Python package validates QTI 2.1 (PyPI has converters and authoring
 kits, none with the IMS schemas) or Moodle XML (Moodle has no schema), so the
 rules the standards state are checked here: QTI 2.1's element order and required
-attributes, unique identifiers, every response declared and processed; a small
+attributes, unique identifiers, every response declared and processed; the MathML 2.0
+of its maths (elements, attributes, arguments; no TeX left as text); a small
 QTI response-processing interpreter for the operators our items use; and Moodle's
 own cloze sub-question syntax (the regular expressions of qtype_multianswer).
 """
@@ -15,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
 CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -72,6 +74,68 @@ def check_item(root: ET.Element) -> list[str]:
         for attribute in ("outcomeIdentifier", "identifier", "showHide"):
             if attribute not in fb.attrib:
                 problems.append(f"modalFeedback without {attribute}")
+    return problems
+
+
+# MathML 2.0 (the version QTI 2.1's schema imports): presentation elements and, for those
+# latex2mathml writes, their attributes (chapter 3 of the recommendation); token elements
+# hold text only; the elements with a fixed number of arguments (3.1.3.2)
+_TOKEN = {"mi", "mn", "mo", "mtext", "ms", "mspace", "mglyph"}
+_STYLE = {"mathvariant", "mathsize", "mathcolor", "mathbackground"}
+MATHML_ATTRIBUTES = {
+    "math": {"display", "overflow", "altimg", "alttext"}, "mrow": set(), "mi": _STYLE,
+    "mn": _STYLE, "mtext": _STYLE, "ms": _STYLE | {"lquote", "rquote"},
+    "mo": _STYLE | {"form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric",
+                    "maxsize", "minsize", "largeop", "movablelimits", "accent"},
+    "mspace": {"width", "height", "depth", "linebreak"}, "mglyph": {"alt", "fontfamily", "index"},
+    "mfrac": {"linethickness", "numalign", "denomalign", "bevelled"}, "msqrt": set(),
+    "mroot": set(), "mstyle": {"scriptlevel", "displaystyle", "scriptsizemultiplier"} | _STYLE,
+    "merror": set(), "mpadded": {"width", "lspace", "height", "depth"}, "mphantom": set(),
+    "mfenced": {"open", "close", "separators"}, "menclose": {"notation"},
+    "msub": {"subscriptshift"}, "msup": {"superscriptshift"},
+    "msubsup": {"subscriptshift", "superscriptshift"}, "munder": {"accentunder"},
+    "mover": {"accent"}, "munderover": {"accent", "accentunder"}, "mmultiscripts": set(),
+    "mprescripts": set(), "none": set(),
+    "mtable": {"align", "rowalign", "columnalign", "groupalign", "alignmentscope",
+               "columnwidth", "width", "rowspacing", "columnspacing", "rowlines",
+               "columnlines", "frame", "framespacing", "equalrows", "equalcolumns",
+               "displaystyle", "side", "minlabelspacing"},
+    "mtr": {"rowalign", "columnalign", "groupalign"},
+    "mtd": {"rowspan", "columnspan", "rowalign", "columnalign", "groupalign"},
+    "semantics": set(), "annotation": {"encoding"}, "annotation-xml": {"encoding"},
+}
+MATHML_ARGUMENTS = {"mfrac": 2, "mroot": 2, "msub": 2, "msup": 2, "msubsup": 3, "munder": 2,
+                    "mover": 2, "munderover": 3}
+_TEX_LEFT = re.compile(r"\\[()\[\]]|\\[A-Za-z]+|\$")  # delimiters or a macro in the text
+
+
+def check_mathml(root: ET.Element) -> list[str]:
+    """The MathML 2.0 rules the maths of a QTI item breaks, and TeX left as text (empty: none)."""
+    problems = []
+    parents = {child: parent for parent in root.iter() for child in parent}
+    for e in root.iter():
+        if not e.tag.startswith(MATHML):
+            if e.text and _TEX_LEFT.search(e.text) or e.tail and _TEX_LEFT.search(e.tail):
+                problems.append(f"TeX left in the text of {local(e.tag)}: {e.text or e.tail!r}")
+            continue
+        name = local(e.tag)
+        if name not in MATHML_ATTRIBUTES:
+            problems.append(f"{name} is not a MathML 2.0 element")
+            continue
+        problems += [f"{name} has no attribute {a}" for a in set(e.attrib) -
+                     MATHML_ATTRIBUTES[name]]
+        if name == "math":
+            if parents[e].tag.startswith(MATHML) or e.get("display") not in ("inline", "block"):
+                problems.append("math nested, or with a display that is not inline or block")
+        elif e not in parents or not parents[e].tag.startswith(MATHML):
+            problems.append(f"{name} outside a math element")
+        if name in _TOKEN and len(e):
+            problems.append(f"token element {name} holds elements")
+        if name in MATHML_ARGUMENTS and len(e) != MATHML_ARGUMENTS[name]:
+            problems.append(f"{name} with {len(e)} arguments")
+        if name == "mtable" and any(local(c.tag) not in ("mtr", "mlabeledtr") for c in e) or \
+                name == "mtr" and any(local(c.tag) != "mtd" for c in e):
+            problems.append(f"{name} holds something other than rows of cells")
     return problems
 
 

@@ -20,6 +20,7 @@ DEFAULT = (
     "layer-tanh", "layer-relu", "layer-residual", "logsumexp", "mc-det", "mc-logdet",
     "mc-inverse-form", "mle-gaussian-mean", "mle-gaussian", "mle-bernoulli", "mle-poisson",
     "mle-exponential", "mle-geometric", "mle-gamma-known-shape",
+    "softmax-cross-entropy", "softmax-ce-matrix", "softmax-jacobian", "huber",
 )
 
 

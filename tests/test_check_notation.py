@@ -35,6 +35,10 @@ RIGHT_MATRIX = {
                      + r"""L = \mathbf{1}^\top (\sigma(z) - y)
 \nabla_z L = \sigma(z) \odot (\mathbf{1} - \sigma(z))
 """,
+    "sized-ones-batched-layer": "% shape X = N, n\n% shape W = n, m\n% shape b = m, 1\n"
+                                + r"""Z = X W + \mathbf{1}_N b^\top
+= X W + \mathbf{1}_{N} b^{\top}
+""",
     "frac-partial-W": SHAPES + r"""\mathcal{L} = \frac{1}{2}\|W x - y\|^2
 \frac{\partial \mathcal{L}}{\partial W} = (W x - y) x^\top
 """,

@@ -114,6 +114,9 @@ def test_correct_work_is_never_flagged(text):
 
 # (text, the first wrong line, the hint's name)
 MISTAKES = {
+    "quotient-rule-written-out": (r"""\frac{d}{dx} \frac{1}{1 + e^{-x}}
+= \frac{0 \cdot (1 + e^{-x}) + 1 \cdot (-e^{-x})}{(1 + e^{-x})^2}
+""", 2, "quotient rule sign"),
     "chain-rule": (r"""\frac{d}{dx} \sigma(x^2)
 = \sigma(x^2)\left(1-\sigma(x^2)\right)
 """, 2, "missing inner derivative"),
@@ -167,10 +170,12 @@ def test_mistakes_are_caught_at_the_right_line_and_named(text, line, hint):
 
 
 def test_every_hint_of_the_vocabulary_is_tested():
+    from tests.test_check_matrix_hints import CASES
     from tests.test_check_notation import MATRIX_MISTAKES
 
     tested = {hint for _, _, hint in MISTAKES.values()} | {"missing transpose", "quotient rule"}
     tested |= {hint for _, _, hint in MATRIX_MISTAKES.values() if hint}
+    tested |= {hint for _, _, hint, _ in CASES.values()}
     assert tested == set(HINTS)
 
 

@@ -214,16 +214,25 @@ def test_an_unknown_or_missing_field_names_itself(kind):
         spec_from_table(table, "course.toml", 1)
 
 
+def _toml_value(value: Any) -> str:
+    """A TOML value: strings and numbers as JSON writes them, lists and inline tables."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
 def _toml(table: dict[str, Any]) -> str:
-    """A TOML [[entry]] table of strings, numbers and lists (JSON strings are TOML strings)."""
+    """A TOML [[entry]] table of strings, numbers, lists and (nested) tables."""
     lines = ["[[entry]]"]
     for key, value in table.items():
         if not isinstance(value, dict):
-            lines.append(f"{key} = {json.dumps(value)}")
+            lines.append(f"{key} = {_toml_value(value)}")
     for key, value in table.items():
         if isinstance(value, dict):
             lines.append(f"[entry.{key}]")
-            lines += [f"{k} = {json.dumps(v)}" for k, v in value.items()]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
     return "\n".join(lines) + "\n"
 
 

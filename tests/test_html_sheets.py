@@ -64,11 +64,16 @@ def test_sheet_has_the_content_of_the_pdf(built: Path, entry_id: str) -> None:
     assert all(r.find(f"td/{M}math") is not None for r in rows)  # each step's maths is MathML
     box = tree.find(".//div[@class='result scroll']")
     assert len(box.findall(f"{M}math")) == len(derivation.results)
-    assert tree.find(".//main/h1").text == derivation.title
+    heading = tree.find(".//main/h1")  # the words as typed, the backticked maths as MathML
+    assert heading.text == derivation.title.split("`")[0]
+    assert (heading.find(f"{M}math") is not None) == ("`" in derivation.title)
     script = (built / f"check_{entry_id}.py").read_text()
     assert tree.find(".//pre/code").text == script  # the check script, as a listing
     for note in derivation.notes:
         assert tree.find(".//h2[.='Notes']") is not None, note
+    if derivation.assumptions.sentences:  # "Assumptions. lambda > 0" is maths, as in the PDF
+        stated = next(p for p in tree.iter("p") if (p.findtext("strong") or "") == "Assumptions.")
+        assert len(stated.findall(f"{M}math")) == len(derivation.assumptions.sentences)
     if derivation.plot:
         assert tree.find(f".//figure/{SVG}svg/{SVG}polyline") is not None
         assert tree.find(f".//figure/{SVG}svg/{SVG}title") is not None

@@ -27,7 +27,7 @@ FLOORS = (
     ("kinds",),
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "catalogue", "richtext", "texbreak"),
-    ("engine", "numeric", "parse", "printing", "textprint", "matrixcode", "mpmatrix",
+    ("engine", "numeric", "symbolic", "parse", "printing", "textprint", "matrixcode", "mpmatrix",
      "assumptions", "bounded"),
     ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
      "names", "files", "workers", "errors", "rules", ""),

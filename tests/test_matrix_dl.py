@@ -12,6 +12,7 @@ from derive.checkrun import run_check
 from derive.engine.matrix.sizes import fitting_sizes, requirements
 from derive.kinds import check_script
 from derive.matrixfunctions import Softmax
+from derive.textprint import prose_text
 from derive.verify import MatrixPoints, compare
 
 m, n = sp.symbols("m n", integer=True, positive=True)
@@ -136,9 +137,9 @@ def test_sizes_make_every_inverse_defined() -> None:
 
 @pytest.mark.parametrize("text,wrt,written", [
     ("(W*x - y).T*(W*x - y)", "W", "2 * (W @ x - y) @ x.T"),
-    ("-y.T*log(softmax(W*x))", "W", "(np.sum(y) * softmax(W @ x, axis=0) - y) @ x.T"),
+    ("-y.T*log(softmax(W*x))", "W", "(np.sum(y) * softmax(W @ x) - y) @ x.T"),
     ("sum(2 - sigmoid(W*x))/m", "W", "np.sum(2 - sigmoid(W @ x)) / W.shape[0]"),
-    ("logsumexp(W*x) - 3*y.T*W*x", "W", "(softmax(W @ x, axis=0) - 3 * y) @ x.T"),
+    ("logsumexp(W*x) - 3*y.T*W*x", "W", "(softmax(W @ x) - 3 * y) @ x.T"),
     ("mean(W.^2) + c*norm(W)^2", "c", "with respect to the number c"),
 ])
 def test_check_scripts_read_like_code(text: str, wrt: str, written: str) -> None:
@@ -152,7 +153,7 @@ def test_check_scripts_read_like_code(text: str, wrt: str, written: str) -> None
 
 def test_broadcast_rule_is_stated() -> None:
     derivation = api.grad("sum(1 - sigmoid(W*x))", wrt="W", shapes=["W=m,n", "x=n,1"])
-    said = " ".join(derivation.conventions)
+    said = " ".join(prose_text(c) for c in derivation.conventions)
     assert "added to every entry" in said and "entry by entry" in said
 
 
@@ -210,4 +211,16 @@ def test_a_stated_symmetric_matrix_is_used(tmp_path: Path) -> None:
     expected = sp.Inverse(S) - sp.Inverse(S) * x * x.T * sp.Inverse(S)
     assert compare(result, expected, derivation.assumptions).equal is True
     assert "symmetric" in [step.rule for step in derivation.steps]
+    _check_passes(derivation, tmp_path)
+
+
+@pytest.mark.parametrize("text,shapes,wrt", [
+    # a scalar factor inside a product that is transposed (found by the slow generator)
+    ("tr(((B.T + B.T))^2)", {"B": (3, 3)}, "B"),
+    # a size that only a constant matrix carries once y - y is 0 (found by the slow generator)
+    ("alpha*logsumexp(x) + logsumexp((y - y))", {"x": ("n", 1), "y": ("m", 1)}, "x"),
+])
+def test_generated_regressions_derive_and_check(text: str, shapes: dict, wrt: str,
+                                                tmp_path: Path) -> None:
+    derivation = api.grad(text, wrt=[wrt], shapes=shapes, assume=["alpha > 0"])
     _check_passes(derivation, tmp_path)

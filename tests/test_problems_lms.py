@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.lms_formats import CP, QTI, Interpreter, check_item, cloze_subquestions, local
+from tests.lms_formats import (
+    CP,
+    MATHML,
+    QTI,
+    Interpreter,
+    check_item,
+    check_mathml,
+    cloze_subquestions,
+    local,
+)
 from tests.problem_sets import ROSTER, build_set, variants
 
 SEED = "4242"
@@ -177,6 +186,26 @@ def test_qti_items_follow_the_standard(built):
             assert check_item(root) == [], name
             identifiers.append(root.get("identifier"))
     assert len(identifiers) == len(set(identifiers)) == 6 * VERSIONS
+
+
+def test_qti_maths_is_mathml_printed_from_the_manifests_prose(built):
+    """Question, labels and worked solution: MathML 2.0, one element per maths segment."""
+    files = _package(built)
+    for version, problem, graded in variants(built / "manifest.json"):
+        item = _item(files, version["version"], problem["number"])
+        assert check_mathml(item) == [], problem["family"]
+        question = item.find(f"{QTI}itemBody/{QTI}div[@class='question']")
+        segments = [kind for kind, _ in problem["question"]["prose"]]
+        maths = question.findall(f".//{MATHML}math")
+        assert len(maths) == segments.count("math") + segments.count("display") > 0
+        assert [m.get("display") for m in maths] == [
+            "block" if k == "display" else "inline" for k in segments if k != "text"]
+        labels = [p.find(f"{MATHML}math") for p in item.findall(f"{QTI}itemBody/{QTI}p")]
+        assert len(labels) == len(graded) and all(m is not None for m in labels)
+        solution = item.find(f"{QTI}modalFeedback[@identifier='SOLUTION']")
+        steps = [kind for kind, _ in problem["solution"]["prose"]]
+        assert len(solution.findall(f".//{MATHML}math")) == len(steps) - steps.count("text")
+        assert "".join(solution.itertext()).startswith("Worked solution")
 
 
 def test_qti_test_selects_one_variant_per_problem(built):

@@ -9,11 +9,15 @@ import sys
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from derive import catalogue
+from derive import api, catalogue
+from derive.errors import DeriveError
 from derive.kinds import derive_unverified
 from derive.printing import Label, latex
 from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.textout import derivation_text, unicode_prose, unicode_text
 from derive.textprint import prose_text, text
 from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
@@ -73,3 +77,70 @@ def test_json_steps_name_their_section_as_text(expr: str, wrt: str, title: str):
                           check=True)
     steps = json.loads(done.stdout)["steps"]
     assert steps and {s["section"] for s in steps} >= {title}
+
+
+def _margins(derivation) -> list:
+    """Every piece of prose a derivation carries besides its headings."""
+    return [s.note for s in derivation.steps] + [derivation.question, *derivation.conventions]
+
+
+def _reads_plainly(prose, where) -> None:
+    assert isinstance(prose, Prose), where
+    shown = prose_text(prose)
+    assert "\\" not in shown and "$" not in shown, (where, shown)
+    assert "\\" not in unicode_prose(prose), (where, unicode_prose(prose))
+    tex = prose.render(LATEX_PROSE)
+    assert tex.count("$") % 2 == 0, (where, tex)
+
+
+def test_every_note_question_and_convention_of_the_catalogue_is_prose_read_plainly():
+    for spec in catalogue.entries():
+        derivation = derive_unverified(spec)
+        for prose in _margins(derivation):
+            _reads_plainly(prose, spec.id)
+
+
+_FUNCTIONS = ["sigmoid", "softplus", "relu", "gelu", "exp", "log", "abs", "sin", "cos", "tan",
+              "atan", "sinh", "cosh", "tanh", "erf", "sqrt", "asin"]
+
+
+@st.composite
+def _expressions(draw, depth: int = 3) -> str:
+    """What a student types: functions, products, quotients and powers of w, x and numbers."""
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(["w", "x", "w*x", "2", "(w + 1)", "3*w"]))
+    form = draw(st.sampled_from(["f", "*", "/", "^", "+"]))
+    a = draw(_expressions(depth - 1))
+    if form == "f":
+        return f"{draw(st.sampled_from(_FUNCTIONS))}({a})"
+    b = draw(_expressions(depth - 1))
+    if form == "^":
+        return f"({a})^{draw(st.sampled_from(['2', '3', '-1', 'w']))}"
+    return f"({a}) {form} ({b})"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_expressions())
+def test_the_notes_of_any_typed_gradient_read_plainly(expr: str):
+    try:
+        derivation = derive_unverified(api.grad_spec(expr, "w"))
+    except DeriveError:
+        return  # a clear refusal (the expression does not involve w, a step budget, ...)
+    for prose in _margins(derivation):
+        _reads_plainly(prose, expr)
+
+
+def test_the_terminal_shows_a_steps_note_in_unicode_not_latex():
+    shown = derivation_text(derive_unverified(api.grad_spec("sigmoid(w*x)^2", "w")))
+    assert "[chain rule: u = σ(w·x), (u^2)' = 2·u; proved" not in shown  # not yet verified
+    assert "[chain rule: u = σ(w·x), (u^2)' = 2·u; not verified]" in shown
+    assert "\\" not in shown and "$" not in shown
+
+
+@pytest.mark.parametrize("written, shown", [
+    (r"$\frac{(x-\mu_1)^2}{2\sigma_1^2}$", "(x-μ_1)^2/(2σ_1^2)"),
+    (r"$\frac{1}{N}$", "1/N"),
+    (r"$\frac{a + b}{c}$", "(a + b)/c"),
+])
+def test_hand_written_fractions_on_the_terminal_keep_their_grouping(written: str, shown: str):
+    assert unicode_text(written) == shown

@@ -134,6 +134,9 @@ def test_long_sums_break_at_their_operators():
 
 
 @pytest.mark.parametrize("sentence,tex", [
+    ("a > 0", "$a > 0$"),  # a name, not the article
+    ("n is an integer", r"$n \in \mathbb{Z}$"),
+    ("a is positive", "$a > 0$"),
     ("lambda > 0", r"$\lambda > 0$"),
     ("0 < p < 1", "$0 < p < 1$"),
     ("n integer", r"$n \in \mathbb{Z}$"),

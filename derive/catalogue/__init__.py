@@ -8,6 +8,7 @@ from pathlib import Path
 
 from derive.catalogue.spec import Spec, load_specs
 from derive.errors import InputError
+from derive.names import plain_text
 
 FOLDER = Path(__file__).parent
 
@@ -37,3 +38,10 @@ def get(entry_id: str) -> Spec:
 
 def topics() -> tuple[str, ...]:
     return tuple(sorted({s.topic for s in entries()}))
+
+
+def listing(specs: tuple[Spec, ...] | list[Spec]) -> dict[str, list[dict[str, str]]]:
+    """The body of ``list --json``: each entry's id, title (its maths in the plain input
+    syntax, without the backticks) and topic."""
+    return {"entries": [{"id": s.id, "title": plain_text(s.title), "topic": s.topic}
+                        for s in specs]}

@@ -74,6 +74,14 @@ class Expr(Text):
     words = "an expression (a string)"
 
 
+def typed_expression(text: str) -> str:
+    """An expression typed as an option: cleaned of invisible characters, not empty."""
+    try:
+        return Expr().read(text)
+    except Problem as exc:
+        raise InputError(f"the expression: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Assumption(Text):
     """A stated assumption ('x > 0', '0 < p < 1', 'n integer'), read by derive.assumptions."""

@@ -19,6 +19,7 @@ import sympy as sp
 
 from derive.bounded import run_bounded
 from derive.errors import BudgetExceeded
+from derive.grade.constraints import System, constrained_follows, find_constraint
 from derive.grade.equations import follows
 from derive.grade.equivalence import judge
 from derive.grade.gradient import evaluated
@@ -59,6 +60,8 @@ class State:
     unknown: Any = None
     wrong_line: int | None = None  # the wrong line the current value came from
     right: Any = None  # the last value known to be right (evaluated)
+    constraint: Any = None  # a Lagrangian's multiplier and constraint (grade.constraints)
+    system: Any = None  # its stationarity condition, once set to zero
 
 
 def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[LineVerdict]:
@@ -72,7 +75,8 @@ def check_lines(lines: Sequence[ParsedLine], assumptions: Assumptions) -> list[L
     for line in lines:
         if line.error is not None:
             status = WRONG if line.shapes_wrong else UNPARSED
-            verdicts.append(LineVerdict(line, status, error=str(line.error)))
+            hint = _shape_hint(line, state) if line.shapes_wrong else None
+            verdicts.append(LineVerdict(line, status, error=str(line.error), hint=hint))
             if line.shapes_wrong:
                 state.wrong_line = line.number
             continue
@@ -87,7 +91,12 @@ def _line(line: ParsedLine, state: State, assumptions: Assumptions, slow: bool,
     follows it (``solving``), else it is an ordinary step."""
     worst: LineVerdict | None = None
     checked = False
-    for move in line.moves:
+    moves = line.moves
+    how = _states_constraint(line, state, assumptions)
+    if how is not None:  # "\sum_k p_k = 1 => ...": the constraint, stated
+        state.equation = (moves[0].expr, moves[1].expr)
+        worst, checked, moves = LineVerdict(line, OK, verified=how), True, moves[2:]
+    for move in moves:
         if move.zero and id(move) not in solving:
             move = replace(move, zero=False)
         try:
@@ -113,8 +122,9 @@ def _move(move: Move, line: ParsedLine, state: State, assumptions: Assumptions,
           slow: bool) -> LineVerdict | None:
     if move.kind == START:
         after = evaluated(move.expr, slow)
+        _constrain(state, move.expr)
         state.value, state.before, state.right = move.expr, after, after
-        state.equation, state.wrong_line = None, None
+        state.equation, state.wrong_line, state.system = None, None, None
         state.unknown = move.unknown if move.unknown is not None else _variable_of(move.expr)
         return None
     if move.kind == IMPLIES:
@@ -130,6 +140,8 @@ def _equals(move: Move, line: ParsedLine, state: State, assumptions: Assumptions
             move.expr == 0 or not state.value.has(sp.Derivative)):
         # "... = 0": the score set to zero; "x^2 = 4" before "=> x = 2": an equation
         state.equation = (state.value, move.expr)
+        if state.constraint is not None and isinstance(state.unknown, sp.Indexed):
+            state.system = System(state.constraint, state.before - after, state.unknown)
         return LineVerdict(line, OK, verified=None)
     outcome = _verdict(line, verdict, state, move, after, assumptions, slow)
     if state.equation is not None:
@@ -164,6 +176,8 @@ def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumption
     else:
         old = (state.before, sp.S.Zero)  # "=> x = 1" after a derivative: it was set to zero
     verdict = follows(old, (lhs, rhs), state.unknown, assumptions)
+    if verdict.equal is not True and state.system is not None:
+        verdict = constrained_follows(state.system, (lhs, rhs), assumptions)
     state.equation = (move.expr, move.rhs)
     state.value, state.before = move.rhs, rhs
     if verdict.equal:
@@ -172,6 +186,33 @@ def _implies(move: Move, line: ParsedLine, state: State, assumptions: Assumption
         return LineVerdict(line, UNDECIDED, error=f"neither proved nor refuted: {verdict.reason}")
     return LineVerdict(line, WRONG, counterexample=_shown(verdict.counterexample),
                        error=verdict.reason or None)
+
+
+def _states_constraint(line: ParsedLine, state: State, assumptions: Assumptions) -> str | None:
+    """How it was proved that the line starts by stating the Lagrangian's constraint
+    (``lhs = rhs``, either sign); None when it does not."""
+    if state.system is None or not line.segments or line.segments[0][0] != "" or len(
+            line.segments[0][1]) != 2 or len(line.moves) < 2:
+        return None
+    first, second = line.moves[:2]
+    if first.kind != "equals" or second.kind != "equals":
+        return None
+    stated = first.expr - second.expr
+    condition = state.system.constraint.condition
+    for sign in (1, -1):
+        verdict = judge(stated + sign * condition, sp.S.Zero, assumptions)
+        if verdict.equal:
+            return verdict.how
+    return None
+
+
+def _constrain(state: State, expr: Any) -> None:
+    """A Lagrangian starts a constrained problem; its derivative continues it; any other
+    start ends it."""
+    if isinstance(expr, sp.Derivative) and state.constraint is not None and expr.expr.has(
+            state.constraint.multiplier):
+        return
+    state.constraint = find_constraint(expr)
 
 
 def _variable_of(expr: Any) -> Any:
@@ -195,3 +236,12 @@ def _hint(previous: Any, before: Any, after: Any, assumptions: Assumptions) -> H
         return run_bounded(find_hint, previous, before, after, assumptions, seconds=3.0)
     except BudgetExceeded:
         return None
+
+
+def _shape_hint(line: ParsedLine, state: State) -> Hint | None:
+    """Which transpose would make the clashing matrices fit, in the shape the line must have:
+    that of the derivative the line starts with, else of the value it continues."""
+    from derive.grade.shapehints import expected_shape, shape_hint
+
+    expr = line.partial[-1].expr if line.partial else state.before
+    return shape_hint(line.mismatch, expected_shape(expr)) if line.mismatch else None

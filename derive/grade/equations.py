@@ -33,6 +33,9 @@ def follows(old: tuple[Any, Any], new: tuple[Any, Any], unknown: Any,
         from derive.grade.matrixequations import matrix_follows
 
         return matrix_follows(old, new, unknown, assumptions)
+    power = _power_of_estimate(new)
+    if power is not None:  # "\hat\sigma^2 = S": some root of S solves the previous equation
+        return _any_root(old, new, power, unknown, assumptions)
     solved = _solved(new, f_old)
     if solved is not None:
         target, value = solved
@@ -52,6 +55,30 @@ def follows(old: tuple[Any, Any], new: tuple[Any, Any], unknown: Any,
         if _proportional(f_old * u**power, f_new, u, assumptions):
             return Verdict(True, NUMERIC)
     return _roots(f_old, f_new, u, assumptions)
+
+
+def _power_of_estimate(new: tuple[Any, Any]) -> int | None:
+    """k when the new equation reads ``u^k = value`` for a plain symbol u (k = 2, 3)."""
+    lhs = new[0]
+    if (isinstance(lhs, sp.Pow) and isinstance(lhs.base, sp.Symbol) and lhs.exp.is_Integer
+            and 2 <= int(lhs.exp) <= 3 and not new[1].has(lhs.base)):
+        return int(lhs.exp)
+    return None
+
+
+def _any_root(old: tuple[Any, Any], new: tuple[Any, Any], power: int, unknown: Any,
+              assumptions: Assumptions) -> Verdict:
+    """``u^k = value`` follows when u = value^(1/k) (or, for even k, its negative) does."""
+    base, value = new[0].base, new[1]
+    root = value ** sp.Rational(1, power)
+    verdicts = [follows(old, (base, sign * root), unknown, assumptions)
+                for sign in ((1, -1) if power % 2 == 0 else (1,))]
+    for verdict in verdicts:
+        if verdict.equal:
+            return verdict
+    if any(v.equal is None for v in verdicts):
+        return next(v for v in verdicts if v.equal is None)
+    return verdicts[0]
 
 
 def _difference(lhs: Any, rhs: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive import numeric, verify
+from derive import numeric, symbolic, verify
 from derive.bounded import run_bounded
 from derive.engine.matrix.expressions import is_matrix
 from derive.errors import BudgetExceeded
@@ -165,7 +165,7 @@ def judge(before: Any, after: Any, assumptions: Assumptions = NOTHING_ASSUMED,
     if not slow:
         return numeric
     try:
-        if run_bounded(verify.symbolically_equal, before, after, 2.0, seconds=3.0):
+        if run_bounded(symbolic.symbolically_equal, before, after, 2.0, seconds=3.0):
             return Verdict(True, SYMBOLIC)
     except BudgetExceeded:
         pass
@@ -191,7 +191,7 @@ def _constants(before: Any, after: Any, slow: bool) -> Verdict:
         return Verdict(True, SYMBOLIC)
     if slow:
         try:
-            if run_bounded(verify.symbolically_equal, before, after, 2.0, seconds=3.0):
+            if run_bounded(symbolic.symbolically_equal, before, after, 2.0, seconds=3.0):
                 return Verdict(True, SYMBOLIC)
         except BudgetExceeded:
             pass
@@ -214,17 +214,17 @@ def real_roots(expr: Any) -> Any:
 
 
 def _cheaply_equal(before: sp.Basic, after: sp.Basic) -> bool:
-    """verify.quickly_equal (expansion), only on trees where expanding cannot blow up."""
+    """symbolic.quickly_equal (expansion), only on trees where expanding cannot blow up."""
     if not (_tame(before) and _tame(after)):
         return False
     try:
-        return verify.quickly_equal(before, after)
+        return symbolic.quickly_equal(before, after)
     except (TypeError, ValueError, RecursionError):
         return False
 
 
 def _tame(expr: sp.Basic) -> bool:
-    if expr.has(sp.Sum, sp.Product, sp.Derivative) or sp.count_ops(expr) > verify.SMALL_OPS:
+    if expr.has(sp.Sum, sp.Product, sp.Derivative) or sp.count_ops(expr) > symbolic.SMALL_OPS:
         return False
     return all(not p.exp.is_Number or abs(p.exp) <= MAX_EXPANDED_POWER
                for p in expr.atoms(sp.Pow))

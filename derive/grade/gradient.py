@@ -68,7 +68,37 @@ def evaluated(expr: Any, slow: bool = True) -> Any:
 
 
 def _carry_out(expr: Any) -> Any:
-    return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), _done)
+
+
+def _done(derivative: sp.Derivative) -> Any:
+    r"""The derivative carried out; by an entry p_k whose index k a sum in the body also
+    runs over (``\partial / \partial p_k \sum_k n_k \log p_k``), k is the one entry meant:
+    a fresh index, inside the sum's range, then named k again."""
+    (variable, count), = derivative.variable_count if len(
+        derivative.variable_count) == 1 else ((None, 0),)
+    if not isinstance(variable, sp.Indexed):
+        return derivative.doit(deep=False)
+    bound = {limit[0] for node in derivative.expr.atoms(sp.Sum, sp.Product)
+             for limit in node.limits}
+    fresh = {i: sp.Dummy(i.name, **i.assumptions0) for i in variable.indices
+             if isinstance(i, sp.Symbol) and i in bound}
+    moved_variable = variable.xreplace(fresh)
+    value = sp.diff(derivative.expr, moved_variable, count).doit()
+    indices = {fresh.get(i, i) for i in variable.indices if isinstance(i, sp.Symbol)}
+    value = value.replace(lambda e: isinstance(e, sp.Piecewise) and _in_range(e, indices),
+                          lambda e: e.args[0][0])
+    return value.xreplace({v: k for k, v in fresh.items()})
+
+
+def _in_range(piecewise: sp.Piecewise, indices: set[Any]) -> bool:
+    """The Piecewise a sum of Kronecker deltas leaves: its first piece holds when the index
+    differentiated by lies in the sum's range (a condition on the index), the others give 0;
+    the entry p_k differentiated by is one that exists."""
+    condition = piecewise.args[0][1]
+    relations = condition.args if isinstance(condition, sp.And) else (condition,)
+    return all(isinstance(r, sp.core.relational.Relational) and r.free_symbols & indices
+               for r in relations) and all(v == 0 for v, _ in piecewise.args[1:])
 
 
 def _order(expr: Any) -> int:

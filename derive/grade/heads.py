@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 _NAME = (r"(?:\\mathcal\s*\{\s*[A-Za-z]\s*\}|\\mathcal\s*[A-Za-z]|\\(?!frac|dfrac|tfrac|partial"
-         r"|nabla|mathrm|operatorname|left|sum|prod)[A-Za-z]+|[A-Za-z][A-Za-z0-9_]*)")
+         r"|nabla|mathrm|operatorname|left|sum|prod)[A-Za-z]+|[A-Za-z][A-Za-z0-9_]*)"
+         r"(?:_\s*\{\s*[A-Za-z0-9]+\s*\})?")  # p_{1}, as LaTeX writes p_1
 _VAR = (r"(?:\\(?:mathbf|mathrm|boldsymbol|bm|vec)\s*\{\s*\\?[A-Za-z][A-Za-z0-9]*\s*\}|\\[A-Za-z]+"
         r"|[A-Za-z][A-Za-z0-9]*)"
         r"(?:_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?")

@@ -37,8 +37,10 @@ HINTS: dict[str, str] = {
     "dropped term": "a term of the previous line is missing",
     "missing transpose": "a transpose is missing",
     "extra transpose": "a transpose too many",
+    "product order": "the factors of a matrix product are in the wrong order",
     "gradient layout": "the gradient has the transposed shape (layout convention)",
     "symmetric only": "an identity that holds only for symmetric matrices",
+    "sums to one": "a step that holds only for a vector whose entries sum to one",
 }
 
 MATCH_POINTS = 6
@@ -62,8 +64,11 @@ class Hint:
                                for p in self.parts)
 
     def text(self) -> str:
+        """The hint for a terminal and JSON: formulas by the text printer, in backticks."""
+        from derive.textprint import text
+
         return f"{self.name}: " + "".join(
-            p if isinstance(p, str) else f"`{sp.sstr(p)}`" for p in self.parts)
+            p if isinstance(p, str) else f"`{text(p)}`" for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -209,10 +214,20 @@ def _derivative_mistakes(case: Case) -> Iterator[Candidate]:
         return  # matrix derivatives are numeric gradients: no rule to redo with a slip
     for derivative in _first_derivatives(case.previous):
         g, x = derivative.expr, derivative.variable_count[0][0]
-        for mistakes in DERIVATIVE_MISTAKES:
+        for mistakes in _order(g, case.wrong):
             for candidate in mistakes(g, x):
                 whole = case.previous.xreplace({derivative: candidate.expr})
                 yield Candidate(candidate.name, candidate.parts, _evaluated(whole))
+
+
+def _order(g: Any, wrong: Any) -> tuple[Callable[[Any, Any], Iterator[Candidate]], ...]:
+    """The quotient rule's slips first when the wrong line is written over the square of the
+    denominator (the student applied the quotient rule, so that is where the slip is)."""
+    denominator = sp.fraction(g)[1] if isinstance(g, sp.Expr) else sp.S.One
+    squared = denominator != 1 and any(
+        isinstance(p, sp.Pow) and p.exp == -2 and p.base == denominator
+        for p in sp.preorder_traversal(wrong))
+    return (_quotients, _chain, _products, _log_split) if squared else DERIVATIVE_MISTAKES
 
 
 def _evaluated(expr: Any) -> Any:
@@ -351,6 +366,22 @@ def _symmetric_only(case: Case) -> Iterator[Candidate]:
                         case.wrong)
 
 
+def _sums_to_one(case: Case) -> Iterator[Candidate]:
+    """The wrong line is right only when a vector's entries sum to one (p - y for the softmax
+    cross-entropy gradient p (1^T y) - y, with no ``% assume 1^T y = 1``)."""
+    if not is_matrix(case.before) or _shape(case.wrong) != _shape(case.before):
+        return
+    vectors = sorted(m.name for m in case.before.atoms(sp.MatrixSymbol)
+                     if m.shape[1] == 1 and m.name not in case.assumptions.simplex)
+    for name in vectors:
+        on_simplex = replace(case.assumptions, simplex=case.assumptions.simplex | {name})
+        if judge(case.before, case.wrong, on_simplex).equal:
+            yield Candidate("sums to one", (f"this holds only when the entries of {name} sum to "
+                                            f"one: if they do, say so with % assume 1^T {name} "
+                                            "= 1",), case.wrong)
+            return
+
+
 def _matrix_factor(case: Case) -> Iterator[Candidate]:
     """The wrong matrix is the right one times a constant (a lost factor 2, a sign)."""
     if not (is_matrix(case.before) and _shape(case.wrong) == _shape(case.before)):
@@ -386,5 +417,6 @@ def _matrix_ratio(before: Any, wrong: Any, assumptions: Assumptions) -> Any:
 
 
 SOURCES: tuple[Callable[[Case], Iterator[Candidate]], ...] = (
-    _derivative_mistakes, _algebra_log_split, _transposes, _symmetric_only, _matrix_factor,
+    _derivative_mistakes, _algebra_log_split, _transposes, _symmetric_only, _sums_to_one,
+    _matrix_factor,
     _signs, _factors, _dropped)

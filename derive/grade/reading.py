@@ -52,6 +52,8 @@ class ParsedLine:
     segments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # the parts as typed
     shapes_wrong: bool = False  # the error is a shape mismatch: the line is wrong, not unread
     latex: bool = False  # every part was read as LaTeX
+    mismatch: ShapeError | None = None  # the operands that do not fit, when shapes_wrong
+    partial: tuple[Move, ...] = ()  # the moves read before the error
 
     @property
     def expr(self) -> Any:
@@ -70,6 +72,7 @@ class Reader:
     symbols: dict[str, Any]
     latex_file: bool = False
     definitions: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # p_k = ...
     applied: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     parts: int = 0  # parts parsed so far, and how many of them as LaTeX
@@ -87,8 +90,10 @@ class Reader:
                 self._segment(connector, parts, first and k == 0 and not moves, moves,
                               number, column)
         except ParseError as exc:
+            mismatch = exc.cause if isinstance(exc, _ShapeMismatch) else None
             return ParsedLine(number, text, justification, error=exc, segments=typed,
-                              shapes_wrong=isinstance(exc, _ShapeMismatch))
+                              shapes_wrong=isinstance(exc, _ShapeMismatch),
+                              mismatch=mismatch, partial=tuple(moves))
         latex = self.parts > 0 and self.latex_parts == self.parts
         return ParsedLine(number, text, justification, tuple(moves), segments=typed,
                           latex=latex)
@@ -170,8 +175,37 @@ class Reader:
         params = tuple(self._variable(p, number, column) for p in head.params)
         self.definitions[key] = (expr, params)
         self.symbols[key] = expr
+        entry = self._entry(head.name)
+        if entry is not None:  # LaTeX reads p_k as the entry p[k]: each p_j is the definition
+            self.entries[str(entry.base.label)] = (entry.indices, expr)
         if head.params:
             self.applied.append((applied(head.name, head.params), f" {head.name} "))
+
+    def _entry(self, name: str) -> Any:
+        """The indexed entry ``p_k`` names in a LaTeX file (indices all letters), else None."""
+        if not self.latex_file or "_" not in name:
+            return None
+        try:
+            entry = self._parse_variable(name)
+        except (DeriveError, RecursionError):
+            return None
+        if isinstance(entry, sp.Indexed) and all(isinstance(i, sp.Symbol) for i in entry.indices):
+            return entry
+        return None
+
+    def _with_entries(self, expr: Any) -> Any:
+        """``expr`` with each defined entry p_j replaced by its definition at index j."""
+        def defined(node: Any) -> bool:
+            found = self.entries.get(str(node.base.label)) if isinstance(node, sp.Indexed) \
+                else None
+            return found is not None and len(found[0]) == len(node.indices)
+
+        def value(node: Any) -> Any:
+            indices, body = self.entries[str(node.base.label)]
+            return body.xreplace(dict(zip(indices, node.indices, strict=True)))
+
+        return expr.replace(defined, value) if self.entries and hasattr(expr, "replace") \
+            else expr
 
     def _derivative(self, head: Head, number: int, column: int, text: str) -> Move:
         key = self._key(head.name)
@@ -194,7 +228,7 @@ class Reader:
 
     def _variable(self, text: str, number: int, column: int) -> Any:
         try:
-            expr = self._parse_bare(text)
+            expr = self._parse_variable(text)
         except ParseError as exc:
             raise ParseError(exc.message, number, column) from None
         if not isinstance(expr, sp.Symbol | sp.MatrixSymbol | sp.Indexed):
@@ -208,6 +242,19 @@ class Reader:
 
         base = {k: v for k, v in self.symbols.items() if k not in self.definitions}
         return parse_expression(text, symbols=base, shapes=self.shapes or None)
+
+    def _parse_variable(self, text: str) -> Any:
+        """A variable as the file's syntax reads it (in LaTeX, p_k is the entry p[k])."""
+        from derive.parse import parse_expression
+
+        base = {k: v for k, v in self.symbols.items() if k not in self.definitions}
+        syntax = "latex" if self.latex_file and "_" in text else "auto"
+        try:
+            return parse_expression(text, syntax=syntax, symbols=base, shapes=self.shapes or None)
+        except ParseError:
+            if syntax == "auto":
+                raise
+            return parse_expression(text, symbols=base, shapes=self.shapes or None)
 
     def parse(self, text: str, number: int, column: int) -> Any:
         """The expression of one part; a ParseError placed in the file's own line and column."""
@@ -228,6 +275,7 @@ class Reader:
             except ParseError:
                 raise error from None
         self.parts += 1
+        expr = self._with_entries(expr)
         self._check_transposes(expr, text, number, column)
         self.seen |= {s.name for s in getattr(expr, "free_symbols", ())
                       if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
@@ -263,7 +311,9 @@ class Reader:
         except ParseError as exc:
             raise ParseError(exc.message, number, column + exc.column - 1, text) from None
         except ShapeError as exc:
-            raise _ShapeMismatch(str(exc), number, column, text) from None
+            mismatch = _ShapeMismatch(str(exc), number, column, text)
+            mismatch.cause = exc
+            raise mismatch from None
         except (DeriveError, RecursionError, MemoryError) as exc:
             message = str(exc) if isinstance(exc, DeriveError) else "the line is too complex"
             raise ParseError(message, number, column, text) from None
@@ -271,3 +321,5 @@ class Reader:
 
 class _ShapeMismatch(ParseError):
     """A part whose matrices do not fit together: the line is wrong, with both shapes named."""
+
+    cause: ShapeError | None = None

@@ -13,9 +13,10 @@ MARKS = {START: " ", OK: "✓", WRONG: "✗", UNPARSED: "?", UNDECIDED: "~"}
 TEXT_WIDTH = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CheckReport:
-    """Verdicts on every line (the first is the start) and the stated assumptions."""
+    """Verdicts on every line (the first is the start) and the stated assumptions; shown in a
+    Python session as the terminal report."""
 
     lines: tuple[LineVerdict, ...]
     assumptions: Assumptions = Assumptions()
@@ -55,6 +56,11 @@ class CheckReport:
         out.append("")
         out.append(_summary(self))
         return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    __str__ = __repr__
 
     def _repr_html_(self) -> str:
         """Jupyter: the terminal report, escaped, in a <pre> block."""

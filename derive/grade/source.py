@@ -10,6 +10,7 @@ copies from a document (``\\begin{align*}``, ``$$``, ``\\[``) are skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,9 @@ _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
                     r"([A-Za-z0-9_]+)\s*(?:[,x×]\s*([A-Za-z0-9_]+))?\s*$", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
-_WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]+\}|\$\$|\\\[|\\\]|(?<!\\)\$")
+_WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{(?!\s*d?cases\b)[A-Za-z*]+\}|\$\$|\\\[|\\\]"
+                       r"|(?<!\\)\$")
+MAX_JOINED = 12  # lines one cases environment may span
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def read_text(text: str) -> Source:
     steps: list[Step] = []
     assumed: list[str] = []
     shapes: dict[str, tuple[int | str, int | str]] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in _joined(text.splitlines()):
         if _comment_line(raw, number, assumed, shapes):
             continue
         expression, justification = split_justification(
@@ -97,6 +100,27 @@ def read_text(text: str) -> Source:
     except InputError as exc:
         raise InputError(f"% assume: {exc}") from None
     return Source(tuple(steps), assumptions, shapes)
+
+
+def _joined(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(number, line) of each line, a ``cases`` environment spread over lines joined into the
+    line it opens on (its rows end in ``\\\\``, which the environment needs)."""
+    from derive.parse.cases import BEGIN, END
+
+    number = 0
+    while number < len(lines):
+        raw, first = lines[number], number + 1
+        number += 1
+        while (len(BEGIN.findall(raw)) > len(END.findall(raw)) and number < len(lines)
+               and number - first < MAX_JOINED and not _new_step(lines[number])):
+            raw += " " + lines[number]
+            number += 1
+        yield first, raw
+
+
+def _new_step(raw: str) -> bool:
+    """A comment or a line that starts a step (``=``, ``&=``): no row of a cases environment."""
+    return raw.lstrip().lstrip("&").lstrip().startswith(("%", "="))
 
 
 def _comment_line(raw: str, number: int, assumed: list[str],

@@ -21,6 +21,7 @@ _VERBATIM = frozenset({
     "ONES", "REL", "PRIME", "SIGN", "BIGOP", "_FRAC", "_SQRT", "_DFRAC", "_DSLASH", "_NABLA",
     "_POW", "_SUB", "_TRANSPOSE", "_LBRACE", "_RBRACE", "_COMMA", "_EQUAL", "FRAC_SHORT",
     "_DNUM", "_DMID", "_INVERSE_TRANSPOSE", "_CIRCLE_POWER", "_BANG", "_BINOM",
+    "_BEGIN_CASES", "_END_CASES", "_ROWSEP", "_AMP",
 })
 #: Token types written in a fixed form.
 _FIXED = {"_LPAR": "(", "_RPAR": ")", "_LBRACK": "[", "_RBRACK": "]", "_ABS_OPEN": "|",
@@ -40,8 +41,16 @@ def typed_latex(text: str) -> str | None:
         tokens = list(grammar.parser("latex").lex(text))
     except (DeriveError, Exception):  # noqa: BLE001 - any lexer failure means: show as text
         return None
-    out = []
-    for token in tokens:
+    out: list[str] = []
+    end = 0
+    for token in [*tokens, None]:
+        # words the lexer passes over (\text{otherwise} in a case) are shown, escaped
+        start = len(text) if token is None else token.start_pos
+        out += [r"\text{" + escape_latex(m.group(2)) + "}"
+                for m in _TEXT.finditer(text, end, start)]
+        if token is None:
+            break
+        end = token.end_pos
         kind, value = token.type, str(token)
         if kind in _VERBATIM:
             out.append(value)

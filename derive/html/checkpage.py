@@ -15,9 +15,10 @@ from markupsafe import Markup, escape
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict, ParsedLine
 from derive.grade.report import CheckReport, counterexample_text
-from derive.html.mathml import mathml
+from derive.html.mathml import latex_text, mathml
 from derive.printing import latex
 from derive.render import render_html
+from derive.richtext import assumption_tex
 
 MARKS = {START: "", OK: "\u2713", WRONG: "\u2717", UNPARSED: "?", UNDECIDED: "~"}
 STATUS = {START: "start", OK: "right", WRONG: "wrong", UNPARSED: "not understood",
@@ -65,7 +66,7 @@ def report_context(report: CheckReport) -> dict[str, Any]:
         "rows": [verdict_row(v, first=k == 0) for k, v in enumerate(report.lines)],
         "summary": report.text().splitlines()[-1],
         "first_error": report.first_error,
-        "assumptions": list(report.assumptions.sentences),
+        "assumptions": [latex_text(assumption_tex(s)) for s in report.assumptions.sentences],
     }
 
 

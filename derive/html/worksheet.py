@@ -14,8 +14,9 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
+from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_pieces
 from derive.rules import margin
-from derive.worksheet import rich_pieces
+from derive.textout import rich_unicode
 
 #: how each step was proved, in words (the PDF's marks are S and N)
 #: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
@@ -32,7 +33,7 @@ def _step(step: Step, settings: dict[str, Any]) -> dict[str, Any]:
     return {
         "math": mathml("= " + latex(step.after, **settings)),
         "rule": latex_text(margin(step.rule)),
-        "note": latex_text(step.note) if step.note else None,
+        "note": Markup(step.note.render(HTML_PROSE)) if step.note else None,
         "verified": step.verified,
         "proved": PROVED.get(step.verified, "not verified"),
     }
@@ -49,19 +50,19 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def rich_html(text: str) -> Markup:
+def rich_html(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Markup:
     """User text with `expressions` in backticks as MathML; the rest escaped."""
     printers = {
         "text": escape,
-        "math": lambda expr: mathml(latex(expr)),
+        "math": lambda formula: mathml(formula_latex(formula)),
         "code": lambda piece: Markup("<code>{}</code>").format(piece),
     }
-    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text)))
+    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
 
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
     if derivation.question:
-        return latex_text(derivation.question)
+        return Markup(derivation.question.render(HTML_PROSE))
     names = Markup(", ").join(mathml(latex(r.label, **settings)) for r in derivation.results)
     return Markup("Find {}.").format(names)
 
@@ -70,9 +71,11 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
     """Everything ``worksheet.html.j2`` needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
     name = latex(sp.Symbol(derivation.name))
+    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": derivation.title,
+        "title": rich_html(derivation.title, shapes),
+        "title_text": rich_unicode(derivation.title, shapes),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": _question(derivation, settings),
@@ -82,9 +85,9 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
             mathml(f"{latex(r.label, **settings)} = {latex(r.expr, **settings)}", display=True)
             for r in derivation.results
         ],
-        "assumptions": list(derivation.assumptions.sentences),
-        "notes": [rich_html(note) for note in derivation.notes],
-        "conventions": [latex_text(c) for c in derivation.conventions],
+        "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
+        "notes": [rich_html(note, shapes) for note in derivation.notes],
+        "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,
         "check_name": check_name,

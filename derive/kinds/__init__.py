@@ -51,11 +51,12 @@ def derive_unverified(spec: Spec) -> Derivation:
     return kind(spec.kind).derive(spec)
 
 
-def check_script(derivation: Derivation, templates: Path | None = None) -> str:
-    """The source of ``check_<id>.py`` for a derivation."""
+def check_script(derivation: Derivation, templates: Path | None = None,
+                 layout: bool = True) -> str:
+    """The source of ``check_<id>.py`` for a derivation (``layout``: as black lays it out)."""
     from derive.checkcode import render_check
 
-    return render_check(derivation, kind(derivation.kind).check(derivation), templates)
+    return render_check(derivation, kind(derivation.kind).check(derivation), templates, layout)
 
 
 def derivation_json(derivation: Derivation, check: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from derive.engine.matrix.gradient import (
     gradient_section,
     matrix_symbols,
     parse_shapes,
+    partial_label,
     upstream_loss,
 )
 from derive.errors import DeriveError, InputError
@@ -44,8 +45,9 @@ from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient import gradient_json
 from derive.matrixfunctions import Softmax
 from derive.model import Derivation, Result, Section
-from derive.printing import latex
-from derive.prose import Prose, Tex, math
+from derive.printing import Label, latex
+from derive.prose import NO_PROSE, Prose, Tex, math, tex
+from derive.textprint import text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Z_NAME = re.compile(r"^z_?(\w+)$")
@@ -228,13 +230,16 @@ def named_values(forward: list[Definition], walk: Backward) -> dict[Any, Named]:
     return named
 
 
-def _question(forward: list[Definition], wanted: list[Any], upstream: Any, name: str) -> str:
-    lines = r" \\ ".join(rf"{latex(i.name)} &= {latex(i.rhs)}" for i in forward)
-    find = ", ".join(rf"$\partial {name}/\partial {latex(v)}$" for v in wanted)
-    given = (rf" The upstream gradient ${latex(upstream)} = \partial {name}/\partial "
-             rf"{latex(forward[-1].name)}$ is given." if upstream is not None else "")
-    return (rf"Forward pass: \[\begin{{aligned}} {lines} \end{{aligned}}\]{given} "
-            rf"Find {find} by walking the forward pass backwards.")
+def _question(forward: list[Definition], wanted: list[Any], upstream: Any, name: str) -> Prose:
+    lines = tex(r"\[\begin{aligned} " + r" \\ ".join(rf"{latex(i.name)} &= {latex(i.rhs)}"
+                                                     for i in forward) + r" \end{aligned}\]",
+                "; ".join(f"{text(i.name)} = {text(i.rhs)}" for i in forward))
+    find = Prose.joined(", ", [Prose.of(math(partial_label(name, v))) for v in wanted])
+    given = NO_PROSE if upstream is None else Prose.of(
+        " The upstream gradient ", math(upstream, partial_label(name, forward[-1].name)),
+        " is given.")
+    return Prose.of("Forward pass: ", lines, given, " Find ", find,
+                    " by walking the forward pass backwards.")
 
 
 @dataclass(frozen=True)
@@ -282,15 +287,16 @@ def derive_backprop(spec: Spec) -> Derivation:
     ]
     loss = walk.loss.xreplace(named)
     conventions = [CONVENTION]
-    conventions += [rf"${latex(y)}$ is a probability vector: $\mathbf{{1}}^\top {latex(y)} = 1$."
+    conventions += [Prose.of(math(y), " is a probability vector: ",
+                             math(Label(rf"\mathbf{{1}}^\top {latex(y)}", f"1^T {text(y)}"), 1),
+                             ".")
                     for y in simplex.values()]
     if deltas:
-        conventions.append(
-            "The gradient with respect to each pre-activation is given a name, "
-            + ", ".join(rf"${latex(sp.Symbol(v))} = \partial {name}/\partial "
-                        rf"{latex(sp.Symbol(k))}$" for k, v in deltas.items())
-            + ": each is computed once, from the one after it (the delta recursion)."
-        )
+        conventions.append(Prose.of(
+            "The gradient with respect to each pre-activation is given a name, ",
+            Prose.joined(", ", [Prose.of(math(sp.Symbol(v), partial_label(name, sp.Symbol(k))))
+                                for k, v in deltas.items()]),
+            ": each is computed once, from the one after it (the delta recursion)."))
     return derivation_of(
         spec,
         input="\n".join(spec.require("forward", list)),
@@ -376,7 +382,7 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     def shape(m: Any) -> tuple[int, int]:
         return tuple(int(as_expr(x).xreplace(sizes)) for x in m.shape)
 
-    loss_code = numpy_code(walk.loss)
+    loss_code = numpy_code(walk.loss, helpers=True)
     # scalar constants (the k of sqrt(k)): the concrete size of the same name, else 1.7
     by_name = {str(x): v for x, v in sizes.items()}
     scalars = sorted({s for i in forward for s in i.rhs.free_symbols
@@ -384,11 +390,12 @@ def check_context(derivation: Derivation) -> dict[str, Any]:
     return {
         "scalars": [{"name": s.name, "value": float(by_name.get(s.name, 1.7))} for s in scalars],
         "args": ", ".join(m.name for m in inputs),
-        "forward": [{"name": i.name.name, "code": numpy_code(i.rhs)}
+        "forward": [{"name": i.name.name, "code": numpy_code(i.rhs, helpers=True)}
                     for i in forward if is_matrix(i.name)],
         "loss": loss_code,
-        "deltas": [{"name": s.name, "code": numpy_code(e)} for s, e in walk.deltas],
-        "gradients": [{"name": v.name, "code": numpy_code(e)} for v, e in walk.gradients.items()],
+        "deltas": [{"name": s.name, "code": numpy_code(e, helpers=True)} for s, e in walk.deltas],
+        "gradients": [{"name": v.name, "code": numpy_code(e, helpers=True)}
+                      for v, e in walk.gradients.items()],
         "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1]} for m in inputs],
         "sizes_text": ", ".join(f"{x} = {v}" for x, v in sizes.items()) or "fixed sizes",
     }

@@ -8,10 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from derive.errors import DeriveError
 from derive.jsonout import result_json
+from derive.prose import tex
 
 if TYPE_CHECKING:
     from derive.catalogue.spec import Spec
     from derive.model import Derivation
+
+#: The observations' index range, as questions about a sample say it.
+SAMPLE_RANGE = tex(r"$i = 1, \dots, N$", "i = 1, ..., N")
 
 #: A check script's recipe: its template's name and the values the template needs.
 CheckRecipe = tuple[str, dict[str, Any]]

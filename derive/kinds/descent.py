@@ -20,7 +20,8 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose
+from derive.prose import NO_PROSE, Prose, math, tex
+from derive.textprint import text
 
 ETA = "eta"
 
@@ -35,7 +36,7 @@ def _tidy(expr: sp.Expr, w0: sp.Symbol) -> sp.Expr:
 
 
 def _chain(lhs: sp.Expr, start: sp.Expr, tidy: sp.Expr, title: str, rule: str = "collect",
-           note: str = "") -> Section:
+           note: Prose = NO_PROSE) -> Section:
     steps = (Step(start, tidy, rule, note),) if tidy != start else ()
     return Section(Prose.of(title), start, steps, lhs)
 
@@ -110,7 +111,8 @@ class GradientDescent(Descent):
         error = update - star
         self.sections.append(_chain(_iterate("k+1") - sp.Symbol("w^*"), error,
                                     q * (wk - star), "The error contracts", "factor",
-                                    f"$w^* = {latex(star)}$ solves $f'(w) = 0$"))
+                                    Prose.of(math(sp.Symbol("w^*"), star), " solves ",
+                                             tex("$f'(w) = 0$", "f'(w) = 0"))))
         limit = sp.solve(sp.Eq(q, -1), eta)[0]
         self.contraction, self.step_limit, self.minimiser = q, limit, star
         self.results.append(Result("contraction", sp.Symbol("q"), q))
@@ -120,7 +122,7 @@ class GradientDescent(Descent):
         closed = star + q**n * (self.w0 - star)
         self.sections.append(_chain(_iterate(n), self.step(previous), closed,
                                     f"After {n} steps", "factor",
-                                    f"by induction, $w_{{{n - 1}}} = {latex(previous)}$"))
+                                    Prose.of("by induction, ", math(_iterate(n - 1), previous))))
         self.iterates = [star + q**k * (self.w0 - star) for k in range(1, n + 1)]
         self.results.append(Result(f"w{n}", _iterate(n), closed))
 
@@ -178,7 +180,8 @@ class WeightDecay(Descent):
         start = wk - eta * self.grad.subs(self.w, wk)
         shrink = (1 - eta * lam) * wk - eta * loss_grad
         self.sections.append(_chain(_iterate("k+1"), start, shrink, "One step", "collect",
-                                    r"the decay term $\eta\lambda w_k$ joins $w_k$"))
+                                    Prose.of("the decay term ", math(eta * lam * wk),
+                                             " joins ", math(wk))))
         self.results.append(Result("update", _iterate("k+1"), shrink))
         self.results.append(Result("shrink", sp.Symbol("s"), 1 - eta * lam))
         self.unrolled(first=self.unroll + 1)
@@ -219,15 +222,19 @@ def derive_descent(spec: Spec) -> Derivation:
     engine.build()
     params = sorted((f.free_symbols | {symbols[n] for n in needed} | {engine.w0}) - {w},
                     key=lambda s: s.name)
+    objective_is = math(Label(f"f({latex(w)})", f"f({text(w)})"), f)
     question = {
-        "gd": rf"Run gradient descent $w_{{k+1}} = w_k - \eta f'(w_k)$ on $f({latex(w)}) = "
-              rf"{latex(f)}$: the update, its contraction, and when it converges.",
-        "momentum": rf"Unroll the heavy-ball method on $f({latex(w)}) = {latex(f)}$ from "
-                    r"$w_0$ with $v_0 = 0$.",
-        "newton": rf"Take one Newton step $w_{{k+1}} = w_k - f'(w_k)/f''(w_k)$ on "
-                  rf"$f({latex(w)}) = {latex(f)}$.",
-        "weight-decay": rf"Take a gradient step on the regularised loss $f({latex(w)}) = "
-                        rf"{latex(f)}$.",
+        "gd": Prose.of("Run gradient descent ",
+                       tex(r"$w_{k+1} = w_k - \eta f'(w_k)$", "w_(k+1) = w_k - eta f'(w_k)"),
+                       " on ", objective_is,
+                       ": the update, its contraction, and when it converges."),
+        "momentum": Prose.of("Unroll the heavy-ball method on ", objective_is, " from ",
+                             tex("$w_0$", "w_0"), " with ", tex("$v_0 = 0$", "v_0 = 0"), "."),
+        "newton": Prose.of("Take one Newton step ",
+                           tex(r"$w_{k+1} = w_k - f'(w_k)/f''(w_k)$",
+                               "w_(k+1) = w_k - f'(w_k)/f''(w_k)"), " on ", objective_is, "."),
+        "weight-decay": Prose.of("Take a gradient step on the regularised loss ", objective_is,
+                                 "."),
     }[method]
     return derivation_of(
         spec,

@@ -29,8 +29,7 @@ from derive.engine.probability.expectation import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import latex
-from derive.prose import Prose
+from derive.prose import NO_PROSE, Prose, math, tex
 
 
 def _without_moments(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Dummy, sp.Expr]]:
@@ -129,22 +128,27 @@ def scaling(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: type(e) is Var, one)
 
 
-Move = tuple[str, Callable[[sp.Expr], sp.Expr], str]
+Move = tuple[str, Callable[[sp.Expr], sp.Expr], Prose]
 
 MOVES: dict[str, Move] = {
-    "definition": ("definition", define, ""),
-    "expand": ("expand", expand_inside, "multiply out inside the expectation"),
+    "definition": ("definition", define, NO_PROSE),
+    "expand": ("expand", expand_inside, Prose.of("multiply out inside the expectation")),
     "split": ("linearity of expectation", split_sums,
-              r"$\mathbb{E}[A + B] = \mathbb{E}[A] + \mathbb{E}[B]$"),
-    "constants": ("constants out of expectation", pull_constants,
-                  r"$\mathbb{E}[cA] = c\,\mathbb{E}[A]$; $\mathbb{E}[X]$ is a number"),
-    "collect": ("collect", collect, ""),
-    "rename": ("substitute", rename,
-               r"$\mu_X = \mathbb{E}[X]$, $\sigma_X^2 = \operatorname{Var} X$"),
+              tex(r"$\mathbb{E}[A + B] = \mathbb{E}[A] + \mathbb{E}[B]$",
+                  "E[A + B] = E[A] + E[B]")),
+    "constants": ("constants out of expectation", pull_constants, Prose.of(
+        tex(r"$\mathbb{E}[cA] = c\,\mathbb{E}[A]$", "E[cA] = c E[A]"), "; ",
+        tex(r"$\mathbb{E}[X]$", "E[X]"), " is a number")),
+    "collect": ("collect", collect, NO_PROSE),
+    "rename": ("substitute", rename, Prose.of(
+        tex(r"$\mu_X = \mathbb{E}[X]$", "mu_X = E[X]"), ", ",
+        tex(r"$\sigma_X^2 = \operatorname{Var} X$", "sigma_X^2 = Var X"))),
     "scaling": ("named identity", scaling,
-                r"$\operatorname{Var}(aX + b) = a^2 \operatorname{Var} X$"),
+                tex(r"$\operatorname{Var}(aX + b) = a^2 \operatorname{Var} X$",
+                    "Var(aX + b) = a^2 Var X")),
     "shortcut": ("named identity", shortcut,
-                 r"$\operatorname{Cov}(A, B) = \mathbb{E}[AB] - \mathbb{E}[A]\,\mathbb{E}[B]$"),
+                 tex(r"$\operatorname{Cov}(A, B) = \mathbb{E}[AB] - \mathbb{E}[A]\,\mathbb{E}[B]$",
+                     "Cov(A, B) = E[AB] - E[A] E[B]")),
 }
 
 
@@ -156,7 +160,7 @@ class Claim:
     rhs: Callable[[dict[str, sp.Expr]], sp.Expr]
     left_moves: tuple[str, ...]
     right_moves: tuple[str, ...] = ()
-    question: str = ""
+    question: Prose = NO_PROSE
 
 
 def _standard(x: sp.Expr) -> sp.Expr:
@@ -168,7 +172,8 @@ CLAIMS: dict[str, Claim] = {
         lambda v: E(v["a"] * v["X"] + v["b"] * v["Y"] + v["c"]),
         lambda v: v["a"] * E(v["X"]) + v["b"] * E(v["Y"]) + v["c"],
         ("split", "constants"),
-        question="Show that expectation is linear, whether or not X and Y are independent.",
+        question=Prose.of("Show that expectation is linear, whether or not X and Y are "
+                          "independent."),
     ),
     "variance-shortcut": Claim(
         lambda v: Var(v["X"]),
@@ -202,14 +207,15 @@ CLAIMS: dict[str, Claim] = {
         lambda v: E(_standard(v["X"])),
         lambda v: sp.S.Zero,
         ("expand", "split", "constants", "rename"),
-        question=(r"Let $Z = (X - \mu_X)/\sigma_X$ be the z-score of $X$. "
-                  r"Show that $\mathbb{E}[Z] = 0$."),
+        question=Prose.of("Let ", tex(r"$Z = (X - \mu_X)/\sigma_X$", "Z = (X - mu_X)/sigma_X"),
+                          " be the z-score of ", tex("$X$", "X"), ". Show that ",
+                          tex(r"$\mathbb{E}[Z] = 0$", "E[Z] = 0"), "."),
     ),
     "standardised-variance": Claim(
         lambda v: Var(_standard(v["X"])),
         lambda v: sp.S.One,
         ("scaling", "rename"),
-        question=r"Show that $\operatorname{Var} Z = 1$.",
+        question=Prose.of("Show that ", tex(r"$\operatorname{Var} Z = 1$", "Var Z = 1"), "."),
     ),
 }
 
@@ -247,12 +253,13 @@ def _names(spec: Spec) -> dict[str, sp.Expr]:
     return out
 
 
-MODEL_SENTENCE = (
-    r"How the steps are checked: every $\mathbb{E}$ is evaluated in a model distribution on "
-    rf"{MODEL_POINTS} points with symbolic values and probabilities, so each step becomes a "
-    r"polynomial identity. Proved there, it holds for every distribution: an identity with at "
-    rf"most {MODEL_POINTS} expectations multiplied is decided on {MODEL_POINTS} points, and finite "
-    r"distributions approximate all others. A wrong step fails at random values of the model."
+MODEL_SENTENCE = Prose.of(
+    "How the steps are checked: every ", tex(r"$\mathbb{E}$", "E"), " is evaluated in a model "
+    f"distribution on {MODEL_POINTS} points with symbolic values and probabilities, so each "
+    "step becomes a polynomial identity. Proved there, it holds for every distribution: an "
+    f"identity with at most {MODEL_POINTS} expectations multiplied is decided on {MODEL_POINTS} "
+    "points, and finite distributions approximate all others. A wrong step fails at random "
+    "values of the model."
 )
 
 
@@ -279,7 +286,7 @@ def derive_identity(spec: Spec) -> Derivation:
         title = "Derivation" if len(names) == 1 else f"Part {number}"
         sections.append(Section(Prose.of(title), lhs, tuple(steps)))
         results.append(Result(claim_name, lhs, rhs))
-        questions.append(claim.question or rf"Show that ${latex(lhs)} = {latex(rhs)}$.")
+        questions.append(claim.question or Prose.of("Show that ", math(lhs, rhs), "."))
     variables = sorted(free, key=str)
     return derivation_of(
         spec,
@@ -289,7 +296,7 @@ def derive_identity(spec: Spec) -> Derivation:
         results=tuple(results),
         symbols=tuple(variables),
         conventions=(MODEL_SENTENCE,),
-        question=" ".join(questions),
+        question=Prose.joined(" ", questions),
         details=Identities(
             random=tuple(s.name for s in variables if isinstance(s, RandomVariable)),
             constants=tuple(s.name for s in variables if not isinstance(s, RandomVariable)),

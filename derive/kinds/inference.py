@@ -23,10 +23,11 @@ from derive.catalogue.spec import Spec
 from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.printing import Label
+from derive.prose import Prose, Tex, math, tex
 
 XBAR = Label(r"\bar{x}", "xbar")
+SIGMA = sp.Symbol("sigma")
 
 
 class Rounded(sp.Expr):
@@ -162,8 +163,9 @@ def derive_inference(spec: Spec) -> Derivation:
     nu = sp.Integer(size - 1)
     values: dict[str, sp.Expr] = {"mean": mean}
     if task != "z-interval":
-        start = sp.sqrt(sp.Mul(sp.Add(Rounded(squares), -size * Rounded(mean) ** 2, evaluate=False),
-                               sp.Pow(size - 1, -1, evaluate=False), evaluate=False))
+        start = sp.Pow(sp.Mul(sp.Add(Rounded(squares), -size * Rounded(mean) ** 2, evaluate=False),
+                              sp.Pow(size - 1, -1, evaluate=False), evaluate=False),
+                       sp.S.Half, evaluate=False)  # one root over the fraction, not sqrt(11)/11
         sections.append(Section(
             Prose.of("The sample standard deviation ",
                      Tex(r"$s = \sqrt{\frac{1}{N-1}\left(\sum_i x_i^2 - N\bar x^2\right)}$",
@@ -203,9 +205,9 @@ def derive_inference(spec: Spec) -> Derivation:
                     Result("lower", Label(r"\text{lower}", "lower"), Rounded(lower)),
                     Result("upper", Label(r"\text{upper}", "upper"), Rounded(upper))]
         values.update({"lower": lower, "upper": upper})
-        what = (rf"a {latex(level * 100)}\% confidence interval for the mean"
-                + (rf" (known $\sigma = {latex(values['sigma'])}$)" if task == "z-interval"
-                   else r" ($\sigma$ unknown)"))
+        sigma_said = (Prose.of(" (known ", math(SIGMA, values["sigma"]), ")")
+                      if task == "z-interval" else Prose.of(" (", math(SIGMA), " unknown)"))
+        what = Prose.of(f"a {float(level * 100):g}% confidence interval for the mean", sigma_said)
     else:
         mu0 = _number(spec, "mu0")
         t = (mean - mu0) / (sd / sp.sqrt(size))
@@ -221,12 +223,14 @@ def derive_inference(spec: Spec) -> Derivation:
         sections.append(Section(
             Prose.of("The p-value, with ", Tex("$N - 1$", "N - 1"), " degrees of freedom"), tail,
             (Step(tail, closed, "tail probability",
-                  r"$P(|T_\nu| \ge t) = I_{\nu/(\nu + t^2)}(\nu/2, 1/2)$"),
+                  tex(r"$P(|T_\nu| \ge t) = I_{\nu/(\nu + t^2)}(\nu/2, 1/2)$",
+                      "P(|T_nu| >= t) = I_(nu/(nu + t^2))(nu/2, 1/2)")),
              Step(closed, Rounded(closed.doit().evalf(40)), "evaluate")), lhs=sp.Symbol("p")))
         results += [Result("t", sp.Symbol("t"), Rounded(t)),
                     Result("p", sp.Symbol("p"), Rounded(closed.evalf(40)))]
         values.update({"t": t, "p": closed, "mu0": mu0})
-        what = rf"a two-sided one-sample $t$ test of $H_0\colon \mu = {latex(mu0)}$"
+        what = Prose.of("a two-sided one-sample ", math(sp.Symbol("t")), " test of ",
+                        tex("$H_0$", "H_0"), ": ", math(sp.Symbol("mu"), mu0))
     shown_data = ", ".join(f"{float(v):.2f}" for v in xs)
     return derivation_of(
         spec,
@@ -235,8 +239,9 @@ def derive_inference(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         assumptions=Assumptions(),
-        question=(rf"The $N = {size}$ observations {shown_data} were drawn "
-                  rf"(seed {int(spec.require('data', dict)['seed'])}). Compute {what}."),
+        question=Prose.of(
+            "The ", math(sp.Symbol("N"), size), f" observations {shown_data} were drawn "
+            f"(seed {int(spec.require('data', dict)['seed'])}). Compute ", what, "."),
         details=Inference(
             task=task,
             data=tuple(float(v) for v in xs),

@@ -18,7 +18,7 @@ from derive.engine.calculus.integration import integral_section
 from derive.errors import NotSupported
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.model import Derivation, Result
-from derive.printing import latex
+from derive.prose import Prose, math
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def derive_integral(spec: Spec) -> Derivation:
         symbols=(x, *params),
         assumptions=assumptions,
         independent={"value": sp.integrate(f, (x, a, b))},
-        question=rf"Evaluate ${latex(integral)}$.",
+        question=Prose.of("Evaluate ", math(integral), "."),
         details=DefiniteIntegral(x, (a, b)),
     )
 

@@ -18,8 +18,8 @@ from derive.functions import normal_pdf
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.integral import DefiniteIntegral, check_recipe
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose
+from derive.printing import Label
+from derive.prose import Prose, math, tex
 
 DIGITS = 27
 
@@ -99,15 +99,22 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
     step4 = step3.xreplace({moments[0]: 1, moments[1]: 0, moments[2]: 1})
     closed = sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
     steps = (
-        Step(start, step1, "density ratio",
-             r"$\log\frac{p}{q} = \log\frac{\sigma_2}{\sigma_1} - \frac{(x-\mu_1)^2}{2\sigma_1^2}"
-             r" + \frac{(x-\mu_2)^2}{2\sigma_2^2}$; the $\sqrt{2\pi}$ cancels"),
-        Step(step1, step2, "substitution",
-             r"$x = \mu_1 + \sigma_1 t$, $dx = \sigma_1\,dt$, "
-             r"$p(x)\,dx = \varphi(t)\,dt$"),
-        Step(step2, step3, "linearity of the integral", "expand in powers of $t$"),
-        Step(step3, step4, "standard normal moments",
-             r"$\varphi$ is a density, $t\varphi(t)$ is odd, $\operatorname{Var} = 1$"),
+        Step(start, step1, "density ratio", Prose.of(
+            tex(r"$\log\frac{p}{q} = \log\frac{\sigma_2}{\sigma_1} "
+                r"- \frac{(x-\mu_1)^2}{2\sigma_1^2} + \frac{(x-\mu_2)^2}{2\sigma_2^2}$",
+                "log(p/q) = log(sigma2/sigma1) - (x - mu1)^2/(2 sigma1^2)"
+                " + (x - mu2)^2/(2 sigma2^2)"),
+            "; the ",
+            tex(r"$\sqrt{2\pi}$", "sqrt(2 pi)"), " cancels")),
+        Step(step1, step2, "substitution", Prose.of(
+            tex(r"$x = \mu_1 + \sigma_1 t$", "x = mu1 + sigma1 t"), ", ",
+            tex(r"$dx = \sigma_1\,dt$", "dx = sigma1 dt"), ", ",
+            tex(r"$p(x)\,dx = \varphi(t)\,dt$", "p(x) dx = phi(t) dt"))),
+        Step(step2, step3, "linearity of the integral",
+             Prose.of("expand in powers of ", math(t))),
+        Step(step3, step4, "standard normal moments", Prose.of(
+            tex(r"$\varphi$", "phi"), " is a density, ", tex(r"$t\varphi(t)$", "t phi(t)"),
+            " is odd, ", tex(r"$\operatorname{Var} = 1$", "Var = 1"))),
         Step(step4, closed, "collect"),
     )
     kl = Label(r"\operatorname{KL}(p\,\|\,q)", "KL(p || q)")
@@ -121,11 +128,13 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
         symbols=(x, m1, m2, s1, s2),
         assumptions=assumptions,
         details=DefiniteIntegral(x, (-sp.oo, sp.oo), p * log_ratio),
-        question=(
-            rf"For $p = \mathcal{{N}}(\mu_1, \sigma_1^2)$ and "
-            rf"$q = \mathcal{{N}}(\mu_2, \sigma_2^2)$, with densities $p(x) = {latex(p)}$ "
-            r"($\varphi$ the standard normal density), find "
-            r"$\operatorname{KL}(p\,\|\,q) = \int p(x)\log\frac{p(x)}{q(x)}\,dx$."
+        question=Prose.of(
+            "For ", tex(r"$p = \mathcal{N}(\mu_1, \sigma_1^2)$", "p = N(mu1, sigma1^2)"), " and ",
+            tex(r"$q = \mathcal{N}(\mu_2, \sigma_2^2)$", "q = N(mu2, sigma2^2)"),
+            ", with densities ", math(Label("p(x)", "p(x)"), p), " (",
+            tex(r"$\varphi$", "phi"), " the standard normal density), find ",
+            tex(r"$\operatorname{KL}(p\,\|\,q) = \int p(x)\log\frac{p(x)}{q(x)}\,dx$",
+                "KL(p || q) = int p(x) log(p(x)/q(x)) dx"), ".",
         ),
     )
 

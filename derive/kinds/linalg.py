@@ -17,7 +17,7 @@ from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math
+from derive.prose import Prose, Tex, math, tex
 from derive.textprint import text
 
 LAMBDA = sp.Symbol("lambda")
@@ -34,6 +34,10 @@ def _matrix(spec: Spec, name: str) -> sp.ImmutableMatrix:
     if not all(isinstance(v, int) and not isinstance(v, bool) for r in rows for v in r):
         raise spec.error(name, "entries must be integers")
     return sp.ImmutableMatrix(rows)
+
+
+_A, _B, _AB, _BA = sp.symbols("A B AB BA")
+TIMES = tex(r"$\times$", "x")
 
 
 def _product_entry(a: sp.Matrix, b: sp.Matrix, i: int, j: int) -> sp.Expr:
@@ -59,9 +63,11 @@ def _matmul(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
     return {
         "sections": _entry_sections(a, b, "A", "B"),
         "results": [Result("AB", sp.Symbol("AB"), sp.ImmutableMatrix(a * b))],
-        "question": (rf"Let $A = {latex(a)}$ ({a.rows}$\times${a.cols}) and $B = {latex(b)}$ "
-                     rf"({b.rows}$\times${b.cols}). The product $AB$ is {a.rows}$\times${b.cols}; "
-                     r"compute it with $(AB)_{ij} = \sum_k A_{ik}B_{kj}$."),
+        "question": Prose.of(
+            "Let ", math(_A, a), f" ({a.rows}", TIMES, f"{a.cols}) and ", math(_B, b),
+            f" ({b.rows}", TIMES, f"{b.cols}). The product ", math(_AB), f" is {a.rows}", TIMES,
+            f"{b.cols}; compute it with ",
+            tex(r"$(AB)_{ij} = \sum_k A_{ik}B_{kj}$", "(AB)_ij = sum_k A_ik B_kj"), "."),
     }
 
 
@@ -79,7 +85,7 @@ def determinant_steps(m: sp.Matrix) -> list[Step]:
     minors = [m.minor_submatrix(0, j) for j in range(m.cols)]
     expansion = sp.Add(*(sp.Mul((-1) ** j * m[0, j], sp.Determinant(minors[j]), evaluate=False)
                          for j in range(m.cols)), evaluate=False)
-    steps = [Step(start, expansion, "cofactor expansion", "along the first row")]
+    steps = [Step(start, expansion, "cofactor expansion", Prose.of("along the first row"))]
     values = sp.Add(*(sp.Mul((-1) ** j * m[0, j], minors[j].det(), evaluate=False)
                       for j in range(m.cols)), evaluate=False)
     rule = "determinant of a 2x2" if m.shape == (3, 3) else "cofactor expansion"
@@ -96,7 +102,7 @@ def _determinant(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         "sections": [Section(Prose.of("Determinant"), sp.Determinant(a),
                              tuple(determinant_steps(a)))],
         "results": [Result("det", label, a.det())],
-        "question": rf"Compute the determinant of $A = {latex(a)}$.",
+        "question": Prose.of("Compute the determinant of ", math(_A, a), "."),
     }
 
 
@@ -117,7 +123,7 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         Step(char, written, "determinant of a 2x2"),
         Step(written, poly, "expand"),
         Step(poly, factored, "factor",
-             rf"roots $\lambda = {latex(roots[0])}$, ${latex(roots[1])}$"),
+             Prose.of("roots ", math(LAMBDA, roots[0]), ", ", math(roots[1]))),
     ))]
     results = [Result(f"lambda{k + 1}", Label(rf"\lambda_{k + 1}", f"lambda_{k + 1}"), r)
                for k, r in enumerate(roots)]
@@ -131,12 +137,13 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         for row in range(2):
             lhs = sp.Add(*(sp.Mul(m[row, c], v[c], evaluate=False) for c in range(2)),
                          evaluate=False)
-            steps.append(Step(lhs, sp.S.Zero, "null space",
-                              f"row {row + 1} of $(A - \\lambda I)v$"))
+            steps.append(Step(lhs, sp.S.Zero, "null space", Prose.of(
+                f"row {row + 1} of ", tex(r"$(A - \lambda I)v$", "(A - lambda I) v"))))
         for row in range(2):
             av = _product_entry(a, v, row, 0)
-            steps.append(Step(av, lam * v[row], "evaluate",
-                              rf"row {row + 1}: $(Av)_{row + 1} = \lambda v_{row + 1}$"))
+            steps.append(Step(av, lam * v[row], "evaluate", Prose.of(
+                f"row {row + 1}: ", tex(rf"$(Av)_{row + 1} = \lambda v_{row + 1}$",
+                                       f"(Av)_{row + 1} = lambda v_{row + 1}"))))
         title = Prose.of("Eigenvector for ", Tex(rf"$\lambda_{k + 1} = {latex(lam)}$",
                                                  f"lambda_{k + 1} = {text(lam)}"),
                          ": ", Tex(rf"$v_{k + 1} = {latex(v)}$", f"v_{k + 1} = {text(v)}"))
@@ -148,7 +155,7 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
     return {
         "sections": sections,
         "results": results,
-        "question": rf"Find the eigenvalues and eigenvectors of $A = {latex(a)}$.",
+        "question": Prose.of("Find the eigenvalues and eigenvectors of ", math(_A, a), "."),
         "details": {"eigenvalues": [float(r) for r in roots],
                     "eigenvectors": [[float(c) for c in v] for v in vectors]},
     }
@@ -167,14 +174,17 @@ def _composition(spec: Spec, a: sp.Matrix, b: sp.Matrix) -> dict[str, Any]:
             Prose.of("Check on ", math(sp.Symbol("x"), x), f", component {i + 1}: ",
                      Tex("$g(f(x))$", "g(f(x))"), " and ", Tex("$(BA)x$", "(BA)x")) if i == 0
             else Prose(), written, (Step(written, via_product, "composition",
-                                    r"$B(Ax) = (BA)x$ written out"),
+                                    Prose.of(tex("$B(Ax) = (BA)x$", "B(Ax) = (BA)x"),
+                                             " written out")),
                                Step(via_product, bax[i], "evaluate"))))
     return {
         "sections": sections,
         "results": [Result("BA", Label(r"g \circ f", "g o f"), sp.ImmutableMatrix(b * a))],
-        "question": (rf"Let $f(x) = Ax$ with $A = {latex(a)}$ and $g(y) = By$ with "
-                     rf"$B = {latex(b)}$. Show that $g \circ f$ is the linear map with matrix "
-                     r"$BA$ (first $A$, then $B$: the order reverses)."),
+        "question": Prose.of(
+            "Let ", tex("$f(x) = Ax$", "f(x) = Ax"), " with ", math(_A, a), " and ",
+            tex("$g(y) = By$", "g(y) = By"), " with ", math(_B, b), ". Show that ",
+            tex(r"$g \circ f$", "g o f"), " is the linear map with matrix ", math(_BA),
+            " (first ", math(_A), ", then ", math(_B), ": the order reverses)."),
         "details": {"x": [int(c) for c in x]},
     }
 

@@ -23,8 +23,8 @@ from derive.engine.probability.integrals import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Assumptions, Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.printing import Label
+from derive.prose import Prose, Tex, math, tex
 
 
 class DensityE(sp.Function):
@@ -49,7 +49,7 @@ class DensityFamily:
     params: tuple[tuple[str, dict[str, bool]], ...]
     support: Callable[[dict[str, sp.Symbol]], tuple[sp.Expr, sp.Expr]]
     density: Callable[[sp.Symbol, dict[str, sp.Symbol]], sp.Expr]
-    notation: str
+    notation: Tex  # X ~ N(mu, sigma^2)
     sentences: tuple[str, ...]
     standardise: bool = False  # substitute z = (x - mu)/sigma first
 
@@ -59,14 +59,14 @@ DENSITY_FAMILIES: dict[str, DensityFamily] = {
         (("a", {"real": True}), ("b", {"real": True})),
         lambda p: (p["a"], p["b"]),
         lambda x, p: 1 / (p["b"] - p["a"]),
-        r"X \sim \mathcal{U}(a, b)",
+        Tex(r"$X \sim \mathcal{U}(a, b)$", "X ~ U(a, b)"),
         ("a < b",),
     ),
     "exponential": DensityFamily(
         (("lambda", {"positive": True}),),
         lambda p: (sp.S.Zero, sp.oo),
         lambda x, p: p["lambda"] * sp.exp(-p["lambda"] * x),
-        r"X \sim \operatorname{Exp}(\lambda)",
+        Tex(r"$X \sim \operatorname{Exp}(\lambda)$", "X ~ Exp(lambda)"),
         ("lambda > 0",),
     ),
     "gaussian": DensityFamily(
@@ -74,7 +74,7 @@ DENSITY_FAMILIES: dict[str, DensityFamily] = {
         lambda p: (-sp.oo, sp.oo),
         lambda x, p: sp.exp(-((x - p["mu"]) ** 2) / (2 * p["sigma"] ** 2))
         / (sp.sqrt(2 * sp.pi) * p["sigma"]),
-        r"X \sim \mathcal{N}(\mu, \sigma^2)",
+        Tex(r"$X \sim \mathcal{N}(\mu, \sigma^2)$", "X ~ N(mu, sigma^2)"),
         ("sigma > 0",),
         standardise=True,
     ),
@@ -87,7 +87,8 @@ def _moment_section(title: Prose, g: sp.Expr, x: sp.Symbol, family: DensityFamil
     density = family.density(x, params)
     label = DensityE(g, x, lo, hi, density)
     integral = sp.Integral(g * density, (x, lo, hi))
-    steps = [Step(label, integral, "definition", r"$\int g(x)\,p(x)\,dx$ over the support")]
+    steps = [Step(label, integral, "definition",
+                  Prose.of(tex(r"$\int g(x)\,p(x)\,dx$", "int g(x) p(x) dx"), " over the support"))]
     current = integral
     if family.standardise:
         z = sp.Symbol("z", real=True)
@@ -132,7 +133,7 @@ def derive_moments(spec: Spec) -> Derivation:
     shortcut = e2 - e1**2
     substituted = m2 - m1**2
     variance = sp.factor(sp.simplify(substituted))
-    var_steps = [Step(shortcut, substituted, "substitute", "the two moments above")]
+    var_steps = [Step(shortcut, substituted, "substitute", Prose.of("the two moments above"))]
     if variance != substituted:
         var_steps.append(Step(substituted, variance, "factor"))
     var_label = Label(r"\operatorname{Var} X", "Var X")
@@ -160,13 +161,13 @@ def derive_moments(spec: Spec) -> Derivation:
         symbols=tuple(params.values()),
         assumptions=assumptions,
         independent=quad,
-        question=(rf"For ${family.notation}$ with density "
-                  rf"$p(x) = {latex(density)}$ on "
-                  rf"${latex(sp.Interval(lo, hi))}$, find the mean, "
-                  r"the second moment and the variance."),
-        conventions=(r"Each result was also compared with numerical quadrature "
-                     r"(mpmath, 30 digits) of the same integral at random parameter "
-                     r"values.",),
+        question=Prose.of("For ", family.notation, " with density ",
+                          math(Label("p(x)", "p(x)"), density), " on ",
+                          math(sp.Interval(lo, hi)),
+                          ", find the mean, the second moment and the variance."),
+        conventions=(Prose.of("Each result was also compared with numerical quadrature "
+                              "(mpmath, 30 digits) of the same integral at random parameter "
+                              "values."),),
         details=Moments(name, "x", (lo, hi), ("a", "b") if name == "uniform" else ()),
     )
 

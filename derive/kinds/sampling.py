@@ -26,7 +26,7 @@ from derive.engine.probability.expectation import (
 )
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.prose import Prose
+from derive.prose import Prose, math, tex
 
 N = sp.Symbol("N", integer=True, positive=True)
 INDEX = sp.Symbol("i", integer=True, positive=True)
@@ -44,7 +44,8 @@ def _mean_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
     s3 = Mean(x)
     return E(xbar), [
         Step(E(xbar), s0, "definition"),
-        Step(s0, s1, "linearity of expectation", r"the sum and $1/N$ come out"),
+        Step(s0, s1, "linearity of expectation",
+             Prose.of("the sum and ", tex("$1/N$", "1/N"), " come out")),
         Step(s1, s2, "identically distributed"),
         Step(s2, s3, "sum of a constant"),
     ]
@@ -61,25 +62,35 @@ def _variance_steps(x: sp.Expr, item: Any) -> tuple[sp.Expr, list[Step]]:
     s5 = (N - 1) / N * (E(x**2) - Mean(x) ** 2)
     s6 = (N - 1) / N * StdDev(x) ** 2
     return start, [
-        Step(start, s1, "expand", r"$\frac{1}{N}\sum_i (x_i - \bar x)^2 = "
-                                  r"\frac{1}{N}\sum_i x_i^2 - \bar x^2$"),
+        Step(start, s1, "expand", tex(r"$\frac{1}{N}\sum_i (x_i - \bar x)^2 = "
+                                      r"\frac{1}{N}\sum_i x_i^2 - \bar x^2$",
+                                      "(1/N) sum_i (x_i - xbar)^2 = (1/N) sum_i x_i^2 - xbar^2")),
         Step(s1, s2, "linearity of expectation"),
         Step(s2, s3, "identically distributed"),
-        Step(s3, s3b, "definition", r"$\bar X = \frac{1}{N}\sum_i X_i$"),
-        Step(s3b, s4, "independence", r"$N$ terms $i = j$ give $\mathbb{E}[X^2]$, "
-                                     r"$N(N-1)$ terms $i \ne j$ give $\mu^2$"),
+        Step(s3, s3b, "definition", tex(r"$\bar X = \frac{1}{N}\sum_i X_i$",
+                                        "Xbar = (1/N) sum_i X_i")),
+        Step(s3b, s4, "independence", Prose.of(
+            math(N), " terms ", tex("$i = j$", "i = j"), " give ",
+            tex(r"$\mathbb{E}[X^2]$", "E[X^2]"),
+            ", ", tex("$N(N-1)$", "N(N-1)"), " terms ", tex(r"$i \ne j$", "i != j"), " give ",
+            tex(r"$\mu^2$", "mu^2"))),
         Step(s4, s5, "factor"),
-        Step(s5, s6, "named identity", r"$\sigma^2 = \mathbb{E}[X^2] - \mu^2$"),
+        Step(s5, s6, "named identity", tex(r"$\sigma^2 = \mathbb{E}[X^2] - \mu^2$",
+                                           "sigma^2 = E[X^2] - mu^2")),
     ]
 
 
-SAMPLING: dict[str, tuple[Any, str, str]] = {
-    "sample-mean": (_mean_steps, r"\bar X = \frac{1}{N}\sum_{i=1}^{N} X_i",
-                    r"Show that the sample mean is an unbiased estimator of $\mu$."),
+MU = tex(r"$\mu$", "mu")
+
+SAMPLING: dict[str, tuple[Any, Prose, Prose]] = {
+    "sample-mean": (_mean_steps, tex(r"$\bar X = \frac{1}{N}\sum_{i=1}^{N} X_i$",
+                                     "Xbar = (1/N) sum_(i=1..N) X_i"),
+                    Prose.of("Show that the sample mean is an unbiased estimator of ", MU, ".")),
     "mle-variance": (_variance_steps,
-                     r"\hat\sigma^2 = \frac{1}{N}\sum_{i=1}^{N} (X_i - \bar X)^2",
-                     r"Find the expectation of the maximum-likelihood variance "
-                     r"$\hat\sigma^2$: is it unbiased?"),
+                     tex(r"$\hat\sigma^2 = \frac{1}{N}\sum_{i=1}^{N} (X_i - \bar X)^2$",
+                         "sigma_hat^2 = (1/N) sum_(i=1..N) (X_i - Xbar)^2"),
+                     Prose.of("Find the expectation of the maximum-likelihood variance ",
+                              tex(r"$\hat\sigma^2$", "sigma_hat^2"), ": is it unbiased?")),
 }
 
 
@@ -105,15 +116,17 @@ def derive_sampling(spec: Spec) -> Derivation:
         sections=(Section(Prose.of("Derivation"), start, tuple(steps)),),
         results=(Result(name, start, steps[-1].after),),
         symbols=(N,),
-        question=(rf"Let $X_1, \dots, X_N$ be i.i.d. with mean $\mu = \mu_X$ and "
-                  rf"variance $\sigma^2 = \sigma_X^2$, and ${definition}$. {question}"),
-        conventions=(
-            r"How the steps are checked: the sample is modelled as $N$ independent copies "
-            r"of a distribution on finitely many points with symbolic values and "
-            r"probabilities; each step is evaluated exactly at random values and random "
-            r"$N$ (3 to 6), where the mean of a product of independent items is the "
-            r"product of their means.",
-        ),
+        question=Prose.of(
+            "Let ", tex(r"$X_1, \dots, X_N$", "X_1, ..., X_N"), " be i.i.d. with mean ",
+            tex(r"$\mu = \mu_X$", "mu = mu_X"), " and variance ",
+            tex(r"$\sigma^2 = \sigma_X^2$", "sigma^2 = sigma_X^2"), ", and ", definition, ". ",
+            question),
+        conventions=(Prose.of(
+            "How the steps are checked: the sample is modelled as ", math(N), " independent "
+            "copies of a distribution on finitely many points with symbolic values and "
+            "probabilities; each step is evaluated exactly at random values and random ",
+            math(N), " (3 to 6), where the mean of a product of independent items is the "
+            "product of their means."),),
         details=Sampling(name),
     )
 

@@ -21,8 +21,8 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.printing import Label
+from derive.prose import Prose, Tex, math, tex
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
 
@@ -66,8 +66,9 @@ def derive_vanishing(spec: Spec) -> Derivation:
         peak_at = sp.Subs(derivative, z, 0)
         peak = derivative.subs(z, 0)
         sections.append(Section(Prose.of("Its value at ", Tex("$z = 0$", "z = 0")), peak_at, (
-            Step(peak_at, peak, "evaluate", rf"the derivative above vanishes only at $z = 0$, "
-                 rf"where ${latex(act(z))}$ is at its midpoint"),)))
+            Step(peak_at, peak, "evaluate", Prose.of(
+                "the derivative above vanishes only at ", math(z, 0), ", where ", math(act(z)),
+                " is at its midpoint")),)))
     network = x
     for w in weights:
         network = act(w * network)
@@ -92,10 +93,10 @@ def derive_vanishing(spec: Spec) -> Derivation:
         assumptions=parse_assumptions(spec.assume),
         independent={"gradient": sp.diff(network, x), "derivative": sp.diff(act(z), z)},
         details=Layers(act(z), derivative, z, peak, gradient, bound, x, tuple(weights)),
-        question=(
-            rf"A chain of {layers} one-unit layers $a_l = {latex(act(sp.Symbol('u')))}$ "
-            rf"with $u = w_l a_{{l-1}}$ and $a_0 = x$: how large can "
-            rf"${latex(label)}$ be?"),
+        question=Prose.of(
+            f"A chain of {layers} one-unit layers ", math(sp.Symbol("a_l"), act(sp.Symbol("u"))),
+            " with ", tex("$u = w_l a_{l-1}$", "u = w_l a_(l-1)"), " and ",
+            math(sp.Symbol("a_0"), x), ": how large can ", math(label), " be?"),
     )
 
 

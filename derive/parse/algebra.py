@@ -58,8 +58,17 @@ def describe(operand: Operand) -> str:
     return f"{text} ({rows} x {cols})"
 
 
+class OperandMismatch(ShapeError):
+    """Two operands whose shapes do not fit; keeps them (and ``op``: "@", "+", "-", a Hadamard
+    product) so the checker can say which transpose would make them fit."""
+
+    def __init__(self, left: Operand, op: str, right: Operand) -> None:
+        self.left, self.op, self.right = left, op, right
+        super().__init__(f"shape mismatch: {describe(left)} {op} {describe(right)}")
+
+
 def _mismatch(left: Operand, op: str, right: Operand) -> ShapeError:
-    return ShapeError(f"shape mismatch: {describe(left)} {op} {describe(right)}")
+    return OperandMismatch(left, op, right)
 
 
 def _is_1x1(operand: Operand) -> bool:
@@ -349,22 +358,23 @@ def _span(args: Sequence[Operand]) -> Operand:
     return _join(args[0], args[-1], args[0].expr)
 
 
-def trace(arg: Operand) -> sp.Basic:
-    """``tr(X)`` of a square matrix; a scalar is its own trace."""
+def _of_square(arg: Operand, what: str, head: type) -> sp.Basic:
+    """``head(X)`` of a square matrix (its ``what``); a scalar is its own."""
     if not arg.is_matrix:
         return arg.expr
     if not _is_square(arg):
-        raise ShapeError(f"trace of a non-square matrix: {describe(arg)}")
-    return sp.Trace(arg.expr)
+        raise ShapeError(f"{what} of a non-square matrix: {describe(arg)}")
+    return head(arg.expr)
+
+
+def trace(arg: Operand) -> sp.Basic:
+    """``tr(X)`` of a square matrix; a scalar is its own trace."""
+    return _of_square(arg, "trace", sp.Trace)
 
 
 def determinant(arg: Operand) -> sp.Basic:
     """``det(X)`` of a square matrix; a scalar is its own determinant."""
-    if not arg.is_matrix:
-        return arg.expr
-    if not _is_square(arg):
-        raise ShapeError(f"determinant of a non-square matrix: {describe(arg)}")
-    return sp.Determinant(arg.expr)
+    return _of_square(arg, "determinant", sp.Determinant)
 
 
 def inverse(arg: Operand) -> sp.Basic:

@@ -179,12 +179,30 @@ def check_commands(text: str) -> None:
             line, column = position(text, match.start())
             known = nearest(name, [*LATEX_COMMAND_TYPES, *LATEX_FUNCTIONS])
             raise ParseError(f"unknown command '\\{name}'{known}", line, column, text)
+    _check_cases(text)
     for match in _APPLIED_WORD.finditer(text):
         word = match.group(1)
         if word not in LATEX_FUNCTIONS:
             line, column = position(text, match.start())
             raise ParseError(f"unknown function '{word}'{nearest(word, LATEX_FUNCTIONS)}",
                              line, column, text)
+
+
+def _check_cases(text: str) -> None:
+    r"""Each ``\begin{cases}`` closed by an ``\end{cases}`` after it, and no other."""
+    from derive.parse.cases import BEGIN, END
+
+    marks = sorted([(m.start(), 1) for m in BEGIN.finditer(text)]
+                   + [(m.start(), -1) for m in END.finditer(text)])
+    opened: list[int] = []
+    for at, step in marks:
+        if step < 0 and not opened:
+            line, column = position(text, at)
+            raise ParseError(r"\end{cases} without a \begin{cases} before it", line, column, text)
+        opened = opened + [at] if step > 0 else opened[:-1]
+    if opened:
+        line, column = position(text, opened[-1])
+        raise ParseError(r"\begin{cases} is never closed by \end{cases}", line, column, text)
 
 
 def parse_tree(text: str, syntax: str) -> Tree:

@@ -25,11 +25,24 @@ def split_justification(raw: str) -> tuple[str, str]:
     """
     comment = _TEX_COMMENT.search(raw)
     line = raw[: comment.start()] if comment else raw
-    marker = _JUSTIFICATION.search(line)
+    marker = _justification(line)
     expression, justification = (
         (line[: marker.start()], line[marker.end() :]) if marker else (line, "")
     )
     return _TRAILING.sub("", expression.rstrip()), _TRAILING.sub("", justification.strip()).strip()
+
+
+def _justification(line: str) -> re.Match[str] | None:
+    r"""Where the justification starts: the first marker outside a ``cases`` environment
+    (``1, \quad x > 0`` inside one is a row)."""
+    from derive.parse.cases import BEGIN, END
+
+    spans = []
+    for begin in BEGIN.finditer(line):
+        end = END.search(line, begin.end())
+        spans.append((begin.end(), end.start() if end else len(line)))
+    return next((m for m in _JUSTIFICATION.finditer(line)
+                 if not any(a <= m.start() < b for a, b in spans)), None)
 
 
 def split_line(raw: str) -> tuple[str, str]:
@@ -58,15 +71,32 @@ _OPENING, _CLOSING = "([{", ")]}"
 
 
 def _depths(text: str) -> list[int]:
-    """The bracket depth before each character (TeX's escaped braces count as brackets too)."""
+    """The bracket depth before each character (TeX's escaped braces count as brackets too;
+    so does a ``cases`` environment, whose ``=`` and ``&`` belong to its rows)."""
+    from derive.parse.cases import BEGIN, END
+
+    opening = {m.end() - 1 for m in BEGIN.finditer(text)}
+    closing = {m.start() for m in END.finditer(text)}
     depths, depth = [], 0
-    for char in text:
-        if char in _CLOSING:
+    for k, char in enumerate(text):
+        if char in _CLOSING or k in closing:
             depth = max(depth - 1, 0)
         depths.append(depth)
-        if char in _OPENING:
+        if char in _OPENING or k in opening:
             depth += 1
     return depths
+
+
+def _without_alignment(text: str) -> str:
+    """Alignment ``&`` signs as spaces, except the ones that split a case from its condition."""
+    from derive.parse.cases import BEGIN, END
+
+    inside = [0] * (len(text) + 1)
+    for begin in BEGIN.finditer(text):
+        end = END.search(text, begin.end())
+        stop = end.start() if end else len(text)
+        inside[begin.end():stop] = [1] * (stop - begin.end())
+    return "".join(" " if c == "&" and not inside[k] else c for k, c in enumerate(text))
 
 
 def split_relations(expression: str) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -77,7 +107,7 @@ def split_relations(expression: str) -> list[tuple[str, list[tuple[str, int]]]]:
     between top-level ``=`` signs, with their offsets in ``expression``. Alignment
     ``&`` signs count as spaces.
     """
-    text = expression.replace("&", " ")
+    text = _without_alignment(expression)
     depths = _depths(text)
     cuts = [(m.start(), m.end(), "=>") for m in _CONNECTOR.finditer(text) if not depths[m.start()]]
     segments: list[tuple[str, list[tuple[str, int]]]] = []

@@ -14,8 +14,9 @@ import sympy as sp
 from lark import Token, Tree
 
 from derive.errors import ShapeError
-from derive.parse import algebra
+from derive.parse import algebra, cases
 from derive.parse.algebra import ElementwiseApplyFunction, Operand
+from derive.parse.matrixops import ones
 from derive.parse.symbols import ELEMENT
 from derive.parse.tables import LATEX_OPERATORS, PRODUCT_OPERATIONS, SCALAR_FUNCTIONS, VARIADIC
 
@@ -163,15 +164,36 @@ class LatexNotation:
 
     def _build_indicator(self, node: Tree) -> sp.Basic:
         left, relation, right = node.children[-1].children
+        if "".join(str(relation).split()) not in RELATIONS:
+            raise self.error(node, f"an indicator needs <, >, \\leq or \\geq, not {relation}")  # type: ignore[attr-defined]
         return indicator(self.operand(left), str(relation), self.operand(right))  # type: ignore[attr-defined]
+
+    def _build_cases(self, node: Tree) -> sp.Basic:
+        r"""``\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise}\end{cases}``: a Piecewise."""
+        rows = []
+        for row in node.children:
+            value, *rest = row.children
+            cond = None
+            if rest and rest[0] is not None:
+                sides = [self.operand(c) for c in rest[0].children[0::2]]  # type: ignore[attr-defined]
+                written = [str(r.children[0]) for r in rest[0].children[1::2]]
+                cond = cases.condition(sides, written)
+            rows.append((self.operand(value), cond))  # type: ignore[attr-defined]
+        return cases.piecewise(rows)
+
+    def _build_ones_sized(self, node: Tree) -> sp.Basic:
+        r"""``\mathbf{1}_N``: the all-ones column of length N."""
+        return ones(self.operand(node.children[-1]))  # type: ignore[attr-defined]
 
     def _build_ones(self, node: Tree) -> sp.Basic:
         raise self.error(node, r"\mathbf{1} needs a matrix beside it to take its shape "  # type: ignore[attr-defined]
                          r"(as in \mathbf{1}^\top x or X\mathbf{1})")
 
     def _build_hadamard_power(self, node: Tree) -> sp.Basic:
-        base, number = node.children
+        base, sign, number = node.children
         value = self._token_NUMBER(number)  # type: ignore[attr-defined]
+        if sign is not None and str(sign) == "-":  # X^{\circ -1}: each entry's reciprocal
+            value = -value
         return hadamard_power(self.operand(base), value)  # type: ignore[attr-defined]
 
     def _build_pow(self, node: Tree) -> sp.Basic:

@@ -173,11 +173,13 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "CMD" for name in ("mathbb", "mathds", "mathbbm", "mathcal")}
     | {name: "CMD" for name in ("hat", "widehat", "bar", "overline", "tilde", "widetilde")}
     | {name: "CMD" for name in ("geq", "leq", "ge", "le", "gt", "lt", "geqslant", "leqslant")}
+    | {name: "CMD" for name in ("neq", "ne", "begin", "end")}
     | {f"{size}{side}": "CMD" for size in ("big", "Big", "bigg", "Bigg") for side in ("", "l", "r")}
 )
 
 #: Single-letter subscripts that are indices even outside a sum.
 FREE_INDEX_LETTERS = frozenset("ijkn")
 
-#: LaTeX names that are sizes: ``\sum_{i=1}^{N}`` and ``\frac{1}{N}`` mean the same N.
-SIZE_NAMES = model.SIZE_NAMES
+#: LaTeX names that are sizes: ``\sum_{i=1}^{N}`` and ``\frac{1}{N}`` mean the same N; K is
+#: the number of classes (``\sum_{k=1}^{K} p_k``), so a free index p_i lies in its range.
+SIZE_NAMES = model.SIZE_NAMES | {"K"}

@@ -1,12 +1,15 @@
-"""Grades from an LMS's export of students' answers, scored with the release's tolerances.
+r"""Grades from an LMS's export of students' answers, scored with the release's tolerances.
 
 The manifest says who got which version and each graded part's number and
-tolerance; the answers CSV (Moodle's responses report, or any sheet with a name,
-e-mail or id column and answer columns) gives what each student typed. Answer
-columns are ``Response N`` (``Antwort N``, ``Réponse N``, ...), ``Problem N``, ``pN``, ``qN``
-or ``N`` for problem N,
-with ``.M`` or ``.name`` for one part; a problem's single column may hold Moodle's
-cloze response ``part 1: 8; part 2: 7``. Every part scores 1 within tolerance.
+tolerance; the answers CSV gives what each student typed. Read are Moodle's
+responses report (``Response N`` per quiz slot, also ``Antwort N``, ``Réponse N``, ...;
+its ``Question N`` and ``Right answer N`` columns are not answers; a cloze response is
+``part 1: 8; part 2: 7``), Canvas's quiz student analysis (a ``<question id>: <text>``
+column per question, the text starting ``Problem N.`` as the QTI items write it, then
+its points; several blanks as ``8,7`` with ``\,`` for a comma in a blank), and any
+sheet with a name, e-mail, id or version column and ``Problem N``, ``pN``, ``qN`` or
+``N`` columns, with ``.M`` or ``.name`` for one part. Every part scores 1 within
+tolerance.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ UNANSWERED = {"", "-"}  # what Moodle's responses report shows for no answer
 _COLUMN = re.compile(r"^(?:response|answer|problem|question|antwort|réponse|respuesta|risposta"
                      r"|aufgabe|frage|q|p)?\s*\.?\s*(\d{1,3})"
                      r"(?:\s*(?:\.|part|-|_|:)\s*([a-z][a-z0-9_]*|\d{1,2}))?$")
+# Moodle's responses report: 'Question N' (the text shown) beside 'Response N' (the answer)
+_PROMPT = re.compile(r"^(?:question|frage|pregunta|domanda)\s*(\d{1,3})$")
+_RESPONSE = re.compile(r"^(?:response|antwort|réponse|respuesta|risposta)\s*\d")
+_CANVAS_QUESTION = re.compile(r"^\d+: ")  # Canvas's student analysis: '<question id>: <text>'
+_CANVAS = re.compile(r"^\d+: problem (\d{1,3})\.")  # ... of an item of derive's qti.zip
+_BLANKS = re.compile(r"(?<!\\),")  # Canvas joins blanks with ',' and writes a comma as '\,'
+SKIPPED_ROWS = {"overall average", "points possible"}  # Moodle's and Canvas's summary rows
 _CLOZE = re.compile(r"part\s*(\d{1,2})\s*:\s*([^;]*)")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d{1,3})?$")
 _COMMA = re.compile(r"^[+-]?\d+,\d+$")
@@ -74,14 +84,28 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _answer_columns(header: Sequence[str], skip: set[int]) -> dict[int, tuple[int, str | None]]:
-    found = {}
-    for index, cell in enumerate(header):
-        if index in skip:
+Column = tuple[int, str | None, bool]  # problem, part (None: all), blanks joined by commas
+
+
+def _answer_columns(header: Sequence[str], skip: set[int], where: str) -> dict[int, Column]:
+    """Where the answers are: Canvas's question columns if any, else every answer-like column
+    (Moodle's ``Question N`` only where no ``Response N`` says it is the question's text)."""
+    keys = [" ".join(cell.casefold().split()) for cell in header]
+    canvas = {i: (int(m.group(1)), None, True) for i, k in enumerate(keys)
+              if i not in skip and (m := _CANVAS.match(k))}
+    if canvas:
+        return canvas
+    if any(_CANVAS_QUESTION.match(k) for k in keys):
+        raise InputError(f"{where}: Canvas's question columns do not start with 'Problem N.' "
+                         "(was the quiz imported from derive's qti.zip?)")
+    responses = any(_RESPONSE.match(k) for k in keys)
+    found: dict[int, Column] = {}
+    for index, key in enumerate(keys):
+        if index in skip or responses and _PROMPT.match(key):
             continue
-        match = _COLUMN.match(" ".join(cell.casefold().split()))
+        match = _COLUMN.match(key)
         if match:
-            found[index] = (int(match.group(1)), match.group(2))
+            found[index] = (int(match.group(1)), match.group(2), False)
     return found
 
 
@@ -91,49 +115,63 @@ class _Release:
 
     parts: dict[int, dict[int, tuple[Part, ...]]]  # version -> problem -> parts
     people: dict[str, int]  # 'email:...', 'id:...', 'name:...' -> version
+    shared: frozenset[str]  # keys of more than one version (two students of one name)
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> _Release:
         graded: dict[int, dict[int, tuple[Part, ...]]] = {}
         people: dict[str, int] = {}
+        shared = set()
         for record in data["versions"]:
             version = record["version"]
             graded[version] = {p["number"]: parts(p) for p in record["problems"]}
             for kind, key in (("email", "email"), ("id", "student_id"), ("name", "name")):
                 if record.get(key):
-                    people.setdefault(f"{kind}:{str(record[key]).casefold()}", version)
-        return cls(graded, people)
+                    person = f"{kind}:{str(record[key]).casefold()}"
+                    if people.setdefault(person, version) != version:
+                        shared.add(person)
+        return cls(graded, people, frozenset(shared))
 
     def version_of(self, row: Sequence[str], columns: Columns, version_column: int | None,
-                   name: str) -> int | None:
+                   name: str) -> int | str:
+        """The row's version, or why it has none."""
         if version_column is not None and version_column < len(row):
             typed = row[version_column].strip()
             if typed.isdigit() and int(typed) in self.parts:
                 return int(typed)
-        for kind, index in (("email", columns.email), ("id", columns.id)):
-            if index is not None and index < len(row) and row[index]:
-                found = self.people.get(f"{kind}:{row[index].casefold()}")
-                if found is not None:
-                    return found
-        return self.people.get(f"name:{name.casefold()}") if name else None
+        keys = [f"{kind}:{row[index].casefold()}" for kind, index in
+                (("email", columns.email), ("id", columns.id))
+                if index is not None and index < len(row) and row[index]]
+        keys += [f"name:{name.casefold()}"] if name else []
+        for key in keys:
+            if key in self.people and key not in self.shared:
+                return self.people[key]
+        if any(key in self.shared for key in keys):
+            return "more than one student in the manifest has this name (give an e-mail or id)"
+        return "no such student or version in the manifest"
 
 
-def _typed(row: Sequence[str], answer_columns: Mapping[int, tuple[int, str | None]],
-           problem: int, graded: Sequence[Part]) -> dict[str, str]:
+def _pieces(cell: str, blanks: bool) -> dict[str, str]:
+    """A cell holding every part of a problem, by part number ('1', '2', ...)."""
+    cloze = dict(_CLOZE.findall(cell.casefold()))
+    if cloze or not blanks:
+        return cloze or {"1": cell}
+    return {str(k): p.replace("\\,", ",") for k, p in enumerate(_BLANKS.split(cell), start=1)}
+
+
+def _typed(row: Sequence[str], answer_columns: Mapping[int, Column], problem: int,
+           graded: Sequence[Part]) -> dict[str, str]:
     """What the student typed for each part of a problem, by part name."""
     typed: dict[str, str] = {}
-    for index, (number, part) in answer_columns.items():
+    for index, (number, part, blanks) in answer_columns.items():
         if number != problem or index >= len(row) or not row[index]:
             continue
         cell = row[index]
         if part is None:
-            pieces = dict(_CLOZE.findall(cell.casefold()))
-            if pieces:
-                for k, p in enumerate(graded, start=1):
-                    if str(k) in pieces:
-                        typed[p.name] = pieces[str(k)]
-            elif graded:
-                typed[graded[0].name] = cell
+            pieces = _pieces(cell, blanks)
+            for k, p in enumerate(graded, start=1):
+                if str(k) in pieces:
+                    typed[p.name] = pieces[str(k)]
         elif part.isdigit():
             if 1 <= int(part) <= len(graded):
                 typed[graded[int(part) - 1].name] = cell
@@ -170,31 +208,34 @@ def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
     version_column = plain.index("version") if "version" in plain else None
     skip = {i for i in (columns.first, columns.last, columns.full, columns.id, columns.email,
                         version_column) if i is not None}
-    answer_columns = _answer_columns(header, skip)
+    at = f"{where}: line {rows[0][0]}"
+    answer_columns = _answer_columns(header, skip, at)
     listed = ", ".join(f"'{c}'" for c in header[:12])
     if not answer_columns:
-        raise InputError(f"{where}: no answer columns among {listed} (expected 'Response 1', "
+        raise InputError(f"{at}: no answer columns among {listed} (expected 'Response 1', "
                          "'Problem 1', 'p1' or 'p1.<part>')")
     if not columns.recognised and version_column is None:
-        raise InputError(f"{where}: no column names the student among {listed} (expected a "
+        raise InputError(f"{at}: no column names the student among {listed} (expected a "
                          "name, e-mail, id or version column)")
     keys = [header_key(c) for c in header]
+    body = [(line, row) for line, row in rows[1:] if not columns.has_name
+            or header_key(student_name(row, columns, keys)) not in SKIPPED_ROWS]
     students = [_grade_row(release, line, row, columns, keys, version_column, answer_columns)
-                for line, row in rows[1:]]
+                for line, row in body]
     return GradeSheet(data.get("seed"), students)
 
 
 def _grade_row(release: _Release, line: int, row: list[str], columns: Columns,
                keys: Sequence[str], version_column: int | None,
-               answer_columns: Mapping[int, tuple[int, str | None]]) -> StudentGrade:
+               answer_columns: Mapping[int, Column]) -> StudentGrade:
     def cell(index: int | None) -> str:
         return row[index] if index is not None and index < len(row) else ""
 
     name = student_name(row, columns, keys) if columns.has_name else ""
     version = release.version_of(row, columns, version_column, name)
-    if version is None:
+    if isinstance(version, str):
         return StudentGrade(line, name, cell(columns.id), cell(columns.email), None, (),
-                            "no such student or version in the manifest")
+                            version)
     scores = []
     for problem, graded in sorted(release.parts[version].items()):
         typed = _typed(row, answer_columns, problem, graded)

@@ -13,6 +13,7 @@ from derive import __version__
 from derive.pdf import write_text_atomically
 from derive.printing import latex, numpy_code
 from derive.problems.families import Answer
+from derive.problems.prose import Prose
 from derive.problems.roster import Student
 from derive.problems.solve import Solved
 
@@ -62,8 +63,8 @@ def _answer(answer: Answer) -> dict[str, Any]:
     return record
 
 
-def problem_record(number: int, item: Solved, solution: str) -> dict[str, Any]:
-    """A released problem; ``solution`` is its worked solution as HTML (LMS feedback)."""
+def problem_record(number: int, item: Solved, solution: Prose) -> dict[str, Any]:
+    """A released problem; ``solution`` is its worked solution (LMS feedback)."""
     variant = item.variant
     return {
         "number": number,
@@ -72,16 +73,17 @@ def problem_record(number: int, item: Solved, solution: str) -> dict[str, Any]:
         "choices": dict(variant.choices),
         "redraws": list(variant.rejected),
         "entry": variant.spec.definition(),
-        "question": {"latex": item.question.latex(), "html": item.question.html()},
+        "question": {"latex": item.question.latex(), "html": item.question.html(),
+                     "prose": item.question.record()},
         "answers": [_answer(a) for a in item.answers],
-        "solution": {"html": solution},
+        "solution": {"html": solution.html(), "prose": solution.record()},
         "verified": sorted({s.verified for s in item.derivation.steps}),
         "check": item.check_line,
     }
 
 
 def version_record(version: int, student: Student | None, solved: Sequence[Solved],
-                   solutions: Sequence[str], files: Mapping[str, list[str]]) -> dict[str, Any]:
+                   solutions: Sequence[Prose], files: Mapping[str, list[str]]) -> dict[str, Any]:
     return {
         "version": version,
         "name": student.name if student else None,

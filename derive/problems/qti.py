@@ -4,8 +4,9 @@ Each graded number is a float ``textEntryInteraction`` whose response processing
 adds a point when the answer lies within the release's tolerance (written as an
 absolute margin, so every engine reads it alike) and shows the typical mistake's
 hint when the answer is that mistake's number; the worked solution is modal
-feedback. A problem without a number is an ``extendedTextInteraction`` marked by
-hand. The test has one section per problem that selects one of its variants, so
+feedback. Maths is MathML (QTI 2.1 allows it in item bodies), printed from the
+manifest's prose segments. A problem without a number is an ``extendedTextInteraction``
+marked by hand. The test has one section per problem that selects one of its variants, so
 each student gets one. The zip is byte-reproducible (fixed times and order).
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from derive.pdf import write_atomically
 from derive.problems.lmsxml import number, xml_environment
+from derive.problems.prose import mathml
 from derive.problems.quiz import Item, Part, by_problem, items
 
 STAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the bytes
@@ -34,14 +36,15 @@ def _part(k: int, part: Part) -> dict[str, Any]:
     if part.mistake is not None:
         mistake = {"value": number(part.mistake.value), "margin": number(part.mistake.margin),
                    "hint": part.mistake.hint, "feedback": f"MISTAKE_{k}"}
-    return {"response": f"RESPONSE_{k}", "label": part.label, "value": number(part.value),
+    return {"response": f"RESPONSE_{k}", "label": mathml(part.label),
+            "value": number(part.value),
             "margin": number(part.margin), "mistake": mistake}
 
 
 def item_xml(item: Item, templates: Path | None = None) -> str:
     env = xml_environment(templates)
     return env.get_template("qti_item.xml.j2").render(
-        item=item, question=item.question_html, solution=item.solution_html,
+        item=item, question=item.question.mathml(), solution=item.solution.mathml(),
         parts=[_part(k, p) for k, p in enumerate(item.parts, start=1)])
 
 

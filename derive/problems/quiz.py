@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from derive.problems.prose import Prose
 from derive.problems.tolerance import Tolerance, from_record
 
 
@@ -48,6 +49,8 @@ class Item:
     title: str
     question_html: str
     solution_html: str
+    question: Prose
+    solution: Prose
     parts: tuple[Part, ...]
 
     @property
@@ -77,14 +80,19 @@ def parts(problem: Mapping[str, Any]) -> tuple[Part, ...]:
     return tuple(found)
 
 
+def _item(seed: int, version: int, problem: Mapping[str, Any]) -> Item:
+    where = f"version {version}, problem {problem['number']}"
+    solution = problem.get("solution", {})
+    return Item(seed, version, problem["number"], problem["family"],
+                problem["entry"].get("title", problem["family"]), problem["question"]["html"],
+                solution.get("html", ""), Prose.from_record(problem["question"]["prose"], where),
+                Prose.from_record(solution.get("prose", []), where), parts(problem))
+
+
 def items(seed: int, records: Sequence[Mapping[str, Any]]) -> list[Item]:
     """Every released variant, by problem number, then version."""
-    found = [
-        Item(seed, record["version"], problem["number"], problem["family"],
-             problem["entry"].get("title", problem["family"]), problem["question"]["html"],
-             problem.get("solution", {}).get("html", ""), parts(problem))
-        for record in records for problem in record["problems"]
-    ]
+    found = [_item(seed, record["version"], problem)
+             for record in records for problem in record["problems"]]
     return sorted(found, key=lambda i: (i.number, i.version))
 
 

@@ -94,7 +94,7 @@ def build_version(job: VersionJob) -> VersionOutcome:
     """Derive, verify and check every problem, then write and compile both sheets."""
     from derive.problems.manifest import version_record
     from derive.problems.sheets import answers_tex, printed, problems_tex
-    from derive.problems.solution import solution_html
+    from derive.problems.solution import solution_prose
 
     try:
         solved = release_problems(job)
@@ -108,7 +108,7 @@ def build_version(job: VersionJob) -> VersionOutcome:
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
         record = version_record(job.version, job.student, solved,
-                                [solution_html(s.derivation, c)
+                                [solution_prose(s.derivation, c)
                                  for s, c in zip(solved, contexts, strict=True)],
                                 sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)

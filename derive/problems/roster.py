@@ -26,8 +26,9 @@ LAST = {"surname", "last name", "lastname", "last", "family name", "nachname", "
 FULL = {"name", "full name", "fullname", "student", "students", "student name", "display name",
         "sortable name", "participant", "nom complet", "nombre completo", "vollständiger name"}
 SORTABLE = {"student", "sortable name"}  # Canvas writes these as "Last, First"
-IDS = ("id number", "idnumber", "student id", "student number", "sis user id", "matrikelnummer",
-       "matriculation number", "id", "user id", "username", "sis login id", "login")
+IDS = ("id number", "idnumber", "student id", "student number", "sis user id", "sis id",
+       "matrikelnummer", "matriculation number", "id", "user id", "username", "sis login id",
+       "login")
 EMAILS = {"email", "email address", "e-mail", "e-mail address", "e-mail-adresse", "mail",
           "adresse de courriel", "adresse électronique", "dirección de correo",
           "dirección email"}

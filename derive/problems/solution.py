@@ -1,4 +1,4 @@
-"""The worked solution of a released problem as HTML with MathJax delimiters (LMS feedback).
+"""The worked solution of a released problem as prose (LMS feedback: HTML or MathML).
 
 The verified derivation, section by section: the heading (the engine's prose: words
 escaped for HTML, maths by our printer) and the chain of steps as one displayed
@@ -64,7 +64,3 @@ def solution_prose(derivation: Derivation, sheet: Mapping[str, Any]) -> Prose:
     rows = r" \\ ".join(f"{r['label']} &= {r['tex']}" for r in sheet["results"])
     parts.extend(["Result:", Display(r"\begin{aligned}" + rows + r"\end{aligned}")])
     return Prose(tuple(parts))
-
-
-def solution_html(derivation: Derivation, sheet: Mapping[str, Any]) -> str:
-    return solution_prose(derivation, sheet).html()

@@ -106,7 +106,7 @@ def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
         reason = _degenerate(answer)
         if reason:
             raise ProblemError(f"problem {variant.spec.id}: {reason}")
-    code = check_script(derivation, templates)
+    code = check_script(derivation, templates, layout=False)  # run, never printed: no black
     return Solved(variant, derivation, fam.question(variant.choices, derivation), answers, code)
 
 

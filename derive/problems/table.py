@@ -64,8 +64,8 @@ def _unmarked_utf16(data: bytes) -> str | None:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter of the first line: the most frequent of comma, semicolon and tab."""
-    first = text.split("\n", 1)[0]
+    """The delimiter of the first non-blank line: the most frequent of comma, semicolon, tab."""
+    first = next((line for line in text.splitlines() if line.strip(" ,;\t")), "")
     counts = {d: first.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","

@@ -93,8 +93,7 @@ def entries() -> Reply:
     """``list --json``."""
     from derive import catalogue
 
-    return json_reply({"entries": [{"id": e.id, "title": e.title, "topic": e.topic}
-                                   for e in catalogue.entries()]})
+    return json_reply(catalogue.listing(catalogue.entries()))
 
 
 @guarded

@@ -14,13 +14,15 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derive.engine.calculus.scalar import first_pending
 from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
 from derive.model import Section, Step
-from derive.printing import latex
-from derive.prose import Prose
+from derive.printing import Label, latex
+from derive.prose import Prose, math, tex
+from derive.textprint import text
 
-Rewrite = tuple[sp.Expr, str, str]
+Rewrite = tuple[sp.Expr, str, Prose]  # replacement, rule name, note
 
 
 class Bracket(sp.Expr):
@@ -85,33 +87,37 @@ class DefiniteIntegrator:
     def _sum(self, f, x, a, b) -> Rewrite | None:
         if not isinstance(f, sp.Add):
             return None
-        return sp.Add(*[sp.Integral(t, (x, a, b)) for t in f.args]), "sum rule", ""
+        return sp.Add(*[sp.Integral(t, (x, a, b)) for t in f.args]), "sum rule", Prose()
 
     def _constant(self, f, x, a, b) -> Rewrite | None:
         if f.has(x):
             return None
-        return Bracket(f * x, x, a, b), "power rule", r"$\int c\,dx = c\,x$"
+        note = tex(r"$\int c\,dx = c\,x$", "int c dx = c*x")
+        return Bracket(f * x, x, a, b), "power rule", note
 
     def _constant_multiple(self, f, x, a, b) -> Rewrite | None:
         const, rest = f.as_independent(x, as_Add=False)
         if const == 1:
             return None
-        return const * sp.Integral(rest, (x, a, b)), "constant multiple", ""
+        return const * sp.Integral(rest, (x, a, b)), "constant multiple", Prose()
 
     def _power(self, f, x, a, b) -> Rewrite | None:
         base, n = f.as_base_exp()
         if base != x or n.has(x):
             return None
         if n == -1:
-            return Bracket(sp.log(sp.Abs(x)), x, a, b), "power rule", r"$\int x^{-1}\,dx = \log|x|$"
-        note = rf"$\int x^{{n}}\,dx = \frac{{x^{{n+1}}}}{{n+1}}$, $n = {latex(n)}$"
+            note = tex(r"$\int x^{-1}\,dx = \log|x|$", "int x^-1 dx = log|x|")
+            return Bracket(sp.log(sp.Abs(x)), x, a, b), "power rule", note
+        note = Prose.of(tex(r"$\int x^{n}\,dx = \frac{x^{n+1}}{n+1}$",
+                              "int x^n dx = x^(n+1)/(n+1)"), ", ", math(_N, n))
         return Bracket(x ** (n + 1) / (n + 1), x, a, b), "power rule", note
 
     def _exponential(self, f, x, a, b) -> Rewrite | None:
         if not (isinstance(f, sp.exp) and _is_linear(f.args[0], x)):
             return None
         k = sp.diff(f.args[0], x)
-        note = rf"$\int e^{{kx}}\,dx = \frac{{e^{{kx}}}}{{k}}$, $k = {latex(k)}$"
+        note = Prose.of(tex(r"$\int e^{kx}\,dx = \frac{e^{kx}}{k}$",
+                            "int exp(k*x) dx = exp(k*x)/k"), ", ", math(_K, k))
         return Bracket(f / k, x, a, b), "exponential rule", note
 
     def _substitution(self, f, x, a, b) -> Rewrite | None:
@@ -122,7 +128,9 @@ class DefiniteIntegrator:
             candidate = rest.subs(g, u)
             if candidate.has(x) or not candidate.has(u):
                 continue
-            note = rf"$u = {latex(g)}$, $du = {latex(dg)}\,d{latex(x)}$"
+            note = Prose.of(math(_U, g), ", ",
+                            math(Label("du", "du"), Label(rf"{latex(dg)}\,d{latex(x)}",
+                                                          f"({text(dg)}) d{text(x)}")))
             return sp.Integral(candidate, (u, g.subs(x, a), _at(g, x, b))), "substitution", note
         return None
 
@@ -134,8 +142,9 @@ class DefiniteIntegrator:
             return None
         u, dv = polys[0], exps[0]
         v = dv / sp.diff(dv.args[0], x)
-        note = (rf"$u = {latex(u)}$, $v' = {latex(dv)}$: "
-                r"$\int_a^b u v'\,dx = \big[u v\big]_a^b - \int_a^b u' v\,dx$")
+        note = Prose.of(math(_U, u), ", ", math(Label("v'", "v'"), dv), ": ",
+                        tex(r"$\int_a^b u v'\,dx = \big[u v\big]_a^b - \int_a^b u' v\,dx$",
+                              "int_a^b u v' dx = [u v]_a^b - int_a^b u' v dx"))
         rewritten = Bracket(u * v, x, a, b) - sp.Integral(sp.diff(u, x) * v, (x, a, b))
         return rewritten, "integration by parts", note
 
@@ -143,6 +152,9 @@ class DefiniteIntegrator:
         while name in self.used:
             name += "_"
         return sp.Symbol(name, real=True)
+
+
+_U, _N, _K = sp.symbols("u n k")
 
 
 def _inner_candidates(f: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
@@ -159,20 +171,13 @@ def _inner_candidates(f: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
     return found
 
 
-def _first_pending(expr: sp.Expr) -> sp.Integral | None:
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Integral):
-            return node
-    return None
-
-
 def integrate_steps(integral: sp.Integral, max_steps: int = 60) -> tuple[Step, ...]:
     """From the definite integral to its value: rules, evaluation at the bounds, tidying."""
     used = {s.name for s in integral.atoms(sp.Symbol)}
     engine = DefiniteIntegrator(used)
     current: sp.Expr = integral
     steps: list[Step] = []
-    while (pending := _first_pending(current)) is not None:
+    while (pending := first_pending(current, sp.Integral)) is not None:
         if len(steps) >= max_steps:
             raise TooManySteps(f"the integral needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending)
@@ -182,8 +187,8 @@ def integrate_steps(integral: sp.Integral, max_steps: int = 60) -> tuple[Step, .
     bars = {bar: bar.value() for bar in current.atoms(Bracket)}
     if bars:
         infinite = any(bar.args[3].is_infinite or bar.args[2].is_infinite for bar in bars)
-        note = r"$\big[F\big]_a^b = F(b) - F(a)$" + (" (a limit at an infinite bound)"
-                                                      if infinite else "")
+        note = Prose.of(tex(r"$\big[F\big]_a^b = F(b) - F(a)$", "[F]_a^b = F(b) - F(a)"),
+                        " (a limit at an infinite bound)" if infinite else "")
         evaluated = current.xreplace(bars)
         steps.append(Step(current, evaluated, "evaluate", note))
         current = evaluated

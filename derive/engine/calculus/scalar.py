@@ -20,19 +20,16 @@ from derive.engine.calculus.shape import companion_pairs
 from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
-from derive.printing import latex
-from derive.prose import Prose, math
+from derive.printing import Label, latex
+from derive.prose import Prose, Tex, math
+from derive.textprint import text
 
-Rewrite = tuple[sp.Expr, str, str]  # replacement, rule name, note (LaTeX text)
+Rewrite = tuple[sp.Expr, str, Prose]  # replacement, rule name, note
 
 
 def D(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     """An unevaluated derivative (a constant's derivative is 0 at once)."""
     return sp.Derivative(expr, x, evaluate=False) if expr.has(x) else sp.S.Zero
-
-
-def _math(expr: sp.Expr) -> str:
-    return f"${latex(expr)}$"
 
 
 @dataclass
@@ -44,12 +41,12 @@ class ScalarDifferentiator:
     def rewrite(self, f: sp.Expr) -> Rewrite:
         x = self.x
         if not f.has(x):
-            return sp.S.Zero, "constant", ""
+            return sp.S.Zero, "constant", Prose()
         if f == x:
-            return sp.S.One, "variable", ""
+            return sp.S.One, "variable", Prose()
         if _is_simple_polynomial(f, x):
             single = len(sp.Add.make_args(f)) == 1
-            return sp.diff(f, x), "power rule" if single else "linearity", ""
+            return sp.diff(f, x), "power rule" if single else "linearity", Prose()
         for cls in type(f).__mro__:
             rule = getattr(self, f"_rule_{cls.__name__}", None)
             if rule is not None:
@@ -58,42 +55,44 @@ class ScalarDifferentiator:
 
     def _rule_Add(self, f: sp.Add) -> Rewrite:
         terms = [D(t, self.x) for t in f.args if t.has(self.x)]
-        return sp.Add(*terms), "sum rule", ""
+        return sp.Add(*terms), "sum rule", Prose()
 
     def _rule_Mul(self, f: sp.Mul) -> Rewrite:
         x = self.x
         const = sp.Mul(*[a for a in f.args if not a.has(x)])
         varying = [a for a in f.args if a.has(x)]
         if len(varying) == 1:
-            return const * D(varying[0], x), "constant multiple", ""
+            return const * D(varying[0], x), "constant multiple", Prose()
         numer = [a for a in varying if not _is_reciprocal(a)]
         denom = [1 / a for a in varying if _is_reciprocal(a)]
         if numer and denom:
             u, v = sp.Mul(*numer), sp.Mul(*denom)
             quotient = (D(u, x) * v - u * D(v, x)) / v**2
-            note = f"$u = {latex(u)}$, $v = {latex(v)}$: $(u/v)' = (u'v - uv')/v^2$"
+            note = Prose.of(math(_U, u), ", ", math(_V, v), ": ",
+                            Tex(r"$(u/v)' = (u'v - uv')/v^2$", "(u/v)' = (u'*v - u*v')/v^2"))
             return const * quotient, "quotient rule", note
         terms = [
             sp.Mul(*[D(a, x) if j == k else a for j, a in enumerate(varying)])
             for k in range(len(varying))
         ]
-        return const * sp.Add(*terms), "product rule", r"$(uv)' = u'v + uv'$"
+        return const * sp.Add(*terms), "product rule", PRODUCT_RULE
 
     def _rule_Pow(self, f: sp.Pow) -> Rewrite:
         x = self.x
         base, power = f.as_base_exp()
         if not power.has(x):
             if base == x:
-                return power * base ** (power - 1), "power rule", ""
+                return power * base ** (power - 1), "power rule", Prose()
             outer = sp.Mul(power, _U ** (power - 1), evaluate=False)
-            note = f"$u = {latex(base)}$, $(u^{{{latex(power)}}})' = {latex(outer)}$"
+            note = Prose.of(math(_U, base), ", ", math(_power_prime(power), outer))
             # One Mul call, so that sympy does not distribute the coefficient over the base.
             return sp.Mul(power, base ** (power - 1), D(base, x)), "chain rule", note
         if not base.has(x):
             rewritten = f * sp.log(base) * D(power, x)
-            return rewritten, "exponential rule", r"$(a^u)' = a^u \log a \cdot u'$"
+            return rewritten, "exponential rule", EXPONENTIAL_RULE
         rewritten = f * (D(power, x) * sp.log(base) + power * D(base, x) / base)
-        note = f"$y = {latex(f)}$, $\\log y = {latex(power * sp.log(base))}$, $y' = y\\,(\\log y)'$"
+        note = Prose.of(math(_Y, f), ", ", math(sp.log(_Y), power * sp.log(base)), ", ",
+                        Tex(r"$y' = y\,(\log y)'$", "y' = y*(log y)'"))
         return rewritten, "logarithmic differentiation", note
 
     def _rule_MinMaxBase(self, f: sp.Expr) -> Rewrite:
@@ -102,35 +101,42 @@ class ScalarDifferentiator:
         sign = 1 if isinstance(f, sp.Max) else -1
         step = sp.Heaviside(sign * (first - rest), 0)
         other = sp.Heaviside(sign * (rest - first), 0)
-        note = r"the larger argument's derivative (ties have measure zero)"
+        note = Prose.of("the larger argument's derivative (ties have measure zero)")
         return step * D(first, x) + other * D(rest, x), "max rule", note
 
     def _rule_Sum(self, f: sp.Sum) -> Rewrite:
         # d/dw sum_i g_i = sum_i dg_i/dw: the bounds do not depend on w.
-        return sp.Sum(D(f.function, self.x), *f.limits), "linearity of the sum", ""
+        return sp.Sum(D(f.function, self.x), *f.limits), "linearity of the sum", Prose()
 
     def _rule_Piecewise(self, f: sp.Piecewise) -> Rewrite:
         pieces = [(D(e, self.x), c) for e, c in f.args]
-        note = "differentiate each piece (away from the break points)"
+        note = Prose.of("differentiate each piece (away from the break points)")
         return sp.Piecewise(*pieces), "piecewise", note
 
     def _rule_Function(self, f: sp.Function) -> Rewrite:
         x = self.x
         (inner,) = f.args if len(f.args) == 1 else (None,)
         if inner is None:
-            return sp.diff(f, x), "known derivative", ""
+            return sp.diff(f, x), "known derivative", Prose()
         known = KNOWN_DERIVATIVES.get(type(f))
         outer = known.derivative(inner) if known else f.fdiff().subs(f.args[0], inner)
-        identity = f"${known.identity}$" if known else ""
+        identity = Prose.of(known.identity) if known else Prose()
         if known and known.condition:
-            identity += f" ({known.condition})"
+            identity = Prose.of(identity, " (", known.condition, ")")
         if inner == x:
             return outer, "known derivative", identity
-        note = f"$u = {latex(inner)}$" + (f"; {identity}" if identity else "")
+        note = Prose.of(math(_U, inner), "; " if identity else "", identity)
         return outer * D(inner, x), "chain rule", note
 
 
-_U = sp.Symbol("u")
+_U, _V, _Y = sp.symbols("u v y")
+PRODUCT_RULE = Prose.of(Tex(r"$(uv)' = u'v + uv'$", "(u*v)' = u'*v + u*v'"))
+EXPONENTIAL_RULE = Prose.of(Tex(r"$(a^u)' = a^u \log a \cdot u'$", "(a^u)' = a^u*log(a)*u'"))
+
+
+def _power_prime(power: sp.Expr) -> Label:
+    """``(u^2)'``: the derivative of a power of u, as the margin writes it."""
+    return Label(f"(u^{{{latex(power)}}})'", f"(u^{text(power)})'")
 
 
 def _is_reciprocal(a: sp.Expr) -> bool:
@@ -148,9 +154,10 @@ def _is_simple_polynomial(f: sp.Expr, x: sp.Symbol) -> bool:
     return True
 
 
-def _first_pending(expr: sp.Expr) -> sp.Derivative | None:
+def first_pending(expr: sp.Expr, kind: type = sp.Derivative) -> sp.Basic | None:
+    """The first unevaluated ``kind`` (a Derivative, an Integral) in ``expr``, outermost first."""
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Derivative):
+        if isinstance(node, kind):
             return node
     return None
 
@@ -160,7 +167,7 @@ def differentiate_steps(f: sp.Expr, x: sp.Symbol, max_steps: int = 400) -> tuple
     engine = ScalarDifferentiator(x)
     current = D(f, x)
     steps: list[Step] = []
-    while (pending := _first_pending(current)) is not None:
+    while (pending := first_pending(current)) is not None:
         if len(steps) >= max_steps:
             raise TooManySteps(f"the derivative needs more than {max_steps} steps")
         replacement, rule, note = engine.rewrite(pending.expr)
@@ -257,14 +264,17 @@ class TextbookCost:
 
 
 def tidy_steps(expr: sp.Expr, rounds: int = 4) -> tuple[Step, ...]:
-    """Greedy named algebra moves, each kept only if it makes the expression simpler."""
+    """Greedy named algebra moves, each kept only if it makes the expression simpler and
+    keeps every factored known derivative factored (sigma(x)(1 - sigma(x)) x + sigma(x)
+    is not collected into ((1 - sigma(x)) x + 1) sigma(x))."""
     steps: list[Step] = []
     for _ in range(rounds):
         cost = TextbookCost(expr)
+        pairs = companion_pairs(expr)
         best: tuple[TextbookCost, str] | None = None
         for rule, move in TIDY_MOVES:
             candidate = move(expr)
-            if candidate == expr:
+            if candidate == expr or companion_pairs(candidate) < pairs:
                 continue
             candidate_cost = TextbookCost(candidate)
             if candidate_cost < cost and (best is None or candidate_cost < best[0]):

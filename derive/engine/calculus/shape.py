@@ -13,8 +13,9 @@ from typing import Any
 
 import sympy as sp
 
-from derive.functions import DL_FUNCTIONS, sigmoid
+from derive.functions import DL_FUNCTIONS, normal_cdf, normal_pdf, sigmoid
 from derive.model import Section, Step
+from derive.prose import NO_PROSE, Prose, math, tex
 
 
 class Named(sp.Function):
@@ -248,7 +249,7 @@ def _others_as_complement(expr: sp.Expr, names: list[Named]) -> sp.Expr:
     return done if done != factored else expr
 
 
-def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
+def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, Prose] | None:
     """sum_k c_k e^{z_k} / sum_j e^{z_j} as sum_k c_k p_k, then shifted by the commonest c
     with sum_k p_k = 1 (-p_2 - p_3 = p_1 - 1). Returns (named, shifted, definition note)."""
     total = _softmax_sum(expr)
@@ -263,8 +264,7 @@ def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
     letter = _letter(expr)
     names = [Named(e / total, sp.Symbol(f"{letter}_{_index_of(e.args[0], k)}"))
              for k, e in enumerate(exps)]
-    first = sp.Eq(names[0].args[1], names[0].args[0], evaluate=False)
-    note = f"softmax outputs ${_latex(first)}$, and so on"
+    note = Prose.of("softmax outputs ", math(names[0].args[1], names[0].args[0]), ", and so on")
     if degree == 2:  # the softmax Jacobian: -e^{z_j} e^{z_k} / S^2 = -p_j p_k
         named = sp.Add(*[c / scale * sp.Mul(*[names[k] ** n for k, n in enumerate(m)])
                          for m, c in poly.terms()])
@@ -281,8 +281,7 @@ def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, str] | None:
         return len(e.atoms(Named)), len(negative)
 
     best = min((shifted(c) for c in dict.fromkeys(coefficients)), key=cost)
-    first = sp.Eq(names[0].args[1], names[0].args[0], evaluate=False)
-    note = f"softmax outputs ${_latex(first)}$, and so on"
+    note = Prose.of("softmax outputs ", math(names[0].args[1], names[0].args[0]), ", and so on")
     return named, (best if cost(best) < cost(named) else named), note
 
 
@@ -290,6 +289,12 @@ def _latex(expr: sp.Expr) -> str:
     from derive.printing import latex
 
     return latex(expr)
+
+
+def _text(expr: sp.Expr) -> str:
+    from derive.textprint import text
+
+    return text(expr)
 
 
 # --- a fraction with a factored denominator, its sign on the numerator ------------------------
@@ -328,16 +333,34 @@ def factored_fraction(expr: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
     return sp.Mul(numerator, sp.Pow(bottom, -1, evaluate=False), evaluate=False)
 
 
+def normal_names(expr: sp.Expr) -> sp.Expr:
+    """erf(u/sqrt 2) as 2 Phi(u) - 1 and e^{-u^2/2} as sqrt(2 pi) phi(u), multiplied out:
+    the derivative of GELU in its exact erf form reads Phi(x) + x phi(x)."""
+    names: dict[sp.Expr, sp.Expr] = {}
+    for f in expr.atoms(sp.erf):
+        names[f] = 2 * normal_cdf(sp.expand(f.args[0] * sp.sqrt(2))) - 1
+    for f in expr.atoms(sp.exp):
+        square = sp.factor(-2 * f.args[0])
+        if square.is_Pow and square.exp == 2:
+            names[f] = sp.sqrt(2 * sp.pi) * normal_pdf(square.base)
+    if not names:
+        return expr
+    named = sp.expand(expr.xreplace(names))
+    return named if sp.count_ops(named) < sp.count_ops(expr) else expr
+
+
 def shape_steps(expr: sp.Expr, unit: frozenset[sp.Symbol] = frozenset()) -> tuple[Step, ...]:
     """The presentation moves that apply to a tidy result, each a step."""
     steps: list[Step] = []
 
-    def move(after: sp.Expr, rule: str, note: str = "") -> None:
+    def move(after: sp.Expr, rule: str, note: Prose = NO_PROSE) -> None:
         nonlocal expr
         if after != expr:
             steps.append(Step(expr, after, rule, note))
             expr = after
 
+    if expr.has(sp.erf):
+        move(normal_names(expr), "name the normal functions")
     if expr.has(sp.exp):
         move(sigmoid_form(expr), "sigmoid from exp")
         outputs = softmax_outputs(expr)
@@ -400,7 +423,7 @@ def _indicator_of(g: sp.Expr, item: sp.Expr,
     return nonzero[0] if len(nonzero) == 1 else None
 
 
-def counted(expr: sp.Expr, item: sp.Expr, points: tuple[sp.Integer, ...]) -> tuple[sp.Expr, str]:
+def counted(expr: sp.Expr, item: sp.Expr, points: tuple[sp.Integer, ...]) -> tuple[sp.Expr, Prose]:
     """Sums of indicator polynomials over a finite support named as counts n_k (the number
     of observations equal to k), and the note that defines them."""
     mapping = {}
@@ -413,10 +436,11 @@ def counted(expr: sp.Expr, item: sp.Expr, points: tuple[sp.Integer, ...]) -> tup
             count = sp.Sum(sp.expand(total.function / v), *total.limits)
             mapping[total] = v * Named(count, sp.Symbol(f"n_{k}", nonnegative=True))
     if not mapping:
-        return expr, ""
-    index = _latex(item.indices[0]) if isinstance(item, sp.Indexed) else "i"
-    note = (rf"$n_k = \sum_{{{index}}} [{_latex(item)} = k]$: the number of observations "
-            "equal to $k$")
+        return expr, Prose()
+    index = item.indices[0] if isinstance(item, sp.Indexed) else sp.Symbol("i")
+    count = tex(rf"$n_k = \sum_{{{_latex(index)}}} [{_latex(item)} = k]$",
+                f"n_k = sum_{_text(index)} [{_text(item)} = k]")
+    note = Prose.of(count, ": the number of observations equal to ", math(sp.Symbol("k")))
     return expr.xreplace(mapping), note
 
 

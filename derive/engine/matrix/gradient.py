@@ -36,15 +36,25 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
-from derive.printing import Label
-from derive.prose import Prose, math
+from derive.printing import Label, latex
+from derive.prose import Prose, math, tex
+from derive.textprint import text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-CONVENTION = (
-    r"The gradient of a scalar $L$ with respect to a matrix $X$ has the shape of $X$: "
-    r"$dL = \operatorname{tr}(G^\top dX)$ means $\partial L/\partial X = G$. "
-    r"Vectors are columns."
+_L, _X, _S = sp.symbols("L X s")
+CONVENTION = Prose.of(
+    "The gradient of a scalar ", math(_L), " with respect to a matrix ", math(_X),
+    " has the shape of ", math(_X), ": ",
+    tex(r"$dL = \operatorname{tr}(G^\top dX)$", "dL = tr(G^T dX)"), " means ",
+    tex(r"$\partial L/\partial X = G$", "dL/dX = G"), ". Vectors are columns.",
 )
+def partial_label(name: str, v: Any) -> Label:
+    """``dL/dv`` as a sheet writes it in a sentence: \\partial L/\\partial v."""
+    return Label(rf"\partial {name}/\partial {latex(v)}", f"d{name}/d{text(v)}")
+
+
+TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname{tr}B$",
+                "tr(A + B) = tr A + tr B")
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -89,20 +99,24 @@ def as_scalar(expr: Any) -> Any:
     return expr
 
 
-def broadcast_conventions(function: Any) -> list[str]:
+def broadcast_conventions(function: Any) -> list[Prose]:
     """The entrywise rules the expression uses, stated for the sheet."""
     from derive.matrixfunctions import Entrywise
 
     said = []
     if function.has(sp.OneMatrix):
-        said.append(r"$\mathbf{1}$ is the all-ones vector; a scalar $s$ added to a vector or "
-                    r"matrix is added to every entry "
-                    r"($s + A$ means $s\mathbf{1}\mathbf{1}^\top + A$).")
+        said.append(Prose.of(
+            tex(r"$\mathbf{1}$", "1"), " is the all-ones vector; a scalar ", math(_S),
+            " added to a vector or matrix is added to every entry (", tex("$s + A$", "s + A"),
+            " means ", tex(r"$s\mathbf{1}\mathbf{1}^\top + A$", "s*1*1^T + A"), ")."))
     if function.atoms(ElementwiseApplyFunction, Entrywise, sp.HadamardProduct, sp.HadamardPower):
-        said.append(r"Functions of vectors and matrices apply entry by entry "
-                    r"($\sigma(z)_i = \sigma(z_i)$); $\odot$ is the entrywise product, "
-                    r"$A^{\circ k}$ the entrywise power and $A^{\circ -1}$ the entrywise "
-                    r"reciprocal ($A \oslash B = A \odot B^{\circ -1}$).")
+        said.append(Prose.of(
+            "Functions of vectors and matrices apply entry by entry (",
+            tex(r"$\sigma(z)_i = \sigma(z_i)$", "sigmoid(z)_i = sigmoid(z_i)"), "); ",
+            tex(r"$\odot$", ".*"), " is the entrywise product, ",
+            tex(r"$A^{\circ k}$", "A.^k"), " the entrywise power and ",
+            tex(r"$A^{\circ -1}$", "A.^-1"), " the entrywise reciprocal (",
+            tex(r"$A \oslash B = A \odot B^{\circ -1}$", "A ./ B = A .* B.^-1"), ")."))
     return said
 
 
@@ -135,8 +149,7 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
                 current,
                 expanded,
                 "expand",
-                r"linearity of the trace: $\operatorname{tr}(A + B) = "
-                r"\operatorname{tr}A + \operatorname{tr}B$",
+                Prose.of("linearity of the trace: ", TRACE_SUM),
             )
         )
         current = expanded

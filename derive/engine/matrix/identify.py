@@ -37,7 +37,9 @@ def as_sum(terms: list[Term]) -> Any:
 
 
 def transpose(expr: Any) -> Any:
-    """The transpose of a matrix expression, pushed down to the symbols."""
+    """The transpose of a matrix expression, pushed down to the symbols (a scalar is its own)."""
+    if not is_matrix(expr):
+        return expr
     for cls in type(expr).__mro__:
         if cls in _TRANSPOSE:
             return _TRANSPOSE[cls](expr)

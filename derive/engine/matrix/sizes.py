@@ -55,6 +55,15 @@ _RANK: dict[type, Callable[[Any], list[sp.Expr]]] = {
 }
 
 
+def size_symbols(expr: Any) -> set[sp.Symbol]:
+    """The size symbols of every matrix in ``expr``, constant ones (0, 1, I) included."""
+    dims: set[sp.Symbol] = set()
+    for m in expr.atoms(sp.MatrixSymbol, sp.ZeroMatrix, sp.OneMatrix, sp.Identity):
+        for d in m.shape:
+            dims |= as_expr(d).free_symbols
+    return dims
+
+
 def requirements(expr: Any) -> list[Requirement]:
     """For each inverse and determinant: its size is at most each rank bound of its argument."""
     found: list[Requirement] = []

@@ -28,6 +28,7 @@ class ConjugateFamily:
     mean: Callable[..., sp.Expr]
     variance: Callable[..., sp.Expr]
     support: str  # "unit" | "positive" | "real"
+    plain: tuple[str, ...] = ()  # the family and its updated parameters in plain text
 
     def log_kernel(self, theta: sp.Symbol, values: tuple[sp.Expr, ...]) -> sp.Expr:
         return sp.Add(
@@ -46,6 +47,7 @@ CONJUGATE_FAMILIES: dict[str, ConjugateFamily] = {
         lambda a, b: a / (a + b),
         lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)),
         "unit",
+        ("Beta", "alpha'", "beta'"),
     ),
     "gamma": ConjugateFamily(
         "gamma",
@@ -57,6 +59,7 @@ CONJUGATE_FAMILIES: dict[str, ConjugateFamily] = {
         lambda a, b: a / b,
         lambda a, b: a / b**2,
         "positive",
+        ("Gamma", "alpha'", "beta'"),
     ),
     "normal": ConjugateFamily(
         "normal",
@@ -68,6 +71,7 @@ CONJUGATE_FAMILIES: dict[str, ConjugateFamily] = {
         lambda m, s2: m,
         lambda m, s2: s2,
         "real",
+        ("N", "m'", "s'^2"),
     ),
 }
 

@@ -162,6 +162,19 @@ class Moment(sp.Expr):
         raise TypeError(f"{type(self).__name__} must define _tex")  # each moment does
 
 
+class DefinedMoment(Moment):
+    """A moment written through its definition (Var, Cov, a named mean or deviation)."""
+
+    def definition(self) -> sp.Expr:  # pragma: no cover - overridden
+        raise TypeError(f"{type(self).__name__} must define its definition")
+
+    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
+        return self.definition().doit()
+
+    def _numpycode(self, printer: Any) -> str:
+        return printer._print(self.definition())
+
+
 class E(Moment):
     """The expectation ``E[arg]``.
 
@@ -196,7 +209,7 @@ class E(Moment):
         return f"np.sum(w * ({printer._print(self.args[0])}))"
 
 
-class Var(Moment):
+class Var(DefinedMoment):
     """The variance ``Var(X) = E[(X - E X)^2]``."""
 
     nargs = 1
@@ -208,14 +221,8 @@ class Var(Moment):
         x = self.args[0]
         return E((x - E(x)) ** 2)
 
-    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
-        return self.definition().doit()
 
-    def _numpycode(self, printer: Any) -> str:
-        return printer._print(self.definition())
-
-
-class Cov(Moment):
+class Cov(DefinedMoment):
     """The covariance ``Cov(X, Y) = E[(X - E X)(Y - E Y)]``."""
 
     nargs = 2
@@ -228,14 +235,8 @@ class Cov(Moment):
         x, y = self.args
         return E((x - E(x)) * (y - E(y)))
 
-    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
-        return self.definition().doit()
 
-    def _numpycode(self, printer: Any) -> str:
-        return printer._print(self.definition())
-
-
-class Mean(Moment):
+class Mean(DefinedMoment):
     """``mu_X = E[X]`` under its own name."""
 
     nargs = 1
@@ -246,14 +247,8 @@ class Mean(Moment):
     def definition(self) -> sp.Expr:
         return E(self.args[0])
 
-    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
-        return self.definition().doit()
 
-    def _numpycode(self, printer: Any) -> str:
-        return printer._print(self.definition())
-
-
-class StdDev(Moment):
+class StdDev(DefinedMoment):
     """``sigma_X = sqrt(Var X)`` under its own name."""
 
     nargs = 1
@@ -264,12 +259,6 @@ class StdDev(Moment):
 
     def definition(self) -> sp.Expr:
         return sp.sqrt(Var(self.args[0]))
-
-    def doit(self, deep: bool = True, **hints: Any) -> sp.Expr:
-        return self.definition().doit()
-
-    def _numpycode(self, printer: Any) -> str:
-        return printer._print(self.definition())
 
 
 def _inner_moments_done(arg: sp.Expr) -> sp.Expr:

@@ -16,7 +16,7 @@ from mpmath.libmp import prec_to_dps
 
 from derive import numeric
 from derive.model import Step
-from derive.printing import latex
+from derive.prose import Prose, math
 
 
 class Bracket(sp.Function):
@@ -78,14 +78,20 @@ def _constant_multiple(integral: sp.Integral) -> sp.Expr | None:
     return constant * sp.Integral(rest, (x, lo, hi))
 
 
+def _degree(f: sp.Expr, x: sp.Symbol) -> sp.Integer | None:
+    """n when ``f`` is the monomial ``x^n`` (n = 0, 1, 2, ...), else None."""
+    if f == 1:
+        return sp.S.Zero
+    base, n = f.as_base_exp()
+    return n if base == x and n.is_Integer and n >= 0 else None
+
+
 def _power(integral: sp.Integral) -> sp.Expr | None:
     f, x, lo, hi = _parts(integral)
     if lo.is_infinite or hi.is_infinite:
         return None
-    base, n = f.as_base_exp()
-    if f == 1:
-        base, n = x, sp.S.Zero
-    if base != x or not (n.is_Integer and n >= 0):
+    n = _degree(f, x)
+    if n is None:
         return None
     return Bracket(x ** (n + 1) / (n + 1), x, lo, hi)
 
@@ -100,12 +106,8 @@ def _exponent(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     c = sp.expand(exps[0].args[0] / x)
     if c.has(x):
         return None
-    base, n = rest.as_base_exp()
-    if rest == 1:
-        base, n = x, sp.S.Zero
-    if base != x or not (n.is_Integer and n >= 0):
-        return None
-    return n, c
+    n = _degree(rest, x)
+    return None if n is None else (n, c)
 
 
 def _exponential(integral: sp.Integral) -> sp.Expr | None:
@@ -133,10 +135,7 @@ def _gaussian_power(f: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     if kernel not in factors:
         return None
     rest = sp.Mul(*(g for g in factors if g != kernel))
-    base, n = rest.as_base_exp()
-    if rest == 1:
-        return sp.S.Zero
-    return n if base == x and n.is_Integer and n > 0 else None
+    return _degree(rest, x)
 
 
 def _whole_line(lo: sp.Expr, hi: sp.Expr) -> bool:
@@ -201,7 +200,7 @@ def integration_steps(expr: sp.Expr, limit: int = 40) -> list[Step]:
     while len(steps) < limit:
         if expr.has(Bracket):
             after = expr.replace(lambda e: isinstance(e, Bracket), lambda e: e.doit())
-            steps.append(Step(expr, after, "evaluate", "at the limits"))
+            steps.append(Step(expr, after, "evaluate", Prose.of("at the limits")))
             expr = after
             continue
         for name, rule in RULE_ORDER:
@@ -222,4 +221,4 @@ def substitution_step(integral: sp.Integral, z: sp.Symbol, center: sp.Expr,
     g = sp.expand(f.subs(x, center + scale * z) * scale, power_exp=False)
     g = sp.powsimp(sp.powdenest(sp.simplify(g), force=False))
     return Step(integral, sp.Integral(g, (z, lo, hi)), "substitute",
-                rf"$x = {latex(center + scale * z)}$")
+                Prose.of(math(x, center + scale * z)))

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.engine.calculus.scalar import tidy_steps
-from derive.engine.calculus.shape import counted, grouped_logs
+from derive.engine.calculus.shape import counted, factored_fraction, grouped_logs
 from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
-from derive.engine.sample.sums import sum_steps, sums_in
+from derive.engine.sample.sums import one_sum_step, sum_steps, sums_in
 from derive.engine.sample.support import Support
 from derive.model import Assumptions, Section, Step
 from derive.printing import Label, latex
@@ -137,6 +137,13 @@ def score_section(model: SampleModel, ell: sp.Expr, theta: sp.Symbol) -> tuple[s
     start = sp.Derivative(ell, theta, evaluate=False)
     first = Step(start, differentiate(ell, theta), "score")
     steps = chain(model, start, first, (theta,))
+    if (merged := one_sum_step(steps[-1].after)) is not None:
+        steps = (*steps, merged)
+    # (sum x_i - N p)/(p (1 - p)), not (N p - sum x_i)/(p^2 - p): each factor positive
+    unit = frozenset(p for p in model.params if p.name in model.assumptions.unit_interval)
+    factored = factored_fraction(steps[-1].after, unit)
+    if factored != steps[-1].after:
+        steps = (*steps, Step(steps[-1].after, factored, "factor"))
     title = Prose.of("The score for ", math(theta))
     return steps[-1].after, Section(title, start, steps, sp.Derivative(ELL, theta))
 

@@ -22,10 +22,10 @@ from derive.engine.sample.statistics import (
     SampleMedian,
     SampleMin,
 )
-from derive.engine.sample.sums import sum_steps, sums_in
+from derive.engine.sample.sums import combine_sums, one_sum_step, sum_steps, sums_in
 from derive.model import Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math
+from derive.prose import NO_PROSE, Prose, Tex, math, tex
 from derive.textprint import text
 
 
@@ -175,24 +175,22 @@ def _solution_section(model, theta, ell, score, solved, profile, kind) -> Sectio
     value = model.plain(hatted(profile, theta))
     title = _solution_title(kind, hat, value, theta)
     if kind == "boundary":
-        item = latex(model.bases[model.var][INDEX])
+        item = model.bases[model.var][INDEX]
         direction = "decreases" if value.has(SampleMax) else "increases"
         start = sp.Derivative(ell, theta, evaluate=False)
-        note = (
-            f"the score has one sign for every ${latex(theta)}$: $\\ell$ {direction} in "
-            f"${latex(theta)}$ as far as every ${item}$ stays in the support"
-        )
+        note = Prose.of("the score has one sign for every ", math(theta), ": ", ELL_TEX,
+                        f" {direction} in ", math(theta), " as far as every ", math(item),
+                        " stays in the support")
         return Section(title, start, (Step(start, score, "boundary maximum", note),), None)
     at = {theta: profile[theta]}
     masked = mask_sums(score.xreplace(at), model.summand_nonnegative)
     if sp.simplify(masked.expr) != 0:
         at = {t: solved[t] for t in solved if score.has(t)}
     start = sp.Subs(score, tuple(at), tuple(at.values()))
-    note = (
-        "with $\\operatorname{sign}(0) = 0$, the signs above and below the median cancel"
-        if kind == "subgradient"
-        else ""
-    )
+    note = Prose.of(
+        tex(r"with $\operatorname{sign}(0) = 0$", "with sign(0) = 0"),
+        ", the signs above and below the median cancel",
+    ) if kind == "subgradient" else NO_PROSE
     lhs = sp.Subs(sp.Derivative(ELL, theta), tuple(at), tuple(Estimate(t) for t in at))
     return Section(title, start, (Step(start, sp.S.Zero, SOLUTION_RULES[kind], note),), lhs)
 
@@ -211,6 +209,8 @@ def _second_derivative(
     first = Step(start, differentiate(expr, b), "hessian")
     steps = [first, *sum_steps(first.after, (b,))]
     steps.extend(masked_tidy(model, steps[-1].after))
+    if (merged := one_sum_step(steps[-1].after)) is not None:
+        steps.append(merged)
     return steps[-1].after, tuple(steps)
 
 
@@ -359,7 +359,7 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
 
-    names = ", ".join(t.name for t in unsolved)
+    names = ", ".join(f"`{t.name}`" for t in unsolved)
     outcome.notes.append(
         f"The score equation for {names} keeps the parameter inside the sum over "
         "the sample: it has no closed-form solution and is solved numerically "
@@ -396,26 +396,6 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
 LAMBDA = sp.Symbol("lambda", real=True)
 
 
-def combine_sums(expr: sp.Expr) -> sp.Expr:
-    """A sum of sums over the same range as one sum; a constant summand gives N c."""
-    scaled = []  # (coefficient, sum) for every term c * Sum(...)
-    rest = []
-    for term in sp.Add.make_args(expr):
-        coeff, core = term.as_independent(sp.Sum, as_Add=False)
-        (scaled if isinstance(core, sp.Sum) else rest).append(
-            (coeff, core) if isinstance(core, sp.Sum) else term
-        )
-    if len(scaled) < 2 or len({s.limits for _, s in scaled}) != 1:
-        return expr
-    rest = sp.Add(*rest)
-    inner = sp.expand(sp.Add(*[c * s.function for c, s in scaled]))
-    ((index, low, high),) = scaled[0][1].limits
-    combined = (
-        (high - low + 1) * inner if not inner.has(index) else sp.Sum(inner, (index, low, high))
-    )
-    return rest + combined
-
-
 def _lagrange(model, ell, scores, outcome) -> None:
     """Maximise the log-likelihood subject to g(theta) = 0 with a Lagrange multiplier."""
 
@@ -431,7 +411,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
                 start,
                 stationary,
                 "lagrange multiplier",
-                f"$\\mathcal{{L}} = \\ell - \\lambda\\,({latex(g)})$",
+                Prose.of(math(lagrangian, Label(rf"\ell - \lambda\,({latex(g)})",
+                                                f"ell - lambda*({text(g)})"))),
             )
         ]
         steps.extend(masked_tidy(model, stationary))
@@ -459,7 +440,8 @@ def _lagrange(model, ell, scores, outcome) -> None:
     lam = counts_total(combine_sums(masked_g.unmask(lam_roots[0])))
     estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
     constraint_check = g.xreplace(estimates)
-    lam_note = "each parameter solved in terms of $\\lambda$, put into the constraint"
+    lam_note = Prose.of("each parameter solved in terms of ", math(LAMBDA),
+                        ", put into the constraint")
     outcome.sections.append(
         Section(
             Prose.of("The constraint fixes the multiplier: ",

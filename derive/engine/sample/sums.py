@@ -146,3 +146,59 @@ def sums_in(expr: sp.Expr) -> list[sp.Sum]:
 
     walk(expr)
     return found
+
+
+def combine_sums(expr: sp.Expr) -> sp.Expr:
+    """A sum of sums over the same range as one sum; a constant summand gives N c."""
+    scaled = []  # (coefficient, sum) for every term c * Sum(...)
+    rest = []
+    for term in sp.Add.make_args(expr):
+        coeff, core = term.as_independent(sp.Sum, as_Add=False)
+        (scaled if isinstance(core, sp.Sum) else rest).append(
+            (coeff, core) if isinstance(core, sp.Sum) else term
+        )
+    if len(scaled) < 2 or len({s.limits for _, s in scaled}) != 1:
+        return expr
+    rest = sp.Add(*rest)
+    inner = sp.expand(sp.Add(*[c * s.function for c, s in scaled]))
+    ((index, low, high),) = scaled[0][1].limits
+    combined = (
+        (high - low + 1) * inner if not inner.has(index) else sp.Sum(inner, (index, low, high))
+    )
+    return rest + combined
+
+
+def _flipped(summand: sp.Expr) -> tuple[int, sp.Expr]:
+    """The summand with each factor f - 1 written 1 - f and a leading -1 moved into a sum
+    factor (-(s - y) x as (y - s) x), with the sign left over: (s - 1) s x^2 is -s(1 - s) x^2."""
+    sign, factors = 1, []
+    factored = sp.factor(summand)  # a sum of terms as a product; (x_i - mu)^2 stays as it is
+    shorter = sp.count_ops(factored) < sp.count_ops(summand)
+    if not (shorter or (isinstance(summand, sp.Add) and isinstance(factored, sp.Mul))):
+        factored = summand
+    for f in sp.Mul.make_args(factored):
+        if f == -1:
+            sign = -sign
+        elif isinstance(f, sp.Add) and (f + 1).is_Function:
+            sign, f = -sign, sp.expand(-f)
+        factors.append(f) if f != -1 else None
+    sums = [k for k, f in enumerate(factors) if isinstance(f, sp.Add)]
+    if sign < 0 and sums and not (1 - factors[sums[0]]).is_Function:  # keep 1 - f as it is
+        factors[sums[0]], sign = sp.expand(-factors[sums[0]]), 1
+    return sign, sp.Mul(*factors)
+
+
+def one_sum_step(expr: sp.Expr) -> Step | None:
+    """Sums over the same range as one sum with its summand factored, signs written as a
+    lecturer does: sum (1 - s_i) x_i y_i + sum (y_i - 1) s_i x_i = sum (y_i - s_i) x_i, and
+    sum (s_i - 1) s_i x_i^2 = -sum s_i (1 - s_i) x_i^2."""
+    combined = combine_sums(expr)
+
+    def tidy(e: sp.Sum) -> sp.Expr:
+        sign, summand = _flipped(e.function)
+        return sign * sp.Sum(summand, *e.limits)
+
+    combined = combined.replace(lambda e: isinstance(e, sp.Sum), tidy)
+    if combined == expr or sp.count_ops(combined) > sp.count_ops(expr) + 1:  # a sign out
+        return None
+    return Step(expr, combined, "linearity of the sum")

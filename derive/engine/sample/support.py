@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,22 +48,50 @@ class Support:
         return None
 
     def tex(self, var: sp.Symbol) -> str:
+        """The support as LaTeX: x \\in \\{0, 1\\}, x \\ge 0, ..."""
         from derive.printing import latex
 
-        v, lo, hi = latex(var), latex(self.low), latex(self.high)
+        return self.written(var, latex, _LATEX)
+
+    def text(self, var: sp.Symbol) -> str:
+        """The support as plain text: x in {0, 1}, x >= 0, ..."""
+        from derive.textprint import text
+
+        return self.written(var, text, _TEXT)
+
+    def written(self, var: sp.Symbol, show: Callable[[Any], str], words: Notation) -> str:
+        """The support in one target's notation, its expressions printed by ``show``."""
+        v, lo, hi = show(var), show(self.low), show(self.high)
         if self.discrete:
             if self.high == sp.oo:
-                return rf"{v} \in \{{{lo}, {latex(self.low + 1)}, \dots\}}"
-            return (
-                rf"{v} \in \{{{lo}, \dots, {hi}\}}"
-                if self.high - self.low > 1
-                else rf"{v} \in \{{{lo}, {hi}\}}"
-            )
+                items = f"{lo}, {show(self.low + 1)}, {words.dots}"
+            elif self.high - self.low > 1:
+                items = f"{lo}, {words.dots}, {hi}"
+            else:
+                items = f"{lo}, {hi}"
+            return f"{v}{words.member}{words.open}{items}{words.close}"
         if self.low == -sp.oo and self.high == sp.oo:
-            return rf"{v} \in \mathbb{{R}}"
+            return f"{v}{words.member}{words.reals}"
         if self.high == sp.oo:
-            return rf"{v} \ge {lo}"
-        return rf"{lo} \le {v} \le {hi}"
+            return f"{v}{words.ge}{lo}"
+        return f"{lo}{words.le}{v}{words.le}{hi}"
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How one target writes sets and relations."""
+
+    member: str
+    open: str
+    close: str
+    dots: str
+    reals: str
+    ge: str
+    le: str
+
+
+_LATEX = Notation(r" \in ", r"\{", r"\}", r"\dots", r"\mathbb{R}", r" \ge ", r" \le ")
+_TEXT = Notation(" in ", "{", "}", "...", "R", " >= ", " <= ")
 
 
 NAMED: dict[str, Support] = {

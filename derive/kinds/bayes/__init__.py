@@ -25,19 +25,20 @@ from derive.engine.sample.masking import mask_sums
 from derive.engine.sample.statistics import INDEX, SIZE
 from derive.engine.sample.sums import sum_steps
 from derive.errors import InputError
-from derive.kinds.base import Kind, derivation_of, parse_field
+from derive.kinds.base import SAMPLE_RANGE, Kind, derivation_of, parse_field
 from derive.kinds.bayes.check import check_context
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose
+from derive.prose import Prose, math, tex
+from derive.textprint import text
 
 
 class Const(sp.Function):
     """Terms that do not involve the parameter, shown as 'const'; evaluates to its argument."""
 
     nargs = 1
-    transparent = True  # verification looks through it (derive.verify._doit)
+    transparent = True  # verification looks through it (derive.symbolic._doit)
 
     def doit(self, **hints):
         return self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
@@ -117,7 +118,8 @@ def derive_bayes(spec: Spec) -> Derivation:
             current,
             dropped,
             "drop constants",
-            f"every term without ${latex(theta)}$ is a constant (with $\\log p(x)$)",
+            Prose.of("every term without ", math(theta), " is a constant (with ",
+                     tex(r"$\log p(x)$", "log p(x)"), ")"),
         )
     )
     values = read_off(family, tuple(coefficients))
@@ -126,20 +128,23 @@ def derive_bayes(spec: Spec) -> Derivation:
     values = tuple(masked.unmask(sp.factor(v)) for v in values)
     family_kernel = family.log_kernel(theta, values)
     recognised = family_kernel + Const(current - family_kernel)
-    ident = ", ".join(f"${t} = {latex(v)}$" for t, v in zip(family.param_tex, values, strict=True))
+    updated = [Label(t, plain) for t, plain in zip(family.param_tex, family.plain[1:], strict=True)]
+    ident = Prose.joined(", ", [Prose.of(math(p, v)) for p, v in zip(updated, values, strict=True)])
     steps.append(
         Step(
             dropped,
             recognised,
             "recognise the kernel",
-            f"the log-kernel of ${family.tex}({', '.join(family.param_tex)})$ with {ident}",
+            Prose.of("the log-kernel of ",
+                     tex(f"${family.tex}({', '.join(family.param_tex)})$",
+                         f"{family.plain[0]}({', '.join(family.plain[1:])})"), " with ", ident),
         )
     )
     lhs = Label(rf"\log p({latex(theta)} \mid x_{{1:N}})", f"log p({theta} | x_1:N)")
     sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
-    for name, tex, value in zip(family.params, family.param_tex, values, strict=True):
-        results.append(Result(name, Label(tex, name), model.plain(value)))
+    for name, written, value in zip(family.params, family.param_tex, values, strict=True):
+        results.append(Result(name, Label(written, name), model.plain(value)))
     named = tuple(
         sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
         for k, tex in enumerate(family.param_tex)
@@ -203,16 +208,20 @@ def _coefficients(collected: sp.Expr, basis: tuple[sp.Expr, ...], theta: sp.Symb
     return coefficients
 
 
-def _question(model: SampleModel, prior: sp.Expr, family: ConjugateFamily, ident: str) -> str:
+def _question(model: SampleModel, prior: sp.Expr, family: ConjugateFamily, ident: str) -> Prose:
     (theta,) = model.params
     x = model.var
-    return (
-        f"Observations $x_i$, $i = 1, \\dots, N$, are i.i.d. given ${latex(theta)}$ with density "
-        f"\\[ p({latex(x)} \\mid {latex(theta)}) = {latex(model.density)}, \\qquad "
-        f"{model.support.tex(x)}, \\] and the prior is "
-        f"\\[ p({latex(theta)}) \\propto {latex(prior)}. \\] "
-        f"Find the posterior $p({latex(theta)} \\mid x_1, \\dots, x_N)$."
-    )
+    density = tex(rf"\[ p({latex(x)} \mid {latex(theta)}) = {latex(model.density)}, \qquad "
+                  rf"{model.support.tex(x)}, \]",
+                  f"p({text(x)} | {text(theta)}) = {text(model.density)}, "
+                  f"{model.support.text(x)},")
+    prior_is = tex(rf"\[ p({latex(theta)}) \propto {latex(prior)}. \]",
+                   f"p({text(theta)}) ~ {text(prior)}.")
+    posterior = tex(rf"$p({latex(theta)} \mid x_1, \dots, x_N)$",
+                    f"p({text(theta)} | x_1, ..., x_N)")
+    return Prose.of("Observations ", tex("$x_i$", "x_i"), ", ", SAMPLE_RANGE,
+                    ", are i.i.d. given ", math(theta), " with density ", density,
+                    " and the prior is ", prior_is, " Find the posterior ", posterior, ".")
 
 
 def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Section:
@@ -227,12 +236,13 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
     penalty = masked.unmask(sp.expand(denominator / scale)) - masked.unmask(
         sp.Add(*[t / scale for t in statistics])
     )
-    y, x = (latex(model.observation(v)) for v in (model.var, model.covariates[0]))
-    note = (
-        f"the posterior is normal, so its mode (the MAP) is its mean: it minimises "
-        f"$\\sum_i ({y} - {latex(theta)} {x})^2 + \\lambda {latex(theta)}^2$ "
-        f"with $\\lambda = {latex(penalty)}$"
-    )
+    y, x = (model.observation(v) for v in (model.var, model.covariates[0]))
+    lam = sp.Symbol("lambda")
+    note = Prose.of(
+        "the posterior is normal, so its mode (the MAP) is its mean: it minimises ",
+        tex(rf"$\sum_i ({latex(y)} - {latex(theta)} {latex(x)})^2 + \lambda {latex(theta)}^2$",
+            f"sum_i ({text(y)} - {text(theta)}*{text(x)})^2 + lambda*{text(theta)}^2"),
+        " with ", math(lam, penalty))
     label = Label(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}", f"{theta}_MAP")
     return Section(
         Prose.of("MAP: L2-regularised least squares"), mean,

@@ -49,15 +49,19 @@ def scalar_context(derivation: Derivation) -> dict[str, Any]:
 def matrix_context(derivation: Derivation) -> dict[str, Any]:
     """Concrete distinct sizes at which every inverse and log det is defined; matrices are
     2-D arrays (vectors: columns), scalars floats in their stated domain."""
-    from derive.engine.matrix.sizes import fitting_sizes, requirements
+    from derive.engine.matrix.sizes import fitting_sizes, requirements, size_symbols
 
     function = derivation.function
+    together = sp.Tuple(function, *[r.expr for r in derivation.results])
     inputs = sorted(function.atoms(sp.MatrixSymbol), key=lambda m: m.name)
-    dims = {d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}
+    dims = size_symbols(together)
     scalars = sorted((s for s in function.free_symbols
                       if isinstance(s, sp.Symbol) and s not in dims), key=lambda s: s.name)
-    sizes = fitting_sizes(dims, requirements(sp.Tuple(function,
-                                                      *[r.expr for r in derivation.results])))
+    sizes = fitting_sizes(dims, requirements(together))
+    # a size no input carries (the m of 0_m once y - y is 0) is fixed at its drawn value
+    carried = {d for m in inputs for d in m.shape if isinstance(d, sp.Symbol)}
+    fixed = {d: sp.Integer(sizes[d]) for d in dims - carried}
+    function = function.xreplace(fixed)
     name = derivation.name
     hessians = derivation.details.hessians
     assumptions = derivation.assumptions
@@ -81,13 +85,13 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
         "sizes_text": ", ".join(f"{d} = {v}" for d, v in sorted(sizes.items(), key=str))
         or "fixed sizes",
         "gradients": [
-            {"name": py_name(r.name), "code": code(r.expr, function),
+            {"name": py_name(r.name), "code": code(r.expr.xreplace(fixed), function),
              "label": f"d{name}/d{r.name}", "scalar": not is_matrix(r.expr)}
             for r in derivation.results
             if r.name not in hessians
         ],
         "hessians": [
-            {"name": hessians[r.name], "code": code(r.expr, function)}
+            {"name": hessians[r.name], "code": code(r.expr.xreplace(fixed), function)}
             for r in derivation.results
             if r.name in hessians
         ],

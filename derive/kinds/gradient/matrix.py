@@ -8,7 +8,6 @@ from typing import Any
 
 import sympy as sp
 
-from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.engine.matrix.domain import check_defined
 from derive.engine.matrix.expressions import (
@@ -22,13 +21,14 @@ from derive.engine.matrix.gradient import (
     CONVENTION,
     broadcast_conventions,
     matrix_gradient,
-    matrix_symbols,
-    parse_shapes,
+    partial_label,
 )
 from derive.errors import InputError
-from derive.kinds.base import derivation_of, parse_field
+from derive.kinds.matrixform import read_matrix_form
 from derive.model import Assumptions, Derivation, Result
-from derive.printing import latex
+from derive.printing import Label, latex
+from derive.prose import Prose, math
+from derive.textprint import text
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,6 @@ class MatrixGradient:
 
     hessians: Mapping[str, str]
     shapes: Mapping[str, tuple[str, ...]]
-
-
-def _plain(shapes: Mapping[str, tuple]) -> dict[str, tuple]:
-    """Sizes as the parser takes them: numbers, or the names of symbolic sizes."""
-    return {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
-
-
-def _known_symbols(shapes: Mapping[str, tuple], assumptions: Assumptions) -> dict[str, Any]:
-    """Scalars with stated facts (alpha > 0), and each size used as a number (/N is the size)."""
-    stated = (assumptions.positive | assumptions.nonnegative | assumptions.integer
-              | assumptions.unit_interval) - set(shapes)
-    sizes = {str(d): d for shape in shapes.values() for d in shape if isinstance(d, sp.Symbol)}
-    return {**symbols_for(stated, assumptions), **sizes}
 
 
 def _simplex(assumptions: Assumptions, symbols: Mapping[str, Any]) -> list[sp.MatrixSymbol]:
@@ -66,15 +53,10 @@ def _simplex(assumptions: Assumptions, symbols: Mapping[str, Any]) -> list[sp.Ma
 def derive_matrix_gradient(spec: Spec) -> Derivation:
     """The 'gradient' kind when the spec declares matrix shapes; names without a shape are
     scalars (a coefficient, a variable inside functions, or a --wrt variable)."""
-    shapes = parse_shapes(spec.require("shapes", dict))
-    assumptions = parse_assumptions(spec.assume)
-    function = parse_field(spec, "expr", shapes=_plain(shapes),
-                           symbols=_known_symbols(shapes, assumptions))
+    form = read_matrix_form(spec, "expr")
+    function, shapes, assumptions = form.expr, form.shapes, form.assumptions
     check_defined(function, assumptions.positive | assumptions.simplex, assumptions.symmetric)
-    symbols = {**matrix_symbols(shapes), **{m.name: m for m in function.atoms(sp.MatrixSymbol)}}
-    scalars = {s.name: s for s in function.free_symbols
-               if isinstance(s, sp.Symbol) and s.name not in symbols}
-    symbols = {**scalars, **symbols}
+    symbols = dict(form.symbols)
     name = spec.get("name", "L")
     upstream_name = spec.get("upstream")
     upstream = symbols.get(upstream_name) if upstream_name else None
@@ -111,19 +93,17 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             hessians[key] = var.name
     conventions = [CONVENTION, *broadcast_conventions(function)]
     if upstream is not None:
-        conventions.append(
-            rf"${latex(upstream)} = \partial {name}/\partial z$ is the upstream gradient "
-            rf"(the shape of the output $z$), so "
-            rf"$d{name} = \operatorname{{tr}}({latex(upstream)}^\top dz)$."
-        )
-    return derivation_of(
-        spec,
-        input=spec.require("expr"),
+        z = sp.Symbol("z")
+        conventions.append(Prose.of(
+            math(upstream, partial_label(name, z)), " is the upstream gradient (the shape of the "
+            "output ", math(z), "), so ",
+            math(Label(f"d{name}", f"d{name}"),
+                 Label(rf"\operatorname{{tr}}({latex(upstream)}^\top dz)",
+                       f"tr({text(upstream)}^T dz)")), "."))
+    return form.derivation(
+        spec, sections, results,
         function=loss,
-        sections=tuple(sections),
-        results=tuple(results),
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
-        assumptions=assumptions,
         independent=independent,
         name=name,
         conventions=tuple(conventions),

@@ -20,12 +20,14 @@ from derive.engine.sample import optimality
 from derive.engine.sample.likelihood import SampleModel, log_likelihood, score_section
 from derive.engine.sample.statistics import Estimate
 from derive.jsonout import expression_fields, steps_json
-from derive.kinds.base import Kind, derivation_of
+from derive.kinds.base import SAMPLE_RANGE, Kind, derivation_of
 from derive.kinds.mle import check as mle_check
 from derive.kinds.mle import mvncheck
 from derive.kinds.mle.model import Estimation, build_model
 from derive.model import Derivation, Result
 from derive.printing import latex, numpy_code
+from derive.prose import NO_PROSE, Prose, math, tex
+from derive.textprint import text
 
 
 def derive_mle(spec: Spec) -> Derivation:
@@ -79,18 +81,19 @@ def derive_mle(spec: Spec) -> Derivation:
     )
 
 
-def _question(model: SampleModel) -> str:
-    params = ", ".join(f"${latex(p)}$" for p in model.params)
+def _question(model: SampleModel) -> Prose:
     x = model.var
-    density = latex(model.density)
-    observed = ", ".join(latex(model.observation(d)).replace("{", "{", 1) for d in model.data)
-    given = f" given ${latex(model.covariates[0])}$" if model.covariates else ""
-    return (
-        f"An i.i.d. sample ${observed}$, $i = 1, \\dots, N$, is drawn from the density{given} "
-        f"\\[ p({latex(x)} \\mid {', '.join(latex(p) for p in model.params)}) = {density}, "
-        f"\\qquad {model.support.tex(x)}. \\] "
-        f"Find the maximum-likelihood estimator of {params}."
-    )
+    observed = Prose.joined(", ", [Prose.of(math(model.observation(d))) for d in model.data])
+    given = Prose.of(" given ", math(model.covariates[0])) if model.covariates else NO_PROSE
+    params = Prose.joined(", ", [Prose.of(math(p)) for p in model.params])
+    density = tex(
+        rf"\[ p({latex(x)} \mid {', '.join(latex(p) for p in model.params)}) = "
+        rf"{latex(model.density)}, \qquad {model.support.tex(x)}. \]",
+        f"p({text(x)} | {', '.join(text(p) for p in model.params)}) = {text(model.density)}, "
+        f"{model.support.text(x)}.")
+    return Prose.of("An i.i.d. sample ", observed, ", ", SAMPLE_RANGE,
+                    ", is drawn from the density", given, " ", density,
+                    " Find the maximum-likelihood estimator of ", params, ".")
 
 
 def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:

@@ -37,7 +37,7 @@ def _code(expr: sp.Expr, size: str) -> str:
         for s in expr.free_symbols
         if isinstance(s, sp.Symbol) and keyword.iskeyword(s.name)
     }
-    return numpy_code(expr.xreplace(renamed), sample_size=f"{size}.size")
+    return numpy_code(expr.xreplace(renamed), sample_size=f"{size}.size", helpers=True)
 
 
 def _bound(value: sp.Expr, size: str) -> str:

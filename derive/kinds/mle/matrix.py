@@ -14,29 +14,17 @@ from typing import Any
 
 import sympy as sp
 
-from derive.assumptions import parse_assumptions, symbol_for
 from derive.catalogue.spec import Spec
 from derive.engine.matrix.gradient import as_scalar, gradient_section
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
-from derive.kinds.base import derivation_of, parse_field
+from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.prose import Prose, Tex, math, tex
 from derive.textprint import text
-
-
-def _shapes(spec: Spec) -> dict[str, tuple[Any, Any]]:
-    table = spec.require("shapes", dict)
-    shapes = {}
-    for name, written in table.items():
-        dims = [d.strip() for d in str(written).split(",")]
-        if len(dims) != 2:
-            raise spec.error("shapes", f"{name}: expected 'ROWS,COLS'")
-        shapes[name] = tuple(int(d) if d.isdigit() else d for d in dims)
-    return shapes
 
 
 def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
@@ -66,16 +54,8 @@ def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def derive_matrix_mle(spec: Spec) -> Derivation:
-    shapes = _shapes(spec)
-    ell = parse_field(spec, "log_likelihood", shapes=shapes)
-    assumptions = parse_assumptions(spec.assume)
-    ell = ell.xreplace(
-        {
-            s: symbol_for(s.name, assumptions)
-            for s in ell.free_symbols
-            if isinstance(s, sp.Symbol) and s.name in assumptions.positive
-        }
-    )
+    form = read_matrix_form(spec, "log_likelihood")
+    ell, shapes = form.expr, form.shapes
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
@@ -95,10 +75,10 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         lhs = sp.Subs(Label(rf"\nabla_{{{latex(w)}}}\ell", f"grad_{w} ell"), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
-        note = (
-            f"the gradient is ${latex(a)} - {latex(b)}\\,{latex(w)}$: setting it to zero gives "
-            f"the normal equations ${latex(b)}\\,{latex(w)} = {latex(a)}$"
-        )
+        bw = Label(rf"{latex(b)}\,{latex(w)}", f"{text(b)}*{text(w)}")
+        note = Prose.of("the gradient is ", math(Label(rf"{latex(a)} - {latex(bw)}",
+                                                         f"{text(a)} - {text(bw)}")),
+                        ": setting it to zero gives the normal equations ", math(bw, a))
         sections.append(
             Section(
                 Prose.of("Setting the gradient to zero: ",
@@ -113,9 +93,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(hessian_sec)
         gram = _is_minus_gram(hessian)
         notes.append(
-            f"The Hessian {sp.sstr(hessian)} is minus a positive multiple of a Gram matrix "
-            "(v^T M^T M v = |Mv|^2 > 0): negative definite when the design has full column "
-            "rank, so the stationary point is the unique maximum."
+            f"The Hessian `{text(hessian)}` is minus a positive multiple of a Gram matrix "
+            "(a matrix times its own transpose): negative definite when the design has full "
+            "column rank, so the stationary point is the unique maximum."
             if gram
             else "The Hessian could not be shown to be negative definite."
         )
@@ -123,14 +103,10 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             maximum = "not-verified"
         estimators[name] = estimate
         results.append(Result(name, Estimate(w), estimate))
-    return derivation_of(
-        spec,
-        input=spec.require("log_likelihood"),
+    return form.derivation(
+        spec, sections, results,
         function=ell,
-        sections=tuple(sections),
-        results=tuple(results),
         symbols=tuple(sorted(ell.free_symbols, key=str)),
-        assumptions=assumptions,
         notes=tuple(notes),
         question=_question(ell, spec.names("params")),
         details=Estimation(
@@ -153,9 +129,8 @@ def _is_minus_gram(hessian: Any) -> bool:
     return isinstance(left, sp.Transpose) and left.arg == right
 
 
-def _question(ell: Any, params: tuple[str, ...]) -> str:
-    names = ", ".join(f"${p}$" for p in params)
-    return (
-        f"The log-likelihood, up to a constant, is \\[ \\ell = {latex(ell)}. \\] "
-        f"Find the maximum-likelihood estimator of {names}."
-    )
+def _question(ell: Any, params: tuple[str, ...]) -> Prose:
+    names = Prose.joined(", ", [tex(f"${p}$", p) for p in params])
+    return Prose.of("The log-likelihood, up to a constant, is ",
+                    tex(rf"\[ \ell = {latex(ell)}. \]", f"ell = {text(ell)}."),
+                    " Find the maximum-likelihood estimator of ", names, ".")

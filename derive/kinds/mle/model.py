@@ -8,13 +8,15 @@ density of the variable, and knows how one observation ``x_i`` is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbol_for
+from derive.catalogue.fields import Text, typed_expression
 from derive.catalogue.spec import Spec
 from derive.engine.sample import support as supports
 from derive.engine.sample.likelihood import SampleModel
@@ -194,3 +196,47 @@ def _parse_bound(spec: Spec, text: object) -> sp.Expr:
         raise spec.error("support", "expected a name or [low, high]")
     return parse_expression(text)
 
+
+def support_field(var: str, support: str | None, assume: Sequence[str]) -> tuple[object, list[str]]:
+    """The support from ``--support`` or from assumptions on the variable such as 'x > xm'.
+
+    Returns the spec's ``support`` field (None: found by trying the usual ones) and
+    the assumptions left over; 'x > 0' stays an assumption (the usual supports cover it).
+    """
+    left: list[str] = []
+    low = high = None
+    for text in assume:
+        bounds = _variable_bounds(var, text)
+        if bounds is None:
+            left.append(text)
+        else:
+            low, high = bounds[0] or low, bounds[1] or high
+    if support is not None:
+        if low or high:
+            raise InputError(f"--support {support}: the support is also given by --assume")
+        parts = [p.strip() for p in support.strip().strip("[]()").split(",")]
+        if len(parts) == 2 and all(parts):
+            return [typed_expression(p) for p in parts], left
+        return Text(60).read(support) if support.strip() else typed_expression(support), left
+    if low or high:
+        return [low or "-inf", high or "inf"], left
+    return None, left
+
+
+def _variable_bounds(var: str, text: str) -> tuple[str | None, str | None] | None:
+    """(low, high) when ``text`` bounds the variable by something other than 0, else None."""
+    v = re.escape(var)
+    forms = [
+        (rf"^\s*{v}\s*>=?\s*(.+?)\s*$", lambda m: (m.group(1), None)),
+        (rf"^\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (None, m.group(1))),
+        (rf"^\s*(.+?)\s*<=?\s*{v}\s*<=?\s*(.+?)\s*$", lambda m: (m.group(1), m.group(2))),
+        (rf"^\s*(.+?)\s*<=?\s*{v}\s*$", lambda m: (m.group(1), None)),
+    ]
+    for pattern, bounds in forms:
+        match = re.match(pattern, text)
+        if match:
+            low, high = bounds(match)
+            if (low, high) in (("0", None), ("0", "1")):
+                return None  # the usual supports: positive, unit interval
+            return low, high
+    return None

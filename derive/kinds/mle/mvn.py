@@ -30,7 +30,7 @@ from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex
+from derive.prose import NO_PROSE, Prose, Tex, tex
 from derive.textprint import text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
@@ -40,6 +40,7 @@ SIGMA = sp.MatrixSymbol("Sigma", DIM, DIM)
 LAMBDA = sp.MatrixSymbol("Lambda", DIM, DIM)
 ROW = sp.MatrixSymbol("x_i", DIM, 1)
 ONE = sp.OneMatrix(SIZE, 1)
+ONES_N = tex(r"$\mathbf{1}^\top\mathbf{1} = N$", "1^T 1 = N")
 PARAMS = ("mu", "Sigma")
 SYMMETRIC = ("Sigma", "Lambda")
 ELL = Label(r"\ell", "ell")
@@ -86,7 +87,7 @@ def ones_inner(expr: Any) -> Any:
     return expr.replace(fits, reduce)
 
 
-def _chain(start: Any, moves: list[tuple[str, Any, str]]) -> list[Step]:
+def _chain(start: Any, moves: list[tuple[str, Any, Prose]]) -> list[Step]:
     """Steps start -> ... along (rule, function, note), skipping moves that change nothing."""
     steps, current = [], start
     for rule, move, note in moves:
@@ -118,12 +119,15 @@ def log_likelihood_section() -> tuple[Section, Any]:
              - RowSum(quadratic_form(ROW, MU, SIGMA), ROW, X) / 2)
     stacked = matrix_log_likelihood(MU, SIGMA)
     steps = [
-        Step(start, split, "sum of a constant",
-             r"the first term does not depend on $i$: $N$ times it"),
-        Step(split, stacked, "stack the sample",
-             r"row $i$ of $X - \mathbf{1}\mu^\top$ is $(x_i - \mu)^\top$, and "
-             r"$\sum_i a_i^\top M a_i = \operatorname{tr}(A M A^\top)$ "
-             r"for the rows $a_i^\top$ of $A$"),
+        Step(start, split, "sum of a constant", Prose.of(
+            "the first term does not depend on ", tex("$i$", "i"), ": ", tex("$N$", "N"),
+            " times it")),
+        Step(split, stacked, "stack the sample", Prose.of(
+            "row ", tex("$i$", "i"), " of ", tex(r"$X - \mathbf{1}\mu^\top$", "X - 1 mu^T"),
+            " is ", tex(r"$(x_i - \mu)^\top$", "(x_i - mu)^T"), ", and ",
+            tex(r"$\sum_i a_i^\top M a_i = \operatorname{tr}(A M A^\top)$",
+                "sum_i a_i^T M a_i = tr(A M A^T)"),
+            " for the rows ", tex(r"$a_i^\top$", "a_i^T"), " of ", tex("$A$", "A"))),
     ]
     lhs = Label(r"\ell(\mu, \Sigma)", "ell(mu, Sigma)")
     title = Prose.of("The log-likelihood of the sample, in matrix form")
@@ -137,12 +141,13 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
     """d(ell) in mu, the tidied gradient, its zero, the Hessian: sections, mu_hat, G, H."""
     section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell", lhs_text="ell")
     steps = _chain(gradient, [
-        ("symmetric", lambda g: symmetric(g, names),
-         r"$\Sigma$ is symmetric, so $\Sigma^{-\top} = \Sigma^{-1}$"),
-        ("collect", factor_common, ""),
-        ("expand", lambda g: g.expand(), r"multiply out, with $\mathbf{1}^\top\mathbf{1} = N$"),
-        ("sum of ones", ones_inner, r"$\mathbf{1}^\top\mathbf{1} = N$"),
-        ("collect", factor_common, ""),
+        ("symmetric", lambda g: symmetric(g, names), Prose.of(
+            tex(r"$\Sigma$", "Sigma"), " is symmetric, so ",
+            tex(r"$\Sigma^{-\top} = \Sigma^{-1}$", "Sigma^-T = Sigma^-1"))),
+        ("collect", factor_common, NO_PROSE),
+        ("expand", lambda g: g.expand(), Prose.of("multiply out, with ", ONES_N)),
+        ("sum of ones", ones_inner, ONES_N),
+        ("collect", factor_common, NO_PROSE),
     ])
     tidy = steps[-1].after if steps else gradient
     label = Label(r"\nabla_{\mu}\ell", "grad_mu ell")
@@ -155,17 +160,18 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
         Prose.of("Setting the gradient to zero: ",
                  Tex(rf"$\hat\mu = {latex(estimate)}$", f"mu_hat = {text(estimate)}")),
         at,
-        (Step(at, zero, "solve",
-              r"$\Sigma^{-1}$ is invertible, so the gradient vanishes exactly when "
-              r"$N\mu = X^\top\mathbf{1}$"),),
+        (Step(at, zero, "solve", Prose.of(
+            tex(r"$\Sigma^{-1}$", "Sigma^-1"), " is invertible, so the gradient vanishes "
+            "exactly when ", tex(r"$N\mu = X^\top\mathbf{1}$", "N mu = X^T 1"))),),
         sp.Subs(label, MU, Estimate(MU)),
     )
     as_sum = sp.MatMul(1 / SIZE, MatrixRowSum(ROW, ROW, X))
     mean = Section(
         Prose.of("The sample mean"),
         estimate,
-        (Step(estimate, as_sum, "stack the sample",
-              r"$X^\top\mathbf{1}$ adds the rows of $X$: $\sum_i x_i$"),),
+        (Step(estimate, as_sum, "stack the sample", Prose.of(
+            tex(r"$X^\top\mathbf{1}$", "X^T 1"), " adds the rows of ", tex("$X$", "X"), ": ",
+            tex(r"$\sum_i x_i$", "sum_i x_i"))),),
         Estimate(MU),
     )
     hessian_sec, hessian = hessian_section(tidy, MU)
@@ -202,14 +208,17 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     in_lambda = (constant + SIZE / 2 * sp.log(sp.Determinant(precision))
                  - sp.Trace(sp.MatMul(scatter, precision)) / 2)
     steps = (
-        Step(ell, split, "log det of a multiple",
-             r"$\det(c\Sigma) = c^d \det\Sigma$ for a $d \times d$ matrix"),
+        Step(ell, split, "log det of a multiple", Prose.of(
+            tex(r"$\det(c\Sigma) = c^d \det\Sigma$", "det(c Sigma) = c^d det Sigma"),
+            " for a ", tex(r"$d \times d$", "d x d"), " matrix")),
         Step(split, cyclic, "cyclic trace"),
         Step(cyclic, named, "scatter matrix",
-             r"$S = (X - \mathbf{1}\mu^\top)^\top(X - \mathbf{1}\mu^\top) = "
-             r"\sum_i (x_i - \mu)(x_i - \mu)^\top$"),
-        Step(named, in_lambda, "precision",
-             r"$\Lambda = \Sigma^{-1}$ and $\log\det\Sigma = -\log\det\Lambda$"),
+             tex(r"$S = (X - \mathbf{1}\mu^\top)^\top(X - \mathbf{1}\mu^\top) = "
+                 r"\sum_i (x_i - \mu)(x_i - \mu)^\top$",
+                 "S = (X - 1 mu^T)^T (X - 1 mu^T) = sum_i (x_i - mu)(x_i - mu)^T")),
+        Step(named, in_lambda, "precision", Prose.of(
+            tex(r"$\Lambda = \Sigma^{-1}$", "Lambda = Sigma^-1"), " and ",
+            tex(r"$\log\det\Sigma = -\log\det\Lambda$", "log det Sigma = -log det Lambda"))),
     )
     precision_title = Prose.of("In the precision ",
                                Tex(r"$\Lambda = \Sigma^{-1}$", "Lambda = Sigma^-1"))
@@ -217,8 +226,8 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
                       Label(r"\ell(\mu, \Lambda)", "ell(mu, Lambda)"))
     ell_lambda = in_lambda.xreplace({precision: LAMBDA})
     section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell", lhs_text="ell")
-    sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names),
-                             r"$\Lambda$ and $S$ are symmetric")])
+    sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names), Prose.of(
+        tex(r"$\Lambda$", "Lambda"), " and ", tex("$S$", "S"), " are symmetric"))])
     tidy = sym[-1].after if sym else gradient
     label = Label(r"\nabla_{\Lambda}\ell", "grad_Lambda ell")
     tidy_section = Section(Prose.of("The gradient in ", Tex(r"$\Lambda$", "Lambda")), gradient,
@@ -229,8 +238,9 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
         Prose.of("Setting the gradient to zero: ",
                  Tex(rf"$\hat\Lambda = {latex(lambda_hat)}$", f"Lambda_hat = {text(lambda_hat)}")),
         at,
-        (Step(at, sp.ZeroMatrix(DIM, DIM), "solve",
-              r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$: $\Lambda^{-1} = S/N$"),),
+        (Step(at, sp.ZeroMatrix(DIM, DIM), "solve", Prose.of(
+            tex(r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$", "(N/2) Lambda^-1 = S/2"), ": ",
+            tex(r"$\Lambda^{-1} = S/N$", "Lambda^-1 = S/N"))),),
         sp.Subs(label, LAMBDA, Estimate(LAMBDA)),
     )
     sigma_hat = sp.MatMul(1 / SIZE, scatter)
@@ -243,16 +253,18 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
                  Tex(r"$\hat\Sigma = \hat\Lambda^{-1}$", "Sigma_hat = Lambda_hat^-1")),
         sp.Inverse(lambda_hat),
         (Step(sp.Inverse(lambda_hat), sigma_hat, "inverse of a product",
-              r"$(cA)^{-1} = c^{-1}A^{-1}$"),),
+              tex(r"$(cA)^{-1} = c^{-1}A^{-1}$", "(cA)^-1 = c^-1 A^-1")),),
         Estimate(SIGMA),
     )
     at_mean = sp.MatMul(1 / SIZE, Named(r"S(\hat{\mu})", scatter.definition.xreplace({MU: hat_mu})))
     profile = Section(
         Prose.of("With the mean at its estimate ", Tex(r"$\hat\mu$", "mu_hat")),
         at_mean,
-        (Step(at_mean, plain, "definition", r"the scatter matrix at $\mu = \hat\mu$"),
-         Step(plain, row_sum, "stack the sample",
-              r"$A^\top A = \sum_i a_i a_i^\top$ over the rows $a_i^\top$ of $A$")),
+        (Step(at_mean, plain, "definition", Prose.of(
+            "the scatter matrix at ", tex(r"$\mu = \hat\mu$", "mu = mu_hat"))),
+         Step(plain, row_sum, "stack the sample", Prose.of(
+             tex(r"$A^\top A = \sum_i a_i a_i^\top$", "A^T A = sum_i a_i a_i^T"),
+             " over the rows ", tex(r"$a_i^\top$", "a_i^T"), " of ", tex("$A$", "A")))),
         Estimate(SIGMA),
     )
     estimate = plain.xreplace({hat_mu: mu_hat})
@@ -317,14 +329,19 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     )
 
 
-def _question(params: tuple[str, ...]) -> str:
-    wanted = r"the mean $\mu$" + (r" and the covariance $\Sigma$" if "Sigma" in params else "")
-    known = r" The covariance $\Sigma$ is known." if "Sigma" not in params else ""
-    return (
-        r"An i.i.d. sample $x_1, \dots, x_N \in \mathbb{R}^d$ is drawn from the multivariate "
-        r"normal density \[ p(x \mid \mu, \Sigma) = \frac{1}{\sqrt{\det(2\pi\Sigma)}} "
-        r"\exp\!\Big(-\tfrac{1}{2}(x - \mu)^\top \Sigma^{-1} (x - \mu)\Big), \] with $\Sigma$ "
-        r"symmetric positive definite. The rows of $X$ ($N \times d$) are the $x_i^\top$ and "
-        rf"$\mathbf{{1}}$ is the column of $N$ ones.{known} Find the maximum-likelihood "
-        f"estimator of {wanted}."
+def _question(params: tuple[str, ...]) -> Prose:
+    sigma = tex(r"$\Sigma$", "Sigma")
+    wanted = Prose.of("the mean ", tex(r"$\mu$", "mu"),
+                      Prose.of(" and the covariance ", sigma) if "Sigma" in params else NO_PROSE)
+    known = Prose.of(" The covariance ", sigma, " is known.") if "Sigma" not in params else NO_PROSE
+    return Prose.of(
+        "An i.i.d. sample ", tex(r"$x_1, \dots, x_N \in \mathbb{R}^d$", "x_1, ..., x_N in R^d"),
+        " is drawn from the multivariate normal density ",
+        tex(r"\[ p(x \mid \mu, \Sigma) = \frac{1}{\sqrt{\det(2\pi\Sigma)}} "
+            r"\exp\!\Big(-\tfrac{1}{2}(x - \mu)^\top \Sigma^{-1} (x - \mu)\Big), \]",
+            "p(x | mu, Sigma) = exp(-(x - mu)^T Sigma^-1 (x - mu)/2)/sqrt(det(2 pi Sigma)),"),
+        " with ", sigma, " symmetric positive definite. The rows of ", tex("$X$", "X"), " (",
+        tex(r"$N \times d$", "N x d"), ") are the ", tex(r"$x_i^\top$", "x_i^T"), " and ",
+        tex(r"$\mathbf{1}$", "1"), " is the column of ", tex("$N$", "N"), " ones.", known,
+        " Find the maximum-likelihood estimator of ", wanted, ".",
     )

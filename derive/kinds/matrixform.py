@@ -1,0 +1,56 @@
+"""An entry in matrix form: its declared shapes and one expression over those matrices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from derive.assumptions import parse_assumptions, symbols_for
+from derive.catalogue.spec import Spec
+from derive.engine.matrix.gradient import matrix_symbols, parse_shapes
+from derive.kinds.base import derivation_of, parse_field
+from derive.model import Assumptions, Derivation
+
+
+@dataclass(frozen=True)
+class MatrixForm:
+    """The parsed expression, the shapes as sympy sizes, the stated facts, and every name."""
+
+    expr: Any
+    shapes: Mapping[str, tuple[sp.Expr, sp.Expr]]
+    assumptions: Assumptions
+    symbols: Mapping[str, Any]  # name -> MatrixSymbol (declared) or Symbol (a scalar)
+    field: str = "expr"  # the spec's field the expression was read from
+
+    def derivation(self, spec: Spec, sections: list, results: list, **fields: Any) -> Derivation:
+        """The entry's Derivation: its input, assumptions, sections and results, and ``fields``."""
+        return derivation_of(spec, input=spec.require(self.field), sections=tuple(sections),
+                             results=tuple(results), assumptions=self.assumptions, **fields)
+
+
+def _plain(shapes: Mapping[str, tuple]) -> dict[str, tuple]:
+    """Sizes as the parser takes them: numbers, or the names of symbolic sizes."""
+    return {k: tuple(int(d) if d.is_Integer else str(d) for d in v) for k, v in shapes.items()}
+
+
+def _known_symbols(shapes: Mapping[str, tuple], assumptions: Assumptions) -> dict[str, Any]:
+    """Scalars with stated facts (alpha > 0), and each size used as a number (/N is the size)."""
+    stated = (assumptions.positive | assumptions.nonnegative | assumptions.integer
+              | assumptions.unit_interval) - set(shapes)
+    sizes = {str(d): d for shape in shapes.values() for d in shape if isinstance(d, sp.Symbol)}
+    return {**symbols_for(stated, assumptions), **sizes}
+
+
+def read_matrix_form(spec: Spec, field: str) -> MatrixForm:
+    """Parse ``field`` over the spec's ``shapes``; names without a shape are scalars."""
+    shapes = parse_shapes(spec.require("shapes", dict))
+    assumptions = parse_assumptions(spec.assume)
+    expr = parse_field(spec, field, shapes=_plain(shapes),
+                       symbols=_known_symbols(shapes, assumptions))
+    matrices = {**matrix_symbols(shapes), **{m.name: m for m in expr.atoms(sp.MatrixSymbol)}}
+    scalars = {s.name: s for s in expr.free_symbols
+               if isinstance(s, sp.Symbol) and s.name not in matrices}
+    return MatrixForm(expr, shapes, assumptions, {**scalars, **matrices}, field)
