@@ -10,38 +10,27 @@ from collections import Counter
 from pathlib import Path
 
 import hypothesis
-from hypothesis import HealthCheck, given, settings
 
-from tests.matrixgen import Loss, losses
-from tests.test_matrix_generated import _one
+from tests.matrixgen import Loss
+from tests.test_matrix_generated import _one, _run
 
 
-def census(draws: int, seed: int, folder: Path) -> Counter:
-    """Each draw's outcome counted; a failed assertion is a wrong result, any other
+def _counted(loss: Loss, folder: Path, seed: int, tally: Counter) -> None:
+    """One draw's outcome counted; a failed assertion is a wrong result, any other
     exception an internal error (the loss is printed for both)."""
-    tally: Counter = Counter()
-
-    @hypothesis.seed(seed)
-    @settings(max_examples=draws, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(losses())
-    def draw(loss: Loss) -> None:
-        try:
-            _one(loss, folder, seed, tally)
-        except AssertionError as exc:
-            tally["wrong"] += 1
-            print(f"wrong: {loss} {str(exc)[:300]}", flush=True)
-        except hypothesis.errors.UnsatisfiedAssumption:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the census counts every outcome
-            tally["internal error"] += 1
-            print(f"internal error: {loss} {type(exc).__name__}: {str(exc)[:300]}", flush=True)
-        tally["drawn"] += 1
-        if tally["drawn"] % 25 == 0:  # progress, so that a cut run still tells its counts
-            print(_summary(tally, seed), flush=True)
-
-    draw()
-    return tally
+    try:
+        _one(loss, folder, seed, tally)
+    except AssertionError as exc:
+        tally["wrong"] += 1
+        print(f"wrong: {loss} {str(exc)[:300]}", flush=True)
+    except hypothesis.errors.UnsatisfiedAssumption:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the census counts every outcome
+        tally["internal error"] += 1
+        print(f"internal error: {loss} {type(exc).__name__}: {str(exc)[:300]}", flush=True)
+    tally["drawn"] += 1
+    if tally["drawn"] % 25 == 0:  # progress, so that a cut run still tells its counts
+        print(_summary(tally, seed), flush=True)
 
 
 def _summary(tally: Counter, seed: int) -> str:
@@ -54,7 +43,7 @@ def _summary(tally: Counter, seed: int) -> str:
 
 def main() -> None:
     draws, seed = int(sys.argv[1]), int(sys.argv[2])
-    tally = census(draws, seed, Path(tempfile.mkdtemp()))
+    tally = _run(draws, Path(tempfile.mkdtemp()), seed, _counted)
     print(_summary(tally, seed))
     for reason, count in sorted(tally.items()):
         if reason.startswith("not supported"):

@@ -67,6 +67,7 @@ CASES = {
     "max of two": ("sum(max(x, v))", "x", ["x=n,1", "v=n,1"], None),
     "max with a scalar": ("sum(max(x, c))", "c", ["x=n,1"], None),
     "ones": ("ones(n).T*exp(x)", "x", ["x=n,1"], None),
+    "scaled matrix power": ("tr((0.5*B.T)^3)", "B", ["B=m,m"], None),  # found by the census
     "log det gram": ("log(det(X.T*X))", "X", ["X=m,n"], 2 * X * sp.Inverse(X.T * X)),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import hypothesis
@@ -83,7 +84,8 @@ def _one(loss: Loss, folder: Path, seed: int, tally: Counter) -> None:
     tally["verified"] += 1
 
 
-def _run(draws: int, folder: Path, seed: int) -> Counter:
+def _run(draws: int, folder: Path, seed: int, one: Callable[..., None] = _one) -> Counter:
+    """``draws`` losses drawn with ``seed``, each handed to ``one``; the outcomes counted."""
     tally: Counter = Counter()
 
     @hypothesis.seed(seed)
@@ -91,7 +93,7 @@ def _run(draws: int, folder: Path, seed: int) -> Counter:
               suppress_health_check=list(HealthCheck))
     @given(losses())
     def draw(loss: Loss) -> None:
-        _one(loss, folder, seed, tally)
+        one(loss, folder, seed, tally)
 
     draw()
     return tally

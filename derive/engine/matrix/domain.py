@@ -114,6 +114,13 @@ def _is_gram(factors: tuple[Any, ...]) -> bool:
         sp.Transpose(matrices[k]).doit() == matrices[-1 - k].doit() for k in range(half))
 
 
+#: the sign of every entry, whatever the arguments (a norm is positive almost everywhere)
+_FIXED: dict[type, str | None] = {
+    sp.OneMatrix: POSITIVE, Softmax: POSITIVE, Norm: POSITIVE,
+    sp.Identity: NONNEGATIVE, sp.ZeroMatrix: NONNEGATIVE, LogSumExp: None,
+}
+
+
 class Signs:
     """The sign of every entry of an expression, as far as its construction tells."""
 
@@ -124,6 +131,8 @@ class Signs:
     def of(self, expr: Any) -> str | None:
         """POSITIVE (almost everywhere), NONNEGATIVE, or None when it may be negative."""
         for cls in type(expr).__mro__:
+            if cls in _FIXED:
+                return _FIXED[cls]
             method = getattr(self, f"_sign_{cls.__name__}", None)
             if method is not None:
                 return method(expr)
@@ -164,24 +173,6 @@ class Signs:
 
     def _sign_MatrixSymbol(self, expr: Any) -> str | None:
         return POSITIVE if expr.name in self.positive else None
-
-    def _sign_OneMatrix(self, expr: Any) -> str | None:
-        return POSITIVE
-
-    def _sign_Identity(self, expr: Any) -> str | None:
-        return NONNEGATIVE
-
-    def _sign_ZeroMatrix(self, expr: Any) -> str | None:
-        return NONNEGATIVE
-
-    def _sign_Softmax(self, expr: Softmax) -> str | None:
-        return POSITIVE
-
-    def _sign_Norm(self, expr: Norm) -> str | None:
-        return POSITIVE
-
-    def _sign_LogSumExp(self, expr: LogSumExp) -> str | None:
-        return None
 
     def _sign_Named(self, expr: Named) -> str | None:
         return self.of(expr.definition)
