@@ -46,3 +46,11 @@ def private_format_cache(tmp_path_factory):
         os.environ.pop("DERIVE_CACHE", None)
     else:
         os.environ["DERIVE_CACHE"] = before
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with slow tests first: xdist hands out whole files (--dist loadfile) in this
+    order, so the long generated runs start at once and the short files fill in beside them
+    (else the suite ends with one worker on a long file while the other waits)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept otherwise

@@ -271,8 +271,9 @@ def test_hostile_text_in_every_kind_builds_and_runs_nothing(tmp_path, kind, monk
     script = out / "check_hostile.py"
     code = script.read_text()
     compile(code, str(script), "exec")  # parses: no payload broke out of a string
-    title_line = next(line for line in code.splitlines() if line.startswith("_TITLE = "))
-    assert ast.literal_eval(title_line.removeprefix("_TITLE = ")) == specs[0].title
+    title = next(node.value for node in ast.parse(code).body if isinstance(node, ast.Assign)
+                 and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["_TITLE"])
+    assert ast.literal_eval(title) == specs[0].title  # a long title: adjacent literals
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
