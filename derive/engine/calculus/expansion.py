@@ -14,6 +14,7 @@ included). Polynomials are expanded through dense polynomial arithmetic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import sympy as sp
 
@@ -133,13 +134,19 @@ def cancel_size(expr: sp.Basic) -> int:
     return max(estimator.size(numer)[1], estimator.size(denom)[1])
 
 
+def _worst_factor(expr: sp.Basic, measure: Callable[[sp.Basic], int]) -> int:
+    """``measure`` of the largest part ``sp.factor`` multiplies out: each factor of a product
+    (each base of an integer power) on its own."""
+    if expr.is_Mul:
+        return max(_worst_factor(a, measure) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        return _worst_factor(expr.base, measure)
+    return measure(expr)
+
+
 def factor_size(expr: sp.Basic) -> int:
     """The same bound for ``sp.factor``, which expands a product's factors one at a time."""
-    if expr.is_Mul:
-        return max(factor_size(a) for a in expr.args)
-    if expr.is_Pow and expr.exp.is_Integer:
-        return factor_size(expr.base)
-    return cancel_size(expr)
+    return _worst_factor(expr, cancel_size)
 
 
 def expands_small(expr: sp.Basic, limit: int = NODES) -> bool:
@@ -171,19 +178,10 @@ def degree_bound(expr: sp.Basic) -> int:
     return 0 if expr.is_Number else 1
 
 
-def factor_degree(expr: sp.Basic) -> int:
-    """The highest degree ``factor`` below multiplies out: each factor of a product (each
-    base of a power) on its own."""
-    if expr.is_Mul:
-        return max(factor_degree(a) for a in expr.args)
-    if expr.is_Pow and expr.exp.is_Integer:
-        return factor_degree(expr.base)
-    return degree_bound(expr)
-
-
 def factors_small(expr: sp.Basic, limit: int = NODES) -> bool:
     """Whether ``sp.factor(expr)`` stays within ``limit`` nodes and a degree it factors fast."""
-    return factor_degree(expr) <= TIDY_DEGREE and factor_size(expr) <= limit
+    return (_worst_factor(expr, degree_bound) <= TIDY_DEGREE
+            and factor_size(expr) <= limit)
 
 
 def _is_polynomial(expr: sp.Basic) -> bool:
