@@ -19,6 +19,7 @@ import pickle
 import resource
 import select
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,6 +102,24 @@ def _on_sigxcpu(signum: int, frame: Any) -> None:
 
 
 @contextlib.contextmanager
+def _budget_signals_in_finalizers_dropped() -> Iterator[None]:
+    """Drop an ``OutOfBudget`` raised where Python cannot propagate it (a gc callback, a
+    ``__del__``): it would print "Exception ignored in ..." and is raised again within a
+    second anyway (SIGXCPU repeats, the wall timer is periodic)."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, OutOfBudget):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+@contextlib.contextmanager
 def cpu_budget(seconds: float | None = None, what: str = "the command") -> Iterator[None]:
     """Bound the CPU time of the work inside (this process's and its children's).
 
@@ -116,7 +135,8 @@ def cpu_budget(seconds: float | None = None, what: str = "the command") -> Itera
     try:
         if main:
             _arm()
-        yield
+        with _budget_signals_in_finalizers_dropped():
+            yield
         if budget.left() < 0:
             raise budget.exceeded()
     finally:
@@ -155,7 +175,8 @@ def wall_budget(seconds: float | None = None, what: str = "the command") -> Iter
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
-        yield
+        with _budget_signals_in_finalizers_dropped():
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

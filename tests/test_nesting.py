@@ -155,6 +155,31 @@ def test_a_child_gets_no_more_than_the_budget_leaves():
         run_bounded(spin, seconds=60)
 
 
+def test_a_budget_signal_inside_a_finalizer_is_dropped_silently(monkeypatch):
+    """SIGXCPU landing in a gc callback or ``__del__`` cannot propagate: within a budget it
+    prints no "Exception ignored" (it repeats each second, and one outside ends the work),
+    while any other exception in a finalizer still reaches the previous hook."""
+    from derive.bounded import cpu_budget
+    from derive.errors import OutOfBudget
+
+    reported: list[type] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(type(u.exc_value)))
+
+    class Finalized:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def __del__(self) -> None:
+            raise self.error
+
+    with cpu_budget(30, "the test"):
+        Finalized(OutOfBudget("the test ran past its CPU budget"))
+        Finalized(ValueError("a real bug"))
+    assert reported == [ValueError]
+    Finalized(OutOfBudget("outside any budget"))
+    assert reported == [ValueError, OutOfBudget]
+
+
 # --- the NumPy printer keeps precedence --------------------------------------------------------
 
 X = sp.Symbol("x", real=True)
