@@ -30,6 +30,7 @@ from derive.files import (
     replace_together,
     staging,
     sweep,
+    sweep_stale,
     write_text_atomically,
 )
 from derive.pdf import compile_pdf
@@ -259,6 +260,7 @@ def build_all(
     starts no worker and never imports sympy. One failure does not stop the others.
     """
     output_folder(out)
+    sweep_stale(out)  # what a killed build (SIGKILL, power cut) left
     templates_hash = templates_digest(templates)
     outcomes: dict[str, BuildOutcome] = {}
     work = []

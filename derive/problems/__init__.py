@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.errors import InputError
+from derive.files import sweep_stale
 from derive.problems.roster import Student
 
 MAX_VERSIONS = 5000
@@ -71,6 +72,7 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
         raise InputError(f"--versions {total}: expected 1 to {MAX_VERSIONS} versions")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_stale(out)  # what a killed run (SIGKILL, power cut) left
     plan = family_plan(count, topic)
 
     def jobs_in_order() -> Iterator[VersionJob]:
