@@ -68,6 +68,10 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
     if not 1 <= count <= MAX_COUNT:
         raise InputError(f"--count {count}: expected 1 to {MAX_COUNT} problems")
     total, students = _students(versions, roster)
+    if templates is not None:
+        from derive.render import template_files
+
+        template_files(templates)  # every file a template's, before any work
     if not 1 <= total <= MAX_VERSIONS:
         raise InputError(f"--versions {total}: expected 1 to {MAX_VERSIONS} versions")
     out = Path(out)
