@@ -83,19 +83,8 @@ def check_page(text: str) -> Reply:
 GRAD_EXAMPLE = {"expr": "(sigmoid(w*x + b) - y)^2", "wrt": "w b", "shapes": "", "assume": ""}
 
 
-def grad_body(form: dict[str, str]) -> dict[str, Any]:
-    """The grad form's fields as the API's body: names split at spaces or commas, one per line."""
-    shapes = {}
-    for line in form.get("shapes", "").splitlines():
-        if line.strip():
-            name, sep, dims = line.partition("=")
-            if not sep:
-                raise InputError(f"shapes: {line.strip()}: expected NAME=ROWS,COLS")
-            shapes[name.strip()] = dims.strip()
-    return {"expr": form.get("expr", ""),
-            "wrt": form.get("wrt", "").replace(",", " ").split(),
-            "shapes": shapes,
-            "assume": [a.strip() for a in form.get("assume", "").splitlines() if a.strip()]}
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 @guarded
@@ -111,7 +100,9 @@ def grad_page(form: dict[str, str]) -> Reply:
     form = {name: form.get(name, "") for name in GRAD_EXAMPLE}
 
     def run() -> dict[str, Any]:
-        derivation, check = checked(grad_spec(grad_body(form)))
+        wrt = form["wrt"].replace(",", " ").split()  # names at spaces or commas; one a line
+        spec = grad_spec(form["expr"], wrt, _lines(form["shapes"]), _lines(form["assume"]))
+        derivation, check = checked(spec)
         return {"result": {**sheet_context(derivation, "", ""), "passed": check["passed"]}}
 
     return _errors_as_page("grad.html.j2", run, form=form, result=None, error=None)
