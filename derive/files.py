@@ -35,6 +35,14 @@ FILE_MODE = 0o666 & ~_umask()
 LEADER = os.getpid()
 
 
+def cache_root() -> Path:
+    """The user's cache of derive (grammars, TeX formats, the server's sheets): $DERIVE_CACHE,
+    else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
+    if os.environ.get("DERIVE_CACHE"):
+        return Path(os.environ["DERIVE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"
+
+
 def private_prefix(what: str) -> str:
     """The name prefix of a temporary folder of this build: ``derive-<what>-<leader>-``."""
     return f"derive-{what}-{LEADER}-"

@@ -76,6 +76,7 @@ def read_text(text: str) -> Source:
 
     if "\x00" in text:
         raise InputError("the input is binary, not text")
+    text = text.removeprefix("\ufeff")  # pasted from a file that starts with a byte-order mark
     steps: list[Step] = []
     assumed: list[str] = []
     shapes: dict[str, tuple[int | str, int | str]] = {}

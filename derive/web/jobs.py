@@ -46,7 +46,7 @@ def derivation_text(body: dict[str, Any]) -> str:
     """The derivation of a check request, within the size of a derivation file."""
     text = body["text"]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise InputError(f"text: larger than {MAX_TEXT_BYTES // 1000} kB")
+        raise InputError(f"text: the file is larger than {MAX_TEXT_BYTES // 1000} kB")
     return text
 
 
@@ -72,7 +72,7 @@ def grad_spec(expr: str, wrt: list[str], shapes: list[str], assume: list[str]) -
     from derive import api
 
     if not wrt:
-        raise InputError("--wrt: name at least one variable")
+        raise InputError("Missing option '--wrt'.")  # as the CLI (click) says it
     return api.grad_spec(expr, wrt, shapes=shapes, assume=assume)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from derive.errors import InputError
 
-#: A string the API reads: a NUL is refused (no file or command line can hold one).
-_STRING = {"type": "string", "pattern": "^[^\\x00]*$"}
+#: A string the API reads: a NUL or a lone surrogate (JSON's "\\ud800") is refused, as no file
+#: or command line holds one.
+_STRING = {"type": "string", "pattern": "^[^\\x00\\ud800-\\udfff]*$"}
 _STRINGS = {"type": "array", "items": _STRING}
 
 CHECK: dict[str, Any] = {
@@ -47,14 +48,47 @@ GRAD: dict[str, Any] = {
 REQUESTS: dict[str, dict[str, Any]] = {"/api/check": CHECK, "/api/grad": GRAD,
                                        "/api/preview": CHECK}
 
+
+def _form(schema: dict[str, Any], split: dict[str, str], example: dict[str, str]
+          ) -> dict[str, Any]:
+    """A page's form for a request: each field one text box (``x-split`` says how a list is
+    typed into it: ``words`` at spaces or commas, ``lines`` one a line); other fields ignored."""
+    fields = {name: {**_STRING, **{k: v for k, v in prop.items() if k.startswith("x-")},
+                     **({"x-split": split[name]} if name in split else {})}
+              for name, prop in schema["properties"].items()}
+    return {"type": "object", "properties": fields, "examples": [example]}
+
+
+CHECK_FORM = _form(CHECK, {}, {"text": "d/dx sigmoid(x^2)\n"
+                               "= sigmoid(x^2)*(1 - sigmoid(x^2))*2*x   # chain rule\n"})
+GRAD_FORM = _form(GRAD, {"wrt": "words", "shapes": "lines", "assume": "lines"},
+                  {"expr": "(sigmoid(w*x + b) - y)^2", "wrt": "w b", "shapes": "", "assume": ""})
+#: Each page's form that posts back, and its schema.
+FORMS: dict[str, dict[str, Any]] = {"/check": CHECK_FORM, "/grad": GRAD_FORM}
+SPLIT = {"words": lambda text: text.replace(",", " ").split(),
+          "lines": lambda text: [line.strip() for line in text.splitlines() if line.strip()]}
+
+
+def read_form(form: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:
+    """A posted form's fields (a missing one empty), checked as a body is; a ``x-split``
+    field as its list."""
+    values = {name: form.get(name, "") for name in schema["properties"]}
+    checked_body(values, schema)
+    return {name: SPLIT[prop["x-split"]](values[name]) if "x-split" in prop else values[name]
+            for name, prop in schema["properties"].items()}
+
 _WORDS = {"string": "a string", "array": "a list of strings", "object": "an object of strings"}
 
 
 def read_body(raw: bytes, schema: dict[str, Any]) -> dict[str, Any]:
     """A request's body: UTF-8 JSON of the schema's shape; else an InputError naming the field."""
+    return checked_body(_json(raw), schema)
+
+
+def checked_body(body: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """The body itself when it has the schema's shape; else an InputError naming the field."""
     from jsonschema import Draft202012Validator
 
-    body = _json(raw)
     errors = sorted(Draft202012Validator(schema).iter_errors(body), key=lambda e: _order(e, schema))
     if errors:
         raise InputError(_message(errors[0], body, schema))
@@ -102,5 +136,6 @@ def _message(error: Any, body: Any, schema: dict[str, Any]) -> str:
     if error.validator == "minItems":
         return f"field '{name}' {field['x-too-few']}"
     if error.validator == "pattern":
-        return f"field '{name}' holds a NUL character"
+        odd = "a NUL character" if "\x00" in error.instance else "a lone surrogate"
+        return f"field '{name}' holds {odd}"
     return f"field '{name}' must be {_WORDS[field['type']]}"
