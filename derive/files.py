@@ -171,6 +171,23 @@ def read_bounded(path: str | Path, limit: int) -> bytes:
     return data
 
 
+#: Byte-order marks and their encodings, UTF-32's before UTF-16's (FF FE 00 00 starts both).
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def marked_text(data: bytes, where: str) -> str:
+    """A file's text: in the encoding its byte-order mark names (Notepad's UTF-8 with a mark,
+    PowerShell's UTF-16), else UTF-8; else an InputError naming ``where`` and the byte."""
+    encoding = next((name for mark, name in BOMS if data.startswith(mark)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        shown = "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
+        raise InputError(f"{where}: not {shown} text (byte {exc.start + 1})") from None
+    return text.removeprefix("\ufeff")
+
+
 def digest(path: Path) -> str:
     """The SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
+from derive.names import is_digits
 from derive.printing import latex
 from derive.render import Trusted, escape_latex
 
@@ -23,7 +24,7 @@ def spec_shapes(table: Any) -> dict[str, tuple[Any, Any]] | None:
     """An entry's ``shapes`` field ({'W': 'm,n'}) as the parser's shapes, or None."""
     if not isinstance(table, dict):
         return None
-    return {name: tuple(int(d) if d.strip().isdigit() else d.strip()
+    return {name: tuple(int(d) if is_digits(d.strip()) else d.strip()
                         for d in str(value).split(","))
             for name, value in table.items()}
 

@@ -234,7 +234,8 @@ test_a_hostile_form_field_gets_the_cli_answer_on_the_page, test_many_hostile_for
 
 @pytest.mark.parametrize("data", [b"d/dx x^2\x00\n= 2*x\n", "d/dx x^2\n= 2*x\n".encode("cp1252"),
                                   "d/dé é^2\n= 2*é\n".encode("latin-1"),
-                                  b"\xef\xbb\xbfd/dx x^2\r\n= 2*x\r\n", b"\xff\xfe\x00d"])
+                                  b"\xef\xbb\xbfd/dx x^2\r\n= 2*x\r\n", b"\xff\xfe\x00d",
+                                  "d/dx x^2\r\n= 2*x\r\n".encode("utf-16"), b"d/dx x^2\r= 2*x\r"])
 def test_an_uploaded_file_in_any_encoding_gets_an_answer(server, sandbox, tmp_path, data):
     boundary = "derive-boundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.names import check_name, clean_text
+from derive.names import check_name, clean_text, is_digits
 
 TEXT_LENGTH = 2000  # a title, note or assumption
 EXPR_LENGTH = 100_000  # a bound on the file; the parser has its own, finer limits (line, column)
@@ -256,7 +256,7 @@ class Shape(FieldType):
         if len(parts) != 2:
             raise Problem(f"expected {self.words}, got {_shown(value)}")
         for part in parts:
-            if part.isdigit():
+            if is_digits(part):
                 Integer(1, 10000).read(int(part))
             else:
                 Name().read(part)

@@ -36,7 +36,7 @@ from derive.catalogue.fields import (
     suggestion,
 )
 from derive.errors import InputError
-from derive.files import read_bounded
+from derive.files import marked_text, read_bounded
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_BYTES = 4_000_000  # a spec file
@@ -283,13 +283,13 @@ def read_specs(path: Path) -> tuple[list[Spec], list[InputError]]:
     entry never stops the others.
     """
     try:
-        data = tomllib.loads(read_bounded(path, MAX_BYTES).decode("utf-8"))
+        data = tomllib.loads(marked_text(read_bounded(path, MAX_BYTES), str(path)))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise InputError(f"{path}: not valid TOML (nested too deeply)") from None
     except ValueError as exc:  # more than MAX_BYTES (--spec /dev/zero)
         raise InputError(f"{path}: {exc}") from None
     tables = data.get("entry")

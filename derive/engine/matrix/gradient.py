@@ -36,6 +36,7 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
+from derive.names import is_digits
 from derive.printing import Label, latex
 from derive.prose import Prose, math, tex
 from derive.textprint import text
@@ -63,7 +64,7 @@ TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname
 def dimension(text: str) -> sp.Expr:
     """'3' -> 3, 'n' -> a positive integer symbol n."""
     text = text.strip()
-    if text.isdigit() and 0 < int(text) <= 1000:
+    if is_digits(text) and 0 < int(text) <= 1000:
         return sp.Integer(int(text))
     if NAME.match(text) and len(text) <= 16:
         return sp.Symbol(text, integer=True, positive=True)
