@@ -119,6 +119,7 @@ def test_check_first_line_error_is_the_cli_message(server: Server, tmp_path) -> 
     (b'{"text": null}', "field 'text' must be a string"),
     (b'{"text": "d/dx x\\u0000"}', "field 'text' holds a NUL character"),
     (b'{"txt": "d/dx x"}', "unknown field 'txt' (did you mean 'text'?)"),
+    (b'{"text": "' + b"x" * 70_000 + b'"}', "text: the file is larger than 64 kB"),
     (b"[" * 40_000 + b"]" * 40_000, "the body is nested too deeply"),
 ])
 def test_malformed_check_bodies(server: Server, raw: bytes, message: str) -> None:
