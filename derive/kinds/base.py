@@ -11,6 +11,7 @@ from derive.jsonout import result_json
 from derive.prose import tex
 
 if TYPE_CHECKING:
+    from derive.catalogue.fields import KindFields
     from derive.catalogue.spec import Spec
     from derive.model import Derivation
 
@@ -23,9 +24,11 @@ CheckRecipe = tuple[str, dict[str, Any]]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of catalogue entry: derive a Spec, write its check script, write its JSON."""
+    """One kind of catalogue entry: its spec fields; derive a Spec, write its check script and
+    its JSON."""
 
     name: str
+    fields: KindFields  # its own spec fields (from its sympy-free fields.py)
     derive: Callable[[Spec], Derivation]  # the unverified derivation of an entry
     check: Callable[[Derivation], CheckRecipe]  # the check script's template and context
     json: Callable[[Derivation, dict[str, Any]], dict[str, Any]] = result_json

@@ -15,6 +15,7 @@ import sympy as sp
 
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.linalg.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
 from derive.prose import Prose, Tex, math, tex
@@ -255,4 +256,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_linalg.py.j2", linalg_context(derivation)
 
 
-KIND = Kind("linalg", derive_linalg, check_recipe)
+KIND = Kind("linalg", FIELDS, derive_linalg, check_recipe)
