@@ -111,7 +111,7 @@ class Derivation:
     results: tuple[Result, ...]
     symbols: tuple[Any, ...] = ()  # free symbols of the problem, in display order
     assumptions: Assumptions = Assumptions()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Prose, ...] = ()  # the entry's notes (as typed, formulas parsed), then the kind's
     id: str = ""
     topic: str = ""
     name: str = "f"  # what the function is called in labels (f, L)

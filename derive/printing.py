@@ -438,6 +438,19 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+#: LaTeX for the relations a result or a typed formula states.
+RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
+
+#: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
+JUPYTER_PROSE = Printers(
+    words=str,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+    formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
+    code=str,
+)
+
+
 def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
@@ -457,9 +470,7 @@ def derivation_latex(derivation: Any) -> str:
             shown = tex
         rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
                 for line, r in zip(lines, rules, strict=True)]
-        parts.append(section.title.render(Printers(
-            words=str, math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
-            tex=lambda t: t.latex)))
+        parts.append(section.title.render(JUPYTER_PROSE))
         parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
     if derivation.results:
         rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"

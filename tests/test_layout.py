@@ -158,9 +158,8 @@ def _own_field_names() -> dict[str, set[str]]:
 def test_a_kinds_fields_are_declared_only_beside_it():
     """The spec reader and its field types name no kind and no kind's field: a second table
     of kinds (KIND_FIELDS, a per-kind rule) in the catalogue fails here."""
-    from derive.kinds import KINDS
-
     from derive.catalogue.spec import PLOT
+    from derive.kinds import KINDS
 
     own = set().union(*_own_field_names().values())
     plots = set(PLOT.fields["type"].options)  # plot types share words with kinds ('bayes')
@@ -168,7 +167,7 @@ def test_a_kinds_fields_are_declared_only_beside_it():
         words = set(KINDS) | own if path.stem in ("spec", "read") else set(KINDS)
         named = _strings(path) - plots & words
         assert not named, (path.name, sorted(named))
-    for name, package in KINDS.items():  # and each kind's FIELDS is in its own fields.py
+    for package in KINDS.values():  # and each kind's FIELDS is in its own fields.py
         path = MODULES[package + ".fields"]
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert any(isinstance(n, ast.Assign) and [t.id for t in n.targets

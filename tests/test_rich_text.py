@@ -14,7 +14,8 @@ from derive.html.index import title_html
 from derive.html.worksheet import sheet_context
 from derive.names import plain_text
 from derive.pipeline import derive
-from derive.richtext import matrix_shapes, rich_pieces, rich_text
+from derive.prose import Code
+from derive.richtext import matrix_shapes, rich_prose, rich_text
 from derive.textout import derivation_text, rich_unicode
 
 IDS = [s.id for s in catalogue.entries()]
@@ -25,7 +26,7 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
     spec = catalogue.get(entry)
     shapes = matrix_shapes(derive(spec))
     for text in (spec.title, *spec.notes):
-        code = [value for kind, value in rich_pieces(text, shapes) if kind == "code"]
+        code = [p.text for p in rich_prose(text, shapes).parts if isinstance(p, Code)]
         assert code == [], (text, code)
 
 

@@ -14,7 +14,7 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
-from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_pieces
+from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_prose
 from derive.rules import margin
 from derive.textout import rich_unicode
 
@@ -24,6 +24,8 @@ HTML_PROSE = Printers(
     words=lambda words: str(escape(words)),
     math=lambda m: str(mathml(" = ".join(latex(e) for e in m.exprs))),
     tex=lambda t: str(latex_text(t.latex)),
+    formula=lambda f: str(mathml(formula_latex(f))),
+    code=lambda piece: str(Markup("<code>{}</code>").format(piece)),
 )
 
 PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
@@ -52,12 +54,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 
 def rich_html(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Markup:
     """User text with `expressions` in backticks as MathML; the rest escaped."""
-    printers = {
-        "text": escape,
-        "math": lambda formula: mathml(formula_latex(formula)),
-        "code": lambda piece: Markup("<code>{}</code>").format(piece),
-    }
-    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
+    return Markup(rich_prose(text, shapes).render(HTML_PROSE))
 
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
@@ -86,7 +83,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
             for r in derivation.results
         ],
         "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
-        "notes": [rich_html(note, shapes) for note in derivation.notes],
+        "notes": [Markup(note.render(HTML_PROSE)) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,

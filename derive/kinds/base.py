@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from derive.errors import DeriveError
 from derive.jsonout import result_json
-from derive.prose import tex
+from derive.prose import Prose, tex
 
 if TYPE_CHECKING:
     from derive.catalogue.fields import KindFields
@@ -50,9 +50,15 @@ def parse_field(spec: Spec, name: str, **options: Any) -> Any:
         raise spec.error(name, str(exc)) from None
 
 
-def derivation_of(spec: Spec, notes: tuple[str, ...] = (), **fields: Any) -> Derivation:
-    """An entry's Derivation: kind, id, title and topic from the spec; its notes, then ``notes``."""
+def derivation_of(spec: Spec, notes: tuple[Prose, ...] = (), **fields: Any) -> Derivation:
+    """An entry's Derivation: kind, id, title and topic from the spec; its notes (their
+    `formulas` parsed over the derivation's matrix shapes), then ``notes``."""
     from derive.model import Derivation
+    from derive.richtext import matrix_shapes, rich_prose
 
-    return Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
-                      notes=(*spec.notes, *notes), **fields)
+    derivation = Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
+                            **fields)
+    if not spec.notes:
+        return replace(derivation, notes=notes)
+    shapes = matrix_shapes(derivation)
+    return replace(derivation, notes=(*(rich_prose(n, shapes) for n in spec.notes), *notes))

@@ -59,7 +59,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
-    notes: list[str] = []
+    notes: list[Prose] = []
     for name in spec.names("params"):
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
@@ -93,11 +93,12 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(hessian_sec)
         gram = _is_minus_gram(hessian)
         notes.append(
-            f"The Hessian `{text(hessian)}` is minus a positive multiple of a Gram matrix "
-            "(a matrix times its own transpose): negative definite when the design has full "
-            "column rank, so the stationary point is the unique maximum."
+            Prose.of("The Hessian ", math(hessian), " is minus a positive multiple of a Gram "
+                     "matrix (a matrix times its own transpose): negative definite when the "
+                     "design has full column rank, so the stationary point is the unique "
+                     "maximum.")
             if gram
-            else "The Hessian could not be shown to be negative definite."
+            else Prose.of("The Hessian could not be shown to be negative definite.")
         )
         if not gram:
             maximum = "not-verified"

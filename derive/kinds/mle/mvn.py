@@ -30,7 +30,7 @@ from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import NO_PROSE, Prose, Tex, tex
+from derive.prose import NO_PROSE, Prose, Tex, math, tex
 from derive.textprint import text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
@@ -291,20 +291,23 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     estimators: dict[str, Any] = {"mu": mu_hat}
     scores: dict[str, Any] = {"mu": score}
     definite = negative_definite(hessian, names)
-    notes: list[str] = []
-    notes.append(
-        f"The Hessian `{text(hessian)}` is a negative multiple of the inverse of a symmetric "
-        "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
-        if definite else "The Hessian could not be shown to be negative definite.")
+    notes = [
+        Prose.of("The Hessian ", math(hessian), " is a negative multiple of the inverse of a "
+                 "symmetric positive-definite matrix: negative definite, so the sample mean is "
+                 "the unique maximum.")
+        if definite else Prose.of("The Hessian could not be shown to be negative definite.")]
     if "Sigma" in params:
         more, shown, sigma_hat, lambda_score = covariance_sections(ell, mu_hat, names)
         sections += more
         results.append(Result("Sigma", Estimate(SIGMA), shown))
         estimators["Sigma"] = sigma_hat
         scores["Lambda"] = lambda_score
-        notes.append("In Lambda the log-likelihood is (N/2) log det Lambda - tr(S Lambda)/2 plus "
-                     "a constant: log det is strictly concave on positive-definite matrices and "
-                     "the trace is linear, so the stationary point is the maximum.")
+        notes.append(Prose.of(
+            "In ", math(LAMBDA), " the log-likelihood is ",
+            tex(r"$\frac{N}{2} \log\det\Lambda - \frac{1}{2}\operatorname{tr}(S\Lambda)$",
+                "(N/2) log det Lambda - tr(S Lambda)/2"),
+            " plus a constant: log det is strictly concave on positive-definite matrices and "
+            "the trace is linear, so the stationary point is the maximum."))
     return derivation_of(
         spec,
         input="multivariate normal N(mu, Sigma)",
