@@ -104,7 +104,7 @@ class Derivation:
     """A complete, ordered derivation with its results and everything needed to check it."""
 
     kind: str  # "gradient", "mle", "bayes", ...
-    title: str
+    title: Prose  # the entry's title as typed, its `formulas` parsed
     input: str
     function: Any  # the expression the derivation is about (f, or the density)
     sections: tuple[Section, ...]

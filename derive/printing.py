@@ -14,7 +14,6 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.names import plain_text
 from derive.prose import Printers
 from derive.termorder import degree, factor_key, polynomial_variable, term_key
 
@@ -455,8 +454,8 @@ def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
     settings = {"partial": len(derivation.symbols) > 1}
-    # text outside maths (MathJax shows it), the backticked formulas as typed
-    parts = [plain_text(derivation.title)] if derivation.title else []
+    # words outside maths (MathJax shows them), the formulas between dollars
+    parts = [derivation.title.render(JUPYTER_PROSE)] if derivation.title else []
     for section in derivation.sections:
         shown = latex(section.start, **settings)
         head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"

@@ -110,14 +110,6 @@ LATEX_PROSE = Printers(
 )
 
 
-def rich_text(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
-
-    One that does not parse is shown as escaped text in typewriter type.
-    """
-    return Trusted(rich_prose(text, shapes).render(LATEX_PROSE))
-
-
 _WORDS = {"integer": r"\in \mathbb{Z}", "real": r"\in \mathbb{R}", "positive": "> 0",
           "nonnegative": r"\ge 0", "non-negative": r"\ge 0"}
 _RELATIONS = {">=": r"\ge", "<=": r"\le", ">": ">", "<": "<"}

@@ -17,7 +17,6 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
 from derive.prose import Printers, Prose
-from derive.richtext import matrix_shapes, rich_prose
 from derive.termorder import factor_key, term_key
 from derive.textprint import DeriveStrPrinter
 
@@ -210,14 +209,9 @@ def unicode_prose(prose: Prose) -> str:
     return " ".join(prose.render(UNICODE_PROSE).split())
 
 
-def rich_unicode(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> str:
-    """User text with `expressions` in backticks as Unicode maths (aᵀx, σ(x)), on one line."""
-    return rich_prose(text, shapes).render(UNICODE_PROSE)
-
-
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
-    lines = [rich_unicode(derivation.title, matrix_shapes(derivation)), ""]
+    lines = [derivation.title.render(UNICODE_PROSE), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")

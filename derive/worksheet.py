@@ -8,7 +8,7 @@ from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import RELATION_TEX, latex
 from derive.render import Trusted
-from derive.richtext import LATEX_PROSE, assumption_tex, matrix_shapes, rich_text
+from derive.richtext import LATEX_PROSE, assumption_tex
 from derive.rules import margin
 from derive.texbreak import LINE, latex_lines, tex_width
 
@@ -65,10 +65,9 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": rich_text(derivation.title, shapes),
+        "title": Trusted(derivation.title.render(LATEX_PROSE)),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": Trusted(derivation.question.render(LATEX_PROSE)

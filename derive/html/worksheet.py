@@ -14,9 +14,9 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
-from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_prose
+from derive.richtext import assumption_tex, formula_latex, rich_prose
 from derive.rules import margin
-from derive.textout import rich_unicode
+from derive.textout import UNICODE_PROSE
 
 #: how each step was proved, in words (the PDF's marks are S and N)
 #: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
@@ -68,11 +68,10 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
     """Everything ``worksheet.html.j2`` needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
     name = latex(sp.Symbol(derivation.name))
-    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": rich_html(derivation.title, shapes),
-        "title_text": rich_unicode(derivation.title, shapes),
+        "title": Markup(derivation.title.render(HTML_PROSE)),
+        "title_text": derivation.title.render(UNICODE_PROSE),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": _question(derivation, settings),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from derive.errors import DeriveError
 from derive.jsonout import result_json
-from derive.prose import Prose, tex
+from derive.prose import NO_PROSE, Prose, tex
 
 if TYPE_CHECKING:
     from derive.catalogue.fields import KindFields
@@ -51,14 +51,13 @@ def parse_field(spec: Spec, name: str, **options: Any) -> Any:
 
 
 def derivation_of(spec: Spec, notes: tuple[Prose, ...] = (), **fields: Any) -> Derivation:
-    """An entry's Derivation: kind, id, title and topic from the spec; its notes (their
-    `formulas` parsed over the derivation's matrix shapes), then ``notes``."""
+    """An entry's Derivation: kind, id and topic from the spec, its title and notes as prose
+    (their `formulas` parsed over the derivation's matrix shapes), then ``notes``."""
     from derive.model import Derivation
     from derive.richtext import matrix_shapes, rich_prose
 
-    derivation = Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
+    derivation = Derivation(kind=spec.kind, title=NO_PROSE, id=spec.id, topic=spec.topic,
                             **fields)
-    if not spec.notes:
-        return replace(derivation, notes=notes)
-    shapes = matrix_shapes(derivation)
-    return replace(derivation, notes=(*(rich_prose(n, shapes) for n in spec.notes), *notes))
+    shapes = matrix_shapes(derivation) if "`" in spec.title + "".join(spec.notes) else None
+    return replace(derivation, title=rich_prose(spec.title, shapes),
+                   notes=(*(rich_prose(n, shapes) for n in spec.notes), *notes))
