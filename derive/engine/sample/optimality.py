@@ -447,7 +447,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
     outcome.sections.append(
         Section(
             Prose.of("The constraint fixes the multiplier: ",
-                     Tex(rf"$\lambda = {latex(lam)}$", f"lambda = {text(lam)}")),
+                     math(LAMBDA, lam)),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
             Label(latex(g), text(g)),

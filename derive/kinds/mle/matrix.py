@@ -23,7 +23,7 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math, tex
+from derive.prose import Prose, math, tex
 from derive.textprint import text
 
 
@@ -82,8 +82,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(
             Section(
                 Prose.of("Setting the gradient to zero: ",
-                         Tex(rf"$\hat{{{latex(w)}}} = {latex(estimate)}$",
-                             f"{w}_hat = {text(estimate)}")),
+                         math(Estimate(w), estimate)),
                 start,
                 (Step(start, zero, "solve", note),),
                 lhs,

@@ -29,9 +29,8 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
+from derive.printing import Label
 from derive.prose import NO_PROSE, Prose, Tex, math, tex
-from derive.textprint import text
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)
@@ -158,7 +157,7 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
     zero = sp.ZeroMatrix(DIM, 1)
     solve = Section(
         Prose.of("Setting the gradient to zero: ",
-                 Tex(rf"$\hat\mu = {latex(estimate)}$", f"mu_hat = {text(estimate)}")),
+                 math(Estimate(MU), estimate)),
         at,
         (Step(at, zero, "solve", Prose.of(
             tex(r"$\Sigma^{-1}$", "Sigma^-1"), " is invertible, so the gradient vanishes "
@@ -236,7 +235,7 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     at = tidy.xreplace({LAMBDA: lambda_hat})
     solve = Section(
         Prose.of("Setting the gradient to zero: ",
-                 Tex(rf"$\hat\Lambda = {latex(lambda_hat)}$", f"Lambda_hat = {text(lambda_hat)}")),
+                 math(Estimate(LAMBDA), lambda_hat)),
         at,
         (Step(at, sp.ZeroMatrix(DIM, DIM), "solve", Prose.of(
             tex(r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$", "(N/2) Lambda^-1 = S/2"), ": ",
