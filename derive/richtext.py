@@ -1,5 +1,6 @@
-"""Text a lecturer typed, with maths in backticks, as LaTeX: every formula parsed by the
-project's grammar and printed by its printer, the words escaped (titles, notes, assumptions)."""
+"""Text a lecturer typed, with maths in backticks, as Prose (titles, notes): every formula
+parsed by the project's grammar, once; and the worksheet's printers (``LATEX_PROSE``, words
+escaped, maths by the project's printer; assumptions as maths)."""
 
 from __future__ import annotations
 
