@@ -263,7 +263,7 @@ def build(
 ) -> None:
     """Build worksheets (.tex, .pdf; or .html and index.html) and check scripts into OUT."""
     from derive import catalogue
-    from derive.catalogue.spec import read_specs
+    from derive.catalogue.read import read_specs
     from derive.progress import Progress
 
     if not (ids or build_all or spec_files):

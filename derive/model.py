@@ -104,14 +104,14 @@ class Derivation:
     """A complete, ordered derivation with its results and everything needed to check it."""
 
     kind: str  # "gradient", "mle", "bayes", ...
-    title: str
+    title: Prose  # the entry's title as typed, its `formulas` parsed
     input: str
     function: Any  # the expression the derivation is about (f, or the density)
     sections: tuple[Section, ...]
     results: tuple[Result, ...]
     symbols: tuple[Any, ...] = ()  # free symbols of the problem, in display order
     assumptions: Assumptions = Assumptions()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Prose, ...] = ()  # the entry's notes (as typed, formulas parsed), then the kind's
     id: str = ""
     topic: str = ""
     name: str = "f"  # what the function is called in labels (f, L)

@@ -14,7 +14,6 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.names import plain_text
 from derive.prose import Printers
 from derive.termorder import degree, factor_key, polynomial_variable, term_key
 
@@ -438,12 +437,25 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+#: LaTeX for the relations a result or a typed formula states.
+RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
+
+#: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
+JUPYTER_PROSE = Printers(
+    words=str,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+    formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
+    code=str,
+)
+
+
 def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
     settings = {"partial": len(derivation.symbols) > 1}
-    # text outside maths (MathJax shows it), the backticked formulas as typed
-    parts = [plain_text(derivation.title)] if derivation.title else []
+    # words outside maths (MathJax shows them), the formulas between dollars
+    parts = [derivation.title.render(JUPYTER_PROSE)] if derivation.title else []
     for section in derivation.sections:
         shown = latex(section.start, **settings)
         head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"
@@ -457,9 +469,7 @@ def derivation_latex(derivation: Any) -> str:
             shown = tex
         rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
                 for line, r in zip(lines, rules, strict=True)]
-        parts.append(section.title.render(Printers(
-            words=str, math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
-            tex=lambda t: t.latex)))
+        parts.append(section.title.render(JUPYTER_PROSE))
         parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
     if derivation.results:
         rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"

@@ -17,7 +17,6 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
 from derive.prose import Printers, Prose
-from derive.richtext import matrix_shapes, rich_pieces
 from derive.termorder import factor_key, term_key
 from derive.textprint import DeriveStrPrinter
 
@@ -195,26 +194,24 @@ def unicode_text(tex: str) -> str:
     return " ".join(_converter().latex_to_text(tex).split())
 
 
+#: Prose on a terminal: Unicode maths, hand-written LaTeX through pylatexenc.
+UNICODE_PROSE = Printers(
+    words=str,
+    math=lambda m: " = ".join(maths(e) for e in m.exprs),
+    tex=lambda t: unicode_text(t.latex),
+    formula=lambda f: f.render(maths, RELATIONS),
+    code=str,
+)
+
+
 def unicode_prose(prose: Prose) -> str:
     """A heading (words and maths) as one line of Unicode text."""
-    shown = Printers(words=str, math=lambda m: " = ".join(maths(e) for e in m.exprs),
-                     tex=lambda t: unicode_text(t.latex))
-    return " ".join(prose.render(shown).split())
-
-
-def rich_unicode(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> str:
-    """User text with `expressions` in backticks as Unicode maths (aᵀx, σ(x)), on one line."""
-    printers = {
-        "text": str,
-        "math": lambda formula: formula.render(maths, RELATIONS),
-        "code": str,
-    }
-    return "".join(printers[kind](value) for kind, value in rich_pieces(text, shapes))
+    return " ".join(prose.render(UNICODE_PROSE).split())
 
 
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
-    lines = [rich_unicode(derivation.title, matrix_shapes(derivation)), ""]
+    lines = [derivation.title.render(UNICODE_PROSE), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")

@@ -102,8 +102,10 @@ def _text_math(m: Any) -> str:
     return " = ".join(text(e) for e in m.exprs)
 
 
-#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
-TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
+#: Prose for a terminal and for JSON: words as they are, maths by the text printer, typed
+#: formulas and backticked text as typed (without the backticks).
+TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text,
+                      formula=lambda f: f.source, code=str)
 
 
 def prose_text(prose: Prose) -> str:

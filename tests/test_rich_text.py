@@ -15,8 +15,18 @@ from derive.html.index import title_html
 from derive.html.worksheet import sheet_context
 from derive.names import plain_text
 from derive.pipeline import derive
-from derive.richtext import matrix_shapes, rich_pieces, rich_text
-from derive.textout import derivation_text, rich_unicode
+from derive.prose import Code
+from derive.richtext import LATEX_PROSE, matrix_shapes, rich_prose
+from derive.textout import UNICODE_PROSE, derivation_text
+
+
+def rich_text(text: str, shapes: dict | None = None) -> str:
+    return rich_prose(text, shapes).render(LATEX_PROSE)
+
+
+def rich_unicode(text: str, shapes: dict | None = None) -> str:
+    return rich_prose(text, shapes).render(UNICODE_PROSE)
+
 
 IDS = [s.id for s in catalogue.entries()]
 
@@ -26,7 +36,7 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
     spec = catalogue.get(entry)
     shapes = matrix_shapes(derive(spec))
     for text in (spec.title, *spec.notes):
-        code = [value for kind, value in rich_pieces(text, shapes) if kind == "code"]
+        code = [p.text for p in rich_prose(text, shapes).parts if isinstance(p, Code)]
         assert code == [], (text, code)
 
 
@@ -38,7 +48,7 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
 ])
 def test_matrix_titles_keep_their_transposes_and_order(entry, tex):
     derivation = derive(catalogue.get(entry))
-    assert rich_text(derivation.title, matrix_shapes(derivation)) == tex
+    assert derivation.title.render(LATEX_PROSE) == tex
 
 
 def test_a_title_prints_on_every_target_without_backticks(runner):

@@ -1,7 +1,8 @@
 """The field types of the spec schema: each reads one TOML value into a checked one.
 
 A reader raises Problem (WrongType for a value of the wrong TOML type) with a
-short reason; derive.catalogue.spec adds the file, the entry and the field.
+short reason; derive.catalogue.read adds the file, the entry and the field. Each kind
+declares its own fields as a ``KindFields`` in ``derive/kinds/<kind>/fields.py``.
 """
 
 from __future__ import annotations
@@ -333,6 +334,21 @@ class Key(FieldType):
         if not _KEY.fullmatch(value):
             raise Problem(f"expected {self.words}, got {_shown(value)}")
         return value
+
+
+@dataclass(frozen=True)
+class KindFields:
+    """A kind's own spec fields with their readers, the ones it requires, and ``one_of``:
+    fields of which an entry must have at least one (the first is named when none is)."""
+
+    fields: Mapping[str, FieldType]
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
+
+
+#: Readers several kinds share: one name or a list of names, and a table of matrix shapes.
+NAMES = ListOf(Name(), least=1)
+SHAPES = NameTable(Shape())
 
 
 def _type_words(value: Any) -> str:

@@ -23,7 +23,7 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math, tex
+from derive.prose import Prose, math, tex
 from derive.textprint import text
 
 
@@ -59,7 +59,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
-    notes: list[str] = []
+    notes: list[Prose] = []
     for name in spec.names("params"):
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
@@ -82,8 +82,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(
             Section(
                 Prose.of("Setting the gradient to zero: ",
-                         Tex(rf"$\hat{{{latex(w)}}} = {latex(estimate)}$",
-                             f"{w}_hat = {text(estimate)}")),
+                         math(Estimate(w), estimate)),
                 start,
                 (Step(start, zero, "solve", note),),
                 lhs,
@@ -93,11 +92,12 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(hessian_sec)
         gram = _is_minus_gram(hessian)
         notes.append(
-            f"The Hessian `{text(hessian)}` is minus a positive multiple of a Gram matrix "
-            "(a matrix times its own transpose): negative definite when the design has full "
-            "column rank, so the stationary point is the unique maximum."
+            Prose.of("The Hessian ", math(hessian), " is minus a positive multiple of a Gram "
+                     "matrix (a matrix times its own transpose): negative definite when the "
+                     "design has full column rank, so the stationary point is the unique "
+                     "maximum.")
             if gram
-            else "The Hessian could not be shown to be negative definite."
+            else Prose.of("The Hessian could not be shown to be negative definite.")
         )
         if not gram:
             maximum = "not-verified"
