@@ -285,6 +285,9 @@ class Direction(sp.MatrixSymbol):
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
 
+    def _sympystr(self, printer: Any) -> str:  # dΣ in the terminal, as the sheet's d\Sigma
+        return f"d{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
+
 
 def direction(var: sp.MatrixSymbol) -> Direction:
     """dX for the variable X, of X's shape."""
@@ -298,6 +301,9 @@ class ScalarDirection(sp.Symbol):
 
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.Symbol(self.name[1:]))}"
+
+    def _sympystr(self, printer: Any) -> str:  # dλ in the terminal, as the sheet's d\lambda
+        return f"d{printer._print(sp.Symbol(self.name[1:]))}"
 
 
 def scalar_direction(var: sp.Symbol) -> ScalarDirection:
