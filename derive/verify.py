@@ -256,9 +256,7 @@ class MatrixPoints(SharedPoints):
         sizes = self._sizes()
         with mpmath.workdps(mpmatrix.DPS):
             env = mpmatrix.random_env(self.matrices, self.scalars, sizes, sample, rng,
-                                      symmetric=assumptions.symmetric,
-                                      positive=assumptions.positive,
-                                      simplex=assumptions.simplex)
+                                      assumptions)
         return sizes, env
 
 

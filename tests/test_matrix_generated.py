@@ -48,7 +48,7 @@ def _independent_agrees(derivation: object, seed: int) -> None:
     with mpmath.workdps(mpmatrix.DPS):
         env = mpmatrix.random_env(points.matrices, points.scalars, sizes,
                                   lambda s: sp.Float(rng.uniform(0.2, 2.0)), rng,
-                                  positive=derivation.assumptions.positive)
+                                  derivation.assumptions)
         for result in results:
             var = variables[result.name]
             route = (EntrywiseGradient if isinstance(var, sp.MatrixSymbol)

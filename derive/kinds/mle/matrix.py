@@ -38,12 +38,13 @@ def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
         factors = list(matrices.args) if isinstance(matrices, sp.MatMul) else [matrices]
         if factors[-1] != w or any(f.has(w) for f in factors[:-1]):
             return None
-        b_terms.append(-coeff * sp.MatMul(*factors[:-1]) if len(factors) > 1 else -coeff)
-    if not b_terms:
+        # c w alone is c I w: a ridge term alpha*w beside X^T X w
+        b_terms.append(-coeff * (sp.MatMul(*factors[:-1]) if len(factors) > 1
+                                 else sp.Identity(w.shape[0])))
+    if not b_terms or not a_terms:
         return None
-    return sp.MatAdd(*a_terms).doit(), sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[
-        0
-    ]
+    return (sp.MatAdd(*a_terms).doit(),
+            sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[0])
 
 
 def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
