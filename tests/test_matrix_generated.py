@@ -19,7 +19,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, reject, settings
 
 from derive import api, mpmatrix
-from derive.checkrun import run_check
+from derive.checkrun import run_check, warm_up
 from derive.engine.matrix.sizes import fitting_sizes, requirements
 from derive.errors import InputError, NotSupported
 from derive.kinds import check_script
@@ -78,7 +78,9 @@ def _one(loss: Loss, folder: Path, seed: int, tally: Counter) -> None:
     assert all(step.verified for step in derivation.steps), loss
     _independent_agrees(derivation, seed)
     path = folder / "check_generated.py"
-    path.write_text(check_script(derivation))
+    # black's layout (a fifth of a draw's time) is whitespace only; the catalogue's scripts
+    # and test_matrix_dl keep it
+    path.write_text(check_script(derivation, layout=False))
     outcome = run_check(path)
     assert outcome.passed, (loss, outcome.line)
     tally["verified"] += 1
@@ -87,6 +89,7 @@ def _one(loss: Loss, folder: Path, seed: int, tally: Counter) -> None:
 def _run(draws: int, folder: Path, seed: int, one: Callable[..., None] = _one) -> Counter:
     """``draws`` losses drawn with ``seed``, each handed to ``one``; the outcomes counted."""
     tally: Counter = Counter()
+    warm_up()  # numpy imported once: each check script runs in a warm fork, as a build's do
 
     @hypothesis.seed(seed)
     @settings(max_examples=draws, deadline=None, database=None,

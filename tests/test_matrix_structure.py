@@ -133,6 +133,11 @@ def test_plain_symmetric_is_not_drawn_definite() -> None:
     ("Q=1,n", "Q column-stochastic", "column"),
     ("Q=n,n", "P symmetric", "needs --shape P"),
 ])
+def test_a_structure_of_a_scalar_is_refused() -> None:
+    with pytest.raises(InputError, match="'S' is stated symmetric, so it needs --shape S"):
+        api.grad("x*S*x", wrt="x", assume=["S symmetric"])
+
+
 def test_a_structure_that_cannot_hold_is_one_line(shape: str, stated: str, message: str) -> None:
     result = CliRunner().invoke(main, ["grad", "sum(Q)", "--wrt", "Q", "--shape", shape,
                                        "--assume", stated])

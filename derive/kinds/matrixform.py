@@ -49,7 +49,7 @@ def _known_symbols(shapes: Mapping[str, tuple], assumptions: Assumptions) -> dic
     return {**symbols_for(stated, assumptions), **sizes}
 
 
-def _check_structures(assumptions: Assumptions, shapes: Mapping[str, tuple]) -> None:
+def check_structures(assumptions: Assumptions, shapes: Mapping[str, tuple]) -> None:
     """A stated structure names a declared matrix, square where the structure needs it."""
     for kind in STRUCTURES:
         for name in sorted(getattr(assumptions, kind)):
@@ -72,7 +72,7 @@ def read_matrix_form(spec: Spec, field: str) -> MatrixForm:
     expr = parse_field(spec, field, shapes=_plain(shapes),
                        symbols=_known_symbols(shapes, assumptions))
     check_defined(expr, assumptions)  # a log of entries that may be negative: refused here
-    _check_structures(assumptions, shapes)
+    check_structures(assumptions, shapes)
     matrices = {**matrix_symbols(shapes), **{m.name: m for m in expr.atoms(sp.MatrixSymbol)}}
     scalars = {s.name: s for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and s.name not in matrices}

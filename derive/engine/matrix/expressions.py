@@ -214,6 +214,16 @@ class EntrywiseGradient(MatrixExpr):
     def shape(self) -> tuple[Any, Any]:
         return self.args[1].shape
 
+    def projected(self, gradient: Any) -> tuple[Any, Any]:
+        """(tr(V^T G), dL along V) for a random direction V of its own: equal at every point
+        exactly when G is the gradient (almost surely), at two evaluations of L, not two per
+        entry; V is no direction the steps use, so the check stays independent of them."""
+        function, var = self.args
+        v = Direction(f"d{var.name}_check", *var.shape)
+        product = sp.MatMul(sp.Transpose(v), gradient)
+        along = Scalar(product) if product.shape == (1, 1) else sp.Trace(product)
+        return along, ScalarDifferential(function, var, v)
+
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         """Entry by entry: a central difference at 50 digits or more (error ~ h^2 = 1e-40)."""
         function, var = self.args
