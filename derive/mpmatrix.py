@@ -41,10 +41,17 @@ class Env(dict):
         self.memo: dict[Any, Any] = {}
         self.parent = parent
         self.moved = moved
+        self.nearby: dict[Any, Env] = {}  # the points ``but`` made, by their caller's key
 
-    def but(self, values: dict) -> Env:
-        """The same values except ``values``."""
-        return Env({**self, **values}, parent=self, moved=frozenset(values))
+    def but(self, values: dict, key: Any = None) -> Env:
+        """The same values except ``values``; with a ``key``, the point made for that key
+        before, memo and all (every d(.) along dX at this point moves X the same way)."""
+        if key is None:
+            return Env({**self, **values}, parent=self, moved=frozenset(values))
+        found = self.nearby.get(key)
+        if found is None:
+            found = self.nearby[key] = self.but(values)
+        return found
 
 
 @functools.lru_cache(maxsize=4096)

@@ -28,10 +28,11 @@ def _explicit(value: Any) -> bool:
     return isinstance(value, sp.MatrixBase)
 
 
-def moved(env: dict, values: dict) -> dict:
-    """The point ``env`` with ``values`` changed (an mpmatrix.Env keeps what it can reuse)."""
+def moved(env: dict, values: dict, key: Any = None) -> dict:
+    """The point ``env`` with ``values`` changed (an mpmatrix.Env keeps what it can reuse,
+    and the point made for the same ``key`` before)."""
     but = getattr(env, "but", None)
-    return but(values) if but is not None else {**env, **values}
+    return but(values, key) if but is not None else {**env, **values}
 
 
 STEP = mpmath.mpf("1e-20")  # central differences: truncation error ~ STEP^2 = 1e-40
@@ -45,14 +46,16 @@ def _largest(value: Any) -> Any:
     return abs(value)
 
 
-def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, down: Any) -> Any:
+def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, down: Any,
+                       key: Any = None) -> Any:
     """(E(up) - E(down)) / (2 STEP), at more digits while the rounding of E's value hides
-    the difference (a sum of terms of very different sizes, x^256)."""
+    the difference (a sum of terms of very different sizes, x^256). ``key`` names the move
+    (X along dX): the differentials of one step share its two points and their memo."""
     digits = mpmath.mp.dps
     while True:
         with mpmath.workdps(digits):
-            high = evaluate(expr, moved(env, {var: up}))
-            low = evaluate(expr, moved(env, {var: down}))
+            high = evaluate(expr, moved(env, {var: up}, key and (key, 1, digits)))
+            low = evaluate(expr, moved(env, {var: down}, key and (key, -1, digits)))
             value = (high - low) / (2 * STEP)
             noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
             if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
@@ -96,7 +99,7 @@ class _DifferentialBase:
         expr, var, dvar = self.args
         at, along = env[var], env[dvar]
         return central_difference(evaluate, expr, env, var, at + STEP * along,
-                                  at - STEP * along)
+                                  at - STEP * along, (var, dvar))
 
 
 class MatrixDifferential(_DifferentialBase, MatrixExpr):
