@@ -37,7 +37,7 @@ class UnicodePrinter(DeriveStrPrinter):
         head, sep, tail = greek_name(expr.name).partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
         hat = tail == "hat" or tail.startswith("hat_")
-        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1 (lam_hat stays so)
+        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1, lam_hat -> λ̂
             head, tail = head + "\u0302", tail[4:]
             sep = "_" if tail else ""
         return head + sep + tail
