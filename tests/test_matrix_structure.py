@@ -126,6 +126,11 @@ def test_plain_symmetric_is_not_drawn_definite() -> None:
     assert signs == {True, False}
 
 
+def test_a_structure_of_a_scalar_is_refused() -> None:
+    with pytest.raises(InputError, match="'S' is stated symmetric, so it needs --shape S"):
+        api.grad("x*S*x", wrt="x", assume=["S symmetric"])
+
+
 @pytest.mark.parametrize("shape,stated,message", [
     ("Q=m,n", "Q orthogonal", "must be square"),
     ("Q=m,n", "Q diagonal", "must be square"),
@@ -133,11 +138,6 @@ def test_plain_symmetric_is_not_drawn_definite() -> None:
     ("Q=1,n", "Q column-stochastic", "column"),
     ("Q=n,n", "P symmetric", "needs --shape P"),
 ])
-def test_a_structure_of_a_scalar_is_refused() -> None:
-    with pytest.raises(InputError, match="'S' is stated symmetric, so it needs --shape S"):
-        api.grad("x*S*x", wrt="x", assume=["S symmetric"])
-
-
 def test_a_structure_that_cannot_hold_is_one_line(shape: str, stated: str, message: str) -> None:
     result = CliRunner().invoke(main, ["grad", "sum(Q)", "--wrt", "Q", "--shape", shape,
                                        "--assume", stated])
@@ -165,6 +165,7 @@ def test_matrix_mle_with_a_ridge_term(tmp_path: Path) -> None:
     alpha = sp.Symbol("alpha", positive=True)
     ridge = sp.Inverse(X.T * X + alpha * sp.Identity(d)) * X.T * y_
     assert compare(derivation.results[0].expr, ridge, derivation.assumptions).equal
+    assert derivation.details.maximum == "verified"  # -alpha I - X^T X: negative definite
     path = tmp_path / "check_ridge.py"
     path.write_text(check_script(derivation))
     assert run_check(path).passed
