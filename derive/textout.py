@@ -71,12 +71,12 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"{name}({self.stringify(expr.args[:1], ', ')})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
-            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         if expr.exp == sp.S.Half:
             return f"√({self._print(expr.base)})"
         if expr.exp == -sp.S.Half:
             return f"1/√({self._print(expr.base)})"
+        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
+            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -94,3 +95,14 @@ def test_mle_terminal_text_is_textbook_unicode(runner):
     assert "(∑ᵢ (xᵢ - μ)^2)^2" in out
     for repr_text in ("_hat", "dell", "Sum(", "Subs(", "**", "sqrt("):
         assert repr_text not in out, repr_text
+
+
+def test_a_root_of_a_sum_prints_as_a_root():
+    from derive.textout import maths
+
+    i, n = sp.Symbol("i", integer=True), sp.Symbol("N", integer=True, positive=True)
+    x = sp.IndexedBase("x")
+    spread = sp.Sum((x[i] - sp.Symbol("mu")) ** 2, (i, 1, n))
+    assert maths(sp.sqrt(spread) / sp.sqrt(n)) == "√(∑ᵢ (xᵢ - μ)^2)/√(N)"
+    assert maths(1 / sp.sqrt(spread)) == "1/√(∑ᵢ (xᵢ - μ)^2)"
+    assert maths(spread ** 2) == "(∑ᵢ (xᵢ - μ)^2)^2"
