@@ -24,7 +24,7 @@ from derive.engine.matrix.sizes import fitting_sizes, requirements
 from derive.errors import InputError, NotSupported
 from derive.kinds import check_script
 from derive.verify import MatrixPoints
-from tests.matrixgen import ASSUME, Loss, losses
+from tests.matrixgen import Loss, losses
 
 DEFAULT_DRAWS = 200
 #: per seed, four seeds in two files: 1,000 draws in the slow tier. At 600 draws (150 per
@@ -69,7 +69,7 @@ def _independent_agrees(derivation: object, seed: int) -> None:
 def _one(loss: Loss, folder: Path, seed: int, tally: Counter) -> None:
     try:
         derivation = api.grad(loss.text, wrt=list(loss.wrt), shapes=loss.shapes(),
-                              assume=list(ASSUME))
+                              assume=list(loss.assume))
     except NotSupported as exc:
         tally[f"not supported: {exc}"] += 1
         tally["NotSupported"] += 1
