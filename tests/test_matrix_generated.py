@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, reject, settings
 
 from derive import api, mpmatrix
 from derive.checkrun import run_check, warm_up
-from derive.engine.matrix.sizes import fitting_sizes, requirements
+from derive.engine.matrix.sizes import fitting_sizes, requirements, size_symbols
 from derive.errors import InputError, NotSupported
 from derive.kinds import check_script
 from derive.verify import MatrixPoints
@@ -44,7 +44,7 @@ def _independent_agrees(derivation: object, seed: int) -> None:
                  if isinstance(s, sp.Symbol | sp.MatrixSymbol)}
     results = list(derivation.results)
     exprs = [loss, *(r.expr for r in results)]
-    dims = {d for m in loss.atoms(sp.MatrixSymbol) for d in m.shape if isinstance(d, sp.Symbol)}
+    dims = size_symbols(sp.Tuple(*exprs))  # those of 0_m too, once y - y is 0
     rng = random.Random(seed)
     sizes = fitting_sizes(dims, requirements(sp.Tuple(*exprs)), rng)
     points = MatrixPoints(exprs, derivation.assumptions, seed)
@@ -130,3 +130,16 @@ def run_many(folder: Path, seed: int) -> None:
     """The slow tier's draws for one seed (its other half is test_matrix_generated_more.py,
     a second file so that the two halves run on two workers)."""
     _report(_run(SLOW_DRAWS, folder, seed))
+
+
+#: draws the census found failing, kept as table rows
+FOUND = [
+    Loss("logsumexp(sigmoid((y - y)).^alpha)", ("alpha",)),  # 0_m: its size drawn too
+]
+
+
+@pytest.mark.parametrize("loss", FOUND, ids=[loss.text for loss in FOUND])
+def test_draws_the_census_found(loss: Loss, tmp_path: Path) -> None:
+    tally: Counter = Counter()
+    _one(loss, tmp_path, 7, tally)
+    assert tally["verified"] == 1
