@@ -26,6 +26,16 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
     return PRECEDENCE["Add"] if _negative(expr) else PRECEDENCE["Mul"]
 
 
+#: names that stand for a Greek letter's name: ``lam`` (``lambda`` is a keyword in Python)
+SPELLED_GREEK = {"lam": "lambda"}
+
+
+def greek_name(name: str) -> str:
+    """The name with a spelled-out Greek head (lam_1 -> lambda_1), as the printers show it."""
+    head, sep, tail = name.partition("_")
+    return SPELLED_GREEK.get(head, head) + sep + tail
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
 
@@ -329,6 +339,10 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        shown = greek_name(expr.name)
+        return super()._print_Symbol(sp.Symbol(shown) if shown != expr.name else expr, style)
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
         # an entry's all-ones column declared by name (ones = "N,1") is written as a textbook does

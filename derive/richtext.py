@@ -115,6 +115,10 @@ LATEX_PROSE = Printers(
 _WORDS = {"integer": r"\in \mathbb{Z}", "real": r"\in \mathbb{R}", "positive": "> 0",
           "nonnegative": r"\ge 0", "non-negative": r"\ge 0"}
 _RELATIONS = {">=": r"\ge", "<=": r"\le", ">": ">", "<": "<"}
+_STRUCTURE = re.compile(r"(?:is\s+)?(?:an?\s+)?(?:symmetric|positive[- ]definite|spd|diagonal|"
+                        r"orthogonal|(?:column[- ])?stochastic)", re.IGNORECASE)
+_T = r"(?:\^\s*T|\.T|\^\\top)"
+_ONES = re.compile(rf"1\s*{_T}\s*[*@]?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*1\s*({_T})?$")
 _PIECE = re.compile(r"\s*(>=|<=|>|<|[A-Za-z][A-Za-z0-9_]*|\d+(?:\.\d+)?)")
 
 
@@ -123,8 +127,12 @@ def assumption_tex(sentence: str) -> Trusted:
     names through the printer, relations as symbols, words as text."""
     out, rest = [], sentence.strip()
     name, _, words = rest.partition(" ")
-    if words.startswith("symmetric"):
+    if _STRUCTURE.match(words):  # 'S symmetric', 'Q is orthogonal', 'T column-stochastic'
         return Trusted(f"${latex(sp.Symbol(name))}$ {escape_latex(words)}")
+    ones = _ONES.match(rest)
+    if ones:  # 1^T t = 1, 1^T T = 1^T: the vector of ones
+        right = r"\mathbf{1}^\top" if ones.group(2) else "1"
+        return Trusted(rf"$\mathbf{{1}}^\top {latex(sp.Symbol(ones.group(1)))} = {right}$")
     last = ""
     while rest:
         match = _PIECE.match(rest)

@@ -41,7 +41,8 @@ class DeriveStrPrinter(StrPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
         exponent = self._print(expr.exp)
-        plain = expr.exp.is_Atom and not expr.exp.is_Rational or expr.exp.is_Integer
+        plain = (expr.exp.is_Atom and not expr.exp.is_Rational
+                 or expr.exp.is_Integer and expr.exp >= 0)  # z.^2, z.^(-1)
         return f"{base}.^{exponent if plain else f'({exponent})'}"
 
     product = "*"  # how matrix factors are joined (the input syntax; the Unicode printer: ·)

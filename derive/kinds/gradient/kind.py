@@ -16,6 +16,7 @@ from derive.jsonout import expression_fields, steps_json
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.gradient.check import check_recipe
 from derive.kinds.gradient.fields import FIELDS
+from derive.kinds.matrixform import check_structures
 from derive.model import Derivation, Result
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -28,6 +29,7 @@ def derive_gradient(spec: Spec) -> Derivation:
 
         return derive_matrix_gradient(spec)
     assumptions = parse_assumptions(spec.assume)
+    check_structures(assumptions, {})  # 'S symmetric' of a scalar: it needs a --shape
     wrt_names = spec.names("wrt")
     symbols = symbols_for(
         set(wrt_names)

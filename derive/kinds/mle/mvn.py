@@ -280,7 +280,8 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     if unknown or "mu" not in params:
         raise InputError(f"multivariate normal: params are 'mu' and optionally 'Sigma', "
                          f"not {', '.join(params)}")
-    assumptions = parse_assumptions([*spec.assume, *(f"{s} symmetric" for s in SYMMETRIC)])
+    stated = [f"{s} positive definite" for s in SYMMETRIC]
+    assumptions = parse_assumptions([*spec.assume, *stated])
     names = assumptions.symmetric
     section, ell = log_likelihood_section()
     sections = [section]
