@@ -49,7 +49,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         top, wrt = self.derivative_parts(expr)
         inner = expr.expr
-        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
+        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol) or getattr(
+                inner, "named_value", False):  # a value with a name (q_1): dq_1/dz_1
             return rf"\frac{{{top} {self._print(inner)}}}{{{wrt}}}"
         return rf"\frac{{{top}}}{{{wrt}}}\left[{self._print(inner)}\right]"
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,47 @@ def test_exponentials_inside_a_function_are_not_softmax_outputs():
     # found by the generator above: the masked numerator was not a polynomial
     derivation = derive(grad_spec("sigmoid(exp(x)/(exp(x) + exp(z2)))", "x"))
     assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
+
+
+# --- sheets in textbook form (issue 17, second round) ---------------------------------------
+
+
+def test_kl_categorical_is_the_textbook_route():
+    derivation = derive(catalogue.get("kl-categorical"))
+    (section,) = derivation.sections
+    assert [s.rule for s in section.steps] == [
+        "chain rule", "softmax derivative", "collect", "probabilities sum to one"]
+    assert all(s.verified in {"symbolic", "numeric"} for s in section.steps)
+    start = latex(section.start)
+    assert r"p_{1} \log{\left(\frac{p_{1}}{q_{1}} \right)}" in start and "e^" not in start
+    chain = latex(section.steps[0].after)
+    assert r"\frac{p_{1}}{q_{1}}" in chain and r"\frac{\partial q_{1}}{\partial z_{1}}" in chain
+    assert all("e^" not in latex(s.after) for s in section.steps)
+    assert latex(derivation.result("z1").expr) == "q_{1} - p_{1}"
+
+
+@pytest.mark.parametrize("count", [2, 4, 6])
+def test_kl_categorical_any_number_of_categories(count):
+    spec = replace(catalogue.get("kl-categorical"),
+                   fields={**catalogue.get("kl-categorical").fields, "categories": count})
+    derivation = derive(spec)
+    assert latex(derivation.result("z1").expr) == "q_{1} - p_{1}"
+    assert len(derivation.function.args) == count
+
+
+def test_gaussian_substitution_keeps_g_of_mu_plus_sigma_z_times_phi():
+    derivation = derive(catalogue.get("gaussian-moments"))
+    mean, second, _ = derivation.sections
+    for section, power in ((mean, ""), (second, "^{2}")):
+        step = next(s for s in section.steps if s.rule == "substitute")
+        assert latex(step.after.function) == (
+            rf"\frac{{\left(\sigma z + \mu\right){power} e^{{- \frac{{z^{{2}}}}{{2}}}}}}"
+            r"{\sqrt{2 \pi}}")
+        summed = latex(next(s for s in section.steps if s.rule == "sum rule").after)
+        assert r"\sqrt{\pi}" not in summed.replace(r"\sqrt{2 \pi}", "")  # 1/sqrt(2 pi) whole
+    assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
+
+
+def test_uniform_variance_is_the_length_squared_over_twelve():
+    derivation = derive(catalogue.get("uniform-moments"))
+    assert latex(derivation.result("variance").expr) == r"\frac{\left(b - a\right)^{2}}{12}"

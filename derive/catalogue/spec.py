@@ -123,6 +123,7 @@ KIND_FIELDS: dict[str, tuple[dict[str, FieldType], tuple[str, ...]]] = {
     "integral": ({"integrand": Expr(), "var": Name(), "lower": BOUND, "upper": BOUND},
                  ("integrand", "var", "lower", "upper")),
     "kl-gaussian": ({}, ()),
+    "kl-categorical": ({"categories": Integer(2, 6), "name": Name()}, ()),
     "descent": ({
         "method": Choice(("gd", "momentum", "newton", "weight-decay")),
         "expr": Expr(),
