@@ -299,3 +299,14 @@ def test_gaussian_substitution_keeps_g_of_mu_plus_sigma_z_times_phi():
 def test_uniform_variance_is_the_length_squared_over_twelve():
     derivation = derive(catalogue.get("uniform-moments"))
     assert latex(derivation.result("variance").expr) == r"\frac{\left(b - a\right)^{2}}{12}"
+
+
+@pytest.mark.parametrize("entry", ["least-squares", "least-squares-hessian"])
+def test_least_squares_statement_as_typed(entry):
+    context = worksheet_context(derive(catalogue.get(entry)), "", "check.py")
+    assert context["statement"] == [r"\left(X w - y\right)^{\top} \left(X w - y\right)"]
+
+
+def test_typed_matrix_products_stay_flat():
+    typed = parse_expression("x^T*A*x", shapes={"x": ("n", 1), "A": ("n", "n")}, as_typed=True)
+    assert latex(typed) == r"x^{\top} A x"
