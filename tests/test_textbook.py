@@ -310,3 +310,20 @@ def test_least_squares_statement_as_typed(entry):
 def test_typed_matrix_products_stay_flat():
     typed = parse_expression("x^T*A*x", shapes={"x": ("n", 1), "A": ("n", "n")}, as_typed=True)
     assert latex(typed) == r"x^{\top} A x"
+
+
+@pytest.mark.parametrize("expr", ["-(y*log(p) + (1-y)*log(1-p))", "-y*log(p) - (1-y)*log(1-p)"])
+def test_bce_without_a_domain_is_p_minus_y_over_p_one_minus_p(expr):
+    # log(p) and log(1 - p) make p a probability: the loss's sign convention gives p - y
+    result = derive(grad_spec(expr, "p")).result("p").expr
+    assert latex(result) == r"\frac{p - y}{p \left(1 - p\right)}"
+    q, t = sp.symbols("q t")
+    value = result.subs({sp.Symbol("p", real=True): q, sp.Symbol("y", real=True): t})
+    assert value.subs({q: sp.Rational(1, 4), t: 1}) == -4  # -y/p + (1 - y)/(1 - p) at 1/4, 1
+
+
+def test_linearity_question_states_the_identity_in_maths():
+    context = worksheet_context(derive(catalogue.get("linearity-of-expectation")), "", "c.py")
+    question = str(context["question"])
+    assert r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$" in question
+    assert "$X$" in question and " X " not in question
