@@ -11,7 +11,17 @@ import functools
 
 import sympy as sp
 
+from derive.names import GREEK
+
 _CACHE = 1 << 14
+_GREEK_WORDS = frozenset(w.lower() for w in GREEK.values())
+
+
+def _parameter(factor: sp.Expr) -> bool:
+    """A Greek-named symbol (or its power): a coefficient written first, lambda sign(w)."""
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    return isinstance(base, sp.Symbol) and base.name.split("_")[0].rstrip(
+        "0123456789").lower() in _GREEK_WORDS
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -74,6 +84,8 @@ def factor_key(factor: sp.Expr) -> tuple[int, str, int]:
     exponentials, sums over i last."""
     if factor.is_Number:
         return (0, "", 0)
+    if _parameter(factor):
+        return (0, str(sp.default_sort_key(factor)), 1)
     if isinstance(factor, sp.Sum):
         return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
     core = _companion(factor)

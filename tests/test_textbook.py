@@ -327,3 +327,27 @@ def test_linearity_question_states_the_identity_in_maths():
     question = str(context["question"])
     assert r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$" in question
     assert "$X$" in question and " X " not in question
+
+
+def test_listing_shows_the_sheets_own_part_without_empty_tables():
+    from derive.kinds import check_script
+    from derive.listing import MARK, sheet_listing
+
+    code = check_script(derive(catalogue.get("mc-trace-axb")))
+    assert MARK in code and "POSITIVE = {}" in code  # the script keeps what its harness reads
+    shown = sheet_listing(code, "check_mc-trace-axb.py")
+    assert "def f(" in shown and "def main" not in shown and "import" not in shown
+    assert "= {}" not in shown and "_TITLE" not in shown
+    assert shown.splitlines()[-1].startswith("# ... and the comparison (")
+    assert sheet_listing("print(1)\n", "x.py") == "print(1)\n"  # no mark: shown whole
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", IDS)
+def test_every_listing_is_short(entry):
+    from derive.kinds import check_script
+    from derive.listing import sheet_listing
+
+    shown = sheet_listing(check_script(derive(catalogue.get(entry))), f"check_{entry}.py")
+    assert "def main" not in shown and len(shown.splitlines()) <= 80, entry
+    assert all(len(line) <= 88 for line in shown.splitlines())
