@@ -17,7 +17,7 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.errors import NotSupported
 from derive.matrixcode import Code, MatrixCode, dimension_code
 from derive.printing import Verbatim
-from derive.termorder import term_key
+from derive.termorder import ordered_terms
 
 #: the parameter of a closed form printed as a lambda: no user name starts with '_'
 _PARAMETER = Verbatim("_u", real=True)
@@ -34,7 +34,7 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
         # a sum as a person writes it: positive terms first (sigmoid(z) - y, not -y + ...)
         if isinstance(expr, sp.Add):
-            return sorted(expr.args, key=term_key)
+            return ordered_terms(expr.args)
         return super()._as_ordered_terms(expr, order)
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:

@@ -16,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.matrixcode import negative_coefficient as _negative
 from derive.names import plain_text
 from derive.prose import Printers
-from derive.termorder import degree, factor_key, polynomial_variable, term_key
+from derive.termorder import degree, factor_key, ordered_terms, polynomial_variable
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -67,7 +67,7 @@ class DeriveLatexPrinter(LatexPrinter):
                 else:
                     out.append(("+", term))
             return out
-        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=term_key)
+        terms = expr.args if self._settings["typed"] else ordered_terms(expr.args)
         if not self._settings["typed"] and (s := polynomial_variable(expr)) is not None:
             terms = sorted(terms, key=lambda t: -degree(t, s))  # x^2 - 7x + 10
         for term in terms:

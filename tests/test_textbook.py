@@ -351,3 +351,30 @@ def test_every_listing_is_short(entry):
     shown = sheet_listing(check_script(derive(catalogue.get(entry))), f"check_{entry}.py")
     assert "def main" not in shown and len(shown.splitlines()) <= 80, entry
     assert all(len(line) <= 88 for line in shown.splitlines())
+
+
+a_, b_, n_ = sp.symbols("a b N", positive=True)
+lam, eta = sp.symbols("lambda eta", positive=True)
+
+
+@pytest.mark.parametrize("expr,tex", [
+    (2 + x, "x + 2"),  # constants last
+    (1 + n_ + a_ + b_, "N + a + b + 1"),
+    (a_**2 + a_ * b_ + b_**2, "a^{2} + a b + b^{2}"),  # falling degree in a, then b
+    (x**2 + 3 * x + 2, "x^{2} + 3 x + 2"),
+    (x - y + 2, "x - y + 2"),
+    (1 - p, "1 - p"),  # a leading 1 stays where the rest would start with a minus
+    (1 + sp.exp(-x), "1 + e^{- x}"),  # and before a function
+    (lam * sp.sign(w), r"\lambda \operatorname{sign}\left(w\right)"),  # Greek parameter first
+    (eta * sigmoid(x), r"\eta \sigma\!\left(x\right)"),
+    (w + x / (a_ + b_), r"w + \frac{x}{a + b}"),  # the variable before what is added to it
+])
+def test_term_orders_of_a_textbook(expr, tex):
+    assert latex(expr) == tex
+
+
+def test_l1_and_newton_sheets_in_lecture_order():
+    l1 = derive(catalogue.get("l1-regularisation")).result("w").expr
+    assert latex(l1) == r"\lambda \operatorname{sign}\left(w\right) + 2 \left(w x - y\right) x"
+    newton = latex(derive(catalogue.get("mle-logistic-regression")).sections[-1].steps[-1].after)
+    assert newton.startswith("w + "), newton
