@@ -27,6 +27,29 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
     return PRECEDENCE["Add"] if _negative(expr) else PRECEDENCE["Mul"]
 
 
+def root_parts(expr: sp.Mul) -> tuple[sp.Rational, list, list, list] | None:
+    """A product with two or more square roots in its denominator (sqrt(2)/(2 sqrt(pi) s)) as
+    (rational coefficient, the radicands to join, the factors above, the factors below)."""
+    coefficient, rest = expr.as_coeff_Mul()
+    if not coefficient.is_Rational:
+        return None
+    half = sp.Rational(1, 2)
+    factors = list(sp.Mul.make_args(rest))
+    inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
+    kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
+    for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
+        if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
+            coefficient *= f.base
+            inside.append(f.base)
+            kept.remove(f)
+    if len(inside) < 2:
+        return None
+    inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
+    below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
+    above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+    return coefficient, inside, above, below
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """LaTeX for lecture notes: sigma, f'(u), indicator functions, partial derivatives."""
 
@@ -142,23 +165,10 @@ class DeriveLatexPrinter(LatexPrinter):
     def _one_root(self, expr: sp.Mul) -> str | None:
         """sqrt(2)/(2 sqrt(pi) sqrt(v)) as 1/sqrt(2 pi v): the square roots of a denominator
         under one sign, as the density was written (sympy splits them apart)."""
-        coefficient, rest = expr.as_coeff_Mul()
-        if not coefficient.is_Rational:
+        parts = root_parts(expr)
+        if parts is None:
             return None
-        half = sp.Rational(1, 2)
-        factors = list(sp.Mul.make_args(rest))
-        inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
-        kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
-        for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
-            if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
-                coefficient *= f.base
-                inside.append(f.base)
-                kept.remove(f)
-        if len(inside) < 2:
-            return None
-        inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
-        below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
-        above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+        coefficient, inside, above, below = parts
         top = self._print(sp.Mul(abs(coefficient.p), *above))
         radicand = self._print_ordered_Mul(sp.Mul(*inside, evaluate=False))
         bottom = " ".join(

@@ -378,3 +378,16 @@ def test_l1_and_newton_sheets_in_lecture_order():
     assert latex(l1) == r"\lambda \operatorname{sign}\left(w\right) + 2 \left(w x - y\right) x"
     newton = latex(derive(catalogue.get("mle-logistic-regression")).sections[-1].steps[-1].after)
     assert newton.startswith("w + "), newton
+
+
+def test_check_code_writes_a_density_as_a_person_does():
+    from derive.checkcode import code
+
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+    density = sp.exp(-(x - mu) ** 2 / (2 * s**2)) / (sp.sqrt(2 * sp.pi) * s)
+    assert code(density) == "np.exp(-(x - mu)**2 / (2*sigma**2)) / (np.sqrt(2*np.pi) * sigma)"
+    assert code(-3 * x / 4) == "-3*x / 4"
+    run = subprocess.run([sys.executable, "-c", "import numpy as np; x, mu, sigma = 0.3, 0.1, 1.7; "
+                          f"print(repr({code(density)}))"], capture_output=True, text=True,
+                         check=True)
+    assert abs(float(run.stdout) - float(density.subs({x: 0.3, mu: 0.1, s: 1.7}))) < 1e-15
