@@ -56,7 +56,7 @@ def derive_kl_categorical(spec: Spec) -> Derivation:
     last = p[-1].args[1]
     return derivation_of(
         spec,
-        input=str(divergence),
+        input=f"sum_k p_k log(p_k/q_k), q = softmax(z1, ..., z{count})",
         function=divergence,
         sections=(section,),
         results=(Result("z1", sp.Derivative(sp.Symbol(name), z1), result),),
