@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 
 from derive.html.mathml import latex_text, mathml
 from derive.html.plot import plot_svg
-from derive.listing import sheet_listing
 from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
@@ -90,7 +89,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         "notes": [rich_html(note, shapes) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
-        "check_code": sheet_listing(check_code, check_name),
+        "check_code": check_code,  # the whole script: a page can hold it, a reader copies it
         "check_name": check_name,
         "plot": plot_svg(derivation),
     }
