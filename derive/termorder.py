@@ -126,6 +126,12 @@ def ordered_terms(terms: tuple[sp.Expr, ...]) -> list[sp.Expr]:
     before the fractions added to it (w + g/h), and a positive constant after polynomial
     terms, by falling degree (x + 2, N + a + b + 1, a^2 + ab + b^2; 1 - p and 1 + e^{-x} keep
     their 1 first)."""
+    kinds = {type(t) for t in terms}  # E[...] + E[...], f(u) + f(v): one operator
+    if len(kinds) == 1 and all(len(t.args) == 1 for t in terms) and len(
+            {t.args[0] for t in terms}) == len(terms):
+        # E[aX] + E[bY] + E[c]: the applications of one function in the order of their arguments
+        by_argument = {t.args[0]: t for t in terms}
+        return [by_argument[a] for a in ordered_terms(tuple(by_argument))]
     ordered = sorted(terms, key=term_key)
     positive = [t for t in ordered if not t.could_extract_minus_sign()]
     if any(isinstance(t, sp.Symbol) for t in positive) and any(

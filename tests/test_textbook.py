@@ -391,3 +391,10 @@ def test_check_code_writes_a_density_as_a_person_does():
                           f"print(float({code(density)}))"], capture_output=True, text=True,
                          check=True)
     assert abs(float(run.stdout) - float(density.subs({x: 0.3, mu: 0.1, s: 1.7}))) < 1e-15
+
+
+def test_linearity_splits_in_the_order_of_the_sum():
+    derivation = derive(catalogue.get("linearity-of-expectation"))
+    split = latex(derivation.sections[0].steps[0].after)
+    assert split == (r"\mathbb{E}\left[a X\right] + \mathbb{E}\left[b Y\right]"
+                     r" + \mathbb{E}\left[c\right]")
