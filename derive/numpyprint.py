@@ -16,8 +16,8 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.errors import NotSupported
 from derive.matrixcode import Code, MatrixCode, dimension_code
-from derive.printing import Verbatim
-from derive.termorder import term_key
+from derive.printing import Verbatim, root_parts
+from derive.termorder import ordered_terms
 
 #: the parameter of a closed form printed as a lambda: no user name starts with '_'
 _PARAMETER = Verbatim("_u", real=True)
@@ -34,8 +34,39 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
         # a sum as a person writes it: positive terms first (sigmoid(z) - y, not -y + ...)
         if isinstance(expr, sp.Add):
-            return sorted(expr.args, key=term_key)
+            return ordered_terms(expr.args)
         return super()._as_ordered_terms(expr, order)
+
+    def _print_Mul(self, expr: sp.Expr) -> str:
+        # exp(...) / (np.sqrt(2 * np.pi) * sigma), as the density is written, not sqrt(2)/2
+        parts = root_parts(expr) if isinstance(expr, sp.Mul) else None
+        if parts is None:
+            return self._fraction(expr) or super()._print_Mul(expr)
+        coefficient, inside, above, below = parts
+        numerator = sp.Mul(abs(coefficient.p), *above)
+        top = f"({self._print(numerator)})" if isinstance(numerator, sp.Add) else self._print(
+            numerator)
+        bottom = ([str(coefficient.q)] if coefficient.q != 1 else []) + [
+            f"{self._np('sqrt')}({self._print(sp.Mul(*inside))})"] + [
+            self.parenthesize(b, PRECEDENCE["Mul"]) for b in below]
+        joined = bottom[0] if len(bottom) == 1 else f"({' * '.join(bottom)})"
+        return f"{'-' if coefficient < 0 else ''}{top} / {joined}"
+
+    def _fraction(self, expr: sp.Expr) -> str | None:
+        """-(x - mu)**2 / (2 * sigma**2), not -1/2*(x - mu)**2/sigma**2: a rational
+        coefficient's denominator goes below the fraction bar with the others."""
+        if not isinstance(expr, sp.Mul) or not expr.is_commutative or expr.has(sp.MatrixExpr):
+            return None
+        coefficient, rest = expr.as_coeff_Mul()
+        if not coefficient.is_Rational or coefficient.q == 1 or rest == 1:
+            return None
+        numerator, denominator = sp.fraction(rest)
+        above, below = abs(coefficient.p) * numerator, coefficient.q * denominator
+        top = f"({self._print(above)})" if isinstance(above, sp.Add) else self._print(above)
+        bottom = self._print(below)
+        if isinstance(below, sp.Mul | sp.Add):
+            bottom = f"({bottom})"
+        return f"{'-' if coefficient < 0 else ''}{top} / {bottom}"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         # 1 / theta rather than theta ** (-1.0), as a person writes it

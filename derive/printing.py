@@ -15,7 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
 from derive.prose import Printers
-from derive.termorder import degree, factor_key, polynomial_variable, term_key
+from derive.termorder import degree, factor_key, ordered_terms, polynomial_variable
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -34,6 +34,29 @@ def greek_name(name: str) -> str:
     """The name with a spelled-out Greek head (lam_1 -> lambda_1), as the printers show it."""
     head, sep, tail = name.partition("_")
     return SPELLED_GREEK.get(head, head) + sep + tail
+
+
+def root_parts(expr: sp.Mul) -> tuple[sp.Rational, list, list, list] | None:
+    """A product with two or more square roots in its denominator (sqrt(2)/(2 sqrt(pi) s)) as
+    (rational coefficient, the radicands to join, the factors above, the factors below)."""
+    coefficient, rest = expr.as_coeff_Mul()
+    if not coefficient.is_Rational:
+        return None
+    half = sp.Rational(1, 2)
+    factors = list(sp.Mul.make_args(rest))
+    inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
+    kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
+    for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
+        if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
+            coefficient *= f.base
+            inside.append(f.base)
+            kept.remove(f)
+    if len(inside) < 2:
+        return None
+    inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
+    below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
+    above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+    return coefficient, inside, above, below
 
 
 class DeriveLatexPrinter(LatexPrinter):
@@ -58,7 +81,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         top, wrt = self.derivative_parts(expr)
         inner = expr.expr
-        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol):
+        if isinstance(inner, sp.Symbol | sp.Indexed | sp.MatrixSymbol) or getattr(
+                inner, "named_value", False):  # a value with a name (q_1): dq_1/dz_1
             return rf"\frac{{{top} {self._print(inner)}}}{{{wrt}}}"
         return rf"\frac{{{top}}}{{{wrt}}}\left[{self._print(inner)}\right]"
 
@@ -75,7 +99,7 @@ class DeriveLatexPrinter(LatexPrinter):
                 else:
                     out.append(("+", term))
             return out
-        terms = expr.args if self._settings["typed"] else sorted(expr.args, key=term_key)
+        terms = expr.args if self._settings["typed"] else ordered_terms(expr.args)
         if not self._settings["typed"] and (s := polynomial_variable(expr)) is not None:
             terms = sorted(terms, key=lambda t: -degree(t, s))  # x^2 - 7x + 10
         for term in terms:
@@ -150,23 +174,10 @@ class DeriveLatexPrinter(LatexPrinter):
     def _one_root(self, expr: sp.Mul) -> str | None:
         """sqrt(2)/(2 sqrt(pi) sqrt(v)) as 1/sqrt(2 pi v): the square roots of a denominator
         under one sign, as the density was written (sympy splits them apart)."""
-        coefficient, rest = expr.as_coeff_Mul()
-        if not coefficient.is_Rational:
+        parts = root_parts(expr)
+        if parts is None:
             return None
-        half = sp.Rational(1, 2)
-        factors = list(sp.Mul.make_args(rest))
-        inside = [f.base for f in factors if f.is_Pow and f.exp == -half and f.base.is_positive]
-        kept = [f for f in factors if not (f.is_Pow and f.exp == -half and f.base in inside)]
-        for f in list(kept):  # sqrt(2)/2 = 1/sqrt(2)
-            if f.is_Pow and f.exp == half and f.base.is_Integer and coefficient.q % f.base == 0:
-                coefficient *= f.base
-                inside.append(f.base)
-                kept.remove(f)
-        if len(inside) < 2:
-            return None
-        inside.sort(key=lambda b: (not b.is_Number, b is not sp.pi, sp.default_sort_key(b)))
-        below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
-        above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
+        coefficient, inside, above, below = parts
         top = self._print(sp.Mul(abs(coefficient.p), *above))
         radicand = self._print_ordered_Mul(sp.Mul(*inside, evaluate=False))
         bottom = " ".join(

@@ -33,6 +33,7 @@ RULES: dict[str, str] = {
     "sigmoid from exp": r"$e^{u}/(1 + e^{u}) = \sigma(u)$",
     "name the softmax outputs": "name the softmax outputs",
     "probabilities sum to one": r"$\sum_k p_k = 1$",
+    "softmax derivative": "softmax derivative",
     "name the normal functions": r"$\tfrac12(1 + \operatorname{erf}(u/\sqrt2)) = \Phi(u)$, "
                                  r"$e^{-u^2/2}/\sqrt{2\pi} = \varphi(u)$",
     "count the outcomes": r"count each outcome: $n_k$",

@@ -11,7 +11,17 @@ import functools
 
 import sympy as sp
 
+from derive.names import GREEK
+
 _CACHE = 1 << 14
+_GREEK_WORDS = frozenset(w.lower() for w in GREEK.values())
+
+
+def _parameter(factor: sp.Expr) -> bool:
+    """A Greek-named symbol (or its power): a coefficient written first, lambda sign(w)."""
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    return isinstance(base, sp.Symbol) and base.name.split("_")[0].rstrip(
+        "0123456789").lower() in _GREEK_WORDS
 
 
 def _companion(factor: sp.Expr) -> sp.Expr | None:
@@ -74,6 +84,8 @@ def factor_key(factor: sp.Expr) -> tuple[int, str, int]:
     exponentials, sums over i last."""
     if factor.is_Number:
         return (0, "", 0)
+    if _parameter(factor):
+        return (0, str(sp.default_sort_key(factor)), 1)
     if isinstance(factor, sp.Sum):
         return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
     core = _companion(factor)
@@ -96,3 +108,50 @@ def term_key(term: sp.Expr) -> tuple[bool, int, str]:
         _, power = factor.as_base_exp()
         total += int(power) if power.is_Integer and power > 0 else (0 if factor.is_number else 1)
     return (bool(term.could_extract_minus_sign()), -total, sp.default_sort_key(term).__str__())
+
+
+def _polynomial_monomial(term: sp.Expr) -> bool:
+    """A product of symbols with whole positive powers (and a number): 3 x y, alpha'."""
+    _, rest = term.as_coeff_Mul()
+    return all(isinstance(b, sp.Symbol) and e.is_Integer and e > 0
+               for b, e in (f.as_base_exp() for f in sp.Mul.make_args(rest)))
+
+
+def _symbolic_fraction(term: sp.Expr) -> bool:
+    return not sp.fraction(term)[1].is_number
+
+
+def ordered_terms(terms: tuple[sp.Expr, ...]) -> list[sp.Expr]:
+    """The terms of a sum as a lecturer writes them: ``term_key`` order, then a bare variable
+    before the fractions added to it (w + g/h), and a positive constant after polynomial
+    terms, by falling degree (x + 2, N + a + b + 1, a^2 + ab + b^2; 1 - p and 1 + e^{-x} keep
+    their 1 first)."""
+    kinds = {type(t) for t in terms}  # E[...] + E[...], f(u) + f(v): one operator
+    if len(kinds) == 1 and all(len(t.args) == 1 for t in terms) and len(
+            {t.args[0] for t in terms}) == len(terms):
+        # E[aX] + E[bY] + E[c]: the applications of one function in the order of their arguments
+        by_argument = {t.args[0]: t for t in terms}
+        return [by_argument[a] for a in ordered_terms(tuple(by_argument))]
+    ordered = sorted(terms, key=term_key)
+    positive = [t for t in ordered if not t.could_extract_minus_sign()]
+    if any(isinstance(t, sp.Symbol) for t in positive) and any(
+            _symbolic_fraction(t) for t in positive):
+        bare = [t for t in ordered if isinstance(t, sp.Symbol)]
+        ordered = bare + [t for t in ordered if not isinstance(t, sp.Symbol)]
+    if all(t.is_number or _polynomial_monomial(t) for t in terms):
+        names = sorted({v for t in terms for v in t.free_symbols}, key=lambda v: v.name)
+
+        def lex(t: sp.Expr) -> tuple:
+            return (t.is_number, bool(t.could_extract_minus_sign()), -_total(t),
+                    tuple(-degree(t, v) for v in names))
+
+        polynomial = sorted(terms, key=lex)  # a^2 + ab + b^2, x - y + 2
+        if not polynomial[0].could_extract_minus_sign():  # 1 - p keeps its 1 first
+            ordered = polynomial
+    return ordered
+
+
+def _total(term: sp.Expr) -> int:
+    _, rest = term.as_coeff_Mul()
+    return sum(int(e) for _, e in (f.as_base_exp() for f in sp.Mul.make_args(rest))
+               if e.is_Integer and rest != 1)

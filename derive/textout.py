@@ -18,7 +18,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 from derive.model import Derivation
 from derive.printing import greek_name
 from derive.prose import Printers, Prose
-from derive.termorder import factor_key, term_key
+from derive.termorder import factor_key, ordered_terms
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
@@ -54,7 +54,7 @@ class UnicodePrinter(DeriveStrPrinter):
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
         if isinstance(expr, sp.Add):  # positive terms first: x_i - μ, σ(z) - y
-            return sorted(expr.args, key=term_key)
+            return ordered_terms(expr.args)
         return super()._as_ordered_terms(expr, order)
 
     def _indexed(self, expr: sp.Indexed) -> str:

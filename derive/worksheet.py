@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.listing import sheet_listing
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
 from derive.printing import RELATION_TEX, latex
@@ -90,10 +91,16 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "notes": [Trusted(note.render(LATEX_PROSE)) for note in derivation.notes],
         "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
-        "check_code": check_code,
+        "check_code": _listing(check_code, check_name),
         "check_name": check_name,
         "plot": plot_context(derivation),
     }
+
+
+def _listing(check_code: str, check_name: str) -> str:
+    """The check script's own part (``derive.listing``), trusted as the script was."""
+    shown = sheet_listing(check_code, check_name)
+    return Trusted(shown) if isinstance(check_code, Trusted) else shown
 
 
 def latex_name(name: str) -> str:

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,146 @@ def test_exponentials_inside_a_function_are_not_softmax_outputs():
     # found by the generator above: the masked numerator was not a polynomial
     derivation = derive(grad_spec("sigmoid(exp(x)/(exp(x) + exp(z2)))", "x"))
     assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
+
+
+# --- sheets in textbook form (issue 17, second round) ---------------------------------------
+
+
+def test_kl_categorical_is_the_textbook_route():
+    derivation = derive(catalogue.get("kl-categorical"))
+    (section,) = derivation.sections
+    assert [s.rule for s in section.steps] == [
+        "chain rule", "softmax derivative", "collect", "probabilities sum to one"]
+    assert all(s.verified in {"symbolic", "numeric"} for s in section.steps)
+    start = latex(section.start)
+    assert r"p_{1} \log{\left(\frac{p_{1}}{q_{1}} \right)}" in start and "e^" not in start
+    chain = latex(section.steps[0].after)
+    assert r"\frac{p_{1}}{q_{1}}" in chain and r"\frac{\partial q_{1}}{\partial z_{1}}" in chain
+    assert all("e^" not in latex(s.after) for s in section.steps)
+    assert latex(derivation.result("z1").expr) == "q_{1} - p_{1}"
+
+
+@pytest.mark.parametrize("count", [2, 4, 6])
+def test_kl_categorical_any_number_of_categories(count):
+    spec = replace(catalogue.get("kl-categorical"),
+                   fields={**catalogue.get("kl-categorical").fields, "categories": count})
+    derivation = derive(spec)
+    assert latex(derivation.result("z1").expr) == "q_{1} - p_{1}"
+    assert len(derivation.function.args) == count
+
+
+def test_gaussian_substitution_keeps_g_of_mu_plus_sigma_z_times_phi():
+    derivation = derive(catalogue.get("gaussian-moments"))
+    mean, second, _ = derivation.sections
+    for section, power in ((mean, ""), (second, "^{2}")):
+        step = next(s for s in section.steps if s.rule == "substitute")
+        assert latex(step.after.function) == (
+            rf"\frac{{\left(\sigma z + \mu\right){power} e^{{- \frac{{z^{{2}}}}{{2}}}}}}"
+            r"{\sqrt{2 \pi}}")
+        summed = latex(next(s for s in section.steps if s.rule == "sum rule").after)
+        assert r"\sqrt{\pi}" not in summed.replace(r"\sqrt{2 \pi}", "")  # 1/sqrt(2 pi) whole
+    assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
+
+
+def test_uniform_variance_is_the_length_squared_over_twelve():
+    derivation = derive(catalogue.get("uniform-moments"))
+    assert latex(derivation.result("variance").expr) == r"\frac{\left(b - a\right)^{2}}{12}"
+
+
+@pytest.mark.parametrize("entry", ["least-squares", "least-squares-hessian"])
+def test_least_squares_statement_as_typed(entry):
+    context = worksheet_context(derive(catalogue.get(entry)), "", "check.py")
+    assert context["statement"] == [r"\left(X w - y\right)^{\top} \left(X w - y\right)"]
+
+
+def test_typed_matrix_products_stay_flat():
+    typed = parse_expression("x^T*A*x", shapes={"x": ("n", 1), "A": ("n", "n")}, as_typed=True)
+    assert latex(typed) == r"x^{\top} A x"
+
+
+@pytest.mark.parametrize("expr", ["-(y*log(p) + (1-y)*log(1-p))", "-y*log(p) - (1-y)*log(1-p)"])
+def test_bce_without_a_domain_is_p_minus_y_over_p_one_minus_p(expr):
+    # log(p) and log(1 - p) make p a probability: the loss's sign convention gives p - y
+    result = derive(grad_spec(expr, "p")).result("p").expr
+    assert latex(result) == r"\frac{p - y}{p \left(1 - p\right)}"
+    q, t = sp.symbols("q t")
+    value = result.subs({sp.Symbol("p", real=True): q, sp.Symbol("y", real=True): t})
+    assert value.subs({q: sp.Rational(1, 4), t: 1}) == -4  # -y/p + (1 - y)/(1 - p) at 1/4, 1
+
+
+def test_linearity_question_states_the_identity_in_maths():
+    context = worksheet_context(derive(catalogue.get("linearity-of-expectation")), "", "c.py")
+    question = str(context["question"])
+    assert r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$" in question
+    assert "$X$" in question and " X " not in question
+
+
+def test_listing_shows_the_sheets_own_part_without_empty_tables():
+    from derive.kinds import check_script
+    from derive.listing import MARK, sheet_listing
+
+    code = check_script(derive(catalogue.get("mc-trace-axb")))
+    assert MARK in code and "POSITIVE = {}" in code  # the script keeps what its harness reads
+    shown = sheet_listing(code, "check_mc-trace-axb.py")
+    assert "def f(" in shown and "def main" not in shown and "import" not in shown
+    assert "= {}" not in shown and "_TITLE" not in shown
+    assert shown.splitlines()[-1].startswith("# ... and the comparison (")
+    assert sheet_listing("print(1)\n", "x.py") == "print(1)\n"  # no mark: shown whole
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", IDS)
+def test_every_listing_is_short(entry):
+    from derive.kinds import check_script
+    from derive.listing import sheet_listing
+
+    shown = sheet_listing(check_script(derive(catalogue.get(entry))), f"check_{entry}.py")
+    assert "def main" not in shown and len(shown.splitlines()) <= 80, entry
+    assert all(len(line) <= 88 for line in shown.splitlines())
+
+
+a_, b_, n_ = sp.symbols("a b N", positive=True)
+lam, eta = sp.symbols("lambda eta", positive=True)
+
+
+@pytest.mark.parametrize("expr,tex", [
+    (2 + x, "x + 2"),  # constants last
+    (1 + n_ + a_ + b_, "N + a + b + 1"),
+    (a_**2 + a_ * b_ + b_**2, "a^{2} + a b + b^{2}"),  # falling degree in a, then b
+    (x**2 + 3 * x + 2, "x^{2} + 3 x + 2"),
+    (x - y + 2, "x - y + 2"),
+    (1 - p, "1 - p"),  # a leading 1 stays where the rest would start with a minus
+    (1 + sp.exp(-x), "1 + e^{- x}"),  # and before a function
+    (lam * sp.sign(w), r"\lambda \operatorname{sign}\left(w\right)"),  # Greek parameter first
+    (eta * sigmoid(x), r"\eta \sigma\!\left(x\right)"),
+    (w + x / (a_ + b_), r"w + \frac{x}{a + b}"),  # the variable before what is added to it
+])
+def test_term_orders_of_a_textbook(expr, tex):
+    assert latex(expr) == tex
+
+
+def test_l1_and_newton_sheets_in_lecture_order():
+    l1 = derive(catalogue.get("l1-regularisation")).result("w").expr
+    assert latex(l1) == r"\lambda \operatorname{sign}\left(w\right) + 2 \left(w x - y\right) x"
+    newton = latex(derive(catalogue.get("mle-logistic-regression")).sections[-1].steps[-1].after)
+    assert newton.startswith("w + "), newton
+
+
+def test_check_code_writes_a_density_as_a_person_does():
+    from derive.checkcode import code
+
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+    density = sp.exp(-(x - mu) ** 2 / (2 * s**2)) / (sp.sqrt(2 * sp.pi) * s)
+    assert code(density) == "np.exp(-(x - mu)**2 / (2*sigma**2)) / (np.sqrt(2*np.pi) * sigma)"
+    assert code(-3 * x / 4) == "-3*x / 4"
+    run = subprocess.run([sys.executable, "-c", "import numpy as np; x, mu, sigma = 0.3, 0.1, 1.7; "
+                          f"print(float({code(density)}))"], capture_output=True, text=True,
+                         check=True)
+    assert abs(float(run.stdout) - float(density.subs({x: 0.3, mu: 0.1, s: 1.7}))) < 1e-15
+
+
+def test_linearity_splits_in_the_order_of_the_sum():
+    derivation = derive(catalogue.get("linearity-of-expectation"))
+    split = latex(derivation.sections[0].steps[0].after)
+    assert split == (r"\mathbb{E}\left[a X\right] + \mathbb{E}\left[b Y\right]"
+                     r" + \mathbb{E}\left[c\right]")

@@ -85,7 +85,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         "notes": [Markup(note.render(HTML_PROSE)) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
-        "check_code": check_code,
+        "check_code": check_code,  # the whole script: a page can hold it, a reader copies it
         "check_name": check_name,
         "plot": plot_svg(derivation),
     }

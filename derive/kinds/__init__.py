@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "bayes": "derive.kinds.bayes",
     "integral": "derive.kinds.integral",
     "kl-gaussian": "derive.kinds.kl",
+    "kl-categorical": "derive.kinds.klcategorical",
     "descent": "derive.kinds.descent",
     "vanishing": "derive.kinds.vanishing",
     "moments": "derive.kinds.moments",

@@ -29,6 +29,7 @@ class MatrixForm:
     assumptions: Assumptions
     symbols: Mapping[str, Any]  # name -> MatrixSymbol (declared) or Symbol (a scalar)
     field: str = "expr"  # the spec's field the expression was read from
+    typed: Any = None  # the expression as typed, unevaluated: (Xw - y)^T (Xw - y)
 
     def derivation(self, spec: Spec, sections: list, results: list, **fields: Any) -> Derivation:
         """The entry's Derivation: its input, assumptions, sections and results, and ``fields``."""
@@ -76,4 +77,9 @@ def read_matrix_form(spec: Spec, field: str) -> MatrixForm:
     matrices = {**matrix_symbols(shapes), **{m.name: m for m in expr.atoms(sp.MatrixSymbol)}}
     scalars = {s.name: s for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and s.name not in matrices}
-    return MatrixForm(expr, shapes, assumptions, {**scalars, **matrices}, field)
+    try:
+        typed = parse_field(spec, field, shapes=_plain(shapes),
+                            symbols=_known_symbols(shapes, assumptions), as_typed=True)
+    except (TypeError, ValueError, AttributeError):  # a node sympy cannot hold unevaluated
+        typed = None
+    return MatrixForm(expr, shapes, assumptions, {**scalars, **matrices}, field, typed)

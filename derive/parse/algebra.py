@@ -226,6 +226,10 @@ def _join(left: Operand, right: Operand, expr: sp.Basic) -> Operand:
 
 def _matmul(left: Operand, right: Operand, scalars: list[sp.Basic]) -> Operand:
     if left.expr.shape[1] == right.expr.shape[0]:
+        if AS_TYPED.get():  # (Xw - y)^T (Xw - y) as typed, one flat product (x^T A x)
+            factors = [f for e in (left.expr, right.expr)
+                       for f in (e.args if isinstance(e, sp.MatMul) else (e,))]
+            return _join(left, right, sp.MatMul(*factors, evaluate=False))
         return _join(left, right, sp.MatMul(left.expr, right.expr, evaluate=True))
     if _is_1x1(right):
         scalars.append(as_scalar(right).expr)
@@ -306,7 +310,9 @@ def elementwise_power(base: Operand, exponent: Operand) -> sp.Basic:
 
 def transpose(operand: Operand) -> sp.Basic:
     """The transpose; a scalar is its own transpose."""
-    return operand.expr.T if operand.is_matrix else operand.expr
+    if not operand.is_matrix:
+        return operand.expr
+    return sp.Transpose(operand.expr) if AS_TYPED.get() else operand.expr.T  # (Xw - y)^T
 
 
 def apply_scalar(name: str, function: Callable[..., sp.Basic], args: Sequence[Operand]):

@@ -24,6 +24,7 @@ class Named(sp.Function):
 
     nargs = 2  # (definition, name as a Symbol)
     transparent = True
+    named_value = True  # printed like a symbol, also under d/dz
 
     def doit(self, **hints: Any) -> sp.Expr:
         definition = self.args[0]
@@ -52,7 +53,7 @@ class Named(sp.Function):
         return printer._print(self.args[1])
 
     def _numpycode(self, printer: Any) -> str:
-        return printer._print(self.args[0])
+        return f"({printer._print(self.args[0])})"  # an atom where it stands: p1/q_1
 
     _pythoncode = _numpycode
 

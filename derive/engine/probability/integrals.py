@@ -63,10 +63,12 @@ def _parts(integral: sp.Integral) -> tuple[sp.Expr, sp.Symbol, sp.Expr, sp.Expr]
 
 def _sum_rule(integral: sp.Integral) -> sp.Expr | None:
     f, x, lo, hi = _parts(integral)
-    expanded = sp.expand(f)
+    # a constant common to every term (the 1/sqrt(2 pi) of phi) stays outside, once
+    constant, rest = f.as_independent(x, as_Add=False)
+    expanded = sp.expand(rest)
     if not isinstance(expanded, sp.Add):
         return None
-    return sp.Add(*(sp.Integral(term, (x, lo, hi)) for term in expanded.args))
+    return constant * sp.Add(*(sp.Integral(term, (x, lo, hi)) for term in expanded.args))
 
 
 def _constant_multiple(integral: sp.Integral) -> sp.Expr | None:
@@ -191,7 +193,24 @@ def _apply(expr: sp.Expr, rule: Rule) -> sp.Expr | None:
         return new
 
     result = expr.replace(lambda e: type(e) is sp.Integral, rewrite)
-    return result if changed else None
+    return _settled(result) if changed else None
+
+
+def _settled(expr: sp.Expr) -> sp.Expr:
+    """c (I + v): the terms v without an integral leave the bracket (c v is a number now,
+    sqrt(2 pi) mu^2 / sqrt(2 pi) = mu^2), the integrals keep their common constant c."""
+    if not isinstance(expr, sp.Mul):
+        return expr
+    sums = [f for f in expr.args if isinstance(f, sp.Add)]
+    if len(sums) != 1:
+        return expr
+    (inner,) = sums
+    c = expr / inner
+    done = [t for t in inner.args if not t.has(sp.Integral)]
+    if not done or c.has(sp.Integral):
+        return expr
+    rest = sp.Add(*(t for t in inner.args if t.has(sp.Integral)))
+    return c * rest + sp.Add(*(c * t for t in done))
 
 
 def integration_steps(expr: sp.Expr, limit: int = 40) -> list[Step]:
@@ -218,7 +237,6 @@ def substitution_step(integral: sp.Integral, z: sp.Symbol, center: sp.Expr,
                       scale: sp.Expr) -> Step:
     """``x = center + scale z`` (scale > 0): limits stay, dx = scale dz."""
     f, x, lo, hi = _parts(integral)
-    g = sp.expand(f.subs(x, center + scale * z) * scale, power_exp=False)
-    g = sp.powsimp(sp.powdenest(sp.simplify(g), force=False))
+    g = f.subs(x, center + scale * z) * scale  # g(mu + sigma z) phi(z): not expanded yet
     return Step(integral, sp.Integral(g, (z, lo, hi)), "substitute",
                 Prose.of(math(x, center + scale * z)))

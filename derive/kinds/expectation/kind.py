@@ -173,8 +173,11 @@ CLAIMS: dict[str, Claim] = {
         lambda v: E(v["a"] * v["X"] + v["b"] * v["Y"] + v["c"]),
         lambda v: v["a"] * E(v["X"]) + v["b"] * E(v["Y"]) + v["c"],
         ("split", "constants"),
-        question=Prose.of("Show that expectation is linear, whether or not X and Y are "
-                          "independent."),
+        question=Prose.of(
+            "For random variables ", tex("$X$", "X"), " and ", tex("$Y$", "Y"),
+            ", independent or not, and constants ", tex("$a, b, c$", "a, b, c"), ", show that ",
+            tex(r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$",
+                "E[aX + bY + c] = a E[X] + b E[Y] + c"), "."),
     ),
     "variance-shortcut": Claim(
         lambda v: Var(v["X"]),

@@ -51,7 +51,8 @@ def derive_gradient(spec: Spec) -> Derivation:
         raise spec.error("expr", "expected a scalar expression")
     present = {s.name: s for s in f.free_symbols if isinstance(s, sp.Symbol)}
     name = spec.get("name", "f")
-    unit = frozenset(s for s in f.free_symbols if s.name in assumptions.unit_interval)
+    unit = frozenset(s for s in f.free_symbols if s.name in assumptions.unit_interval
+                     or _probability(f, s))
     sections, results, independent = [], [], {}
     for wrt in wrt_names:
         if wrt not in present:
@@ -75,6 +76,13 @@ def derive_gradient(spec: Spec) -> Derivation:
         name=name,
         statement=AsTyped(typed) if typed is not None else None,
     )
+
+
+def _probability(f: sp.Expr, s: sp.Basic) -> bool:
+    """Whether ``f`` holds log(s) and log(1 - s), as a cross-entropy does: s is a probability
+    there, so the result is written with factors positive on (0, 1): p(1 - p)."""
+    logs = {g.args[0] for g in f.atoms(sp.log)}
+    return isinstance(s, sp.Symbol) and s in logs and (1 - s) in logs
 
 
 def gradient_json(derivation: Derivation, check: dict[str, Any],

@@ -99,5 +99,6 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         independent=independent,
         name=name,
         conventions=tuple(conventions),
+        statement=form.typed if form.typed is not None and form.typed != function else None,
         details=MatrixGradient(hessians, {k: tuple(str(x) for x in v) for k, v in shapes.items()}),
     )

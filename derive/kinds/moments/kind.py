@@ -104,6 +104,15 @@ def _moment_section(title: Prose, g: sp.Expr, x: sp.Symbol, family: DensityFamil
     return Section(title, label, tuple(steps), lhs=None)
 
 
+def _lengths_positive(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
+    """(a - b)^2 as (b - a)^2: an even power of the support's length, written positive."""
+    if lo.is_infinite or hi.is_infinite:
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sp.Pow) and e.base == lo - hi and e.exp.is_even,
+        lambda e: (hi - lo) ** e.exp)
+
+
 @dataclass(frozen=True)
 class Moments:
     """What moments of a family add: its name, the variable, the support, ordered parameters."""
@@ -133,7 +142,7 @@ def derive_moments(spec: Spec) -> Derivation:
     e1, e2 = DensityE(x, x, lo, hi, density), DensityE(x**2, x, lo, hi, density)
     shortcut = e2 - e1**2
     substituted = m2 - m1**2
-    variance = sp.factor(sp.simplify(substituted))
+    variance = _lengths_positive(sp.factor(sp.simplify(substituted)), lo, hi)
     var_steps = [Step(shortcut, substituted, "substitute", Prose.of("the two moments above"))]
     if variance != substituted:
         var_steps.append(Step(substituted, variance, "factor"))
