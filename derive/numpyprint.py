@@ -15,6 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.errors import NotSupported
+from derive.functions import sigmoid, softplus
 from derive.matrixcode import Code, MatrixCode, dimension_code
 from derive.printing import Verbatim, root_parts
 from derive.termorder import ordered_terms
@@ -104,6 +105,8 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         if isinstance(arg, sp.factorial):
             lgamma = f"{self._np('vectorize')}(__import__('math').lgamma, otypes=[float])"
             return f"{lgamma}({self._print(arg.args[0])} + 1.0)"
+        if isinstance(arg, sigmoid):  # log sigma(u) = -softplus(-u): no log(0) for u << 0
+            return f"(-{self._print(softplus(-arg.args[0]))})"
         return super()._print_log(expr)
 
     def _print_Sum(self, expr: sp.Sum) -> str:

@@ -135,6 +135,7 @@ def run_many(folder: Path, seed: int) -> None:
 #: draws the census found failing, kept as table rows
 FOUND = [
     Loss("logsumexp(sigmoid((y - y)).^alpha)", ("alpha",)),  # 0_m: its size drawn too
+    Loss("log(sigmoid((det(A))/m))", ("A",)),  # log sigma(u) for u << 0 in float: -softplus(-u)
 ]
 
 
