@@ -135,7 +135,8 @@ def run_many(folder: Path, seed: int) -> None:
 #: draws the census found failing, kept as table rows
 FOUND = [
     Loss("logsumexp(sigmoid((y - y)).^alpha)", ("alpha",)),  # 0_m: its size drawn too
-    Loss("log(sigmoid((det(A))/m))", ("A",)),  # log sigma(u) for u << 0 in float: -softplus(-u)
+    Loss("log(sigmoid((det(A))/m))", ("A",)),  # log sigma(u), u << 0, in floats
+    Loss("tr(max((B)^-1, 0))", ("B",)),  # the exponent -1 built as -1*1 by the parser
 ]
 
 

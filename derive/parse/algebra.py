@@ -273,6 +273,8 @@ def power(base: Operand, exponent: Operand) -> sp.Basic:
 
 def _matrix_power(base: Operand, exponent: Operand) -> sp.Basic:
     n = exponent.expr
+    if isinstance(n, sp.Mul) and all(a.is_Integer for a in n.args):  # -1 kept as -1*1
+        n = sp.Mul(*n.args)
     if not (n.is_Integer and n != 0):
         raise ShapeError(f"a matrix power needs a nonzero integer exponent: {describe(base)} ^ {n}"
                          " (.^ is the elementwise power)")
