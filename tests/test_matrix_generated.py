@@ -137,6 +137,8 @@ FOUND = [
     Loss("logsumexp(sigmoid((y - y)).^alpha)", ("alpha",)),  # 0_m: its size drawn too
     Loss("log(sigmoid((det(A))/m))", ("A",)),  # log sigma(u), u << 0, in floats
     Loss("tr(max((B)^-1, 0))", ("B",)),  # the exponent -1 built as -1*1 by the parser
+    Loss("ones(n).T*sigmoid((x - x)).^alpha", ("alpha",)),  # 0_n
+    Loss("log(sigmoid((log(sigmoid(c)))/n))", ("c",)),  # log sigma(u) of a scalar, in floats
 ]
 
 
