@@ -17,6 +17,7 @@ from derive import pipeline
 from derive.catalogue.spec import Spec
 from derive.checkrun import run_check
 from derive.errors import DeriveError
+from derive.files import private_prefix
 from derive.kinds import check_script
 from derive.model import Derivation
 from derive.pdf import write_atomically
@@ -66,7 +67,7 @@ def shared_derivations() -> Iterator[None]:
     its entry; another worker drawing the same entry loads it instead of deriving it
     again. The folder lives as long as the block.
     """
-    with tempfile.TemporaryDirectory(prefix="derive-derived-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("derived")) as folder:
         _SHARED.append(Path(folder))
         try:
             yield
@@ -119,7 +120,7 @@ def derive_variant(variant: Variant, templates: Path | None = None) -> Solved:
 def run_checks(solved: Sequence[Solved]) -> tuple[Solved | ProblemError, ...]:
     """Run the check scripts of several problems: each checked problem, or why its check failed."""
     checked: list[Solved | ProblemError] = []
-    with tempfile.TemporaryDirectory(prefix="derive-problems-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("problems")) as folder:
         for item in solved:
             path = Path(folder) / f"check_{item.variant.spec.id}.py"
             path.write_text(item.check_code, encoding="utf-8")

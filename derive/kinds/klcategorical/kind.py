@@ -13,8 +13,9 @@ import sympy as sp
 from derive.catalogue.spec import Spec
 from derive.engine.calculus.shape import Named
 from derive.kinds.base import Kind, derivation_of
-from derive.kinds.gradient import gradient_json
 from derive.kinds.gradient.check import check_recipe
+from derive.kinds.gradient.kind import gradient_json
+from derive.kinds.klcategorical.fields import FIELDS
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import Label
 from derive.prose import Prose, math, tex
@@ -80,4 +81,4 @@ def _tex_name(name: str) -> str:
     return latex(sp.Symbol(name))
 
 
-KIND = Kind("kl-categorical", derive_kl_categorical, check_recipe, gradient_json)
+KIND = Kind("kl-categorical", FIELDS, derive_kl_categorical, check_recipe, gradient_json)

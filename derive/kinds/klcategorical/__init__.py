@@ -1,0 +1,5 @@
+"""KL(p || softmax(z)) between categorical distributions: the gradient in the logits.
+
+``fields.py`` declares an entry's own spec fields (no sympy); ``kind.py`` derives it,
+writes its check script and its JSON, ending in ``KIND = Kind(...)``.
+"""
