@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from derive.engine.matrix.gradient import matrix_symbols, parse_shapes  # noqa: E402
-from derive.kinds.backprop import backward, default_deltas, parse_forward  # noqa: E402
+from derive.kinds.backprop.kind import backward, default_deltas, parse_forward  # noqa: E402
 
 DEPTHS = (1, 2, 4, 8, 16, 24, 32, 48, 64)
 FIT_FROM = 4  # below, fixed costs (parsing the shapes) dominate the time

@@ -22,7 +22,14 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^0\s*<\s*{_NAME}\s*<\s*1$"), "unit_interval"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:an\s+)?integer$"), "integer"),
     (re.compile(rf"^{_NAME}\s+(?:is\s+)?real$"), "real"),
-    (re.compile(rf"^{_NAME}\s+(?:is\s+)?symmetric(?:\s+positive[- ]definite)?$"), "symmetric"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?symmetric$"), "symmetric"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:symmetric\s+)?positive[- ]definite$"), "definite"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:spd|SPD)$"), "definite"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:a\s+)?diagonal$"), "diagonal"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:an\s+)?orthogonal$"), "orthogonal"),
+    (re.compile(rf"^{_NAME}\s+(?:is\s+)?(?:column[- ])?stochastic$"), "simplex"),
+    (re.compile(rf"^1\s*(?:\^\s*T|\.T|\^\\top)\s*[*@]?\s*{_NAME}\s*=\s*"
+                rf"1\s*(?:\^\s*T|\.T|\^\\top)$"), "simplex"),  # 1^T T = 1^T
     (re.compile(rf"^{_NAME}\s*>\s*{_NAME}$"), "larger"),  # matrix sizes: 'N > d'
     # a probability vector (one-hot targets): '1^T t = 1', 'sum(t) = 1', 't sums to one'
     (re.compile(rf"^1\s*(?:\^\s*T|\.T|\^\\top)\s*[*@]?\s*{_NAME}\s*=\s*1$"), "simplex"),
@@ -41,6 +48,9 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         "real": set(),
         "symmetric": set(),
         "simplex": set(),
+        "definite": set(),
+        "diagonal": set(),
+        "orthogonal": set(),
     }
     order: list[tuple[str, str]] = []
     sentences: list[str] = []
@@ -61,7 +71,8 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
                 raise InputError(
                     f"cannot read the assumption {part!r} "
                     "(use forms like 'x > 0', 'x >= 0', '0 < p < 1', 'n integer', 'mu real', "
-                    "'S symmetric', 'N > d', '1^T t = 1')"
+                    "'S symmetric', 'S positive definite', 'D diagonal', 'Q orthogonal', "
+                    "'T column-stochastic', 'N > d', '1^T t = 1')"
                 )
     positive = (found["positive"] | set(default_positive)) - found["real"] - found["unit_interval"]
     return Assumptions(
@@ -70,9 +81,13 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
         integer=frozenset(found["integer"]),
         unit_interval=frozenset(found["unit_interval"]),
         sentences=tuple(sentences),
-        symmetric=frozenset(found["symmetric"]),
+        # a positive-definite or a diagonal matrix is symmetric: S^T = S is used for both
+        symmetric=frozenset(found["symmetric"] | found["definite"] | found["diagonal"]),
         size_order=tuple(order),
         simplex=frozenset(found["simplex"]),
+        definite=frozenset(found["definite"]),
+        diagonal=frozenset(found["diagonal"]),
+        orthogonal=frozenset(found["orthogonal"]),
     )
 
 

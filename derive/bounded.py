@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from derive.errors import BudgetExceeded, OutOfBudget
-from derive.lifeline import die_with_parent
+from derive.lifeline import STOPS, die_with_parent
 
 T = TypeVar("T")
 
@@ -198,9 +198,6 @@ def _within_budget(seconds: float) -> float:
     return seconds
 
 
-_STOPS = {signal.SIGINT, signal.SIGTERM}
-
-
 def _current_address_space() -> int:
     try:
         with open("/proc/self/status") as status:
@@ -260,7 +257,7 @@ def run_bounded(
 def _run_child(fn: Callable[..., T], args: tuple, seconds: float, memory_mb: int) -> T:
     read_fd, write_fd = os.pipe()
     # No interrupt inside fork's own bookkeeping: it arrives once the child is ours to kill.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child

@@ -15,9 +15,9 @@ from typing import Any
 import sympy as sp
 
 from derive.model import Derivation
-from derive.names import plain_text
 from derive.numpyprint import numpy_code
 from derive.render import environment
+from derive.textprint import prose_text
 
 SEED = 20261121
 
@@ -60,7 +60,7 @@ def render_check(derivation: Derivation, recipe: tuple[str, dict[str, Any]],
     """The source of ``check_<id>.py`` from a kind's recipe (template name, context); laid
     out by black unless ``layout`` is false (a script that is run, never shown)."""
     template, context = recipe
-    values = {"id": derivation.id or "expr", "title": plain_text(derivation.title), "seed": SEED}
+    values = {"id": derivation.id or "expr", "title": prose_text(derivation.title), "seed": SEED}
     values.update(context)
     source = environment(templates, latex_syntax=False).get_template(template).render(values)
     return formatted(with_helpers(source)) if layout else with_helpers(source)

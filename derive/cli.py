@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from derive.errors import DeriveError
+from derive.errors import DeriveError, one_line
 
 TOPIC_HELP = "only entries of this topic"
 OUT_FORMATS = click.Choice(["pdf", "tex", "html"])
@@ -32,9 +32,7 @@ _JSON_ERRORS = False  # set when the command line asks for --json: errors are JS
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line, on stderr (or ``{"error": ...}`` on stdout with --json), and the exit code."""
-    message = " ".join(str(message).split())
-    # Control characters a user typed (a terminal escape, say) are shown, not obeyed.
-    message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    message = one_line(message)
     try:
         if not _JSON_ERRORS:
             raise OSError
@@ -265,7 +263,7 @@ def build(
 ) -> None:
     """Build worksheets (.tex, .pdf; or .html and index.html) and check scripts into OUT."""
     from derive import catalogue
-    from derive.catalogue.spec import read_specs
+    from derive.catalogue.read import read_specs
     from derive.progress import Progress
 
     if not (ids or build_all or spec_files):

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def one_line(message: object) -> str:
+    """A message as the user sees it: its words joined by single spaces, control characters a
+    user typed (a terminal escape, say) shown as escapes, not obeyed."""
+    text = " ".join(str(message).split())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class DeriveError(Exception):
     """Base of all derive errors; ``str(err)`` is a one-line reason."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -34,6 +35,14 @@ FILE_MODE = 0o666 & ~_umask()
 LEADER = os.getpid()
 
 
+def cache_root() -> Path:
+    """The user's cache of derive (grammars, TeX formats, the server's sheets): $DERIVE_CACHE,
+    else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
+    if os.environ.get("DERIVE_CACHE"):
+        return Path(os.environ["DERIVE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"
+
+
 def private_prefix(what: str) -> str:
     """The name prefix of a temporary folder of this build: ``derive-<what>-<leader>-``."""
     return f"derive-{what}-{LEADER}-"
@@ -47,6 +56,53 @@ def sweep(out: Path | None = None) -> None:
     for folder, pattern in places:
         for path in folder.glob(pattern):
             shutil.rmtree(path, ignore_errors=True)
+
+
+_LEADER_OF = re.compile(r"\.?derive-[a-z]+-(\d+)-")
+
+
+def sweep_stale(out: Path | None = None) -> None:
+    """Remove the temporary folders (and ``out``'s staging folders) of builds that died
+    without their cleanup (SIGKILL, a power cut): those whose leading process is gone."""
+    places = [(Path(tempfile.gettempdir()), "derive-*-*-*")]
+    if out is not None:
+        places.append((Path(out), ".derive-staging-*-*"))
+    for folder, pattern in places:
+        for path in folder.glob(pattern):
+            match = _LEADER_OF.match(path.name)
+            if match and int(match.group(1)) != LEADER and _stale(path, int(match.group(1))):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _stale(path: Path, pid: int) -> bool:
+    """True when ``path`` is ours and process ``pid`` is gone, or started after the folder
+    was last changed (its number was reused by another process)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    started = _start_time(pid)
+    return started is None or started > info.st_mtime + 2  # /proc/stat's btime is whole seconds
+
+
+def _start_time(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch; 0 where /proc cannot tell), or
+    None when there is no such process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # another user's process: alive
+    try:
+        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text()
+                    .splitlines() if line.startswith("btime "))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return 0.0
+    return boot + int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -113,6 +169,23 @@ def read_bounded(path: str | Path, limit: int) -> bytes:
     if len(data) > limit:
         raise ValueError(f"larger than {limit:,} bytes")
     return data
+
+
+#: Byte-order marks and their encodings, UTF-32's before UTF-16's (FF FE 00 00 starts both).
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def marked_text(data: bytes, where: str) -> str:
+    """A file's text: in the encoding its byte-order mark names (Notepad's UTF-8 with a mark,
+    PowerShell's UTF-16), else UTF-8; else an InputError naming ``where`` and the byte."""
+    encoding = next((name for mark, name in BOMS if data.startswith(mark)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        shown = "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
+        raise InputError(f"{where}: not {shown} text (byte {exc.start + 1})") from None
+    return text.removeprefix("\ufeff")
 
 
 def digest(path: Path) -> str:

@@ -14,6 +14,8 @@ import os
 import signal
 
 _PR_SET_PDEATHSIG = 1
+#: the signals that stop a command (Ctrl-C, SIGTERM): blocked around forks and in helper threads
+STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def _prctl() -> ctypes._CFuncPtr | None:

@@ -62,6 +62,10 @@ class Domain:
     integer: bool = False
 
 
+#: the structures a matrix may be stated to have, the most specific first
+STRUCTURES = ("diagonal", "orthogonal", "definite", "symmetric", "simplex")
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """Stated assumptions: sign facts per symbol name and sentences for the reader."""
@@ -71,9 +75,21 @@ class Assumptions:
     integer: frozenset[str] = frozenset()
     unit_interval: frozenset[str] = frozenset()
     sentences: tuple[str, ...] = ()
-    symmetric: frozenset[str] = frozenset()  # matrices drawn symmetric positive definite
+    symmetric: frozenset[str] = frozenset()  # square matrices with S^T = S (drawn so)
     size_order: tuple[tuple[str, str], ...] = ()  # (larger, smaller) matrix sizes, 'N > d'
-    simplex: frozenset[str] = frozenset()  # vectors whose entries sum to one, '1^T t = 1'
+    # vectors whose entries sum to one ('1^T t = 1'), matrices whose columns do
+    # ('T column-stochastic'): positive entries
+    simplex: frozenset[str] = frozenset()
+    definite: frozenset[str] = frozenset()  # symmetric positive definite (also in symmetric)
+    diagonal: frozenset[str] = frozenset()  # diagonal (also in symmetric)
+    orthogonal: frozenset[str] = frozenset()  # Q^T Q = Q Q^T = I
+
+    def structure(self, name: str) -> str | None:
+        """The stated structure a matrix is drawn with, the most specific first."""
+        for kind in STRUCTURES:
+            if name in getattr(self, kind):
+                return kind
+        return None
 
     def domain(self, name: str) -> Domain:
         """The sampling interval used for a symbol by verification and check code."""
@@ -104,14 +120,14 @@ class Derivation:
     """A complete, ordered derivation with its results and everything needed to check it."""
 
     kind: str  # "gradient", "mle", "bayes", ...
-    title: str
+    title: Prose  # the entry's title as typed, its `formulas` parsed
     input: str
     function: Any  # the expression the derivation is about (f, or the density)
     sections: tuple[Section, ...]
     results: tuple[Result, ...]
     symbols: tuple[Any, ...] = ()  # free symbols of the problem, in display order
     assumptions: Assumptions = Assumptions()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Prose, ...] = ()  # the entry's notes (as typed, formulas parsed), then the kind's
     id: str = ""
     topic: str = ""
     name: str = "f"  # what the function is called in labels (f, L)

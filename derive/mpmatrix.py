@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive import numeric
 from derive.functions import as_expr
+from derive.model import Assumptions
 
 DPS = 50
 #: a pivot this much smaller than the largest entry means a singular matrix (at 50 digits a
@@ -40,10 +41,17 @@ class Env(dict):
         self.memo: dict[Any, Any] = {}
         self.parent = parent
         self.moved = moved
+        self.nearby: dict[Any, Env] = {}  # the points ``but`` made, by their caller's key
 
-    def but(self, values: dict) -> Env:
-        """The same values except ``values``."""
-        return Env({**self, **values}, parent=self, moved=frozenset(values))
+    def but(self, values: dict, key: Any = None) -> Env:
+        """The same values except ``values``; with a ``key``, the point made for that key
+        before, memo and all (every d(.) along dX at this point moves X the same way)."""
+        if key is None:
+            return Env({**self, **values}, parent=self, moved=frozenset(values))
+        found = self.nearby.get(key)
+        if found is None:
+            found = self.nearby[key] = self.but(values)
+        return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -279,11 +287,52 @@ def _evaluate(expr: Any, env: Env) -> Any:
     raise TypeError(f"cannot evaluate {type(expr).__name__} numerically")
 
 
-def _symmetric_positive_definite(size: int, rng: random.Random) -> mpmath.matrix:
+def _uniform(rows: int, cols: int, rng: random.Random, low: float = -2.5,
+             high: float = 2.5) -> mpmath.matrix:
+    return mpmath.matrix([[mpmath.mpf(rng.uniform(low, high)) for _ in range(cols)]
+                          for _ in range(rows)])
+
+
+def _symmetric_positive_definite(size: int, rng: random.Random, positive: bool) -> mpmath.matrix:
     """B B^T / n + I/2 for a random B: symmetric, eigenvalues at least 1/2."""
-    b = mpmath.matrix([[mpmath.mpf(rng.uniform(-2.5, 2.5)) for _ in range(size)]
-                       for _ in range(size)])
+    b = _uniform(size, size, rng)
     return b * b.T / size + mpmath.eye(size) / 2
+
+
+def _symmetric(size: int, rng: random.Random, positive: bool) -> mpmath.matrix:
+    """(B + B^T)/2 for a random B: symmetric, in general indefinite."""
+    b = _uniform(size, size, rng, 0.2 if positive else -2.5)
+    return (b + b.T) / 2
+
+
+def _diagonal(size: int, rng: random.Random, positive: bool) -> mpmath.matrix:
+    return mpmath.diag([mpmath.mpf(rng.uniform(0.2 if positive else -2.5, 2.5))
+                        for _ in range(size)])
+
+
+def _orthogonal(size: int, rng: random.Random, positive: bool) -> mpmath.matrix:
+    """The Q of a random matrix's QR factorisation: Q^T Q = I, a rotation or a reflection."""
+    q, _ = mpmath.qr(_uniform(size, size, rng))
+    return q
+
+
+def _stochastic(rows: int, cols: int, rng: random.Random) -> mpmath.matrix:
+    """Positive entries, every column summing to one."""
+    value = _uniform(rows, cols, rng, 0.2)
+    for j in range(cols):
+        total = mpmath.fsum(value[i, j] for i in range(rows))
+        for i in range(rows):
+            value[i, j] /= total
+    return value
+
+
+NOTHING_STATED = Assumptions()
+
+#: square matrices of a stated structure (Assumptions.structure), drawn with that structure
+_SQUARE: dict[str, Callable[[int, random.Random, bool], mpmath.matrix]] = {
+    "definite": _symmetric_positive_definite, "symmetric": _symmetric,
+    "diagonal": _diagonal, "orthogonal": _orthogonal,
+}
 
 
 def random_env(
@@ -292,31 +341,23 @@ def random_env(
     sizes: dict[sp.Symbol, int],
     sample: Callable[[sp.Symbol], Any],
     rng: random.Random,
-    symmetric: frozenset[str] = frozenset(),
-    positive: frozenset[str] = frozenset(),
-    simplex: frozenset[str] = frozenset(),
+    assumptions: Assumptions = NOTHING_STATED,
 ) -> Env:
     """Random explicit matrices of the concrete sizes, and values for the scalar symbols.
 
-    Square matrices named in ``symmetric`` are drawn symmetric positive definite, those
-    named in ``positive`` with positive entries, those in ``simplex`` with columns summing to 1.
+    A matrix is drawn with its stated structure (symmetric, positive definite, diagonal,
+    orthogonal, columns summing to one), with positive entries where '> 0' is stated.
     """
     env = Env(sizes)
     for m in matrices:
         rows, cols = _shape(m, env)
-        if m.name in symmetric and rows == cols:
-            env[m] = _symmetric_positive_definite(rows, rng)
-            continue
-        low = 0.2 if m.name in positive | simplex else -2.5
-        value = mpmath.matrix(
-            [[mpmath.mpf(rng.uniform(low, 2.5)) for _ in range(cols)] for _ in range(rows)]
-        )
-        if m.name in simplex:  # every column sums to one
-            for j in range(cols):
-                total = mpmath.fsum(value[i, j] for i in range(rows))
-                for i in range(rows):
-                    value[i, j] /= total
-        env[m] = value
+        kind, positive = assumptions.structure(m.name), m.name in assumptions.positive
+        if kind in _SQUARE and rows == cols:
+            env[m] = _SQUARE[kind](rows, rng, positive)
+        elif kind == "simplex":
+            env[m] = _stochastic(rows, cols, rng)
+        else:
+            env[m] = _uniform(rows, cols, rng, 0.2 if positive else -2.5)
     for s in scalars:
         if s not in env:
             env[s] = mpmath.mpf(str(sample(s)))

@@ -55,6 +55,11 @@ def greek_as_names(text: str, call: str = "", prefix: str = "") -> str:
     return _GREEK.sub(name, text)
 
 
+def is_digits(text: str) -> bool:
+    """True for ASCII digits ('12'): ``str.isdigit`` takes '³' too, which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def is_name(text: object) -> bool:
     """True for a name the identifier rule accepts."""
     return isinstance(text, str) and _NAME.fullmatch(text) is not None

@@ -30,6 +30,7 @@ from derive.files import (
     replace_together,
     staging,
     sweep,
+    sweep_stale,
     write_text_atomically,
 )
 from derive.pdf import compile_pdf
@@ -87,14 +88,13 @@ def render(derivation: Derivation, templates: Path | None = None) -> tuple[str, 
 
 def templates_digest(templates: Path | None) -> str:
     """Hash of every template file that can take part in a build."""
-    from derive.render import builtin_templates
+    from derive.render import builtin_templates, template_files
 
     digest = hashlib.sha256()
     for folder in [builtin_templates(), *([templates] if templates else [])]:
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
+        for path, text in template_files(folder, "--templates" if folder == templates else ""):
+            digest.update(path.name.encode())
+            digest.update(text.encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -259,6 +259,7 @@ def build_all(
     starts no worker and never imports sympy. One failure does not stop the others.
     """
     output_folder(out)
+    sweep_stale(out)  # what a killed build (SIGKILL, power cut) left
     templates_hash = templates_digest(templates)
     outcomes: dict[str, BuildOutcome] = {}
     work = []

@@ -14,7 +14,6 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.names import plain_text
 from derive.prose import Printers
 from derive.termorder import degree, factor_key, polynomial_variable, term_key
 
@@ -25,6 +24,16 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
            < PRECEDENCE["Mul"] for a in expr.args):
         return PRECEDENCE["Mul"]
     return PRECEDENCE["Add"] if _negative(expr) else PRECEDENCE["Mul"]
+
+
+#: names that stand for a Greek letter's name: ``lam`` (``lambda`` is a keyword in Python)
+SPELLED_GREEK = {"lam": "lambda"}
+
+
+def greek_name(name: str) -> str:
+    """The name with a spelled-out Greek head (lam_1 -> lambda_1), as the printers show it."""
+    head, sep, tail = name.partition("_")
+    return SPELLED_GREEK.get(head, head) + sep + tail
 
 
 class DeriveLatexPrinter(LatexPrinter):
@@ -331,6 +340,10 @@ class DeriveLatexPrinter(LatexPrinter):
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        shown = greek_name(expr.name)
+        return super()._print_Symbol(sp.Symbol(shown) if shown != expr.name else expr, style)
+
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
         # an entry's all-ones column declared by name (ones = "N,1") is written as a textbook does
         return r"\mathbf{1}" if expr.name == "ones" else super()._print_MatrixSymbol(expr)
@@ -438,12 +451,25 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+#: LaTeX for the relations a result or a typed formula states.
+RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
+
+#: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
+JUPYTER_PROSE = Printers(
+    words=str,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+    formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
+    code=str,
+)
+
+
 def derivation_latex(derivation: Any) -> str:
     """The derivation for Jupyter: its title, each section's title and aligned chain (a line
     printing the same as the one before is not repeated), then the results."""
     settings = {"partial": len(derivation.symbols) > 1}
-    # text outside maths (MathJax shows it), the backticked formulas as typed
-    parts = [plain_text(derivation.title)] if derivation.title else []
+    # words outside maths (MathJax shows them), the formulas between dollars
+    parts = [derivation.title.render(JUPYTER_PROSE)] if derivation.title else []
     for section in derivation.sections:
         shown = latex(section.start, **settings)
         head = f"{latex(section.lhs, **settings)} &= " if section.lhs is not None else "&"
@@ -457,9 +483,7 @@ def derivation_latex(derivation: Any) -> str:
             shown = tex
         rows = [line + (rf" && \text{{{_text('; '.join(dict.fromkeys(r)))}}}" if r else "")
                 for line, r in zip(lines, rules, strict=True)]
-        parts.append(section.title.render(Printers(
-            words=str, math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
-            tex=lambda t: t.latex)))
+        parts.append(section.title.render(JUPYTER_PROSE))
         parts.append(r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$")
     if derivation.results:
         rows = [f"{latex(r.label, **settings)} &= {latex(r.expr, **settings)}"

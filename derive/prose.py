@@ -4,12 +4,15 @@ An engine or a kind writes a section heading, a step's note, a question or a
 convention once, as words and sympy expressions; the worksheet prints it as
 LaTeX (words escaped, maths by the project's printer), the terminal and the JSON
 as plain text. Notation that no sympy object prints
-(``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form.
+(``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form. Text a
+lecturer typed (titles, notes) becomes prose once, its `backticked` formulas parsed
+(``derive.richtext.rich_prose``): ``Formula`` segments, and ``Code`` for one that
+does not parse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +44,31 @@ class Tex:
     text: str
 
 
-Segment = Words | Math | Tex
+@dataclass(frozen=True)
+class Formula:
+    """A formula a person typed in backticks: its expressions as parsed (printed in the order
+    typed), the relations between them ('=', '<=', ...), and the text as typed."""
+
+    exprs: tuple[Any, ...]
+    relations: tuple[str, ...] = ()
+    source: str = ""
+
+    def render(self, show: Callable[[Any], str], relation: Mapping[str, str]) -> str:
+        """The expressions through ``show``, the relations through the table ``relation``."""
+        out = [show(self.exprs[0])]
+        for rel, expr in zip(self.relations, self.exprs[1:], strict=True):
+            out += [relation[rel], show(expr)]
+        return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Code:
+    """Backticked text that is no formula of the grammar: shown as typed (typewriter type)."""
+
+    text: str
+
+
+Segment = Words | Math | Tex | Formula | Code
 
 
 def tex(latex: str, text: str) -> Prose:
@@ -56,6 +83,8 @@ class Printers:
     words: Callable[[str], str]
     math: Callable[[Math], str]
     tex: Callable[[Tex], str]
+    formula: Callable[[Formula], str]
+    code: Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -88,7 +117,8 @@ class Prose:
 
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
-        table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex}
+        table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex,
+                 Formula: printers.formula, Code: lambda c: printers.code(c.text)}
         return "".join(table[type(p)](p) for p in self.parts)
 
 

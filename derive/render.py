@@ -7,13 +7,17 @@ and notes typed by a lecturer) is escaped on output.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from derive.errors import InputError
+from derive.files import read_bounded
 from derive.texscripts import coverage, escape_latex
 
 PACKAGE_DIR = Path(__file__).parent
@@ -82,10 +86,71 @@ def _finalize_latex(value: Any) -> Any:
     return escape_latex(value)
 
 
+TEMPLATE_BYTES = 1_000_000
+
+
+def read_template(folder: Path, path: Path, option: str = "--templates") -> str:
+    """A template's text: a regular UTF-8 file inside ``folder`` (a symbolic link may point only
+    within it) of at most TEMPLATE_BYTES; else an InputError naming the file.
+
+    A named pipe opened for reading waits forever, and a link to a file outside the folder
+    would copy that file into a worksheet: both are refused before anything is opened.
+    """
+    where = f"{option} {folder}: {path.relative_to(folder)}" if option else str(path)
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(os.path.realpath(folder)):
+        raise InputError(f"{where}: a symbolic link to {real}, outside the folder")
+    try:
+        return read_bounded(path, TEMPLATE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not UTF-8 text") from None
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def template_files(folder: Path, option: str = "--templates") -> list[tuple[Path, str]]:
+    """Every file under ``folder`` with its text, sorted; any that is not a template's
+    (a named pipe, a socket, a device, a link outside) is an InputError naming it."""
+    found = []
+    for path in sorted(Path(folder).rglob("*")):
+        if not (path.is_dir() and not path.is_symlink()):
+            found.append((path, read_template(Path(folder), path, option)))
+    return found
+
+
+class _CheckedLoader(jinja2.FileSystemLoader):
+    """Jinja's folder loader, each template read through ``read_template``."""
+
+    def __init__(self, folders: list[str], options: dict[str, str]) -> None:
+        super().__init__(folders)
+        self.options = options
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if os.path.lexists(path):
+                text = read_template(Path(folder), path, self.options.get(folder, ""))
+                stamp = _stamp(path)
+                return text, os.path.normpath(path), lambda p=path, s=stamp: _stamp(p) == s
+        raise jinja2.TemplateNotFound(template)
+
+
+def _stamp(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 @cache
 def _environment(folders: tuple[str, ...], latex_syntax: bool, html: bool = False
                  ) -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader(list(folders))
+    user = {folders[0]: "--templates"} if len(folders) > 1 else {}
+    loader = _CheckedLoader(list(folders), user)
     if html or not latex_syntax:
         # HTML pages: every value escaped unless it is Markup (MathML from derive.html);
         # Python check scripts: nothing escaped, the printer's code as it is.

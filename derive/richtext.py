@@ -1,29 +1,30 @@
-"""Text a lecturer typed, with maths in backticks, as LaTeX: every formula parsed by the
-project's grammar and printed by its printer, the words escaped (titles, notes, assumptions)."""
+"""Text a lecturer typed, with maths in backticks, as Prose (titles, notes): every formula
+parsed by the project's grammar, once; and the worksheet's printers (``LATEX_PROSE``, words
+escaped, maths by the project's printer; assumptions as maths)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
 
 from derive.model import Derivation
-from derive.printing import latex
+from derive.names import is_digits
+from derive.printing import RELATION_TEX, latex
+from derive.prose import Code, Formula, Printers, Prose, Segment, Words
 from derive.render import Trusted, escape_latex
 
 #: relations a formula in backticks may hold between expressions: `1/s^2 = 1/tau^2 + N/sigma^2`.
 _RELATION = re.compile(r"(<=|>=|!=|=|<|>)")
-RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
 
 
 def spec_shapes(table: Any) -> dict[str, tuple[Any, Any]] | None:
     """An entry's ``shapes`` field ({'W': 'm,n'}) as the parser's shapes, or None."""
     if not isinstance(table, dict):
         return None
-    return {name: tuple(int(d) if d.strip().isdigit() else d.strip()
+    return {name: tuple(int(d) if is_digits(d.strip()) else d.strip()
                         for d in str(value).split(","))
             for name, value in table.items()}
 
@@ -41,21 +42,6 @@ def matrix_shapes(derivation: Derivation) -> dict[str, tuple[Any, Any]]:
         for m in expr.atoms(sp.MatrixSymbol):
             found[m.name] = tuple(int(d) if d.is_Integer else str(d) for d in m.shape)
     return found
-
-
-@dataclass(frozen=True)
-class Formula:
-    """One backticked formula: expressions (as typed) and the relations between them."""
-
-    exprs: tuple[Any, ...]
-    relations: tuple[str, ...] = ()
-
-    def render(self, show: Callable[[Any], str], relation: Mapping[str, str]) -> str:
-        """The expressions through ``show``, the relations through the table ``relation``."""
-        out = [show(self.exprs[0])]
-        for rel, expr in zip(self.relations, self.exprs[1:], strict=True):
-            out += [relation[rel], show(expr)]
-        return " ".join(out)
 
 
 def _flat(expr: Any) -> Any:
@@ -86,29 +72,28 @@ def parse_formula(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None
     parts = _RELATION.split(text)
     exprs = tuple(_flat(parse_expression(part.strip(), syntax="plain", shapes=shapes or None,
                                          as_typed=True)) for part in parts[::2])
-    return Formula(exprs, tuple(parts[1::2]))
+    return Formula(exprs, tuple(parts[1::2]), text)
 
 
-def rich_pieces(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None
-                ) -> list[tuple[str, Any]]:
-    """User text split at `backticks`: ("text", str), ("math", Formula) or ("code", str).
+def rich_prose(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None) -> Prose:
+    """User text split at `backticks` into prose: words, a Formula per backticked formula, and
+    Code for one that does not parse (an unclosed backtick stays in the words).
 
-    The formulas go through the project's parser, never to TeX, HTML or a terminal as typed;
-    one that does not parse is kept as code.
+    The formulas go through the project's parser, never to TeX, HTML or a terminal as typed.
     """
     from derive.errors import DeriveError
 
     pieces = text.split("`")
-    out: list[tuple[str, Any]] = []
+    out: list[Segment] = []
     for k, piece in enumerate(pieces):
         if k % 2 == 0 or k == len(pieces) - 1:
-            out.append(("text", piece if k % 2 == 0 else "`" + piece))
+            out.append(Words(piece if k % 2 == 0 else "`" + piece))
             continue
         try:
-            out.append(("math", parse_formula(piece, shapes)))
+            out.append(parse_formula(piece, shapes))
         except DeriveError:
-            out.append(("code", piece))
-    return out
+            out.append(Code(piece))
+    return Prose.of(*out)
 
 
 def formula_latex(formula: Formula) -> str:
@@ -116,22 +101,24 @@ def formula_latex(formula: Formula) -> str:
     return formula.render(lambda e: latex(e, typed=True), RELATION_TEX)
 
 
-def rich_text(text: str, shapes: Mapping[str, tuple[Any, Any]] | None = None) -> Trusted:
-    """User text with `expressions` in backticks typeset as maths; the rest escaped.
-
-    One that does not parse is shown as escaped text in typewriter type.
-    """
-    printers = {
-        "text": escape_latex,
-        "math": lambda f: f"${formula_latex(f)}$",
-        "code": lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
-    }
-    return Trusted("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
+#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer, typed formulas
+#: in the order typed, text in backticks that is no formula in typewriter type.
+LATEX_PROSE = Printers(
+    words=escape_latex,
+    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    tex=lambda t: t.latex,
+    formula=lambda f: f"${formula_latex(f)}$",
+    code=lambda piece: rf"\texttt{{{escape_latex(piece)}}}",
+)
 
 
 _WORDS = {"integer": r"\in \mathbb{Z}", "real": r"\in \mathbb{R}", "positive": "> 0",
           "nonnegative": r"\ge 0", "non-negative": r"\ge 0"}
 _RELATIONS = {">=": r"\ge", "<=": r"\le", ">": ">", "<": "<"}
+_STRUCTURE = re.compile(r"(?:is\s+)?(?:an?\s+)?(?:symmetric|positive[- ]definite|spd|diagonal|"
+                        r"orthogonal|(?:column[- ])?stochastic)", re.IGNORECASE)
+_T = r"(?:\^\s*T|\.T|\^\\top)"
+_ONES = re.compile(rf"1\s*{_T}\s*[*@]?\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*1\s*({_T})?$")
 _PIECE = re.compile(r"\s*(>=|<=|>|<|[A-Za-z][A-Za-z0-9_]*|\d+(?:\.\d+)?)")
 
 
@@ -140,8 +127,12 @@ def assumption_tex(sentence: str) -> Trusted:
     names through the printer, relations as symbols, words as text."""
     out, rest = [], sentence.strip()
     name, _, words = rest.partition(" ")
-    if words.startswith("symmetric"):
+    if _STRUCTURE.match(words):  # 'S symmetric', 'Q is orthogonal', 'T column-stochastic'
         return Trusted(f"${latex(sp.Symbol(name))}$ {escape_latex(words)}")
+    ones = _ONES.match(rest)
+    if ones:  # 1^T t = 1, 1^T T = 1^T: the vector of ones
+        right = r"\mathbf{1}^\top" if ones.group(2) else "1"
+        return Trusted(rf"$\mathbf{{1}}^\top {latex(sp.Symbol(ones.group(1)))} = {right}$")
     last = ""
     while rest:
         match = _PIECE.match(rest)

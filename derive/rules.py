@@ -59,6 +59,7 @@ RULES: dict[str, str] = {
     "log of softmax": (
         r"$\log\operatorname{softmax}(z) = z - \mathbf{1}\operatorname{logsumexp}(z)$"
     ),
+    "log-sum-exp": r"$\log \mathbf{1}^\top e^{z} = \operatorname{logsumexp}(z)$",
     "differential of logsumexp": (
         r"$d\operatorname{logsumexp}(z) = p^\top dz$, $p = \operatorname{softmax}(z)$"
     ),
@@ -76,6 +77,7 @@ RULES: dict[str, str] = {
         r"each column: $dP = P \odot (dS - \mathbf{1}\mathbf{1}^\top(P \odot dS))$"
     ),
     "sum to one": r"$\mathbf{1}^\top y = 1$: $y$ is a probability vector",
+    "columns sum to one": r"column-stochastic: $\mathbf{1}^\top T = \mathbf{1}^\top$",
     "cancel entrywise": r"$\operatorname{diag}(v)(v^{\circ -1} \odot u) = u$",
     "hadamard to diag": r"a column times entrywise: $v \odot u = \operatorname{diag}(v)\,u$",
     "identify the hessian": r"$d(\nabla_x L) = H\,dx \Rightarrow \nabla^2_x L = H$",
@@ -100,6 +102,7 @@ RULES: dict[str, str] = {
     "newton step": "Newton step",
     "stack the sample": r"stack the sample: the rows of $X$ are $x_i^\top$",
     "symmetric": r"symmetric: $A^\top = A$",
+    "orthogonal": r"orthogonal: $Q^\top Q = Q Q^\top = I$",
     "sum of ones": r"$\mathbf{1}^\top\mathbf{1} = N$",
     "log det of a multiple": r"$\det(cA) = c^d\det A$",
     "scatter matrix": r"scatter matrix $S$",

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from derive.files import private_prefix
+from derive.files import cache_root, private_prefix
 
 MARKER = r"\csname endofdump\endcsname"
 SCHEME = "1"  # bump when the way formats are made changes
@@ -36,11 +36,8 @@ STALE_DAYS = 30  # a format unused this long is removed when another is dumped (
 
 
 def cache_folder() -> Path:
-    """Where formats are kept: $DERIVE_CACHE, else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
-    if os.environ.get("DERIVE_CACHE"):
-        return Path(os.environ["DERIVE_CACHE"]) / "tex-formats"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "derive" / "tex-formats"
+    """Where formats are kept: ``tex-formats`` in the user's cache (derive.files.cache_root)."""
+    return cache_root() / "tex-formats"
 
 
 def dumpable_preamble(tex: str) -> str | None:

@@ -16,8 +16,8 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
+from derive.printing import greek_name
 from derive.prose import Printers, Prose
-from derive.richtext import matrix_shapes, rich_pieces
 from derive.termorder import factor_key, term_key
 from derive.textprint import DeriveStrPrinter
 
@@ -33,10 +33,10 @@ class UnicodePrinter(DeriveStrPrinter):
     product, transposed = "·", "ᵀ"
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        head, sep, tail = expr.name.partition("_")
+        head, sep, tail = greek_name(expr.name).partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
         hat = tail == "hat" or tail.startswith("hat_")
-        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1 (lam_hat stays so)
+        if hat and len(head) == 1:  # mu_hat -> μ̂, p_hat_1 -> p̂_1, lam_hat -> λ̂
             head, tail = head + "\u0302", tail[4:]
             sep = "_" if tail else ""
         return head + sep + tail
@@ -70,12 +70,12 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"{name}({self.stringify(expr.args[:1], ', ')})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
-            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         if expr.exp == sp.S.Half:
             return f"√({self._print(expr.base)})"
         if expr.exp == -sp.S.Half:
             return f"1/√({self._print(expr.base)})"
+        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
+            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
@@ -91,8 +91,11 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print_Mul(self, expr: sp.Mul) -> str:
         # the worksheet's order (coefficient, sums, sigma(u) beside 1 - sigma(u), symbols), with ·
         coefficient, rest = expr.as_coeff_Mul()
-        if not coefficient.is_Rational:
-            return super()._print_Mul(expr).replace("**", "^")
+        if not coefficient.is_Rational:  # a decimal: 0.5·λ·x^2, as a rational one reads
+            shown = self._print(abs(coefficient))
+            if rest != 1:
+                shown += "·" + self.parenthesize(rest, PRECEDENCE["Mul"], strict=True)
+            return ("-" if coefficient < 0 else "") + shown
         coefficient, rest = _one_root(coefficient, rest)
         factors = sp.Mul.make_args(rest)
         above = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
@@ -111,6 +114,16 @@ class UnicodePrinter(DeriveStrPrinter):
             under = "·".join(bottom)
             shown += f"/({under})" if len(bottom) > 1 else f"/{under}"
         return ("-" if coefficient < 0 else "") + shown
+
+    def _print_MatPow(self, expr: sp.MatPow) -> str:
+        base = self._print(expr.base)
+        atomic = isinstance(expr.base, sp.MatrixSymbol) or (
+            isinstance(expr.base, sp.Transpose) and isinstance(expr.base.arg, sp.MatrixSymbol))
+        exponent = self.parenthesize(expr.exp, PRECEDENCE["Pow"], strict=True)
+        return f"{base if atomic else f'({base})'}^{exponent}"
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return f"1{self.transposed}" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         return f"𝟙[{self._print(expr.args[0])} > 0]"
@@ -195,26 +208,24 @@ def unicode_text(tex: str) -> str:
     return " ".join(_converter().latex_to_text(tex).split())
 
 
+#: Prose on a terminal: Unicode maths, hand-written LaTeX through pylatexenc.
+UNICODE_PROSE = Printers(
+    words=str,
+    math=lambda m: " = ".join(maths(e) for e in m.exprs),
+    tex=lambda t: unicode_text(t.latex),
+    formula=lambda f: f.render(maths, RELATIONS),
+    code=str,
+)
+
+
 def unicode_prose(prose: Prose) -> str:
     """A heading (words and maths) as one line of Unicode text."""
-    shown = Printers(words=str, math=lambda m: " = ".join(maths(e) for e in m.exprs),
-                     tex=lambda t: unicode_text(t.latex))
-    return " ".join(prose.render(shown).split())
-
-
-def rich_unicode(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> str:
-    """User text with `expressions` in backticks as Unicode maths (aᵀx, σ(x)), on one line."""
-    printers = {
-        "text": str,
-        "math": lambda formula: formula.render(maths, RELATIONS),
-        "code": str,
-    }
-    return "".join(printers[kind](value) for kind, value in rich_pieces(text, shapes))
+    return " ".join(prose.render(UNICODE_PROSE).split())
 
 
 def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None) -> str:
     """Each section's chain of equalities with the rule and how it was verified."""
-    lines = [rich_unicode(derivation.title, matrix_shapes(derivation)), ""]
+    lines = [derivation.title.render(UNICODE_PROSE), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
         lines.append(f"    {maths(section.start)}")

@@ -41,7 +41,8 @@ class DeriveStrPrinter(StrPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
         exponent = self._print(expr.exp)
-        plain = expr.exp.is_Atom and not expr.exp.is_Rational or expr.exp.is_Integer
+        plain = (expr.exp.is_Atom and not expr.exp.is_Rational
+                 or expr.exp.is_Integer and expr.exp >= 0)  # z.^2, z.^(-1)
         return f"{base}.^{exponent if plain else f'({exponent})'}"
 
     product = "*"  # how matrix factors are joined (the input syntax; the Unicode printer: ·)
@@ -102,8 +103,10 @@ def _text_math(m: Any) -> str:
     return " = ".join(text(e) for e in m.exprs)
 
 
-#: Prose for a terminal and for JSON: words as they are, maths by the text printer.
-TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text)
+#: Prose for a terminal and for JSON: words as they are, maths by the text printer, typed
+#: formulas and backticked text as typed (without the backticks).
+TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text,
+                      formula=lambda f: f.source, code=str)
 
 
 def prose_text(prose: Prose) -> str:

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from derive.lifeline import die_with_parent
+from derive.lifeline import STOPS, die_with_parent
 
 T = TypeVar("T")
 GRACE = 1.5  # seconds a worker has to clean up after SIGTERM
@@ -58,6 +58,7 @@ def _worker_start(parent: int) -> None:
     # The parent handles Ctrl-C and then stops the workers itself, with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)  # forked while the parent blocked them
     die_with_parent(parent, signal.SIGTERM)
 
 
@@ -72,14 +73,34 @@ def _call(fn: Callable[..., T], *args: Any) -> T:
         _busy = False
 
 
-@contextmanager
-def worker_pool(jobs: int) -> Iterator[Callable[..., Future]]:
-    """A ``submit(fn, *args)`` for forked workers; any exception here stops them all first."""
+def _started_pool(jobs: int) -> ProcessPoolExecutor:
+    """A pool whose workers are forked and whose threads run, all with the stops blocked.
+
+    The kernel then hands Ctrl-C and SIGTERM to the parent's main thread: one delivered to a
+    pool thread would not wake the main thread from its wait, and CPython might not run
+    the handler before the build ends (it did, once: an interrupted build exited 0).
+    """
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start,
-                               initargs=(os.getpid(),))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                   initializer=_worker_start, initargs=(os.getpid(),))
+        try:
+            pool.submit(int).result()  # forks the workers, starts the pool's threads
+        except BaseException:
+            _stop(pool)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop sent meanwhile arrives now
+    return pool
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[Callable[..., Future]]:
+    """A ``submit(fn, *args)`` for forked workers; any exception here stops them all first."""
+    pool = _started_pool(jobs)
     try:
         yield lambda fn, *args: pool.submit(_call, fn, *args)
     except BaseException:

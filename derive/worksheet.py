@@ -6,22 +6,13 @@ from typing import Any
 
 from derive.model import Derivation, Section, Step
 from derive.plots import plot_context
-from derive.printing import latex
-from derive.prose import Printers
-from derive.render import Trusted, escape_latex
-from derive.richtext import assumption_tex, matrix_shapes, rich_text
+from derive.printing import RELATION_TEX, latex
+from derive.render import Trusted
+from derive.richtext import LATEX_PROSE, assumption_tex
 from derive.rules import margin
 from derive.texbreak import LINE, latex_lines, tex_width
 
 VERIFIED_MARK = {"symbolic": "S", "numeric": "N"}
-RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge"}
-
-#: Prose on a worksheet: words escaped, maths by the project's LaTeX printer.
-LATEX_PROSE = Printers(
-    words=escape_latex,
-    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
-    tex=lambda t: t.latex,
-)
 
 
 def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
@@ -74,10 +65,9 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 def worksheet_context(derivation: Derivation, check_code: str, check_name: str) -> dict[str, Any]:
     """Everything the worksheet template needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
-    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": rich_text(derivation.title, shapes),
+        "title": Trusted(derivation.title.render(LATEX_PROSE)),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": Trusted(derivation.question.render(LATEX_PROSE)
@@ -88,7 +78,7 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
         "name": Trusted(latex_name(derivation.name)),
         **derivation_lines(derivation),
         "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
-        "notes": [rich_text(note, shapes) for note in derivation.notes],
+        "notes": [Trusted(note.render(LATEX_PROSE)) for note in derivation.notes],
         "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
         "cross_check": derivation.cross_check,
         "check_code": check_code,

@@ -6,7 +6,9 @@ log det, elementwise functions, broadcast scalars, Hadamard products and
 quotients, softmax and its log (of vectors and matrices), log-sum-exp, norms,
 all-ones vectors ``ones(n)``, powers of positive entries, means over a size
 ``/n`` and scalar coefficients. Every drawn loss is a scalar; ``losses`` pairs it
-with the variables to differentiate by (matrices or scalars).
+with the variables to differentiate by (matrices or scalars) and what is stated
+(square matrices symmetric, positive definite, diagonal or orthogonal, W
+column-stochastic).
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ MATRICES: dict[Shape, tuple[str, ...]] = {
 SHAPES: dict[str, Shape] = {name: shape for shape, names in MATRICES.items() for name in names}
 SCALARS = ("alpha", "c")
 ASSUME = ("alpha > 0",)
+#: structures a matrix may be stated to have ("" for none, the most frequent draw)
+STRUCTURES = {
+    "A": ("", "", "", "symmetric", "positive definite", "diagonal", "orthogonal"),
+    "B": ("", "", "", "", "symmetric", "orthogonal"),
+    "W": ("", "", "", "", "column-stochastic"),
+}
 ELEMENTWISE = ("sigmoid", "tanh", "softplus", "relu", "gelu", "abs")
 
 
@@ -39,6 +47,7 @@ class Loss:
 
     text: str
     wrt: tuple[str, ...]
+    assume: tuple[str, ...] = ASSUME
 
     def shapes(self) -> dict[str, str]:
         return {name: ",".join(SHAPES[name]) for name in SHAPES if mentions(self.text, name)}
@@ -150,4 +159,6 @@ def losses(draw: st.DrawFn, depth: int = 3) -> Loss:
     text = draw(scalar(depth).filter(lambda t: any(mentions(t, n) for n in (*SHAPES, *SCALARS))))
     present = [n for n in (*SHAPES, *SCALARS) if mentions(text, n)]
     wrt = draw(st.lists(st.sampled_from(present), min_size=1, max_size=2, unique=True))
-    return Loss(text, tuple(wrt))
+    stated = tuple(f"{name} {structure}" for name, kinds in STRUCTURES.items()
+                   if mentions(text, name) and (structure := draw(st.sampled_from(kinds))))
+    return Loss(text, tuple(wrt), ASSUME + stated)

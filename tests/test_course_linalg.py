@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive import catalogue, pipeline
 from derive.errors import VerificationError
-from derive.kinds.linalg import determinant_steps
+from derive.kinds.linalg.kind import determinant_steps
 from derive.model import Assumptions, Step
 from derive.verify import verify_step
 

@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive import catalogue, pipeline
 from derive.engine.probability.expectation import Cov, E, RandomVariable, SampleMean, Var, sample
-from derive.kinds.expectation import linearity
+from derive.kinds.expectation.kind import linearity
 from derive.model import Assumptions
 from derive.verify import compare
 

@@ -364,3 +364,31 @@ def test_an_interrupted_problem_set_stops_cleanly(tmp_path, how):
     stopped(run, how, log, tmp_path)
     assert wait_for(lambda: not processes_with(env["DERIVE_TEST_RUN"]), 30)
     assert leftovers(tmp_path, out) == []
+
+
+def blocked_signals(status: Path) -> set[signal.Signals]:
+    """The signals a thread or process blocks, from its /proc status (SigBlk)."""
+    line = next(x for x in status.read_text().splitlines() if x.startswith("SigBlk:"))
+    mask = int(line.split()[1], 16)
+    return {s for s in signal.Signals if s < 65 and mask >> (s - 1) & 1}
+
+
+def test_only_the_main_thread_of_a_parallel_build_receives_ctrl_c_and_sigterm():
+    """Every pool thread blocks the stops, so the kernel hands them to the main thread,
+    which they wake at once (one taken by a pool thread once let a build run to the end);
+    the forked workers unblock them again."""
+    import threading
+
+    from derive.workers import worker_pool
+
+    with worker_pool(2) as submit:
+        workers = {submit(os.getpid).result() for _ in range(8)}
+        main = threading.main_thread().native_id
+        threads = [t for t in Path("/proc/self/task").iterdir() if int(t.name) != main]
+        assert threads  # the pool's manager and queue feeder threads
+        stops = {signal.SIGINT, signal.SIGTERM}
+        for thread in threads:
+            assert stops <= blocked_signals(thread / "status"), thread.name
+        assert not stops & blocked_signals(Path(f"/proc/self/task/{main}/status"))
+        for pid in workers:
+            assert not stops & blocked_signals(Path(f"/proc/{pid}/status")), pid

@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 from derive import catalogue, pipeline
 from derive.catalogue import fields as f
-from derive.catalogue.spec import COMMON, KIND_FIELDS, read_specs, schema, spec_from_table
+from derive.catalogue.read import read_specs, schema, spec_from_table
+from derive.catalogue.spec import COMMON
 from derive.errors import InputError
+from derive.kinds import KINDS
 
 from .conftest import pdf_text
 
@@ -146,19 +148,21 @@ def base_table(kind: str) -> dict[str, Any]:
     return table
 
 
-FIELDS = [(kind, name) for kind in sorted(KIND_FIELDS) for name in schema(kind) if name != "id"]
+FIELDS = [(kind, name) for kind in sorted(KINDS) for name in schema(kind) if name != "id"]
 
 
 def test_every_field_type_has_a_strategy():
-    for kind in KIND_FIELDS:
+    for kind in KINDS:
         for reader in schema(kind).values():
             strategy(reader)
 
 
-def test_every_catalogue_kind_is_in_the_schema():
-    from derive.kinds import KINDS as DERIVED_KINDS
+def test_every_kind_reads_its_fields_from_its_own_record():
+    from derive.kinds import fields, kind
 
-    assert set(KIND_FIELDS) == set(DERIVED_KINDS)
+    for name in KINDS:
+        assert isinstance(fields(name), f.KindFields)
+        assert kind(name).fields is fields(name), name
 
 
 @pytest.mark.parametrize("kind,name", FIELDS, ids=[f"{k}.{n}" for k, n in FIELDS])
@@ -168,7 +172,7 @@ def test_a_hostile_value_is_refused_naming_the_field_or_read_typed(kind, name, d
     table = base_table(kind)
     value = data.draw(strategy(schema(kind)[name]), label=name)
     # Another valid kind makes other fields wrong: not this test's subject.
-    assume(not (name == "kind" and isinstance(value, str) and value in KIND_FIELDS))
+    assume(not (name == "kind" and isinstance(value, str) and value in KINDS))
     table[name] = value
     try:
         spec = spec_from_table(table, "course.toml", 3)
@@ -242,7 +246,7 @@ def _files(root: Path) -> set[Path]:
 
 @pytest.mark.tex
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", sorted(KIND_FIELDS))
+@pytest.mark.parametrize("kind", sorted(KINDS))
 def test_hostile_text_in_every_kind_builds_and_runs_nothing(tmp_path, kind, monkeypatch):
     """Every free-text field of one entry of each kind holds every payload; the entry builds."""
     monkeypatch.chdir(tmp_path)
@@ -292,7 +296,7 @@ def test_python_templates_get_text_only_through_the_py_filter():
         assert "|tojson" not in source, template.name  # one quoting function: repr
 
 
-EXPR_FIELDS = [(kind, name) for kind in sorted(KIND_FIELDS) for name, reader in schema(kind).items()
+EXPR_FIELDS = [(kind, name) for kind in sorted(KINDS) for name, reader in schema(kind).items()
                if type(reader) is f.Expr]
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive import pipeline, texscripts
-from derive.catalogue.spec import spec_from_table
+from derive.catalogue.read import spec_from_table
 from derive.errors import ScriptFallback
 from derive.names import clean_text
 

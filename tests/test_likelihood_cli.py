@@ -42,7 +42,7 @@ def test_mle_json_follows_the_contract(runner):
 def test_mle_text_output_names_the_rules(runner):
     done = runner.invoke(main, ["mle", "lam*exp(-lam*x)", "--param", "lam"])
     assert done.exit_code == 0, done.output
-    for words in ("log of a product", "score", "solve", "lam_hat = N/∑ᵢ xᵢ"):
+    for words in ("log of a product", "score", "solve", "λ̂ = N/∑ᵢ xᵢ"):
         assert words in done.output
     assert "Sum(" not in done.output and "x[i]" not in done.output  # Unicode maths, no repr
 

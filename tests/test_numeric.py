@@ -15,7 +15,7 @@ from derive.engine.probability.integrals import NumericIntegral
 from derive.engine.sample.statistics import INDEX, SIZE, SampleMax, SampleMedian, SampleMin, sample
 from derive.engine.sample.support import NAMED, find_support, is_density
 from derive.functions import normal_pdf, relu
-from derive.kinds.kl import QuadratureIntegral
+from derive.kinds.kl.kind import QuadratureIntegral
 from derive.model import Assumptions
 from derive.verify import compare, numerically_equal
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from derive import catalogue, pipeline
-from derive.catalogue.spec import Spec, load_specs
+from derive.catalogue.read import load_specs
+from derive.catalogue.spec import Spec
 from derive.errors import InputError, TexError
 from derive.pdf import compile_pdf
 

@@ -16,21 +16,24 @@ from derive import api, catalogue
 from derive.errors import DeriveError
 from derive.kinds import derive_unverified
 from derive.printing import Label, latex
-from derive.prose import Math, Printers, Prose, Tex, Words, math
+from derive.prose import Code, Formula, Math, Printers, Prose, Tex, Words, math
+from derive.richtext import LATEX_PROSE
 from derive.textout import derivation_text, unicode_prose, unicode_text
 from derive.textprint import prose_text, text
-from derive.worksheet import LATEX_PROSE
 from tests.conftest import ROOT
 
 x, w = sp.symbols("x w")
 
 
 def test_plain_strings_are_words_and_segments_keep_their_order():
-    prose = Prose.of("The score for ", math(x), ", then ", Tex(r"$\ell$", "ell"))
+    typed = Formula((x, w), ("<",), "x < w")
+    prose = Prose.of("The score for ", math(x), ", then ", Tex(r"$\ell$", "ell"), " if ", typed,
+                     Code("x +"))
     assert prose.parts == (Words("The score for "), Math((x,)), Words(", then "),
-                           Tex(r"$\ell$", "ell"))
-    marked = Printers(words=str.upper, math=lambda m: "<m>", tex=lambda t: "<t>")
-    assert prose.render(marked) == "THE SCORE FOR <m>, THEN <t>"
+                           Tex(r"$\ell$", "ell"), Words(" if "), typed, Code("x +"))
+    marked = Printers(words=str.upper, math=lambda m: "<m>", tex=lambda t: "<t>",
+                      formula=lambda f: "<f>", code=lambda c: f"<{c}>")
+    assert prose.render(marked) == "THE SCORE FOR <m>, THEN <t> IF <f><x +>"
 
 
 def test_the_worksheet_escapes_words_and_prints_maths_with_the_project_printer():

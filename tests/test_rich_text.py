@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,8 +15,18 @@ from derive.html.index import title_html
 from derive.html.worksheet import sheet_context
 from derive.names import plain_text
 from derive.pipeline import derive
-from derive.richtext import matrix_shapes, rich_pieces, rich_text
-from derive.textout import derivation_text, rich_unicode
+from derive.prose import Code
+from derive.richtext import LATEX_PROSE, matrix_shapes, rich_prose
+from derive.textout import UNICODE_PROSE, derivation_text
+
+
+def rich_text(text: str, shapes: dict | None = None) -> str:
+    return rich_prose(text, shapes).render(LATEX_PROSE)
+
+
+def rich_unicode(text: str, shapes: dict | None = None) -> str:
+    return rich_prose(text, shapes).render(UNICODE_PROSE)
+
 
 IDS = [s.id for s in catalogue.entries()]
 
@@ -25,7 +36,7 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
     spec = catalogue.get(entry)
     shapes = matrix_shapes(derive(spec))
     for text in (spec.title, *spec.notes):
-        code = [value for kind, value in rich_pieces(text, shapes) if kind == "code"]
+        code = [p.text for p in rich_prose(text, shapes).parts if isinstance(p, Code)]
         assert code == [], (text, code)
 
 
@@ -37,7 +48,7 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
 ])
 def test_matrix_titles_keep_their_transposes_and_order(entry, tex):
     derivation = derive(catalogue.get(entry))
-    assert rich_text(derivation.title, matrix_shapes(derivation)) == tex
+    assert derivation.title.render(LATEX_PROSE) == tex
 
 
 def test_a_title_prints_on_every_target_without_backticks(runner):
@@ -94,3 +105,14 @@ def test_mle_terminal_text_is_textbook_unicode(runner):
     assert "(∑ᵢ (xᵢ - μ)^2)^2" in out
     for repr_text in ("_hat", "dell", "Sum(", "Subs(", "**", "sqrt("):
         assert repr_text not in out, repr_text
+
+
+def test_a_root_of_a_sum_prints_as_a_root():
+    from derive.textout import maths
+
+    i, n = sp.Symbol("i", integer=True), sp.Symbol("N", integer=True, positive=True)
+    x = sp.IndexedBase("x")
+    spread = sp.Sum((x[i] - sp.Symbol("mu")) ** 2, (i, 1, n))
+    assert maths(sp.sqrt(spread) / sp.sqrt(n)) == "√(∑ᵢ (xᵢ - μ)^2)/√(N)"
+    assert maths(1 / sp.sqrt(spread)) == "1/√(∑ᵢ (xᵢ - μ)^2)"
+    assert maths(spread ** 2) == "(∑ᵢ (xᵢ - μ)^2)^2"

@@ -146,3 +146,22 @@ def test_digits_lost_to_cancellation_are_not_a_counterexample():
     product = sp.Mul(*[(k * x + k + 1) for k in range(1, 21)])
     assert numerically_equal(sp.expand(sp.diff(product, x)), sp.diff(product, x)).equal is True
     assert numerically_equal(sp.expand(sp.diff(product, x)) + 1, sp.diff(product, x)).equal is False
+
+
+@pytest.mark.parametrize("wrong", ["transposed", "scaled", "slightly off"])
+def test_the_cross_check_refutes_a_wrong_matrix_gradient(wrong: str) -> None:
+    """The matrix gradient's second opinion (the loss along a random direction of its own)
+    catches a result whose steps were not what produced it."""
+    from derive import api
+    from derive.model import Result
+    from derive.verify import cross_check
+
+    derivation = api.grad("tr(A*X*B)", wrt="X", shapes=["A=n,n", "X=n,n", "B=n,n"])
+    (result,) = derivation.results
+    assert cross_check(derivation) == {"X": "numeric"}
+    g = result.expr  # A^T B^T
+    e = sp.MatrixSymbol("E", *g.shape)  # one entry off, a little: E is drawn like every input
+    bad = {"transposed": sp.Transpose(g), "scaled": sp.MatMul(sp.Rational(101, 100), g),
+           "slightly off": g + sp.MatMul(sp.Rational(1, 10**6), e)}[wrong]
+    with pytest.raises(VerificationError, match="disagrees with the independent route"):
+        cross_check(replace(derivation, results=(Result("X", result.label, bad),)))

@@ -115,7 +115,11 @@ def test_check_first_line_error_is_the_cli_message(server: Server, tmp_path) -> 
     (b"[1, 2]", "the body must be a JSON object"),
     (b"{}", "field 'text' is missing"),
     (b'{"text": 5}', "field 'text' must be a string"),
-    (b'{"text": "   "}', "text: the derivation is empty"),
+    (b'{"text": "   "}', "no derivation found: the first line should be where it starts"),
+    (b'{"text": null}', "field 'text' must be a string"),
+    (b'{"text": "d/dx x\\u0000"}', "field 'text' holds a NUL character"),
+    (b'{"txt": "d/dx x"}', "unknown field 'txt' (did you mean 'text'?)"),
+    (b'{"text": "' + b"x" * 70_000 + b'"}', "text: the file is larger than 64 kB"),
     (b"[" * 40_000 + b"]" * 40_000, "the body is nested too deeply"),
 ])
 def test_malformed_check_bodies(server: Server, raw: bytes, message: str) -> None:
@@ -128,7 +132,10 @@ def test_malformed_check_bodies(server: Server, raw: bytes, message: str) -> Non
     ({"expr": "x", "wrt": "x"}, "field 'wrt' must be a list of strings"),
     ({"expr": "x", "wrt": [1]}, "field 'wrt' must be a list of strings"),
     ({"expr": "x", "wrt": []}, "field 'wrt' must name at least one variable"),
-    ({"expr": "x", "wrt": ["x"], "shapes": {"X": "3"}}, "shapes: X=3: expected NAME=ROWS,COLS"),
+    ({"expr": "x", "wrt": ["x"], "shapes": {"X": "3"}},
+     "--shape X=3: expected 'ROWS,COLS' (each a number or a name), got '3'"),
+    ({"expr": "x", "wrt": ["x"], "shape": {"X": "3,3"}},
+     "unknown field 'shape' (did you mean 'shapes'?)"),
     ({"expr": "x", "wrt": ["x"], "assume": "x > 0"}, "field 'assume' must be a list of strings"),
     ({"expr": True, "wrt": ["x"]}, "field 'expr' must be a string"),
 ])

@@ -6,7 +6,7 @@ import pytest
 
 import derive
 from derive.render import escape_latex
-from derive.richtext import rich_text
+from derive.richtext import LATEX_PROSE, rich_prose
 
 
 @pytest.mark.parametrize(
@@ -25,11 +25,12 @@ def test_escape_latex_in_one_pass(text, tex):
 
 
 def test_backtick_maths_is_parsed_and_reprinted():
-    assert rich_text("is `sigmoid(z) - y`.") == r"is $\sigma\!\left(z\right) - y$."
+    tex = rich_prose("is `sigmoid(z) - y`.").render(LATEX_PROSE)
+    assert tex == r"is $\sigma\!\left(z\right) - y$."
 
 
 def test_backtick_text_that_does_not_parse_is_escaped_not_compiled():
-    tex = rich_text(r"see `\input{/etc/passwd}` here")
+    tex = rich_prose(r"see `\input{/etc/passwd}` here").render(LATEX_PROSE)
     assert r"\input" not in tex.replace(r"\textbackslash{}input", "")
     assert tex.startswith("see \\texttt{")
 

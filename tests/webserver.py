@@ -57,17 +57,18 @@ def _command() -> list[str]:
 
 
 @contextmanager
-def serve(tmp: Path, *options: str, workers: int = 2, cache: Path | None = None
-          ) -> Iterator[Server]:
-    """``derive serve --port P --workers N --cache DIR [options]`` until the block ends."""
+def serve(tmp: Path, *options: str, workers: int = 2, cache: Path | None = None,
+          cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``derive serve --port P --workers N --cache DIR [options]`` until the block ends (in
+    folder ``cwd``, with ``env`` added to the environment)."""
     port = free_port()
     log = tmp / f"serve-{port}.log"
     args: Sequence[str] = [*_command(), "serve", "--port", str(port), "--workers", str(workers),
                            "--cache", str(cache or tmp / "web-cache"), *options]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log, "wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environment,
+                                   start_new_session=True, cwd=cwd)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
         _wait_until_up(server)

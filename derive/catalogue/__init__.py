@@ -6,7 +6,8 @@ import difflib
 from functools import cache
 from pathlib import Path
 
-from derive.catalogue.spec import Spec, load_specs
+from derive.catalogue.read import load_specs
+from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.names import plain_text
 

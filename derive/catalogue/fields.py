@@ -1,7 +1,8 @@
 """The field types of the spec schema: each reads one TOML value into a checked one.
 
 A reader raises Problem (WrongType for a value of the wrong TOML type) with a
-short reason; derive.catalogue.spec adds the file, the entry and the field.
+short reason; derive.catalogue.read adds the file, the entry and the field. Each kind
+declares its own fields as a ``KindFields`` in ``derive/kinds/<kind>/fields.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.names import check_name, clean_text
+from derive.names import check_name, clean_text, is_digits
 
 TEXT_LENGTH = 2000  # a title, note or assumption
 EXPR_LENGTH = 100_000  # a bound on the file; the parser has its own, finer limits (line, column)
@@ -256,7 +257,7 @@ class Shape(FieldType):
         if len(parts) != 2:
             raise Problem(f"expected {self.words}, got {_shown(value)}")
         for part in parts:
-            if part.isdigit():
+            if is_digits(part):
                 Integer(1, 10000).read(int(part))
             else:
                 Name().read(part)
@@ -333,6 +334,21 @@ class Key(FieldType):
         if not _KEY.fullmatch(value):
             raise Problem(f"expected {self.words}, got {_shown(value)}")
         return value
+
+
+@dataclass(frozen=True)
+class KindFields:
+    """A kind's own spec fields with their readers, the ones it requires, and ``one_of``:
+    fields of which an entry must have at least one (the first is named when none is)."""
+
+    fields: Mapping[str, FieldType]
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
+
+
+#: Readers several kinds share: one name or a list of names, and a table of matrix shapes.
+NAMES = ListOf(Name(), least=1)
+SHAPES = NameTable(Shape())
 
 
 def _type_words(value: Any) -> str:

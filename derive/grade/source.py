@@ -56,7 +56,7 @@ class Source:
 
 def read_file(path: str | Path) -> str:
     """The text of a derivation file, or a clean InputError."""
-    from derive.files import read_bounded
+    from derive.files import marked_text, read_bounded
 
     try:
         data = read_bounded(path, MAX_BYTES)  # bounded: `derive check /dev/zero` must not hang
@@ -64,10 +64,7 @@ def read_file(path: str | Path) -> str:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     except ValueError:
         raise InputError(f"{path}: the file is larger than {MAX_BYTES // 1000} kB") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
+    return marked_text(data, str(path))
 
 
 def read_text(text: str) -> Source:
@@ -76,6 +73,7 @@ def read_text(text: str) -> Source:
 
     if "\x00" in text:
         raise InputError("the input is binary, not text")
+    text = text.removeprefix("\ufeff")  # pasted from a file that starts with a byte-order mark
     steps: list[Step] = []
     assumed: list[str] = []
     shapes: dict[str, tuple[int | str, int | str]] = {}
@@ -138,7 +136,7 @@ def _comment_line(raw: str, number: int, assumed: list[str],
 def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
     """A ``% shape W = m, n`` line, its names under the identifier rule; else an InputError."""
     from derive.catalogue.fields import Problem, Shape
-    from derive.names import check_name
+    from derive.names import check_name, is_digits
 
     where = f"line {number}: % shape"
     match = _SHAPE.match(raw)
@@ -149,7 +147,7 @@ def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
         dims = Shape().read(f"{match.group(2)},{match.group(3) or 1}").split(",")
     except Problem as exc:
         raise InputError(f"{where} {name}: {exc}") from None
-    rows, cols = (int(d) if d.isdigit() else d for d in dims)
+    rows, cols = (int(d) if is_digits(d) else d for d in dims)
     if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
         raise InputError(f"{where} {name}: a size above {MAX_SIZE}: write a name instead "
                          "(% shape W = m, n); the checker draws small sizes itself")

@@ -14,9 +14,9 @@ from derive.model import Derivation, Section, Step
 from derive.printing import latex
 from derive.prose import Printers
 from derive.render import render_html
-from derive.richtext import assumption_tex, formula_latex, matrix_shapes, rich_pieces
+from derive.richtext import assumption_tex, formula_latex, rich_prose
 from derive.rules import margin
-from derive.textout import rich_unicode
+from derive.textout import UNICODE_PROSE
 
 #: how each step was proved, in words (the PDF's marks are S and N)
 #: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
@@ -24,6 +24,8 @@ HTML_PROSE = Printers(
     words=lambda words: str(escape(words)),
     math=lambda m: str(mathml(" = ".join(latex(e) for e in m.exprs))),
     tex=lambda t: str(latex_text(t.latex)),
+    formula=lambda f: str(mathml(formula_latex(f))),
+    code=lambda piece: str(Markup("<code>{}</code>").format(piece)),
 )
 
 PROVED = {"symbolic": "symbolically", "numeric": "numerically"}
@@ -52,12 +54,7 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
 
 def rich_html(text: str, shapes: dict[str, tuple[Any, Any]] | None = None) -> Markup:
     """User text with `expressions` in backticks as MathML; the rest escaped."""
-    printers = {
-        "text": escape,
-        "math": lambda formula: mathml(formula_latex(formula)),
-        "code": lambda piece: Markup("<code>{}</code>").format(piece),
-    }
-    return Markup("".join(printers[kind](value) for kind, value in rich_pieces(text, shapes)))
+    return Markup(rich_prose(text, shapes).render(HTML_PROSE))
 
 
 def _question(derivation: Derivation, settings: dict[str, Any]) -> Markup:
@@ -71,11 +68,10 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
     """Everything ``worksheet.html.j2`` needs, already printed."""
     settings = {"partial": len(derivation.symbols) > 1}
     name = latex(sp.Symbol(derivation.name))
-    shapes = matrix_shapes(derivation)
     return {
         "id": derivation.id,
-        "title": rich_html(derivation.title, shapes),
-        "title_text": rich_unicode(derivation.title, shapes),
+        "title": Markup(derivation.title.render(HTML_PROSE)),
+        "title_text": derivation.title.render(UNICODE_PROSE),
         "topic": derivation.topic,
         "kind": derivation.kind,
         "question": _question(derivation, settings),
@@ -86,7 +82,7 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
             for r in derivation.results
         ],
         "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
-        "notes": [rich_html(note, shapes) for note in derivation.notes],
+        "notes": [Markup(note.render(HTML_PROSE)) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
         "cross_check": bool(derivation.cross_check),
         "check_code": check_code,

@@ -1,7 +1,11 @@
-"""The catalogue's kinds: one module (or small package) each, ending in ``KIND = Kind(...)``.
+"""The catalogue's kinds: one package each, ``derive/kinds/<kind>/``.
 
-``KINDS`` is the only table of kinds. A kind's module is imported when the kind
-is first needed, so ``derive --help`` and a cached rebuild never import sympy.
+``KINDS`` is the only table of kinds (name -> package). A kind's package holds
+``fields.py`` (its spec fields, ``FIELDS = KindFields(...)``, no sympy) and
+``kind.py`` (how it is derived, checked and written as JSON, ending in ``KIND =
+Kind(...)``), besides any helpers of its own and its templates under
+``templates/``. Both are imported when first needed, so reading a spec,
+``derive --help`` and a cached rebuild never import sympy.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from derive.catalogue.fields import KindFields
     from derive.catalogue.spec import Spec
     from derive.kinds.base import Kind
     from derive.model import Derivation
 
-#: kind name -> the module that defines its KIND.
+#: kind name -> the package that holds its fields.py and kind.py.
 KINDS: dict[str, str] = {
     "gradient": "derive.kinds.gradient",
     "backprop": "derive.kinds.backprop",
@@ -34,8 +39,13 @@ KINDS: dict[str, str] = {
 
 
 def kind(name: str) -> Kind:
-    """The record of a kind (its module is imported now)."""
-    return import_module(KINDS[name]).KIND
+    """The record of a kind (its kind.py is imported now, and sympy with it)."""
+    return import_module(KINDS[name] + ".kind").KIND
+
+
+def fields(name: str) -> KindFields:
+    """A kind's own spec fields (its fields.py, which imports no sympy)."""
+    return import_module(KINDS[name] + ".fields").FIELDS
 
 
 def import_all() -> None:

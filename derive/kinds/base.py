@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from derive.errors import DeriveError
 from derive.jsonout import result_json
-from derive.prose import tex
+from derive.prose import NO_PROSE, Prose, tex
 
 if TYPE_CHECKING:
+    from derive.catalogue.fields import KindFields
     from derive.catalogue.spec import Spec
     from derive.model import Derivation
 
@@ -23,9 +24,11 @@ CheckRecipe = tuple[str, dict[str, Any]]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of catalogue entry: derive a Spec, write its check script, write its JSON."""
+    """One kind of catalogue entry: its spec fields; derive a Spec, write its check script and
+    its JSON."""
 
     name: str
+    fields: KindFields  # its own spec fields (from its sympy-free fields.py)
     derive: Callable[[Spec], Derivation]  # the unverified derivation of an entry
     check: Callable[[Derivation], CheckRecipe]  # the check script's template and context
     json: Callable[[Derivation, dict[str, Any]], dict[str, Any]] = result_json
@@ -47,9 +50,14 @@ def parse_field(spec: Spec, name: str, **options: Any) -> Any:
         raise spec.error(name, str(exc)) from None
 
 
-def derivation_of(spec: Spec, notes: tuple[str, ...] = (), **fields: Any) -> Derivation:
-    """An entry's Derivation: kind, id, title and topic from the spec; its notes, then ``notes``."""
+def derivation_of(spec: Spec, notes: tuple[Prose, ...] = (), **fields: Any) -> Derivation:
+    """An entry's Derivation: kind, id and topic from the spec, its title and notes as prose
+    (their `formulas` parsed over the derivation's matrix shapes), then ``notes``."""
     from derive.model import Derivation
+    from derive.richtext import matrix_shapes, rich_prose
 
-    return Derivation(kind=spec.kind, title=spec.title, id=spec.id, topic=spec.topic,
-                      notes=(*spec.notes, *notes), **fields)
+    derivation = Derivation(kind=spec.kind, title=NO_PROSE, id=spec.id, topic=spec.topic,
+                            **fields)
+    shapes = matrix_shapes(derivation) if "`" in spec.title + "".join(spec.notes) else None
+    return replace(derivation, title=rich_prose(spec.title, shapes),
+                   notes=(*(rich_prose(n, shapes) for n in spec.notes), *notes))

@@ -10,9 +10,14 @@ import sympy as sp
 
 from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
+from derive.engine.matrix.domain import check_defined
 from derive.engine.matrix.gradient import matrix_symbols, parse_shapes
+from derive.errors import InputError
 from derive.kinds.base import derivation_of, parse_field
-from derive.model import Assumptions, Derivation
+from derive.model import STRUCTURES, Assumptions, Derivation
+
+_WORDS = {"diagonal": "diagonal", "orthogonal": "orthogonal", "definite": "positive definite",
+          "symmetric": "symmetric", "simplex": "to sum to one"}
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,30 @@ def _known_symbols(shapes: Mapping[str, tuple], assumptions: Assumptions) -> dic
     return {**symbols_for(stated, assumptions), **sizes}
 
 
+def check_structures(assumptions: Assumptions, shapes: Mapping[str, tuple]) -> None:
+    """A stated structure names a declared matrix, square where the structure needs it."""
+    for kind in STRUCTURES:
+        for name in sorted(getattr(assumptions, kind)):
+            shape = shapes.get(name)
+            if shape is None:
+                raise InputError(f"--assume: '{name}' is stated {_WORDS[kind]}, so it needs "
+                                 f"--shape {name}=ROWS,COLS")
+            if kind == "simplex" and shape[1] != 1 and shape[0] == 1:
+                raise InputError(f"--assume: '{name}' sums to one, so it must be a column "
+                                 f"vector or a matrix (--shape {name}=n,1)")
+            if kind != "simplex" and shape[0] != shape[1]:
+                raise InputError(f"--assume: '{name}' is stated {_WORDS[kind]}, so it must be "
+                                 f"square (--shape {name}=n,n)")
+
+
 def read_matrix_form(spec: Spec, field: str) -> MatrixForm:
     """Parse ``field`` over the spec's ``shapes``; names without a shape are scalars."""
     shapes = parse_shapes(spec.require("shapes", dict))
     assumptions = parse_assumptions(spec.assume)
     expr = parse_field(spec, field, shapes=_plain(shapes),
                        symbols=_known_symbols(shapes, assumptions))
+    check_defined(expr, assumptions)  # a log of entries that may be negative: refused here
+    check_structures(assumptions, shapes)
     matrices = {**matrix_symbols(shapes), **{m.name: m for m in expr.atoms(sp.MatrixSymbol)}}
     scalars = {s.name: s for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and s.name not in matrices}

@@ -12,7 +12,6 @@ import re
 import stat
 from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -153,11 +152,13 @@ def parser(syntax: str) -> Lark:
 
 
 def _cache_file(syntax: str) -> str | bool:
-    """A file in ``$XDG_CACHE_HOME/derive`` that only this user can write, else False."""
+    """A file in the user's cache (derive.files.cache_root) that only this user can write,
+    else False."""
+    from derive.files import cache_root
+
     if os.environ.get("DERIVE_NO_CACHE"):
         return False
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "derive"
+    folder = cache_root()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.stat()

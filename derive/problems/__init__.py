@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.errors import InputError
+from derive.files import sweep_stale
 from derive.problems.roster import Student
 
 MAX_VERSIONS = 5000
@@ -67,10 +68,15 @@ def build_problem_set(count: int, seed: int, versions: int | None = None, topic:
     if not 1 <= count <= MAX_COUNT:
         raise InputError(f"--count {count}: expected 1 to {MAX_COUNT} problems")
     total, students = _students(versions, roster)
+    if templates is not None:
+        from derive.render import template_files
+
+        template_files(templates)  # every file a template's, before any work
     if not 1 <= total <= MAX_VERSIONS:
         raise InputError(f"--versions {total}: expected 1 to {MAX_VERSIONS} versions")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_stale(out)  # what a killed run (SIGKILL, power cut) left
     plan = family_plan(count, topic)
 
     def jobs_in_order() -> Iterator[VersionJob]:

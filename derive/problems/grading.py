@@ -24,6 +24,7 @@ from typing import Any
 
 from derive.errors import InputError
 from derive.files import read_bounded
+from derive.names import is_digits
 from derive.problems.gradesheet import GradeSheet, PartScore, StudentGrade
 from derive.problems.quiz import Part, parts
 from derive.problems.roster import Columns, header_columns, header_key, student_name
@@ -140,7 +141,7 @@ class _Release:
         """The row's version, or why it has none."""
         if version_column is not None and version_column < len(row):
             typed = row[version_column].strip()
-            if typed.isdigit() and int(typed) in self.parts:
+            if is_digits(typed) and int(typed) in self.parts:
                 return int(typed)
         keys = [f"{kind}:{row[index].casefold()}" for kind, index in
                 (("email", columns.email), ("id", columns.id))
@@ -175,7 +176,7 @@ def _typed(row: Sequence[str], answer_columns: Mapping[int, Column], problem: in
             for k, p in enumerate(graded, start=1):
                 if str(k) in pieces:
                     typed[p.name] = pieces[str(k)]
-        elif part.isdigit():
+        elif is_digits(part):
             if 1 <= int(part) <= len(graded):
                 typed[graded[int(part) - 1].name] = cell
         else:

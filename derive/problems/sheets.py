@@ -10,6 +10,7 @@ from derive.printing import latex
 from derive.problems.families import Answer, label_tex
 from derive.problems.solve import Solved
 from derive.render import Trusted, render_tex
+from derive.richtext import LATEX_PROSE
 
 SIGNIFICANT = 4  # digits shown for numeric answers on the answer key
 
@@ -30,7 +31,7 @@ def _header(version: int, versions: int, name: str | None, seed: int) -> dict[st
 def _problem(number: int, item: Solved) -> dict[str, Any]:
     return {
         "number": number,
-        "title": item.derivation.title,
+        "title": Trusted(item.derivation.title.render(LATEX_PROSE)),
         "question": Trusted(item.question.latex()),
         "numeric": item.answers[0].value is not None,
     }

@@ -18,6 +18,7 @@ from derive import pipeline
 from derive.catalogue.spec import Spec
 from derive.checkrun import run_check
 from derive.errors import DeriveError
+from derive.files import private_prefix
 from derive.kinds import check_script
 from derive.model import Derivation
 from derive.pdf import write_atomically, write_text_atomically
@@ -80,7 +81,7 @@ def shared_derivations() -> Iterator[None]:
     of checks, live as long as the block.
     """
     _CHECKED.clear()
-    with tempfile.TemporaryDirectory(prefix="derive-derived-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("derived")) as folder:
         _SHARED.append(Path(folder))
         try:
             yield
@@ -200,7 +201,7 @@ def run_checks(solved: Sequence[Solved], templates: Path | None = None
                ) -> tuple[Solved | ProblemError, ...]:
     """Run the check scripts of several problems: each checked problem, or why its check failed."""
     checked: list[Solved | ProblemError] = []
-    with tempfile.TemporaryDirectory(prefix="derive-problems-") as folder:
+    with tempfile.TemporaryDirectory(prefix=private_prefix("problems")) as folder:
         for item in solved:
             outcome = _checked(item, Path(folder), templates)
             line = outcome.line(_script_name(item))

@@ -17,10 +17,9 @@ import unicodedata
 from pathlib import Path
 
 from derive.errors import InputError
+from derive.files import BOMS
 
 ENCODINGS = ["utf_8", "utf_16", "utf_32", "cp1252", "latin_1"]  # what LMS exports use
-BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 DELIMITERS = ",;\t"
 MAX_CELL = 10_000  # characters in one cell
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")  # what spreadsheets may evaluate

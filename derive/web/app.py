@@ -21,6 +21,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from derive.errors import InputError
+from derive.files import marked_text
 from derive.web import jobs, pages
 from derive.web.pool import Limits, WorkerPool
 from derive.web.reply import Reply, error_reply
@@ -101,15 +103,15 @@ class _Bad(Exception):
 
 
 async def form_text(request: Request, name: str) -> str:
-    """A form field's text, or the uploaded file's (UTF-8) when one was chosen."""
+    """A form field's text, or the uploaded file's (read as ``derive check`` reads a file)."""
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str) and upload.filename:
         data = await upload.read()
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Bad(f"{upload.filename}: not UTF-8 text") from None
+            return marked_text(data, upload.filename)
+        except InputError as exc:
+            raise _Bad(str(exc)) from None
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
 

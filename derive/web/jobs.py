@@ -7,7 +7,6 @@ becomes a 400 with its one-line message, never a traceback (see ``guarded``).
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import Any
 
 from derive.errors import BudgetExceeded, DeriveError, InputError
 from derive.web.reply import Reply, error_reply, json_reply
+from derive.web.schema import CHECK, GRAD, read_body
 
 log = logging.getLogger("derive.web")
 MAX_TEXT_BYTES = 64_000  # as a derivation file (derive.grade.source.MAX_BYTES)
@@ -42,49 +42,11 @@ def guarded(job: Callable[..., Reply]) -> Callable[..., Reply]:
     return run
 
 
-def request_json(raw: bytes) -> Any:
-    """A request's body as JSON: UTF-8, within Python's nesting depth."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("the body is not UTF-8") from None
-    except RecursionError:
-        raise InputError("the body is nested too deeply") from None
-    except ValueError as exc:
-        raise InputError(f"the body is not JSON: {exc}") from None
-
-
-def field(body: Any, name: str, kind: type, required: bool = True) -> Any:
-    """One field of a JSON object, checked for its type; a one-line error names it."""
-    if not isinstance(body, dict):
-        raise InputError("the body must be a JSON object")
-    if name not in body or body[name] is None:
-        if required:
-            raise InputError(f"field '{name}' is missing")
-        return kind()
-    value = body[name]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise InputError(f"field '{name}' must be {_KIND_NAMES[kind]}")
-    return value
-
-
-_KIND_NAMES = {str: "a string", list: "a list of strings", dict: "an object of strings"}
-
-
-def strings(value: list | dict, name: str) -> None:
-    """Every item (or value) of a list or object field is a string."""
-    items = value.values() if isinstance(value, dict) else value
-    if not all(isinstance(v, str) for v in items) or not all(isinstance(k, str) for k in value):
-        raise InputError(f"field '{name}' must be {_KIND_NAMES[type(value)]}")
-
-
-def derivation_text(body: Any) -> str:
+def derivation_text(body: dict[str, Any]) -> str:
     """The derivation of a check request, within the size of a derivation file."""
-    text = field(body, "text", str)
+    text = body["text"]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise InputError(f"text: larger than {MAX_TEXT_BYTES // 1000} kB")
-    if not text.strip():
-        raise InputError("text: the derivation is empty")
+        raise InputError(f"text: the file is larger than {MAX_TEXT_BYTES // 1000} kB")
     return text
 
 
@@ -101,27 +63,23 @@ def check(raw: bytes) -> Reply:
     """``check --json`` on the request's text."""
     from derive.grade import check_text
 
-    return json_reply(check_text(derivation_text(request_json(raw))).json())
+    return json_reply(check_text(derivation_text(read_body(raw, CHECK))).json())
 
 
-def grad_spec(body: Any) -> Any:
-    """The ad hoc gradient entry of a grad request (the CLI's options as JSON fields)."""
+def grad_spec(expr: str, wrt: list[str], shapes: list[str], assume: list[str]) -> Any:
+    """The ad hoc gradient entry of a grad request or form: the CLI's options (shapes as
+    ``NAME=ROWS,COLS``), read by the CLI's API with its messages."""
     from derive import api
 
-    expr = field(body, "expr", str)
-    wrt = field(body, "wrt", list)
-    strings(wrt, "wrt")
     if not wrt:
-        raise InputError("field 'wrt' must name at least one variable")
-    shapes = field(body, "shapes", dict, required=False)
-    strings(shapes, "shapes")
-    for name, dims in shapes.items():
-        if len(dims.split(",")) != 2 or not name.strip():
-            raise InputError(f"shapes: {name}={dims}: expected NAME=ROWS,COLS")
-    assume = field(body, "assume", list, required=False)
-    strings(assume, "assume")
-    return api.grad_spec(expr, wrt, shapes=[f"{k}={v}" for k, v in shapes.items()],
-                         assume=assume)
+        raise InputError("Missing option '--wrt'.")  # as the CLI (click) says it
+    return api.grad_spec(expr, wrt, shapes=shapes, assume=assume)
+
+
+def grad_request(body: dict[str, Any]) -> Any:
+    """The ad hoc gradient entry of a checked ``/api/grad`` body."""
+    shapes = [f"{name}={dims}" for name, dims in body.get("shapes", {}).items()]
+    return grad_spec(body["expr"], body["wrt"], shapes, body.get("assume", []))
 
 
 def checked(spec: Any) -> tuple[Any, dict[str, Any]]:
@@ -137,7 +95,7 @@ def grad(raw: bytes) -> Reply:
     """``grad --json`` for the request's expression."""
     from derive.kinds import derivation_json
 
-    return json_reply(derivation_json(*checked(grad_spec(request_json(raw)))))
+    return json_reply(derivation_json(*checked(grad_request(read_body(raw, GRAD)))))
 
 
 @guarded
@@ -147,7 +105,7 @@ def preview(raw: bytes) -> Reply:
     from derive.html.checkpage import preview_rows
     from derive.render import render_html
 
-    rows = preview_rows(parse_source(read_text(derivation_text(request_json(raw)))))
+    rows = preview_rows(parse_source(read_text(derivation_text(read_body(raw, CHECK)))))
     return json_reply({"html": render_html("preview.html.j2", {"rows": rows})})
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from derive.errors import BudgetExceeded, DeriveError, InputError
+from derive.errors import BudgetExceeded, DeriveError, InputError, one_line
 from derive.web.jobs import checked, derivation_text, grad_spec, guarded
 from derive.web.reply import HTML, Reply
+from derive.web.schema import CHECK_FORM, GRAD_FORM, read_form
 
 NAV = [{"href": "/", "text": "derive"}, {"href": "/sheets/", "text": "Worksheets"},
        {"href": "/check", "text": "Check a derivation"}, {"href": "/grad", "text": "Gradient"}]
-EXAMPLE = "d/dx sigmoid(x^2)\n= sigmoid(x^2)*(1 - sigmoid(x^2))*2*x   # chain rule\n"
 
 
 def page(template: str, status: int = 200, **context: Any) -> Reply:
@@ -28,9 +28,10 @@ def _errors_as_page(template: str, run: Any, **context: Any) -> Reply:
     try:
         return page(template, **{**context, **run()})
     except BudgetExceeded as exc:
-        return page(template, 503, **{**context, "error": f"the work exceeded its budget: {exc}"})
+        return page(template, 503,
+                    **{**context, "error": one_line(f"the work exceeded its budget: {exc}")})
     except DeriveError as exc:
-        return page(template, 400, **{**context, "error": str(exc)})
+        return page(template, 400, **{**context, "error": one_line(exc)})
 
 
 @guarded
@@ -65,7 +66,8 @@ def sheet(entry_id: str, cache: str) -> Reply:
 
 @guarded
 def check_form() -> Reply:
-    return page("check.html.j2", text=EXAMPLE, result=None, error=None)
+    return page("check.html.j2", text=CHECK_FORM["examples"][0]["text"], result=None,
+                error=None)
 
 
 @guarded
@@ -75,32 +77,15 @@ def check_page(text: str) -> Reply:
     from derive.html.checkpage import report_context
 
     def run() -> dict[str, Any]:
-        return {"result": report_context(check_text(derivation_text({"text": text})))}
+        fields = read_form({"text": text}, CHECK_FORM)
+        return {"result": report_context(check_text(derivation_text(fields)))}
 
     return _errors_as_page("check.html.j2", run, text=text, result=None, error=None)
 
 
-GRAD_EXAMPLE = {"expr": "(sigmoid(w*x + b) - y)^2", "wrt": "w b", "shapes": "", "assume": ""}
-
-
-def grad_body(form: dict[str, str]) -> dict[str, Any]:
-    """The grad form's fields as the API's body: names split at spaces or commas, one per line."""
-    shapes = {}
-    for line in form.get("shapes", "").splitlines():
-        if line.strip():
-            name, sep, dims = line.partition("=")
-            if not sep:
-                raise InputError(f"shapes: {line.strip()}: expected NAME=ROWS,COLS")
-            shapes[name.strip()] = dims.strip()
-    return {"expr": form.get("expr", ""),
-            "wrt": form.get("wrt", "").replace(",", " ").split(),
-            "shapes": shapes,
-            "assume": [a.strip() for a in form.get("assume", "").splitlines() if a.strip()]}
-
-
 @guarded
 def grad_form() -> Reply:
-    return page("grad.html.j2", form=GRAD_EXAMPLE, result=None, error=None)
+    return page("grad.html.j2", form=GRAD_FORM["examples"][0], result=None, error=None)
 
 
 @guarded
@@ -108,10 +93,12 @@ def grad_page(form: dict[str, str]) -> Reply:
     """The grad page with the verified derivation of the posted expression."""
     from derive.html.worksheet import sheet_context
 
-    form = {name: form.get(name, "") for name in GRAD_EXAMPLE}
+    form = {name: form.get(name, "") for name in GRAD_FORM["properties"]}
 
     def run() -> dict[str, Any]:
-        derivation, check = checked(grad_spec(grad_body(form)))
+        fields = read_form(form, GRAD_FORM)
+        spec = grad_spec(fields["expr"], fields["wrt"], fields["shapes"], fields["assume"])
+        derivation, check = checked(spec)
         return {"result": {**sheet_context(derivation, "", ""), "passed": check["passed"]}}
 
     return _errors_as_page("grad.html.j2", run, form=form, result=None, error=None)

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from derive.errors import one_line
+
 JSON = "application/json; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 
@@ -25,5 +27,5 @@ def json_reply(data: Any, status: int = 200) -> Reply:
 
 
 def error_reply(message: str, status: int = 400) -> Reply:
-    """``{"error": "<one line>"}``."""
-    return json_reply({"error": message.splitlines()[0] if message else "error"}, status)
+    """``{"error": "<one line>"}``, the line as the CLI prints it (derive.errors.one_line)."""
+    return json_reply({"error": one_line(message) or "error"}, status)

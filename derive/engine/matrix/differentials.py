@@ -75,6 +75,24 @@ def _determinant(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     return "differential of det", expr * sp.Trace(sp.MatMul(sp.Inverse(inner), d(inner, var, dvar)))
 
 
+def summed_exponent(arg: Any) -> Any | None:
+    """Z when ``arg`` is the sum of the entries of exp(Z) (1^T e^z, 1^T e^Z 1), else None."""
+    if not isinstance(arg, Scalar | sp.Trace) or not isinstance(arg.args[0], sp.MatMul):
+        return None
+    factors = [f for f in arg.args[0].args if f != sp.OneMatrix(1, 1)]
+    if len(factors) not in (2, 3) or any(not isinstance(f, sp.OneMatrix)
+                                         for f in (factors[0], *factors[2:])):
+        return None
+    exps = factors[1]
+    if not isinstance(exps, ElementwiseApplyFunction):
+        return None
+    (u,), body = exps.function.args
+    if body != sp.exp(u) or factors[0].shape[0] != 1 or (len(factors) == 3) != (
+            exps.shape[1] != 1) or (len(factors) == 3 and factors[2].shape[1] != 1):
+        return None
+    return exps.expr
+
+
 def _log(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     arg = expr.args[0]
     if isinstance(arg, sp.Determinant):
@@ -82,6 +100,9 @@ def _log(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
         return "differential of log det", sp.Trace(
             sp.MatMul(sp.Inverse(inner), d(inner, var, dvar))
         )
+    exponent = summed_exponent(arg)
+    if exponent is not None:  # log 1^T e^z is logsumexp(z): its gradient reads softmax(z)
+        return "log-sum-exp", d(LogSumExp(exponent), var, dvar)
     return "chain rule", sp.Mul(sp.Pow(arg, -1), d(arg, var, dvar))
 
 
@@ -191,13 +212,13 @@ def _diag(expr: sp.DiagMatrix, var: Any, dvar: Any) -> tuple[str, Any]:
 def _logsumexp(expr: LogSumExp, var: Any, dvar: Any) -> tuple[str, Any]:
     """d logsumexp(z) = p^T dz with p = softmax(z); of a matrix, the softmax of all entries."""
     z = expr.arg
-    if z.shape[1] == 1:
-        p = Named("p", Softmax(z))
+    if z.shape[1] == 1:  # softmax(z) by its name: the textbook's gradient of logsumexp
+        p = Softmax(z)
         return "differential of logsumexp", Scalar(sp.MatMul(sp.Transpose(p), d(z, var, dvar)))
     rows, cols = z.shape
     exps = ElementwiseApplyFunction(sp.Lambda(U, sp.exp(U)), z)
     total = Scalar(sp.MatMul(sp.OneMatrix(1, rows), exps, sp.OneMatrix(cols, 1)))
-    weights = Named("P", sp.MatMul(sp.Pow(total, -1), exps))
+    weights = sp.MatMul(sp.Pow(total, -1), exps)  # the softmax of all entries, as it reads
     return "differential of logsumexp", sp.Trace(sp.MatMul(sp.Transpose(weights),
                                                            d(z, var, dvar)))
 

@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from derive.engine.matrix.expressions import Named, Scalar
 from derive.errors import NotSupported
 from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
+from derive.model import Assumptions
 
 POSITIVE, NONNEGATIVE, UNDEFINED = "positive", "nonnegative", "undefined"
 _PROBES = (-12.0, -5.5, -2.5, -1.25, -0.5, -0.125, 0.125, 0.5, 1.25, 2.5, 5.5, 12.0)
@@ -124,9 +125,9 @@ _FIXED: dict[type, str | None] = {
 class Signs:
     """The sign of every entry of an expression, as far as its construction tells."""
 
-    def __init__(self, positive: Collection[str], symmetric: Collection[str] = ()) -> None:
+    def __init__(self, positive: Collection[str], definite: Collection[str] = ()) -> None:
         self.positive = frozenset(positive)
-        self.symmetric = frozenset(symmetric)
+        self.definite = frozenset(definite)
 
     def of(self, expr: Any) -> str | None:
         """POSITIVE (almost everywhere), NONNEGATIVE, or None when it may be negative."""
@@ -217,7 +218,7 @@ class Signs:
 
     def _sign_Determinant(self, expr: Any) -> str | None:
         inner = expr.arg
-        if isinstance(inner, sp.MatrixSymbol) and inner.name in self.symmetric:
+        if isinstance(inner, sp.MatrixSymbol) and inner.name in self.definite:
             return POSITIVE
         return POSITIVE if isinstance(inner, sp.MatMul) and _is_gram(inner.args) else None
 
@@ -261,13 +262,13 @@ def _needs(node: Any, signs: Signs) -> tuple[Any, str] | None:
     return None
 
 
-def check_defined(function: Any, positive: Collection[str],
-                  symmetric: Collection[str] = ()) -> None:
+def check_defined(function: Any, assumptions: Assumptions) -> None:
     """Refuse (NotSupported) a log or non-integer power of entries that may be negative,
-    naming the construct and the assumption that makes it defined."""
+    naming the construct and the assumption that makes it defined (entries of a stated
+    column-stochastic matrix are positive; the determinant of a positive-definite one is)."""
     from derive.textprint import text
 
-    signs = Signs(positive, symmetric)
+    signs = Signs(assumptions.positive | assumptions.simplex, assumptions.definite)
     for node in sp.preorder_traversal(function):
         need = _needs(node, signs)
         if need is None:

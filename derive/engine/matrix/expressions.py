@@ -28,10 +28,11 @@ def _explicit(value: Any) -> bool:
     return isinstance(value, sp.MatrixBase)
 
 
-def moved(env: dict, values: dict) -> dict:
-    """The point ``env`` with ``values`` changed (an mpmatrix.Env keeps what it can reuse)."""
+def moved(env: dict, values: dict, key: Any = None) -> dict:
+    """The point ``env`` with ``values`` changed (an mpmatrix.Env keeps what it can reuse,
+    and the point made for the same ``key`` before)."""
     but = getattr(env, "but", None)
-    return but(values) if but is not None else {**env, **values}
+    return but(values, key) if but is not None else {**env, **values}
 
 
 STEP = mpmath.mpf("1e-20")  # central differences: truncation error ~ STEP^2 = 1e-40
@@ -45,14 +46,16 @@ def _largest(value: Any) -> Any:
     return abs(value)
 
 
-def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, down: Any) -> Any:
+def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, down: Any,
+                       key: Any = None) -> Any:
     """(E(up) - E(down)) / (2 STEP), at more digits while the rounding of E's value hides
-    the difference (a sum of terms of very different sizes, x^256)."""
+    the difference (a sum of terms of very different sizes, x^256). ``key`` names the move
+    (X along dX): the differentials of one step share its two points and their memo."""
     digits = mpmath.mp.dps
     while True:
         with mpmath.workdps(digits):
-            high = evaluate(expr, moved(env, {var: up}))
-            low = evaluate(expr, moved(env, {var: down}))
+            high = evaluate(expr, moved(env, {var: up}, key and (key, 1, digits)))
+            low = evaluate(expr, moved(env, {var: down}, key and (key, -1, digits)))
             value = (high - low) / (2 * STEP)
             noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
             if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
@@ -96,7 +99,7 @@ class _DifferentialBase:
         expr, var, dvar = self.args
         at, along = env[var], env[dvar]
         return central_difference(evaluate, expr, env, var, at + STEP * along,
-                                  at - STEP * along)
+                                  at - STEP * along, (var, dvar))
 
 
 class MatrixDifferential(_DifferentialBase, MatrixExpr):
@@ -214,6 +217,16 @@ class EntrywiseGradient(MatrixExpr):
     def shape(self) -> tuple[Any, Any]:
         return self.args[1].shape
 
+    def projected(self, gradient: Any) -> tuple[Any, Any]:
+        """(tr(V^T G), dL along V) for a random direction V of its own: equal at every point
+        exactly when G is the gradient (almost surely), at two evaluations of L, not two per
+        entry; V is no direction the steps use, so the check stays independent of them."""
+        function, var = self.args
+        v = Direction(f"d{var.name}_check", *var.shape)
+        product = sp.MatMul(sp.Transpose(v), gradient)
+        along = Scalar(product) if product.shape == (1, 1) else sp.Trace(product)
+        return along, ScalarDifferential(function, var, v)
+
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:
         """Entry by entry: a central difference at 50 digits or more (error ~ h^2 = 1e-40)."""
         function, var = self.args
@@ -285,6 +298,9 @@ class Direction(sp.MatrixSymbol):
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
 
+    def _sympystr(self, printer: Any) -> str:  # dΣ in the terminal, as the sheet's d\Sigma
+        return f"d{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
+
 
 def direction(var: sp.MatrixSymbol) -> Direction:
     """dX for the variable X, of X's shape."""
@@ -298,6 +314,9 @@ class ScalarDirection(sp.Symbol):
 
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.Symbol(self.name[1:]))}"
+
+    def _sympystr(self, printer: Any) -> str:  # dλ in the terminal, as the sheet's d\lambda
+        return f"d{printer._print(sp.Symbol(self.name[1:]))}"
 
 
 def scalar_direction(var: sp.Symbol) -> ScalarDirection:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -36,6 +37,7 @@ from derive.engine.matrix.identify import (
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
+from derive.names import is_digits
 from derive.printing import Label, latex
 from derive.prose import Prose, math, tex
 from derive.textprint import text
@@ -63,7 +65,7 @@ TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname
 def dimension(text: str) -> sp.Expr:
     """'3' -> 3, 'n' -> a positive integer symbol n."""
     text = text.strip()
-    if text.isdigit() and 0 < int(text) <= 1000:
+    if is_digits(text) and 0 < int(text) <= 1000:
         return sp.Integer(int(text))
     if NAME.match(text) and len(text) <= 16:
         return sp.Symbol(text, integer=True, positive=True)
@@ -217,16 +219,26 @@ def upstream_loss(output: Any, upstream: sp.MatrixSymbol) -> Any:
     return Scalar(product) if product.shape == (1, 1) else sp.Trace(product)
 
 
+@dataclass(frozen=True)
+class Stated:
+    """What --assume states about matrices: columns summing to one (probability vectors,
+    column-stochastic matrices), symmetric matrices, orthogonal ones."""
+
+    simplex: Collection[sp.MatrixSymbol] = ()
+    symmetric: Collection[sp.MatrixSymbol] = ()
+    orthogonal: Collection[sp.MatrixSymbol] = ()
+
+
 def matrix_gradient(
     function: Any,
     wrt: Sequence[sp.MatrixSymbol],
     name: str = "L",
     upstream: sp.MatrixSymbol | None = None,
-    simplex: Collection[sp.MatrixSymbol] = (),
-    symmetric: Collection[sp.MatrixSymbol] = (),
+    stated: Stated = Stated(),
 ) -> tuple[list[Section], list[Result], Any]:
     """Sections and results for a scalar function (or an output with upstream gradient);
-    what is stated (vectors summing to one, symmetric matrices) is used in a last section."""
+    what is stated (columns summing to one, symmetric or orthogonal matrices) is used in a
+    last section."""
     if upstream is not None:
         if upstream.shape != function.shape:
             raise InputError(
@@ -247,7 +259,7 @@ def matrix_gradient(
         section, gradient = gradient_section(loss, var, start, lhs_name=name)
         sections.append(section)
         label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
-        steps, gradient = stated_steps(gradient, simplex, symmetric)
+        steps, gradient = stated_steps(gradient, stated)
         if steps:
             sections.append(Section(Prose.of("Simplify ", math(label)), steps[0].before,
                                     tuple(steps), label))
@@ -257,17 +269,19 @@ def matrix_gradient(
     return sections, results, loss
 
 
-def stated_steps(gradient: Any, simplex: Collection[sp.MatrixSymbol] = (),
-                 symmetric: Collection[sp.MatrixSymbol] = ()) -> tuple[list[Step], Any]:
-    """Use what is stated: S^T = S for a symmetric S, 1^T t = 1 for a probability vector;
+def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], Any]:
+    """Use what is stated: S^T = S for a symmetric S, Q^T Q = I for an orthogonal Q,
+    1^T t = 1 for a probability vector (1^T T = 1^T for a column-stochastic T);
     then collect and factor ((p - y) x^T rather than p x^T - y x^T)."""
     steps: list[Step] = []
-    mirrored = gradient.xreplace({sp.Transpose(m): m for m in symmetric})
+    mirrored = gradient.xreplace({sp.Transpose(m): m for m in stated.symmetric})
+    mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd),  # S + S^T = 2 S
+                                lambda e: sp.MatAdd(*e.args).doit(deep=False))
     if mirrored != gradient:
         steps.append(Step(gradient, mirrored, "symmetric"))
         gradient = mirrored
-    if simplex:
-        more, gradient = tidy_steps(gradient, simplex)
+    if stated.simplex or stated.orthogonal:
+        more, gradient = tidy_steps(gradient, stated.simplex, stated.orthogonal)
         steps += more
     common = factor_common(gradient)
     if steps and common != gradient:

@@ -70,15 +70,32 @@ def _cancel(factors: list[Any]) -> list[Any] | None:
 
 
 def _sum_to_one(simplex: Collection[Any]) -> Callable[[list[Any]], list[Any] | None]:
+    """1^T y = 1 for a probability vector y; 1^T T = 1^T for a column-stochastic T."""
     def move(factors: list[Any]) -> list[Any] | None:
         for k in range(len(factors) - 1):
             first, second = factors[k], factors[k + 1]
-            ones_y = isinstance(first, sp.OneMatrix) and second in simplex
-            y_ones = (isinstance(first, sp.Transpose) and first.arg in simplex
-                      and isinstance(second, sp.OneMatrix))  # y^T 1 = 1 as well
-            if ones_y or y_ones:
+            ones_t = isinstance(first, sp.OneMatrix) and second in simplex  # 1^T T
+            t_ones = (isinstance(first, sp.Transpose) and first.arg in simplex
+                      and isinstance(second, sp.OneMatrix))  # T^T 1 = 1 as well
+            if not (ones_t or t_ones):
+                continue
+            ones = sp.OneMatrix(first.shape[0], second.shape[1])
+            kept = factors[:k] + ([] if ones.shape == (1, 1) else [ones]) + factors[k + 2 :]
+            return kept or [sp.Identity(1)]
+        return None
+
+    return move
+
+
+def _orthogonal(orthogonal: Collection[Any]) -> Callable[[list[Any]], list[Any] | None]:
+    """Q^T Q = Q Q^T = I for an orthogonal Q: the pair dropped from a product."""
+    def move(factors: list[Any]) -> list[Any] | None:
+        for k in range(len(factors) - 1):
+            first, second = factors[k], factors[k + 1]
+            if any(first == sp.Transpose(q) and second == q or first == q
+                   and second == sp.Transpose(q) for q in orthogonal):
                 kept = factors[:k] + factors[k + 2 :]
-                return kept or [sp.Identity(1)]
+                return kept or [sp.Identity(first.shape[0])]
         return None
 
     return move
@@ -109,16 +126,25 @@ def _moved_number(number: Scalar, move: Callable[[list[Any]], list[Any] | None])
     return Scalar(kept[0] if len(kept) == 1 else sp.MatMul(*kept))
 
 
-def tidy_steps(gradient: Any, simplex: Collection[Any] = ()) -> tuple[list[Step], Any]:
+def tidy_steps(gradient: Any, simplex: Collection[Any] = (),
+               orthogonal: Collection[Any] = ()) -> tuple[list[Step], Any]:
     """Steps from the identified gradient to its textbook form; returns the final form."""
     steps: list[Step] = []
+    inverted = gradient.xreplace({**{sp.Inverse(q): sp.Transpose(q) for q in orthogonal},
+                                  **{sp.Inverse(sp.Transpose(q)): q for q in orthogonal}})
+    if inverted != gradient:  # Q^{-1} = Q^T
+        steps.append(Step(gradient, inverted, "orthogonal"))
+        gradient = inverted
     terms = expand_terms(gradient)
     current = gradient
-    moves = [("cancel entrywise", _cancel), ("sum to one", _sum_to_one(simplex))]
+    vectors = [t for t in simplex if t.shape[1] == 1]
+    moves = [("cancel entrywise", _cancel), ("sum to one", _sum_to_one(vectors)),
+             ("columns sum to one", _sum_to_one([t for t in simplex if t not in vectors])),
+             ("orthogonal", _orthogonal(orthogonal))]
     expanded = build(terms)
     changed = [(name, _apply(terms, move)) for name, move in moves]
     if all(t == terms for _, t in changed):
-        return steps, gradient
+        return steps, current
     if expanded != current:
         steps.append(Step(current, expanded, "expand"))
         current = expanded

@@ -162,7 +162,7 @@ class Outcome:
     estimates: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     maximum: str = "not-verified"
-    notes: list[str] = field(default_factory=list)
+    notes: list[Prose] = field(default_factory=list)
     newton: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     profile: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     estimates_shown: dict[sp.Symbol, tuple] = field(default_factory=dict)

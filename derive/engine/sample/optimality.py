@@ -257,12 +257,13 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
     params = model.params
     if any(k == "subgradient" for k in how.values()):
         if len(params) > 1:
-            outcome.notes.append("The second-order condition is not proved for the joint problem.")
+            outcome.notes.append(
+                Prose.of("The second-order condition is not proved for the joint problem."))
             return False
-        outcome.notes.append(
+        outcome.notes.append(Prose.of(
             "The log-likelihood is concave in the location (minus a sum of absolute "
             "values), so the median is its global maximum."
-        )
+        ))
         return True
     log_density = sp.expand_log(sp.log(model.density), force=True)
     h_obs = sp.Matrix(
@@ -295,10 +296,10 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
             else "the Hessian of each observation's log-density (all principal minors of "
             "its negative are >= 0)"
         )
-        outcome.notes.append(
+        outcome.notes.append(Prose.of(
             f"The second derivative is never positive: {what} is concave on the "
             "whole parameter domain, so the stationary point is the global maximum."
-        )
+        ))
         return True
     return _hessian_at_solution(model, scores, solved, outcome, entries=entries)
 
@@ -348,23 +349,24 @@ def _hessian_at_solution(model, scores, solved, outcome, entries) -> bool:
     for k in range(1, n + 1):
         minor = ((-1) ** k) * matrix.extract(list(range(k)), list(range(k))).det()
         if not _sign_is(model, minor, "positive"):
-            outcome.notes.append("The second-order condition could not be proved in general.")
+            outcome.notes.append(
+                Prose.of("The second-order condition could not be proved in general."))
             return False
-    outcome.notes.append(
+    outcome.notes.append(Prose.of(
         "At the solution the Hessian is negative definite (its leading principal "
         "minors alternate in sign, the first negative): a local maximum."
-    )
+    ))
     return True
 
 
 def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
 
-    names = ", ".join(f"`{t.name}`" for t in unsolved)
-    outcome.notes.append(
-        f"The score equation for {names} keeps the parameter inside the sum over "
+    names = Prose.joined(", ", (Prose.of(math(t)) for t in unsolved))
+    outcome.notes.append(Prose.of(
+        "The score equation for ", names, " keeps the parameter inside the sum over "
         "the sample: it has no closed-form solution and is solved numerically "
         "(Newton's method)."
-    )
+    ))
     for theta in unsolved:
         value, steps = _second_derivative(model, scores[theta], theta, theta)
         outcome.sections.append(
@@ -427,15 +429,15 @@ def _lagrange(model, ell, scores, outcome) -> None:
         masked = mask_sums(stationary, model.summand_nonnegative)
         roots = _solutions(masked.expr, theta)
         if len(roots) != 1:
-            outcome.notes.append(
-                f"The stationarity condition for {theta.name} could not be solved."
-            )
+            outcome.notes.append(Prose.of(
+                "The stationarity condition for ", math(theta), " could not be solved."
+            ))
             return
         in_lambda[theta] = masked.unmask(roots[0])
     masked_g = mask_sums(g.xreplace(in_lambda), model.summand_nonnegative)
     lam_roots = [r for r in _solutions(masked_g.expr, LAMBDA) if r.is_real is not False]
     if len(lam_roots) != 1:
-        outcome.notes.append("The multiplier could not be found from the constraint.")
+        outcome.notes.append(Prose.of("The multiplier could not be found from the constraint."))
         return
     lam = counts_total(combine_sums(masked_g.unmask(lam_roots[0])))
     estimates = {t: e.xreplace({LAMBDA: lam}) for t, e in in_lambda.items()}
@@ -445,7 +447,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
     outcome.sections.append(
         Section(
             Prose.of("The constraint fixes the multiplier: ",
-                     Tex(rf"$\lambda = {latex(lam)}$", f"lambda = {text(lam)}")),
+                     math(LAMBDA, lam)),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
             Label(latex(g), text(g)),
@@ -474,10 +476,10 @@ def _lagrange(model, ell, scores, outcome) -> None:
         sp.diff(g, a, b) == 0 for a in params for b in params
     ):
         outcome.maximum = "verified"
-        outcome.notes.append(
+        outcome.notes.append(Prose.of(
             "Each observation's log-density is concave in the probabilities and "
             "the constraint is linear, so the stationary point of the Lagrangian "
             "is the constrained global maximum."
-        )
+        ))
     else:
-        outcome.notes.append("The second-order condition was not proved.")
+        outcome.notes.append(Prose.of("The second-order condition was not proved."))

@@ -21,6 +21,7 @@ from derive import numeric
 from derive.errors import InputError
 from derive.functions import as_expr, to_closed_form
 from derive.model import Assumptions
+from derive.names import is_digits
 
 MASS_TOLERANCE = 1e-6
 TERMS = 4000  # terms of an infinite discrete sum before its tail is negligible
@@ -109,9 +110,9 @@ def named_support(text: str) -> Support:
     """A support written in a spec: a name above or 'counts:n' for {0, ..., n}."""
     if text in NAMED:
         return NAMED[text]
-    if text.startswith("counts:") and text[7:].isdigit():
+    if text.startswith("counts:") and is_digits(text[7:]):
         return Support(text, sp.S.Zero, sp.Integer(int(text[7:])), discrete=True)
-    if text.startswith("categories:") and text[11:].isdigit():
+    if text.startswith("categories:") and is_digits(text[11:]):
         return Support(text, sp.S.One, sp.Integer(int(text[11:])), discrete=True)
     raise InputError(
         f"unknown support '{text}' (use {', '.join(NAMED)}, counts:n, categories:k or [low, high])"

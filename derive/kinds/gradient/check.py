@@ -79,8 +79,7 @@ def matrix_context(derivation: Derivation) -> dict[str, Any]:
         "function": code(function),
         "inputs": [{"name": m.name, "rows": shape(m)[0], "cols": shape(m)[1],
                     "positive": m.name in assumptions.positive,
-                    "simplex": m.name in assumptions.simplex,
-                    "symmetric": m.name in assumptions.symmetric} for m in inputs],
+                    "structure": assumptions.structure(m.name)} for m in inputs],
         "scalars": [{"name": py_name(s.name), "range": scalar_range(s)} for s in scalars],
         "sizes_text": ", ".join(f"{d} = {v}" for d, v in sorted(sizes.items(), key=str))
         or "fixed sizes",

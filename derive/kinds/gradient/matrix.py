@@ -9,7 +9,6 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine.matrix.domain import check_defined
 from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     EntrywiseJacobian,
@@ -19,13 +18,14 @@ from derive.engine.matrix.expressions import (
 )
 from derive.engine.matrix.gradient import (
     CONVENTION,
+    Stated,
     broadcast_conventions,
     matrix_gradient,
     partial_label,
 )
 from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
-from derive.model import Assumptions, Derivation, Result
+from derive.model import Derivation, Result
 from derive.printing import Label, latex
 from derive.prose import Prose, math
 from derive.textprint import text
@@ -39,15 +39,9 @@ class MatrixGradient:
     shapes: Mapping[str, tuple[str, ...]]
 
 
-def _simplex(assumptions: Assumptions, symbols: Mapping[str, Any]) -> list[sp.MatrixSymbol]:
-    """The vectors stated to sum to one ('1^T t = 1'): columns with a shape."""
-    found = []
-    for t in sorted(assumptions.simplex):
-        if t not in symbols or not is_matrix(symbols[t]) or symbols[t].shape[1] != 1:
-            raise InputError(f"--assume: '{t}' sums to one, so it must be a column vector "
-                             f"with --shape {t}=n,1")
-        found.append(symbols[t])
-    return found
+def _stated(names: frozenset[str], symbols: Mapping[str, Any]) -> list[sp.MatrixSymbol]:
+    """The declared matrices among ``names`` (read_matrix_form checked their shapes)."""
+    return [symbols[n] for n in sorted(names) if is_matrix(symbols.get(n))]
 
 
 def derive_matrix_gradient(spec: Spec) -> Derivation:
@@ -55,7 +49,6 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     scalars (a coefficient, a variable inside functions, or a --wrt variable)."""
     form = read_matrix_form(spec, "expr")
     function, shapes, assumptions = form.expr, form.shapes, form.assumptions
-    check_defined(function, assumptions.positive | assumptions.simplex, assumptions.symmetric)
     symbols = dict(form.symbols)
     name = spec.get("name", "L")
     upstream_name = spec.get("upstream")
@@ -70,10 +63,9 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         if w not in symbols:
             raise InputError(f"--wrt {w}: '{w}' does not occur in the expression")
         wrt.append(symbols[w])
-    symmetric = [symbols[n] for n in sorted(assumptions.symmetric)
-                 if is_matrix(symbols.get(n)) and symbols[n].shape[0] == symbols[n].shape[1]]
-    sections, results, loss = matrix_gradient(function, wrt, name, upstream,
-                                              _simplex(assumptions, symbols), symmetric)
+    stated = Stated(_stated(assumptions.simplex, symbols), _stated(assumptions.symmetric, symbols),
+                    _stated(assumptions.orthogonal, symbols))
+    sections, results, loss = matrix_gradient(function, wrt, name, upstream, stated)
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
             loss, symbols[r.name])

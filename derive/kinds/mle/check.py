@@ -18,6 +18,7 @@ from derive.engine.sample.statistics import SIZE
 from derive.functions import to_closed_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation
+from derive.names import is_digits
 from derive.numpyprint import numpy_code
 
 SAMPLE_SIZE = 2001  # odd, so that the median is one observation
@@ -62,7 +63,7 @@ def _matrix_context(derivation: Derivation) -> dict[str, Any]:
     """Template values for the matrix form (``check_mle_matrix.py.j2``)."""
     details: Estimation = derivation.details
     shapes = {
-        k: [v if v.isdigit() else str(MATRIX_SIZES.get(v, 3)) for v in dims]
+        k: [v if is_digits(v) else str(MATRIX_SIZES.get(v, 3)) for v in dims]
         for k, dims in details.shapes.items()
     }
     ell = details.log_likelihood

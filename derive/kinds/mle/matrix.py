@@ -23,7 +23,7 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
-from derive.prose import Prose, Tex, math, tex
+from derive.prose import Prose, math, tex
 from derive.textprint import text
 
 
@@ -38,12 +38,13 @@ def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
         factors = list(matrices.args) if isinstance(matrices, sp.MatMul) else [matrices]
         if factors[-1] != w or any(f.has(w) for f in factors[:-1]):
             return None
-        b_terms.append(-coeff * sp.MatMul(*factors[:-1]) if len(factors) > 1 else -coeff)
-    if not b_terms:
+        # c w alone is c I w: a ridge term alpha*w beside X^T X w
+        b_terms.append(-coeff * (sp.MatMul(*factors[:-1]) if len(factors) > 1
+                                 else sp.Identity(w.shape[0])))
+    if not b_terms or not a_terms:
         return None
-    return sp.MatAdd(*a_terms).doit(), sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[
-        0
-    ]
+    return (sp.MatAdd(*a_terms).doit(),
+            sp.MatAdd(*b_terms).doit() if len(b_terms) > 1 else b_terms[0])
 
 
 def _without_common_scalar(a: Any, b: Any) -> tuple[Any, Any]:
@@ -59,7 +60,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     matrices = {m.name: m for m in ell.atoms(sp.MatrixSymbol)}
     sections, results, estimators, scores = [], [], {}, {}
     maximum = "verified"
-    notes: list[str] = []
+    notes: list[Prose] = []
     for name in spec.names("params"):
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
@@ -82,8 +83,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         sections.append(
             Section(
                 Prose.of("Setting the gradient to zero: ",
-                         Tex(rf"$\hat{{{latex(w)}}} = {latex(estimate)}$",
-                             f"{w}_hat = {text(estimate)}")),
+                         math(Estimate(w), estimate)),
                 start,
                 (Step(start, zero, "solve", note),),
                 lhs,
@@ -91,15 +91,9 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         )
         hessian_sec, hessian = hessian_section(gradient, w)
         sections.append(hessian_sec)
-        gram = _is_minus_gram(hessian)
-        notes.append(
-            f"The Hessian `{text(hessian)}` is minus a positive multiple of a Gram matrix "
-            "(a matrix times its own transpose): negative definite when the design has full "
-            "column rank, so the stationary point is the unique maximum."
-            if gram
-            else "The Hessian could not be shown to be negative definite."
-        )
-        if not gram:
+        kinds = _minus_definite_terms(hessian)
+        notes.append(_hessian_note(kinds, hessian))
+        if kinds is None:
             maximum = "not-verified"
         estimators[name] = estimate
         results.append(Result(name, Estimate(w), estimate))
@@ -120,13 +114,45 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
     )
 
 
-def _is_minus_gram(hessian: Any) -> bool:
-    """-c M^T M with c > 0."""
-    coeff, rest = hessian.as_coeff_mmul()
-    if not (coeff.is_negative and isinstance(rest, sp.MatMul) and len(rest.args) == 2):
-        return False
-    left, right = rest.args
-    return isinstance(left, sp.Transpose) and left.arg == right
+_HESSIAN_NOTES = {
+    "gram": " is minus a positive multiple of a Gram matrix (a matrix times its own "
+            "transpose): negative definite when the design has full column rank, so the "
+            "stationary point is the unique maximum.",
+    "identity": " is minus a positive multiple of the identity, minus Gram matrices (a "
+                "matrix times its own transpose) if any: negative definite, so the "
+                "stationary point is the unique maximum.",
+}
+
+
+def _hessian_note(kinds: str | None, hessian: Any) -> Prose:
+    """What the Hessian's terms show about the stationary point."""
+    if kinds is None:
+        return Prose.of("The Hessian could not be shown to be negative definite.")
+    return Prose.of("The Hessian ", math(hessian), _HESSIAN_NOTES[kinds])
+
+
+def _minus_definite_term(term: Any) -> str | None:
+    """'identity' for -c I, 'gram' for -c M^T M (c > 0), else None."""
+    factors = term.args if isinstance(term, sp.MatMul) else (term,)
+    scalar = sp.Mul(*[f for f in factors if not isinstance(f, sp.MatrixExpr)])
+    matrices = [f for f in factors if isinstance(f, sp.MatrixExpr)]
+    if not scalar.is_negative:
+        return None
+    if len(matrices) == 1 and isinstance(matrices[0], sp.Identity):
+        return "identity"
+    if len(matrices) == 2 and isinstance(matrices[0], sp.Transpose):
+        return "gram" if matrices[0].arg == matrices[1] else None
+    return None
+
+
+def _minus_definite_terms(hessian: Any) -> str | None:
+    """'gram' for -c M^T M, 'identity' when a -c I term makes a sum of such terms
+    negative definite whatever the rank (ridge), None when neither is shown."""
+    kinds = {_minus_definite_term(t) for t in
+             (hessian.args if isinstance(hessian, sp.MatAdd) else (hessian,))}
+    if None in kinds:
+        return None
+    return "identity" if "identity" in kinds else "gram"
 
 
 def _question(ell: Any, params: tuple[str, ...]) -> Prose:

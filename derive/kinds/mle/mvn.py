@@ -29,9 +29,8 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import NO_PROSE, Prose, Tex, tex
-from derive.textprint import text
+from derive.printing import Label
+from derive.prose import NO_PROSE, Prose, Tex, math, tex
 
 DIM = sp.Symbol("d", integer=True, positive=True)
 X = sp.MatrixSymbol("X", SIZE, DIM)
@@ -158,7 +157,7 @@ def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, 
     zero = sp.ZeroMatrix(DIM, 1)
     solve = Section(
         Prose.of("Setting the gradient to zero: ",
-                 Tex(rf"$\hat\mu = {latex(estimate)}$", f"mu_hat = {text(estimate)}")),
+                 math(Estimate(MU), estimate)),
         at,
         (Step(at, zero, "solve", Prose.of(
             tex(r"$\Sigma^{-1}$", "Sigma^-1"), " is invertible, so the gradient vanishes "
@@ -236,7 +235,7 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     at = tidy.xreplace({LAMBDA: lambda_hat})
     solve = Section(
         Prose.of("Setting the gradient to zero: ",
-                 Tex(rf"$\hat\Lambda = {latex(lambda_hat)}$", f"Lambda_hat = {text(lambda_hat)}")),
+                 math(Estimate(LAMBDA), lambda_hat)),
         at,
         (Step(at, sp.ZeroMatrix(DIM, DIM), "solve", Prose.of(
             tex(r"$\frac{N}{2}\Lambda^{-1} = \frac{1}{2}S$", "(N/2) Lambda^-1 = S/2"), ": ",
@@ -281,7 +280,8 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     if unknown or "mu" not in params:
         raise InputError(f"multivariate normal: params are 'mu' and optionally 'Sigma', "
                          f"not {', '.join(params)}")
-    assumptions = parse_assumptions([*spec.assume, *(f"{s} symmetric" for s in SYMMETRIC)])
+    stated = [f"{s} positive definite" for s in SYMMETRIC]
+    assumptions = parse_assumptions([*spec.assume, *stated])
     names = assumptions.symmetric
     section, ell = log_likelihood_section()
     sections = [section]
@@ -291,20 +291,23 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     estimators: dict[str, Any] = {"mu": mu_hat}
     scores: dict[str, Any] = {"mu": score}
     definite = negative_definite(hessian, names)
-    notes: list[str] = []
-    notes.append(
-        f"The Hessian `{text(hessian)}` is a negative multiple of the inverse of a symmetric "
-        "positive-definite matrix: negative definite, so the sample mean is the unique maximum."
-        if definite else "The Hessian could not be shown to be negative definite.")
+    notes = [
+        Prose.of("The Hessian ", math(hessian), " is a negative multiple of the inverse of a "
+                 "symmetric positive-definite matrix: negative definite, so the sample mean is "
+                 "the unique maximum.")
+        if definite else Prose.of("The Hessian could not be shown to be negative definite.")]
     if "Sigma" in params:
         more, shown, sigma_hat, lambda_score = covariance_sections(ell, mu_hat, names)
         sections += more
         results.append(Result("Sigma", Estimate(SIGMA), shown))
         estimators["Sigma"] = sigma_hat
         scores["Lambda"] = lambda_score
-        notes.append("In Lambda the log-likelihood is (N/2) log det Lambda - tr(S Lambda)/2 plus "
-                     "a constant: log det is strictly concave on positive-definite matrices and "
-                     "the trace is linear, so the stationary point is the maximum.")
+        notes.append(Prose.of(
+            "In ", math(LAMBDA), " the log-likelihood is ",
+            tex(r"$\frac{N}{2} \log\det\Lambda - \frac{1}{2}\operatorname{tr}(S\Lambda)$",
+                "(N/2) log det Lambda - tr(S Lambda)/2"),
+            " plus a constant: log det is strictly concave on positive-definite matrices and "
+            "the trace is linear, so the stationary point is the maximum."))
     return derivation_of(
         spec,
         input="multivariate normal N(mu, Sigma)",

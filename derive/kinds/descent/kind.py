@@ -18,6 +18,7 @@ from derive.catalogue.spec import Spec
 from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
+from derive.kinds.descent.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label, latex
 from derive.prose import NO_PROSE, Prose, math, tex
@@ -275,4 +276,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_descent.py.j2", series_context(derivation)
 
 
-KIND = Kind("descent", derive_descent, check_recipe)
+KIND = Kind("descent", FIELDS, derive_descent, check_recipe)

@@ -25,6 +25,7 @@ from derive.engine.probability.expectation import (
     sample,
 )
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.sampling.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.prose import Prose, math, tex
 
@@ -153,4 +154,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_sampling.py.j2", sampling_context(derivation)
 
 
-KIND = Kind("sampling", derive_sampling, check_recipe)
+KIND = Kind("sampling", FIELDS, derive_sampling, check_recipe)

@@ -22,6 +22,7 @@ from derive.engine.probability.integrals import (
     substitution_step,
 )
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.moments.fields import FIELDS
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
@@ -201,4 +202,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_moments.py.j2", moments_context(derivation)
 
 
-KIND = Kind("moments", derive_moments, check_recipe)
+KIND = Kind("moments", FIELDS, derive_moments, check_recipe)

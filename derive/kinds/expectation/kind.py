@@ -28,6 +28,7 @@ from derive.engine.probability.expectation import (
     is_constant,
 )
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.expectation.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.prose import NO_PROSE, Prose, math, tex
 
@@ -322,4 +323,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_expectation.py.j2", expectation_context(derivation)
 
 
-KIND = Kind("expectation", derive_identity, check_recipe)
+KIND = Kind("expectation", FIELDS, derive_identity, check_recipe)

@@ -20,6 +20,7 @@ from derive.checkcode import along, code
 from derive.engine.calculus.scalar import gradient_section
 from derive.functions import relu, sigmoid
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.vanishing.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
@@ -122,4 +123,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_vanishing.py.j2", bound_context(derivation)
 
 
-KIND = Kind("vanishing", derive_vanishing, check_recipe)
+KIND = Kind("vanishing", FIELDS, derive_vanishing, check_recipe)

@@ -15,10 +15,10 @@ import sympy as sp
 
 from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.linalg.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
+from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
-from derive.textprint import text
 
 LAMBDA = sp.Symbol("lambda")
 
@@ -144,9 +144,8 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
             steps.append(Step(av, lam * v[row], "evaluate", Prose.of(
                 f"row {row + 1}: ", tex(rf"$(Av)_{row + 1} = \lambda v_{row + 1}$",
                                        f"(Av)_{row + 1} = lambda v_{row + 1}"))))
-        title = Prose.of("Eigenvector for ", Tex(rf"$\lambda_{k + 1} = {latex(lam)}$",
-                                                 f"lambda_{k + 1} = {text(lam)}"),
-                         ": ", Tex(rf"$v_{k + 1} = {latex(v)}$", f"v_{k + 1} = {text(v)}"))
+        title = Prose.of("Eigenvector for ", math(sp.Symbol(f"lambda_{k + 1}"), lam),
+                         ": ", math(sp.Symbol(f"v_{k + 1}"), v))
         sections.append(Section(title, steps[0].before, (steps[0],)))
         for step in steps[1:]:
             sections.append(Section(Prose(), step.before, (step,)))
@@ -255,4 +254,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_linalg.py.j2", linalg_context(derivation)
 
 
-KIND = Kind("linalg", derive_linalg, check_recipe)
+KIND = Kind("linalg", FIELDS, derive_linalg, check_recipe)

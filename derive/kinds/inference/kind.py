@@ -22,6 +22,7 @@ from mpmath.libmp import prec_to_dps
 from derive.catalogue.spec import Spec
 from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of
+from derive.kinds.inference.fields import FIELDS
 from derive.model import Assumptions, Derivation, Result, Section, Step
 from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
@@ -267,4 +268,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_inference.py.j2", inference_context(derivation)
 
 
-KIND = Kind("inference", derive_inference, check_recipe)
+KIND = Kind("inference", FIELDS, derive_inference, check_recipe)

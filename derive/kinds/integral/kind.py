@@ -17,6 +17,7 @@ from derive.checkcode import code, py_name, symbol_domains
 from derive.engine.calculus.integration import integral_section
 from derive.errors import NotSupported
 from derive.kinds.base import Kind, derivation_of, parse_field
+from derive.kinds.integral.fields import FIELDS
 from derive.model import Derivation, Result
 from derive.prose import Prose, math
 
@@ -101,4 +102,4 @@ def check_recipe(derivation: Derivation) -> tuple[str, dict[str, Any]]:
     return "check_integral.py.j2", integral_context(derivation)
 
 
-KIND = Kind("integral", derive_integral, check_recipe)
+KIND = Kind("integral", FIELDS, derive_integral, check_recipe)

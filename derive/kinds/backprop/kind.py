@@ -41,8 +41,9 @@ from derive.engine.matrix.gradient import (
 from derive.errors import DeriveError, InputError
 from derive.functions import as_expr
 from derive.jsonout import expression_fields
+from derive.kinds.backprop.fields import FIELDS
 from derive.kinds.base import Kind, derivation_of
-from derive.kinds.gradient import gradient_json
+from derive.kinds.gradient.kind import gradient_json
 from derive.matrixfunctions import Softmax
 from derive.model import Derivation, Result, Section
 from derive.printing import Label, latex
@@ -416,4 +417,4 @@ def backprop_json(derivation: Derivation, check: dict[str, Any]) -> dict[str, An
     return out
 
 
-KIND = Kind("backprop", derive_backprop, check_recipe, backprop_json)
+KIND = Kind("backprop", FIELDS, derive_backprop, check_recipe, backprop_json)

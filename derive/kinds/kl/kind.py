@@ -16,7 +16,8 @@ from derive.assumptions import parse_assumptions, symbols_for
 from derive.catalogue.spec import Spec
 from derive.functions import normal_pdf
 from derive.kinds.base import Kind, derivation_of
-from derive.kinds.integral import DefiniteIntegral, check_recipe
+from derive.kinds.integral.kind import DefiniteIntegral, check_recipe
+from derive.kinds.kl.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
 from derive.printing import Label
 from derive.prose import Prose, math, tex
@@ -139,4 +140,4 @@ def derive_kl_gaussian(spec: Spec) -> Derivation:
     )
 
 
-KIND = Kind("kl-gaussian", derive_kl_gaussian, check_recipe)
+KIND = Kind("kl-gaussian", FIELDS, derive_kl_gaussian, check_recipe)
