@@ -26,6 +26,16 @@ def _matmul_precedence(expr: sp.MatMul) -> int:
     return PRECEDENCE["Add"] if _negative(expr) else PRECEDENCE["Mul"]
 
 
+#: names that stand for a Greek letter's name: ``lam`` (``lambda`` is a keyword in Python)
+SPELLED_GREEK = {"lam": "lambda"}
+
+
+def greek_name(name: str) -> str:
+    """The name with a spelled-out Greek head (lam_1 -> lambda_1), as the printers show it."""
+    head, sep, tail = name.partition("_")
+    return SPELLED_GREEK.get(head, head) + sep + tail
+
+
 def root_parts(expr: sp.Mul) -> tuple[sp.Rational, list, list, list] | None:
     """A product with two or more square roots in its denominator (sqrt(2)/(2 sqrt(pi) s)) as
     (rational coefficient, the radicands to join, the factors above, the factors below)."""
@@ -47,16 +57,6 @@ def root_parts(expr: sp.Mul) -> tuple[sp.Rational, list, list, list] | None:
     below = [1 / f for f in kept if f.is_Pow and f.exp.is_negative]
     above = [f for f in kept if not (f.is_Pow and f.exp.is_negative)]
     return coefficient, inside, above, below
-
-
-#: names that stand for a Greek letter's name: ``lam`` (``lambda`` is a keyword in Python)
-SPELLED_GREEK = {"lam": "lambda"}
-
-
-def greek_name(name: str) -> str:
-    """The name with a spelled-out Greek head (lam_1 -> lambda_1), as the printers show it."""
-    head, sep, tail = name.partition("_")
-    return SPELLED_GREEK.get(head, head) + sep + tail
 
 
 class DeriveLatexPrinter(LatexPrinter):

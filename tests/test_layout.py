@@ -26,7 +26,7 @@ FLOORS = (
     ("pipeline", "grade", "html"),
     ("kinds", "catalogue"),  # entries are read against their kind's fields; kinds derive them
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
-     "richtext", "texbreak"),
+     "richtext", "texbreak", "listing"),
     ("engine", "numeric", "symbolic", "parse", "printing", "numpyprint", "textprint",
      "matrixcode", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",

@@ -1,4 +1,4 @@
-"""A 'kl-categorical' entry's spec fields: how many categories, and the divergence's name."""
+"""The spec fields of a 'kl-categorical' entry: how many categories, and the loss's name."""
 
 from derive.catalogue.fields import Integer, KindFields, Name
 
