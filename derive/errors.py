@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+#: a word of a message longer than this (a pasted value echoed back) is shown shortened
+LONGEST_WORD = 200
+
+
+def _shortened(word: str) -> str:
+    return word if len(word) <= LONGEST_WORD else f"{word[:60]}… ({len(word)} characters)"
+
 
 def one_line(message: object) -> str:
     """A message as the user sees it: its words joined by single spaces, control characters a
-    user typed (a terminal escape, say) shown as escapes, not obeyed."""
-    text = " ".join(str(message).split())
+    user typed (a terminal escape, say) shown as escapes, not obeyed, and a very long value
+    it echoes shortened."""
+    text = " ".join(_shortened(word) for word in str(message).split())
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 

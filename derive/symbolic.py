@@ -191,6 +191,13 @@ def _within_domain(diff: Any, assumptions: Assumptions) -> Any:
     return diff.replace(sp.factorial, lambda u: sp.gamma(u + 1))
 
 
+#: per process: a difference the bounded proof settled (proved, or found no proof for), so
+#: a step that recurs (the same line in another variant of a problem) is not proved again.
+#: A proof cut short by its budget is not kept: a later budget may be larger.
+_SETTLED: dict[tuple[Any, Assumptions, float], bool] = {}
+SETTLED_MAX = 20000
+
+
 def symbolically_equal(
     before: Any, after: Any, seconds: float = 4.0, assumptions: Assumptions = NO_ASSUMPTIONS
 ) -> bool:
@@ -198,7 +205,13 @@ def symbolically_equal(
     diff = _difference(before, after)
     if diff == 0:
         return True
+    key = (diff, assumptions, seconds) if isinstance(diff, sp.Basic) else None  # hashable
+    if key in _SETTLED:
+        return _SETTLED[key]
     try:
-        return run_bounded(_symbolic_zero, diff, assumptions, seconds=seconds)
+        proved = run_bounded(_symbolic_zero, diff, assumptions, seconds=seconds)
     except BudgetExceeded:
         return False
+    if key is not None and len(_SETTLED) < SETTLED_MAX:
+        _SETTLED[key] = proved
+    return proved

@@ -77,6 +77,21 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
             derivation.statement if derivation.statement is not None else derivation.function,
             LINE, **settings)],
         "name": Trusted(latex_name(derivation.name)),
+        **derivation_lines(derivation),
+        "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
+        "notes": [Trusted(note.render(LATEX_PROSE)) for note in derivation.notes],
+        "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
+        "cross_check": derivation.cross_check,
+        "check_code": _listing(check_code, check_name),
+        "check_name": check_name,
+        "plot": plot_context(derivation),
+    }
+
+
+def derivation_lines(derivation: Derivation) -> dict[str, Any]:
+    """The derivation's sections and results printed (what an answer key shows of it)."""
+    settings = {"partial": len(derivation.symbols) > 1}
+    return {
         "sections": [_section(s, settings) for s in derivation.sections],
         "results": [
             {
@@ -87,13 +102,6 @@ def worksheet_context(derivation: Derivation, check_code: str, check_name: str) 
             }
             for r in derivation.results
         ],
-        "assumptions": [assumption_tex(s) for s in derivation.assumptions.sentences],
-        "notes": [Trusted(note.render(LATEX_PROSE)) for note in derivation.notes],
-        "conventions": [Trusted(c.render(LATEX_PROSE)) for c in derivation.conventions],
-        "cross_check": derivation.cross_check,
-        "check_code": _listing(check_code, check_name),
-        "check_name": check_name,
-        "plot": plot_context(derivation),
     }
 
 

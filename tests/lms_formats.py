@@ -1,12 +1,12 @@
 """What the tests know of the LMS formats, written from their specifications.
 
-No maintained Python package validates QTI 2.1 (PyPI has converters and authoring
-kits, none with the IMS schemas) or Moodle XML (Moodle has no schema), so the
-rules the standards state are checked here: QTI 2.1's element order and required
-attributes, unique identifiers, every response declared and processed; the MathML 2.0
-of its maths (elements, attributes, arguments; no TeX left as text); a small
-QTI response-processing interpreter for the operators our items use; and Moodle's
-own cloze sub-question syntax (the regular expressions of qtype_multianswer).
+No Python package validates QTI 2.1 against the IMS schemas (PyPI has converters and
+authoring kits, none with the XSDs) or Moodle XML (Moodle has no schema), so the rules
+the standards state are checked here: QTI 2.1's element order and required attributes,
+unique identifiers, every response declared and processed; the MathML 2.0 of its maths
+(elements, attributes, arguments; no TeX left as text); and Moodle's own cloze
+sub-question syntax (the regular expressions of qtype_multianswer) and category paths
+(its split_category_path). Response processing is pyslet's (tests/lms_engine.py).
 """
 
 from __future__ import annotations
@@ -139,70 +139,6 @@ def check_mathml(root: ET.Element) -> list[str]:
     return problems
 
 
-class Interpreter:
-    """QTI 2.1 response processing for the operators our items use, on given responses."""
-
-    def __init__(self, root: ET.Element, responses: dict[str, float | None]):
-        self.root = root
-        self.values: dict[str, object] = {}
-        for d in root:
-            if local(d.tag) == "outcomeDeclaration":
-                default = d.find(f"{QTI}defaultValue/{QTI}value")
-                cardinality = d.get("cardinality")
-                self.values[d.get("identifier")] = (
-                    float(default.text) if default is not None
-                    else ([] if cardinality == "multiple" else None))
-            if local(d.tag) == "responseDeclaration":
-                self.values[d.get("identifier")] = responses.get(d.get("identifier"))
-        self.correct = {d.get("identifier"): float(d.findtext(f"{QTI}correctResponse/{QTI}value"))
-                        for d in root.findall(f"{QTI}responseDeclaration")
-                        if d.find(f"{QTI}correctResponse") is not None}
-
-    def run(self) -> dict[str, object]:
-        for rule in self.root.find(f"{QTI}responseProcessing"):
-            self.rule(rule)
-        return self.values
-
-    def rule(self, e: ET.Element) -> None:
-        name = local(e.tag)
-        if name == "setOutcomeValue":
-            self.values[e.get("identifier")] = self.expression(e[0])
-        elif name == "responseCondition":
-            for branch in e:
-                if local(branch.tag) == "responseElse" or self.expression(branch[0]) is True:
-                    body = branch if local(branch.tag) == "responseElse" else branch[1:]
-                    for rule in body:
-                        self.rule(rule)
-                    return
-        else:
-            raise AssertionError(f"unexpected rule {name}")
-
-    def expression(self, e: ET.Element) -> object:
-        name = local(e.tag)
-        if name == "variable":
-            return self.values[e.get("identifier")]
-        if name == "correct":
-            return self.correct[e.get("identifier")]
-        if name == "baseValue":
-            return float(e.text) if e.get("baseType") == "float" else e.text
-        if name == "sum":
-            return sum(self.expression(c) for c in e)
-        if name == "multiple":
-            out: list = []
-            for c in e:
-                value = self.expression(c)
-                out.extend(value if isinstance(value, list) else [value])
-            return out
-        if name == "equal":
-            x, y = (self.expression(c) for c in e)
-            if x is None or y is None:
-                return None
-            t0, t1 = (float(t) for t in e.get("tolerance").split())
-            assert e.get("toleranceMode") == "absolute"
-            return y - t0 <= x <= y + t1
-        raise AssertionError(f"unexpected expression {name}")
-
-
 # Moodle's qtype_multianswer syntax (question/type/multianswer/questiontype.php)
 _FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
 _ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"  # PHP: (?<!\\|&|&amp;)
@@ -239,3 +175,9 @@ def cloze_subquestions(text: str) -> list[dict]:
                       "alternatives": alternatives})
         text = text.replace(match.group(0), f"{{#{len(found)}}}", 1)
     return found
+
+
+def category_names(path: str) -> list[str]:
+    """The category names Moodle reads from a category path (its split_category_path, less
+    the cleaning of HTML tags): '/' separates, '//' is a '/' of a name, each name trimmed."""
+    return [name.replace("//", "/").strip() for name in re.split(r"(?<!/)/(?!/)", path)]

@@ -50,7 +50,8 @@ def test_json_output(runner, tmp_path):
 
 @pytest.mark.parametrize("content,message", [
     (None, "cannot read"),
-    (b"\xff\xfe\x00binary", "not UTF-8"),
+    (b"\xff\xfe\x00binary", "not UTF-16 text"),  # the bytes open with the UTF-16 mark
+    (b"\xfe\x00\xffbinary", "not UTF-8 text"),
     ("\\frac{d}{dx} (x\n= 1\n", "line 1, column"),
     ("% nothing\n", "no derivation"),
 ])

@@ -109,3 +109,17 @@ def test_build_reports_and_exit_codes(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "built 2 of 2" in result.output
     assert (tmp_path / "relu.tex").exists() and (tmp_path / "check_tanh.py").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["grad", "x", "--wrt", "q" * 5000],
+    ["show", "q" * 5000],
+    ["problems", "--topic", "q" * 100_000, "--count", "1", "--seed", "1", "--versions", "1"],
+    ["grad", "x" + "+x" * 3000, "--wrt", "y"],
+])
+def test_a_huge_value_is_echoed_shortened_in_its_one_line_error(runner, args, tmp_path):
+    done = runner.invoke(main, [*args, "--out", str(tmp_path / "out")] if args[0] == "problems"
+                         else args)
+    assert done.exit_code == 2, done.output
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 600, lines[0][:800]

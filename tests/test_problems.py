@@ -215,8 +215,10 @@ def test_workers_share_derivations_through_the_run_folder(monkeypatch):
 
         monkeypatch.setattr(pipeline, "derive", not_again)
         second = solve._derived(fam.spec(choices, "second"))
-    assert second.id == "second" and second.results == first.results
-    assert second.sections == first.sections
+    assert second.derivation.id == "second" and first.derivation.id == "first"
+    assert second.derivation.results == first.derivation.results
+    assert second.derivation.sections == first.derivation.sections
+    assert second.lines == first.lines
     assert not pooled.exists()  # the folder lives as long as the run
 
 

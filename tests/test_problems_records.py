@@ -60,11 +60,12 @@ def test_a_derivation_prints_alike_whichever_worker_derived_it():
     variants = list(draw_versions(plan(6, None), 2026, 13))[12]
     variant = next(v for v in variants if v.spec.kind == "mle")
     spec = variant.spec
-    key = json.dumps({"kind": spec.kind, "fields": spec.fields, "assume": spec.assume,
-                      "notes": spec.notes}, sort_keys=True, default=str)
+    key = solve.entry_key(spec)
 
-    def printed(derivation) -> str:
-        return json.dumps(worksheet_context(derivation, "", "c.py"), default=str)
+    def printed(derived) -> str:
+        sheet = worksheet_context(derived.derivation, "", "c.py")
+        assert {k: sheet[k] for k in derived.lines} == derived.lines  # printed from this one
+        return json.dumps(sheet, default=str)
 
     alone = printed(solve._pooled(key, spec))
     with solve.shared_derivations():

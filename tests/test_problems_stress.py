@@ -26,10 +26,10 @@ def test_stress_reports_every_family_of_the_topic(runner):
 def test_failures_are_counted_by_reason_and_exit_1(runner, monkeypatch):
     real = solve.derive_variant
 
-    def flaky(variant, templates=None):
+    def flaky(variant):
         if variant.spec.id in ("s0", "s2"):
             raise solve.ProblemError(f"problem {variant.spec.id}: its answer is zero")
-        return real(variant, templates)
+        return real(variant)
 
     monkeypatch.setattr(solve, "derive_variant", flaky)
     result = runner.invoke(main, ["problems", "--stress", "3", "--topic", "gradients",

@@ -26,6 +26,28 @@ from derive.problems.quiz import Item, Part, by_problem, items
 # Braces of the prose are encoded too, so that no maths can look like the start of a
 # sub-question ('{1:NUMERICAL:').
 _CLOZE_TEXT = str.maketrans({"{": "&#123;", "}": "&#125;", "~": "&#126;"})
+# Moodle then turns '\}' and '\#' of the decoded feedback into '}' and '#': a backslash of
+# the feedback's HTML stays an entity through the decoding.
+_BACKSLASH = str.maketrans({"\\": "&#92;"})
+
+
+def _cloze_feedback(feedback: str) -> str:
+    """A feedback's HTML as a cloze sub-question holds it: Moodle decodes the entities of the
+    text between '#' and '~' once (so the HTML is escaped once more), and ends it at '~' or
+    '}' (so those are entities of that escaped text)."""
+    return html.escape(feedback.translate(_BACKSLASH), quote=False).translate(_CLOZE_TEXT)
+
+
+def category_name(name: str) -> str:
+    """A category's name in a Moodle category path, as Moodle writes one (its
+    ``assemble_category_path``): '/' separates categories, so a '/' of the name is doubled,
+    and a name that starts or ends with one is padded with a space."""
+    escaped = name.replace("/", "//")
+    if escaped.startswith("/"):
+        escaped = " " + escaped
+    if escaped.endswith("/"):
+        escaped += " "
+    return escaped
 
 
 def _answers(part: Part) -> list[dict[str, Any]]:
@@ -47,7 +69,7 @@ def _subquestion(part: Part) -> str:
     for answer in _answers(part):
         mark = "=" if answer["fraction"] == "100" else "%0%"
         tolerance = f":{answer['tolerance']}" if answer["value"] != "*" else ""
-        feedback = answer["feedback"].translate(_CLOZE_TEXT)
+        feedback = _cloze_feedback(answer["feedback"])
         alternatives.append(f"{mark}{answer['value']}{tolerance}#{feedback}")
     return "{1:NUMERICAL:" + "~".join(alternatives) + "}"
 
@@ -77,7 +99,8 @@ def categories(seed: int, records: Sequence[Mapping[str, Any]]) -> list[dict[str
     for number_, group in by_problem(items(seed, records)).items():
         family = group[0].family
         found.append({
-            "path": f"$course$/top/derive seed {seed}/Problem {number_}: {family} (seed {seed})",
+            "path": f"$course$/top/derive seed {seed}/"
+                    + category_name(f"Problem {number_}: {family} (seed {seed})"),
             "idnumber": f"derive-{seed}-p{number_}",
             "info": html.escape(f"{len(group)} variants of problem {number_} ({group[0].title});"
                                 " a random question from this category gives each student one "

@@ -70,11 +70,12 @@ def release_problems(job: VersionJob) -> tuple:
         derived = {}
         for i in pending:
             try:
-                derived[i] = derive_variant(variants[i], job.templates)
+                derived[i] = derive_variant(variants[i])
             except DeriveError as exc:
                 failures[i] = str(exc)
         if derived:
-            for i, item in zip(derived, run_checks(list(derived.values())), strict=True):
+            checked = run_checks(list(derived.values()), job.templates)
+            for i, item in zip(derived, checked, strict=True):
                 if isinstance(item, ProblemError):
                     failures[i] = str(item)
                 else:
@@ -93,23 +94,21 @@ def release_problems(job: VersionJob) -> tuple:
 def build_version(job: VersionJob) -> VersionOutcome:
     """Derive, verify and check every problem, then write and compile both sheets."""
     from derive.problems.manifest import version_record
-    from derive.problems.sheets import answers_tex, printed, problems_tex
+    from derive.problems.sheets import answers_tex, problems_tex
     from derive.problems.solution import solution_prose
 
     try:
         solved = release_problems(job)
         name = job.student.name if job.student else None
         header = (job.version, job.versions, name, job.seed, job.templates)
-        contexts = [printed(s) for s in solved]  # the derivations printed once, for both
         sheets = {"problems": problems_tex(solved, *header),
-                  "answers": answers_tex(solved, *header, sheets=contexts)}
+                  "answers": answers_tex(solved, *header)}
         for sheet, tex in sheets.items():
             if job.to == "pdf":
                 compile_pdf(tex, job.out / f"{sheet}-{job.version}.pdf")
             write_text_atomically(job.out / f"{sheet}-{job.version}.tex", tex)
         record = version_record(job.version, job.student, solved,
-                                [solution_prose(s.derivation, c)
-                                 for s, c in zip(solved, contexts, strict=True)],
+                                [solution_prose(s.derivation, s.lines) for s in solved],
                                 sheet_names(job.version, job.to))
         return VersionOutcome(job.version, record)
     except DeriveError as exc:
@@ -131,10 +130,11 @@ def build_versions(jobs: Iterable[VersionJob], workers: int | None = None,
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         outcomes = []
-        for job in jobs:
-            outcomes.append(build_version(job))
-            if progress:
-                progress(outcomes[-1])
+        with shared_derivations():
+            for job in jobs:
+                outcomes.append(build_version(job))
+                if progress:
+                    progress(outcomes[-1])
         return outcomes
     from derive.workers import worker_pool
 

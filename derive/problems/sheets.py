@@ -11,7 +11,6 @@ from derive.problems.families import Answer, label_tex
 from derive.problems.solve import Solved
 from derive.render import Trusted, render_tex
 from derive.richtext import LATEX_PROSE
-from derive.worksheet import worksheet_context
 
 SIGNIFICANT = 4  # digits shown for numeric answers on the answer key
 
@@ -38,19 +37,14 @@ def _problem(number: int, item: Solved) -> dict[str, Any]:
     }
 
 
-def printed(item: Solved) -> dict[str, Any]:
-    """The problem's verified derivation printed once (the answer key and the LMS feedback)."""
-    return worksheet_context(item.derivation, Trusted(item.check_code),
-                             f"check_{item.variant.spec.id}.py")
-
-
-def _answer(number: int, item: Solved, sheet: dict[str, Any]) -> dict[str, Any]:
+def _answer(number: int, item: Solved) -> dict[str, Any]:
     numbers = [
         {"label": Trusted(label_tex(item.derivation, a.label)), "at": Trusted(_where(a)),
          "value": Trusted(number_tex(a.value))}
         for a in item.answers if a.value is not None
     ]
-    return {**_problem(number, item), "sections": sheet["sections"], "results": sheet["results"],
+    return {**_problem(number, item), "sections": item.lines["sections"],
+            "results": item.lines["results"],
             "numbers": numbers, "check_line": item.check_line}
 
 
@@ -75,11 +69,8 @@ def problems_tex(solved: Sequence[Solved], version: int, versions: int, name: st
 
 
 def answers_tex(solved: Sequence[Solved], version: int, versions: int, name: str | None,
-                seed: int, templates: Path | None = None,
-                sheets: Sequence[dict[str, Any]] | None = None) -> str:
-    """The answer key: every problem's verified steps and result (``sheets``: printed)."""
-    sheets = sheets if sheets is not None else [printed(s) for s in solved]
+                seed: int, templates: Path | None = None) -> str:
+    """The answer key: every problem's verified steps and result (printed once per entry)."""
     context = {**_header(version, versions, name, seed),
-               "problems": [_answer(n, s, c) for n, (s, c) in
-                            enumerate(zip(solved, sheets, strict=True), start=1)]}
+               "problems": [_answer(n, s) for n, s in enumerate(solved, start=1)]}
     return render_tex("answers.tex.j2", context, templates)

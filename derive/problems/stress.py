@@ -126,13 +126,16 @@ def stress(count: int, topic: str | None = None, jobs: int | None = None) -> lis
 
 def _run(tasks: list[tuple[str, int, int]], workers: int) -> list[FamilyStress]:
     from derive.pipeline import warm_up
+    from derive.problems.solve import shared_derivations
 
     warm_up()
     if workers == 1:
-        return [stress_chunk(*t) for t in tasks]
+        with shared_derivations():
+            return [stress_chunk(*t) for t in tasks]
     from derive.workers import worker_pool
 
-    with worker_pool(workers) as submit:  # Ctrl-C stops every worker, as in a build
+    # Ctrl-C stops every worker, as in a build
+    with shared_derivations(), worker_pool(workers) as submit:
         futures = [submit(stress_chunk, *t) for t in tasks]
         return [f.result() for f in futures]
 
