@@ -139,6 +139,8 @@ FOUND = [
     Loss("tr(max((B)^-1, 0))", ("B",)),  # the exponent -1 built as -1*1 by the parser
     Loss("ones(n).T*sigmoid((x - x)).^alpha", ("alpha",)),  # 0_n
     Loss("log(sigmoid((log(sigmoid(c)))/n))", ("c",)),  # log sigma(u) of a scalar, in floats
+    # relu of an indefinite symmetric A is singular at some draws: those points are redrawn
+    Loss("tr((relu(A))^-1)", ("A",), ("alpha > 0", "A symmetric")),
 ]
 
 

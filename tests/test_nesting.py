@@ -74,7 +74,7 @@ def test_a_nest_reads_like_a_textbook(function, factor):
     (" * ".join(f"(x + {j})" for j in range(1, 41)), None),
     # distinct coefficients: multiplied out, its 20-digit coefficients cancel (found by hand)
     (" * ".join(f"({k}*x + {k + 1})" for k in range(1, 31)), None),
-    ("1/(1 + " * 12 + "x" + ")" * 12, "(233 + 144·x)^(-2)"),
+    ("1/(1 + " * 12 + "x" + ")" * 12, "(144·x + 233)^(-2)"),
 ])
 def test_long_products_and_continued_fractions_derive(text, expected):
     done = derive_cli("grad", text, "--wrt", "x")
@@ -237,7 +237,7 @@ def test_a_large_power_is_checked_without_overflow(runner):
 def test_a_check_that_cannot_evaluate_says_so(runner):
     result = runner.invoke(main, ["grad", "(x + 1)^(10^6)*(x - 1)^(10^6)", "--wrt", "x"])
     assert result.exit_code == 0, result.output
-    assert "2000000·x·(x - 1)^999999·(1 + x)^999999" in result.output  # terminal maths
+    assert "2000000·x·(x - 1)^999999·(x + 1)^999999" in result.output  # terminal maths
     assert "numeric check: undecided" in result.output and "cannot evaluate in float64" in \
         result.output
     json_result = runner.invoke(main, ["grad", "(x + 1)^(10^6)*(x - 1)^(10^6)", "--wrt", "x",
