@@ -316,8 +316,8 @@ def factored_fraction(expr: sp.Expr, unit: frozenset[sp.Symbol]) -> sp.Expr:
         return expr
     try:
         coefficient, factors = sp.factor_list(denominator)
-    except sp.PolynomialError:  # sympy cannot factor it (a power of erf, say): as it is
-        return expr
+    except (sp.PolynomialError, TypeError):  # sympy cannot factor it (a power of erf, or
+        return expr  # an undecidable condition inside: relu((w + 1)^-w)): as it is
     shown = []
     for base, power in factors:
         positive = _positive_factor(base, unit)
