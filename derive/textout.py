@@ -16,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
-from derive.printing import greek_name
+from derive.printing import greek_name, negative_matrix_term
 from derive.prose import Printers, Prose
 from derive.termorder import factor_key, ordered_terms
 from derive.textprint import DeriveStrPrinter
@@ -53,6 +53,8 @@ class UnicodePrinter(DeriveStrPrinter):
         return super()._print(expr, **kwargs)
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        if isinstance(expr, sp.MatAdd):  # as on the sheet: X·w - y, its negative terms last
+            return sorted(expr.args, key=negative_matrix_term)
         if isinstance(expr, sp.Add):  # positive terms first: x_i - μ, σ(z) - y
             return ordered_terms(expr.args)
         return super()._as_ordered_terms(expr, order)
@@ -109,9 +111,9 @@ class UnicodePrinter(DeriveStrPrinter):
                   for f in sorted(below, key=factor_key)]
         if coefficient.q != 1:
             bottom.insert(0, str(coefficient.q))
-        shown = "·".join(top)
+        shown = _product(top)
         if bottom:
-            under = "·".join(bottom)
+            under = _product(bottom)
             shown += f"/({under})" if len(bottom) > 1 else f"/{under}"
         return ("-" if coefficient < 0 else "") + shown
 
@@ -134,7 +136,8 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print_Pi(self, expr: Any) -> str:
         return "π"
 
-    def _big(self, symbol: str, expr: Any) -> str:
+    def big_operator(self, symbol: str, expr: Any) -> str:
+        """An operator over the sample (∑ᵢ, ∏ᵢ, maxᵢ) written before its body."""
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
         for index, low, high in reversed(expr.limits):
             small = sub.get(str(index), "")
@@ -146,10 +149,10 @@ class UnicodePrinter(DeriveStrPrinter):
         return body
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        return self._big("∑", expr)
+        return self.big_operator("∑", expr)
 
     def _print_Product(self, expr: sp.Product) -> str:
-        return self._big("∏", expr)
+        return self.big_operator("∏", expr)
 
     def _print_Subs(self, expr: sp.Subs) -> str:
         at = ", ".join(f"{self._print(v)} = {self._print(p)}"
@@ -158,6 +161,13 @@ class UnicodePrinter(DeriveStrPrinter):
 
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
+
+
+def _product(factors: list[str]) -> str:
+    """Printed factors joined as on the sheet: a bracket follows its factor directly,
+    q(1 - q), 2(p - y), σ(u)(1 - σ(u)); other factors with a dot, 2·x·y."""
+    return "".join(("" if k == 0 or f.startswith("(") else "·") + f
+                   for k, f in enumerate(factors))
 
 
 def _one_root(coefficient: sp.Rational, rest: sp.Expr) -> tuple[sp.Rational, sp.Expr]:
@@ -228,12 +238,24 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
     lines = [derivation.title.render(UNICODE_PROSE), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
-        lines.append(f"    {maths(section.start)}")
+        shown = maths(section.start)
+        lines.append(f"    {shown}")
+        rules: list[str] = []  # a step printing like the line before adds its rule to that line
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
-            lines.append(f"  = {maths(step.after)}")
             note = f": {unicode_prose(step.note)}" if step.note else ""
-            lines.append(f"        [{step.rule}{note}; {how}]")
+            after = maths(step.after)
+            if after == shown:
+                if rules:
+                    rules.insert(-1, f"{step.rule}{note}")
+                    lines[-1] = f"        [{'; '.join(rules)}]"
+                else:  # the first step prints like the start: its rule under the start
+                    rules = [f"{step.rule}{note}", how]
+                    lines.append(f"        [{'; '.join(rules)}]")
+                continue
+            shown, rules = after, [f"{step.rule}{note}", how]
+            lines.append(f"  = {after}")
+            lines.append(f"        [{'; '.join(rules)}]")
         lines.append("")
     for result in derivation.results:
         relation = RELATIONS.get(result.relation, result.relation)
