@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine.matrix.gradient import as_scalar, gradient_section
+from derive.engine.matrix.gradient import as_scalar, gradient_section, typed_start
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
@@ -66,6 +66,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
         section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell", lhs_text="ell")
+        section = typed_start(section, form.typed)
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
