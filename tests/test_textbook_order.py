@@ -8,16 +8,20 @@ import re
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from derive import catalogue
+from derive import api, catalogue
+from derive.engine.matrix.expressions import ScalarDifferential
+from derive.engine.matrix.gradient import as_scalar
 from derive.engine.probability.expectation import Cov, RandomVariable, Var
+from derive.errors import InputError, NotSupported
 from derive.functions import sigmoid
 from derive.numpyprint import numpy_code
 from derive.pipeline import derive
 from derive.printing import latex
 from derive.textout import maths
+from tests.matrixgen import losses
 
 K = sp.symbols("k1:4", positive=True)  # plain factors
 S = sp.symbols("s1:5", positive=True)  # only inside bracketed sums
@@ -166,3 +170,33 @@ def test_a_product_inside_a_product_prints_flat(expr):
     assert latex(expr) == latex(flat)
     assert maths(expr) == maths(flat)
     assert r"\left(\left(" not in latex(expr) and "((" not in maths(expr), latex(expr)
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(losses())
+def test_matrix_differential_starts_from_the_loss_as_typed(loss):
+    """dL = d(...) shows the loss as typed; when sympy's form prints differently, it follows
+    as a proved 'simplify' step, and no line repeats the one before."""
+    try:
+        derivation = api.grad(loss.text, wrt=list(loss.wrt), shapes=loss.shapes(),
+                              assume=list(loss.assume))
+    except (NotSupported, InputError):
+        reject()
+    typed = as_scalar(derivation.statement) if derivation.statement is not None else None
+    for section in derivation.sections:
+        if not isinstance(section.start, ScalarDifferential):
+            continue
+        assert latex(section.start.args[0]) == latex(typed if typed is not None
+                                                      else derivation.function), loss
+        if section.steps and section.steps[0].rule == "simplify":
+            assert latex(section.steps[0].after) != latex(section.start), loss
+    assert all(step.verified for step in derivation.steps), loss
+
+
+@pytest.mark.parametrize("entry", ["least-squares", "mle-linear-regression"])
+def test_matrix_sheets_state_the_loss_as_typed(entry):
+    section = derive(catalogue.get(entry)).sections[0]
+    assert r"\left(X w - y\right)^{\top}" in latex(section.start) or (
+        r"\left(y - X w\right)^{\top}" in latex(section.start)), latex(section.start)
+    assert section.steps[0].rule == "simplify"

@@ -103,7 +103,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         function=ell,
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         notes=tuple(notes),
-        question=_question(ell, spec.names("params")),
+        question=_question(form.typed if form.typed is not None else ell, spec.names("params")),
         details=Estimation(
             maximum=maximum,
             estimators=estimators,
@@ -157,6 +157,7 @@ def _minus_definite_terms(hessian: Any) -> str | None:
 
 
 def _question(ell: Any, params: tuple[str, ...]) -> Prose:
+    """The question, with the log-likelihood as typed (the parse tree, unevaluated)."""
     names = Prose.joined(", ", [tex(f"${p}$", p) for p in params])
     return Prose.of("The log-likelihood, up to a constant, is ",
                     tex(rf"\[ \ell = {latex(ell)}. \]", f"ell = {text(ell)}."),
