@@ -16,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
-from derive.printing import greek_name, negative_matrix_term
+from derive.printing import greek_name, latex, negative_matrix_term
 from derive.prose import Printers, Prose
 from derive.termorder import factor_key, ordered_terms
 from derive.textprint import DeriveStrPrinter
@@ -33,6 +33,8 @@ class UnicodePrinter(DeriveStrPrinter):
     product, transposed = "·", "ᵀ"
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if "\\" in expr.name:  # a name given in LaTeX (\alpha'): as Unicode, α'
+            return unicode_text(f"${expr.name}$")
         head, sep, tail = greek_name(expr.name).partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
         hat = tail == "hat" or tail.startswith("hat_")
@@ -50,6 +52,9 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if isinstance(expr, sp.Indexed):  # sympy's own _sympystr would print x[i]
             return self._indexed(expr)
+        if _latex_only(expr) and not hasattr(self, f"_print_{type(expr).__name__}"):
+            # E[X̄], μ_X: a notation derive writes only in LaTeX
+            return unicode_text(f"${latex(expr)}$")
         return super()._print(expr, **kwargs)
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
@@ -148,6 +153,17 @@ class UnicodePrinter(DeriveStrPrinter):
                 body = f"{symbol}_({span}) {body}"
         return body
 
+    def _print_E(self, expr: Any) -> str:
+        return f"𝔼[{self._print(expr.args[0])}]"  # the model's symbols it carries stay unshown
+
+    def sample_sum(self, body: Any, index: str = "i") -> str:
+        """∑ᵢ body: a sum over the whole sample, as the sheet's sum_{i=1}^N."""
+        shown = self.parenthesize(body, PRECEDENCE["Mul"], strict=True)
+        return f"∑{sub.get(index, '_' + index)} {shown}"
+
+    def _print_SampleSum(self, expr: Any) -> str:
+        return self.sample_sum(expr.args[0], str(expr.args[1]))
+
     def _print_Sum(self, expr: sp.Sum) -> str:
         return self.big_operator("∑", expr)
 
@@ -159,15 +175,38 @@ class UnicodePrinter(DeriveStrPrinter):
                        for v, p in zip(expr.variables, expr.point, strict=True))
         return f"[{self._print(expr.expr)}] at {at}"
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        # {(p - y)^2/2 if δ ≥ |p - y|; δ·(|p - y| - δ/2) otherwise}, as the cases are read
+        cases = [f"{self._print(e)} " + ("otherwise" if c == sp.true else f"if {self._print(c)}")
+                 for e, c in expr.args]
+        return "{" + "; ".join(cases) + "}"
+
+    def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
+        relation = RELATIONS.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {relation} {self._print(expr.rhs)}"
+
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
 
 
+_EXPONENT = re.compile(r"\^(\w+|\(.*\))$")
+
+
+def _latex_only(expr: Any) -> bool:
+    """An expression of derive's own whose notation is given only as LaTeX (``_latex``, no
+    ``_sympystr``): the moments and sample notation of the probability sheets."""
+    cls = type(expr)
+    return (cls.__module__.startswith("derive.") and hasattr(cls, "_latex")
+            and not hasattr(cls, "_sympystr"))
+
+
 def _product(factors: list[str]) -> str:
     """Printed factors joined as on the sheet: a bracket follows its factor directly,
-    q(1 - q), 2(p - y), σ(u)(1 - σ(u)); other factors with a dot, 2·x·y."""
-    return "".join(("" if k == 0 or f.startswith("(") else "·") + f
-                   for k, f in enumerate(factors))
+    q(1 - q), 2(p - y), σ(u)(1 - σ(u)); other factors with a dot, 2·x·y, and a bracket after
+    a power too (μ^2·(N - 1), not an exponent 2(N - 1))."""
+    return "".join(
+        ("" if k == 0 or f.startswith("(") and not _EXPONENT.search(factors[k - 1]) else "·")
+        + f for k, f in enumerate(factors))
 
 
 def _one_root(coefficient: sp.Rational, rest: sp.Expr) -> tuple[sp.Rational, sp.Expr]:

@@ -198,7 +198,7 @@ class Named(MatrixExpr):
         return printer._print(sp.Symbol(self.name))
 
     def _sympystr(self, printer: Any) -> str:
-        return self.name
+        return printer._print(sp.Symbol(self.name))  # the terminal's μ̂ for \\hat{\\mu}
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.definition)
