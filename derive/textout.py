@@ -77,10 +77,10 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"{name}({self.stringify(expr.args[:1], ', ')})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        if expr.exp == sp.S.Half:
-            return f"√({self._print(expr.base)})"
-        if expr.exp == -sp.S.Half:
-            return f"1/√({self._print(expr.base)})"
+        if expr.exp in (sp.S.Half, -sp.S.Half):  # √N, √2 and √(2·π·v): brackets where needed
+            base = self._print(expr.base)
+            root = f"√{base}" if expr.base.is_Atom else f"√({base})"
+            return root if expr.exp > 0 else f"1/{root}"
         if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
             return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
