@@ -17,8 +17,8 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.errors import NotSupported
 from derive.functions import sigmoid, softplus
 from derive.matrixcode import Code, MatrixCode, dimension_code
-from derive.printing import Verbatim, root_parts
-from derive.termorder import factor_key, ordered_terms
+from derive.printing import Verbatim, as_ordered, root_parts
+from derive.termorder import ordered_product, ordered_terms
 
 #: the parameter of a closed form printed as a lambda: no user name starts with '_'
 _PARAMETER = Verbatim("_u", real=True)
@@ -57,13 +57,7 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         """A product's factors in termorder's order, as the worksheet prints them: x*(p - y)."""
         if not isinstance(expr, sp.Mul) or not expr.is_commutative or expr.has(sp.MatrixExpr):
             return super()._print_Mul(expr)
-        ordered = sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
-        saved = self._settings["order"]
-        self._settings["order"] = "none"
-        try:
-            return super()._print_Mul(ordered)
-        finally:
-            self._settings["order"] = saved
+        return as_ordered(self, super()._print_Mul, ordered_product(expr))
 
     def _fraction(self, expr: sp.Expr) -> str | None:
         """-(x - mu)**2 / (2 * sigma**2), not -1/2*(x - mu)**2/sigma**2: a rational

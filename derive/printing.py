@@ -15,7 +15,13 @@ from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
 from derive.prose import Printers
-from derive.termorder import degree, factor_key, ordered_terms, polynomial_variable
+from derive.termorder import (
+    degree,
+    factor_key,
+    ordered_product,
+    ordered_terms,
+    polynomial_variable,
+)
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -215,16 +221,8 @@ class DeriveLatexPrinter(LatexPrinter):
             return "- " + self._print_ordered_Mul(sp.Mul(*expr.args[1:], evaluate=False))
         if expr.args[0] == -1:
             return super()._print_Mul(expr)
-        if self._settings["typed"]:
-            ordered = expr
-        else:
-            ordered = sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
-        saved = self._settings["order"]
-        self._settings["order"] = "none"
-        try:
-            return super()._print_Mul(ordered)
-        finally:
-            self._settings["order"] = saved
+        ordered = expr if self._settings["typed"] else ordered_product(expr)
+        return as_ordered(self, super()._print_Mul, ordered)
 
     def _ordered_fraction(self, expr: sp.Mul) -> str:
         """A fraction with its numerator and its denominator each in termorder's order, as
@@ -403,6 +401,17 @@ def flat_matmul(expr: sp.MatMul) -> Any:
     scalar = sp.Mul(*[f for f in flat if not isinstance(f, sp.MatrixExpr)])
     matrices = [f for f in flat if isinstance(f, sp.MatrixExpr)]
     return sp.MatMul(*([scalar] if scalar != 1 else []), *matrices)
+
+
+def as_ordered(printer: Any, print_mul: Any, product: sp.Mul) -> str:
+    """``print_mul(product)`` with the factors in the order they stand in ``product`` (sympy's
+    printers would sort them by their own key)."""
+    saved = printer._settings["order"]
+    printer._settings["order"] = "none"
+    try:
+        return print_mul(product)
+    finally:
+        printer._settings["order"] = saved
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:

@@ -130,6 +130,11 @@ def factor_key(factor: sp.Expr) -> tuple[int, str, str]:
     return (1, "1", str(sp.default_sort_key(factor)))
 
 
+def ordered_product(expr: sp.Mul) -> sp.Mul:
+    """The product with its factors in ``factor_key`` order, unevaluated (for printing)."""
+    return sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
+
+
 @functools.lru_cache(maxsize=_CACHE)
 def term_key(term: sp.Expr) -> tuple[bool, int, str]:
     """Positive terms first, then by falling degree (wx + b - y, 1 - sigma)."""

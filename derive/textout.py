@@ -195,9 +195,9 @@ _EXPONENT = re.compile(r"\^(\w+|\(.*\))$")
 def _latex_only(expr: Any) -> bool:
     """An expression of derive's own whose notation is given only as LaTeX (``_latex``, no
     ``_sympystr``): the moments and sample notation of the probability sheets."""
-    cls = type(expr)
+    cls = type(expr)  # functions print as calls (σ(w·x), relu(z)), with their own names
     return (cls.__module__.startswith("derive.") and hasattr(cls, "_latex")
-            and not hasattr(cls, "_sympystr"))
+            and not hasattr(cls, "_sympystr") and not isinstance(expr, sp.Function))
 
 
 def _product(factors: list[str]) -> str:
