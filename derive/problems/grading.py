@@ -162,11 +162,12 @@ class _Release:
         return "no such student or version in the manifest"
 
 
-def _pieces(cell: str, blanks: bool) -> dict[str, str]:
-    """A cell holding every part of a problem, by part number ('1', '2', ...)."""
+def _pieces(cell: str, blanks: bool, count: int) -> dict[str, str]:
+    """A cell holding every part of a problem (``count`` of them), by part number ('1', ...);
+    Canvas's commas join blanks only where there are several ('0,5' alone is a number)."""
     cloze = dict(_CLOZE.findall(cell.casefold()))
-    if cloze or not blanks:
-        return cloze or {"1": cell}
+    if cloze or not blanks or count == 1:
+        return cloze or {"1": cell.replace("\\,", ",") if blanks else cell}
     return {str(k): p.replace("\\,", ",") for k, p in enumerate(_BLANKS.split(cell), start=1)}
 
 
@@ -179,7 +180,7 @@ def _typed(row: Sequence[str], answer_columns: Mapping[int, Column], problem: in
             continue
         cell = row[index]
         if part is None:
-            pieces = _pieces(cell, blanks)
+            pieces = _pieces(cell, blanks, len(graded))
             for k, p in enumerate(graded, start=1):
                 if str(k) in pieces:
                     typed[p.name] = pieces[str(k)]
