@@ -12,6 +12,7 @@ shows the hint).
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -25,6 +26,7 @@ from derive.problems.qti import package_files
 from derive.problems.tolerance import tolerance_for
 from tests.lms_engine import dropped, score
 from tests.lms_formats import QTI, category_names, check_item, cloze_subquestions
+from tests.moodle_import import read_quiz
 
 PIECES = ["<", ">", "&", '"', "'", "]]>", "<![CDATA[", "-->", "{", "}", "~", "=", "#", ":",
           "{1:NUMERICAL:=1}", "{#1}", "\\", "\\}", "\\#", "/", "//", "$", "$course$",
@@ -98,7 +100,9 @@ def _problems(records: list[dict]) -> list[tuple[int, dict]]:
 
 
 def _check_moodle(seed: int, records: list[dict]) -> None:
-    root = ET.fromstring(moodle_xml(seed, records))
+    text = moodle_xml(seed, records)
+    imported = {q["idnumber"]: q for q in read_quiz(text)}  # Moodle's importer takes it all
+    root = ET.fromstring(text)
     questions = list(root)
     by_id = {q.findtext("idnumber"): q for q in questions if q.get("type") != "category"}
     paths = [q.findtext("category/text") for q in questions if q.get("type") == "category"]
@@ -108,8 +112,11 @@ def _check_moodle(seed: int, records: list[dict]) -> None:
         for n, f in sorted(families.items())]
     for version, problem in _problems(records):
         question = by_id[f"derive-{seed}-p{problem['number']}-v{version}"]
-        assert question.findtext("name/text") == \
-            f"derive {seed} p{problem['number']} v{version} {problem['family']}"
+        moodle = imported[f"derive-{seed}-p{problem['number']}-v{version}"]
+        assert moodle["generalfeedback"] == problem["solution"]["html"].strip()
+        assert question.findtext("idnumber") == moodle["idnumber"]
+        assert html.unescape(moodle["name"]) == \
+            f"derive {seed} p{problem['number']} v{version} {problem['family']}".strip()
         text = question.findtext("questiontext/text")
         assert question.findtext("generalfeedback/text") == problem["solution"]["html"]
         assert problem["_words"][2] in shown(problem["solution"]["html"])

@@ -124,6 +124,10 @@ MISTAKES: dict[str, Typical] = {
     "binomial": Typical(
         lambda v, k, xs: v * k,
         "This is the mean count; the estimate of p divides it by the number of trials n."),
+    "poisson": Typical(
+        lambda v, k, xs: v * len(xs),
+        "This is the sum of the observations; the score (x_1 + ... + x_N)/lambda - N is zero "
+        "at the sum divided by N."),
     "weibull": Typical(
         _mean_of_powers_swapped,
         "This raises the sample mean to the power k; the estimate is the mean of the x_i^k."),
