@@ -37,6 +37,27 @@ def math(*exprs: Any) -> Math:
 
 
 @dataclass(frozen=True)
+class Display:
+    """Displayed mathematics: formulas on one line, a wide gap between each two, or (``aligned``)
+    one equation a row aligned at '='; then ``end``, the sentence's punctuation."""
+
+    items: tuple[Math, ...]
+    end: str = ""
+    aligned: bool = False
+
+    def joined(self, show: Callable[[Math], str], gap: str | None = None) -> str:
+        """The formulas through ``show``, ``gap`` between each two (plain text: a comma, or a
+        semicolon between aligned rows), then the punctuation."""
+        between = gap if gap is not None else "; " if self.aligned else ", "
+        return between.join(show(m) for m in self.items) + self.end
+
+
+def display(*items: Math, end: str = "", aligned: bool = False) -> Prose:
+    """A displayed line of formulas (``p(x | θ) = ...,  x ∈ {0, 1},``) or aligned equations."""
+    return Prose((Display(items, end, aligned),))
+
+
+@dataclass(frozen=True)
 class Tex:
     """Inline LaTeX written by hand (delimiters included), and the same for a terminal."""
 
@@ -68,7 +89,7 @@ class Code:
     text: str
 
 
-Segment = Words | Math | Tex | Formula | Code
+Segment = Words | Math | Display | Tex | Formula | Code
 
 
 def tex(latex: str, text: str) -> Prose:
@@ -82,6 +103,7 @@ class Printers:
 
     words: Callable[[str], str]
     math: Callable[[Math], str]
+    display: Callable[[Display], str]
     tex: Callable[[Tex], str]
     formula: Callable[[Formula], str]
     code: Callable[[str], str]
@@ -117,8 +139,9 @@ class Prose:
 
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
-        table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex,
-                 Formula: printers.formula, Code: lambda c: printers.code(c.text)}
+        table = {Words: lambda w: printers.words(w.text), Math: printers.math,
+                 Display: printers.display, Tex: printers.tex, Formula: printers.formula,
+                 Code: lambda c: printers.code(c.text)}
         return "".join(table[type(p)](p) for p in self.parts)
 
 
