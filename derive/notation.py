@@ -56,7 +56,9 @@ FORMS: dict[str, tuple[str, ...]] = {
     # matrices, kept as written (no reordering of the factors)
     "juxtaposed": (r"{0}\,{1}", "{0}*{1}", "{0}·{1}"),
     "difference": ("{0} - {1}", "{0} - {1}"),
+    "quantile": ("{0}_{{{1}}}", "{0}_{1}"),
     # linear algebra
+    "product entry": ("({0})_{{{1}{2}}}", "({0})_{1}{2}"),
     "eigenvalue": (r"\lambda_{0}", "lambda_{0}", "λ_{0}"),
     "eigen row": (r"(Av)_{0} = \lambda v_{0}", "(Av)_{0} = lambda v_{0}", "(Av)_{0} = λ·v_{0}"),
 }

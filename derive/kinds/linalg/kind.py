@@ -52,7 +52,7 @@ def _entry_sections(a: sp.Matrix, b: sp.Matrix, left: str, right: str) -> list[S
     for i in range(a.rows):
         for j in range(b.cols):
             written = _product_entry(a, b, i, j)
-            label = Label(rf"({left}{right})_{{{i + 1}{j + 1}}}", f"({left}{right})_{i + 1}{j + 1}")
+            label = Notated("product entry", left + right, i + 1, j + 1)
             sections.append(Section(Prose.of("" if sections else "Entry by entry"), written,
                                     (Step(written, (a * b)[i, j], "evaluate"),), lhs=label))
     return sections

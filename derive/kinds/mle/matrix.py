@@ -24,7 +24,7 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.notation import Notated
-from derive.prose import Prose, display, math, tex
+from derive.prose import Prose, display, math
 
 
 def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
@@ -155,7 +155,7 @@ def _minus_definite_terms(hessian: Any) -> str | None:
 
 
 def _question(ell: Any, params: tuple[str, ...]) -> Prose:
-    names = Prose.joined(", ", [tex(f"${p}$", p) for p in params])
+    names = Prose.joined(", ", [Prose.of(math(sp.Symbol(p))) for p in params])
     return Prose.of("The log-likelihood, up to a constant, is ",
                     display(math(ELL, ell), end="."),
                     " Find the maximum-likelihood estimator of ", names, ".")
