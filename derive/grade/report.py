@@ -97,7 +97,7 @@ def _details(verdict: LineVerdict) -> list[str]:
     if verdict.counterexample:
         details.append(counterexample_text(verdict.counterexample, verdict.line.number))
     if verdict.hint:
-        details.append(f"hint: {verdict.hint.text()}")
+        details.append(f"hint: {verdict.hint.unicode()}")
     if verdict.error:
         details.append(verdict.error)
     return details
