@@ -487,6 +487,7 @@ JUPYTER_PROSE = Printers(
     words=str,
     math=lambda m: "$" + math_latex(m) + "$",
     display=lambda d: "$$" + display_latex(d) + "$$",
+    printed=lambda p: f"$${p.tex}$$" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
     code=str,

@@ -3,11 +3,13 @@
 An engine or a kind writes a section heading, a step's note, a question or a
 convention once, as words and sympy expressions; the worksheet prints it as
 LaTeX (words escaped, maths by the project's printer), the terminal and the JSON
-as plain text. Notation that no sympy object prints
+as plain text, a web page with MathML. Notation that no sympy object prints
 (``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form. Text a
 lecturer typed (titles, notes) becomes prose once, its `backticked` formulas parsed
 (``derive.richtext.rich_prose``): ``Formula`` segments, and ``Code`` for one that
-does not parse.
+does not parse. A problem set's questions keep their maths ``Printed`` (LaTeX), which
+is what its manifest stores and every LMS export prints from
+(``derive.problems.printers``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,20 @@ def display(*items: Math, end: str = "", aligned: bool = False) -> Prose:
 
 
 @dataclass(frozen=True)
+class Printed:
+    """Mathematics printed already by the project's LaTeX printer, without delimiters, inline or
+    displayed: what a problem set's manifest keeps, so that every export prints from it."""
+
+    tex: str
+    display: bool = False
+
+
+def displayed(tex: str) -> Printed:
+    """Printed mathematics on a line of its own."""
+    return Printed(tex, display=True)
+
+
+@dataclass(frozen=True)
 class Tex:
     """Inline LaTeX written by hand (delimiters included), and the same for a terminal."""
 
@@ -89,7 +105,7 @@ class Code:
     text: str
 
 
-Segment = Words | Math | Display | Tex | Formula | Code
+Segment = Words | Math | Display | Printed | Tex | Formula | Code
 
 
 def tex(latex: str, text: str) -> Prose:
@@ -104,6 +120,7 @@ class Printers:
     words: Callable[[str], str]
     math: Callable[[Math], str]
     display: Callable[[Display], str]
+    printed: Callable[[Printed], str]
     tex: Callable[[Tex], str]
     formula: Callable[[Formula], str]
     code: Callable[[str], str]
@@ -140,7 +157,8 @@ class Prose:
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
         table = {Words: lambda w: printers.words(w.text), Math: printers.math,
-                 Display: printers.display, Tex: printers.tex, Formula: printers.formula,
+                 Display: printers.display, Printed: printers.printed, Tex: printers.tex,
+                 Formula: printers.formula,
                  Code: lambda c: printers.code(c.text)}
         return "".join(table[type(p)](p) for p in self.parts)
 

@@ -107,6 +107,7 @@ LATEX_PROSE = Printers(
     words=escape_latex,
     math=lambda m: "$" + math_latex(m) + "$",
     display=lambda d: r"\[ " + display_latex(d) + r" \]",
+    printed=lambda p: rf"\[ {p.tex} \]" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: f"${formula_latex(f)}$",
     code=lambda piece: rf"\texttt{{{escape_latex(piece)}}}",

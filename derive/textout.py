@@ -221,6 +221,7 @@ UNICODE_PROSE = Printers(
     words=str,
     math=_unicode_math,
     display=lambda d: d.joined(_unicode_math),
+    printed=lambda p: unicode_text(f"${p.tex}$"),
     tex=lambda t: unicode_text(t.latex),
     formula=lambda f: f.render(maths, RELATIONS),
     code=str,

@@ -110,6 +110,7 @@ def _text_math(m: Any) -> str:
 #: Prose for a terminal and for JSON: words as they are, maths by the text printer, typed
 #: formulas and backticked text as typed (without the backticks).
 TEXT_PROSE = Printers(words=str, math=_text_math, display=lambda d: d.joined(_text_math),
+                      printed=lambda p: p.tex,  # LaTeX: no plain form of its own
                       tex=lambda t: t.text,
                       formula=lambda f: f.source, code=str)
 

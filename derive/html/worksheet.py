@@ -24,6 +24,7 @@ HTML_PROSE = Printers(
     words=lambda words: str(escape(words)),
     math=lambda m: str(mathml(math_latex(m))),
     display=lambda d: str(mathml(display_latex(d), display=True)),
+    printed=lambda p: str(mathml(p.tex, display=p.display)),
     tex=lambda t: str(latex_text(t.latex)),
     formula=lambda f: str(mathml(formula_latex(f))),
     code=lambda piece: str(Markup("<code>{}</code>").format(piece)),
