@@ -59,7 +59,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "quantile": ("{0}_{{{1}}}", "{0}_{1}"),
     # linear algebra
     "product entry": ("({0})_{{{1}{2}}}", "({0})_{1}{2}"),
-    "eigenvalue": (r"\lambda_{0}", "lambda_{0}", "λ_{0}"),
+    "eigenvalue": (r"\lambda_{{{0}}}", "lambda_{0}", "λ_{0}"),
     "eigen row": (r"(Av)_{0} = \lambda v_{0}", "(Av)_{0} = lambda v_{0}", "(Av)_{0} = λ·v_{0}"),
 }
 

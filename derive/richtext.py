@@ -106,7 +106,7 @@ def formula_latex(formula: Formula) -> str:
 LATEX_PROSE = Printers(
     words=escape_latex,
     math=lambda m: "$" + math_latex(m) + "$",
-    display=lambda d: r"\[ " + display_latex(d) + r" \]",
+    display=lambda d: rf"\[{display_latex(d)}\]" if d.aligned else rf"\[ {display_latex(d)} \]",
     printed=lambda p: rf"\[ {p.tex} \]" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: f"${formula_latex(f)}$",

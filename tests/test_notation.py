@@ -118,7 +118,7 @@ theta, x, w = sp.Symbol("theta"), sp.Symbol("x"), sp.MatrixSymbol("W", 2, 3)
     (Notated("density", x, (theta, sp.Symbol("mu"))), r"p(x \mid \theta, \mu)",
      "p(x | theta, mu)", "p(x | θ, μ)"),
     (Notated("primed", sp.Symbol("alpha")), r"\alpha'", "alpha'", "α'"),
-    (Notated("eigenvalue", 2), r"\lambda_2", "lambda_2", "λ_2"),
+    (Notated("eigenvalue", 2), r"\lambda_{2}", "lambda_2", "λ_2"),
 ])
 def test_notation_prints_in_each_target(notated, tex, plain, uni):
     assert (latex(notated), text(notated), maths(notated)) == (tex, plain, uni)
@@ -153,5 +153,5 @@ def test_aligned_rows_are_one_equation_a_row():
     a, b = sp.symbols("a b")
     prose = display(math(a, b + 1), math(b, 2 * a), aligned=True)
     assert prose.render(LATEX_PROSE) == (
-        r"\[ \begin{aligned} a &= b + 1 \\ b &= 2 a \end{aligned} \]")
+        r"\[\begin{aligned} a &= b + 1 \\ b &= 2 a \end{aligned}\]")
     assert prose_text(prose) == "a = b + 1; b = 2*a"
