@@ -118,6 +118,11 @@ class Reader:
             self._equals(parts, moves, number, column)
             return
         head = read_head(parts[0][0])
+        if head is not None and head.kind == "label" and len(parts) > 1:
+            text, offset = parts[1]  # E[X] = \int x p(x) dx: a new chain from the right side
+            moves.append(Move(START, self.parse(text, number, column + offset), text=text))
+            self._equals(parts[2:], moves, number, column)
+            return
         if head is not None and head.kind == "derive":
             moves.append(self._derivative(head, number, column + parts[0][1], parts[0][0]))
             self._equals(parts[1:], moves, number, column)
