@@ -14,7 +14,8 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.prose import Printers
+from derive.notation import Notated
+from derive.prose import Display, Math, Printers
 from derive.termorder import degree, factor_key, ordered_terms, polynomial_variable
 
 
@@ -351,6 +352,9 @@ class DeriveLatexPrinter(LatexPrinter):
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "latex")
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         shown = greek_name(expr.name)
         return super()._print_Symbol(sp.Symbol(shown) if shown != expr.name else expr, style)
@@ -462,13 +466,28 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+def math_latex(m: Math) -> str:
+    """Inline mathematics as LaTeX (no delimiters): its objects joined by ' = '."""
+    return " = ".join(latex(e) for e in m.exprs)
+
+
+def display_latex(d: Display) -> str:
+    """Displayed mathematics as LaTeX (no delimiters): one line, or rows aligned at '='."""
+    if d.aligned:
+        rows = r" \\ ".join(" &= ".join(latex(e) for e in m.exprs) for m in d.items)
+        return r"\begin{aligned} " + rows + r" \end{aligned}" + d.end
+    return d.joined(math_latex, r", \qquad ")
+
+
 #: LaTeX for the relations a result or a typed formula states.
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
 
 #: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
 JUPYTER_PROSE = Printers(
     words=str,
-    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    math=lambda m: "$" + math_latex(m) + "$",
+    display=lambda d: "$$" + display_latex(d) + "$$",
+    printed=lambda p: f"$${p.tex}$$" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
     code=str,
