@@ -144,6 +144,13 @@ class Scalar(sp.Expr):
     def matrix(self) -> Any:
         return self.args[0]
 
+    @property
+    def precedence(self) -> int:
+        """That of its product, so that a power brackets it: (1^T e^z)^2, not 1^T e^z^2."""
+        from sympy.printing.precedence import precedence
+
+        return precedence(self.matrix)
+
     def doit(self, **hints: Any) -> Any:
         inner = self.matrix.doit(**hints)
         if _explicit(inner):
