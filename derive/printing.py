@@ -324,6 +324,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def parenthesize(self, item: Any, level: int, is_neg: bool = False,
                      strict: bool = False) -> str:
+        item = as_shown(item)
         if not isinstance(item, sp.MatMul):
             return super().parenthesize(item, level, is_neg, strict)
         value = _matmul_precedence(item)
@@ -334,7 +335,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         base = self._print(expr.base)
         atom = sp.MatrixSymbol | Verbatim | ElementwiseApplyFunction
-        if not isinstance(expr.base, atom) and not getattr(
+        raised = isinstance(expr.base, ElementwiseApplyFunction) and "^" in base  # e^{z}
+        if raised or not isinstance(expr.base, atom) and not getattr(
             expr.base, "is_named", False
         ):
             base = rf"\left({base}\right)"
@@ -395,6 +397,14 @@ def _companions_last(args: tuple[Any, ...]) -> list[Any]:
         if arg in owners:
             out.append(owners[arg])
     return out + [a for a in args if a not in out]
+
+
+def as_shown(item: Any) -> Any:
+    """What a number prints as: a 1 x 1 trace without a direction is its product (1^T e^z),
+    bracketed as a product is under a power."""
+    if isinstance(item, sp.Trace) and item.arg.shape == (1, 1) and not _holds_direction(item.arg):
+        return item.arg
+    return item
 
 
 def _holds_direction(expr: Any) -> bool:

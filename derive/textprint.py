@@ -15,6 +15,7 @@ from derive.printing import (
     _companions_last,
     _holds_direction,
     _unit_ones,
+    as_shown,
     print_applied,
 )
 from derive.prose import Printers, Prose
@@ -28,6 +29,9 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_Notated(self, expr: Notated) -> str:
         return expr.printed(self, "text")
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        return super().parenthesize(as_shown(item), level, strict)
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)

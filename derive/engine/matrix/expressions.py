@@ -11,6 +11,7 @@ differences at 50 digits: the differential along dX, the gradient entry by entry
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import mpmath
@@ -18,6 +19,8 @@ import sympy as sp
 from sympy.core.symbol import Str
 from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from derive import mpkernels as kernels
 
 
 def is_matrix(expr: Any) -> bool:
@@ -56,7 +59,7 @@ def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, d
         with mpmath.workdps(digits):
             high = evaluate(expr, moved(env, {var: up}, key and (key, 1, digits)))
             low = evaluate(expr, moved(env, {var: down}, key and (key, -1, digits)))
-            value = (high - low) / (2 * STEP)
+            value = kernels.divided(kernels.combined(high, low, operator.sub), 2 * STEP)
             noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
             if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
                 return value
@@ -98,8 +101,10 @@ class _DifferentialBase:
         """Central difference along dX at 50 digits or more (error ~ h^2 = 1e-40)."""
         expr, var, dvar = self.args
         at, along = env[var], env[dvar]
-        return central_difference(evaluate, expr, env, var, at + STEP * along,
-                                  at - STEP * along, (var, dvar))
+        step = kernels.scaled(along, STEP)
+        return central_difference(evaluate, expr, env, var,
+                                  kernels.combined(at, step, operator.add),
+                                  kernels.combined(at, step, operator.sub), (var, dvar))
 
 
 class MatrixDifferential(_DifferentialBase, MatrixExpr):
@@ -143,6 +148,13 @@ class Scalar(sp.Expr):
     @property
     def matrix(self) -> Any:
         return self.args[0]
+
+    @property
+    def precedence(self) -> int:
+        """That of its product, so that a power brackets it: (1^T e^z)^2, not 1^T e^z^2."""
+        from sympy.printing.precedence import precedence
+
+        return precedence(self.matrix)
 
     def doit(self, **hints: Any) -> Any:
         inner = self.matrix.doit(**hints)

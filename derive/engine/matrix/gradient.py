@@ -29,11 +29,13 @@ from derive.engine.matrix.expressions import (
 from derive.engine.matrix.identify import (
     Term,
     as_sum,
+    collect_terms,
     factor_common,
     gradient_of,
     peel,
     scalar_terms,
 )
+from derive.engine.matrix.recognise import recognised
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
@@ -274,14 +276,17 @@ def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], 
     then collect and factor ((p - y) x^T rather than p x^T - y x^T)."""
     steps: list[Step] = []
     mirrored = gradient.xreplace({sp.Transpose(m): m for m in stated.symmetric})
-    mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd),  # S + S^T = 2 S
-                                lambda e: sp.MatAdd(*e.args).doit(deep=False))
-    if mirrored != gradient:
+    if mirrored != gradient:  # S + S^T = 2 S, collected by our own rule: sympy's MatAdd.doit
+        # multiplies out with a deep doit() that composes exp(log(u)) into a bare identity
+        mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd), collect_terms)
         steps.append(Step(gradient, mirrored, "symmetric"))
         gradient = mirrored
     if stated.simplex or stated.orthogonal:
         more, gradient = tidy_steps(gradient, stated.simplex, stated.orthogonal)
         steps += more
+    while (named := recognised(gradient)) is not None:  # e^u .* (1 + e^u).^-1 is sigma(u)
+        steps.append(Step(gradient, named[1], named[0]))
+        gradient = named[1]
     common = factor_common(gradient)
     if steps and common != gradient:
         steps.append(Step(gradient, common, "factor"))
