@@ -16,6 +16,7 @@ from derive.printing import (
     _holds_direction,
     _unit_ones,
     as_shown,
+    flat_matmul,
     print_applied,
 )
 from derive.prose import Printers, Prose
@@ -58,6 +59,8 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # the scalar coefficient's denominator last: exp(z)/(1^T*exp(z)), -X^T*r/N
+        if (flat := flat_matmul(expr)) is not None:
+            return self._print(flat)
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
         kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
         matrices = [a for a in args if isinstance(a, sp.MatrixExpr)]
@@ -71,7 +74,8 @@ class DeriveStrPrinter(StrPrinter):
         if denominator == 1:
             return shown
         under = self._print(denominator)
-        simple = isinstance(denominator, sp.Symbol | sp.Integer) or denominator.is_Function
+        base, _ = denominator.as_base_exp()  # N, 2, sigma^2: one name or number, no brackets
+        simple = isinstance(base, sp.Symbol | sp.Integer) or denominator.is_Function
         return f"{shown}/{under if simple else f'({under})'}"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:

@@ -237,7 +237,7 @@ def test_a_large_power_is_checked_without_overflow(runner):
 def test_a_check_that_cannot_evaluate_says_so(runner):
     result = runner.invoke(main, ["grad", "(x + 1)^(10^6)*(x - 1)^(10^6)", "--wrt", "x"])
     assert result.exit_code == 0, result.output
-    assert "2000000·x·(x - 1)^999999·(x + 1)^999999" in result.output  # terminal maths
+    assert "2000000·x(x - 1)^999999(x + 1)^999999" in result.output  # terminal maths
     assert "numeric check: undecided" in result.output and "cannot evaluate in float64" in \
         result.output
     json_result = runner.invoke(main, ["grad", "(x + 1)^(10^6)*(x - 1)^(10^6)", "--wrt", "x",

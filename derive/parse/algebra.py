@@ -140,6 +140,8 @@ def _guard_sum_of_bits(args: Sequence[sp.Basic], at: Operand) -> None:
 
 def negate(operand: Operand) -> sp.Basic:
     """``-x`` for a scalar or a matrix."""
+    if operand.is_matrix and AS_TYPED.get():  # -(y - Xw)^T (y - Xw) as typed
+        return sp.MatMul(sp.S.NegativeOne, operand.expr, evaluate=False)
     if operand.is_matrix or _evaluate(operand.expr):
         return _checked(-operand.expr, operand)
     return sp.Mul(sp.S.NegativeOne, operand.expr, evaluate=False)
@@ -170,7 +172,7 @@ def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
         values += [identity] if identity is not None else []
         if identity is None or scalar != 0:
             values.append(broadcast(scalar, first.expr.shape))
-    return sp.MatAdd(*values, evaluate=True)
+    return sp.MatAdd(*values, evaluate=not AS_TYPED.get())
 
 
 def broadcast(value: sp.Basic, shape: tuple[sp.Basic, sp.Basic]) -> sp.Basic:

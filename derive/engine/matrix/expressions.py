@@ -216,8 +216,8 @@ class Named(MatrixExpr):
         return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _sympystr(self, printer: Any) -> str:
-        name = self.args[0]
-        return name.name if isinstance(name, Str) else printer._print(name)
+        name = self.args[0]  # the terminal's μ̂ for \hat{\mu}; a Notated name as itself
+        return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.definition)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -194,6 +194,20 @@ def gradient_section(
         Notated("differential", lhs_name),
     )
     return section, gradient
+
+
+def typed_start(section: Section, typed: Any) -> Section:
+    """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
+    its first step sympy's form of it ('simplify'), when the two differ (a step that prints
+    like the line before it shares that line on the sheet)."""
+    begin = section.start
+    if typed is None or not isinstance(begin, ScalarDifferential):
+        return section
+    loss, var, dvar = begin.args
+    start = ScalarDifferential(as_scalar(typed), var, dvar)
+    if start == begin:
+        return section
+    return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
 
 def scalar_identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:

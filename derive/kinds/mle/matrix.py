@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine.matrix.gradient import as_scalar, gradient_section
+from derive.engine.matrix.gradient import as_scalar, gradient_section, typed_start
 from derive.engine.matrix.hessian import hessian_section
 from derive.engine.sample.likelihood import ELL
 from derive.engine.sample.statistics import Estimate
@@ -66,6 +66,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
         section, gradient = gradient_section(as_scalar(ell), w, lhs_name=ELL)
+        section = typed_start(section, form.typed)
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
@@ -101,7 +102,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         function=ell,
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         notes=tuple(notes),
-        question=_question(ell, spec.names("params")),
+        question=_question(form.typed if form.typed is not None else ell, spec.names("params")),
         details=Estimation(
             maximum=maximum,
             estimators=estimators,
@@ -155,6 +156,7 @@ def _minus_definite_terms(hessian: Any) -> str | None:
 
 
 def _question(ell: Any, params: tuple[str, ...]) -> Prose:
+    """The question, with the log-likelihood as typed (the parse tree, unevaluated)."""
     names = Prose.joined(", ", [Prose.of(math(sp.Symbol(p))) for p in params])
     return Prose.of("The log-likelihood, up to a constant, is ",
                     display(math(ELL, ell), end="."),
