@@ -53,6 +53,19 @@ def _checked_shapes(table: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def _structured(table: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The checked shapes, and a structure written after one (S=n,n,symmetric) as the
+    sentence --assume reads ('S symmetric'): the two spellings mean the same."""
+    from derive.kinds.matrixform import shape_structure
+
+    plain, stated = {}, []
+    for name, dims in table.items():
+        check_name(name, f"--shape {name}={dims}")
+        plain[name], sentence = shape_structure(name, dims)
+        stated += [sentence] if sentence else []
+    return _checked_shapes(plain), stated
+
+
 def grad_spec(
     expr: str, wrt: str | Sequence[str], shapes=None, assume: Sequence[str] = (), name: str = "f"
 ) -> Spec:
@@ -61,7 +74,8 @@ def grad_spec(
     fields: dict = {"expr": typed_expression(expr), "wrt": wrt_list,
                     "name": check_name(name, "name")}
     if shapes:
-        fields["shapes"] = _checked_shapes(_shape_field(shapes))
+        fields["shapes"], stated = _structured(_shape_field(shapes))
+        assume = (*assume, *stated)
     return Spec(
         id="expr",
         title="Gradient of a given expression",

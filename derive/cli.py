@@ -318,7 +318,9 @@ def build(
 @click.argument("expr")
 @click.option("--wrt", multiple=True, required=True, help="variable to differentiate by")
 @click.option(
-    "--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS", help="declare a matrix or vector"
+    "--shape", "shapes", multiple=True, metavar="NAME=ROWS,COLS[,STRUCTURE]",
+    help="declare a matrix or vector; STRUCTURE (symmetric, spd, diagonal, orthogonal, "
+         "column-stochastic) is stated as --assume 'NAME symmetric' states it",
 )
 @click.option("--assume", multiple=True, help="e.g. 'x > 0'")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")

@@ -8,6 +8,7 @@ class along the MRO; objects may evaluate themselves through ``_mp_eval(evaluate
 from __future__ import annotations
 
 import functools
+import operator
 import random
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ import mpmath
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from derive import mpkernels as kernels
 from derive import numeric
 from derive.functions import as_expr
 from derive.model import Assumptions
@@ -83,38 +85,27 @@ def _shape(expr: Any, env: Env) -> tuple[int, int]:
     return _size(expr.shape[0], env), _size(expr.shape[1], env)
 
 
-def _entrywise(a: mpmath.matrix, b: mpmath.matrix, op: Callable[[Any, Any], Any]) -> mpmath.matrix:
-    out = mpmath.matrix(a.rows, a.cols)
-    for i in range(a.rows):
-        for j in range(a.cols):
-            out[i, j] = op(a[i, j], b[i, j])
-    return out
-
-
-def _map(a: mpmath.matrix, op: Callable[[Any], Any]) -> mpmath.matrix:
-    out = mpmath.matrix(a.rows, a.cols)
-    for i in range(a.rows):
-        for j in range(a.cols):
-            out[i, j] = op(a[i, j])
-    return out
-
-
 def _matmul(expr: sp.MatMul, env: Env) -> Any:
-    value: Any = mpmath.mpf(1)
-    for arg in expr.args:
-        part = evaluate(arg, env)
-        if isinstance(part, mpmath.matrix) and isinstance(value, mpmath.matrix):
-            value = value * part
+    """The product left to right; numbers gathered first and applied once, matrix first
+    (mpf * matrix fails, printing the matrix, before matrix * mpf is tried)."""
+    parts = [evaluate(arg, env) for arg in expr.args]
+    number: Any = None
+    value: Any = None
+    for part in parts:
+        if isinstance(part, mpmath.matrix):
+            value = part if value is None else kernels.product(value, part)
         else:
-            value = part * value if isinstance(part, mpmath.matrix) else value * part
-    return value
+            number = part if number is None else number * part
+    if value is None:
+        return number
+    return value if number is None or number == 1 else kernels.scaled(value, number)
 
 
 def _add(expr: Any, env: Env) -> Any:
     parts = [evaluate(a, env) for a in expr.args]
     total = parts[0]
     for p in parts[1:]:
-        total = total + p
+        total = kernels.combined(total, p, operator.add)
     return total
 
 
@@ -122,18 +113,64 @@ def _hadamard(expr: Any, env: Env) -> Any:
     parts = [evaluate(a, env) for a in expr.args]
     total = parts[0]
     for p in parts[1:]:
-        total = _entrywise(total, p, lambda x, y: x * y)
+        total = kernels.entrywise(total, p, operator.mul)
     return total
 
 
 def _elementwise(expr: ElementwiseApplyFunction, env: Env) -> Any:
     (u,), body = expr.function.args
-    return _map(evaluate(expr.expr, env), lambda x: evaluate(body, env.but({u: x})))
+    values = evaluate(expr.expr, env)
+    fast = _compiled(body, u)
+    if fast is not None:  # f(u) alone: one call per entry, no point made for each
+        return kernels.mapped(values, fast)
+    return kernels.mapped(values, lambda x: evaluate(body, env.but({u: x})))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(body: Any, u: Any) -> Callable[[Any], Any] | None:
+    """``body`` as a function of u alone, the same operations in the same order as
+    ``evaluate`` does them; None when it needs more than u (a scalar c in max(u, c))."""
+    if body == u:
+        return lambda x: x
+    if isinstance(body, sp.Integer | sp.Float):
+        constant = mpmath.mpf(int(body)) if body.is_Integer else mpmath.mpf(body._mpf_)
+        return lambda x: constant
+    if isinstance(body, sp.Rational):
+        p, q = body.p, body.q
+        return lambda x: mpmath.mpf(p) / q  # at the working precision of the call
+    parts = [_compiled(a, u) for a in body.args]
+    if not body.args or any(part is None for part in parts):
+        return None
+    if isinstance(body, sp.Add | sp.Mul):
+        op = operator.add if isinstance(body, sp.Add) else operator.mul
+        return lambda x: functools.reduce(op, [part(x) for part in parts])
+    if isinstance(body, sp.Pow):
+        base, exponent = parts
+        return lambda x: base(x) ** exponent(x)
+    return _compiled_function(body, u, parts)
+
+
+def _compiled_function(body: Any, u: Any, parts: list[Callable[[Any], Any]]) -> Any:
+    """A function of compiled arguments, as ``_function`` evaluates it (None if unknown)."""
+    if isinstance(body, sp.Max | sp.Min):
+        pick = max if isinstance(body, sp.Max) else min
+        return lambda x: pick(part(x) for part in parts)
+    if not isinstance(body, sp.Function):
+        return None
+    if hasattr(body, "_closed_form"):
+        return _compiled(_closed_form(body), u)
+    name = type(body).__name__
+    call = _MPMATH.get(name)
+    if call is None:
+        call = next((getattr(mpmath, numeric.MPMATH_NAMES[cls]) for cls in type(body).__mro__
+                     if cls in numeric.MPMATH_NAMES), None)
+    if call is None:
+        return None
+    return lambda x: call(*[part(x) for part in parts])
 
 
 def _trace(expr: Any, env: Env) -> Any:
-    m = _matrix(evaluate(expr.arg, env))
-    return sum((m[i, i] for i in range(m.rows)), mpmath.mpf(0))
+    return kernels.trace(_matrix(evaluate(expr.arg, env)))
 
 
 def _pow(expr: sp.Pow, env: Env) -> Any:
@@ -239,12 +276,12 @@ EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
     sp.MatAdd: _add,
     sp.Add: _add,
     sp.Mul: _matmul,
-    sp.Transpose: lambda e, env: _matrix(evaluate(e.arg, env)).T,
+    sp.Transpose: lambda e, env: kernels.transposed(_matrix(evaluate(e.arg, env))),
     sp.Inverse: lambda e, env: inverse(evaluate(e.arg, env)),
     sp.Determinant: lambda e, env: det(evaluate(e.arg, env)),
     sp.Trace: _trace,
     sp.HadamardProduct: _hadamard,
-    sp.HadamardPower: lambda e, env: _map(
+    sp.HadamardPower: lambda e, env: kernels.mapped(
         evaluate(e.base, env), lambda x: x ** evaluate(e.exp, env)
     ),
     ElementwiseApplyFunction: _elementwise,

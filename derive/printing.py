@@ -14,7 +14,8 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.prose import Printers
+from derive.notation import Notated
+from derive.prose import Display, Math, Printers
 from derive.termorder import (
     degree,
     factor_key,
@@ -339,6 +340,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def parenthesize(self, item: Any, level: int, is_neg: bool = False,
                      strict: bool = False) -> str:
+        item = as_shown(item)
         if not isinstance(item, sp.MatMul):
             return super().parenthesize(item, level, is_neg, strict)
         value = _matmul_precedence(item)
@@ -349,7 +351,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         base = self._print(expr.base)
         atom = sp.MatrixSymbol | Verbatim | ElementwiseApplyFunction
-        if not isinstance(expr.base, atom) and not getattr(
+        raised = isinstance(expr.base, ElementwiseApplyFunction) and "^" in base  # e^{z}
+        if raised or not isinstance(expr.base, atom) and not getattr(
             expr.base, "is_named", False
         ):
             base = rf"\left({base}\right)"
@@ -366,6 +369,9 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
+
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "latex")
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         shown = greek_name(expr.name)
@@ -433,6 +439,14 @@ def _companions_last(args: tuple[Any, ...]) -> list[Any]:
         if arg in owners:
             out.append(owners[arg])
     return out + [a for a in args if a not in out]
+
+
+def as_shown(item: Any) -> Any:
+    """What a number prints as: a 1 x 1 trace without a direction is its product (1^T e^z),
+    bracketed as a product is under a power."""
+    if isinstance(item, sp.Trace) and item.arg.shape == (1, 1) and not _holds_direction(item.arg):
+        return item.arg
+    return item
 
 
 def _holds_direction(expr: Any) -> bool:
@@ -504,13 +518,28 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+def math_latex(m: Math) -> str:
+    """Inline mathematics as LaTeX (no delimiters): its objects joined by ' = '."""
+    return " = ".join(latex(e) for e in m.exprs)
+
+
+def display_latex(d: Display) -> str:
+    """Displayed mathematics as LaTeX (no delimiters): one line, or rows aligned at '='."""
+    if d.aligned:
+        rows = r" \\ ".join(" &= ".join(latex(e) for e in m.exprs) for m in d.items)
+        return r"\begin{aligned} " + rows + r" \end{aligned}" + d.end
+    return d.joined(math_latex, r", \qquad ")
+
+
 #: LaTeX for the relations a result or a typed formula states.
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
 
 #: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
 JUPYTER_PROSE = Printers(
     words=str,
-    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    math=lambda m: "$" + math_latex(m) + "$",
+    display=lambda d: "$$" + display_latex(d) + "$$",
+    printed=lambda p: f"$${p.tex}$$" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
     code=str,

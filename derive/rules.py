@@ -31,6 +31,7 @@ RULES: dict[str, str] = {
     "tanh identity": r"$\sinh u / \cosh u = \tanh u$",
     "substitute": "substitute",
     "sigmoid from exp": r"$e^{u}/(1 + e^{u}) = \sigma(u)$",
+    "softmax from exp": r"$e^{z}/\mathbf{1}^\top e^{z} = \operatorname{softmax}(z)$",
     "name the softmax outputs": "name the softmax outputs",
     "probabilities sum to one": r"$\sum_k p_k = 1$",
     "softmax derivative": "softmax derivative",

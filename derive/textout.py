@@ -16,8 +16,9 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
+from derive.notation import Notated
 from derive.printing import greek_name, latex, negative_matrix_term
-from derive.prose import Printers, Prose
+from derive.prose import Math, Printers, Prose
 from derive.termorder import factor_key, ordered_terms
 from derive.textprint import DeriveStrPrinter
 
@@ -31,6 +32,9 @@ class UnicodePrinter(DeriveStrPrinter):
     """One-line Unicode maths in the notation of the worksheets."""
 
     product, transposed = "·", "ᵀ"
+
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "unicode")
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         if "\\" in expr.name:  # a name given in LaTeX (\alpha'): as Unicode, α'
@@ -257,10 +261,16 @@ def unicode_text(tex: str) -> str:
     return " ".join(_converter().latex_to_text(tex).split())
 
 
+def _unicode_math(m: Math) -> str:
+    return " = ".join(maths(e) for e in m.exprs)
+
+
 #: Prose on a terminal: Unicode maths, hand-written LaTeX through pylatexenc.
 UNICODE_PROSE = Printers(
     words=str,
-    math=lambda m: " = ".join(maths(e) for e in m.exprs),
+    math=_unicode_math,
+    display=lambda d: d.joined(_unicode_math),
+    printed=lambda p: unicode_text(f"${p.tex}$"),
     tex=lambda t: unicode_text(t.latex),
     formula=lambda f: f.render(maths, RELATIONS),
     code=str,

@@ -9,11 +9,13 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.notation import Notated
 from derive.printing import (
     Label,
     _companions_last,
     _holds_direction,
     _unit_ones,
+    as_shown,
     flat_matmul,
     print_applied,
 )
@@ -25,6 +27,12 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_Label(self, expr: Label) -> str:
         return expr.plain
+
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "text")
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        return super().parenthesize(as_shown(item), level, strict)
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
@@ -109,7 +117,9 @@ def _text_math(m: Any) -> str:
 
 #: Prose for a terminal and for JSON: words as they are, maths by the text printer, typed
 #: formulas and backticked text as typed (without the backticks).
-TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text,
+TEXT_PROSE = Printers(words=str, math=_text_math, display=lambda d: d.joined(_text_math),
+                      printed=lambda p: p.tex,  # LaTeX: no plain form of its own
+                      tex=lambda t: t.text,
                       formula=lambda f: f.source, code=str)
 
 

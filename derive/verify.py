@@ -33,6 +33,12 @@ SYMBOLIC = "symbolic"
 NUMERIC = "numeric"
 
 POINTS = 24
+#: the policy's floor for matrix steps: each point is a fresh random instance (sizes and
+#: entries) at 50 digits, and an instance costs a hundred times a scalar point
+MATRIX_POINTS = 20
+#: matrices are drawn with sizes 2..4 (more when more sizes must differ): a product of
+#: 6 x 5 matrices costs four times one of 4 x 3, and each of the points draws its own sizes
+MATRIX_LARGEST = 4
 CROSS_CHECK_POINTS = 6  # the second opinion on a result whose every step is already proved
 DIGITS = 30
 EVALUATION_DIGITS = DIGITS + 10  # working precision: cancellation may eat a few digits
@@ -54,14 +60,18 @@ class Verdict:
 
 
 def _concrete_sizes(
-    dims: Iterable[sp.Symbol], rng: random.Random, order: tuple[tuple[str, str], ...] = ()
+    dims: Iterable[sp.Symbol], rng: random.Random, order: tuple[tuple[str, str], ...] = (),
+    largest: int = 6,
 ) -> dict[sp.Symbol, int]:
-    """Distinct sizes, so that a transposed operand cannot pass by accident.
+    """Distinct sizes from 2 to ``largest``, so that a transposed operand cannot pass by
+    accident.
 
     ``order`` holds stated pairs (larger, smaller), e.g. ('N', 'd') for 'N > d'
     (more rows than columns): sizes are swapped until every pair holds.
     """
-    sizes = rng.sample(range(2, 7), k=min(5, len(list(dims)) or 1))
+    dims = list(dims)
+    span = range(2, max(largest, len(dims) + 1) + 1)
+    sizes = rng.sample(span, k=min(len(span), len(dims) or 1))
     chosen = {
         d: sizes[k % len(sizes)] + (k // len(sizes)) for k, d in enumerate(sorted(dims, key=str))
     }
@@ -176,17 +186,20 @@ def numerically_equal(
     after: Any,
     assumptions: Assumptions = NO_ASSUMPTIONS,
     seed: int = 0,
-    points: int = POINTS,
+    points: int | None = None,
     shared: SharedPoints | None = None,
 ) -> Verdict:
-    """Compare at ``points`` random points of the domain with 30-digit arithmetic.
+    """Compare at ``points`` random points of the domain with 30-digit arithmetic (POINTS
+    for scalars, MATRIX_POINTS for matrices unless given).
 
     ``shared`` points (ScalarPoints, or MatrixPoints for matrix expressions) are used
     when given, so that the steps of a derivation meet the same points.
     """
     if _needs_matrices(before, after):
         matrix_points = shared if isinstance(shared, MatrixPoints) else None
-        return _matrices_equal(before, after, assumptions, seed, points, matrix_points)
+        return _matrices_equal(before, after, assumptions, seed, points or MATRIX_POINTS,
+                               matrix_points)
+    points = points or POINTS
     before, after = _doit(before), _doit(after)
     both = sp.Tuple(before, after) if not is_matrix(before) else before + after
     at_points = shared if isinstance(shared, ScalarPoints) else None
@@ -240,7 +253,8 @@ class MatrixPoints(SharedPoints):
         if not self.dims:
             return {}
         for _ in range(40):
-            sizes = _concrete_sizes(self.dims, self.rng, self.assumptions.size_order)
+            sizes = _concrete_sizes(self.dims, self.rng, self.assumptions.size_order,
+                                    MATRIX_LARGEST)
             if holds(self.needs, sizes):
                 return sizes
         return fitting_sizes(self.dims, self.needs, self.rng)
@@ -342,7 +356,7 @@ def compare(
     after: Any,
     assumptions: Assumptions = NO_ASSUMPTIONS,
     seconds: float = 4.0,
-    points: int = POINTS,
+    points: int | None = None,
     shared: SharedPoints | None = None,
     refute_first: bool = True,
     prove: bool = True,

@@ -123,3 +123,43 @@ def test_a_huge_value_is_echoed_shortened_in_its_one_line_error(runner, args, tm
     assert done.exit_code == 2, done.output
     lines = done.output.strip().splitlines()
     assert len(lines) == 1 and len(lines[0]) < 600, lines[0][:800]
+
+
+@pytest.mark.parametrize("expr,wrt,shapes,stated", [
+    ("x.T*inv(S)*x + log(det(S))", "S", ["S=n,n,symmetric", "x=n,1"], "S symmetric"),
+    ("x.T*inv(S)*x + log(det(S))", "S", ["S=n,n,spd", "x=n,1"], "S positive definite"),
+    ("x.T*S*x", "x", ["S=3,3,positive-definite", "x=3,1"], "S positive definite"),
+    ("tr(D*A)", "D", ["D=n,n,diagonal", "A=n,n"], "D diagonal"),
+    ("norm(Q*x - y)^2", "x", ["Q=n,n,orthogonal", "x=n,1", "y=n,1"], "Q orthogonal"),
+    ("sum(T*x)", "x", ["T=m,n,column-stochastic", "x=n,1"], "T column-stochastic"),
+])
+def test_a_structure_after_a_shape_means_the_assumption(runner, expr, wrt, shapes, stated):
+    def run(*options: str) -> dict:
+        result = runner.invoke(main, ["grad", expr, "--wrt", wrt, "--json", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    written = run(*(a for s in shapes for a in ("--shape", s)))
+    plain = [",".join(s.split(",")[:2]) for s in shapes]
+    assumed = run(*(a for s in plain for a in ("--shape", s)), "--assume", stated)
+    assert written["gradient"] == assumed["gradient"]
+    assert [s["rule"] for s in written["steps"]] == [s["rule"] for s in assumed["steps"]]
+    assert written["check"]["passed"] is True
+
+
+@pytest.mark.parametrize("shape,message", [
+    ("S=m,n,symmetric", "--shape S=m,n,symmetric: a symmetric matrix is square "
+                        "(--shape S=m,m,symmetric)"),
+    ("S=2,3,orthogonal", "--shape S=2,3,orthogonal: an orthogonal matrix is square"),
+    ("S=n,n,hermitian", "--shape S=n,n,hermitian: unknown structure 'hermitian' (use symmetric"),
+    ("S=n,n,", "--shape S=n,n,: expected 'ROWS,COLS'"),
+    ("S=n,n,spd,x", "--shape S=n,n,spd,x: expected 'ROWS,COLS'"),
+])
+def test_a_wrong_structure_after_a_shape_is_one_line(runner, shape, message):
+    result = runner.invoke(main, ["grad", "x.T*S*x", "--wrt", "x", "--shape", shape,
+                                  "--shape", "x=n,1"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and message in result.output, result.output
+    as_json = runner.invoke(main, ["grad", "x.T*S*x", "--wrt", "x", "--shape", shape,
+                                   "--shape", "x=n,1", "--json"])
+    assert as_json.exit_code == 2 and message in json.loads(as_json.output)["error"]

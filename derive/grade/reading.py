@@ -184,7 +184,10 @@ class Reader:
         if entry is not None:  # LaTeX reads p_k as the entry p[k]: each p_j is the definition
             self.entries[str(entry.base.label)] = (entry.indices, expr)
         if head.params:
-            self.applied.append((applied(head.name, head.params), f" {head.name} "))
+            # \sigma(x)(1 - \sigma(x)) with \sigma defined: {\sigma}, or the bracket after it
+            # would make it the sigmoid applied to (1 - \sigma)
+            shown = f"{{{head.name}}}" if head.name.startswith("\\") else f" {head.name} "
+            self.applied.append((applied(head.name, head.params), shown))
 
     def _entry(self, name: str) -> Any:
         """The indexed entry ``p_k`` names in a LaTeX file (indices all letters), else None."""

@@ -20,6 +20,35 @@ _WORDS = {"diagonal": "diagonal", "orthogonal": "orthogonal", "definite": "posit
           "symmetric": "symmetric", "simplex": "to sum to one"}
 
 
+#: a structure written after a shape (--shape S=n,n,symmetric) -> its --assume phrase
+SHAPE_STRUCTURES = {"symmetric": "symmetric", "spd": "positive definite",
+                    "positive-definite": "positive definite",
+                    "positive definite": "positive definite", "diagonal": "diagonal",
+                    "orthogonal": "orthogonal", "column-stochastic": "column-stochastic",
+                    "stochastic": "column-stochastic"}
+_SQUARE_FREE = {"column-stochastic"}
+
+
+def shape_structure(name: str, value: str) -> tuple[str, str | None]:
+    """'n,n,symmetric' -> ('n,n', 'S symmetric'): the shape, and the structure as the
+    sentence --assume reads (None without one); a one-line error for an unknown word or
+    a structure that needs a square matrix on a non-square shape."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3 or not parts[2]:
+        return value, None  # the shape reader says what is wrong with it
+    rows, cols, structure = parts
+    phrase = SHAPE_STRUCTURES.get(" ".join(structure.lower().split()))
+    if phrase is None:
+        raise InputError(f"--shape {name}={value}: unknown structure {structure!r} (use "
+                         f"{', '.join(k for k in SHAPE_STRUCTURES if ' ' not in k)})")
+    square = rows == cols or rows.isdigit() and cols.isdigit() and int(rows) == int(cols)
+    if phrase not in _SQUARE_FREE and not square:
+        article = "an" if phrase[0] in "aeiou" else "a"
+        raise InputError(f"--shape {name}={value}: {article} {phrase} matrix is square "
+                         f"(--shape {name}={rows},{rows},{structure})")
+    return f"{rows},{cols}", f"{name} {phrase}"
+
+
 @dataclass(frozen=True)
 class MatrixForm:
     """The parsed expression, the shapes as sympy sizes, the stated facts, and every name."""

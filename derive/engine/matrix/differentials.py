@@ -9,6 +9,7 @@ is one 'product rule' step, as on a blackboard.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import singledispatch
 from typing import Any
 
 import sympy as sp
@@ -22,6 +23,7 @@ from derive.engine.matrix.expressions import (
     d,
     is_matrix,
 )
+from derive.engine.matrix.recognise import recognised, summed_exponent
 from derive.errors import NotSupported
 from derive.functions import KNOWN_DERIVATIVES
 from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
@@ -73,24 +75,6 @@ def _inverse(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
 def _determinant(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     inner = expr.arg
     return "differential of det", expr * sp.Trace(sp.MatMul(sp.Inverse(inner), d(inner, var, dvar)))
-
-
-def summed_exponent(arg: Any) -> Any | None:
-    """Z when ``arg`` is the sum of the entries of exp(Z) (1^T e^z, 1^T e^Z 1), else None."""
-    if not isinstance(arg, Scalar | sp.Trace) or not isinstance(arg.args[0], sp.MatMul):
-        return None
-    factors = [f for f in arg.args[0].args if f != sp.OneMatrix(1, 1)]
-    if len(factors) not in (2, 3) or any(not isinstance(f, sp.OneMatrix)
-                                         for f in (factors[0], *factors[2:])):
-        return None
-    exps = factors[1]
-    if not isinstance(exps, ElementwiseApplyFunction):
-        return None
-    (u,), body = exps.function.args
-    if body != sp.exp(u) or factors[0].shape[0] != 1 or (len(factors) == 3) != (
-            exps.shape[1] != 1) or (len(factors) == 3 and factors[2].shape[1] != 1):
-        return None
-    return exps.expr
 
 
 def _log(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
@@ -317,18 +301,33 @@ def entrywise(expr: Any, arg: Any) -> Any:
         return arg
     if expr.is_Number:
         return sp.MatMul(expr, sp.OneMatrix(rows, cols)) if expr != 1 else sp.OneMatrix(rows, cols)
-    if isinstance(expr, sp.Add):
-        return sp.MatAdd(*[entrywise(a, arg) for a in expr.args])
-    if isinstance(expr, sp.Mul):
-        coeff, rest = expr.as_coeff_Mul()
-        factors = [entrywise(f, arg) for f in sp.Mul.make_args(rest)]
-        core = factors[0] if len(factors) == 1 else sp.HadamardProduct(*factors)
-        return core if coeff == 1 else sp.MatMul(coeff, core)
-    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
-        return sp.HadamardPower(entrywise(expr.base, arg), expr.exp)
-    if isinstance(expr, sp.Function) and len(expr.args) == 1 and expr.args[0] == U:
-        return ElementwiseApplyFunction(sp.Lambda(U, expr), arg)
+    return _entrywise(expr, arg)
+
+
+@singledispatch
+def _entrywise(expr: Any, arg: Any) -> Any:
+    """f(u) applied to each entry (a function of u, or any formula the cases below do not split)."""
     return ElementwiseApplyFunction(sp.Lambda(U, expr), arg)
+
+
+@_entrywise.register(sp.Add)
+def _entrywise_sum(expr: Any, arg: Any) -> Any:
+    return sp.MatAdd(*[entrywise(a, arg) for a in expr.args])
+
+
+@_entrywise.register(sp.Mul)
+def _entrywise_product(expr: Any, arg: Any) -> Any:
+    coeff, rest = expr.as_coeff_Mul()
+    factors = [entrywise(f, arg) for f in sp.Mul.make_args(rest)]
+    core = factors[0] if len(factors) == 1 else sp.HadamardProduct(*factors)
+    return core if coeff == 1 else sp.MatMul(coeff, core)
+
+
+@_entrywise.register(sp.Pow)
+def _entrywise_power(expr: Any, arg: Any) -> Any:
+    if not expr.exp.is_Integer:
+        return _entrywise.dispatch(object)(expr, arg)
+    return sp.HadamardPower(entrywise(expr.base, arg), expr.exp)
 
 
 # --- one step -------------------------------------------------------------------------------------
@@ -348,10 +347,18 @@ def push_once(expr: Any) -> tuple[str, Any] | None:
     if not found:
         return None
     first = found[0]
-    name, _ = rule_for(first.expr)(first.expr, first.variable, first.direction)
+    name, _ = _move(first)
     mapping = {}
     for node in found:
-        rule_name, replacement = rule_for(node.expr)(node.expr, node.variable, node.direction)
+        rule_name, replacement = _move(node)
         if rule_name == name:
             mapping[node] = replacement
     return name, expr.xreplace(mapping)
+
+
+def _move(node: Any) -> tuple[str, Any]:
+    """The rule for one differential: a spelled-out sigmoid or softmax is named first."""
+    named = recognised(node.expr)
+    if named is not None:
+        return named[0], d(named[1], node.variable, node.direction)
+    return rule_for(node.expr)(node.expr, node.variable, node.direction)

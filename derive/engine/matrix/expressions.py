@@ -11,6 +11,7 @@ differences at 50 digits: the differential along dX, the gradient entry by entry
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import mpmath
@@ -18,6 +19,8 @@ import sympy as sp
 from sympy.core.symbol import Str
 from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from derive import mpkernels as kernels
 
 
 def is_matrix(expr: Any) -> bool:
@@ -56,7 +59,7 @@ def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, d
         with mpmath.workdps(digits):
             high = evaluate(expr, moved(env, {var: up}, key and (key, 1, digits)))
             low = evaluate(expr, moved(env, {var: down}, key and (key, -1, digits)))
-            value = (high - low) / (2 * STEP)
+            value = kernels.divided(kernels.combined(high, low, operator.sub), 2 * STEP)
             noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
             if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
                 return value
@@ -98,8 +101,10 @@ class _DifferentialBase:
         """Central difference along dX at 50 digits or more (error ~ h^2 = 1e-40)."""
         expr, var, dvar = self.args
         at, along = env[var], env[dvar]
-        return central_difference(evaluate, expr, env, var, at + STEP * along,
-                                  at - STEP * along, (var, dvar))
+        step = kernels.scaled(along, STEP)
+        return central_difference(evaluate, expr, env, var,
+                                  kernels.combined(at, step, operator.add),
+                                  kernels.combined(at, step, operator.sub), (var, dvar))
 
 
 class MatrixDifferential(_DifferentialBase, MatrixExpr):
@@ -144,6 +149,13 @@ class Scalar(sp.Expr):
     def matrix(self) -> Any:
         return self.args[0]
 
+    @property
+    def precedence(self) -> int:
+        """That of its product, so that a power brackets it: (1^T e^z)^2, not 1^T e^z^2."""
+        from sympy.printing.precedence import precedence
+
+        return precedence(self.matrix)
+
     def doit(self, **hints: Any) -> Any:
         inner = self.matrix.doit(**hints)
         if _explicit(inner):
@@ -168,12 +180,13 @@ class Scalar(sp.Expr):
 
 
 class Named(MatrixExpr):
-    """A matrix printed by its name (delta_2, p) that stands for its definition."""
+    """A matrix printed by its name (delta_2, p, or notation such as μ̂) that stands for its
+    definition."""
 
     is_named = True
 
     def __new__(cls, name: Any, definition: Any) -> Named:
-        return MatrixExpr.__new__(cls, name if isinstance(name, Str) else Str(name), definition)
+        return MatrixExpr.__new__(cls, Str(name) if isinstance(name, str) else name, definition)
 
     @property
     def name(self) -> str:
@@ -182,6 +195,10 @@ class Named(MatrixExpr):
     @property
     def definition(self) -> Any:
         return self.args[1]
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        return self.definition.free_symbols  # a name that is notation (μ̂) is no variable
 
     @property
     def shape(self) -> tuple[Any, Any]:
@@ -195,10 +212,12 @@ class Named(MatrixExpr):
         return evaluate(self.definition, env)
 
     def _latex(self, printer: Any) -> str:
-        return printer._print(sp.Symbol(self.name))
+        name = self.args[0]
+        return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _sympystr(self, printer: Any) -> str:
-        return printer._print(sp.Symbol(self.name))  # the terminal's μ̂ for \\hat{\\mu}
+        name = self.args[0]  # the terminal's μ̂ for \hat{\mu}; a Notated name as itself
+        return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.definition)

@@ -29,18 +29,19 @@ from derive.engine.matrix.expressions import (
 from derive.engine.matrix.identify import (
     Term,
     as_sum,
+    collect_terms,
     factor_common,
     gradient_of,
     peel,
     scalar_terms,
 )
+from derive.engine.matrix.recognise import recognised
 from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
 from derive.names import is_digits
-from derive.printing import Label, latex
+from derive.notation import Notated
 from derive.prose import Prose, math, tex
-from derive.textprint import text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _L, _X, _S = sp.symbols("L X s")
@@ -50,9 +51,9 @@ CONVENTION = Prose.of(
     tex(r"$dL = \operatorname{tr}(G^\top dX)$", "dL = tr(G^T dX)"), " means ",
     tex(r"$\partial L/\partial X = G$", "dL/dX = G"), ". Vectors are columns.",
 )
-def partial_label(name: str, v: Any) -> Label:
-    """``dL/dv`` as a sheet writes it in a sentence: \\partial L/\\partial v."""
-    return Label(rf"\partial {name}/\partial {latex(v)}", f"d{name}/d{text(v)}")
+def partial_label(name: Any, v: Any) -> Notated:
+    """``dL/dv`` as a sheet writes it in a sentence: ∂L/∂v."""
+    return Notated("partial", name, v)
 
 
 TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname{tr}B$",
@@ -176,10 +177,10 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 def gradient_section(
     loss: Any, var: Any, start: Any = None, title: Prose | None = None,
-    lhs_name: str = "L", lhs_text: str = "",
+    lhs_name: Any = "L",
 ) -> tuple[Section, Any]:
     """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G
-    (``lhs_text``: the name as plain text, when ``lhs_name`` is LaTeX)."""
+    (``lhs_name``: the loss's name, a string or a sympy symbol such as ℓ)."""
     scalar = not is_matrix(var)
     dvar = scalar_direction(var) if scalar else direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
@@ -190,20 +191,21 @@ def gradient_section(
         title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
-        Label(f"d{lhs_name}", f"d{lhs_text or lhs_name}"),
+        Notated("differential", lhs_name),
     )
     return section, gradient
 
 
 def typed_start(section: Section, typed: Any) -> Section:
     """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
-    its first step sympy's form of it ('simplify'), when the two print differently."""
+    its first step sympy's form of it ('simplify'), when the two differ (a step that prints
+    like the line before it shares that line on the sheet)."""
     begin = section.start
     if typed is None or not isinstance(begin, ScalarDifferential):
         return section
     loss, var, dvar = begin.args
     start = ScalarDifferential(as_scalar(typed), var, dvar)
-    if latex(start) == latex(begin):
+    if start == begin:
         return section
     return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
@@ -288,14 +290,17 @@ def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], 
     then collect and factor ((p - y) x^T rather than p x^T - y x^T)."""
     steps: list[Step] = []
     mirrored = gradient.xreplace({sp.Transpose(m): m for m in stated.symmetric})
-    mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd),  # S + S^T = 2 S
-                                lambda e: sp.MatAdd(*e.args).doit(deep=False))
-    if mirrored != gradient:
+    if mirrored != gradient:  # S + S^T = 2 S, collected by our own rule: sympy's MatAdd.doit
+        # multiplies out with a deep doit() that composes exp(log(u)) into a bare identity
+        mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd), collect_terms)
         steps.append(Step(gradient, mirrored, "symmetric"))
         gradient = mirrored
     if stated.simplex or stated.orthogonal:
         more, gradient = tidy_steps(gradient, stated.simplex, stated.orthogonal)
         steps += more
+    while (named := recognised(gradient)) is not None:  # e^u .* (1 + e^u).^-1 is sigma(u)
+        steps.append(Step(gradient, named[1], named[0]))
+        gradient = named[1]
     common = factor_common(gradient)
     if steps and common != gradient:
         steps.append(Step(gradient, common, "factor"))

@@ -28,9 +28,8 @@ from derive.engine.matrix.gradient import (
 from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
 from derive.model import Derivation, Result
-from derive.printing import Label, latex
+from derive.notation import Notated
 from derive.prose import Prose, math
-from derive.textprint import text
 
 
 @dataclass(frozen=True)
@@ -99,9 +98,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         conventions.append(Prose.of(
             math(upstream, partial_label(name, z)), " is the upstream gradient (the shape of the "
             "output ", math(z), "), so ",
-            math(Label(f"d{name}", f"d{name}"),
-                 Label(rf"\operatorname{{tr}}({latex(upstream)}^\top dz)",
-                       f"tr({text(upstream)}^T dz)")), "."))
+            math(Notated("differential", name), Notated("trace against", upstream)), "."))
     return form.derivation(
         spec, sections, results,
         function=loss,

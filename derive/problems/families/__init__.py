@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.model import Derivation
-from derive.problems.prose import Prose
 from derive.problems.tolerance import SLACK, Tolerance, tolerance_for
+from derive.prose import Prose
 
 Choices = Mapping[str, Any]
 

@@ -26,7 +26,7 @@ from derive.problems.families.samples import (
     sample_point,
     sample_tex,
 )
-from derive.problems.prose import Display, Math, Prose
+from derive.prose import Printed, Prose, displayed
 
 HYPER = (1, 2, 3, 4, 5, 6)
 RATES = (1, 2, 3, 4)
@@ -115,16 +115,17 @@ class ConjugatePosterior(Family):
         prior = derivation.details.prior
         graded = label_tex(derivation, derivation.result(GRADED).label)
         return Prose.of(
-            "The prior on ", Math(theta), " is ",
-            Math(f"{pair.prior_name}({choices['a']}, {choices['b']})"), ", that is",
-            Display(rf"\pi({theta}) \propto {latex(prior)},"),
-            "and given ", Math(theta), " the observations ", Math(r"x_1, \dots, x_N"),
+            "The prior on ", Printed(theta), " is ",
+            Printed(f"{pair.prior_name}({choices['a']}, {choices['b']})"), ", that is",
+            displayed(rf"\pi({theta}) \propto {latex(prior)},"),
+            "and given ", Printed(theta), " the observations ", Printed(r"x_1, \dots, x_N"),
             f" are independent {pair.likelihood} draws with",
-            Display(rf"f(x \mid {theta}) = {latex(derivation.function)}."),
-            "Find the posterior distribution of ", Math(theta), ": its family and its parameters "
-            "in terms of ", Math("N"), " and the ", Math("x_i"), ". Then compute the posterior "
-            "parameters and the posterior mean ", Math(graded), ", to three significant figures, "
-            "for the sample ", Math(sample_tex(choices["sample"])), ".")
+            displayed(rf"f(x \mid {theta}) = {latex(derivation.function)}."),
+            "Find the posterior distribution of ", Printed(theta),
+            ": its family and its parameters in terms of ", Printed("N"), " and the ",
+            Printed("x_i"), ". Then compute the posterior parameters and the posterior mean ",
+            Printed(graded), ", to three significant figures, for the sample ",
+            Printed(sample_tex(choices["sample"])), ".")
 
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         sample = choices["sample"]
