@@ -9,8 +9,9 @@ a number.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -196,7 +197,8 @@ def gradient_section(
     return section, gradient
 
 
-def typed_start(section: Section, typed: Any) -> Section:
+def typed_start(section: Section, typed: Any,
+                alike: Callable[[Any, Any], bool] | None = None) -> Section:
     """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
     its first step sympy's form of it ('simplify'), when the two differ (a step that prints
     like the line before it shares that line on the sheet)."""
@@ -205,7 +207,11 @@ def typed_start(section: Section, typed: Any) -> Section:
         return section
     loss, var, dvar = begin.args
     start = ScalarDifferential(as_scalar(typed), var, dvar)
-    if start == begin:
+    # a derivation crosses a process boundary, where sympy rebuilds each node through its
+    # constructor: compare the form the sheet gets (``alike``: whether two print the same),
+    # so that no step restates a line
+    shown = copy.deepcopy(start)
+    if start == begin or shown == begin or (alike is not None and alike(shown, begin)):
         return section
     return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
