@@ -1,6 +1,11 @@
 """derive: step-by-step, machine-verified derivations of deep-learning mathematics.
 
-The public API is imported lazily so that ``derive --help`` never loads sympy.
+The layout is the data flow: ``parse`` reads what users type, ``kinds`` (one package per
+catalogue kind) derives with the rules of ``engine`` (calculus, matrix, sample,
+probability), ``verify`` proves every step, and the printers write each target
+(``worksheet``/``render`` -> .tex, ``checkcode`` -> check scripts, ``textout``, ``jsonout``,
+``html``); ``pipeline`` runs it, ``api`` and ``cli`` call it. The public API is imported
+lazily so that ``derive --help`` never loads sympy.
 """
 
 from __future__ import annotations

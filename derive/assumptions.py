@@ -38,6 +38,21 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_LATEX_RELATIONS = ((re.compile(r"\\(?:geq?|geqslant)(?![A-Za-z])"), ">="),
+                    (re.compile(r"\\(?:leq?|leqslant)(?![A-Za-z])"), "<="),
+                    (re.compile(r"\\gt(?![A-Za-z])"), ">"), (re.compile(r"\\lt(?![A-Za-z])"), "<"))
+_LATEX_NAME = re.compile(r"\\(?!top(?![A-Za-z]))([A-Za-z]+)")
+
+
+def _plain(part: str) -> str:
+    r"""An assumption as a LaTeX file writes it, in the plain form: ``$\lambda \geq 0$`` is
+    ``lambda >= 0`` (a Greek letter's command is its name)."""
+    part = part.strip().strip("$").strip()
+    for pattern, relation in _LATEX_RELATIONS:
+        part = pattern.sub(relation, part)
+    return _LATEX_NAME.sub(r"\1", part)
+
+
 def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()) -> Assumptions:
     """Read assumption phrases; ``default_positive`` names are positive unless said 'real'."""
     found: dict[str, set[str]] = {
@@ -55,7 +70,7 @@ def parse_assumptions(texts: Iterable[str], default_positive: Iterable[str] = ()
     order: list[tuple[str, str]] = []
     sentences: list[str] = []
     for text in texts:
-        for part in (p.strip() for p in re.split(r"[,;]", text)):
+        for part in (_plain(p) for p in re.split(r"[,;]", text)):
             if not part:
                 continue
             for pattern, kind in _FORMS:

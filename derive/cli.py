@@ -482,8 +482,9 @@ def grade(manifest: str, answers: str, as_json: bool, out: str | None) -> None:
 @click.option("--var", default="x", show_default=True, help="the variable of the density")
 @click.option("--param", "params", multiple=True, required=True, help="a parameter to estimate")
 @click.option("--assume", multiple=True, help="e.g. 'mu real', '0 < p < 1', 'x > xm'")
-@click.option("--support", help="the variable's support: real, positive, naturals, binary,"
-              " counts:n, categories:k, or LOW,HIGH (e.g. 'xm,inf')")
+@click.option("--support", help="the variable's support: real, positive, unit,"
+              " naturals ({0, 1, ...}), positive-integers ({1, 2, ...}), binary, counts:n,"
+              " categories:k, or LOW,HIGH (an interval, e.g. 'xm,inf')")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--out", type=click.Path(), help="write .tex, .pdf and check script")
 @click.option("--to", type=OUT_FORMATS, default="pdf", show_default=True, help=TO_HELP)

@@ -44,7 +44,10 @@ def _ones_multiple(term: Any) -> Any:
 
 
 def _code_precedence(expr: Any) -> int:
-    """How tightly the NumPy code of ``expr`` binds (an entrywise function: as its body)."""
+    """How tightly the NumPy code of ``expr`` binds (an entrywise function: as its body; a
+    named matrix, p or y/(1^T y), as its definition, which is what the code writes)."""
+    if getattr(expr, "is_named", False) and getattr(expr, "definition", None) is not None:
+        return _code_precedence(expr.definition)
     if isinstance(expr, sp.MatMul):
         scalars = [a for a in expr.args if not isinstance(a, sp.MatrixExpr)]
         return PRECEDENCE["Add"] if negative_coefficient(expr) else (

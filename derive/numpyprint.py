@@ -17,8 +17,8 @@ from sympy.printing.precedence import PRECEDENCE
 from derive.errors import NotSupported
 from derive.functions import sigmoid, softplus
 from derive.matrixcode import Code, MatrixCode, dimension_code
-from derive.printing import Verbatim, root_parts
-from derive.termorder import ordered_terms
+from derive.printing import Verbatim, as_ordered, root_parts
+from derive.termorder import ordered_product, ordered_terms
 
 #: the parameter of a closed form printed as a lambda: no user name starts with '_'
 _PARAMETER = Verbatim("_u", real=True)
@@ -42,7 +42,7 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
         # exp(...) / (np.sqrt(2 * np.pi) * sigma), as the density is written, not sqrt(2)/2
         parts = root_parts(expr) if isinstance(expr, sp.Mul) else None
         if parts is None:
-            return self._fraction(expr) or super()._print_Mul(expr)
+            return self._fraction(expr) or self._ordered_Mul(expr)
         coefficient, inside, above, below = parts
         numerator = sp.Mul(abs(coefficient.p), *above)
         top = f"({self._print(numerator)})" if isinstance(numerator, sp.Add) else self._print(
@@ -52,6 +52,12 @@ class DeriveNumPyPrinter(MatrixCode, NumPyPrinter):
             self.parenthesize(b, PRECEDENCE["Mul"]) for b in below]
         joined = bottom[0] if len(bottom) == 1 else f"({' * '.join(bottom)})"
         return f"{'-' if coefficient < 0 else ''}{top} / {joined}"
+
+    def _ordered_Mul(self, expr: sp.Expr) -> str:
+        """A product's factors in termorder's order, as the worksheet prints them: x*(p - y)."""
+        if not isinstance(expr, sp.Mul) or not expr.is_commutative or expr.has(sp.MatrixExpr):
+            return super()._print_Mul(expr)
+        return as_ordered(self, super()._print_Mul, ordered_product(expr))
 
     def _fraction(self, expr: sp.Expr) -> str | None:
         """-(x - mu)**2 / (2 * sigma**2), not -1/2*(x - mu)**2/sigma**2: a rational

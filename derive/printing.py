@@ -14,8 +14,15 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
-from derive.prose import Printers
-from derive.termorder import degree, factor_key, ordered_terms, polynomial_variable
+from derive.notation import Notated
+from derive.prose import Display, Math, Printers
+from derive.termorder import (
+    degree,
+    factor_key,
+    ordered_product,
+    ordered_terms,
+    polynomial_variable,
+)
 
 
 def _matmul_precedence(expr: sp.MatMul) -> int:
@@ -207,23 +214,31 @@ class DeriveLatexPrinter(LatexPrinter):
         return sorted(sp.Mul.make_args(expr), key=factor_key)
 
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
-        # Coefficient, sums, then sigma(u) beside 1 - sigma(u), symbols last: 2(p - y) s(1 - s) x.
+        # In termorder's order: the coefficient, symbols, sigma(u) beside 1 - sigma(u), then
+        # bracketed sums: 2 x s(1 - s)(p - y).
         if any(f.is_Pow and f.exp.is_negative for f in expr.args):
-            return super()._print_Mul(expr)
+            return self._ordered_fraction(expr)
         if expr.args[0] == -1 and len(expr.args) > 2:  # e^{- lambda x}, in the same order
             return "- " + self._print_ordered_Mul(sp.Mul(*expr.args[1:], evaluate=False))
         if expr.args[0] == -1:
             return super()._print_Mul(expr)
+        ordered = expr if self._settings["typed"] else ordered_product(expr)
+        return as_ordered(self, super()._print_Mul, ordered)
+
+    def _ordered_fraction(self, expr: sp.Mul) -> str:
+        """A fraction with its numerator and its denominator each in termorder's order, as
+        sympy's layout of \\frac{a}{b} (which would sort them by its own key)."""
         if self._settings["typed"]:
-            ordered = expr
-        else:
-            ordered = sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
-        saved = self._settings["order"]
-        self._settings["order"] = "none"
-        try:
-            return super()._print_Mul(ordered)
-        finally:
-            self._settings["order"] = saved
+            return super()._print_Mul(expr)
+        sign = ""
+        if expr.could_extract_minus_sign():
+            expr, sign = -expr, "- "
+        numerator, denominator = sp.fraction(expr, exact=True)
+        if not isinstance(expr, sp.Mul) or denominator == 1:
+            return sign + super()._print_Mul(expr)
+        top, bottom = (self._print_ordered_Mul(part) if isinstance(part, sp.Mul)
+                       else self._print(part) for part in (numerator, denominator))
+        return rf"{sign}\frac{{{top}}}{{{bottom}}}"
 
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
         if getattr(expr, "transparent", False):  # a named value (n_1) holding a sum is a name
@@ -270,10 +285,10 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:
         # X w - y, not - y + X w: positive terms first (sympy reorders even a typed sum)
-        terms = sorted(expr.args, key=_negative_term)
+        terms = sorted(expr.args, key=negative_matrix_term)
         out = []
         for k, term in enumerate(terms):
-            negative = _negative_term(term)
+            negative = negative_matrix_term(term)
             shown = self._print(-term if negative else term)
             if isinstance(term, sp.MatAdd):
                 shown = rf"\left({shown}\right)"
@@ -283,6 +298,8 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # 1^T M 1 for sum(M): a trailing 1 x 1 all-ones factor is the number 1 and is not shown;
         # a scalar denominator is written as a fraction: e^z / (1^T e^z).
+        if (flat := flat_matmul(expr)) is not None:
+            return self._print(flat)
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
         scalars = [a for a in args if not isinstance(a, sp.MatrixExpr)]
         mats = [a for a in args if isinstance(a, sp.MatrixExpr)]
@@ -353,6 +370,9 @@ class DeriveLatexPrinter(LatexPrinter):
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{\top}" if row else r"\mathbf{1}"
 
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "latex")
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         shown = greek_name(expr.name)
         return super()._print_Symbol(sp.Symbol(shown) if shown != expr.name else expr, style)
@@ -372,6 +392,32 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_ElementwiseApplyFunction(self, expr: Any) -> str:
         return print_applied(self, expr, r"\left({}\right)")
+
+
+def flat_matmul(expr: sp.MatMul) -> Any:
+    """A product holding a product, (X^T X)^{-1} (X^T y), as one flat product with its scalars
+    in front (the matrix product is associative, so the inner brackets say nothing), and a
+    product of one factor as that factor (no second pair of brackets around a sum); None
+    when there is neither."""
+    if len(expr.args) == 1:
+        return expr.args[0]
+    if not any(isinstance(a, sp.MatMul) for a in expr.args):
+        return None
+    flat = [f for a in expr.args for f in (a.args if isinstance(a, sp.MatMul) else (a,))]
+    scalar = sp.Mul(*[f for f in flat if not isinstance(f, sp.MatrixExpr)])
+    matrices = [f for f in flat if isinstance(f, sp.MatrixExpr)]
+    return sp.MatMul(*([scalar] if scalar != 1 else []), *matrices)
+
+
+def as_ordered(printer: Any, print_mul: Any, product: sp.Mul) -> str:
+    """``print_mul(product)`` with the factors in the order they stand in ``product`` (sympy's
+    printers would sort them by their own key)."""
+    saved = printer._settings["order"]
+    printer._settings["order"] = "none"
+    try:
+        return print_mul(product)
+    finally:
+        printer._settings["order"] = saved
 
 
 def _companions_last(args: tuple[Any, ...]) -> list[Any]:
@@ -459,7 +505,7 @@ def _arithmetic(expr: Any) -> bool:
     return isinstance(expr, sp.Add | sp.Mul) and numbers(expr)
 
 
-def _negative_term(term: sp.Expr) -> bool:
+def negative_matrix_term(term: sp.Expr) -> bool:
     """A matrix product with a negative scalar coefficient (-y, -m 1, -(1/n) 1 1^T x)."""
     if not isinstance(term, sp.MatMul):
         return False
@@ -472,13 +518,28 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
+def math_latex(m: Math) -> str:
+    """Inline mathematics as LaTeX (no delimiters): its objects joined by ' = '."""
+    return " = ".join(latex(e) for e in m.exprs)
+
+
+def display_latex(d: Display) -> str:
+    """Displayed mathematics as LaTeX (no delimiters): one line, or rows aligned at '='."""
+    if d.aligned:
+        rows = r" \\ ".join(" &= ".join(latex(e) for e in m.exprs) for m in d.items)
+        return r"\begin{aligned} " + rows + r" \end{aligned}" + d.end
+    return d.joined(math_latex, r", \qquad ")
+
+
 #: LaTeX for the relations a result or a typed formula states.
 RELATION_TEX = {"=": "=", "<=": r"\le", ">=": r"\ge", "!=": r"\neq", "<": "<", ">": ">"}
 
 #: Prose in a Jupyter cell: words as they are (MathJax shows them), maths between dollars.
 JUPYTER_PROSE = Printers(
     words=str,
-    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    math=lambda m: "$" + math_latex(m) + "$",
+    display=lambda d: "$$" + display_latex(d) + "$$",
+    printed=lambda p: f"$${p.tex}$$" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: "$" + f.render(lambda e: latex(e, typed=True), RELATION_TEX) + "$",
     code=str,

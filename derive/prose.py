@@ -3,11 +3,13 @@
 An engine or a kind writes a section heading, a step's note, a question or a
 convention once, as words and sympy expressions; the worksheet prints it as
 LaTeX (words escaped, maths by the project's printer), the terminal and the JSON
-as plain text. Notation that no sympy object prints
+as plain text, a web page with MathML. Notation that no sympy object prints
 (``\\bar x \\pm h``) is a ``Tex`` segment carrying its own plain-text form. Text a
 lecturer typed (titles, notes) becomes prose once, its `backticked` formulas parsed
 (``derive.richtext.rich_prose``): ``Formula`` segments, and ``Code`` for one that
-does not parse.
+does not parse. A problem set's questions keep their maths ``Printed`` (LaTeX), which
+is what its manifest stores and every LMS export prints from
+(``derive.problems.printers``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,41 @@ class Math:
 def math(*exprs: Any) -> Math:
     """Inline mathematics ``a`` (one object) or the equality ``a = b = ...``."""
     return Math(tuple(exprs))
+
+
+@dataclass(frozen=True)
+class Display:
+    """Displayed mathematics: formulas on one line, a wide gap between each two, or (``aligned``)
+    one equation a row aligned at '='; then ``end``, the sentence's punctuation."""
+
+    items: tuple[Math, ...]
+    end: str = ""
+    aligned: bool = False
+
+    def joined(self, show: Callable[[Math], str], gap: str | None = None) -> str:
+        """The formulas through ``show``, ``gap`` between each two (plain text: a comma, or a
+        semicolon between aligned rows), then the punctuation."""
+        between = gap if gap is not None else "; " if self.aligned else ", "
+        return between.join(show(m) for m in self.items) + self.end
+
+
+def display(*items: Math, end: str = "", aligned: bool = False) -> Prose:
+    """A displayed line of formulas (``p(x | θ) = ...,  x ∈ {0, 1},``) or aligned equations."""
+    return Prose((Display(items, end, aligned),))
+
+
+@dataclass(frozen=True)
+class Printed:
+    """Mathematics printed already by the project's LaTeX printer, without delimiters, inline or
+    displayed: what a problem set's manifest keeps, so that every export prints from it."""
+
+    tex: str
+    display: bool = False
+
+
+def displayed(tex: str) -> Printed:
+    """Printed mathematics on a line of its own."""
+    return Printed(tex, display=True)
 
 
 @dataclass(frozen=True)
@@ -68,7 +105,7 @@ class Code:
     text: str
 
 
-Segment = Words | Math | Tex | Formula | Code
+Segment = Words | Math | Display | Printed | Tex | Formula | Code
 
 
 def tex(latex: str, text: str) -> Prose:
@@ -82,6 +119,8 @@ class Printers:
 
     words: Callable[[str], str]
     math: Callable[[Math], str]
+    display: Callable[[Display], str]
+    printed: Callable[[Printed], str]
     tex: Callable[[Tex], str]
     formula: Callable[[Formula], str]
     code: Callable[[str], str]
@@ -117,8 +156,10 @@ class Prose:
 
     def render(self, printers: Printers) -> str:
         """The prose printed segment by segment with one target's printers."""
-        table = {Words: lambda w: printers.words(w.text), Math: printers.math, Tex: printers.tex,
-                 Formula: printers.formula, Code: lambda c: printers.code(c.text)}
+        table = {Words: lambda w: printers.words(w.text), Math: printers.math,
+                 Display: printers.display, Printed: printers.printed, Tex: printers.tex,
+                 Formula: printers.formula,
+                 Code: lambda c: printers.code(c.text)}
         return "".join(table[type(p)](p) for p in self.parts)
 
 

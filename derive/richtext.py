@@ -12,7 +12,7 @@ import sympy as sp
 
 from derive.model import Derivation
 from derive.names import is_digits
-from derive.printing import RELATION_TEX, latex
+from derive.printing import RELATION_TEX, display_latex, latex, math_latex
 from derive.prose import Code, Formula, Printers, Prose, Segment, Words
 from derive.render import Trusted, escape_latex
 
@@ -105,7 +105,9 @@ def formula_latex(formula: Formula) -> str:
 #: in the order typed, text in backticks that is no formula in typewriter type.
 LATEX_PROSE = Printers(
     words=escape_latex,
-    math=lambda m: "$" + " = ".join(latex(e) for e in m.exprs) + "$",
+    math=lambda m: "$" + math_latex(m) + "$",
+    display=lambda d: rf"\[{display_latex(d)}\]" if d.aligned else rf"\[ {display_latex(d)} \]",
+    printed=lambda p: rf"\[ {p.tex} \]" if p.display else f"${p.tex}$",
     tex=lambda t: t.latex,
     formula=lambda f: f"${formula_latex(f)}$",
     code=lambda piece: rf"\texttt{{{escape_latex(piece)}}}",

@@ -24,11 +24,25 @@ def _parameter(factor: sp.Expr) -> bool:
         "0123456789").lower() in _GREEK_WORDS
 
 
+def _name(factor: sp.Expr) -> tuple[str, str] | None:
+    """The symbol a factor is written with, as (its class's place, its name): a symbol, an
+    observation x_i, a value named on the sheet (q_1, printed as its name), or a whole power
+    of one; else None. A class may ask to come later (a random variable: a X, not X a)."""
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    if getattr(base, "named_value", False):
+        base = base.args[-1]
+    if isinstance(base, sp.Indexed):
+        base = base.base.label
+    if not isinstance(base, sp.Symbol):
+        return None
+    return str(type(base).class_key()[:2]), base.name
+
+
 def _companion(factor: sp.Expr) -> sp.Expr | None:
     """The function a factor is about: f(u) itself, f(u)^n, or 1 - f(u)."""
     if isinstance(factor, sp.Pow):
         factor = factor.base
-    if isinstance(factor, sp.Function):
+    if isinstance(factor, sp.Function) and not getattr(factor, "named_value", False):
         return factor
     if isinstance(factor, sp.Add) and len(factor.args) == 2 and sp.S.One in factor.args:
         other = factor - 1
@@ -78,25 +92,47 @@ def polynomial_variable(expr: sp.Add) -> sp.Symbol | None:
     return s if _lead(expr, s)[1].is_positive else None
 
 
+def _bracketed(factor: sp.Expr) -> bool:
+    """A factor printed inside brackets: a sum, or a power of one ((x - mu)^2, not sqrt(a + b))."""
+    if isinstance(factor, sp.Pow):
+        return isinstance(factor.base, sp.Add) and factor.exp != sp.S.Half
+    return isinstance(factor, sp.Add)
+
+
 @functools.lru_cache(maxsize=_CACHE)
-def factor_key(factor: sp.Expr) -> tuple[int, str, int]:
-    """Numbers first, then sums, functions with their companions, other factors, logs and
-    exponentials, sums over i last."""
+def factor_key(factor: sp.Expr) -> tuple[int, str, str]:
+    """As a textbook writes a product: numbers (and binomial coefficients), then symbols by
+    name, then functions with their companions (sigma(u)(1 - sigma(u))), then bracketed sums
+    (a(a + b), x(p - y)), then logs and exponentials ((a - 1) log p, lambda e^{-lambda x}),
+    sums, products and integrals, pending derivatives last (sigma'(u) d/dw[u])."""
     if factor.is_Number:
-        return (0, "", 0)
+        return (0, "0", "")
+    if factor.is_number and not factor.atoms(sp.Function):  # 2 pi v, sqrt(2) x, N log 2
+        return (0, "1", str(sp.default_sort_key(factor)))
     if _parameter(factor):
-        return (0, str(sp.default_sort_key(factor)), 1)
-    if isinstance(factor, sp.Sum):
-        return (5, str(sp.default_sort_key(factor)), 0)  # log(lambda) sum_i x_i: the sum last
+        return (0, "2", str(sp.default_sort_key(factor)))
+    if isinstance(factor, sp.binomial):
+        return (0, "3", str(sp.default_sort_key(factor)))  # binom(n, x) p^x (1 - p)^(n - x)
+    if (name := _name(factor)) is not None:
+        return (1, *name)  # N d, p_2 q_1, w x_i: by the name printed
+    if isinstance(factor, sp.Sum | sp.Product | sp.Integral):
+        return (5, "", str(sp.default_sort_key(factor)))  # log(lambda) sum_i x_i: the sum last
+    if isinstance(factor, sp.Derivative):
+        return (6, "", str(sp.default_sort_key(factor)))
     core = _companion(factor)
     if isinstance(core, sp.log | sp.exp) and core == (factor.base if factor.is_Pow else factor):
-        return (4, str(sp.default_sort_key(core)), 0)  # N log(sigma), lambda e^{-lambda x}
+        return (4, str(sp.default_sort_key(core)), "")  # N log(sigma), lambda e^{-lambda x}
     if core is not None:
         plain = factor == core or (factor.is_Pow and factor.base == core)
-        return (2, str(sp.default_sort_key(core)), 0 if plain else 1)
-    if isinstance(factor, sp.Add):
-        return (1, str(sp.default_sort_key(factor)), 0)
-    return (3, str(sp.default_sort_key(factor)), 0)
+        return (2, str(sp.default_sort_key(core)), "0" if plain else "1")
+    if _bracketed(factor):
+        return (3, str(sp.default_sort_key(factor)), "")
+    return (1, "1", str(sp.default_sort_key(factor)))
+
+
+def ordered_product(expr: sp.Mul) -> sp.Mul:
+    """The product with its factors in ``factor_key`` order, unevaluated (for printing)."""
+    return sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
 
 
 @functools.lru_cache(maxsize=_CACHE)
@@ -108,6 +144,28 @@ def term_key(term: sp.Expr) -> tuple[bool, int, str]:
         _, power = factor.as_base_exp()
         total += int(power) if power.is_Integer and power > 0 else (0 if factor.is_number else 1)
     return (bool(term.could_extract_minus_sign()), -total, sp.default_sort_key(term).__str__())
+
+
+def _application(expr: sp.Expr) -> bool:
+    """f(u, v): an operator applied to arguments (a function, a moment such as Cov(X, Y)), not
+    arithmetic, a big operator or a value named on the sheet."""
+    return not (expr.is_Atom or expr.is_Add or expr.is_Mul or expr.is_Pow
+                or isinstance(expr, sp.MatrixExpr | sp.Sum | sp.Product | sp.Integral
+                              | sp.Derivative)
+                or getattr(expr, "named_value", False)
+                or not all(isinstance(a, sp.Expr) for a in expr.args))
+
+
+def _applications(terms: tuple[sp.Expr, ...]) -> list[sp.Expr] | None:
+    """Terms that are each a number times one function's application, of more than one arity
+    (Var X + Var Y + 2 Cov(X, Y)): positive first, fewer arguments before more (the cross
+    terms last), then by their arguments; None for any other sum."""
+    heads = [t.as_coeff_Mul()[1] for t in terms]
+    if not all(_application(h) for h in heads) or len({len(h.args) for h in heads}) < 2:
+        return None
+    keys = {t: (bool(t.could_extract_minus_sign()), len(h.args),
+                tuple(term_key(a) for a in h.args)) for t, h in zip(terms, heads, strict=True)}
+    return sorted(terms, key=keys.__getitem__)
 
 
 def _polynomial_monomial(term: sp.Expr) -> bool:
@@ -132,6 +190,8 @@ def ordered_terms(terms: tuple[sp.Expr, ...]) -> list[sp.Expr]:
         # E[aX] + E[bY] + E[c]: the applications of one function in the order of their arguments
         by_argument = {t.args[0]: t for t in terms}
         return [by_argument[a] for a in ordered_terms(tuple(by_argument))]
+    if (applications := _applications(terms)) is not None:
+        return applications
     ordered = sorted(terms, key=term_key)
     positive = [t for t in ordered if not t.could_extract_minus_sign()]
     if any(isinstance(t, sp.Symbol) for t in positive) and any(

@@ -16,8 +16,9 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
-from derive.printing import greek_name
-from derive.prose import Printers, Prose
+from derive.notation import Notated
+from derive.printing import greek_name, latex, negative_matrix_term
+from derive.prose import Math, Printers, Prose
 from derive.termorder import factor_key, ordered_terms
 from derive.textprint import DeriveStrPrinter
 
@@ -32,7 +33,12 @@ class UnicodePrinter(DeriveStrPrinter):
 
     product, transposed = "·", "ᵀ"
 
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "unicode")
+
     def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if "\\" in expr.name:  # a name given in LaTeX (\alpha'): as Unicode, α'
+            return unicode_text(f"${expr.name}$")
         head, sep, tail = greek_name(expr.name).partition("_")
         head = _LETTERS.get(head) or greek_unicode.get(head, head)
         hat = tail == "hat" or tail.startswith("hat_")
@@ -50,9 +56,14 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if isinstance(expr, sp.Indexed):  # sympy's own _sympystr would print x[i]
             return self._indexed(expr)
+        if _latex_only(expr) and not hasattr(self, f"_print_{type(expr).__name__}"):
+            # E[X̄], μ_X: a notation derive writes only in LaTeX
+            return unicode_text(f"${latex(expr)}$")
         return super()._print(expr, **kwargs)
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        if isinstance(expr, sp.MatAdd):  # as on the sheet: X·w - y, its negative terms last
+            return sorted(expr.args, key=negative_matrix_term)
         if isinstance(expr, sp.Add):  # positive terms first: x_i - μ, σ(z) - y
             return ordered_terms(expr.args)
         return super()._as_ordered_terms(expr, order)
@@ -70,10 +81,10 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"{name}({self.stringify(expr.args[:1], ', ')})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        if expr.exp == sp.S.Half:
-            return f"√({self._print(expr.base)})"
-        if expr.exp == -sp.S.Half:
-            return f"1/√({self._print(expr.base)})"
+        if expr.exp in (sp.S.Half, -sp.S.Half):  # √N, √2 and √(2·π·v): brackets where needed
+            base = self._print(expr.base)
+            root = f"√{base}" if expr.base.is_Atom else f"√({base})"
+            return root if expr.exp > 0 else f"1/{root}"
         if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
             return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
@@ -109,9 +120,9 @@ class UnicodePrinter(DeriveStrPrinter):
                   for f in sorted(below, key=factor_key)]
         if coefficient.q != 1:
             bottom.insert(0, str(coefficient.q))
-        shown = "·".join(top)
+        shown = _product(top)
         if bottom:
-            under = "·".join(bottom)
+            under = _product(bottom)
             shown += f"/({under})" if len(bottom) > 1 else f"/{under}"
         return ("-" if coefficient < 0 else "") + shown
 
@@ -134,7 +145,8 @@ class UnicodePrinter(DeriveStrPrinter):
     def _print_Pi(self, expr: Any) -> str:
         return "π"
 
-    def _big(self, symbol: str, expr: Any) -> str:
+    def big_operator(self, symbol: str, expr: Any) -> str:
+        """An operator over the sample (∑ᵢ, ∏ᵢ, maxᵢ) written before its body."""
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
         for index, low, high in reversed(expr.limits):
             small = sub.get(str(index), "")
@@ -145,19 +157,60 @@ class UnicodePrinter(DeriveStrPrinter):
                 body = f"{symbol}_({span}) {body}"
         return body
 
+    def _print_E(self, expr: Any) -> str:
+        return f"𝔼[{self._print(expr.args[0])}]"  # the model's symbols it carries stay unshown
+
+    def sample_sum(self, body: Any, index: str = "i") -> str:
+        """∑ᵢ body: a sum over the whole sample, as the sheet's sum_{i=1}^N."""
+        shown = self.parenthesize(body, PRECEDENCE["Mul"], strict=True)
+        return f"∑{sub.get(index, '_' + index)} {shown}"
+
+    def _print_SampleSum(self, expr: Any) -> str:
+        return self.sample_sum(expr.args[0], str(expr.args[1]))
+
     def _print_Sum(self, expr: sp.Sum) -> str:
-        return self._big("∑", expr)
+        return self.big_operator("∑", expr)
 
     def _print_Product(self, expr: sp.Product) -> str:
-        return self._big("∏", expr)
+        return self.big_operator("∏", expr)
 
     def _print_Subs(self, expr: sp.Subs) -> str:
         at = ", ".join(f"{self._print(v)} = {self._print(p)}"
                        for v, p in zip(expr.variables, expr.point, strict=True))
         return f"[{self._print(expr.expr)}] at {at}"
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        # {(p - y)^2/2 if δ ≥ |p - y|; δ·(|p - y| - δ/2) otherwise}, as the cases are read
+        cases = [f"{self._print(e)} " + ("otherwise" if c == sp.true else f"if {self._print(c)}")
+                 for e, c in expr.args]
+        return "{" + "; ".join(cases) + "}"
+
+    def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
+        relation = RELATIONS.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {relation} {self._print(expr.rhs)}"
+
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
+
+
+_EXPONENT = re.compile(r"\^(\w+|\(.*\))$")
+
+
+def _latex_only(expr: Any) -> bool:
+    """An expression of derive's own whose notation is given only as LaTeX (``_latex``, no
+    ``_sympystr``): the moments and sample notation of the probability sheets."""
+    cls = type(expr)  # functions print as calls (σ(w·x), relu(z)), with their own names
+    return (cls.__module__.startswith("derive.") and hasattr(cls, "_latex")
+            and not hasattr(cls, "_sympystr") and not isinstance(expr, sp.Function))
+
+
+def _product(factors: list[str]) -> str:
+    """Printed factors joined as on the sheet: a bracket follows its factor directly,
+    q(1 - q), 2(p - y), σ(u)(1 - σ(u)); other factors with a dot, 2·x·y, and a bracket after
+    a power too (μ^2·(N - 1), not an exponent 2(N - 1))."""
+    return "".join(
+        ("" if k == 0 or f.startswith("(") and not _EXPONENT.search(factors[k - 1]) else "·")
+        + f for k, f in enumerate(factors))
 
 
 def _one_root(coefficient: sp.Rational, rest: sp.Expr) -> tuple[sp.Rational, sp.Expr]:
@@ -208,10 +261,16 @@ def unicode_text(tex: str) -> str:
     return " ".join(_converter().latex_to_text(tex).split())
 
 
+def _unicode_math(m: Math) -> str:
+    return " = ".join(maths(e) for e in m.exprs)
+
+
 #: Prose on a terminal: Unicode maths, hand-written LaTeX through pylatexenc.
 UNICODE_PROSE = Printers(
     words=str,
-    math=lambda m: " = ".join(maths(e) for e in m.exprs),
+    math=_unicode_math,
+    display=lambda d: d.joined(_unicode_math),
+    printed=lambda p: unicode_text(f"${p.tex}$"),
     tex=lambda t: unicode_text(t.latex),
     formula=lambda f: f.render(maths, RELATIONS),
     code=str,
@@ -228,12 +287,24 @@ def derivation_text(derivation: Derivation, check: dict[str, Any] | None = None)
     lines = [derivation.title.render(UNICODE_PROSE), ""]
     for section in derivation.sections:
         lines.append(unicode_prose(section.title) + ":")
-        lines.append(f"    {maths(section.start)}")
+        shown = maths(section.start)
+        lines.append(f"    {shown}")
+        rules: list[str] = []  # a step printing like the line before adds its rule to that line
         for step in section.steps:
             how = MARK.get(step.verified, "not verified")
-            lines.append(f"  = {maths(step.after)}")
             note = f": {unicode_prose(step.note)}" if step.note else ""
-            lines.append(f"        [{step.rule}{note}; {how}]")
+            after = maths(step.after)
+            if after == shown:
+                if rules:
+                    rules.insert(-1, f"{step.rule}{note}")
+                    lines[-1] = f"        [{'; '.join(rules)}]"
+                else:  # the first step prints like the start: its rule under the start
+                    rules = [f"{step.rule}{note}", how]
+                    lines.append(f"        [{'; '.join(rules)}]")
+                continue
+            shown, rules = after, [f"{step.rule}{note}", how]
+            lines.append(f"  = {after}")
+            lines.append(f"        [{'; '.join(rules)}]")
         lines.append("")
     for result in derivation.results:
         relation = RELATIONS.get(result.relation, result.relation)

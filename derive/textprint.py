@@ -9,12 +9,14 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.notation import Notated
 from derive.printing import (
     Label,
     _companions_last,
     _holds_direction,
     _unit_ones,
     as_shown,
+    flat_matmul,
     print_applied,
 )
 from derive.prose import Printers, Prose
@@ -25,6 +27,9 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_Label(self, expr: Label) -> str:
         return expr.plain
+
+    def _print_Notated(self, expr: Notated) -> str:
+        return expr.printed(self, "text")
 
     def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
         return super().parenthesize(as_shown(item), level, strict)
@@ -54,6 +59,8 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_MatMul(self, expr: sp.MatMul) -> str:
         # the scalar coefficient's denominator last: exp(z)/(1^T*exp(z)), -X^T*r/N
+        if (flat := flat_matmul(expr)) is not None:
+            return self._print(flat)
         args = [a for a in expr.args if not _unit_ones(a)] or list(expr.args)
         kinds = (sp.MatAdd, sp.HadamardProduct, sp.Add)
         matrices = [a for a in args if isinstance(a, sp.MatrixExpr)]
@@ -67,7 +74,8 @@ class DeriveStrPrinter(StrPrinter):
         if denominator == 1:
             return shown
         under = self._print(denominator)
-        simple = isinstance(denominator, sp.Symbol | sp.Integer) or denominator.is_Function
+        base, _ = denominator.as_base_exp()  # N, 2, sigma^2: one name or number, no brackets
+        simple = isinstance(base, sp.Symbol | sp.Integer) or denominator.is_Function
         return f"{shown}/{under if simple else f'({under})'}"
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
@@ -109,7 +117,9 @@ def _text_math(m: Any) -> str:
 
 #: Prose for a terminal and for JSON: words as they are, maths by the text printer, typed
 #: formulas and backticked text as typed (without the backticks).
-TEXT_PROSE = Printers(words=str, math=_text_math, tex=lambda t: t.text,
+TEXT_PROSE = Printers(words=str, math=_text_math, display=lambda d: d.joined(_text_math),
+                      printed=lambda p: p.tex,  # LaTeX: no plain form of its own
+                      tex=lambda t: t.text,
                       formula=lambda f: f.source, code=str)
 
 

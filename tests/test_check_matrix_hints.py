@@ -71,7 +71,7 @@ def test_a_report_shows_in_python_as_in_the_terminal(runner, tmp_path):
     report = derive.check(text)
     assert result.exit_code == 1
     assert repr(report) == str(report) == report.text() == result.output.rstrip("\n")
-    assert "W^T*delta" in repr(report) and report._repr_html_().startswith("<pre>")
+    assert "Wᵀ·δ" in repr(report) and report._repr_html_().startswith("<pre>")
 
 
 def test_with_the_simplex_stated_the_softmax_gradient_is_right():

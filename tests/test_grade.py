@@ -167,6 +167,8 @@ def test_mistakes_are_caught_at_the_right_line_and_named(text, line, hint):
     assert wrong.status == "wrong" and wrong.counterexample["point"]
     assert wrong.hint is not None and wrong.hint.name == hint, wrong.hint
     assert all(v.status == "ok" for v in report.steps if v.line.number < line)
+    shown = wrong.hint.unicode()  # the terminal's maths, never Python's x**2 or backticks
+    assert "**" not in shown and "`" not in shown and shown in report.text(), shown
 
 
 def test_every_hint_of_the_vocabulary_is_tested():

@@ -29,7 +29,7 @@ FLOORS = (
      "richtext", "texbreak", "listing"),
     ("engine", "numeric", "symbolic", "parse", "printing", "numpyprint", "textprint",
      "matrixcode", "mpmatrix", "assumptions", "bounded"),
-    ("model", "prose", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
+    ("model", "prose", "notation", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
      "names", "files", "workers", "lifeline", "termorder", "errors", "rules", ""),
 )
 

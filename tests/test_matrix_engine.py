@@ -141,3 +141,25 @@ def test_backward_walk_grows_linearly_with_depth() -> None:
 
     steps = {k: derive_once(k)[1] for k in (2, 4, 6)}
     assert steps[6] - steps[4] == steps[4] - steps[2] > 0
+
+
+@pytest.mark.parametrize("wrt", [["W"], ["b"], ["x"], ["W", "x"], ["b", "x"]])
+@pytest.mark.parametrize("sizes", [("m", "n"), (3, 4)])
+def test_a_softmax_layer_by_any_input_has_a_check_script_that_runs(wrt, sizes, tmp_path) -> None:
+    """y/(1^T y), the target a stated simplex is normalised to, is bracketed as a factor of a
+    product (W.T @ (y / sum(y)), not W.T @ 1 / sum(y) * y, a matmul of a number)."""
+    from derive import pipeline
+    from derive.catalogue.spec import Spec
+    from derive.checkrun import run_check
+    from derive.kinds import check_script
+
+    m, n = sizes
+    shapes = {"W": f"{m},{n}", "x": f"{n},1", "b": f"{m},1", "y": f"{m},1"}
+    fields = {"forward": ["z = W*x + b", "p = softmax(z)", "L = -y^T*log(p)"], "wrt": wrt,
+              "shapes": shapes, "simplex": ["y"], "inline": ["p"]}
+    derivation = pipeline.derive(Spec("softmax-layer", "Softmax layer", "test", "backprop",
+                                      fields))
+    path = tmp_path / "check_softmax_layer.py"
+    path.write_text(check_script(derivation))
+    outcome = run_check(path)
+    assert outcome.passed, (outcome.line, path.read_text())

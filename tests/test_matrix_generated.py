@@ -143,6 +143,8 @@ FOUND = [
     Loss("log(sigmoid((log(sigmoid(c)))/n))", ("c",)),  # log sigma(u) of a scalar, in floats
     # relu of an indefinite symmetric A is singular at some draws: those points are redrawn
     Loss("tr((relu(A))^-1)", ("A",), ("alpha > 0", "A symmetric")),
+    # a negative base to a fractional power: nan (redrawn) in numpy floats, complex in Python
+    Loss("(c + 1)^c*tr(A)", ("c",)),
     # a 'symmetric' step with no symmetric matrix: sympy's MatAdd.doit composed exp(log(u))
     # into a bare identity function that no evaluator could read
     Loss("((2*y.T) .* (y.T .* y.T))*exp(log(1 + exp(y))).^0.5", ("y",)),

@@ -20,7 +20,7 @@ z = sp.MatrixSymbol("z", 3, 1)
 
 @pytest.mark.parametrize("expr,shown", [
     (sp.Float(0.3) * lam * x**2, "0.3·λ·x^2"),
-    (-sp.Float(0.5) * x * (x + 1), "-0.5·(x + 1)·x"),
+    (-sp.Float(0.5) * x * (x + 1), "-0.5·x(x + 1)"),
     (sp.Float(2.5) * sp.exp(x) / lam, "2.5·exp(x)/λ"),
     (sp.MatPow(A, 2), "A^2"),
     (sp.MatPow(sp.MatPow(A, 2), 3), "(A^2)^3"),

@@ -66,7 +66,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]
     return manifest, json.loads(manifest.read_text(encoding="utf-8"))["versions"]
 
 
-def _check_answers(manifest: Path, path: Path, drawn: Graded) -> None:
+def _check_answers(manifest: Path, versions: list[dict], path: Path, drawn: Graded) -> None:
     path.write_bytes(drawn.data)
     result = CliRunner().invoke(main, ["grade", str(manifest), str(path), "--json"])
     if drawn.error is not None:
@@ -76,12 +76,19 @@ def _check_answers(manifest: Path, path: Path, drawn: Graded) -> None:
         return
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["students"]
-    assert [(r["version"], r["score"]) for r in rows] == list(drawn.rows), rows
+    found = [r for r in rows if r["line"] is not None]
+    assert [(r["version"], r["score"]) for r in found] == list(drawn.rows), rows
+    # every student of the roster no row reached is listed, unanswered
+    named = {v["version"] for v in versions if v.get("name") or v.get("email")}
+    absent = [r for r in rows if r["line"] is None]
+    assert sorted(r["version"] for r in absent) == sorted(named - {r["version"] for r in found})
+    assert all(r["score"] == 0 and r["max"] == len(r["parts"]) for r in absent)
 
 
 def _answers_test(release, tmp_path, data) -> None:
     manifest, versions = release
-    _check_answers(manifest, tmp_path / "answers.csv", data.draw(answer_files(versions)))
+    _check_answers(manifest, versions, tmp_path / "answers.csv",
+                   data.draw(answer_files(versions)))
 
 
 @FEW

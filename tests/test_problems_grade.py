@@ -106,6 +106,53 @@ def test_moodle_responses_report_is_scored_per_part(release, tmp_path, runner):
         str(expected[k]) for k in (1, 2, 3)]
 
 
+def test_a_student_without_a_row_is_listed_unanswered(release, tmp_path, runner):
+    """Version 3's student typed nothing and is not in the export: a row of zeros, named."""
+    given, expected = _answers(release)
+    report = _moodle_report(release, given).splitlines()
+    third = _versions(release)[2]
+    kept = [line for line in report if third["email"] not in line]
+    answers = tmp_path / "responses.csv"
+    answers.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["students"]
+    assert [r["version"] for r in rows] == [1, 2, None, 3]
+    absent = rows[3]
+    assert absent["line"] is None and absent["name"] == third["name"]
+    assert absent["email"] == third["email"] and absent["score"] == 0
+    assert absent["max"] == len(absent["parts"]) > 0
+    assert all(p["note"] == "no answer" for p in absent["parts"])
+    text = runner.invoke(main, ["grade", str(release), str(answers)]).output
+    assert f"{third['name']}  (version 3): no row of the answers file is this student's" in text
+    assert "2 of 3 rows graded; 1 of the manifest's students have no row" in text
+
+
+def test_comma_decimals_blanks_and_words_in_one_report(release, tmp_path, runner):
+    """'0,5' is a number, a blank cell or Moodle's '-' no answer, words not a number."""
+    version = _versions(release)[0]
+    cells, notes = [], []
+    for problem in version["problems"]:
+        parts = graded(problem)
+        if not parts:
+            cells.append("")
+            continue
+        typed = [repr(parts[0]["numeric"]["value"]).replace(".", ","), "", "about 3"]
+        cells.append(typed[0] if len(parts) == 1 else
+                     "; ".join(f"part {k}: {typed[(k - 1) % 3]}" for k in range(1, len(parts) + 1)))
+        notes += [None] if len(parts) == 1 else [
+            [None, "no answer", "not a number"][(k - 1) % 3] for k in range(1, len(parts) + 1)]
+    answers = tmp_path / "responses.csv"
+    with answers.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Email address", *(f"Response {n}" for n in range(1, 7))],
+                                 [version["email"], *cells]])
+    result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["students"][0]
+    assert [p["note"] for p in row["parts"]] == notes
+    assert row["score"] == notes.count(None) > 0
+
+
 def test_a_german_moodle_report_in_utf16(release, tmp_path, runner):
     given, expected = _answers(release)
     heads = ("Nachname", "Vorname", "E-Mail-Adresse", "Status", "Begonnen am",
@@ -171,8 +218,9 @@ def test_canvas_names_are_matched_by_name(release, tmp_path, runner):
                                  [f"{surname}, {first}", "4711", *cells]])
     result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
     assert result.exit_code == 0, result.output
-    (row,) = json.loads(result.stdout)["students"]
+    (row, *absent) = json.loads(result.stdout)["students"]
     assert row["version"] == 1 and row["score"] == row["max"] > 0
+    assert absent and all(s["line"] is None and s["score"] == 0 for s in absent)
 
 
 @pytest.mark.parametrize("content, message", [

@@ -21,11 +21,13 @@ from tests.lms_formats import (
     CP,
     MATHML,
     QTI,
+    category_names,
     check_item,
     check_mathml,
     cloze_subquestions,
     local,
 )
+from tests.moodle_import import MoodleRefusesError, grade, read_quiz
 from tests.problem_sets import ROSTER, build_set, variants
 
 SEED = "4242"
@@ -153,6 +155,85 @@ def test_general_feedback_is_the_worked_solution_for_mathjax(built):
         ET.fromstring(f"<div>{question.findtext('questiontext/text')}</div>")
         if question.get("type") == "essay":
             assert question.findtext("graderinfo/text") == feedback
+
+
+def _imported(out: Path) -> list[dict]:
+    return read_quiz((out / "moodle.xml").read_bytes())
+
+
+def test_moodle_imports_every_question_into_its_category(built):
+    """As qformat_xml reads the file: a category, then its variants, each with its idnumber."""
+    data = _manifest(built)
+    imported = _imported(built)
+    assert len(imported) == 6 * (1 + VERSIONS)
+    for number in range(1, 7):
+        category, *questions = imported[(number - 1) * (1 + VERSIONS):number * (1 + VERSIONS)]
+        family = data["plan"][number - 1]
+        assert category["qtype"] == "category" and category["idnumber"] == \
+            f"derive-{SEED}-p{number}"
+        assert category_names(category["category"]) == [
+            "$course$", "top", f"derive seed {SEED}", f"Problem {number}: {family} (seed {SEED})"]
+        assert [q["idnumber"] for q in questions] == [
+            f"derive-{SEED}-p{number}-v{k}" for k in range(1, VERSIONS + 1)]
+        assert [q["name"] for q in questions] == [
+            f"derive {SEED} p{number} v{k} {family}" for k in range(1, VERSIONS + 1)]
+        assert {q["qtype"] for q in questions} <= {"numerical", "multianswer", "essay"}
+        assert all(q["penalty"] == 0 and q["generalfeedbackformat"] == 1 for q in questions)
+
+
+def _three_figures(value: float) -> str:
+    """What a student types when asked for three significant figures."""
+    return f"{value:.3g}"
+
+
+def test_moodle_grades_typed_answers_as_derive_grade_does(built):
+    """Each part rounded to three figures scores; the typical mistake shows its hint; a number
+    off by 2.5 margins gets 'Not within the tolerance'; a cloze gives partial credit."""
+    by_id = {q["idnumber"]: q for q in _imported(built) if q["qtype"] != "category"}
+    hints = 0
+    for version, problem, graded in variants(built / "manifest.json"):
+        question = by_id[f"derive-{SEED}-p{problem['number']}-v{version['version']}"]
+        if not graded:
+            assert question["qtype"] == "essay"
+            continue
+        numbers = [a["numeric"] for a in graded]
+        right = [_three_figures(n["value"]) for n in numbers]
+        assert grade(question, right) == (len(graded), ["Correct."] * len(graded))
+        for k, numeric in enumerate(numbers):
+            off = list(right)
+            off[k] = repr(numeric["value"] + 2.5 * numeric["tolerance"])
+            marks, feedback = grade(question, off)
+            assert marks == len(graded) - 1 and feedback[k].startswith("Not within")
+            off[k] = repr(numeric["value"] + 0.99 * numeric["tolerance"]).replace(".", ",")
+            assert grade(question, off)[0] == len(graded)  # a decimal comma, at the edge
+            if "mistake" in numeric:
+                off[k] = _three_figures(numeric["mistake"]["value"])
+                marks, feedback = grade(question, off)
+                assert marks == len(graded) - 1
+                assert html.unescape(feedback[k]) == numeric["mistake"]["hint"]
+                hints += 1
+    assert hints > 0
+
+
+def test_moodle_refuses_what_its_importer_refuses():
+    """The importer model is no rubber stamp: Moodle's own refusals are refusals here."""
+    quiz = '<?xml version="1.0"?><quiz>{}</quiz>'
+    numerical = ('<question type="numerical"><name><text>n</text></name><questiontext '
+                 'format="html"><text>q</text></questiontext>{}</question>')
+    for body, reason in [
+        (numerical.format('<answer fraction="100"><text>1.5e</text></answer>'),
+         "invalidnumericanswer"),
+        (numerical.format('<answer fraction="50"><text>1.5</text></answer>'), "fractionsnomax"),
+        ('<question type="numerical"><questiontext><text>q</text></questiontext></question>',
+         "xmlimportnoname"),
+        ('<question type="cloze"><name><text>c</text></name><questiontext format="html">'
+         '<text>{1:NUMERICAL:%50%2:0.1}</text></questiontext></question>', "fractionsnomax"),
+        ('<question type="cloze"><name><text>c</text></name><questiontext format="html">'
+         '<text>no blanks</text></questiontext></question>', "questionsmissing"),
+        ('<question type="numerics"/>', "xmltypeunsupported"),
+    ]:
+        with pytest.raises(MoodleRefusesError, match=reason):
+            read_quiz(quiz.format(body))
 
 
 def _package(out: Path) -> dict[str, bytes]:

@@ -52,7 +52,7 @@ def _typed(versions: list[dict], comma: bool = False) -> tuple[dict, dict]:
 def _grade(runner, release: Path, answers: Path) -> list[dict]:
     result = runner.invoke(main, ["grade", str(release), str(answers), "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["students"]
+    return [s for s in json.loads(result.stdout)["students"] if s["line"] is not None]
 
 
 ENCODINGS = [("utf-8-sig", ","), ("utf-16", "\t"), ("cp1252", ";")]
@@ -127,3 +127,32 @@ def test_a_name_two_students_share_is_matched_only_by_email(release, tmp_path, r
     rows = _grade(runner, twins, by_name)
     assert [r["version"] for r in rows] == [3, None, None]
     assert rows[1]["error"].startswith("more than one student in the manifest has this name")
+
+
+def test_canvas_ids_match_renamed_students_and_a_lone_blank_keeps_its_comma(release, tmp_path,
+                                                                           runner):
+    """A roster from a course without SIS ids keeps Canvas's ID; the student analysis's 'id'
+    then finds the student whatever the name, and one blank holding '0,25' is one number."""
+    data = json.loads(release.read_text(encoding="utf-8"))
+    for version in data["versions"]:
+        version["student_id"] = str(500 + version["version"])
+    with_ids = tmp_path / "manifest.json"
+    with_ids.write_text(json.dumps(data), encoding="utf-8")
+    version = data["versions"][0]
+    typed = {1: {}}
+    for problem in version["problems"]:
+        values = [a["numeric"]["value"] for a in graded(problem)]
+        if values:
+            typed[1][problem["number"]] = [repr(v).replace(".", ",") for v in values]
+    renamed = dict(version, name="Someone Else")
+    text = canvas_student_analysis([renamed], typed, {1: "501"})
+    lone = {n for n, cells in typed[1].items() if len(cells) == 1}
+    assert lone
+    for number in lone:  # Canvas escapes a comma only where blanks are joined
+        cell = typed[1][number][0]
+        text = text.replace(cell.replace(",", "\\,"), cell)
+    answers = tmp_path / "student_analysis.csv"
+    answers.write_text(text, encoding="utf-8")
+    (row,) = _grade(runner, with_ids, answers)
+    assert row["version"] == 1 and row["student_id"] == "501" and row["name"] == "Someone Else"
+    assert row["score"] == row["max"] > len(lone)

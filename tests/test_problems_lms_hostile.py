@@ -12,6 +12,7 @@ shows the hint).
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -20,11 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.problems.moodle import moodle_xml
-from derive.problems.prose import Display, Math, Prose
+from derive.problems.printers import prose_html, prose_record
 from derive.problems.qti import package_files
 from derive.problems.tolerance import tolerance_for
+from derive.prose import Printed, Prose, displayed
 from tests.lms_engine import dropped, score
 from tests.lms_formats import QTI, category_names, check_item, cloze_subquestions
+from tests.moodle_import import read_quiz
 
 PIECES = ["<", ">", "&", '"', "'", "]]>", "<![CDATA[", "-->", "{", "}", "~", "=", "#", ":",
           "{1:NUMERICAL:=1}", "{#1}", "\\", "\\}", "\\#", "/", "//", "$", "$course$",
@@ -45,16 +48,16 @@ def _numeric(value: float, hint: str | None) -> dict:
 def problems(draw: st.DrawFn, number: int) -> dict:
     """A problem record with hostile text in every field an export reads."""
     words = draw(st.lists(HOSTILE, min_size=3, max_size=3))
-    question = Prose.of(words[0], Math("x_1"), words[1])
+    question = Prose.of(words[0], Printed("x_1"), words[1])
     solution = Prose.of("Worked solution. ", words[2],
-                        Display(r"\begin{aligned}a &= b\end{aligned}"))
+                        displayed(r"\begin{aligned}a &= b\end{aligned}"))
     parts = draw(st.integers(0, 3))
     hints = [draw(st.none() | HOSTILE) for _ in range(parts)]
     values = [draw(st.sampled_from([0.5333, -2.0, 1234.5, 0.003])) for _ in range(parts)]
     return {
         "number": number, "family": draw(HOSTILE), "entry": {"title": draw(HOSTILE)},
-        "question": {"html": question.html(), "prose": question.record()},
-        "solution": {"html": solution.html(), "prose": solution.record()},
+        "question": {"html": prose_html(question), "prose": prose_record(question)},
+        "solution": {"html": prose_html(solution), "prose": prose_record(solution)},
         "answers": [{"name": f"a{k}", "label": f"a_{{{k}}}", "numeric": _numeric(v, h)}
                     for k, (v, h) in enumerate(zip(values, hints, strict=True), start=1)],
         "_words": words, "_hints": hints,
@@ -98,7 +101,9 @@ def _problems(records: list[dict]) -> list[tuple[int, dict]]:
 
 
 def _check_moodle(seed: int, records: list[dict]) -> None:
-    root = ET.fromstring(moodle_xml(seed, records))
+    text = moodle_xml(seed, records)
+    imported = {q["idnumber"]: q for q in read_quiz(text)}  # Moodle's importer takes it all
+    root = ET.fromstring(text)
     questions = list(root)
     by_id = {q.findtext("idnumber"): q for q in questions if q.get("type") != "category"}
     paths = [q.findtext("category/text") for q in questions if q.get("type") == "category"]
@@ -108,8 +113,11 @@ def _check_moodle(seed: int, records: list[dict]) -> None:
         for n, f in sorted(families.items())]
     for version, problem in _problems(records):
         question = by_id[f"derive-{seed}-p{problem['number']}-v{version}"]
-        assert question.findtext("name/text") == \
-            f"derive {seed} p{problem['number']} v{version} {problem['family']}"
+        moodle = imported[f"derive-{seed}-p{problem['number']}-v{version}"]
+        assert moodle["generalfeedback"] == problem["solution"]["html"].strip()
+        assert question.findtext("idnumber") == moodle["idnumber"]
+        assert html.unescape(moodle["name"]) == \
+            f"derive {seed} p{problem['number']} v{version} {problem['family']}".strip()
         text = question.findtext("questiontext/text")
         assert question.findtext("generalfeedback/text") == problem["solution"]["html"]
         assert problem["_words"][2] in shown(problem["solution"]["html"])

@@ -33,6 +33,12 @@ CASES = {
     "canvas": ('Student,ID,SIS User ID,SIS Login ID,Section,Set 1 (123)\n'
                '    Points Possible,,,,,10\n"García, Ana",4711,A-1,ana,S1,\n', "utf-8",
                [Student("Ana García", "A-1", None)]),
+    # a course without SIS: Canvas's own ID is kept; the row of hand-posted assignments skipped
+    "canvas-manual-posting-no-sis": (
+        'Student,ID,SIS User ID,SIS Login ID,Section,Set 1 (123),Current Score\n'
+        ',,,,,Manual Posting,\n    Points Possible,,,,,10,(read only)\n'
+        '"García, Ana",4711,,,S1,,\n"Student, Test",4712,,,S1,,\n', "utf-8",
+        [Student("Ana García", "4711", None), Student("Test Student", "4712", None)]),
     "blackboard-utf16-tabs": ("Last Name\tFirst Name\tUsername\tStudent ID\tLast Access\n"
                               "García\tAna\tagarcia\t555\t2026-01-01\n", "utf-16",
                               [Student("Ana García", "555", None)]),

@@ -45,6 +45,20 @@ def test_answers_are_compared_within_their_model(runner):
         "posterior_mean (gamma-poisson)" in result.output
 
 
+def test_the_share_of_graded_draws_with_a_distractor_shows():
+    """Graded answers say how often the typical mistake's feedback is there; others do not."""
+    (result,) = stress.stress(3, "bayes", jobs=1)
+    answers = result.json()["answers"]
+    for name, spread in answers.items():
+        if name.startswith("posterior_variance"):  # not asked for: not graded
+            assert "with_distractor" not in spread
+        else:
+            assert 0 <= spread["with_distractor"] <= 1
+    assert sum(result.graded.values()) == 3 * 3  # a, b and the mean of each draw
+    assert sum(result.distractors.values()) > 0
+    assert "; with a distractor: " in stress.report([result])
+
+
 def test_a_family_that_repeats_itself_shows(monkeypatch):
     fam = type(family("gradient-value"))
     fixed = {"loss": "squared", "activation": "tanh", "x": 2, "b": -1, "y": "1/2", "w": "1"}

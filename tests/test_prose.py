@@ -31,7 +31,9 @@ def test_plain_strings_are_words_and_segments_keep_their_order():
                      Code("x +"))
     assert prose.parts == (Words("The score for "), Math((x,)), Words(", then "),
                            Tex(r"$\ell$", "ell"), Words(" if "), typed, Code("x +"))
-    marked = Printers(words=str.upper, math=lambda m: "<m>", tex=lambda t: "<t>",
+    marked = Printers(words=str.upper, math=lambda m: "<m>", display=lambda d: "<d>",
+    printed=lambda p: "<p>",
+                      tex=lambda t: "<t>",
                       formula=lambda f: "<f>", code=lambda c: f"<{c}>")
     assert prose.render(marked) == "THE SCORE FOR <m>, THEN <t> IF <f><x +>"
 

@@ -113,6 +113,6 @@ def test_a_root_of_a_sum_prints_as_a_root():
     i, n = sp.Symbol("i", integer=True), sp.Symbol("N", integer=True, positive=True)
     x = sp.IndexedBase("x")
     spread = sp.Sum((x[i] - sp.Symbol("mu")) ** 2, (i, 1, n))
-    assert maths(sp.sqrt(spread) / sp.sqrt(n)) == "√(∑ᵢ (xᵢ - μ)^2)/√(N)"
+    assert maths(sp.sqrt(spread) / sp.sqrt(n)) == "√(∑ᵢ (xᵢ - μ)^2)/√N"
     assert maths(1 / sp.sqrt(spread)) == "1/√(∑ᵢ (xᵢ - μ)^2)"
     assert maths(spread ** 2) == "(∑ᵢ (xᵢ - μ)^2)^2"

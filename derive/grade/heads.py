@@ -31,12 +31,19 @@ _DERIVATIVES = (
                rf"(?P<name>{_NAME})\s*{_ARGS}?"),
     re.compile(rf"(?P<name>{_NAME})\s*(?P<primes>'+)\s*{_ARGS}?"),
 )
+#: E[X], \mathbb{E}[X^2], \operatorname{Var}(X), \mathbb{E}_{x \sim p}[f(x)]: an expectation,
+#: variance or covariance named on the left, whose value the right side starts from.
+_OPERATOR = (r"(?:E|Var|Cov|\\mathbb\s*\{\s*E\s*\}|\\(?:operatorname|mathrm|text|mathbf)\s*"
+             r"\{\s*(?:E|Var|Cov|V)\s*\}|\\(?:Var|Cov))")
+_LABEL = re.compile(rf"(?P<name>{_OPERATOR})\s*(?:_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*"
+                    r"(?:\[[^\[\]]*\]|\([^()]*\)|\\left\s*[\[(].*\\right\s*[\])])")
 _SEPARATOR = re.compile(r"\s*[,;]\s*|\s*\\mid\s*|\s*\|\s*")
 
 
 @dataclass(frozen=True)
 class Head:
-    """``kind`` "define" (``name``, its ``params``) or "derive" (``name`` by ``variable``)."""
+    """``kind`` "define" (``name``, its ``params``), "derive" (``name`` by ``variable``) or
+    "label" (an expectation or variance whose value the line starts from)."""
 
     kind: str
     name: str
@@ -55,6 +62,9 @@ def read_head(text: str) -> Head | None:
             order = len(groups.get("primes") or "") or int(groups.get("order") or 1)
             variable = groups.get("var") or groups.get("bvar") or ""
             return Head("derive", groups["name"], _params(groups), variable, order)
+    match = _LABEL.fullmatch(text)
+    if match and not (match.group("name") == "E" and text.rstrip().endswith(")")):
+        return Head("label", match.group("name"))  # E(x) stays a function a student defines
     match = _DEFINE.fullmatch(text)
     if match:
         return Head("define", match.group("name"), _params(match.groupdict()))

@@ -63,8 +63,15 @@ class Hint:
         return words + "".join(escape_latex(p) if isinstance(p, str) else f"${latex(p)}$"
                                for p in self.parts)
 
+    def unicode(self) -> str:
+        """The hint for a terminal: formulas as Unicode maths, as the derivations print."""
+        from derive.textout import maths
+
+        return f"{self.name}: " + "".join(p if isinstance(p, str) else maths(p)
+                                          for p in self.parts)
+
     def text(self) -> str:
-        """The hint for a terminal and JSON: formulas by the text printer, in backticks."""
+        """The hint for JSON: formulas by the plain text printer, in backticks."""
         from derive.textprint import text
 
         return f"{self.name}: " + "".join(

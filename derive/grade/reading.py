@@ -118,6 +118,11 @@ class Reader:
             self._equals(parts, moves, number, column)
             return
         head = read_head(parts[0][0])
+        if head is not None and head.kind == "label" and len(parts) > 1:
+            text, offset = parts[1]  # E[X] = \int x p(x) dx: a new chain from the right side
+            moves.append(Move(START, self.parse(text, number, column + offset), text=text))
+            self._equals(parts[2:], moves, number, column)
+            return
         if head is not None and head.kind == "derive":
             moves.append(self._derivative(head, number, column + parts[0][1], parts[0][0]))
             self._equals(parts[1:], moves, number, column)
@@ -179,7 +184,10 @@ class Reader:
         if entry is not None:  # LaTeX reads p_k as the entry p[k]: each p_j is the definition
             self.entries[str(entry.base.label)] = (entry.indices, expr)
         if head.params:
-            self.applied.append((applied(head.name, head.params), f" {head.name} "))
+            # \sigma(x)(1 - \sigma(x)) with \sigma defined: {\sigma}, or the bracket after it
+            # would make it the sigmoid applied to (1 - \sigma)
+            shown = f"{{{head.name}}}" if head.name.startswith("\\") else f" {head.name} "
+            self.applied.append((applied(head.name, head.params), shown))
 
     def _entry(self, name: str) -> Any:
         """The indexed entry ``p_k`` names in a LaTeX file (indices all letters), else None."""

@@ -97,7 +97,7 @@ def _details(verdict: LineVerdict) -> list[str]:
     if verdict.counterexample:
         details.append(counterexample_text(verdict.counterexample, verdict.line.number))
     if verdict.hint:
-        details.append(f"hint: {verdict.hint.text()}")
+        details.append(f"hint: {verdict.hint.unicode()}")
     if verdict.error:
         details.append(verdict.error)
     return details
@@ -124,19 +124,26 @@ def _summary(report: CheckReport) -> str:
     unparsed = [v for v in report.steps if v.status == UNPARSED]
     undecided = [v for v in report.steps if v.status == UNDECIDED]
     if not (wrong or unparsed or undecided):
-        return f"all {len(report.steps)} steps are right"
+        return "the step is right" if len(report.steps) == 1 else (
+            f"all {len(report.steps)} steps are right")
     parts = []
     if wrong:
         parts.append(f"first error at line {report.first_error}"
                      + (f" ({len(wrong)} wrong lines)" if len(wrong) > 1 else ""))
     following = [v for v in report.steps if v.follows_from is not None]
     if following:
-        parts.append(f"{len(following)} later line(s) follow correctly from a wrong one")
+        parts.append(_count(following, "later line follows", "later lines follow")
+                     + " correctly from a wrong one")
     if unparsed:
-        parts.append(f"{len(unparsed)} line(s) not understood")
+        parts.append(_count(unparsed, "line", "lines") + " not understood")
     if undecided:
-        parts.append(f"{len(undecided)} step(s) neither proved nor refuted")
+        parts.append(_count(undecided, "step", "steps") + " neither proved nor refuted")
     return "; ".join(parts)
+
+
+def _count(items: list, one: str, many: str) -> str:
+    """``1 line`` or ``3 lines``."""
+    return f"{len(items)} {one if len(items) == 1 else many}"
 
 
 JUPYTER_MARKS = {START: "", OK: r"\color{green}{\checkmark}", WRONG: r"\color{red}{\times}",

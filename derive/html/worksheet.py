@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from derive.html.mathml import latex_text, mathml
 from derive.html.plot import plot_svg
 from derive.model import Derivation, Section, Step
-from derive.printing import latex
+from derive.printing import display_latex, latex, math_latex
 from derive.prose import Printers
 from derive.render import render_html
 from derive.richtext import assumption_tex, formula_latex, rich_prose
@@ -22,7 +22,9 @@ from derive.textout import UNICODE_PROSE
 #: Prose on a page: words escaped, maths as MathML, hand-written LaTeX through the converter.
 HTML_PROSE = Printers(
     words=lambda words: str(escape(words)),
-    math=lambda m: str(mathml(" = ".join(latex(e) for e in m.exprs))),
+    math=lambda m: str(mathml(math_latex(m))),
+    display=lambda d: str(mathml(display_latex(d), display=True)),
+    printed=lambda p: str(mathml(p.tex, display=p.display)),
     tex=lambda t: str(latex_text(t.latex)),
     formula=lambda f: str(mathml(formula_latex(f))),
     code=lambda piece: str(Markup("<code>{}</code>").format(piece)),

@@ -17,6 +17,7 @@ from derive.names import greek_as_names
 from derive.parse import grammar, limits
 from derive.parse.algebra import AS_TYPED
 from derive.parse.build import Builder, LatexBuilder, Shapes, check_shapes
+from derive.parse.identity import check_sized
 from derive.parse.lines import detect_syntax, split_line
 
 __all__ = ["detect_syntax", "parse_expression", "parse_latex", "parse_plain", "split_line"]
@@ -83,7 +84,9 @@ def _parse(
         grammar.check_commands(text)
     tree = grammar.parse_tree(text, syntax)
     limits.check_tree(tree, text)
-    return _BUILDERS[syntax](text, symbols, shapes).build(tree)
+    built = _BUILDERS[syntax](text, symbols, shapes).build(tree)
+    check_sized(built, text)
+    return built
 
 
 def parse_plain(

@@ -19,6 +19,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from derive.errors import LimitError, ParseError, ShapeError
 from derive.matrixfunctions import Entrywise
 from derive.parse import limits
+from derive.parse.identity import IDENTITY, sized_identity, without_identity
 from derive.parse.symbols import ELEMENT, ELEMENTS
 
 
@@ -139,6 +140,8 @@ def _guard_sum_of_bits(args: Sequence[sp.Basic], at: Operand) -> None:
 
 def negate(operand: Operand) -> sp.Basic:
     """``-x`` for a scalar or a matrix."""
+    if operand.is_matrix and AS_TYPED.get():  # -(y - Xw)^T (y - Xw) as typed
+        return sp.MatMul(sp.S.NegativeOne, operand.expr, evaluate=False)
     if operand.is_matrix or _evaluate(operand.expr):
         return _checked(-operand.expr, operand)
     return sp.Mul(sp.S.NegativeOne, operand.expr, evaluate=False)
@@ -165,8 +168,11 @@ def add(terms: Sequence[tuple[str, Operand]]) -> sp.Basic:
     values = [t.expr if sign == "+" else negate(t) for sign, t in big]
     if small:
         scalar = add([(sign, as_scalar(t)) for sign, t in small])
-        values.append(broadcast(scalar, first.expr.shape))
-    return sp.MatAdd(*values, evaluate=True)
+        identity, scalar = sized_identity(scalar, first.expr.shape, describe(first))
+        values += [identity] if identity is not None else []
+        if identity is None or scalar != 0:
+            values.append(broadcast(scalar, first.expr.shape))
+    return sp.MatAdd(*values, evaluate=not AS_TYPED.get())
 
 
 def broadcast(value: sp.Basic, shape: tuple[sp.Basic, sp.Basic]) -> sp.Basic:
@@ -203,6 +209,8 @@ def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
             reciprocal = factor.with_expr(sp.HadamardPower(factor.expr, -1))
             matrix = reciprocal if matrix is None else _hadamard(matrix, reciprocal, "./")
         elif not factor.is_matrix:
+            if op == "hadamard" and factor.expr.has(IDENTITY):
+                raise ShapeError("I in an elementwise product: write diag(...) for the diagonal")
             scalars.append(factor.expr)
         elif matrix is None:
             matrix = factor
@@ -214,6 +222,7 @@ def multiply(factors: Sequence[tuple[str, Operand]]) -> sp.Basic:
     coefficient = _checked(_combine(sp.Mul, scalars) if scalars else sp.S.One, factors[0][1])
     if matrix is None:
         return coefficient
+    coefficient = without_identity(coefficient)
     if coefficient == 1:
         return matrix.expr
     return sp.MatMul(coefficient, matrix.expr, evaluate=_evaluate(coefficient))

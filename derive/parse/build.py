@@ -18,7 +18,9 @@ from derive.errors import InputError, LimitError, ParseError, ShapeError
 from derive.parse import algebra, limits, matrixops, notation
 from derive.parse.algebra import Operand
 from derive.parse.grammar import wrapped_word
+from derive.parse.identity import IDENTITY
 from derive.parse.symbols import (
+    dimension,
     index_symbol,
     indexed_base,
     matrix_symbol,
@@ -135,6 +137,8 @@ class Builder:
         if name in self.shapes:
             rows, cols = self.shapes[name]
             return matrix_symbol(name, rows, cols)
+        if name == "I" and self.shapes:
+            return IDENTITY  # among matrices, the identity (parse/identity.py)
         return real_symbol(name)
 
     def variable(self, operand: Operand, node: Node) -> sp.Basic:
@@ -359,6 +363,8 @@ class LatexBuilder(notation.LatexNotation, Builder):
         if name is None:
             raise self.error(node, "only a name can have a subscript")
         word = self._subscript_word(sub)
+        if name == "I" and self.resolve("I") is IDENTITY and word is not None:
+            return sp.Identity(self._size(word, node))
         if word is not None:
             indices = set(self.bound) | FREE_INDEX_LETTERS
             if word.isalpha() and all(letter in indices for letter in word):
@@ -370,6 +376,14 @@ class LatexBuilder(notation.LatexNotation, Builder):
         finally:
             self.in_subscript -= 1
         return self._indexed(name, indices)
+
+    def _size(self, word: str, node: Node) -> sp.Basic:
+        """The size of ``I_n`` or ``I_3``: one of the declared matrices' dimensions."""
+        sizes = {str(dim): dim for shape in self.shapes.values() for dim in shape}
+        if word not in sizes:
+            raise self.error(node, f"I_{word}: the identity's size must be a size of a declared "
+                             f"matrix ({', '.join(sorted(sizes))})")
+        return dimension(sizes[word])
 
     def _indexed(self, name: str, indices: Sequence[sp.Basic]) -> sp.Basic:
         base = self.symbols.get(name)

@@ -94,7 +94,7 @@ class _LatexCommands(_Bars):
     always_accept = ("CMD", "WRAPPED")
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        return self._bars(self._commands(stream))
+        return self._bars(_differentials(self._commands(stream)))
 
     @staticmethod
     def _commands(stream: Iterator[Token]) -> Iterator[Token]:
@@ -122,6 +122,37 @@ class _LatexCommands(_Bars):
                 yield Token.new_borrow_pos("MULOP", "*", token)
             before, previous = previous, token.type
             yield token
+
+
+def _is_d(token: Token) -> bool:
+    r"""``d`` or ``\mathrm{d}``: the start of a differential inside an integral."""
+    if token.type == "LETTER":
+        return token.value == "d"
+    return (token.type == "WORD" and token.value.startswith("\\")
+            and wrapped_word(token.value)[1] == "d")
+
+
+def _differentials(stream: Iterator[Token]) -> Iterator[Token]:
+    r"""Inside ``\int``, ``d`` followed by a letter (``dx``, ``d\theta``, ``\mathrm{d}x``) is one
+    DIFF token naming the variable: it ends the innermost open integral."""
+    open_integrals, held = 0, None
+    for token in stream:
+        if held is not None:
+            if token.type in ("LETTER", "GREEK"):
+                open_integrals -= 1
+                yield Token.new_borrow_pos("DIFF", token.value, held)
+                held = None
+                continue
+            yield held
+            held = None
+        if token.type == "_INT":
+            open_integrals += 1
+        elif open_integrals and _is_d(token):
+            held = token
+            continue
+        yield token
+    if held is not None:
+        yield held
 
 
 _POSTLEXERS = {"plain": _Bars, "latex": _LatexCommands}

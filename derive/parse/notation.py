@@ -256,6 +256,28 @@ class LatexNotation:
         inner = Tree("unary", [sign, body], node.meta)
         return self._build_bigop(Tree("bigop", [operator, bounds, inner], node.meta))  # type: ignore[attr-defined]
 
+    def _build_integral(self, node: Tree) -> sp.Basic:
+        r"""``\int_a^b f(x) \, dx``: the definite integral, unevaluated (the checker proves it)."""
+        bounds, body, differential = node.children
+        if bounds.data == "integral_bounds_none":
+            raise self.error(node, r"only a definite integral can be checked: give its bounds, "  # type: ignore[attr-defined]
+                             r"as in \int_0^\infty")
+        lower, upper = bounds.children
+        if bounds.data == "integral_bounds_upper_first":
+            upper, lower = lower, upper
+        self._check_single_digit(upper, "an upper bound")  # type: ignore[attr-defined]
+        name = self._token_name(Token("GREEK" if differential.startswith("\\") else "LETTER",  # type: ignore[attr-defined]
+                                      str(differential)))
+        variable = self.resolve(name)  # type: ignore[attr-defined]
+        if not isinstance(variable, sp.Symbol) or variable in (sp.E, sp.pi):
+            raise self.error(differential, f"d{name}: an integral runs over a scalar variable")  # type: ignore[attr-defined]
+        parts = [self.operand(child) for child in (body, lower, upper)]  # type: ignore[attr-defined]
+        for part in parts:
+            if part.is_matrix:
+                raise ShapeError(f"an integral of or over a matrix: {algebra.describe(part)}")
+        integrand, low, high = (part.expr for part in parts)
+        return sp.Integral(integrand, (variable, low, high))
+
     def _build_deriv_named(self, node: Tree) -> sp.Basic:
         r"""``\frac{\partial L}{\partial w}``: the derivative of what the name stands for."""
         body, variable = node.children

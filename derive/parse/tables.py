@@ -167,7 +167,7 @@ LATEX_COMMAND_TYPES: dict[str, str] = (
     | {name: "IGNORE" for name in LATEX_IGNORED}
     | {"frac": "_FRAC", "dfrac": "_FRAC", "tfrac": "_FRAC", "sqrt": "_SQRT"}
     | {"binom": "_BINOM", "dbinom": "_BINOM", "tbinom": "_BINOM"}
-    | {"sum": "BIGOP", "prod": "BIGOP"}
+    | {"sum": "BIGOP", "prod": "BIGOP", "int": "_INT"}
     | {"lvert": "_ABS_OPEN", "rvert": "_ABS_CLOSE", "vert": "BAR"}
     | {name: "CMD" for name in ("partial", "top", "intercal", "nabla", "lVert", "rVert", "Vert")}
     | {name: "CMD" for name in ("mathbb", "mathds", "mathbbm", "mathcal")}

@@ -16,6 +16,8 @@ from typing import Any
 from derive.pdf import write_text_atomically
 from derive.problems.table import neutral
 
+ABSENT = "no row of the answers file is this student's"
+
 
 @dataclass(frozen=True)
 class PartScore:
@@ -37,9 +39,10 @@ class PartScore:
 
 @dataclass(frozen=True)
 class StudentGrade:
-    """One row of the answers file, matched to its version and scored."""
+    """One row of the answers file, matched to its version and scored (``line`` None: a student
+    of the manifest with no row in the file, every part unanswered)."""
 
-    line: int
+    line: int | None
     name: str
     student_id: str
     email: str
@@ -73,8 +76,8 @@ class GradeSheet:
         table = [["name", "student_id", "email", "version", *columns, "score", "max", "note"]]
         for s in self.students:
             by_column = {p.column: str(p.score) for p in s.parts}
-            notes = [f"{p.column}: {p.note}" for p in s.parts if p.note] if not s.error \
-                else [s.error]
+            notes = [s.error] if s.error else [ABSENT] if s.line is None else \
+                [f"{p.column}: {p.note}" for p in s.parts if p.note]
             table.append([neutral(s.name), neutral(s.student_id), neutral(s.email),
                           "" if s.version is None else str(s.version),
                           *(by_column.get(c, "") for c in columns), str(s.score),
@@ -100,13 +103,18 @@ class GradeSheet:
         lines = []
         for s in self.students:
             who = s.name or s.email or s.student_id or f"line {s.line}"
-            if s.error:
+            if s.line is None:
+                lines.append(f"{who}  (version {s.version}): {ABSENT}")
+            elif s.error:
                 lines.append(f"line {s.line}  {who}: {s.error}")
             else:
                 lines.append(f"line {s.line}  {who}  (version {s.version}): "
                              f"{s.score} of {len(s.parts)}")
-        graded = [s for s in self.students if not s.error]
-        lines.append(f"{len(graded)} of {len(self.students)} rows graded")
+        rows = [s for s in self.students if s.line is not None]
+        graded = [s for s in rows if not s.error]
+        absent = len(self.students) - len(rows)
+        lines.append(f"{len(graded)} of {len(rows)} rows graded"
+                     + (f"; {absent} of the manifest's students have no row" if absent else ""))
         return "\n".join(lines)
 
     def write(self, out: Path) -> list[Path]:

@@ -27,7 +27,15 @@ from derive.files import read_bounded
 from derive.names import is_digits
 from derive.problems.gradesheet import GradeSheet, PartScore, StudentGrade
 from derive.problems.quiz import Part, parts
-from derive.problems.roster import Columns, header_columns, header_key, student_name
+from derive.problems.roster import (
+    Columns,
+    cell,
+    header_columns,
+    header_key,
+    marker_row,
+    student_id,
+    student_name,
+)
 from derive.problems.table import read_table
 
 MAX_MANIFEST = 200_000_000
@@ -143,9 +151,8 @@ class _Release:
             typed = row[version_column].strip()
             if is_digits(typed) and int(typed) in self.parts:
                 return int(typed)
-        keys = [f"{kind}:{row[index].casefold()}" for kind, index in
-                (("email", columns.email), ("id", columns.id))
-                if index is not None and index < len(row) and row[index]]
+        keys = [f"{kind}:{cell.casefold()}" for kind, cell in
+                (("email", cell(row, columns.email)), ("id", student_id(row, columns))) if cell]
         keys += [f"name:{name.casefold()}"] if name else []
         for key in keys:
             if key in self.people and key not in self.shared:
@@ -155,11 +162,12 @@ class _Release:
         return "no such student or version in the manifest"
 
 
-def _pieces(cell: str, blanks: bool) -> dict[str, str]:
-    """A cell holding every part of a problem, by part number ('1', '2', ...)."""
+def _pieces(cell: str, blanks: bool, count: int) -> dict[str, str]:
+    """A cell holding every part of a problem (``count`` of them), by part number ('1', ...);
+    Canvas's commas join blanks only where there are several ('0,5' alone is a number)."""
     cloze = dict(_CLOZE.findall(cell.casefold()))
-    if cloze or not blanks:
-        return cloze or {"1": cell}
+    if cloze or not blanks or count == 1:
+        return cloze or {"1": cell.replace("\\,", ",") if blanks else cell}
     return {str(k): p.replace("\\,", ",") for k, p in enumerate(_BLANKS.split(cell), start=1)}
 
 
@@ -172,7 +180,7 @@ def _typed(row: Sequence[str], answer_columns: Mapping[int, Column], problem: in
             continue
         cell = row[index]
         if part is None:
-            pieces = _pieces(cell, blanks)
+            pieces = _pieces(cell, blanks, len(graded))
             for k, p in enumerate(graded, start=1):
                 if str(k) in pieces:
                     typed[p.name] = pieces[str(k)]
@@ -210,7 +218,7 @@ def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
     columns = header_columns(header)
     plain = [header_key(c) for c in header]
     version_column = plain.index("version") if "version" in plain else None
-    skip = {i for i in (columns.first, columns.last, columns.full, columns.id, columns.email,
+    skip = {i for i in (columns.first, columns.last, columns.full, *columns.ids, columns.email,
                         version_column) if i is not None}
     at = f"{where}: line {rows[0][0]}"
     answer_columns = _answer_columns(header, skip, at)
@@ -222,30 +230,45 @@ def grade_rows(data: Mapping[str, Any], rows: Sequence[tuple[int, list[str]]],
         raise InputError(f"{at}: no column names the student among {listed} (expected a "
                          "name, e-mail, id or version column)")
     keys = [header_key(c) for c in header]
-    body = [(line, row) for line, row in rows[1:] if not columns.has_name
-            or header_key(student_name(row, columns, keys)) not in SKIPPED_ROWS]
+    body = [(line, row) for line, row in rows[1:] if not marker_row(row, columns)
+            and (not columns.has_name
+                 or header_key(student_name(row, columns, keys)) not in SKIPPED_ROWS)]
     students = [_grade_row(release, line, row, columns, keys, version_column, answer_columns)
                 for line, row in body]
-    return GradeSheet(data.get("seed"), students)
+    return GradeSheet(data.get("seed"), students + _absent(data, release, students))
+
+
+def _absent(data: Mapping[str, Any], release: _Release,
+            students: Sequence[StudentGrade]) -> list[StudentGrade]:
+    """The roster's students whose version no row of the file reached, every part unanswered."""
+    reached = {s.version for s in students}
+    found = []
+    for record in data["versions"]:
+        version = record["version"]
+        if version in reached or not any(record.get(k) for k in ("name", "email", "student_id")):
+            continue
+        scores = [_score(problem, k, p, None) for problem, graded in
+                  sorted(release.parts[version].items()) for k, p in enumerate(graded, start=1)]
+        found.append(StudentGrade(None, str(record.get("name") or ""),
+                                  str(record.get("student_id") or ""),
+                                  str(record.get("email") or ""), version, tuple(scores)))
+    return found
 
 
 def _grade_row(release: _Release, line: int, row: list[str], columns: Columns,
                keys: Sequence[str], version_column: int | None,
                answer_columns: Mapping[int, Column]) -> StudentGrade:
-    def cell(index: int | None) -> str:
-        return row[index] if index is not None and index < len(row) else ""
-
     name = student_name(row, columns, keys) if columns.has_name else ""
     version = release.version_of(row, columns, version_column, name)
     if isinstance(version, str):
-        return StudentGrade(line, name, cell(columns.id), cell(columns.email), None, (),
-                            version)
+        return StudentGrade(line, name, student_id(row, columns), cell(row, columns.email),
+                            None, (), version)
     scores = []
     for problem, graded in sorted(release.parts[version].items()):
         typed = _typed(row, answer_columns, problem, graded)
         scores.extend(_score(problem, k, p, typed.get(p.name))
                       for k, p in enumerate(graded, start=1))
-    return StudentGrade(line, name, cell(columns.id), cell(columns.email), version,
+    return StudentGrade(line, name, student_id(row, columns), cell(row, columns.email), version,
                         tuple(scores))
 
 

@@ -14,9 +14,10 @@ from derive.numpyprint import numpy_code
 from derive.pdf import write_text_atomically
 from derive.printing import latex
 from derive.problems.families import Answer
-from derive.problems.prose import Prose
+from derive.problems.printers import prose_html, prose_latex, prose_record
 from derive.problems.roster import Student
 from derive.problems.solve import Solved
+from derive.prose import Prose
 
 
 def canonical_srepr(expr: Any) -> str:
@@ -74,10 +75,10 @@ def problem_record(number: int, item: Solved, solution: Prose) -> dict[str, Any]
         "choices": dict(variant.choices),
         "redraws": list(variant.rejected),
         "entry": variant.spec.definition(),
-        "question": {"latex": item.question.latex(), "html": item.question.html(),
-                     "prose": item.question.record()},
+        "question": {"latex": prose_latex(item.question), "html": prose_html(item.question),
+                     "prose": prose_record(item.question)},
         "answers": [_answer(a) for a in item.answers],
-        "solution": {"html": solution.html(), "prose": solution.record()},
+        "solution": {"html": prose_html(solution), "prose": prose_record(solution)},
         "verified": sorted({s.verified for s in item.derivation.steps}),
         "check": item.check_line,
     }

@@ -84,7 +84,9 @@ def cloze_text(item: Item) -> str:
 
 
 def _question(item: Item) -> dict[str, Any]:
-    common = {"name": item.name, "idnumber": item.ident, "feedback": item.solution_html}
+    """A question's fields; its name is HTML too (Moodle strips tags from it, then shows it)."""
+    common = {"name": html.escape(item.name, quote=False), "idnumber": item.ident,
+              "feedback": item.solution_html}
     if not item.parts:
         return {**common, "type": "essay", "text": item.question_html}
     if len(item.parts) == 1:

@@ -20,7 +20,7 @@ from typing import Any
 
 from derive.pdf import write_atomically
 from derive.problems.lmsxml import number, xml_environment
-from derive.problems.prose import mathml
+from derive.problems.printers import mathml, prose_mathml
 from derive.problems.quiz import Item, Part, by_problem, items
 
 STAMP = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the bytes
@@ -44,7 +44,7 @@ def _part(k: int, part: Part) -> dict[str, Any]:
 def item_xml(item: Item, templates: Path | None = None) -> str:
     env = xml_environment(templates)
     return env.get_template("qti_item.xml.j2").render(
-        item=item, question=item.question.mathml(), solution=item.solution.mathml(),
+        item=item, question=prose_mathml(item.question), solution=prose_mathml(item.solution),
         parts=[_part(k, p) for k, p in enumerate(item.parts, start=1)])
 
 

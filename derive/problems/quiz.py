@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from derive.problems.prose import Prose
+from derive.problems.printers import prose_from_record
 from derive.problems.tolerance import Tolerance, from_record
+from derive.prose import Prose
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def _item(seed: int, version: int, problem: Mapping[str, Any]) -> Item:
     solution = problem.get("solution", {})
     return Item(seed, version, problem["number"], problem["family"],
                 problem["entry"].get("title", problem["family"]), problem["question"]["html"],
-                solution.get("html", ""), Prose.from_record(problem["question"]["prose"], where),
-                Prose.from_record(solution.get("prose", []), where), parts(problem))
+                solution.get("html", ""), prose_from_record(problem["question"]["prose"], where),
+                prose_from_record(solution.get("prose", []), where), parts(problem))
 
 
 def items(seed: int, records: Sequence[Mapping[str, Any]]) -> list[Item]:

@@ -33,6 +33,9 @@ EMAILS = {"email", "email address", "e-mail", "e-mail address", "e-mail-adresse"
           "adresse de courriel", "adresse électronique", "dirección de correo",
           "dirección email"}
 SKIPPED_ROWS = {"points possible"}  # Canvas's second row
+# Canvas's row below the header when an assignment is posted by hand (older exports: muted);
+# it names no student, and its only cells are these markers
+MARKERS = {"manual posting", "muted", "(read only)"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Columns:
     full: int | None = None
     id: int | None = None
     email: int | None = None
+    ids: tuple[int, ...] = ()  # every id column, preferred first (``id`` is the first)
 
     @property
     def has_name(self) -> bool:
@@ -89,18 +93,33 @@ def header_columns(row: Sequence[str]) -> Columns:
     email = first_of(sorted(EMAILS))
     if email is None:
         email = next((i for i, k in enumerate(keys) if "mail" in k), None)
-    return Columns(first_of(sorted(FIRST)), first_of(sorted(LAST)), full, first_of(IDS), email)
+    ids = tuple(keys.index(n) for n in IDS if n in keys)
+    return Columns(first_of(sorted(FIRST)), first_of(sorted(LAST)), full, first_of(IDS), email,
+                   ids)
 
 
-def _cell(row: Sequence[str], index: int | None) -> str:
+def cell(row: Sequence[str], index: int | None) -> str:
+    """The cell at ``index`` (empty when the row is short or there is no such column)."""
     return row[index] if index is not None and index < len(row) else ""
+
+
+def student_id(row: Sequence[str], columns: Columns) -> str:
+    """The row's id: the first id column that is filled in (Canvas's SIS User ID, else its ID)."""
+    return next((found for i in columns.ids if (found := cell(row, i))), "")
+
+
+def marker_row(row: Sequence[str], columns: Columns) -> bool:
+    """A row that names no student and holds only Canvas's markers ('Manual Posting')."""
+    who = (columns.first, columns.last, columns.full, columns.email, *columns.ids)
+    filled = [c.casefold() for c in row if c]
+    return not any(cell(row, i) for i in who) and bool(filled) and set(filled) <= MARKERS
 
 
 def student_name(row: Sequence[str], columns: Columns, keys: Sequence[str]) -> str:
     """The name a row gives: first name and surname joined, Canvas's 'Last, First' turned."""
     if columns.first is not None or columns.last is not None:
-        return " ".join(p for p in (_cell(row, columns.first), _cell(row, columns.last)) if p)
-    name = _cell(row, columns.full)
+        return " ".join(p for p in (cell(row, columns.first), cell(row, columns.last)) if p)
+    name = cell(row, columns.full)
     if keys[columns.full] in SORTABLE and name.count(",") == 1:
         last, first = (p.strip() for p in name.split(","))
         name = f"{first} {last}".strip()
@@ -124,8 +143,8 @@ def read_students(path: Path) -> tuple[Student, ...]:
     if not columns.has_name:
         raise InputError(f"{where}: no name column among the columns {listed}")
     keys = [header_key(c) for c in header]
-    body = [(n, r) for n, r in rows[1:]
-            if header_key(student_name(r, columns, keys)) not in SKIPPED_ROWS]
+    body = [(n, r) for n, r in rows[1:] if not marker_row(r, columns)
+            and header_key(student_name(r, columns, keys)) not in SKIPPED_ROWS]
     return _students(where, body, columns, keys)
 
 
@@ -138,8 +157,8 @@ def _students(where: str, body: list[tuple[int, list[str]]], columns: Columns,
             raise InputError(f"{where}: line {line}: no name")
         if len(name) > MAX_NAME:
             raise InputError(f"{where}: line {line}: longer than {MAX_NAME} characters")
-        students.append(Student(name, _cell(row, columns.id) or None,
-                                _cell(row, columns.email) or None))
+        students.append(Student(name, student_id(row, columns) or None,
+                                cell(row, columns.email) or None))
     if not students:
         raise InputError(f"{where}: no names below the header")
     if len(students) > MAX_STUDENTS:

@@ -32,7 +32,7 @@ def _problem(number: int, item: Solved) -> dict[str, Any]:
     return {
         "number": number,
         "title": Trusted(item.derivation.title.render(LATEX_PROSE)),
-        "question": Trusted(item.question.latex()),
+        "question": Trusted(item.question.render(LATEX_PROSE)),
         "numeric": item.answers[0].value is not None,
     }
 

@@ -24,7 +24,7 @@ from derive.model import Derivation
 from derive.pdf import write_atomically, write_text_atomically
 from derive.problems.draw import Variant
 from derive.problems.families import Answer, family
-from derive.problems.prose import Prose
+from derive.prose import Prose
 from derive.worksheet import derivation_lines
 
 

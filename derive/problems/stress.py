@@ -32,6 +32,8 @@ class FamilyStress:
     redraws: int = 0
     keys: list[str] = field(default_factory=list)
     answers: dict[str, list[float]] = field(default_factory=dict)
+    graded: Counter = field(default_factory=Counter)  # graded draws of each answer
+    distractors: Counter = field(default_factory=Counter)  # ... that carry a typical mistake
     seconds: float = 0.0
 
     def merge(self, other: FamilyStress) -> None:
@@ -41,6 +43,8 @@ class FamilyStress:
         self.keys.extend(other.keys)
         for name, values in other.answers.items():
             self.answers.setdefault(name, []).extend(values)
+        self.graded.update(other.graded)
+        self.distractors.update(other.distractors)
         self.seconds += other.seconds
 
     @property
@@ -57,8 +61,16 @@ class FamilyStress:
             "failures": dict(sorted(self.failures.items())), "redraws": self.redraws,
             "distinct": len(set(self.keys)), "duplicates": self.duplicates,
             "seconds_per_variant": self.seconds / max(self.draws, 1),
-            "answers": {name: _spread(values) for name, values in sorted(self.answers.items())},
+            "answers": {name: self.answer(name, values)
+                        for name, values in sorted(self.answers.items())},
         }
+
+    def answer(self, name: str, values: Sequence[float]) -> dict:
+        """An answer's spread and, when graded, the share of draws with a distractor."""
+        found = _spread(values)
+        if self.graded[name]:
+            found["with_distractor"] = self.distractors[name] / self.graded[name]
+        return found
 
 
 def _spread(values: Sequence[float]) -> dict:
@@ -104,6 +116,9 @@ def stress_chunk(name: str, start: int, stop: int) -> FamilyStress:
             if value is not None:
                 name = answer.name if group is None else f"{answer.name} ({group})"
                 stats.answers.setdefault(name, []).append(value)
+                if answer.tolerance is not None:
+                    stats.graded[name] += 1
+                    stats.distractors[name] += answer.mistake is not None
     stats.seconds = time.perf_counter() - began
     return stats
 
@@ -151,9 +166,12 @@ def report(results: Sequence[FamilyStress]) -> str:
     for r in results:
         lines.append(f"{r.family}:")
         for name, values in sorted(r.answers.items()):
-            s = _spread(values)
+            s = r.answer(name, values)
+            share = s.get("with_distractor")
             lines.append(f"  {name}: {s['min']:.4g} .. {s['max']:.4g}; distinct to 3 s.f.: "
-                         f"{s['distinct']}; the most common: {100 * s['most_common_share']:.0f}%")
+                         f"{s['distinct']}; the most common: {100 * s['most_common_share']:.0f}%"
+                         + ("" if share is None else
+                            f"; with a distractor: {100 * share:.0f}%"))
         for reason, n in r.failures.most_common():
             lines.append(f"  failed {n}x: {reason}")
     return "\n".join(lines)

@@ -18,9 +18,9 @@ from derive.engine.calculus.scalar import first_pending
 from derive.errors import NotSupported, TooManySteps
 from derive.functions import as_expr
 from derive.model import Section, Step
-from derive.printing import Label, latex
+from derive.notation import Notated
+from derive.printing import Label
 from derive.prose import Prose, math, tex
-from derive.textprint import text
 
 Rewrite = tuple[sp.Expr, str, Prose]  # replacement, rule name, note
 
@@ -129,8 +129,7 @@ class DefiniteIntegrator:
             if candidate.has(x) or not candidate.has(u):
                 continue
             note = Prose.of(math(_U, g), ", ",
-                            math(Label("du", "du"), Label(rf"{latex(dg)}\,d{latex(x)}",
-                                                          f"({text(dg)}) d{text(x)}")))
+                            math(Label("du", "du"), Notated("substitution", dg, x)))
             return sp.Integral(candidate, (u, g.subs(x, a), _at(g, x, b))), "substitution", note
         return None
 

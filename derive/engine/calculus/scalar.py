@@ -20,9 +20,9 @@ from derive.engine.calculus.shape import companion_pairs
 from derive.errors import TooManySteps
 from derive.functions import DL_FUNCTIONS, KNOWN_DERIVATIVES, sigmoid
 from derive.model import Section, Step
-from derive.printing import Label, latex
+from derive.notation import Notated
+from derive.printing import latex
 from derive.prose import Prose, Tex, math
-from derive.textprint import text
 
 Rewrite = tuple[sp.Expr, str, Prose]  # replacement, rule name, note
 
@@ -134,9 +134,9 @@ PRODUCT_RULE = Prose.of(Tex(r"$(uv)' = u'v + uv'$", "(u*v)' = u'*v + u*v'"))
 EXPONENTIAL_RULE = Prose.of(Tex(r"$(a^u)' = a^u \log a \cdot u'$", "(a^u)' = a^u*log(a)*u'"))
 
 
-def _power_prime(power: sp.Expr) -> Label:
+def _power_prime(power: sp.Expr) -> Notated:
     """``(u^2)'``: the derivative of a power of u, as the margin writes it."""
-    return Label(f"(u^{{{latex(power)}}})'", f"(u^{text(power)})'")
+    return Notated("power rule", power)
 
 
 def _is_reciprocal(a: sp.Expr) -> bool:

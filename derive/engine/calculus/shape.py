@@ -15,7 +15,8 @@ import sympy as sp
 
 from derive.functions import DL_FUNCTIONS, normal_cdf, normal_pdf, sigmoid
 from derive.model import Section, Step
-from derive.prose import NO_PROSE, Prose, math, tex
+from derive.notation import Notated
+from derive.prose import NO_PROSE, Prose, math
 
 
 class Named(sp.Function):
@@ -286,18 +287,6 @@ def softmax_outputs(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, Prose] | None:
     return named, (best if cost(best) < cost(named) else named), note
 
 
-def _latex(expr: sp.Expr) -> str:
-    from derive.printing import latex
-
-    return latex(expr)
-
-
-def _text(expr: sp.Expr) -> str:
-    from derive.textprint import text
-
-    return text(expr)
-
-
 # --- a fraction with a factored denominator, its sign on the numerator ------------------------
 
 
@@ -439,8 +428,7 @@ def counted(expr: sp.Expr, item: sp.Expr, points: tuple[sp.Integer, ...]) -> tup
     if not mapping:
         return expr, Prose()
     index = item.indices[0] if isinstance(item, sp.Indexed) else sp.Symbol("i")
-    count = tex(rf"$n_k = \sum_{{{_latex(index)}}} [{_latex(item)} = k]$",
-                f"n_k = sum_{_text(index)} [{_text(item)} = k]")
+    count = math(Notated("count", index, item))
     note = Prose.of(count, ": the number of observations equal to ", math(sp.Symbol("k")))
     return expr.xreplace(mapping), note
 

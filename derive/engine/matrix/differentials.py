@@ -9,6 +9,7 @@ is one 'product rule' step, as on a blackboard.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import singledispatch
 from typing import Any
 
 import sympy as sp
@@ -300,18 +301,33 @@ def entrywise(expr: Any, arg: Any) -> Any:
         return arg
     if expr.is_Number:
         return sp.MatMul(expr, sp.OneMatrix(rows, cols)) if expr != 1 else sp.OneMatrix(rows, cols)
-    if isinstance(expr, sp.Add):
-        return sp.MatAdd(*[entrywise(a, arg) for a in expr.args])
-    if isinstance(expr, sp.Mul):
-        coeff, rest = expr.as_coeff_Mul()
-        factors = [entrywise(f, arg) for f in sp.Mul.make_args(rest)]
-        core = factors[0] if len(factors) == 1 else sp.HadamardProduct(*factors)
-        return core if coeff == 1 else sp.MatMul(coeff, core)
-    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
-        return sp.HadamardPower(entrywise(expr.base, arg), expr.exp)
-    if isinstance(expr, sp.Function) and len(expr.args) == 1 and expr.args[0] == U:
-        return ElementwiseApplyFunction(sp.Lambda(U, expr), arg)
+    return _entrywise(expr, arg)
+
+
+@singledispatch
+def _entrywise(expr: Any, arg: Any) -> Any:
+    """f(u) applied to each entry (a function of u, or any formula the cases below do not split)."""
     return ElementwiseApplyFunction(sp.Lambda(U, expr), arg)
+
+
+@_entrywise.register(sp.Add)
+def _entrywise_sum(expr: Any, arg: Any) -> Any:
+    return sp.MatAdd(*[entrywise(a, arg) for a in expr.args])
+
+
+@_entrywise.register(sp.Mul)
+def _entrywise_product(expr: Any, arg: Any) -> Any:
+    coeff, rest = expr.as_coeff_Mul()
+    factors = [entrywise(f, arg) for f in sp.Mul.make_args(rest)]
+    core = factors[0] if len(factors) == 1 else sp.HadamardProduct(*factors)
+    return core if coeff == 1 else sp.MatMul(coeff, core)
+
+
+@_entrywise.register(sp.Pow)
+def _entrywise_power(expr: Any, arg: Any) -> Any:
+    if not expr.exp.is_Integer:
+        return _entrywise.dispatch(object)(expr, arg)
+    return sp.HadamardPower(entrywise(expr.base, arg), expr.exp)
 
 
 # --- one step -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ squares, sums and products of positives, x^T x) and from what ``--assume`` state
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import singledispatch
 from typing import Any
 
 import sympy as sp
@@ -74,34 +75,60 @@ def body_sign(body: Any, u: sp.Symbol, positive: bool) -> str | None:
     return NONNEGATIVE if all(v >= 0 for v in values) else None
 
 
+@singledispatch
+def _entry(e: Any, bases: set[Any]) -> Any:
+    """One entry of ``e`` as a scalar formula in u, collecting in ``bases`` the matrices whose
+    entry u is; ValueError when ``e`` is not entrywise."""
+    if e.is_Number:
+        return e
+    raise ValueError(e)
+
+
+@_entry.register(sp.MatrixExpr)
+def _entry_of_matrix(e: Any, bases: set[Any]) -> Any:
+    bases.add(e)
+    return _U
+
+
+@_entry.register(sp.OneMatrix)
+def _entry_of_ones(e: Any, bases: set[Any]) -> Any:
+    return sp.S.One
+
+
+@_entry.register(ElementwiseApplyFunction)
+def _entry_of_applied(e: Any, bases: set[Any]) -> Any:
+    bases.add(e.expr)
+    (u,), inner = e.function.args
+    return inner.xreplace({u: _U})
+
+
+@_entry.register(sp.HadamardPower)
+def _entry_of_power(e: Any, bases: set[Any]) -> Any:
+    return _entry(e.base, bases) ** e.exp
+
+
+@_entry.register(sp.MatAdd)
+def _entry_of_sum(e: Any, bases: set[Any]) -> Any:
+    return sp.Add(*[_entry(a, bases) for a in e.args])
+
+
+@_entry.register(sp.HadamardProduct)
+def _entry_of_hadamard(e: Any, bases: set[Any]) -> Any:
+    return sp.Mul(*[_entry(a, bases) for a in e.args])
+
+
+@_entry.register(sp.MatMul)
+def _entry_of_product(e: Any, bases: set[Any]) -> Any:
+    if sum(isinstance(a, sp.MatrixExpr) for a in e.args) != 1:  # a true matrix product
+        return _entry_of_matrix(e, bases)
+    return sp.Mul(*[_entry(a, bases) if isinstance(a, sp.MatrixExpr) else a for a in e.args])
+
+
 def _as_function_of_entries(expr: Any) -> tuple[Any, Any] | None:
     """(f(u), A) when ``expr`` is f applied to each entry of the one matrix A, else None."""
     bases: set[Any] = set()
-
-    def body(e: Any) -> Any:
-        if isinstance(e, sp.OneMatrix):
-            return sp.S.One
-        if isinstance(e, ElementwiseApplyFunction):
-            bases.add(e.expr)
-            (u,), inner = e.function.args
-            return inner.xreplace({u: _U})
-        if isinstance(e, sp.HadamardPower):
-            return body(e.base) ** e.exp
-        if isinstance(e, sp.MatAdd):
-            return sp.Add(*[body(a) for a in e.args])
-        if isinstance(e, sp.HadamardProduct):
-            return sp.Mul(*[body(a) for a in e.args])
-        if isinstance(e, sp.MatMul) and sum(isinstance(a, sp.MatrixExpr) for a in e.args) == 1:
-            return sp.Mul(*[body(a) if isinstance(a, sp.MatrixExpr) else a for a in e.args])
-        if isinstance(e, sp.MatrixExpr):
-            bases.add(e)
-            return _U
-        if e.is_Number:
-            return e
-        raise ValueError(e)
-
     try:
-        found = body(expr)
+        found = _entry(expr, bases)
     except ValueError:
         return None
     return (found, bases.pop()) if len(bases) == 1 else None
@@ -137,22 +164,29 @@ class Signs:
             method = getattr(self, f"_sign_{cls.__name__}", None)
             if method is not None:
                 return method(expr)
-        return self._scalar(expr)
+        return None  # not a sympy object
 
-    def _scalar(self, expr: Any) -> str | None:
-        """A scalar formula: matrix-valued parts replaced by symbols of their sign."""
-        if not isinstance(expr, sp.Basic) or isinstance(expr, sp.MatrixExpr):
-            return None
-        if expr.is_Number:
-            return POSITIVE if expr > 0 else NONNEGATIVE if expr == 0 else None
-        if isinstance(expr, sp.Symbol):
-            return _of_sympy(expr)
-        if isinstance(expr, sp.Add):
-            return _join_sum([self.of(a) for a in expr.args])
-        if isinstance(expr, sp.Mul):
-            return _join_product([self.of(a) for a in expr.args])
-        if isinstance(expr, sp.Pow):
-            return self._power(expr.base, expr.exp)
+    # a scalar formula: matrix-valued parts are replaced by symbols of their sign
+
+    def _sign_MatrixExpr(self, expr: Any) -> str | None:
+        return None  # a matrix its construction says nothing about
+
+    def _sign_Number(self, expr: Any) -> str | None:
+        return POSITIVE if expr > 0 else NONNEGATIVE if expr == 0 else None
+
+    def _sign_Symbol(self, expr: Any) -> str | None:
+        return _of_sympy(expr)
+
+    def _sign_Add(self, expr: Any) -> str | None:
+        return _join_sum([self.of(a) for a in expr.args])
+
+    def _sign_Mul(self, expr: Any) -> str | None:
+        return _join_product([self.of(a) for a in expr.args])
+
+    def _sign_Pow(self, expr: Any) -> str | None:
+        return self._power(expr.base, expr.exp)
+
+    def _sign_Basic(self, expr: Any) -> str | None:
         return self._function(expr)
 
     def _function(self, expr: Any) -> str | None:
@@ -243,23 +277,38 @@ def _integer(exponent: Any) -> bool:
     return bool(exponent.is_integer)
 
 
-def _needs(node: Any, signs: Signs) -> tuple[Any, str] | None:
+@singledispatch
+def _needs(node: Any) -> tuple[Any, str] | None:
     """The part of ``node`` that must be positive for it to be defined, and what it is."""
-    if isinstance(node, sp.HadamardPower) and not _integer(node.exp):
-        return node.base, "a non-integer power"
-    if isinstance(node, ElementwiseApplyFunction):
-        (u,), body = node.function.args
-        if body_sign(body, u, positive=False) == UNDEFINED:
-            return node.expr, "a function of positive numbers"
-        return None
-    if not isinstance(node, sp.Expr) or isinstance(node, sp.MatrixExpr):
-        return None
-    if isinstance(node, sp.log) and not isinstance(node.args[0], sp.Determinant):
-        arg = node.args[0]
-        return (arg, "a log") if arg.has(sp.MatrixSymbol) else None
-    if isinstance(node, sp.Pow) and not _integer(node.exp) and node.base.has(sp.MatrixSymbol):
-        return node.base, "a non-integer power"
     return None
+
+
+@_needs.register(sp.HadamardPower)
+def _needs_of_hadamard_power(node: Any) -> tuple[Any, str] | None:
+    return None if _integer(node.exp) else (node.base, "a non-integer power")
+
+
+@_needs.register(ElementwiseApplyFunction)
+def _needs_of_applied(node: Any) -> tuple[Any, str] | None:
+    (u,), body = node.function.args
+    if body_sign(body, u, positive=False) == UNDEFINED:
+        return node.expr, "a function of positive numbers"
+    return None
+
+
+@_needs.register(sp.log)
+def _needs_of_log(node: Any) -> tuple[Any, str] | None:
+    arg = node.args[0]
+    if isinstance(arg, sp.Determinant):  # log det: positive definiteness is checked apart
+        return None
+    return (arg, "a log") if arg.has(sp.MatrixSymbol) else None
+
+
+@_needs.register(sp.Pow)
+def _needs_of_power(node: Any) -> tuple[Any, str] | None:
+    if _integer(node.exp) or not node.base.has(sp.MatrixSymbol):
+        return None
+    return node.base, "a non-integer power"
 
 
 def check_defined(function: Any, assumptions: Assumptions) -> None:
@@ -270,7 +319,7 @@ def check_defined(function: Any, assumptions: Assumptions) -> None:
 
     signs = Signs(assumptions.positive | assumptions.simplex, assumptions.definite)
     for node in sp.preorder_traversal(function):
-        need = _needs(node, signs)
+        need = _needs(node)
         if need is None:
             continue
         part, what = need

@@ -184,12 +184,13 @@ class Scalar(sp.Expr):
 
 
 class Named(MatrixExpr):
-    """A matrix printed by its name (delta_2, p) that stands for its definition."""
+    """A matrix printed by its name (delta_2, p, or notation such as μ̂) that stands for its
+    definition."""
 
     is_named = True
 
     def __new__(cls, name: Any, definition: Any) -> Named:
-        return MatrixExpr.__new__(cls, name if isinstance(name, Str) else Str(name), definition)
+        return MatrixExpr.__new__(cls, Str(name) if isinstance(name, str) else name, definition)
 
     @property
     def name(self) -> str:
@@ -198,6 +199,10 @@ class Named(MatrixExpr):
     @property
     def definition(self) -> Any:
         return self.args[1]
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        return self.definition.free_symbols  # a name that is notation (μ̂) is no variable
 
     @property
     def shape(self) -> tuple[Any, Any]:
@@ -211,10 +216,12 @@ class Named(MatrixExpr):
         return evaluate(self.definition, env)
 
     def _latex(self, printer: Any) -> str:
-        return printer._print(sp.Symbol(self.name))
+        name = self.args[0]
+        return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _sympystr(self, printer: Any) -> str:
-        return self.name
+        name = self.args[0]  # the terminal's μ̂ for \hat{\mu}; a Notated name as itself
+        return printer._print(sp.Symbol(name.name) if isinstance(name, Str) else name)
 
     def _numpycode(self, printer: Any) -> str:
         return printer._print(self.definition)

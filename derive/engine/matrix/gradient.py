@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -40,9 +40,8 @@ from derive.engine.matrix.tidy import tidy_steps
 from derive.errors import InputError
 from derive.model import Result, Section, Step
 from derive.names import is_digits
-from derive.printing import Label, latex
+from derive.notation import Notated
 from derive.prose import Prose, math, tex
-from derive.textprint import text
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _L, _X, _S = sp.symbols("L X s")
@@ -52,9 +51,9 @@ CONVENTION = Prose.of(
     tex(r"$dL = \operatorname{tr}(G^\top dX)$", "dL = tr(G^T dX)"), " means ",
     tex(r"$\partial L/\partial X = G$", "dL/dX = G"), ". Vectors are columns.",
 )
-def partial_label(name: str, v: Any) -> Label:
-    """``dL/dv`` as a sheet writes it in a sentence: \\partial L/\\partial v."""
-    return Label(rf"\partial {name}/\partial {latex(v)}", f"d{name}/d{text(v)}")
+def partial_label(name: Any, v: Any) -> Notated:
+    """``dL/dv`` as a sheet writes it in a sentence: ∂L/∂v."""
+    return Notated("partial", name, v)
 
 
 TRACE_SUM = tex(r"$\operatorname{tr}(A + B) = \operatorname{tr}A + \operatorname{tr}B$",
@@ -178,10 +177,10 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
 
 def gradient_section(
     loss: Any, var: Any, start: Any = None, title: Prose | None = None,
-    lhs_name: str = "L", lhs_text: str = "",
+    lhs_name: Any = "L",
 ) -> tuple[Section, Any]:
     """The section dL = ... = tr(G^T dX) for one variable (dL = g ds for a scalar), and G
-    (``lhs_text``: the name as plain text, when ``lhs_name`` is LaTeX)."""
+    (``lhs_name``: the loss's name, a string or a sympy symbol such as ℓ)."""
     scalar = not is_matrix(var)
     dvar = scalar_direction(var) if scalar else direction(var)
     begin = start if start is not None else ScalarDifferential(loss, var, dvar)
@@ -192,9 +191,23 @@ def gradient_section(
         title or Prose.of("Differential with respect to ", math(var)),
         begin,
         tuple(steps + more),
-        Label(f"d{lhs_name}", f"d{lhs_text or lhs_name}"),
+        Notated("differential", lhs_name),
     )
     return section, gradient
+
+
+def typed_start(section: Section, typed: Any) -> Section:
+    """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
+    its first step sympy's form of it ('simplify'), when the two differ (a step that prints
+    like the line before it shares that line on the sheet)."""
+    begin = section.start
+    if typed is None or not isinstance(begin, ScalarDifferential):
+        return section
+    loss, var, dvar = begin.args
+    start = ScalarDifferential(as_scalar(typed), var, dvar)
+    if start == begin:
+        return section
+    return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
 
 def scalar_identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:

@@ -16,8 +16,8 @@ from derive.engine.matrix.expressions import MatrixDifferential, direction, is_m
 from derive.engine.matrix.identify import factor_common
 from derive.errors import InputError
 from derive.model import Section, Step
-from derive.printing import latex
-from derive.prose import Prose, Tex
+from derive.notation import Notated
+from derive.prose import Prose, math
 
 
 def _diag(product: sp.HadamardProduct, dvar: Any) -> Any:
@@ -85,5 +85,5 @@ def hessian_section(gradient: Any, var: sp.MatrixSymbol) -> tuple[Section, Any]:
     hessian = factor_common(parts[0] if len(parts) == 1 else sp.MatAdd(*parts))
     steps.append(Step(current, sp.MatMul(hessian, dvar), "identify the hessian"))
     title = Prose.of("Hessian: differentiate ",
-                     Tex(rf"$\nabla_{{{latex(var)}}}$", f"grad_{var}"), " once more")
+                     math(Notated("nabla", var)), " once more")
     return Section(title, begin, tuple(steps)), hessian

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import singledispatch
 from typing import Any
 
 import sympy as sp
@@ -79,24 +80,34 @@ def _one_varying(args: tuple[Any, ...], dvar: Any) -> int:
     return varying[0]
 
 
+@singledispatch
 def scalar_terms(expr: Any, dvar: Any) -> list[Term]:
     """A scalar linear in dX as terms c tr(M)."""
-    if isinstance(expr, sp.Add):
-        return [t for a in expr.args if a.has(dvar) for t in scalar_terms(a, dvar)]
-    if isinstance(expr, sp.Mul):
-        k = _one_varying(expr.args, dvar)
-        coeff = sp.Mul(*expr.args[:k], *expr.args[k + 1 :])
-        return [Term(coeff * t.coeff, t.matrix) for t in scalar_terms(expr.args[k], dvar)]
-    if isinstance(expr, sp.Trace | Scalar):
-        inner = expr.args[0]
-        out = []
-        for coeff, matrix, factor in matrix_terms(inner, dvar):
-            if factor is None:
-                out.append(Term(coeff, matrix))
-            else:
-                out.append(Term(coeff * _number(matrix), factor))
-        return out
     raise NotSupported(f"cannot bring {type(expr).__name__} to trace form")
+
+
+@scalar_terms.register(sp.Add)
+def _scalar_terms_of_sum(expr: Any, dvar: Any) -> list[Term]:
+    return [t for a in expr.args if a.has(dvar) for t in scalar_terms(a, dvar)]
+
+
+@scalar_terms.register(sp.Mul)
+def _scalar_terms_of_product(expr: Any, dvar: Any) -> list[Term]:
+    k = _one_varying(expr.args, dvar)
+    coeff = sp.Mul(*expr.args[:k], *expr.args[k + 1 :])
+    return [Term(coeff * t.coeff, t.matrix) for t in scalar_terms(expr.args[k], dvar)]
+
+
+@scalar_terms.register(sp.Trace)
+@scalar_terms.register(Scalar)
+def _scalar_terms_of_trace(expr: Any, dvar: Any) -> list[Term]:
+    out = []
+    for coeff, matrix, factor in matrix_terms(expr.args[0], dvar):
+        if factor is None:
+            out.append(Term(coeff, matrix))
+        else:
+            out.append(Term(coeff * _number(matrix), factor))
+    return out
 
 
 def _number(matrix: Any) -> Any:
@@ -108,34 +119,52 @@ def matrix_terms(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
     """A matrix linear in dX as (c, M, None) for c M, or (c, N, M) for c tr(M) N."""
     if expr == dvar:
         return [(sp.S.One, dvar, None)]
-    if isinstance(expr, sp.MatAdd):
-        return [t for a in expr.args if a.has(dvar) for t in matrix_terms(a, dvar)]
-    if isinstance(expr, sp.MatMul):
-        scalars = [a for a in expr.args if not is_matrix(a)]
-        mats = [a for a in expr.args if is_matrix(a)]
-        for k, s in enumerate(scalars):
-            if s.has(dvar):
-                coeff = sp.Mul(*scalars[:k], *scalars[k + 1 :])
-                rest = sp.MatMul(*mats) if len(mats) > 1 else mats[0]
-                return [(coeff * t.coeff, rest, t.matrix) for t in scalar_terms(s, dvar)]
-        coeff = sp.Mul(*scalars)
-        k = _one_varying(tuple(mats), dvar)
-        left, right = mats[:k], mats[k + 1 :]
-        out = []
-        for c, m, factor in matrix_terms(mats[k], dvar):
-            out.append((coeff * c, _flat_matmul(*left, m, *right), factor))
-        return out
-    if isinstance(expr, sp.Transpose):
-        return [(c, sp.Transpose(m), f) for c, m, f in matrix_terms(expr.arg, dvar)]
-    if isinstance(expr, sp.DiagMatrix):
-        return [(c, sp.DiagMatrix(m), f) for c, m, f in matrix_terms(expr.args[0], dvar)]
-    if isinstance(expr, sp.HadamardProduct):
-        k = _one_varying(expr.args, dvar)
-        others = expr.args[:k] + expr.args[k + 1 :]
-        return [
-            (c, sp.HadamardProduct(*others, m), f) for c, m, f in matrix_terms(expr.args[k], dvar)
-        ]
+    return _matrix_terms(expr, dvar)
+
+
+@singledispatch
+def _matrix_terms(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
     raise NotSupported(f"cannot bring {type(expr).__name__} to trace form")
+
+
+@_matrix_terms.register(sp.MatAdd)
+def _matrix_terms_of_sum(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
+    return [t for a in expr.args if a.has(dvar) for t in matrix_terms(a, dvar)]
+
+
+@_matrix_terms.register(sp.MatMul)
+def _matrix_terms_of_product(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
+    scalars = [a for a in expr.args if not is_matrix(a)]
+    mats = [a for a in expr.args if is_matrix(a)]
+    for k, s in enumerate(scalars):
+        if s.has(dvar):
+            coeff = sp.Mul(*scalars[:k], *scalars[k + 1 :])
+            rest = sp.MatMul(*mats) if len(mats) > 1 else mats[0]
+            return [(coeff * t.coeff, rest, t.matrix) for t in scalar_terms(s, dvar)]
+    coeff = sp.Mul(*scalars)
+    k = _one_varying(tuple(mats), dvar)
+    left, right = mats[:k], mats[k + 1 :]
+    out = []
+    for c, m, factor in matrix_terms(mats[k], dvar):
+        out.append((coeff * c, _flat_matmul(*left, m, *right), factor))
+    return out
+
+
+@_matrix_terms.register(sp.Transpose)
+def _matrix_terms_of_transpose(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
+    return [(c, sp.Transpose(m), f) for c, m, f in matrix_terms(expr.arg, dvar)]
+
+
+@_matrix_terms.register(sp.DiagMatrix)
+def _matrix_terms_of_diag(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
+    return [(c, sp.DiagMatrix(m), f) for c, m, f in matrix_terms(expr.args[0], dvar)]
+
+
+@_matrix_terms.register(sp.HadamardProduct)
+def _matrix_terms_of_hadamard(expr: Any, dvar: Any) -> list[tuple[Any, Any, Any]]:
+    k = _one_varying(expr.args, dvar)
+    others = expr.args[:k] + expr.args[k + 1 :]
+    return [(c, sp.HadamardProduct(*others, m), f) for c, m, f in matrix_terms(expr.args[k], dvar)]
 
 
 def _flat_matmul(*factors: Any) -> Any:
@@ -166,25 +195,35 @@ def peel(matrix: Any, dvar: Any) -> tuple[str, Any] | None:
         )
     if k != len(factors) - 1:
         return "cyclic trace", _flat_matmul(*factors[k + 1 :], *factors[: k + 1])
-    last = factors[-1]
-    if isinstance(last, sp.HadamardProduct):
-        j = _one_varying(last.args, dvar)
-        others = last.args[:j] + last.args[j + 1 :]
-        inner = last.args[j]
-        if len(factors) == 1:
-            front = sp.Identity(last.shape[0])
-        else:
-            front = transpose(_flat_matmul(*factors[:-1]))
-        return "hadamard trace", _flat_matmul(sp.Transpose(hadamard(front, *others)), inner)
-    if isinstance(last, sp.MatMul):
-        return "cyclic trace", _flat_matmul(*factors)
-    if isinstance(last, sp.DiagMatrix):
-        # tr(F diag(u)) = sum_i F_ii u_i = 1^T (I odot F) u
-        size = last.shape[0]
-        head = _flat_matmul(*factors[:-1]) if len(factors) > 1 else sp.Identity(size)
-        diagonal = hadamard(sp.Identity(size), head)
-        return "trace of diag", _flat_matmul(sp.OneMatrix(1, size), diagonal, last.args[0])
+    return _peel_last(factors[-1], factors[:-1], dvar)
+
+
+@singledispatch
+def _peel_last(last: Any, front: list[Any], dvar: Any) -> tuple[str, Any]:
+    """The move for tr(F L) when the last factor L holds dX (``front``: the factors F)."""
     raise NotSupported(f"cannot bring {type(last).__name__} to the form tr(G^T dX)")
+
+
+@_peel_last.register(sp.HadamardProduct)
+def _peel_hadamard(last: Any, front: list[Any], dvar: Any) -> tuple[str, Any]:
+    j = _one_varying(last.args, dvar)
+    others = last.args[:j] + last.args[j + 1 :]
+    head = transpose(_flat_matmul(*front)) if front else sp.Identity(last.shape[0])
+    return "hadamard trace", _flat_matmul(sp.Transpose(hadamard(head, *others)), last.args[j])
+
+
+@_peel_last.register(sp.MatMul)
+def _peel_product(last: Any, front: list[Any], dvar: Any) -> tuple[str, Any]:
+    return "cyclic trace", _flat_matmul(*front, last)
+
+
+@_peel_last.register(sp.DiagMatrix)
+def _peel_diag(last: Any, front: list[Any], dvar: Any) -> tuple[str, Any]:
+    # tr(F diag(u)) = sum_i F_ii u_i = 1^T (I odot F) u
+    size = last.shape[0]
+    head = _flat_matmul(*front) if front else sp.Identity(size)
+    diagonal = hadamard(sp.Identity(size), head)
+    return "trace of diag", _flat_matmul(sp.OneMatrix(1, size), diagonal, last.args[0])
 
 
 def hadamard(*args: Any) -> Any:

@@ -13,22 +13,23 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.notation import Notated
+
 
 @dataclass(frozen=True)
 class ConjugateFamily:
     """A family of distributions for a parameter theta."""
 
     name: str
-    tex: str  # e.g. r"\operatorname{Beta}"
+    form: str  # its notation (derive.notation.FORMS), e.g. "Beta" for Beta(α', β')
     params: tuple[str, ...]  # names of its parameters (for the read-off)
-    param_tex: tuple[str, ...]
+    updated: tuple[Notated, ...]  # the posterior's parameters as written: α', β'
     basis: Callable[[sp.Symbol], tuple[sp.Expr, ...]]
     #: coefficients of the basis as functions of the family's parameters
     coefficients: Callable[..., tuple[sp.Expr, ...]]
     mean: Callable[..., sp.Expr]
     variance: Callable[..., sp.Expr]
     support: str  # "unit" | "positive" | "real"
-    plain: tuple[str, ...] = ()  # the family and its updated parameters in plain text
 
     def log_kernel(self, theta: sp.Symbol, values: tuple[sp.Expr, ...]) -> sp.Expr:
         return sp.Add(
@@ -36,42 +37,43 @@ class ConjugateFamily:
         )
 
 
+def _primed(name: str, **assumptions: bool) -> Notated:
+    return Notated("primed", sp.Symbol(name), **assumptions)
+
+
 CONJUGATE_FAMILIES: dict[str, ConjugateFamily] = {
     "beta": ConjugateFamily(
         "beta",
-        r"\operatorname{Beta}",
+        "Beta",
         ("a", "b"),
-        (r"\alpha'", r"\beta'"),
+        (_primed("alpha", positive=True), _primed("beta", positive=True)),
         lambda t: (sp.log(t), sp.log(1 - t)),
         lambda a, b: (a - 1, b - 1),
         lambda a, b: a / (a + b),
         lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)),
         "unit",
-        ("Beta", "alpha'", "beta'"),
     ),
     "gamma": ConjugateFamily(
         "gamma",
-        r"\operatorname{Gamma}",
+        "Gamma",
         ("a", "b"),
-        (r"\alpha'", r"\beta'"),
+        (_primed("alpha", positive=True), _primed("beta", positive=True)),
         lambda t: (sp.log(t), t),
         lambda a, b: (a - 1, -b),
         lambda a, b: a / b,
         lambda a, b: a / b**2,
         "positive",
-        ("Gamma", "alpha'", "beta'"),
     ),
     "normal": ConjugateFamily(
         "normal",
-        r"\mathcal{N}",
+        "Normal",
         ("m", "s2"),
-        (r"m'", r"s'^{2}"),
+        (_primed("m", real=True), Notated("primed square", sp.Symbol("s"), positive=True)),
         lambda t: (t**2, t),
         lambda m, s2: (-1 / (2 * s2), m / s2),
         lambda m, s2: m,
         lambda m, s2: s2,
         "real",
-        ("N", "m'", "s'^2"),
     ),
 }
 

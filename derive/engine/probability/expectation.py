@@ -122,6 +122,9 @@ class SampleItem(sp.Function):
         tex = f"{self.variable}_{{{printer._print(self.args[0])}}}"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.variable}_{printer._print(self.args[0])}"  # X_i, as the sheet writes it
+
 
 @cache
 def sample(name: str) -> type[SampleItem]:

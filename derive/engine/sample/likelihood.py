@@ -25,7 +25,7 @@ from derive.engine.sample.sums import (
 )
 from derive.engine.sample.support import Support
 from derive.model import Assumptions, Section, Step
-from derive.printing import Label, latex
+from derive.notation import Notated
 from derive.prose import Prose, math
 
 
@@ -85,8 +85,7 @@ def log_likelihood(model: SampleModel) -> tuple[sp.Expr, Section]:
     steps.extend(sum_steps(current))
     steps.extend(_presented(model, steps[-1].after))
     ell = steps[-1].after
-    args = ", ".join(latex(p) for p in model.params)
-    lhs = Label(rf"\ell({args})", f"ell({', '.join(p.name for p in model.params)})")
+    lhs = Notated("log-likelihood", model.params)
     return ell, Section(Prose.of("The log-likelihood"), start, tuple(steps), lhs)
 
 

@@ -24,9 +24,9 @@ from derive.engine.sample.statistics import (
 )
 from derive.engine.sample.sums import combine_sums, one_sum_step, sum_steps, sums_in
 from derive.model import Section, Step
-from derive.printing import Label, latex
-from derive.prose import NO_PROSE, Prose, Tex, math, tex
-from derive.textprint import text
+from derive.notation import Notated
+from derive.printing import Label
+from derive.prose import NO_PROSE, Prose, math, tex
 
 
 def analyse(model, ell: sp.Expr, scores: dict[sp.Symbol, sp.Expr]):
@@ -152,13 +152,13 @@ def _boundary(model, theta: sp.Symbol, masked_score: sp.Expr) -> sp.Expr | None:
 
 # --- sections ---------------------------------------------------------------------------------
 
-ELL_TEX = Tex(r"$\ell$", "ell")
+ELL_TEX = math(ELL)
 
 
 def _solution_title(kind: str, hat: sp.Expr, value: sp.Expr, theta: sp.Symbol) -> Prose:
     """The heading of the section that solves a score, in the words of its rule."""
     if kind == "subgradient":
-        condition = Tex(rf"$0 \in \partial\ell/\partial{latex(theta)}$", f"0 in d ell/d{theta}")
+        condition = math(Notated("subgradient condition", theta))
         return Prose.of("The subgradient condition: ", condition, " at ", math(hat, value))
     if kind == "boundary":
         return Prose.of("The score has no zero: ", ELL_TEX, " is monotone in ", math(theta),
@@ -277,14 +277,13 @@ def _second_order(model, ell, scores, solved, how, outcome) -> bool:
             value, steps = _second_derivative(model, scores[a], a, b)
             entries[(r, c)] = (value, steps)
     if _observation_concave(model, h_obs):
-        names = ", ".join(latex(p) for p in params)
         for (r, c), (_, steps) in entries.items():
             a, b = params[r], params[c]
             label = sp.Derivative(ELL, a, b) if a != b else sp.Derivative(ELL, (a, 2))
             outcome.sections.append(
                 Section(
                     Prose.of("Second-order condition: ", ELL_TEX, " is concave in ",
-                             Tex(f"${names}$", ", ".join(str(p) for p in params))),
+                             math(Notated("as written", tuple(params)))),
                     steps[0].before,
                     steps,
                     label,
@@ -380,7 +379,7 @@ def _no_closed_form(model, ell, scores, unsolved, outcome) -> None:
         if len(model.params) == 1:
             start = theta - scores[theta] / sp.Derivative(scores[theta], theta, evaluate=False)
             update = theta - scores[theta] / value
-            new = Label(rf"{latex(theta)}_{{\mathrm{{new}}}}", f"{theta}_new")
+            new = Notated("updated", theta)
             outcome.sections.append(
                 Section(
                     Prose.of("No closed form: one Newton step"),
@@ -413,8 +412,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
                 start,
                 stationary,
                 "lagrange multiplier",
-                Prose.of(math(lagrangian, Label(rf"\ell - \lambda\,({latex(g)})",
-                                                f"ell - lambda*({text(g)})"))),
+                Prose.of(math(lagrangian, Notated("lagrangian", g))),
             )
         ]
         steps.extend(masked_tidy(model, stationary))
@@ -450,7 +448,7 @@ def _lagrange(model, ell, scores, outcome) -> None:
                      math(LAMBDA, lam)),
             constraint_check,
             (Step(constraint_check, sp.S.Zero, "solve", lam_note),),
-            Label(latex(g), text(g)),
+            Notated("as written", g),
         )
     )
     for theta in params:

@@ -44,6 +44,8 @@ class _RowSumBase:
         return rf"\sum_{{i=1}}^{{{printer._print(self.data.shape[0])}}} {body}"
 
     def _sympystr(self, printer: Any) -> str:
+        if hasattr(printer, "sample_sum"):  # the terminal's ∑ᵢ
+            return printer.sample_sum(self.body)
         return f"Sum_i({printer._print(self.body)})"
 
     def _mp_eval(self, evaluate: Any, env: dict) -> Any:

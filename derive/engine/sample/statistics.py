@@ -23,6 +23,7 @@ class _OrderStatistic(ExprWithLimits):
     """f(x_i) reduced over i = 1..N by ``_reduce`` (Max, Min, median)."""
 
     latex_head = ""
+    text_head = ""  # the operator's name in terminal text: max, min, median
     numpy_name = ""
     mp_reduce = staticmethod(max)  # how mpmath values f(x_1), ..., f(x_N) are reduced
 
@@ -56,6 +57,9 @@ class _OrderStatistic(ExprWithLimits):
         )
 
     def _sympystr(self, printer):
+        big = getattr(printer, "big_operator", None)  # the terminal's maxᵢ xᵢ, as ∑ᵢ xᵢ
+        if big is not None:
+            return big(self.text_head, self)
         args = f"{printer._print(self.function)}, {printer._print(self.limits[0])}"
         return f"{type(self).__name__}({args})"
 
@@ -64,6 +68,7 @@ class SampleMax(_OrderStatistic):
     """The largest observation, ``max_i f(x_i)``."""
 
     latex_head = r"\max"
+    text_head = "max"
     numpy_name = "max"
 
     def _reduce(self, values):
@@ -74,6 +79,7 @@ class SampleMin(_OrderStatistic):
     """The smallest observation, ``min_i f(x_i)``."""
 
     latex_head = r"\min"
+    text_head = "min"
     numpy_name = "min"
     mp_reduce = staticmethod(min)
 
@@ -85,6 +91,7 @@ class SampleMedian(_OrderStatistic):
     """The sample median (the middle order statistic; the mean of the two middle ones)."""
 
     latex_head = r"\operatorname{median}"
+    text_head = "median"
     numpy_name = "median"
     mp_reduce = staticmethod(lambda values: _median(values))
 

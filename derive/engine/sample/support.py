@@ -48,17 +48,9 @@ class Support:
             return tuple(sp.Integer(k) for k in range(int(self.low), int(self.high) + 1))
         return None
 
-    def tex(self, var: sp.Symbol) -> str:
-        """The support as LaTeX: x \\in \\{0, 1\\}, x \\ge 0, ..."""
-        from derive.printing import latex
-
-        return self.written(var, latex, _LATEX)
-
-    def text(self, var: sp.Symbol) -> str:
-        """The support as plain text: x in {0, 1}, x >= 0, ..."""
-        from derive.textprint import text
-
-        return self.written(var, text, _TEXT)
+    def written_as(self, var: sp.Symbol) -> InSupport:
+        """The statement that ``var`` lies here (x ∈ {0, 1}, x ≥ 0), printed late."""
+        return InSupport(self, var)
 
     def written(self, var: sp.Symbol, show: Callable[[Any], str], words: Notation) -> str:
         """The support in one target's notation, its expressions printed by ``show``."""
@@ -93,6 +85,27 @@ class Notation:
 
 _LATEX = Notation(r" \in ", r"\{", r"\}", r"\dots", r"\mathbb{R}", r" \ge ", r" \le ")
 _TEXT = Notation(" in ", "{", "}", "...", "R", " >= ", " <= ")
+
+
+class InSupport(sp.Symbol):
+    """``x ∈ {0, 1}``: a variable in its support, one atom to sympy, printed by each printer."""
+
+    def __new__(cls, support: Support, var: sp.Symbol) -> InSupport:
+        stated = sp.Symbol.__xnew__(cls, f"{var} in {support.name}")
+        stated.support, stated.var = support, var
+        return stated
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict]:
+        return (self.support, self.var), {}
+
+    def _hashable_content(self) -> tuple:
+        return (*super()._hashable_content(), self.support, self.var)
+
+    def _latex(self, printer: Any) -> str:
+        return self.support.written(self.var, printer._print, _LATEX)
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.support.written(self.var, printer._print, _TEXT)
 
 
 NAMED: dict[str, Support] = {

@@ -46,9 +46,8 @@ from derive.kinds.base import Kind, derivation_of
 from derive.kinds.gradient.kind import gradient_json
 from derive.matrixfunctions import Softmax
 from derive.model import Derivation, Result, Section
-from derive.printing import Label, latex
-from derive.prose import NO_PROSE, Prose, Tex, math, tex
-from derive.textprint import text
+from derive.notation import Notated
+from derive.prose import NO_PROSE, Prose, display, math
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Z_NAME = re.compile(r"^z_?(\w+)$")
@@ -232,9 +231,7 @@ def named_values(forward: list[Definition], walk: Backward) -> dict[Any, Named]:
 
 
 def _question(forward: list[Definition], wanted: list[Any], upstream: Any, name: str) -> Prose:
-    lines = tex(r"\[\begin{aligned} " + r" \\ ".join(rf"{latex(i.name)} &= {latex(i.rhs)}"
-                                                     for i in forward) + r" \end{aligned}\]",
-                "; ".join(f"{text(i.name)} = {text(i.rhs)}" for i in forward))
+    lines = display(*(math(i.name, i.rhs) for i in forward), aligned=True)
     find = Prose.joined(", ", [Prose.of(math(partial_label(name, v))) for v in wanted])
     given = NO_PROSE if upstream is None else Prose.of(
         " The upstream gradient ", math(upstream, partial_label(name, forward[-1].name)),
@@ -289,7 +286,7 @@ def derive_backprop(spec: Spec) -> Derivation:
     loss = walk.loss.xreplace(named)
     conventions = [CONVENTION]
     conventions += [Prose.of(math(y), " is a probability vector: ",
-                             math(Label(rf"\mathbf{{1}}^\top {latex(y)}", f"1^T {text(y)}"), 1),
+                             math(Notated("ones sum", y), 1),
                              ".")
                     for y in simplex.values()]
     if deltas:
@@ -363,8 +360,7 @@ def _tidied(walk: Backward, wanted: list[Any], simplex: set[Any], name: str) -> 
         steps, final = tidy_steps(gradients[var], simplex)
         if steps:
             label = sp.Derivative(sp.Symbol(name), var, evaluate=False)
-            title = Prose.of("Simplify ", Tex(rf"$\partial {name}/\partial {latex(var)}$",
-                                              f"d{name}/d{var}"))
+            title = Prose.of("Simplify ", math(partial_label(name, var)))
             sections.append(Section(title,
                                     gradients[var], tuple(steps), label))
             gradients[var] = final

@@ -30,9 +30,8 @@ from derive.kinds.bayes.check import check_context
 from derive.kinds.bayes.fields import FIELDS
 from derive.kinds.mle.model import build_model
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose, math, tex
-from derive.textprint import text
+from derive.notation import Notated
+from derive.prose import Prose, display, math, tex
 
 
 class Const(sp.Function):
@@ -129,7 +128,7 @@ def derive_bayes(spec: Spec) -> Derivation:
     values = tuple(masked.unmask(sp.factor(v)) for v in values)
     family_kernel = family.log_kernel(theta, values)
     recognised = family_kernel + Const(current - family_kernel)
-    updated = [Label(t, plain) for t, plain in zip(family.param_tex, family.plain[1:], strict=True)]
+    updated = family.updated
     ident = Prose.joined(", ", [Prose.of(math(p, v)) for p, v in zip(updated, values, strict=True)])
     steps.append(
         Step(
@@ -137,23 +136,18 @@ def derive_bayes(spec: Spec) -> Derivation:
             recognised,
             "recognise the kernel",
             Prose.of("the log-kernel of ",
-                     tex(f"${family.tex}({', '.join(family.param_tex)})$",
-                         f"{family.plain[0]}({', '.join(family.plain[1:])})"), " with ", ident),
+                     math(Notated(family.form, updated)), " with ", ident),
         )
     )
-    lhs = Label(rf"\log p({latex(theta)} \mid x_{{1:N}})", f"log p({theta} | x_1:N)")
+    lhs = Notated("log posterior", theta)
     sections = [Section(Prose.of("Bayes' rule on the log scale"), start, tuple(steps), lhs)]
     results, independent = [], {}
-    for name, written, value in zip(family.params, family.param_tex, values, strict=True):
-        results.append(Result(name, Label(written, name), model.plain(value)))
-    named = tuple(
-        sp.Symbol(tex, positive=True) if family.name != "normal" or k else sp.Symbol(tex, real=True)
-        for k, tex in enumerate(family.param_tex)
-    )
+    for name, written, value in zip(family.params, updated, values, strict=True):
+        results.append(Result(name, written, model.plain(value)))
+    named = updated
     for key, label, moment in (
-        ("mean", Label(rf"\mathbb{{E}}[{latex(theta)} \mid x]", f"E[{theta} | x]"), family.mean),
-        ("variance", Label(rf"\operatorname{{Var}}[{latex(theta)} \mid x]", f"Var[{theta} | x]"),
-         family.variance),
+        ("mean", Notated("posterior mean", theta), family.mean),
+        ("variance", Notated("posterior variance", theta), family.variance),
     ):
         start_r = sp.Subs(moment(*named), named, values)
         plugged = moment(*values)
@@ -212,14 +206,10 @@ def _coefficients(collected: sp.Expr, basis: tuple[sp.Expr, ...], theta: sp.Symb
 def _question(model: SampleModel, prior: sp.Expr, family: ConjugateFamily, ident: str) -> Prose:
     (theta,) = model.params
     x = model.var
-    density = tex(rf"\[ p({latex(x)} \mid {latex(theta)}) = {latex(model.density)}, \qquad "
-                  rf"{model.support.tex(x)}, \]",
-                  f"p({text(x)} | {text(theta)}) = {text(model.density)}, "
-                  f"{model.support.text(x)},")
-    prior_is = tex(rf"\[ p({latex(theta)}) \propto {latex(prior)}. \]",
-                   f"p({text(theta)}) ~ {text(prior)}.")
-    posterior = tex(rf"$p({latex(theta)} \mid x_1, \dots, x_N)$",
-                    f"p({text(theta)} | x_1, ..., x_N)")
+    density = display(math(Notated("density", x, theta), model.density),
+                      math(model.support.written_as(x)), end=",")
+    prior_is = display(math(Notated("proportional", Notated("prior", theta), prior)), end=".")
+    posterior = math(Notated("posterior", theta))
     return Prose.of("Observations ", tex("$x_i$", "x_i"), ", ", SAMPLE_RANGE,
                     ", are i.i.d. given ", math(theta), " with density ", density,
                     " and the prior is ", prior_is, " Find the posterior ", posterior, ".")
@@ -241,10 +231,9 @@ def _ridge_section(model: SampleModel, theta: sp.Symbol, mean: sp.Expr) -> Secti
     lam = sp.Symbol("lambda")
     note = Prose.of(
         "the posterior is normal, so its mode (the MAP) is its mean: it minimises ",
-        tex(rf"$\sum_i ({latex(y)} - {latex(theta)} {latex(x)})^2 + \lambda {latex(theta)}^2$",
-            f"sum_i ({text(y)} - {text(theta)}*{text(x)})^2 + lambda*{text(theta)}^2"),
+        math(Notated("ridge objective", y, theta, x)),
         " with ", math(lam, penalty))
-    label = Label(rf"\hat{{{latex(theta)}}}_{{\mathrm{{MAP}}}}", f"{theta}_MAP")
+    label = Notated("map", theta)
     return Section(
         Prose.of("MAP: L2-regularised least squares"), mean,
         (Step(mean, ridge, "read off", note),), label

@@ -20,9 +20,9 @@ from derive.engine.calculus.scalar import gradient_section
 from derive.kinds.base import Kind, derivation_of, parse_field
 from derive.kinds.descent.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
+from derive.notation import Notated
+from derive.printing import Label
 from derive.prose import NO_PROSE, Prose, math, tex
-from derive.textprint import text
 
 ETA = "eta"
 
@@ -223,7 +223,7 @@ def derive_descent(spec: Spec) -> Derivation:
     engine.build()
     params = sorted((f.free_symbols | {symbols[n] for n in needed} | {engine.w0}) - {w},
                     key=lambda s: s.name)
-    objective_is = math(Label(f"f({latex(w)})", f"f({text(w)})"), f)
+    objective_is = math(Notated("objective", w), f)
     question = {
         "gd": Prose.of("Run gradient descent ",
                        tex(r"$w_{k+1} = w_k - \eta f'(w_k)$", "w_(k+1) = w_k - eta f'(w_k)"),

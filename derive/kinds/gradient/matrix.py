@@ -14,6 +14,7 @@ from derive.engine.matrix.expressions import (
     EntrywiseJacobian,
     HessianLabel,
     NumericDerivative,
+    ScalarDifferential,
     is_matrix,
 )
 from derive.engine.matrix.gradient import (
@@ -22,13 +23,13 @@ from derive.engine.matrix.gradient import (
     broadcast_conventions,
     matrix_gradient,
     partial_label,
+    typed_start,
 )
 from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
 from derive.model import Derivation, Result
-from derive.printing import Label, latex
+from derive.notation import Notated
 from derive.prose import Prose, math
-from derive.textprint import text
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class MatrixGradient:
 def _stated(names: frozenset[str], symbols: Mapping[str, Any]) -> list[sp.MatrixSymbol]:
     """The declared matrices among ``names`` (read_matrix_form checked their shapes)."""
     return [symbols[n] for n in sorted(names) if is_matrix(symbols.get(n))]
+
+
+def _of_loss(start: Any, loss: Any) -> bool:
+    """Whether a section starts from the differential of the loss itself (not a simplify)."""
+    return isinstance(start, ScalarDifferential) and start.args[0] == loss
 
 
 def derive_matrix_gradient(spec: Spec) -> Derivation:
@@ -66,6 +72,9 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     stated = Stated(_stated(assumptions.simplex, symbols), _stated(assumptions.symmetric, symbols),
                     _stated(assumptions.orthogonal, symbols))
     sections, results, loss = matrix_gradient(function, wrt, name, upstream, stated)
+    if upstream is None:  # each differential starts from the loss as typed
+        sections = [typed_start(s, form.typed) if _of_loss(s.start, loss) else s
+                    for s in sections]
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(
             loss, symbols[r.name])
@@ -89,9 +98,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
         conventions.append(Prose.of(
             math(upstream, partial_label(name, z)), " is the upstream gradient (the shape of the "
             "output ", math(z), "), so ",
-            math(Label(f"d{name}", f"d{name}"),
-                 Label(rf"\operatorname{{tr}}({latex(upstream)}^\top dz)",
-                       f"tr({text(upstream)}^T dz)")), "."))
+            math(Notated("differential", name), Notated("trace against", upstream)), "."))
     return form.derivation(
         spec, sections, results,
         function=loss,

@@ -24,6 +24,7 @@ from derive.functions import as_expr
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.inference.fields import FIELDS
 from derive.model import Assumptions, Derivation, Result, Section, Step
+from derive.notation import Notated
 from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
 
@@ -179,7 +180,7 @@ def derive_inference(spec: Spec) -> Derivation:
         sigma = _number(spec, "sigma")
         quantile = sp.sqrt(2) * sp.erfinv(level)
         point = float(1 - (1 - level) / 2)
-        scale, qname = sigma, Label(rf"z_{{{point:g}}}", f"z_{point:g}")
+        scale, qname = sigma, Notated("quantile", "z", f"{point:g}")
         values["sigma"] = sigma
     else:
         quantile = TQuantile(1 - (1 - level) / 2, nu)

@@ -17,6 +17,7 @@ from derive.kinds.gradient.check import check_recipe
 from derive.kinds.gradient.kind import gradient_json
 from derive.kinds.klcategorical.fields import FIELDS
 from derive.model import Assumptions, Derivation, Result, Section, Step
+from derive.notation import Notated
 from derive.printing import Label
 from derive.prose import Prose, math, tex
 
@@ -70,15 +71,8 @@ def derive_kl_categorical(spec: Spec) -> Derivation:
         question=Prose.of(
             "For the softmax outputs ", math(q1.args[1], q1.args[0]), " and so on, and ",
             math(last, p[-1].args[0]), ", find ",
-            math(Label(rf"\frac{{\partial {_tex_name(name)}}}{{\partial z_{{1}}}}",
-                       f"d{name}/dz1")), "."),
+            math(Notated("partial of softmax", sp.Symbol(name))), "."),
     )
-
-
-def _tex_name(name: str) -> str:
-    from derive.printing import latex
-
-    return latex(sp.Symbol(name))
 
 
 KIND = Kind("kl-categorical", FIELDS, derive_kl_categorical, check_recipe, gradient_json)

@@ -17,6 +17,7 @@ from derive.catalogue.spec import Spec
 from derive.kinds.base import Kind, derivation_of
 from derive.kinds.linalg.fields import FIELDS
 from derive.model import Derivation, Result, Section, Step
+from derive.notation import Notated
 from derive.printing import Label
 from derive.prose import Prose, Tex, math, tex
 
@@ -51,7 +52,7 @@ def _entry_sections(a: sp.Matrix, b: sp.Matrix, left: str, right: str) -> list[S
     for i in range(a.rows):
         for j in range(b.cols):
             written = _product_entry(a, b, i, j)
-            label = Label(rf"({left}{right})_{{{i + 1}{j + 1}}}", f"({left}{right})_{i + 1}{j + 1}")
+            label = Notated("product entry", left + right, i + 1, j + 1)
             sections.append(Section(Prose.of("" if sections else "Entry by entry"), written,
                                     (Step(written, (a * b)[i, j], "evaluate"),), lhs=label))
     return sections
@@ -125,7 +126,7 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         Step(poly, factored, "factor",
              Prose.of("roots ", math(LAMBDA, roots[0]), ", ", math(roots[1]))),
     ))]
-    results = [Result(f"lambda{k + 1}", Label(rf"\lambda_{k + 1}", f"lambda_{k + 1}"), r)
+    results = [Result(f"lambda{k + 1}", Notated("eigenvalue", k + 1), r)
                for k, r in enumerate(roots)]
     vectors = []
     for k, lam in enumerate(roots):
@@ -142,8 +143,7 @@ def _eigen(spec: Spec, a: sp.Matrix, _: Any) -> dict[str, Any]:
         for row in range(2):
             av = _product_entry(a, v, row, 0)
             steps.append(Step(av, lam * v[row], "evaluate", Prose.of(
-                f"row {row + 1}: ", tex(rf"$(Av)_{row + 1} = \lambda v_{row + 1}$",
-                                       f"(Av)_{row + 1} = lambda v_{row + 1}"))))
+                f"row {row + 1}: ", math(Notated("eigen row", row + 1)))))
         title = Prose.of("Eigenvector for ", math(sp.Symbol(f"lambda_{k + 1}"), lam),
                          ": ", math(sp.Symbol(f"v_{k + 1}"), v))
         sections.append(Section(title, steps[0].before, (steps[0],)))

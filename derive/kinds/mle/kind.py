@@ -26,10 +26,9 @@ from derive.kinds.mle import mvncheck
 from derive.kinds.mle.fields import FIELDS
 from derive.kinds.mle.model import Estimation, build_model
 from derive.model import Derivation, Result
+from derive.notation import Notated
 from derive.numpyprint import numpy_code
-from derive.printing import latex
-from derive.prose import NO_PROSE, Prose, math, tex
-from derive.textprint import text
+from derive.prose import NO_PROSE, Prose, display, math
 
 
 def derive_mle(spec: Spec) -> Derivation:
@@ -88,11 +87,8 @@ def _question(model: SampleModel) -> Prose:
     observed = Prose.joined(", ", [Prose.of(math(model.observation(d))) for d in model.data])
     given = Prose.of(" given ", math(model.covariates[0])) if model.covariates else NO_PROSE
     params = Prose.joined(", ", [Prose.of(math(p)) for p in model.params])
-    density = tex(
-        rf"\[ p({latex(x)} \mid {', '.join(latex(p) for p in model.params)}) = "
-        rf"{latex(model.density)}, \qquad {model.support.tex(x)}. \]",
-        f"p({text(x)} | {', '.join(text(p) for p in model.params)}) = {text(model.density)}, "
-        f"{model.support.text(x)}.")
+    density = display(math(Notated("density", x, model.params), model.density),
+                      math(model.support.written_as(x)), end=".")
     return Prose.of("An i.i.d. sample ", observed, ", ", SAMPLE_RANGE,
                     ", is drawn from the density", given, " ", density,
                     " Find the maximum-likelihood estimator of ", params, ".")

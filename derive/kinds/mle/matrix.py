@@ -15,16 +15,16 @@ from typing import Any
 import sympy as sp
 
 from derive.catalogue.spec import Spec
-from derive.engine.matrix.gradient import as_scalar, gradient_section
+from derive.engine.matrix.gradient import as_scalar, gradient_section, typed_start
 from derive.engine.matrix.hessian import hessian_section
+from derive.engine.sample.likelihood import ELL
 from derive.engine.sample.statistics import Estimate
 from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
-from derive.printing import Label, latex
-from derive.prose import Prose, math, tex
-from derive.textprint import text
+from derive.notation import Notated
+from derive.prose import Prose, display, math
 
 
 def _linear_parts(gradient: Any, w: sp.MatrixSymbol) -> tuple[Any, Any] | None:
@@ -65,7 +65,8 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         if name not in matrices:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
-        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=r"\ell", lhs_text="ell")
+        section, gradient = gradient_section(as_scalar(ell), w, lhs_name=ELL)
+        section = typed_start(section, form.typed)
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
@@ -73,12 +74,11 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"the gradient in {name} is not linear: no normal equations")
         a, b = _without_common_scalar(*parts)
         estimate = sp.MatMul(sp.Inverse(b), a)
-        lhs = sp.Subs(Label(rf"\nabla_{{{latex(w)}}}\ell", f"grad_{w} ell"), w, Estimate(w))
+        lhs = sp.Subs(Notated("gradient of", w, ELL), w, Estimate(w))
         start = gradient.xreplace({w: estimate})
         zero = sp.ZeroMatrix(*w.shape)
-        bw = Label(rf"{latex(b)}\,{latex(w)}", f"{text(b)}*{text(w)}")
-        note = Prose.of("the gradient is ", math(Label(rf"{latex(a)} - {latex(bw)}",
-                                                         f"{text(a)} - {text(bw)}")),
+        bw = Notated("juxtaposed", b, w)
+        note = Prose.of("the gradient is ", math(Notated("difference", a, bw)),
                         ": setting it to zero gives the normal equations ", math(bw, a))
         sections.append(
             Section(
@@ -102,7 +102,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
         function=ell,
         symbols=tuple(sorted(ell.free_symbols, key=str)),
         notes=tuple(notes),
-        question=_question(ell, spec.names("params")),
+        question=_question(form.typed if form.typed is not None else ell, spec.names("params")),
         details=Estimation(
             maximum=maximum,
             estimators=estimators,
@@ -156,7 +156,8 @@ def _minus_definite_terms(hessian: Any) -> str | None:
 
 
 def _question(ell: Any, params: tuple[str, ...]) -> Prose:
-    names = Prose.joined(", ", [tex(f"${p}$", p) for p in params])
+    """The question, with the log-likelihood as typed (the parse tree, unevaluated)."""
+    names = Prose.joined(", ", [Prose.of(math(sp.Symbol(p))) for p in params])
     return Prose.of("The log-likelihood, up to a constant, is ",
-                    tex(rf"\[ \ell = {latex(ell)}. \]", f"ell = {text(ell)}."),
+                    display(math(ELL, ell), end="."),
                     " Find the maximum-likelihood estimator of ", names, ".")

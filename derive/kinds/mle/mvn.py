@@ -29,6 +29,7 @@ from derive.errors import InputError
 from derive.kinds.base import derivation_of
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
+from derive.notation import Notated
 from derive.printing import Label
 from derive.prose import NO_PROSE, Prose, Tex, math, tex
 
@@ -138,7 +139,7 @@ def log_likelihood_section() -> tuple[Section, Any]:
 
 def mean_sections(ell: Any, names: frozenset[str]) -> tuple[list[Section], Any, Any, Any]:
     """d(ell) in mu, the tidied gradient, its zero, the Hessian: sections, mu_hat, G, H."""
-    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=r"\ell", lhs_text="ell")
+    section, gradient = gradient_section(as_scalar(ell), MU, lhs_name=ELL)
     steps = _chain(gradient, [
         ("symmetric", lambda g: symmetric(g, names), Prose.of(
             tex(r"$\Sigma$", "Sigma"), " is symmetric, so ",
@@ -224,7 +225,7 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
     reparam = Section(precision_title, ell, steps,
                       Label(r"\ell(\mu, \Lambda)", "ell(mu, Lambda)"))
     ell_lambda = in_lambda.xreplace({precision: LAMBDA})
-    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=r"\ell", lhs_text="ell")
+    section, gradient = gradient_section(ell_lambda, LAMBDA, lhs_name=ELL)
     sym = _chain(gradient, [("symmetric", lambda g: symmetric(g, names), Prose.of(
         tex(r"$\Lambda$", "Lambda"), " and ", tex("$S$", "S"), " are symmetric"))])
     tidy = sym[-1].after if sym else gradient
@@ -243,7 +244,7 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
         sp.Subs(label, LAMBDA, Estimate(LAMBDA)),
     )
     sigma_hat = sp.MatMul(1 / SIZE, scatter)
-    hat_mu = Named(r"\hat{\mu}", mu_hat)
+    hat_mu = Named(Notated("hat", MU), mu_hat)
     centred_hat = X - ONE * hat_mu.T
     plain = sp.MatMul(1 / SIZE, centred_hat.T, centred_hat)
     row_sum = sp.MatMul(1 / SIZE, MatrixRowSum(sp.MatMul(ROW - hat_mu, (ROW - hat_mu).T), ROW, X))
@@ -255,7 +256,8 @@ def covariance_sections(ell: Any, mu_hat: Any, names: frozenset[str]) -> tuple[l
               tex(r"$(cA)^{-1} = c^{-1}A^{-1}$", "(cA)^-1 = c^-1 A^-1")),),
         Estimate(SIGMA),
     )
-    at_mean = sp.MatMul(1 / SIZE, Named(r"S(\hat{\mu})", scatter.definition.xreplace({MU: hat_mu})))
+    at_mean = sp.MatMul(1 / SIZE, Named(Notated("applied", "S", Notated("hat", MU)),
+                                         scatter.definition.xreplace({MU: hat_mu})))
     profile = Section(
         Prose.of("With the mean at its estimate ", Tex(r"$\hat\mu$", "mu_hat")),
         at_mean,

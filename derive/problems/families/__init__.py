@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 from derive.catalogue.spec import Spec
 from derive.errors import InputError
 from derive.model import Derivation
-from derive.problems.prose import Prose
-from derive.problems.tolerance import Tolerance, tolerance_for
+from derive.problems.tolerance import SLACK, Tolerance, tolerance_for
+from derive.prose import Prose
 
 Choices = Mapping[str, Any]
 
@@ -51,12 +51,22 @@ class Answer:
 
 def graded(name: str, label: Any, expr: Any, value: float, at: Mapping[str, str] | None,
            where: str | None = None, mistake: Mistake | None = None) -> Answer:
-    """A graded numeric part; a mistake that the tolerance would accept is dropped."""
+    """A graded numeric part; a mistake is dropped unless its number lies beyond the tolerance
+    of the answer, and no number is within the tolerance of both (each its own margin)."""
     tolerance = tolerance_for(value)
-    if mistake is not None and (not math.isfinite(mistake.value)
-                                or tolerance.accepts(value, mistake.value)):
+    if mistake is not None and not distinct(value, mistake.value):
         mistake = None
     return Answer(name, label, expr, value, tolerance, at, where, mistake)
+
+
+def distinct(value: float, mistake: float) -> bool:
+    """A mistake's number that no answer within the tolerance could be taken for: the margins
+    the exports give the answer and the mistake (the answer's rule applied to each) are apart."""
+    if not math.isfinite(mistake):
+        return False
+    rule = tolerance_for(value)
+    apart = rule.margin(value) + rule.margin(mistake)
+    return abs(value - mistake) > apart * (1 + SLACK)
 
 
 class Family(ABC):

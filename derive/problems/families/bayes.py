@@ -26,7 +26,7 @@ from derive.problems.families.samples import (
     sample_point,
     sample_tex,
 )
-from derive.problems.prose import Display, Math, Prose
+from derive.prose import Printed, Prose, displayed
 
 HYPER = (1, 2, 3, 4, 5, 6)
 RATES = (1, 2, 3, 4)
@@ -37,6 +37,19 @@ MEAN_HINT = ("This is the sample mean: the posterior mean also counts the prior'
              "pseudo-observations.")
 FAILURES_HINT = ("This adds all N observations to b; b counts the failures only: "
                  "b + N - (x_1 + ... + x_N).")
+SUCCESSES_HINT = ("This adds all N observations to a; a counts the successes only: "
+                  "a + x_1 + ... + x_N.")
+SHAPE_HINT = ("This adds N to the shape a; the shape gains the sum of the counts, "
+              "a + x_1 + ... + x_N, and the rate gains N.")
+RATE_HINT = ("This adds the sum of the counts to the rate b; the rate gains the number of "
+             "observations, b + N, and the shape the sum of the counts.")
+# the slip of each posterior parameter, by pair: the hint and the number it gives
+SLIPS: dict[tuple[str, str], tuple[str, Callable[[int, int, int, int], int]]] = {
+    ("beta-bernoulli", "a"): (SUCCESSES_HINT, lambda a, b, n, s: a + n),
+    ("beta-bernoulli", "b"): (FAILURES_HINT, lambda a, b, n, s: b + n),
+    ("gamma-poisson", "a"): (SHAPE_HINT, lambda a, b, n, s: a + n),
+    ("gamma-poisson", "b"): (RATE_HINT, lambda a, b, n, s: b + s),
+}
 
 
 @dataclass(frozen=True)
@@ -102,16 +115,17 @@ class ConjugatePosterior(Family):
         prior = derivation.details.prior
         graded = label_tex(derivation, derivation.result(GRADED).label)
         return Prose.of(
-            "The prior on ", Math(theta), " is ",
-            Math(f"{pair.prior_name}({choices['a']}, {choices['b']})"), ", that is",
-            Display(rf"\pi({theta}) \propto {latex(prior)},"),
-            "and given ", Math(theta), " the observations ", Math(r"x_1, \dots, x_N"),
+            "The prior on ", Printed(theta), " is ",
+            Printed(f"{pair.prior_name}({choices['a']}, {choices['b']})"), ", that is",
+            displayed(rf"\pi({theta}) \propto {latex(prior)},"),
+            "and given ", Printed(theta), " the observations ", Printed(r"x_1, \dots, x_N"),
             f" are independent {pair.likelihood} draws with",
-            Display(rf"f(x \mid {theta}) = {latex(derivation.function)}."),
-            "Find the posterior distribution of ", Math(theta), ": its family and its parameters "
-            "in terms of ", Math("N"), " and the ", Math("x_i"), ". Then compute the posterior "
-            "parameters and the posterior mean ", Math(graded), ", to three significant figures, "
-            "for the sample ", Math(sample_tex(choices["sample"])), ".")
+            displayed(rf"f(x \mid {theta}) = {latex(derivation.function)}."),
+            "Find the posterior distribution of ", Printed(theta),
+            ": its family and its parameters in terms of ", Printed("N"), " and the ",
+            Printed("x_i"), ". Then compute the posterior parameters and the posterior mean ",
+            Printed(graded), ", to three significant figures, for the sample ",
+            Printed(sample_tex(choices["sample"])), ".")
 
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         sample = choices["sample"]
@@ -131,9 +145,12 @@ class ConjugatePosterior(Family):
 
 
 def _mistake(choices: Choices, part: str, xs: list[sp.Rational]) -> Mistake | None:
-    """The typical slip for a part: the mean without the prior, the wrong count of failures."""
+    """The typical slip for a part: the mean without the prior, a parameter updated with the
+    other's count (all N observations as successes or failures; N and the sum swapped)."""
     if part == GRADED:
         return Mistake(float(sum(xs) / len(xs)), MEAN_HINT)
-    if part == "b" and choices["pair"] == "beta-bernoulli":
-        return Mistake(float(choices["b"] + len(xs)), FAILURES_HINT)
-    return None
+    slip = SLIPS.get((choices["pair"], part))
+    if slip is None:
+        return None
+    hint, value = slip
+    return Mistake(float(value(choices["a"], choices["b"], len(xs), int(sum(xs)))), hint)

@@ -19,7 +19,7 @@ from derive.functions import relu, sigmoid, softplus
 from derive.model import Derivation
 from derive.printing import latex
 from derive.problems.families import Choices, Family
-from derive.problems.prose import Display, Math, Prose
+from derive.prose import Printed, Prose, displayed
 
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "softplus": softplus, "relu": relu}
 
@@ -103,35 +103,39 @@ class LayerBackprop(Family):
             dims = latex(rows) if cols == 1 else rf"{latex(rows)} \times {latex(cols)}"
             return rf"\mathbb{{R}}^{{{dims}}}"
 
-        return [Math(rf"W \in {space(s['m'], s['n'])}"), ", ", Math(rf"x \in {space(s['n'])}"),
-                " and ", Math(rf"b \in {space(s['m'])}")]
+        return [Printed(rf"W \in {space(s['m'], s['n'])}"), ", ",
+                Printed(rf"x \in {space(s['n'])}"), " and ", Printed(rf"b \in {space(s['m'])}")]
 
     def question(self, choices: Choices, derivation: Derivation) -> Prose:
         s = self._symbols(choices)
         z = sp.Symbol("z")
         act = choices["activation"]
-        wanted = [Math(rf"\partial L / \partial {name}") for name in choices["wrt"]]
+        wanted = [Printed(rf"\partial L / \partial {name}") for name in choices["wrt"]]
         wanted_prose: list = [wanted[0]] if len(wanted) == 1 else [wanted[0], " and ", wanted[1]]
         head = ["A dense layer with weights ", *self._shapes(s), " computes ",
-                Math(f"z = {latex(s['W'] * s['x'] + s['b'])}")]
+                Printed(f"z = {latex(s['W'] * s['x'] + s['b'])}")]
         if choices["form"] == "upstream":
             a = latex(ACTIVATIONS[act](z))
             return Prose.of(
-                *head, " and outputs ", Math(f"h = {a}"), " entry by entry. The upstream gradient ",
-                Math(r"\delta = \partial L / \partial h"), f" (a column of {latex(s['m'])} numbers)"
-                " is given. Find ", *wanted_prose, " in terms of ", Math(r"\delta"), ", ",
-                Math("W"), ", ", Math("x"), " and ", Math("b"), ", in matrix form.")
+                *head, " and outputs ", Printed(f"h = {a}"),
+                " entry by entry. The upstream gradient ",
+                Printed(r"\delta = \partial L / \partial h"),
+                f" (a column of {latex(s['m'])} numbers)"
+                " is given. Find ", *wanted_prose, " in terms of ", Printed(r"\delta"), ", ",
+                Printed("W"), ", ", Printed("x"), " and ", Printed("b"), ", in matrix form.")
         if act == SOFTMAX:
             return Prose.of(
-                *head, ", the probabilities ", Math(r"p = \operatorname{softmax}(z)"),
-                " and, against a target ", Math("y"), " whose entries sum to 1, the cross-entropy",
-                Display(r"L = -y^{\top} \log p."),
+                *head, ", the probabilities ", Printed(r"p = \operatorname{softmax}(z)"),
+                " and, against a target ", Printed("y"),
+                " whose entries sum to 1, the cross-entropy",
+                displayed(r"L = -y^{\top} \log p."),
                 "Find ", *wanted_prose, " in matrix form.")
         a_sym, y_sym = sp.MatrixSymbol("a", s["m"], 1), sp.MatrixSymbol("y", s["m"], 1)
         scale = LOSSES[choices["loss"]].scale
         factor = "" if scale == 1 else latex(scale)
         return Prose.of(
-            *head, " and ", Math(f"a = {latex(ACTIVATIONS[act](z))}"), " entry by entry. Against a "
-            "target ", Math("y"), f" the loss is {LOSSES[choices['loss']].words},",
-            Display(rf"L = {factor}\lVert {latex(a_sym - y_sym)} \rVert^{{2}}."),
+            *head, " and ", Printed(f"a = {latex(ACTIVATIONS[act](z))}"),
+            " entry by entry. Against a target ", Printed("y"),
+            f" the loss is {LOSSES[choices['loss']].words},",
+            displayed(rf"L = {factor}\lVert {latex(a_sym - y_sym)} \rVert^{{2}}."),
             "Find ", *wanted_prose, " in matrix form, by walking the forward pass backwards.")

@@ -28,7 +28,7 @@ from derive.problems.families.samples import (
     sample_point,
     sample_tex,
 )
-from derive.problems.prose import Display, Math, Prose
+from derive.prose import Printed, Prose, displayed
 
 POSITIVE = ("1/2", "1", "3/2", "2", "5/2", "3", "4", "5")
 INTEGERS = ("-2", "-1", "0", "1", "2", "3", "4", "5")
@@ -55,23 +55,23 @@ def _all(xs: list[sp.Rational], value: Any) -> bool:
 
 MODELS: dict[str, Model] = {
     "gamma-scale": Model(
-        lambda k: ["a gamma distribution with known shape ", Math(f"k = {k}"),
-                   " and unknown scale ", Math(r"\theta")],
+        lambda k: ["a gamma distribution with known shape ", Printed(f"k = {k}"),
+                   " and unknown scale ", Printed(r"\theta")],
         lambda k: f"x^{k - 1}*exp(-x/theta)/({math.factorial(k - 1)}*theta^{k})",
         "theta", lambda k: "positive", lambda k: POSITIVE, (2, 3, 4)),
     "weibull": Model(
-        lambda k: ["a Weibull distribution with known shape ", Math(f"k = {k}"),
-                   ", written with the parameter ", Math(rf"\theta = \lambda^{{{k}}}")],
+        lambda k: ["a Weibull distribution with known shape ", Printed(f"k = {k}"),
+                   ", written with the parameter ", Printed(rf"\theta = \lambda^{{{k}}}")],
         lambda k: f"{k}*x^{k - 1}*exp(-x^{k}/theta)/theta",
         "theta", lambda k: "positive", lambda k: POSITIVE, (2, 3)),
     "gaussian-variance": Model(
-        lambda k: ["a normal distribution with known mean ", Math(f"{k}"),
-                   " and unknown variance ", Math("v")],
+        lambda k: ["a normal distribution with known mean ", Printed(f"{k}"),
+                   " and unknown variance ", Printed("v")],
         lambda k: f"exp(-(x - {k})^2/(2*v))/sqrt(2*pi*v)",
         "v", lambda k: "real", lambda k: INTEGERS, (-1, 1, 2, 3),
         degenerate=lambda k, xs: _all(xs, k)),
     "binomial": Model(
-        lambda k: ["a binomial distribution with ", Math(f"n = {k}"), " trials"],
+        lambda k: ["a binomial distribution with ", Printed(f"n = {k}"), " trials"],
         lambda k: f"p^x*(1 - p)^({k} - x)",
         "p", lambda k: f"counts:{k}", lambda k: tuple(str(v) for v in range(k + 1)),
         (4, 5, 6, 8, 10),
@@ -124,6 +124,10 @@ MISTAKES: dict[str, Typical] = {
     "binomial": Typical(
         lambda v, k, xs: v * k,
         "This is the mean count; the estimate of p divides it by the number of trials n."),
+    "poisson": Typical(
+        lambda v, k, xs: v * len(xs),
+        "This is the sum of the observations; the score (x_1 + ... + x_N)/lambda - N is zero "
+        "at the sum divided by N."),
     "weibull": Typical(
         _mean_of_powers_swapped,
         "This raises the sample mean to the power k; the estimate is the mean of the x_i^k."),
@@ -168,12 +172,13 @@ class MaximumLikelihood(Family):
         theta = latex(sp.Symbol(model.param))
         hat = label_tex(derivation, derivation.results[0].label)
         return Prose.of(
-            "Observations ", Math(r"x_1, \dots, x_N"), " are independent draws from ",
+            "Observations ", Printed(r"x_1, \dots, x_N"), " are independent draws from ",
             *model.words(choices["k"]), ", with density",
-            Display(rf"f(x; {theta}) = {latex(derivation.function)}."),
-            "Find the maximum-likelihood estimator ", Math(hat), " in terms of the ",
-            Math("x_i"), ". Then compute its value, to three significant figures, for the sample ",
-            Math(sample_tex(choices["sample"])), ".")
+            displayed(rf"f(x; {theta}) = {latex(derivation.function)}."),
+            "Find the maximum-likelihood estimator ", Printed(hat), " in terms of the ",
+            Printed("x_i"),
+            ". Then compute its value, to three significant figures, for the sample ",
+            Printed(sample_tex(choices["sample"])), ".")
 
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
         sample = choices["sample"]

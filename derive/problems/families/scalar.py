@@ -15,7 +15,7 @@ from derive.functions import sigmoid, softplus, to_closed_form
 from derive.model import Derivation
 from derive.printing import latex
 from derive.problems.families import Answer, Choices, Family, Mistake, graded, label_tex
-from derive.problems.prose import Display, Math, Prose
+from derive.prose import Printed, Prose, displayed
 
 W = sp.Symbol("w", real=True)
 LOSS_NAME = sp.Symbol("L")
@@ -123,18 +123,20 @@ class NeuronGradient(Family):
     def _setting(self, c: Choices) -> list:
         a = ACTIVATIONS[c["activation"]].function(sp.Symbol("z"))
         return [
-            "A neuron with weight ", Math("w"), ", input ", Math(f"x = {c['x']}"), " and bias ",
-            Math(f"b = {c['b']}"), " computes ", Math(f"z = {latex(_affine(c['x'], c['b']))}"),
-            " and outputs ", Math(f"a = {latex(a)}"), ". Against the target ",
-            Math(f"y = {latex(_number(c['y']))}"), f" its {LOSSES[c['loss']].words} is",
+            "A neuron with weight ", Printed("w"), ", input ", Printed(f"x = {c['x']}"),
+            " and bias ",
+            Printed(f"b = {c['b']}"), " computes ",
+            Printed(f"z = {latex(_affine(c['x'], c['b']))}"),
+            " and outputs ", Printed(f"a = {latex(a)}"), ". Against the target ",
+            Printed(f"y = {latex(_number(c['y']))}"), f" its {LOSSES[c['loss']].words} is",
         ]
 
     def question(self, choices: Choices, derivation: Derivation) -> Prose:
         return Prose.of(
             *self._setting(choices),
-            Display(f"L(w) = {latex(derivation.function)}."),
-            "Find ", Math(label_tex(derivation, derivation.results[0].label)),
-            " as a function of ", Math("w"), ".",
+            displayed(f"L(w) = {latex(derivation.function)}."),
+            "Find ", Printed(label_tex(derivation, derivation.results[0].label)),
+            " as a function of ", Printed("w"), ".",
         )
 
     def answers(self, choices: Choices, derivation: Derivation) -> tuple[Answer, ...]:
@@ -166,8 +168,9 @@ class GradientValue(NeuronGradient):
         label = label_tex(derivation, derivation.results[0].label)
         return Prose.of(
             *self._setting(choices),
-            Display(f"L(w) = {latex(derivation.function)}."),
-            "Compute the number ", Math(label), " at ", Math(f"w = {latex(_number(choices['w']))}"),
+            displayed(f"L(w) = {latex(derivation.function)}."),
+            "Compute the number ", Printed(label), " at ",
+            Printed(f"w = {latex(_number(choices['w']))}"),
             " to three significant figures.",
         )
 
@@ -205,10 +208,11 @@ class TwoNeuronChain(NeuronGradient):
         h = ACTIVATIONS[c["inner"]].function(sp.Symbol("z"))
         a = ACTIVATIONS[c["activation"]].function(c["v"] * sp.Symbol("h"))
         return [
-            "A hidden neuron with weight ", Math("w"), ", input ", Math(f"x = {c['x']}"),
-            " and bias ", Math(f"b = {c['b']}"), " computes ",
-            Math(f"z = {latex(_affine(c['x'], c['b']))}"), " and ", Math(f"h = {latex(h)}"),
-            "; the output neuron has weight ", Math(f"v = {c['v']}"), " and outputs ",
-            Math(f"a = {latex(a)}"), ". Against the target ", Math(f"y = {latex(_number(c['y']))}"),
+            "A hidden neuron with weight ", Printed("w"), ", input ", Printed(f"x = {c['x']}"),
+            " and bias ", Printed(f"b = {c['b']}"), " computes ",
+            Printed(f"z = {latex(_affine(c['x'], c['b']))}"), " and ", Printed(f"h = {latex(h)}"),
+            "; the output neuron has weight ", Printed(f"v = {c['v']}"), " and outputs ",
+            Printed(f"a = {latex(a)}"), ". Against the target ",
+            Printed(f"y = {latex(_number(c['y']))}"),
             f" the {LOSSES[c['loss']].words} is",
         ]
