@@ -148,6 +148,8 @@ FOUND = [
     # a 'symmetric' step with no symmetric matrix: sympy's MatAdd.doit composed exp(log(u))
     # into a bare identity function that no evaluator could read
     Loss("((2*y.T) .* (y.T .* y.T))*exp(log(1 + exp(y))).^0.5", ("y",)),
+    # coefficients holding 1^T inv(A + 4 A^T A) 1: no cancel/gcd of a matrix sum as a scalar
+    Loss("sigmoid(mean(inv(A + 4*A.T*A)))", ("A",), ("alpha > 0", "A diagonal")),
 ]
 
 
