@@ -41,6 +41,7 @@ from derive.errors import InputError
 from derive.model import Result, Section, Step
 from derive.names import is_digits
 from derive.notation import Notated
+from derive.printing import latex
 from derive.prose import Prose, math, tex
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -196,36 +197,15 @@ def gradient_section(
     return section, gradient
 
 
-_ASSOCIATIVE = (sp.MatMul, sp.MatAdd, sp.Mul, sp.Add)
-
-
-def _flat(expr: Any) -> Any:
-    """``expr`` with nested products and sums of one kind flattened (a(bc) as abc), the order
-    of the factors kept: two forms that differ only in that print alike."""
-    if not isinstance(expr, sp.Basic) or not expr.args:
-        return expr
-    args = []
-    for arg in (_flat(a) for a in expr.args):
-        same = isinstance(expr, _ASSOCIATIVE) and type(arg) is type(expr)
-        args.extend(arg.args if same else (arg,))
-    if tuple(args) == expr.args:
-        return expr
-    try:
-        return expr.func(*args, evaluate=False)
-    except TypeError:
-        return expr.func(*args)
-
-
 def typed_start(section: Section, typed: Any) -> Section:
     """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
-    its first step sympy's form of it ('simplify'), when the two differ (a step that prints
-    like the line before it shares that line on the sheet)."""
+    its first step sympy's form of it ('simplify'), when the two print differently."""
     begin = section.start
     if typed is None or not isinstance(begin, ScalarDifferential):
         return section
     loss, var, dvar = begin.args
     start = ScalarDifferential(as_scalar(typed), var, dvar)
-    if _flat(start) == _flat(begin):  # -(A B) as typed is sympy's -A B: the same line
+    if latex(start) == latex(begin):  # -(A B) as typed is sympy's -A B: the same line
         return section
     return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
