@@ -196,6 +196,26 @@ def gradient_section(
     return section, gradient
 
 
+_ASSOCIATIVE = (sp.MatMul, sp.MatAdd, sp.Mul, sp.Add)
+
+
+def _flat(expr: Any) -> Any:
+    """``expr`` with nested products and sums of one kind flattened (a(bc) as abc), the order
+    of the factors kept: two forms that differ only in that print alike."""
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return expr
+    args = []
+    for arg in (_flat(a) for a in expr.args):
+        same = isinstance(expr, _ASSOCIATIVE) and type(arg) is type(expr)
+        args.extend(arg.args if same else (arg,))
+    if tuple(args) == expr.args:
+        return expr
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:
+        return expr.func(*args)
+
+
 def typed_start(section: Section, typed: Any) -> Section:
     """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
     its first step sympy's form of it ('simplify'), when the two differ (a step that prints
@@ -205,7 +225,7 @@ def typed_start(section: Section, typed: Any) -> Section:
         return section
     loss, var, dvar = begin.args
     start = ScalarDifferential(as_scalar(typed), var, dvar)
-    if start == begin:
+    if _flat(start) == _flat(begin):  # -(A B) as typed is sympy's -A B: the same line
         return section
     return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 
