@@ -28,7 +28,7 @@ FLOORS = (
     ("checkcode", "render", "verify", "jsonout", "worksheet", "plots", "textout", "checkrun",
      "richtext", "texbreak", "listing"),
     ("engine", "numeric", "symbolic", "parse", "printing", "numpyprint", "textprint",
-     "matrixcode", "mpmatrix", "mpkernels", "assumptions", "bounded"),
+     "matrixcode", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "notation", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
      "names", "files", "workers", "lifeline", "termorder", "errors", "rules", "mpkernels", ""),
 )
