@@ -268,7 +268,14 @@ def _symbol(expr: Any, env: Env) -> Any:
 
 
 #: class -> evaluator. Looked up along the MRO.
+def _explicit(expr: Any, env: Env) -> mpmath.matrix:
+    """A matrix written out entry by entry (A - lambda I of a given A): each entry evaluated."""
+    return mpmath.matrix([[evaluate(expr[i, j], env) for j in range(expr.cols)]
+                          for i in range(expr.rows)])
+
+
 EVALUATORS: dict[type, Callable[[Any, Env], Any]] = {
+    sp.ImmutableDenseMatrix: _explicit,
     sp.MatrixSymbol: _symbol,
     sp.Symbol: _symbol,
     sp.Dummy: _symbol,

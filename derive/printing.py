@@ -518,11 +518,6 @@ def latex(expr: Any, **settings: Any) -> str:
     return DeriveLatexPrinter(settings).doprint(expr)
 
 
-def prints_alike(a: Any, b: Any) -> bool:
-    """Whether two expressions print the same on the sheet."""
-    return latex(a) == latex(b)
-
-
 def math_latex(m: Math) -> str:
     """Inline mathematics as LaTeX (no delimiters): its objects joined by ' = '."""
     return " = ".join(latex(e) for e in m.exprs)

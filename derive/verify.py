@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive import numeric
 from derive.engine.matrix.expressions import is_matrix
-from derive.engine.matrix.sizes import size_symbols
+from derive.engine.matrix.sizes import distinct_nodes, size_symbols
 from derive.errors import VerificationError
 from derive.model import SIZE_NAMES, Assumptions, Derivation, Section, Step
 from derive.symbolic import (  # verify's public face includes the symbolic tests
@@ -241,7 +241,8 @@ class MatrixPoints(SharedPoints):
     def _collect(self, together: sp.Tuple) -> None:
         from derive.engine.matrix.sizes import requirements
 
-        self.matrices = sorted(together.atoms(sp.MatrixSymbol), key=str)
+        self.matrices = sorted({m for m in distinct_nodes(together)
+                                if isinstance(m, sp.MatrixSymbol)}, key=str)
         self.scalars = sorted((s for s in together.free_symbols
                                if isinstance(s, sp.Symbol) and s not in self.dims), key=str)
         self.needs = requirements(together)
@@ -343,8 +344,8 @@ def _needs_matrices(*exprs: Any) -> bool:
     """Matrices, or the matrix engine's own objects (d(s), dL/ds by differences): these are
     evaluated at explicit matrices by ``mpmatrix``."""
     together = sp.Tuple(*exprs)
-    return together.has(sp.MatrixExpr) or any(
-        getattr(node, "with_matrices", False) for node in sp.preorder_traversal(together))
+    return any(isinstance(node, sp.MatrixExpr) or getattr(node, "with_matrices", False)
+               for node in distinct_nodes(together))
 
 
 def _holds_integral(before: Any, after: Any) -> bool:

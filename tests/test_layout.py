@@ -30,7 +30,7 @@ FLOORS = (
     ("engine", "numeric", "symbolic", "parse", "printing", "numpyprint", "textprint",
      "matrixcode", "mpmatrix", "assumptions", "bounded"),
     ("model", "prose", "notation", "functions", "matrixfunctions", "pdf", "texformat", "texscripts",
-     "names", "files", "workers", "lifeline", "termorder", "errors", "rules", ""),
+     "names", "files", "workers", "lifeline", "termorder", "errors", "rules", "mpkernels", ""),
 )
 
 #: The one import allowed to point up: Jupyter's display hook, as in sympy's own Basic.

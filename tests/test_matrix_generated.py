@@ -27,12 +27,14 @@ from derive.verify import MatrixPoints
 from tests.matrixgen import Loss, losses
 
 DEFAULT_DRAWS = 200
-#: per seed, four seeds in two files: 1,000 draws in the slow tier. At 600 draws (150 per
-#: seed) the suite took 16 min on 2 cores; a draw now costs 1/1.71 of its CPU time then
-#: (``python -m tests.matrix_census 50 1``: 32.2 s -> 18.9 s CPU with its check scripts, the
-#: cross-check along one direction instead of every entry, warm forks, one moved point per
-#: direction), so 1,000 draws take the time 600 took.
-SLOW_DRAWS = 250
+#: per seed, four seeds in two files: 2,000 draws in the slow tier, in the CPU time 1,000 took.
+#: A draw costs half of what it did (``python benchmarks/matrix_draws.py --draws 100 --seed
+#: 2``: 2.60 -> 5.37 draws per CPU second, measured side by side; seed 4: 3.41 -> 6.35):
+#: mpmath's per-entry indexing bypassed (derive.mpkernels), entrywise f(u) compiled once,
+#: matrix points of sizes 2..4 and the policy's 20 of them, differences at 50 digits
+#: without a second round at 100 for most, lines walked once per distinct subtree, no
+#: doit() of a line whose differentials doit cannot see into.
+SLOW_DRAWS = 500
 
 
 def _independent_agrees(derivation: object, seed: int) -> None:
@@ -146,6 +148,8 @@ FOUND = [
     # a 'symmetric' step with no symmetric matrix: sympy's MatAdd.doit composed exp(log(u))
     # into a bare identity function that no evaluator could read
     Loss("((2*y.T) .* (y.T .* y.T))*exp(log(1 + exp(y))).^0.5", ("y",)),
+    # coefficients holding 1^T inv(A + 4 A^T A) 1: no cancel/gcd of a matrix sum as a scalar
+    Loss("sigmoid(mean(inv(A + 4*A.T*A)))", ("A",), ("alpha > 0", "A diagonal")),
 ]
 
 

@@ -100,7 +100,8 @@ def test_what_is_not_a_sigmoid_is_left(form: sp.Basic) -> None:
 
 def test_a_typed_sigmoid_is_differentiated_as_one(tmp_path: Path) -> None:
     derivation = api.grad("sum(1 ./ (1 + exp(-z)))", wrt="z", shapes=["z=m,1"])
-    assert derivation.steps[0].rule == "sigmoid from exp"
+    rules = [step.rule for step in derivation.steps]
+    assert rules[:rules.index("sigmoid from exp")] in ([], ["simplify"])
     expected = sp.HadamardProduct(_sigmoid(z), sp.OneMatrix(m, 1) - _sigmoid(z))
     assert compare(derivation.results[0].expr, expected).equal is True
     _passes(derivation, tmp_path)
@@ -112,7 +113,9 @@ def test_softmax_cross_entropy_from_exp_ends_in_p_minus_t(text: str, tmp_path: P
     shapes = ["z=m,1", "t=m,1"]
     stated = api.grad(text, wrt="z", shapes=shapes, assume=["1^T t = 1"])
     rules = [step.rule for step in stated.steps]
-    assert rules[0] == "softmax from exp" and "log of softmax" in rules
+    named = rules.index("softmax from exp")  # first, after sympy's form of the typed loss
+    assert named <= 1 and rules[:named] in ([], ["simplify"])
+    assert rules.index("log of softmax") > named
     assert stated.results[0].expr == Softmax(z) - t
     _passes(stated, tmp_path)
     general = api.grad(text, wrt="z", shapes=shapes)  # 1^T t = 1 not stated: not p - t

@@ -40,6 +40,10 @@ def moved(env: dict, values: dict, key: Any = None) -> dict:
 
 STEP = mpmath.mpf("1e-20")  # central differences: truncation error ~ STEP^2 = 1e-40
 MAX_DIGITS = 800
+#: the rounding a difference quotient may carry, relative to 1 + its size: a thousandth of
+#: the verifier's gap of equal values (1e-20), so that a third of all differentials (those
+#: of a value larger than their change) need no second evaluation at twice the digits
+NOISE = mpmath.mpf("1e-23")
 
 
 def _largest(value: Any) -> Any:
@@ -61,7 +65,7 @@ def central_difference(evaluate: Any, expr: Any, env: dict, var: Any, up: Any, d
             low = evaluate(expr, moved(env, {var: down}, key and (key, -1, digits)))
             value = kernels.divided(kernels.combined(high, low, operator.sub), 2 * STEP)
             noise = _largest(high) * mpmath.mpf(10) ** (5 - digits) / STEP
-            if noise <= mpmath.mpf("1e-25") * (1 + _largest(value)) or digits >= MAX_DIGITS:
+            if noise <= NOISE * (1 + _largest(value)) or digits >= MAX_DIGITS:
                 return value
         digits *= 2
 

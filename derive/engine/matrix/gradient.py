@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +42,7 @@ from derive.errors import InputError
 from derive.model import Result, Section, Step
 from derive.names import is_digits
 from derive.notation import Notated
+from derive.printing import latex
 from derive.prose import Prose, math, tex
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -197,21 +198,17 @@ def gradient_section(
     return section, gradient
 
 
-def typed_start(section: Section, typed: Any,
-                alike: Callable[[Any, Any], bool] | None = None) -> Section:
+def typed_start(section: Section, typed: Any) -> Section:
     """The section starting from the differential of the loss as typed, d((Xw - y)^T (Xw - y)),
-    its first step sympy's form of it ('simplify'), when the two differ (a step that prints
-    like the line before it shares that line on the sheet)."""
+    its first step sympy's form of it ('simplify'), when the two print differently."""
     begin = section.start
     if typed is None or not isinstance(begin, ScalarDifferential):
         return section
     loss, var, dvar = begin.args
     start = ScalarDifferential(as_scalar(typed), var, dvar)
-    # a derivation crosses a process boundary, where sympy rebuilds each node through its
-    # constructor: compare the form the sheet gets (``alike``: whether two print the same),
-    # so that no step restates a line
-    shown = copy.deepcopy(start)
-    if start == begin or shown == begin or (alike is not None and alike(shown, begin)):
+    # -(A B) as typed is sympy's -A B: the same line; and a derivation crosses a process
+    # boundary, where sympy rebuilds each node through its constructor: the sheet's form
+    if latex(start) == latex(begin) or latex(copy.deepcopy(start)) == latex(begin):
         return section
     return replace(section, start=start, steps=(Step(start, begin, "simplify"), *section.steps))
 

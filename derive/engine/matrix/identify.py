@@ -328,6 +328,10 @@ def _shared_coefficient(terms: list[tuple[Any, list[Any]]], left: Any = None,
     """left (sum c_k F_k) right, with a coefficient all c_k share (1/M) in front."""
     common = sp.S.One
     coefficients = [c for c, _ in terms]
+    if any(c.has(sp.MatrixExpr) for c in coefficients):  # 1^T inv(A) 1 inside: cancel and
+        # gcd would rebuild its sums as scalar ones ('Mix of Matrix and Scalar symbols')
+        inner = sp.MatAdd(*[_join(c, f) for c, f in terms])
+        return sp.MatMul(*[f for f in (left, inner, right) if f is not None])
     if all(not c.is_Number for c in coefficients) or len({abs(c) for c in coefficients}) == 1:
         common = coefficients[0]
         for c in coefficients[1:]:

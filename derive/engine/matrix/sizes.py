@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sympy as sp
@@ -55,19 +55,38 @@ _RANK: dict[type, Callable[[Any], list[sp.Expr]]] = {
 }
 
 
+def distinct_nodes(expr: Any) -> Iterator[Any]:
+    """The nodes of ``expr`` in preorder, each distinct subtree once: the lines of a
+    derivation (one Tuple) share most of their subtrees, which preorder_traversal walks
+    again in every line."""
+    seen: set[Any] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        stack.extend(reversed(node.args))
+
+
+_CONSTANT_MATRICES = (sp.MatrixSymbol, sp.ZeroMatrix, sp.OneMatrix, sp.Identity)
+
+
 def size_symbols(expr: Any) -> set[sp.Symbol]:
     """The size symbols of every matrix in ``expr``, constant ones (0, 1, I) included."""
     dims: set[sp.Symbol] = set()
-    for m in expr.atoms(sp.MatrixSymbol, sp.ZeroMatrix, sp.OneMatrix, sp.Identity):
-        for d in m.shape:
-            dims |= as_expr(d).free_symbols
+    for m in distinct_nodes(expr):
+        if isinstance(m, _CONSTANT_MATRICES):
+            for d in m.shape:
+                dims |= as_expr(d).free_symbols
     return dims
 
 
 def requirements(expr: Any) -> list[Requirement]:
     """For each inverse and determinant: its size is at most each rank bound of its argument."""
     found: list[Requirement] = []
-    for node in sp.preorder_traversal(expr):
+    for node in distinct_nodes(expr):
         if isinstance(node, sp.Inverse | sp.Determinant):
             size = node.arg.shape[0]
             found += [(size, bound) for bound in _rank_bounds(node.arg) if bound != size]

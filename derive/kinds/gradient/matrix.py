@@ -29,7 +29,6 @@ from derive.errors import InputError
 from derive.kinds.matrixform import read_matrix_form
 from derive.model import Derivation, Result
 from derive.notation import Notated
-from derive.printing import prints_alike
 from derive.prose import Prose, math
 
 
@@ -74,7 +73,7 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
                     _stated(assumptions.orthogonal, symbols))
     sections, results, loss = matrix_gradient(function, wrt, name, upstream, stated)
     if upstream is None:  # each differential starts from the loss as typed
-        sections = [typed_start(s, form.typed, prints_alike) if _of_loss(s.start, loss) else s
+        sections = [typed_start(s, form.typed) if _of_loss(s.start, loss) else s
                     for s in sections]
     independent: dict[str, Any] = {
         r.name: (EntrywiseGradient if is_matrix(symbols[r.name]) else NumericDerivative)(

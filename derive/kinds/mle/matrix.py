@@ -24,7 +24,6 @@ from derive.kinds.matrixform import read_matrix_form
 from derive.kinds.mle.model import Estimation
 from derive.model import Derivation, Result, Section, Step
 from derive.notation import Notated
-from derive.printing import prints_alike
 from derive.prose import Prose, display, math
 
 
@@ -67,7 +66,7 @@ def derive_matrix_mle(spec: Spec) -> Derivation:
             raise InputError(f"--param {name}: '{name}' does not occur in the log-likelihood")
         w = matrices[name]
         section, gradient = gradient_section(as_scalar(ell), w, lhs_name=ELL)
-        section = typed_start(section, form.typed, prints_alike)
+        section = typed_start(section, form.typed)
         sections.append(section)
         scores[name] = gradient
         parts = _linear_parts(gradient, w)
