@@ -297,3 +297,17 @@ def test_a_one_size_shape_is_a_column_and_numeric_sizes_work():
 ])
 def test_an_equation_can_be_where_a_derivation_starts(text, statuses_wanted):
     assert [v.status for v in check_text(text).steps] == statuses_wanted
+
+
+@pytest.mark.parametrize("rows,cols", [("N", "d"), ("m", "n"), ("5", "3")])
+@pytest.mark.parametrize("normal", [r"X^\top X w = X^\top y", r"X^\top y = X^\top X w",
+                                    r"X^\top X w - X^\top y = 0"])
+def test_the_normal_equations_follow_at_any_sizes(rows, cols, normal):
+    """An instance where X^T X is singular (fewer rows than columns) is redrawn, never counted
+    against a right line."""
+    text = (f"% shape X = {rows}, {cols}\n% shape w = {cols}, 1\n% shape y = {rows}, 1\n"
+            r"J = \frac{1}{2} (X w - y)^\top (X w - y)" "\n"
+            r"\nabla_w J = X^\top (X w - y) = 0" "\n"
+            rf"\Rightarrow {normal}" "\n")
+    report = check_text(text)
+    assert all(v.status == "ok" for v in report.steps), report.text()

@@ -18,6 +18,9 @@ from derive.model import Assumptions
 from derive.verify import NUMERIC, MatrixPoints, Verdict
 
 INSTANCES = 3
+#: instances drawn at most: at one where the new equation does not determine the unknown
+#: (X^T X w = X^T y with fewer rows than columns: singular) another is drawn
+ATTEMPTS = 30
 ACCENTS = ("_hat", "_bar", "_tilde")
 
 
@@ -75,7 +78,7 @@ def _solved_numerically(f_old: Any, f_new: Any, u: sp.MatrixSymbol,
     at = MatrixPoints([f_old, f_new], assumptions, seed=13)
     agreed = 0
     with mpmath.workdps(mpmatrix.DPS):
-        for k in range(INSTANCES * 3):
+        for k in range(ATTEMPTS):
             if agreed >= INSTANCES:
                 return Verdict(True, NUMERIC)
             sizes, env = at[k]
