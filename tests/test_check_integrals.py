@@ -84,3 +84,15 @@ def test_what_the_checker_cannot_integrate_is_one_clear_line(text, words):
     with pytest.raises(DeriveError) as caught:
         check_text(text)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_feedback_sheet_typesets_the_integral_and_the_assumption():
+    from derive.grade.feedback import feedback_tex
+
+    report = check_text("% assume \\lambda > 0\n"
+                        "\\mathbb{E}[X] = \\int_0^\\infty x \\lambda e^{-\\lambda x} \\, dx\n"
+                        "= \\frac{1}{\\lambda}\n")
+    tex = feedback_tex(report, "moments")
+    assert r"\int _ 0 ^ \infty" in tex and r"\,\mathrm{d}x" in tex, tex
+    assert r"\texttt" not in tex.split(r"\textbf{Assumptions.}")[1].split(r"\par")[0]
+    assert r"\lambda > 0" in tex

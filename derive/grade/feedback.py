@@ -31,11 +31,12 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 def feedback_tex(report: CheckReport, name: str) -> str:
     """The LaTeX source of the feedback sheet."""
     from derive.render import Trusted, render_tex
+    from derive.richtext import assumption_tex
 
     context = {
         "name": name,
         "summary": report.text().splitlines()[-1],
-        "assumptions": list(report.assumptions.sentences),
+        "assumptions": [assumption_tex(s) for s in report.assumptions.sentences],
         "lines": [_line(v, Trusted) for v in report.lines],
     }
     return render_tex(TEMPLATE, context)

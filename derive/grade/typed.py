@@ -21,7 +21,7 @@ _VERBATIM = frozenset({
     "ONES", "REL", "PRIME", "SIGN", "BIGOP", "_FRAC", "_SQRT", "_DFRAC", "_DSLASH", "_NABLA",
     "_POW", "_SUB", "_TRANSPOSE", "_LBRACE", "_RBRACE", "_COMMA", "_EQUAL", "FRAC_SHORT",
     "_DNUM", "_DMID", "_INVERSE_TRANSPOSE", "_CIRCLE_POWER", "_BANG", "_BINOM",
-    "_BEGIN_CASES", "_END_CASES", "_ROWSEP", "_AMP",
+    "_BEGIN_CASES", "_END_CASES", "_ROWSEP", "_AMP", "_INT",
 })
 #: Token types written in a fixed form.
 _FIXED = {"_LPAR": "(", "_RPAR": ")", "_LBRACK": "[", "_RBRACK": "]", "_ABS_OPEN": "|",
@@ -56,6 +56,8 @@ def typed_latex(text: str) -> str | None:
             out.append(value)
         elif kind in _FIXED:
             out.append(_FIXED[kind])
+        elif kind == "DIFF":  # the differential of an integral, its variable a name
+            out.append(r"\,\mathrm{d}" + value)
         elif kind == "MULOP":
             out.append(_MULOPS.get(value, value))
         elif kind == "TEXT":
