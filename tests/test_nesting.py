@@ -306,7 +306,7 @@ def test_every_deeper_expression_is_verified_or_refused(text):
     "sin((x)^-2)", "sin((x)^1000)", "gelu(x)^2", "-gelu(x)^2", "1/gelu(x + 2)", "gelu(2*x)^3",
     "(x + 1)^1000", "(x + (y)^1000)", "x*1e-12 + exp(y)^50",
     "(sigmoid(x) - 1)^1000", "tanh(x)^1000", "softplus(x)^-2", "gelu(gelu(gelu(x)))/x",
-    "relu(((x + 1))^x)^-1", "relu((x + 1)^(-x))",
+    "relu(((x + 1))^x)^-1", "relu((x + 1)^(-x))", "x/sigmoid((2*x - 1)^3)",
 ])
 def test_rows_that_failed_once(runner, text):
     """Inputs once reported as failed although correct (a failing draw becomes a row)."""
