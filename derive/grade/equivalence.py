@@ -182,9 +182,10 @@ def _constants(before: Any, after: Any, slow: bool) -> Verdict:
         left, right = real_value(before, point), real_value(after, point)
     except Unevaluable as exc:
         return Verdict(None, reason=f"a side has no real value ({exc})")
-    if approximate and close(left, right) is not True:
-        if close(left, right) is None:
-            return Verdict(None, reason="the integral's value is too imprecise to decide")
+    agree = close(left, right) if approximate else True
+    if agree is None:
+        return Verdict(None, reason="the integral's value is too imprecise to decide")
+    if agree is False:
         return Verdict(False, counterexample={"point": {}, "left": shown_number(left),
                                               "right": shown_number(right)})
     with ctx.workdps(CONSTANT_DIGITS):

@@ -67,15 +67,17 @@ class Hint:
         """The hint for a terminal: formulas as Unicode maths, as the derivations print."""
         from derive.textout import maths
 
-        return f"{self.name}: " + "".join(p if isinstance(p, str) else maths(p)
-                                          for p in self.parts)
+        return self._joined(maths)
 
     def text(self) -> str:
         """The hint for JSON: formulas by the plain text printer, in backticks."""
         from derive.textprint import text
 
-        return f"{self.name}: " + "".join(
-            p if isinstance(p, str) else f"`{text(p)}`" for p in self.parts)
+        return self._joined(lambda p: f"`{text(p)}`")
+
+    def _joined(self, show: Any) -> str:
+        return f"{self.name}: " + "".join(p if isinstance(p, str) else show(p)
+                                          for p in self.parts)
 
 
 @dataclass(frozen=True)

@@ -269,7 +269,7 @@ class LatexNotation:
         name = self._token_name(Token("GREEK" if differential.startswith("\\") else "LETTER",  # type: ignore[attr-defined]
                                       str(differential)))
         variable = self.resolve(name)  # type: ignore[attr-defined]
-        if not isinstance(variable, sp.Symbol) or variable in (sp.E, sp.pi):
+        if not isinstance(variable, sp.Symbol):  # e, pi, a matrix: nothing to integrate over
             raise self.error(differential, f"d{name}: an integral runs over a scalar variable")  # type: ignore[attr-defined]
         parts = [self.operand(child) for child in (body, lower, upper)]  # type: ignore[attr-defined]
         for part in parts:
