@@ -372,6 +372,18 @@ def _stochastic(rows: int, cols: int, rng: random.Random) -> mpmath.matrix:
 
 NOTHING_STATED = Assumptions()
 
+
+def _general(size: int, rng: random.Random) -> mpmath.matrix:
+    return _uniform(size, size, rng)
+
+
+#: the directions in which a square matrix of a stated structure may move
+_TANGENT: dict[str, Callable[[int, random.Random], mpmath.matrix]] = {
+    "diagonal": lambda size, rng: _diagonal(size, rng, False),
+    "symmetric": lambda size, rng: _symmetric(size, rng, False),
+    "definite": lambda size, rng: _symmetric(size, rng, False),
+}
+
 #: square matrices of a stated structure (Assumptions.structure), drawn with that structure
 _SQUARE: dict[str, Callable[[int, random.Random, bool], mpmath.matrix]] = {
     "definite": _symmetric_positive_definite, "symmetric": _symmetric,
@@ -396,7 +408,13 @@ def random_env(
     for m in matrices:
         rows, cols = _shape(m, env)
         kind, positive = assumptions.structure(m.name), m.name in assumptions.positive
-        if kind in _SQUARE and rows == cols:
+        along = getattr(m, "variable_name", None)
+        if along is not None and rows == cols:
+            # a direction stays in the variable's space: a diagonal X moves along a diagonal
+            # dX, a symmetric one along a symmetric dX (where relu's kink at an off-diagonal
+            # zero is never crossed)
+            env[m] = _TANGENT.get(assumptions.structure(along), _general)(rows, rng)
+        elif kind in _SQUARE and rows == cols:
             env[m] = _SQUARE[kind](rows, rng, positive)
         elif kind == "simplex":
             env[m] = _stochastic(rows, cols, rng)

@@ -318,6 +318,11 @@ class Direction(sp.MatrixSymbol):
 
     is_direction = True
 
+    @property
+    def variable_name(self) -> str:
+        """The name of the variable X this is a direction of (dX, or the check's dX_check)."""
+        return self.name[1:].removesuffix("_check")
+
     def _latex(self, printer: Any) -> str:
         return rf"\mathrm{{d}}{printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))}"
 
