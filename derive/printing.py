@@ -18,7 +18,7 @@ from derive.notation import Notated
 from derive.prose import Display, Math, Printers
 from derive.termorder import (
     degree,
-    factor_key,
+    ordered_factors,
     ordered_product,
     ordered_terms,
     polynomial_variable,
@@ -211,7 +211,7 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def ordered_factors(self, expr: sp.Mul) -> list[sp.Expr]:
         """A product's factors in the order they are printed (see _print_ordered_Mul)."""
-        return sorted(sp.Mul.make_args(expr), key=factor_key)
+        return ordered_factors(sp.Mul.make_args(expr))
 
     def _print_ordered_Mul(self, expr: sp.Mul) -> str:
         # In termorder's order: the coefficient, symbols, sigma(u) beside 1 - sigma(u), then

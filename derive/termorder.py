@@ -24,6 +24,16 @@ def _parameter(factor: sp.Expr) -> bool:
         "0123456789").lower() in _GREEK_WORDS
 
 
+def _contraction(factor: sp.Expr) -> bool:
+    """1 - eta a, 1 - beta or a whole power of one: a sum of 1 and a term holding a Greek
+    parameter, written with the coefficients in front ((1 - eta a) w_k, (1 - beta) g)."""
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    if not isinstance(base, sp.Add) or len(base.args) != 2 or sp.S.One not in base.args:
+        return False
+    (rest,) = (t for t in base.args if t != sp.S.One)
+    return any(_parameter(f) for f in sp.Mul.make_args(rest.as_coeff_Mul()[1]))
+
+
 def _name(factor: sp.Expr) -> tuple[str, str] | None:
     """The symbol a factor is written with, as (its class's place, its name): a symbol, an
     observation x_i, a value named on the sheet (q_1, printed as its name), or a whole power
@@ -130,9 +140,22 @@ def factor_key(factor: sp.Expr) -> tuple[int, str, str]:
     return (1, "1", str(sp.default_sort_key(factor)))
 
 
+def ordered_factors(factors: tuple[sp.Expr, ...] | list[sp.Expr]) -> list[sp.Expr]:
+    """Factors in ``factor_key`` order, with a contraction (1 - eta a) moved in front of the
+    first factor not made of its own symbols: eta a (1 - eta a)^2 (w_0 - c), (1 - beta) g."""
+    ordered = sorted(factors, key=factor_key)
+    for contraction in [f for f in ordered if _contraction(f)]:
+        ordered.remove(contraction)
+        own = contraction.free_symbols
+        place = next((i for i, f in enumerate(ordered)
+                      if not (f.is_number or f.free_symbols <= own)), len(ordered))
+        ordered.insert(place, contraction)
+    return ordered
+
+
 def ordered_product(expr: sp.Mul) -> sp.Mul:
-    """The product with its factors in ``factor_key`` order, unevaluated (for printing)."""
-    return sp.Mul(*sorted(expr.args, key=factor_key), evaluate=False)
+    """The product with its factors in ``ordered_factors`` order, unevaluated (for printing)."""
+    return sp.Mul(*ordered_factors(expr.args), evaluate=False)
 
 
 @functools.lru_cache(maxsize=_CACHE)

@@ -19,7 +19,7 @@ from derive.model import Derivation
 from derive.notation import Notated
 from derive.printing import greek_name, latex, negative_matrix_term
 from derive.prose import Math, Printers, Prose
-from derive.termorder import factor_key, ordered_terms
+from derive.termorder import ordered_factors, ordered_terms
 from derive.textprint import DeriveStrPrinter
 
 MARK = {"symbolic": "proved symbolically", "numeric": "proved numerically"}
@@ -113,11 +113,11 @@ class UnicodePrinter(DeriveStrPrinter):
         below = [f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
                  for f in factors if f.is_Pow and f.exp.is_negative]
         top = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-               for f in sorted(above, key=factor_key)]
+               for f in ordered_factors(above)]
         if abs(coefficient.p) != 1 or not top:
             top.insert(0, str(abs(coefficient.p)))
         bottom = [self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-                  for f in sorted(below, key=factor_key)]
+                  for f in ordered_factors(below)]
         if coefficient.q != 1:
             bottom.insert(0, str(coefficient.q))
         shown = _product(top)
@@ -241,9 +241,30 @@ _ALONE = re.compile(r"\d+(\.\d+)?|[^\W\d_](_\w+)?('|\^\w+)?|\(.*\)(\^\w+)?")
 
 
 def _fraction(node: Any, l2tobj: Any) -> str:  # pylatexenc passes the converter by this name
-    """\\frac{a}{b} as a/b, bracketing a part that is more than one name or number."""
-    parts = [l2tobj.nodelist_to_text([arg]).strip() for arg in node.nodeargd.argnlist[-2:]]
-    return "/".join(p if _ALONE.fullmatch(p) else f"({p})" for p in parts)
+    """\\frac{a}{b} as a/b, bracketing a part that is more than one name or number;
+    \\frac{\\partial}{\\partial q} as ∂/∂q."""
+    top, bottom = (l2tobj.nodelist_to_text([arg]).strip()
+                   for arg in node.nodeargd.argnlist[-2:])
+    if top in ("∂", "d") and bottom.startswith(top):
+        return f"{top}/{top}{bottom[len(top):].strip()}"
+    return "/".join(_alone(p) or f"({p})" for p in (top, bottom))
+
+
+def _alone(part: str) -> str | None:
+    """The part as it reads without brackets (2, σ_1, ∂q_k), else None."""
+    if _ALONE.fullmatch(part):
+        return part
+    operator, _, rest = part.partition(" ")
+    return f"{operator}{rest}" if operator == "∂" and _ALONE.fullmatch(rest) else None
+
+
+#: \log\frac{p}{q}: a function name before an argument that is no bracket keeps a space
+#: after it (pylatexenc writes logp/q)
+_NAMED_FUNCTION = re.compile(r"\\(log|ln|exp|det|tr|sin|cos|tan|tanh)(?![A-Za-z])\s*"
+                             r"(?=[^\s(\\]|\\(?!left|[bB]igg?l?|!))")
+
+
+_FRACTIONS = ("frac", "tfrac", "dfrac")
 
 
 @cache
@@ -252,13 +273,30 @@ def _converter() -> Any:
 
     context = get_default_latex_context_db()
     context.add_context_category("derive", prepend=True, macros=[
-        MacroTextSpec(name, simplify_repl=_fraction) for name in ("frac", "tfrac", "dfrac")])
+        MacroTextSpec(name, simplify_repl=_fraction) for name in _FRACTIONS])
     return LatexNodes2Text(latex_context=context, math_mode="text")
+
+
+@cache
+def _walker_context() -> Any:
+    """The parser's macros: \\tfrac and \\dfrac take two arguments, as \\frac does."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+    from pylatexenc.macrospec import std_macro
+
+    context = get_default_latex_context_db()
+    context.add_context_category("derive", prepend=True,
+                                 macros=[std_macro(name, False, 2) for name in _FRACTIONS])
+    return context
 
 
 def unicode_text(tex: str) -> str:
     """Text holding LaTeX ($\\hat{\\mu} = ...$) as Unicode text on one line."""
-    return " ".join(_converter().latex_to_text(tex).split())
+    from pylatexenc.latexwalker import LatexWalker
+
+    spaced = _NAMED_FUNCTION.sub(lambda m: f"\\{m.group(1)}\\ ", tex)
+    nodes, _, _ = LatexWalker(spaced, latex_context=_walker_context(),
+                              tolerant_parsing=True).get_latex_nodes()
+    return " ".join(_converter().nodelist_to_text(nodes).split())
 
 
 def _unicode_math(m: Math) -> str:

@@ -146,6 +146,11 @@ def test_the_terminal_shows_a_steps_note_in_unicode_not_latex():
     (r"$\frac{(x-\mu_1)^2}{2\sigma_1^2}$", "(x-μ_1)^2/(2σ_1^2)"),
     (r"$\frac{1}{N}$", "1/N"),
     (r"$\frac{a + b}{c}$", "(a + b)/c"),
+    # derivative operators as a lecturer writes them inline, a function name kept apart
+    (r"$\frac{\partial}{\partial q_k}\, p_k \log\frac{p_k}{q_k}$", "∂/∂q_k p_k log p_k/q_k"),
+    (r"$\frac{\partial q_k}{\partial z_1}$", "∂q_k/∂z_1"),
+    (r"$\frac{d}{dx} x^2$", "d/dx x^2"),
+    (r"$\log(x) + \log x + \log\left(y\right)$", "log(x) + log x + log(y)"),
 ])
 def test_hand_written_fractions_on_the_terminal_keep_their_grouping(written: str, shown: str):
     assert unicode_text(written) == shown
