@@ -137,7 +137,7 @@ def scalar(draw: st.DrawFn, depth: int) -> str:
         "norm": lambda: f"norm({draw(matrix((size, '1'), sub))} + {draw(matrix((size, '1'), 0))})",
         "logsumexp": lambda: f"logsumexp({draw(matrix((size, '1'), sub))})",
         "logdet": lambda: draw(st.sampled_from(("log(det(X.T*X))", "log(det(A.T*A))",
-                                                 "log(det(W.T*B.T*B*W))"))),
+                                                 "log(det(W.T*B.T*B*W))", "logdet(X.T*X)"))),
         "det": lambda: "det(A)",
         "crossentropy": lambda: f"-y.T*log(softmax({draw(matrix((M, '1'), sub))}))",
         "log-softmax": lambda: draw(st.sampled_from(

@@ -283,6 +283,35 @@ def test_a_shape_directive_that_cannot_be_read_is_an_input_error(directive, mess
     assert message in str(caught.value) and "line 1" in str(caught.value)
 
 
+@pytest.mark.parametrize("structure,lines", [
+    ("symmetric", "x^\\top S y\n= y^\\top S x\n"),
+    ("spd", "\\left|\\det S\\right|\n= \\det S\n"),
+    ("positive definite", "x^\\top S y\n= y^\\top S x\n"),
+    ("orthogonal", "\\|S x\\|^2\n= x^\\top x\n"),
+    ("diagonal", "x^\\top S y\n= y^\\top S x\n"),
+])
+def test_a_shape_directive_may_state_a_structure(structure, lines):
+    """'% shape S = n, n, symmetric' is '% assume S symmetric': the identity that needs it
+    holds, and the same file without it is wrong at its line."""
+    shapes = "% shape x = n\n% shape y = n\n"
+    with_structure = check_text(f"% shape S = n, n, {structure}\n{shapes}{lines}")
+    assert with_structure.first_error is None, with_structure.steps[-1]
+    without = check_text(f"% shape S = n, n\n{shapes}{lines}")
+    assert without.first_error == 5
+
+
+@pytest.mark.parametrize("directive,message", [
+    ("% shape S = n, m, symmetric", "a symmetric matrix is square"),
+    ("% shape S = n, n, wobbly", "unknown structure 'wobbly' (use symmetric, spd"),
+])
+def test_a_structure_that_cannot_be_is_an_input_error(directive, message):
+    from derive.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        check_text(directive + "\nx\n= x\n")
+    assert message in str(caught.value) and str(caught.value).startswith("line 1: % shape S")
+
+
 def test_a_one_size_shape_is_a_column_and_numeric_sizes_work():
     report = check_text("% shape W = 3, 2\n% shape x = 2\nf = W x\n= x^\\top W^\\top\n")
     assert report.first_error == 4 and report.steps[0].hint.name == "extra transpose"

@@ -69,6 +69,8 @@ CASES = {
     "ones": ("ones(n).T*exp(x)", "x", ["x=n,1"], None),
     "scaled matrix power": ("tr((0.5*B.T)^3)", "B", ["B=m,m"], None),  # found by the census
     "log det gram": ("log(det(X.T*X))", "X", ["X=m,n"], 2 * X * sp.Inverse(X.T * X)),
+    "logdet": ("logdet(X.T*X) + logdet(A*A.T)", "X", ["X=m,n", "A=n,n"],
+               2 * X * sp.Inverse(X.T * X)),
 }
 
 

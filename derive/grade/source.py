@@ -2,9 +2,10 @@
 
 One step per line; the first is where the derivation starts, each later one
 starts with ``=``; ``%`` lines are comments, ``% assume x > 0`` states a domain
-and ``% shape W = m, n`` declares a matrix. Justifications (after ``&&``,
-``\\quad`` or ``#``) are kept for display only. LaTeX wrappers a student
-copies from a document (``\\begin{align*}``, ``$$``, ``\\[``) are skipped.
+and ``% shape W = m, n`` declares a matrix (``% shape S = n, n, symmetric`` one of a
+structure). Justifications (after ``&&``, ``\\quad`` or ``#``) are kept for display
+only. LaTeX wrappers a student copies from a document (``\\begin{align*}``, ``$$``,
+``\\[``) are skipped.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ MAX_SIZE = 8  # a numeric size: the matrices are evaluated with 50-digit arithme
 
 _ASSUME = re.compile(r"^\s*%\s*assume[s]?\s*:?\s*(.*)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^\s*%\s*shape\s*:?\s*(\S+)\s*=\s*"
-                    r"([A-Za-z0-9_]+)\s*(?:[,x×]\s*([A-Za-z0-9_]+))?\s*$", re.IGNORECASE)
+                    r"([A-Za-z0-9_]+)\s*(?:[,x×]\s*([A-Za-z0-9_]+))?"
+                    r"\s*(?:,\s*([A-Za-z][A-Za-z -]*?))?\s*\.?\s*$", re.IGNORECASE)
 # Wrappers a student copies from a document: environments, display maths, $ ... $.
 _WRAPPERS = re.compile(r"\\(?:begin|end)\s*\{(?!\s*d?cases\b)[A-Za-z*]+\}|\$\$|\\\[|\\\]"
                        r"|(?<!\\)\$")
@@ -128,21 +130,34 @@ def _comment_line(raw: str, number: int, assumed: list[str],
     if match := _ASSUME.match(raw):
         assumed.append(match.group(1).strip().rstrip("."))
     elif _SHAPE_DIRECTIVE.match(raw):
-        name, rows, cols = _shape_directive(raw, number)
+        name, rows, cols, structure = _shape_directive(raw, number)
         shapes[name] = (rows, cols)
+        if structure is not None:
+            assumed.append(structure)
     return True
 
 
-def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
-    """A ``% shape W = m, n`` line, its names under the identifier rule; else an InputError."""
+def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str, str | None]:
+    """A ``% shape W = m, n`` line (``% shape S = n, n, symmetric`` with a structure), its
+    names under the identifier rule: the name, its sizes and the structure as the sentence
+    ``% assume`` reads (or None); else an InputError."""
     from derive.catalogue.fields import Problem, Shape
+    from derive.kinds.matrixform import shape_structure
     from derive.names import check_name, is_digits
 
     where = f"line {number}: % shape"
     match = _SHAPE.match(raw)
     if not match:
-        raise InputError(f"{where}: expected 'NAME = ROWS, COLS' (each a number or a name)")
+        raise InputError(f"{where}: expected 'NAME = ROWS, COLS' or 'NAME = ROWS, COLS, "
+                         "STRUCTURE' (each size a number or a name)")
     name = check_name(match.group(1), where)
+    structure = None
+    if match.group(4):
+        rows_cols = f"{match.group(2)},{match.group(3) or 1}"
+        try:
+            _, structure = shape_structure(name, f"{rows_cols},{match.group(4)}")
+        except InputError as exc:
+            raise InputError(f"{where} {name}: {str(exc).split(': ', 1)[1]}") from None
     try:  # "% shape x = n" is a column, n x 1
         dims = Shape().read(f"{match.group(2)},{match.group(3) or 1}").split(",")
     except Problem as exc:
@@ -151,7 +166,7 @@ def _shape_directive(raw: str, number: int) -> tuple[str, int | str, int | str]:
     if any(isinstance(d, int) and d > MAX_SIZE for d in (rows, cols)):
         raise InputError(f"{where} {name}: a size above {MAX_SIZE}: write a name instead "
                          "(% shape W = m, n); the checker draws small sizes itself")
-    return name, rows, cols
+    return name, rows, cols, structure
 
 
 def parse_source(source: Source) -> list[ParsedLine]:

@@ -394,6 +394,11 @@ def determinant(arg: Operand) -> sp.Basic:
     return _of_square(arg, "determinant", sp.Determinant)
 
 
+def log_determinant(arg: Operand) -> sp.Basic:
+    """``logdet(X)``: log det X of a square matrix (log x of a scalar)."""
+    return apply_scalar("log", sp.log, [arg.with_expr(determinant(arg))])
+
+
 def inverse(arg: Operand) -> sp.Basic:
     """``inv(X)`` of a square matrix, ``1/x`` of a scalar."""
     if arg.is_matrix:
@@ -420,6 +425,7 @@ def absolute(arg: Operand) -> sp.Basic:
 MATRIX_OPERATIONS: dict[str, Callable[..., sp.Basic]] = {
     "tr": trace,
     "det": determinant,
+    "logdet": log_determinant,
     "inv": inverse,
     "sum": total,
     "hadamard": hadamard,

@@ -22,7 +22,8 @@ from derive.parse.limits import position
 from derive.parse.notation import nearest
 from derive.parse.tables import LATEX_COMMAND_TYPES, LATEX_FUNCTIONS
 
-_WRAPPED = re.compile(r"\\([A-Za-z]+)\*?\s*\{\s*(\\?[A-Za-z][A-Za-z0-9]*)\s*\}")
+_WRAPPED = re.compile(r"\\([A-Za-z]+)\*?\s*"
+                      r"(?:\{\s*(\\?[A-Za-z][A-Za-z0-9]*)\s*\}|(\\[A-Za-z]+|[A-Za-z]))")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A word in \mathrm{...} (or \text, \mathit) with a bracket after it: written as a function.
 _APPLIED_WORD = re.compile(
@@ -55,11 +56,12 @@ _BARE_BARS = frozenset({"|", r"\vert", r"\|", r"\Vert"})
 
 
 def wrapped_word(token: str) -> tuple[str, str]:
-    r"""``\operatorname{ReLU}`` -> ``("operatorname", "ReLU")``."""
+    r"""``\operatorname{ReLU}`` -> ``("operatorname", "ReLU")``; ``\mathbf x`` -> ``("mathbf",
+    "x")``."""
     match = _WRAPPED.match(token)
     if match is None:  # the grammar only makes WRAPPED tokens that match
         raise ValueError(token)
-    return match.group(1), match.group(2)
+    return match.group(1), match.group(2) or match.group(3)
 
 
 class _Bars(PostLex):

@@ -33,7 +33,7 @@ VARIADIC = frozenset({"max", "min", "ones"})
 
 #: Matrix functions by name and their number of arguments.
 MATRIX_FUNCTIONS: dict[str, int] = {
-    "tr": 1, "det": 1, "inv": 1, "sum": 1, "hadamard": 2,
+    "tr": 1, "det": 1, "logdet": 1, "inv": 1, "sum": 1, "hadamard": 2,
     "softmax": 1, "logsumexp": 1, "norm": 1, "diag": 1, "mean": 1, "ones": 1,
 }
 
