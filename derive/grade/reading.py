@@ -16,6 +16,7 @@ from typing import Any
 import sympy as sp
 
 from derive.errors import DeriveError, ParseError, ShapeError
+from derive.grade import differentials
 from derive.grade.heads import Head, applied, read_head
 from derive.model import Assumptions
 
@@ -77,6 +78,13 @@ class Reader:
     seen: set[str] = field(default_factory=set)
     parts: int = 0  # parts parsed so far, and how many of them as LaTeX
     latex_parts: int = 0
+    directions: re.Pattern[str] | None = None  # dX, \mathrm{d}X for the declared matrices
+
+    def __post_init__(self) -> None:
+        for name, direction in differentials.directions(self.shapes).items():
+            if name not in self.shapes:  # a matrix declared as dx stays that matrix
+                self.symbols.setdefault(name, direction)
+        self.directions = differentials.latex_pattern(self.shapes)
 
     def line(self, number: int, text: str, justification: str,
              segments: list[tuple[str, list[tuple[str, int]]]], column: int,
@@ -116,6 +124,15 @@ class Reader:
                 raise ParseError("the first line is where the derivation starts: "
                                  "it cannot start with '='", *where)
             self._equals(parts, moves, number, column)
+            return
+        if len(parts) > 1 and (defined := self._differentiated(
+                parts[0][0], number, column + parts[0][1])) is not None:
+            # dL = dx^T S x + x^T S dx: the differential of the defined L along those directions
+            rest = [self.parse(t, number, column + o) for t, o in parts[1:]]
+            moves.append(Move(START, differentials.differential(defined, rest),
+                              text=parts[0][0]))
+            moves.extend(Move(EQUALS, expr, zero=k == len(rest) - 1, text=t)
+                         for k, (expr, (t, _)) in enumerate(zip(rest, parts[1:], strict=True)))
             return
         head = read_head(parts[0][0])
         if head is not None and head.kind == "label" and len(parts) > 1:
@@ -163,6 +180,18 @@ class Reader:
         except (DeriveError, RecursionError):
             return None
         return expr.name if isinstance(expr, sp.Symbol | sp.MatrixSymbol) else None
+
+    def _differentiated(self, text: str, number: int, column: int) -> Any:
+        """The definition of L when ``text`` writes its differential dL (matrices declared);
+        a ParseError for the differential of a name never defined."""
+        name = differentials.head_name(text) if self.shapes else None
+        key = self._key(name) if name is not None else None
+        if key in self.definitions:
+            return self.definitions[key][0]
+        if key is not None and key not in self.shapes and text.lstrip().startswith("\\"):
+            raise ParseError(f"'{name}' is not defined: write {name} = ... on an earlier line "
+                             "to state its differential", number, column)
+        return None
 
     def _defines(self, head: Head) -> bool:
         """True when the head is a fresh name (not a function, not a variable already in use,
@@ -315,6 +344,8 @@ class Reader:
 
     def _attempt(self, parse: Any, text: str, syntax: str, number: int, column: int) -> Any:
         try:
+            if syntax == "latex":
+                text = differentials.in_latex(text, self.directions, self.shapes)
             return parse(text, syntax=syntax, symbols=self.symbols, shapes=self.shapes or None)
         except ParseError as exc:
             raise ParseError(exc.message, number, column + exc.column - 1, text) from None
