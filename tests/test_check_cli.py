@@ -101,3 +101,14 @@ def test_a_matrix_derivation_with_an_equation_and_follow_through(runner, tmp_pat
     assert [(s["line"], s["status"], s["follows_from"]) for s in data["steps"]] == [
         (5, "wrong", None), (6, "ok", 5)]
     assert data["steps"][0]["hint"].startswith("lost factor")
+
+
+def test_the_feedback_sheet_typesets_a_counterexample_as_maths():
+    from derive.grade import check_text
+    from derive.grade.feedback import feedback_tex
+
+    tex = feedback_tex(check_text("f = \\lambda x^2\n= 2 \\lambda x\n"), "lam")
+    assert r"at $\lambda = 1.5$, $x = 0.75$: the previous line gives $0.84375$" in tex
+    shapes = check_text("% shape x = n\nf = x^\\top x\n= x\n")
+    assert "the previous line gives scalar, line 3 gives matrix n x 1" in feedback_tex(
+        shapes, "shape")  # a shape stays words

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
-from derive.grade.report import CheckReport, counterexample_text, status_words
+from derive.grade.report import CheckReport, number_text, status_words
 from derive.grade.typed import as_typed
 
 TEMPLATE = "feedback.tex.j2"
@@ -46,7 +46,7 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
     line = verdict.line
     details: list[Any] = []
     if verdict.counterexample:
-        details.append(counterexample_text(verdict.counterexample, line.number))
+        details.append(trusted(_counterexample_tex(verdict.counterexample, line.number)))
     if verdict.hint:
         details.append(trusted(r"\textbf{Hint.} " + verdict.hint.latex()))
     if verdict.error:
@@ -63,6 +63,29 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
         "details": details,
         "colour": COLOURS.get(verdict.status, "NavyBlue"),
     }
+
+
+def _counterexample_tex(example: dict[str, Any], number: int) -> str:
+    """``at $\\lambda = 1.5$: the previous line gives $0.2588$, line 3 gives $0.0863$``: the
+    names and numbers typeset as maths, any other value (a shape) escaped as words."""
+    import sympy as sp
+
+    from derive.printing import latex
+    from derive.render import escape_latex
+
+    def value(v: Any) -> str:
+        shown = number_text(v)
+        try:
+            float(shown)
+        except ValueError:
+            return escape_latex(shown)
+        return f"${shown}$"
+
+    point = ", ".join(f"${latex(sp.Symbol(k))} = {number_text(v)}$"
+                      for k, v in example.get("point", {}).items())
+    where = f"at {point}: " if point else ""
+    return (f"{where}the previous line gives {value(example.get('previous'))}, "
+            f"line {number} gives {value(example.get('this'))}")
 
 
 def write_feedback(report: CheckReport, out: Path, name: str) -> Path:

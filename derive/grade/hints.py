@@ -368,11 +368,14 @@ def _symmetric_only(case: Case) -> Iterator[Candidate]:
         return
     symmetric = replace(case.assumptions, symmetric=case.assumptions.symmetric | set(square))
     if judge(case.before, case.wrong, symmetric).equal:
-        names = ", ".join(square)
-        yield Candidate("symmetric only", (f"this holds only when {names} is symmetric; "
-                                           f"for a general {names} keep both ", sp.Symbol(
-                                               square[0]), " and its transpose",),
-                        case.wrong)
+        names: list[Any] = []
+        for k, name in enumerate(square):  # S, T: each name a formula, as the sheets print it
+            names += [", "] * bool(k) + [sp.Symbol(name)]
+        plural = "are" if len(square) > 1 else "is"
+        yield Candidate("symmetric only", ("this holds only when ", *names,
+                                           f" {plural} symmetric; for a general ", *names,
+                                           " keep both ", sp.Symbol(square[0]),
+                                           " and its transpose"), case.wrong)
 
 
 def _sums_to_one(case: Case) -> Iterator[Candidate]:

@@ -105,14 +105,16 @@ def _details(verdict: LineVerdict) -> list[str]:
 
 def counterexample_text(example: dict[str, Any], number: int) -> str:
     """``at x = 1.5: the previous line gives 0.2588, line 3 gives 0.0863``."""
-    point = ", ".join(f"{k} = {_number(v)}" for k, v in example.get("point", {}).items())
+    point = ", ".join(f"{k} = {number_text(v)}" for k, v in example.get("point", {}).items())
     where = f"at {point}: " if point else ""
-    return (f"{where}the previous line gives {_number(example.get('previous'))}, "
-            f"line {number} gives {_number(example.get('this'))}")
+    return (f"{where}the previous line gives {number_text(example.get('previous'))}, "
+            f"line {number} gives {number_text(example.get('this'))}")
 
 
-def _number(value: Any) -> str:
+def number_text(value: Any) -> str:
+    """A value of a counterexample as shown: a float to 6 significant digits."""
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
 
 
 def _shorten(text: str) -> str:
