@@ -81,6 +81,10 @@ RULES: dict[str, str] = {
     "sum to one": r"$\mathbf{1}^\top y = 1$: $y$ is a probability vector",
     "columns sum to one": r"column-stochastic: $\mathbf{1}^\top T = \mathbf{1}^\top$",
     "cancel entrywise": r"$\operatorname{diag}(v)(v^{\circ -1} \odot u) = u$",
+    "entrywise algebra": (
+        r"entry by entry, scalar algebra: $(\mathbf{1} - y) \odot p - y \odot "
+        r"(\mathbf{1} - p) = p - y$"
+    ),
     "hadamard to diag": r"a column times entrywise: $v \odot u = \operatorname{diag}(v)\,u$",
     "identify the hessian": r"$d(\nabla_x L) = H\,dx \Rightarrow \nabla^2_x L = H$",
     # likelihood and Bayes

@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.engine.matrix.differentials import push_once
+from derive.engine.matrix.entrywise import simplify_entrywise
 from derive.engine.matrix.expressions import (
     Scalar,
     ScalarDifferential,
@@ -289,8 +290,9 @@ def matrix_gradient(
 
 def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], Any]:
     """Use what is stated: S^T = S for a symmetric S, Q^T Q = I for an orthogonal Q,
-    1^T t = 1 for a probability vector (1^T T = 1^T for a column-stochastic T);
-    then collect and factor ((p - y) x^T rather than p x^T - y x^T)."""
+    1^T t = 1 for a probability vector (1^T T = 1^T for a column-stochastic T); simplify
+    each entrywise part as the scalar it is at every entry; then collect and factor
+    ((p - y) x^T rather than p x^T - y x^T)."""
     steps: list[Step] = []
     mirrored = gradient.xreplace({sp.Transpose(m): m for m in stated.symmetric})
     if mirrored != gradient:  # S + S^T = 2 S, collected by our own rule: sympy's MatAdd.doit
@@ -301,6 +303,10 @@ def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], 
     if stated.simplex or stated.orthogonal:
         more, gradient = tidy_steps(gradient, stated.simplex, stated.orthogonal)
         steps += more
+    simplified = simplify_entrywise(gradient)
+    if simplified != gradient:  # (1 - y) .* s - y .* (1 - s) = s - y, entry by entry
+        steps.append(Step(gradient, simplified, "entrywise algebra"))
+        gradient = simplified
     while (named := recognised(gradient)) is not None:  # e^u .* (1 + e^u).^-1 is sigma(u)
         steps.append(Step(gradient, named[1], named[0]))
         gradient = named[1]

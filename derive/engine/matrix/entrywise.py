@@ -1,0 +1,126 @@
+"""Entrywise algebra: a sum of Hadamard products simplified as the scalar it is at each entry.
+
+At every entry, ``(1 - y) .* (1 - s).^-1 .* s .* (1 - s) - y .* (1 - s)`` is the number
+``(1 - y) s - y (1 - s) = s - y``. Each maximal entrywise subexpression (sums, Hadamard
+products and powers, scalar multiples, ones) is read as a scalar over placeholders for
+its leaves (y, Xw, sigma(Xw)), simplified by sympy, and written back as matrices: the
+logistic-regression gradient becomes X^T (sigma(Xw) - y).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.engine.matrix.expressions import is_matrix
+
+_ENTRYWISE = (sp.HadamardProduct, sp.HadamardPower, sp.MatAdd)
+
+
+class _Reading:
+    """Matrices read as scalars: each leaf a placeholder, remembered to be written back."""
+
+    def __init__(self, shape: tuple[Any, Any]) -> None:
+        self.shape = shape
+        self.leaves: dict[Any, sp.Symbol] = {}
+        self.back: dict[sp.Symbol, Any] = {}
+
+    def scalar(self, expr: Any, evaluate: bool = True) -> sp.Expr:
+        """The entry of ``expr`` as a scalar; unevaluated, it keeps the size it is written at."""
+        def read(e: Any) -> sp.Expr:
+            return self.scalar(e, evaluate)
+
+        if isinstance(expr, sp.HadamardProduct):
+            return sp.Mul(*(read(a) for a in expr.args), evaluate=evaluate)
+        if isinstance(expr, sp.HadamardPower):
+            return sp.Pow(read(expr.base), expr.exp, evaluate=evaluate)
+        if isinstance(expr, sp.MatAdd):
+            return sp.Add(*(read(a) for a in expr.args), evaluate=evaluate)
+        if isinstance(expr, sp.MatMul):
+            numbers = [a for a in expr.args if not is_matrix(a)]
+            matrices = [a for a in expr.args if is_matrix(a)]
+            if numbers and len(matrices) == 1:
+                return sp.Mul(*numbers, read(matrices[0]), evaluate=evaluate)
+        if isinstance(expr, sp.OneMatrix):
+            return sp.S.One
+        if isinstance(expr, sp.ZeroMatrix):
+            return sp.S.Zero
+        key = _canonical(expr)
+        if key not in self.leaves:
+            placeholder = sp.Symbol(f"_entry{len(self.leaves)}")
+            self.leaves[key], self.back[placeholder] = placeholder, expr
+        return self.leaves[key]
+
+    def matrix(self, value: sp.Expr) -> Any:
+        """The scalar written back: products as Hadamard products, numbers times ones."""
+        if not (value.free_symbols & set(self.back)):
+            return sp.MatMul(value, sp.OneMatrix(*self.shape)) if value != 1 \
+                else sp.OneMatrix(*self.shape)
+        if isinstance(value, sp.Symbol):
+            return self.back[value]
+        if isinstance(value, sp.Add):
+            return sp.MatAdd(*(self.matrix(t) for t in value.args))
+        if isinstance(value, sp.Pow):
+            return sp.HadamardPower(self.matrix(value.base), value.exp)
+        if isinstance(value, sp.Mul):
+            coefficient = sp.Mul(*(f for f in value.args if not f.free_symbols & set(self.back)))
+            entrywise = [self.matrix(f) for f in value.args if f.free_symbols & set(self.back)]
+            product = entrywise[0] if len(entrywise) == 1 else sp.HadamardProduct(*entrywise)
+            return product if coefficient == 1 else sp.MatMul(coefficient, product)
+        raise _Unwritable(value)
+
+
+_BOUND = sp.Dummy("u")
+
+
+def _canonical(leaf: Any) -> Any:
+    """The leaf with each elementwise function's bound variable one fixed symbol: sigma
+    applied entrywise is one leaf, whichever rule wrote its Lambda (with u or a Dummy)."""
+    return leaf.replace(
+        lambda e: isinstance(e, sp.Lambda) and len(e.variables) == 1,
+        lambda e: sp.Lambda(_BOUND, e.expr.xreplace({e.variables[0]: _BOUND})))
+
+
+class _Unwritable(Exception):
+    """A scalar form with no matrix spelling (a function of a placeholder)."""
+
+
+def _size(value: sp.Expr) -> int:
+    """Operations counted: a form replaces the written one only with fewer (a factored
+    form of as many, with its signs flipped, is no simplification)."""
+    return sp.count_ops(value)
+
+
+def _simplified(expr: Any) -> Any:
+    """One entrywise expression (its leaves simplified first) in its smallest scalar form."""
+    leaves = {leaf: simplify_entrywise(leaf) for leaf in _leaves(expr)}
+    expr = expr.xreplace({k: v for k, v in leaves.items() if k != v})
+    reading = _Reading(expr.shape)
+    value = reading.scalar(expr)
+    written = _size(reading.scalar(expr, evaluate=False))
+    forms = [value, sp.expand(value), sp.factor(value), sp.cancel(value)]
+    best = min(forms, key=_size)  # the first of the smallest: sympy's own form on a tie
+    if _size(best) >= written:
+        return expr
+    try:
+        return reading.matrix(best)
+    except _Unwritable:
+        return expr
+
+
+def _leaves(expr: Any) -> list[Any]:
+    """The operands of an entrywise expression that are no entrywise operation themselves."""
+    reading = _Reading(expr.shape)
+    reading.scalar(expr)
+    return list(reading.back.values())
+
+
+def simplify_entrywise(expr: Any) -> Any:
+    """``expr`` with each maximal entrywise subexpression in its simplest scalar form."""
+    if isinstance(expr, _ENTRYWISE) and is_matrix(expr):
+        return _simplified(expr)
+    if not isinstance(expr, sp.Basic) or not expr.args or not expr.has(*_ENTRYWISE):
+        return expr
+    args = [simplify_entrywise(a) for a in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
