@@ -152,8 +152,10 @@ def reads_as_call(matrix: Any) -> bool:
     return False
 
 
-class _Shown(sp.Symbol):
-    """A placeholder printed as given text (an argument already printed by the caller)."""
+class _Shown(sp.Dummy):
+    """A placeholder printed as given text (an argument already printed by the caller); a
+    Dummy, so that two arguments printed alike never cancel: max(B, B^T) with B = B^T
+    keeps its step H(B - B) a matrix, not the number 1/2."""
 
     def _latex(self, printer: Any) -> str:
         return self.name

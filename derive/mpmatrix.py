@@ -415,7 +415,9 @@ def random_env(
             # zero is never crossed)
             env[m] = _TANGENT.get(assumptions.structure(along), _general)(rows, rng)
         elif kind in _SQUARE and rows == cols:
-            env[m] = _SQUARE[kind](rows, rng, positive)
+            # rounded to the working precision: a QR's entries carry guard digits, and
+            # B - B^T would then be 1e-51, not 0, on the diagonal of an orthogonal B
+            env[m] = _SQUARE[kind](rows, rng, positive).apply(lambda v: +v)
         elif kind == "simplex":
             env[m] = _stochastic(rows, cols, rng)
         else:

@@ -258,7 +258,14 @@ class DeriveLatexPrinter(LatexPrinter):
         return super()._print_Subs(expr)
 
     def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
-        tex = rf"\mathbb{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        # 1[u > 0] where H(0) = 0 (relu'), 1[u >= 0] where H(0) = 1; else the step H(u) of
+        # the half-maximum convention, H(0) = 1/2 (the derivative of max(a, b) at a tie)
+        argument, at_zero = self._print(expr.args[0]), expr.args[1]
+        if at_zero in (0, 1):
+            relation = ">" if at_zero == 0 else r"\geq"
+            tex = rf"\mathbb{{1}}\left[{argument} {relation} 0\right]"
+        else:
+            tex = rf"H\left({argument}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_sign(self, expr: sp.sign, exp: str | None = None) -> str:

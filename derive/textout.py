@@ -137,7 +137,11 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"1{self.transposed}" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
-        return f"𝟙[{self._print(expr.args[0])} > 0]"
+        """As the sheets print it: 1[u > 0], 1[u >= 0], or H(u) with H(0) = 1/2."""
+        argument, at_zero = self._print(expr.args[0]), expr.args[1]
+        if at_zero in (0, 1):
+            return f"𝟙[{argument} {'>' if at_zero == 0 else '≥'} 0]"
+        return f"H({argument})"
 
     def _print_Exp1(self, expr: Any) -> str:
         return "e"

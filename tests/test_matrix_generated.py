@@ -166,6 +166,11 @@ FOUND = [
     # differential crossed the kink; a diagonal A now moves along a diagonal dA
     Loss("mean(relu((A ./ (1 + (A).^2))))", ("A",), ("alpha > 0", "A diagonal")),
     Loss("sum(relu(A*x))", ("A",), ("A diagonal",)),
+    # an orthogonal B from a QR carried guard digits: B - B^T was 1e-51, not 0, on its
+    # diagonal, so max's step H(0) = 1/2 read 0 or 1 and the step was undecided
+    Loss("sum(V*max(B, B.T))", ("B",), ("B orthogonal",)),
+    # B^T = B made max(B, B) a number 1/2 in the check script ("1/2.T", a SyntaxError)
+    Loss("sum(max(B, B.T))", ("B",), ("B positive definite",)),
 ]
 
 

@@ -161,3 +161,15 @@ def test_no_symmetric_step_without_a_symmetric_matrix(text: str, shapes: list[st
     wrt = "z" if "z" in text else "y"
     derivation = api.grad(text, wrt=wrt, shapes=shapes)
     assert "symmetric" not in [step.rule for step in derivation.steps]
+
+
+@pytest.mark.parametrize("at_zero,tex,text", [
+    (0, r"\mathbb{1}\left[u > 0\right]", "𝟙[u > 0]"),  # relu'(u)
+    (1, r"\mathbb{1}\left[u \geq 0\right]", "𝟙[u ≥ 0]"),
+    (sp.S.Half, r"H\left(u\right)", "H(u)"),  # max(a, b)' splits a tie: H(0) = 1/2
+])
+def test_a_step_function_prints_its_value_at_zero(at_zero, tex: str, text: str) -> None:
+    from derive.textout import maths
+
+    step = sp.Heaviside(sp.Symbol("u"), at_zero)
+    assert latex(step) == tex and maths(step) == text
