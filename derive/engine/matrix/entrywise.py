@@ -25,6 +25,20 @@ class _Reading:
         self.shape = shape
         self.leaves: dict[Any, sp.Symbol] = {}
         self.back: dict[sp.Symbol, Any] = {}
+        self.numbers: dict[Any, sp.Symbol] = {}  # tr(1^T x), s(1^T v): numbers made of
+        self.numbers_back: dict[sp.Symbol, Any] = {}  # matrices, which sympy must not open
+
+    def number(self, value: Any) -> sp.Expr:
+        """A coefficient with each part made of matrices a placeholder of its own."""
+        if not any(isinstance(n, sp.MatrixExpr) for n in sp.preorder_traversal(value)):
+            return value
+        if isinstance(value, sp.Add | sp.Mul | sp.Pow):
+            return value.func(*(self.number(a) for a in value.args))
+        if value not in self.numbers:
+            placeholder = sp.Symbol(f"_number{len(self.numbers)}")
+            self.numbers[value] = placeholder
+            self.numbers_back[placeholder] = simplify_entrywise(value)  # 1^T (v .* 1): 1^T v
+        return self.numbers[value]
 
     def scalar(self, expr: Any, evaluate: bool = True) -> sp.Expr:
         """The entry of ``expr`` as a scalar; unevaluated, it keeps the size it is written at."""
@@ -41,7 +55,8 @@ class _Reading:
             numbers = [a for a in expr.args if not is_matrix(a)]
             matrices = [a for a in expr.args if is_matrix(a)]
             if numbers and len(matrices) == 1:
-                return sp.Mul(*numbers, read(matrices[0]), evaluate=evaluate)
+                return sp.Mul(*(self.number(n) for n in numbers), read(matrices[0]),
+                              evaluate=evaluate)
         if isinstance(expr, sp.OneMatrix):
             return sp.S.One
         if isinstance(expr, sp.ZeroMatrix):
@@ -104,7 +119,7 @@ def _simplified(expr: Any) -> Any:
     if _size(best) >= written:
         return expr
     try:
-        return reading.matrix(best)
+        return reading.matrix(best).xreplace(reading.numbers_back)
     except _Unwritable:
         return expr
 
@@ -118,7 +133,9 @@ def _leaves(expr: Any) -> list[Any]:
 
 def simplify_entrywise(expr: Any) -> Any:
     """``expr`` with each maximal entrywise subexpression in its simplest scalar form."""
-    if isinstance(expr, _ENTRYWISE) and is_matrix(expr):
+    if isinstance(expr, _ENTRYWISE) and is_matrix(expr) and expr.shape != (1, 1):
+        # (a 1 x 1 matrix is a number written as a matrix: tr(1^T x) and 1^T x are one
+        # value that the scalar reading would take for two)
         return _simplified(expr)
     if not isinstance(expr, sp.Basic) or not expr.args or not expr.has(*_ENTRYWISE):
         return expr
