@@ -28,15 +28,15 @@ from derive.verify import MatrixPoints
 from tests.matrixgen import Loss, losses
 
 DEFAULT_DRAWS = 200
-#: per seed, four seeds in two files: 1,600 draws in the slow tier (2,000 took the whole CI
-#: run past 20 minutes once, with the nesting tier at 250).
+#: per seed, four seeds in two files: 1,000 draws in the slow tier, 1,200 with the default
+#: tier's (1,600 took 440 s of the suite's 2,150 CPU seconds, and a clean CI run 23 min).
 #: A draw costs half of what it did (``python benchmarks/matrix_draws.py --draws 100 --seed
 #: 2``: 2.60 -> 5.37 draws per CPU second, measured side by side; seed 4: 3.41 -> 6.35):
 #: mpmath's per-entry indexing bypassed (derive.mpkernels), entrywise f(u) compiled once,
 #: matrix points of sizes 2..4 and the policy's 20 of them, differences at 50 digits
 #: without a second round at 100 for most, lines walked once per distinct subtree, no
 #: doit() of a line whose differentials doit cannot see into.
-SLOW_DRAWS = 400
+SLOW_DRAWS = 250
 
 
 def _free_entries(var: object, assumptions: object, count: int) -> list[int]:

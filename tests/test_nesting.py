@@ -293,7 +293,7 @@ def test_every_expression_is_verified_or_refused(text):
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.data_too_large])
 @given(st.recursive(LEAVES, _applied, max_leaves=12))
 def test_every_deeper_expression_is_verified_or_refused(text):

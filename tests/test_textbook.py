@@ -24,6 +24,7 @@ from derive.plots import plot_context
 from derive.printing import latex
 from derive.richtext import assumption_tex
 from derive.texbreak import LINE, latex_lines, tex_width
+from derive.texformat import format_for, use_format
 from derive.textout import maths
 from derive.verify import compare
 from derive.worksheet import worksheet_context
@@ -69,8 +70,12 @@ def test_every_reference_names_an_entry():
 
 
 def _overfull(tex: str, folder: Path) -> list[float]:
+    """The overfull boxes of the sheet as a build typesets it: with the precompiled format
+    of its preamble (derive.texformat), which also halves the time of each of 104 runs."""
     (folder / "main.tex").write_text(tex)
-    subprocess.run([*LATEXMK, "main.tex"], cwd=folder, env=tex_environment(),
+    environment = tex_environment()
+    options = use_format(folder, format_for(tex, environment))
+    subprocess.run([*LATEXMK, *options, "main.tex"], cwd=folder, env=environment,
                    capture_output=True, timeout=120, check=False)
     log = (folder / "main.log").read_text(errors="replace")
     return [float(v) for v in OVERFULL.findall(log) if float(v) > 1.0]
