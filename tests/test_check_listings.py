@@ -9,8 +9,8 @@ import pytest
 from derive import catalogue
 from derive.checkrun import run_check
 from derive.kinds import check_script
-from derive.pipeline import derive
 from derive.render import python_literal
+from tests.derived import derived
 
 IDS = [s.id for s in catalogue.entries()]
 #: the script's title, kept as data for a reader of the listing (the docstring names it)
@@ -29,7 +29,7 @@ def unused_constants(source: str) -> set[str]:
 
 @pytest.mark.parametrize("entry", IDS)
 def test_check_script_reads_like_a_person_wrote_it_and_passes(entry, tmp_path):
-    source = check_script(derive(catalogue.get(entry)))
+    source = check_script(derived(entry))
     assert "+ 0.0 *" not in source
     long = [line for line in source.splitlines() if len(line) > 88]
     assert long == []

@@ -9,8 +9,8 @@ from derive import catalogue
 from derive.checkrun import run_check
 from derive.engine.calculus.integration import integrate_steps
 from derive.kinds import check_script
-from derive.pipeline import derive
 from derive.verify import compare
+from tests.derived import derived
 
 IDS = [s.id for s in catalogue.entries()
        if s.kind in {"integral", "descent", "vanishing"} or s.topic == "calculus"]
@@ -19,7 +19,7 @@ x = sp.Symbol("x", real=True)
 
 @pytest.mark.parametrize("entry", IDS)
 def test_entry_verifies_and_its_check_passes(entry, tmp_path):
-    derivation = derive(catalogue.get(entry))
+    derivation = derived(entry)
     assert derivation.steps and all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
     path = tmp_path / f"check_{entry}.py"
     path.write_text(check_script(derivation))
@@ -42,13 +42,13 @@ def test_integration_rules_reach_the_value(integral, rules, value):
 
 
 def test_gd_step_limit_is_two_over_curvature():
-    derivation = derive(catalogue.get("gd-quadratic"))
+    derivation = derived("gd-quadratic")
     a = next(s for s in derivation.symbols if s.name == "a")
     assert sp.simplify(derivation.result("step limit").expr - 2 / a) == 0
 
 
 def test_sigmoid_layers_bound_is_a_quarter_per_layer():
-    derivation = derive(catalogue.get("vanishing-sigmoid"))
+    derivation = derived("vanishing-sigmoid")
     assert derivation.result("peak").expr == sp.Rational(1, 4)
     weights = [s for s in derivation.symbols if s.name.startswith("w")]
     assert sp.simplify(derivation.result("bound").expr

@@ -9,8 +9,8 @@ from derive import catalogue
 from derive.checkrun import run_check
 from derive.engine.calculus.scalar import differentiate_steps
 from derive.kinds import check_script
-from derive.pipeline import derive
 from derive.verify import compare
+from tests.derived import derived
 
 IDS = [s.id for s in catalogue.entries() if s.topic == "losses"]
 w, p, y = sp.symbols("w p y", real=True)
@@ -22,7 +22,7 @@ xs = sp.IndexedBase("x")
 
 @pytest.mark.parametrize("entry", IDS)
 def test_entry_verifies_and_its_check_passes(entry, tmp_path):
-    derivation = derive(catalogue.get(entry))
+    derivation = derived(entry)
     assert all(s.verified in {"symbolic", "numeric"} for s in derivation.steps)
     path = tmp_path / f"check_{entry}.py"
     path.write_text(check_script(derivation))
@@ -48,7 +48,7 @@ def test_new_scalar_rules(f, var, rule, expected):
 
 
 def test_kl_gaussian_closed_form():
-    derivation = derive(catalogue.get("kl-gaussian"))
+    derivation = derived("kl-gaussian")
     names = {s.name: s for s in derivation.symbols}
     m1, m2, s1, s2 = (names[n] for n in ("mu1", "mu2", "sigma1", "sigma2"))
     expected = sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
@@ -56,7 +56,7 @@ def test_kl_gaussian_closed_form():
 
 
 def test_weight_decay_shrinks_then_steps():
-    derivation = derive(catalogue.get("weight-decay"))
+    derivation = derived("weight-decay")
     shrink = derivation.result("shrink").expr
     eta, lam = sorted(shrink.free_symbols, key=lambda s: s.name)
     assert sp.simplify(shrink - (1 - eta * lam)) == 0

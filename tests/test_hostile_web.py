@@ -236,9 +236,9 @@ def a_hostile_form_field_gets_the_cli_answer_on_the_page(server, sandbox, tmp_pa
 
 
 test_a_hostile_field_gets_the_cli_answer_or_a_400_naming_it, test_many_hostile_fields = tiers(
-    a_hostile_field_gets_the_cli_answer_or_a_400_naming_it, fields(REQUESTS), 6, 20)
+    a_hostile_field_gets_the_cli_answer_or_a_400_naming_it, fields(REQUESTS), 6, 14)
 test_a_hostile_form_field_gets_the_cli_answer_on_the_page, test_many_hostile_form_fields = \
-    tiers(a_hostile_form_field_gets_the_cli_answer_on_the_page, fields(FORMS), 4, 12)
+    tiers(a_hostile_form_field_gets_the_cli_answer_on_the_page, fields(FORMS), 4, 9)
 
 
 @pytest.mark.parametrize("data", [b"d/dx x^2\x00\n= 2*x\n", "d/dx x^2\n= 2*x\n".encode("cp1252"),

@@ -11,6 +11,7 @@ import pytest
 
 from derive import catalogue, pipeline
 from derive.cli import main
+from tests.derived import derived
 
 #: one entry of every kind, and every kind of plot
 ENTRIES = ["sigmoid", "bce-logits", "mc-logdet", "attention", "mle-exponential",
@@ -54,7 +55,7 @@ def test_sheet_is_valid_html_with_mathml(built: Path, entry_id: str) -> None:
 
 @pytest.mark.parametrize("entry_id", ENTRIES)
 def test_sheet_has_the_content_of_the_pdf(built: Path, entry_id: str) -> None:
-    derivation = pipeline.derive(catalogue.get(entry_id))
+    derivation = derived(entry_id)
     page = (built / f"{entry_id}.html").read_text(encoding="utf-8")
     tree = strict_parse(page)
     rows = tree.findall(".//table[@class='steps']/tbody/tr")

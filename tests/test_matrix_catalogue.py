@@ -8,6 +8,7 @@ import pytest
 
 from derive import catalogue, pipeline
 from tests.conftest import pdf_text
+from tests.derived import derived
 
 IDS = [s.id for s in catalogue.entries() if s.get("shapes")]
 PDF_IDS = {"layer-linear", "mc-trace-xtbx", "mlp-two-layer", "logistic-nll", "softmax-ce-matrix"}
@@ -35,7 +36,7 @@ def test_entry_builds_and_checks(entry_id: str, tmp_path: Path) -> None:
 def test_linear_layer_reads_like_a_textbook() -> None:
     from derive.printing import latex
 
-    derivation = pipeline.derive(catalogue.get("layer-linear"))
+    derivation = derived("layer-linear")
     shown = {r.name: latex(r.expr) for r in derivation.results}
     assert shown == {"W": r"\delta x^{\top}", "x": r"W^{\top} \delta", "b": r"\delta"}
 
@@ -44,7 +45,7 @@ def test_new_layer_entries_read_like_a_textbook() -> None:
     from derive.printing import latex
 
     def shown(entry_id: str) -> dict[str, str]:
-        return {r.name: latex(r.expr) for r in pipeline.derive(catalogue.get(entry_id)).results}
+        return {r.name: latex(r.expr) for r in derived(entry_id).results}
 
     assert shown("least-squares-hessian") == {
         "w": r"2 X^{\top} \left(X w - y\right)", "hessian w": r"2 X^{\top} X"}
@@ -59,7 +60,7 @@ def test_softmax_attention_and_normalisation_read_like_a_textbook() -> None:
     from derive.printing import latex
 
     def shown(entry_id: str) -> dict[str, str]:
-        return {r.name: latex(r.expr) for r in pipeline.derive(catalogue.get(entry_id)).results}
+        return {r.name: latex(r.expr) for r in derived(entry_id).results}
 
     assert shown("softmax-ce-matrix") == {"z": "p - y"}
     assert shown("softmax-jacobian") == {

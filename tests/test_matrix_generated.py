@@ -28,15 +28,16 @@ from derive.verify import MatrixPoints
 from tests.matrixgen import Loss, losses
 
 DEFAULT_DRAWS = 200
-#: per seed, four seeds in two files: 1,000 draws in the slow tier, 1,200 with the default
-#: tier's (1,600 took 440 s of the suite's 2,150 CPU seconds, and a clean CI run 23 min).
+#: per seed, four seeds in two files: 800 draws in the slow tier, 1,000 with the default
+#: tier's (1,600 took 440 s of the suite's 2,150 CPU seconds; with them a clean run took
+#: 17 to 23 min here, and CI's machine is slower).
 #: A draw costs half of what it did (``python benchmarks/matrix_draws.py --draws 100 --seed
 #: 2``: 2.60 -> 5.37 draws per CPU second, measured side by side; seed 4: 3.41 -> 6.35):
 #: mpmath's per-entry indexing bypassed (derive.mpkernels), entrywise f(u) compiled once,
 #: matrix points of sizes 2..4 and the policy's 20 of them, differences at 50 digits
 #: without a second round at 100 for most, lines walked once per distinct subtree, no
 #: doit() of a line whose differentials doit cannot see into.
-SLOW_DRAWS = 250
+SLOW_DRAWS = 200
 
 
 def _free_entries(var: object, assumptions: object, count: int) -> list[int]:

@@ -11,6 +11,7 @@ from derive import catalogue, pipeline
 from derive.plots import evaluate, plot_context
 from derive.printing import latex
 from tests.conftest import pdf_text
+from tests.derived import derived
 
 
 def _points(coords: str) -> list[tuple[float, float]]:
@@ -18,7 +19,7 @@ def _points(coords: str) -> list[tuple[float, float]]:
 
 
 def test_activation_plot_coordinates_come_from_the_expressions():
-    derivation = pipeline.derive(catalogue.get("sigmoid"))
+    derivation = derived("sigmoid")
     context = plot_context(derivation)
     function, derivative = (_points(c["coords"]) for c in context["curves"])
     x = next(iter(derivation.function.free_symbols))
@@ -29,7 +30,7 @@ def test_activation_plot_coordinates_come_from_the_expressions():
 
 
 def test_descent_path_follows_the_derived_update():
-    derivation = pipeline.derive(catalogue.get("gd-quadratic"))
+    derivation = derived("gd-quadratic")
     context = plot_context(derivation)
     path = _points(context["path"])
     values = catalogue.get("gd-quadratic").plot["values"]
@@ -40,7 +41,7 @@ def test_descent_path_follows_the_derived_update():
 
 
 def test_no_plot_without_a_plot_table():
-    assert plot_context(pipeline.derive(catalogue.get("mae"))) is None
+    assert plot_context(derived("mae")) is None
 
 
 def test_pdf_with_a_plot(tmp_path):

@@ -18,6 +18,7 @@ from derive.pipeline import derive
 from derive.prose import Code
 from derive.richtext import LATEX_PROSE, matrix_shapes, rich_prose
 from derive.textout import UNICODE_PROSE, derivation_text
+from tests.derived import derived
 
 
 def rich_text(text: str, shapes: dict | None = None) -> str:
@@ -47,14 +48,14 @@ def test_every_backticked_formula_of_the_catalogue_parses(entry):
     ("layer-linear", r"Linear layer $z = W x + b$: backward pass"),
 ])
 def test_matrix_titles_keep_their_transposes_and_order(entry, tex):
-    derivation = derive(catalogue.get(entry))
+    derivation = derived(entry)
     assert derivation.title.render(LATEX_PROSE) == tex
 
 
 def test_a_title_prints_on_every_target_without_backticks(runner):
     from derive.cli import main
 
-    derivation = derive(catalogue.get("mc-quadratic-form"))
+    derivation = derived("mc-quadratic-form")
     html = sheet_context(derivation, "", "check.py")
     assert "<math" in str(html["title"]) and "`" not in html["title_text"]
     assert html["title_text"] == "Gradient of a quadratic form xᵀ·A·x"  # Unicode maths

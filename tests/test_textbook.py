@@ -28,6 +28,7 @@ from derive.texformat import format_for, use_format
 from derive.textout import maths
 from derive.verify import compare
 from derive.worksheet import worksheet_context
+from tests.derived import derived
 
 FORMS = tomllib.loads((Path(__file__).parent / "data" / "textbook_forms.toml").read_text())
 IDS = [s.id for s in catalogue.entries()]
@@ -46,7 +47,7 @@ def _rows(section: dict) -> list[str]:
 
 @pytest.mark.parametrize("entry", IDS)
 def test_no_line_twice_and_textbook_form(entry):
-    derivation = derive(catalogue.get(entry))
+    derivation = derived(entry)
     context = worksheet_context(derivation, "", "check.py")
     for section in context["sections"]:
         rows = _rows(section)
@@ -85,7 +86,7 @@ def _overfull(tex: str, folder: Path) -> list[float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", IDS)
 def test_nothing_off_the_page(entry, tmp_path):
-    tex, _ = render(derive(catalogue.get(entry)))
+    tex, _ = render(derived(entry))
     assert _overfull(tex, tmp_path) == []
 
 
@@ -178,7 +179,7 @@ def _points(coords: str) -> list[tuple[float, float]]:
 
 
 def test_depth_plot_is_the_bound_at_each_depth():
-    derivation = derive(catalogue.get("vanishing-sigmoid"))
+    derivation = derived("vanishing-sigmoid")
     plot = plot_context(derivation)
     first, second = (_points(c["coords"]) for c in plot["curves"])
     assert plot["ymode"] == "log" and len(first) == 12
@@ -187,7 +188,7 @@ def test_depth_plot_is_the_bound_at_each_depth():
 
 
 def test_bayes_plot_posterior_is_the_normalised_product():
-    derivation = derive(catalogue.get("bayes-beta-bernoulli"))
+    derivation = derived("bayes-beta-bernoulli")
     curves = plot_context(derivation)["curves"]
     prior, likelihood, posterior = (_points(c["coords"]) for c in curves)
     xs = [x for x, _ in posterior]
@@ -266,7 +267,7 @@ def test_exponentials_inside_a_function_are_not_softmax_outputs():
 
 
 def test_kl_categorical_is_the_textbook_route():
-    derivation = derive(catalogue.get("kl-categorical"))
+    derivation = derived("kl-categorical")
     (section,) = derivation.sections
     assert [s.rule for s in section.steps] == [
         "chain rule", "softmax derivative", "collect", "probabilities sum to one"]
@@ -289,7 +290,7 @@ def test_kl_categorical_any_number_of_categories(count):
 
 
 def test_gaussian_substitution_keeps_g_of_mu_plus_sigma_z_times_phi():
-    derivation = derive(catalogue.get("gaussian-moments"))
+    derivation = derived("gaussian-moments")
     mean, second, _ = derivation.sections
     for section, power in ((mean, ""), (second, "^{2}")):
         step = next(s for s in section.steps if s.rule == "substitute")
@@ -302,13 +303,13 @@ def test_gaussian_substitution_keeps_g_of_mu_plus_sigma_z_times_phi():
 
 
 def test_uniform_variance_is_the_length_squared_over_twelve():
-    derivation = derive(catalogue.get("uniform-moments"))
+    derivation = derived("uniform-moments")
     assert latex(derivation.result("variance").expr) == r"\frac{\left(b - a\right)^{2}}{12}"
 
 
 @pytest.mark.parametrize("entry", ["least-squares", "least-squares-hessian"])
 def test_least_squares_statement_as_typed(entry):
-    context = worksheet_context(derive(catalogue.get(entry)), "", "check.py")
+    context = worksheet_context(derived(entry), "", "check.py")
     assert context["statement"] == [r"\left(X w - y\right)^{\top} \left(X w - y\right)"]
 
 
@@ -328,7 +329,7 @@ def test_bce_without_a_domain_is_p_minus_y_over_p_one_minus_p(expr):
 
 
 def test_linearity_question_states_the_identity_in_maths():
-    context = worksheet_context(derive(catalogue.get("linearity-of-expectation")), "", "c.py")
+    context = worksheet_context(derived("linearity-of-expectation"), "", "c.py")
     question = str(context["question"])
     assert r"$\mathbb{E}[aX + bY + c] = a\,\mathbb{E}[X] + b\,\mathbb{E}[Y] + c$" in question
     assert "$X$" in question and " X " not in question
@@ -338,7 +339,7 @@ def test_listing_shows_the_sheets_own_part_without_empty_tables():
     from derive.kinds import check_script
     from derive.listing import MARK, sheet_listing
 
-    code = check_script(derive(catalogue.get("mc-trace-axb")))
+    code = check_script(derived("mc-trace-axb"))
     assert MARK in code and "POSITIVE = {}" in code  # the script keeps what its harness reads
     shown = sheet_listing(code, "check_mc-trace-axb.py")
     assert "def f(" in shown and "def main" not in shown and "import" not in shown
@@ -353,7 +354,7 @@ def test_every_listing_is_short(entry):
     from derive.kinds import check_script
     from derive.listing import sheet_listing
 
-    shown = sheet_listing(check_script(derive(catalogue.get(entry))), f"check_{entry}.py")
+    shown = sheet_listing(check_script(derived(entry)), f"check_{entry}.py")
     assert "def main" not in shown and len(shown.splitlines()) <= 80, entry
     assert all(len(line) <= 88 for line in shown.splitlines())
 
@@ -379,9 +380,9 @@ def test_term_orders_of_a_textbook(expr, tex):
 
 
 def test_l1_and_newton_sheets_in_lecture_order():
-    l1 = derive(catalogue.get("l1-regularisation")).result("w").expr
+    l1 = derived("l1-regularisation").result("w").expr
     assert latex(l1) == r"\lambda \operatorname{sign}\left(w\right) + 2 x \left(w x - y\right)"
-    newton = latex(derive(catalogue.get("mle-logistic-regression")).sections[-1].steps[-1].after)
+    newton = latex(derived("mle-logistic-regression").sections[-1].steps[-1].after)
     assert newton.startswith("w + "), newton
 
 
@@ -399,7 +400,7 @@ def test_check_code_writes_a_density_as_a_person_does():
 
 
 def test_linearity_splits_in_the_order_of_the_sum():
-    derivation = derive(catalogue.get("linearity-of-expectation"))
+    derivation = derived("linearity-of-expectation")
     split = latex(derivation.sections[0].steps[0].after)
     assert split == (r"\mathbb{E}\left[a X\right] + \mathbb{E}\left[b Y\right]"
                      r" + \mathbb{E}\left[c\right]")

@@ -19,9 +19,9 @@ from derive.engine.probability.expectation import Cov, RandomVariable, Var
 from derive.errors import InputError, NotSupported
 from derive.functions import sigmoid
 from derive.numpyprint import numpy_code
-from derive.pipeline import derive
 from derive.printing import latex
 from derive.textout import derivation_text, maths
+from tests.derived import derived
 from tests.matrixgen import losses
 
 K = sp.symbols("k1:4", positive=True)  # plain factors
@@ -128,7 +128,7 @@ def test_results_print_alike_on_sheet_and_terminal(entry):
     """Every catalogue result lists its names in one order on the sheet and the terminal
     (compared on the letters of its names; Greek and subscripts print differently), and the
     terminal text is maths, never LaTeX or sympy's repr."""
-    derivation = derive(catalogue.get(entry))
+    derivation = derived(entry)
     shown = derivation_text(derivation)
     assert "\\" not in shown and not re.search(r"\b(Piecewise|Subs|Sample\w+)\(", shown), shown
     for result in derivation.results:
@@ -201,7 +201,7 @@ def test_matrix_differential_starts_from_the_loss_as_typed(loss):
 
 @pytest.mark.parametrize("entry", ["least-squares", "mle-linear-regression"])
 def test_matrix_sheets_state_the_loss_as_typed(entry):
-    section = derive(catalogue.get(entry)).sections[0]
+    section = derived(entry).sections[0]
     assert r"\left(X w - y\right)^{\top}" in latex(section.start) or (
         r"\left(y - X w\right)^{\top}" in latex(section.start)), latex(section.start)
     assert section.steps[0].rule == "simplify"
