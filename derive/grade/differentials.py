@@ -20,6 +20,7 @@ from derive.engine.matrix.expressions import (
     Direction,
     MatrixDifferential,
     ScalarDifferential,
+    direction,
     is_matrix,
 )
 from derive.errors import ParseError
@@ -31,11 +32,7 @@ _BOLD = r"(?:\\mathbf|\\boldsymbol|\\bm|\\vec)"
 
 def directions(shapes: Mapping[str, tuple[int | str, int | str]]) -> dict[str, Direction]:
     """dX for each declared matrix X, by the name a line writes it with ("dX")."""
-    out = {}
-    for name, (rows, cols) in shapes.items():
-        shape = matrix_symbol(name, rows, cols).shape
-        out[f"d{name}"] = Direction(f"d{name}", *shape)
-    return out
+    return {f"d{name}": direction(matrix_symbol(name, *shape)) for name, shape in shapes.items()}
 
 
 def _written(name: str) -> str:
@@ -95,12 +92,12 @@ def differential(expr: Any, written: Any) -> Any:
                     if isinstance(d, Direction)), key=str)
     variables = {str(m): m for m in sp.Tuple(expr).atoms(sp.MatrixSymbol)}
     terms = []
-    for direction in along:
-        variable = variables.get(direction.variable_name)
+    for moved in along:
+        variable = variables.get(moved.variable_name)
         if variable is None:
             continue  # the line moves a matrix the defined expression does not hold
         build = MatrixDifferential if is_matrix(expr) else ScalarDifferential
-        terms.append(build(expr, variable, direction))
+        terms.append(build(expr, variable, moved))
     if not terms:
         return sp.ZeroMatrix(*expr.shape) if is_matrix(expr) else sp.S.Zero
     return sp.MatAdd(*terms) if is_matrix(expr) else sp.Add(*terms)

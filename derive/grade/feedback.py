@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
-from derive.grade.report import CheckReport, number_text, status_words
+from derive.grade.report import CheckReport, counterexample_text, number_text, status_words
 from derive.grade.typed import as_typed
 
 TEMPLATE = "feedback.tex.j2"
@@ -66,8 +66,8 @@ def _line(verdict: LineVerdict, trusted: Any) -> dict[str, Any]:
 
 
 def _counterexample_tex(example: dict[str, Any], number: int) -> str:
-    """``at $\\lambda = 1.5$: the previous line gives $0.2588$, line 3 gives $0.0863$``: the
-    names and numbers typeset as maths, any other value (a shape) escaped as words."""
+    """The counterexample's sentence with its names and numbers typeset as maths
+    (``at $\\lambda = 1.5$``), any other value (a shape) escaped as words."""
     import sympy as sp
 
     from derive.printing import latex
@@ -81,11 +81,8 @@ def _counterexample_tex(example: dict[str, Any], number: int) -> str:
             return escape_latex(shown)
         return f"${shown}$"
 
-    point = ", ".join(f"${latex(sp.Symbol(k))} = {number_text(v)}$"
-                      for k, v in example.get("point", {}).items())
-    where = f"at {point}: " if point else ""
-    return (f"{where}the previous line gives {value(example.get('previous'))}, "
-            f"line {number} gives {value(example.get('this'))}")
+    return counterexample_text(example, number,
+                               lambda k, v: f"${latex(sp.Symbol(k))} = {v}$", value)
 
 
 def write_feedback(report: CheckReport, out: Path, name: str) -> Path:

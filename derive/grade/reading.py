@@ -188,6 +188,7 @@ class Reader:
         key = self._key(name) if name is not None else None
         if key in self.definitions:
             return self.definitions[key][0]
+        # an upright d (\mathrm{d}g) can only be a differential; a bare dg may be a new name
         if key is not None and key not in self.shapes and text.lstrip().startswith("\\"):
             raise ParseError(f"'{name}' is not defined: write {name} = ... on an earlier line "
                              "to state its differential", number, column)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,17 +104,20 @@ def _details(verdict: LineVerdict) -> list[str]:
     return details
 
 
-def counterexample_text(example: dict[str, Any], number: int) -> str:
-    """``at x = 1.5: the previous line gives 0.2588, line 3 gives 0.0863``."""
-    point = ", ".join(f"{k} = {number_text(v)}" for k, v in example.get("point", {}).items())
-    where = f"at {point}: " if point else ""
-    return (f"{where}the previous line gives {number_text(example.get('previous'))}, "
-            f"line {number} gives {number_text(example.get('this'))}")
-
-
 def number_text(value: Any) -> str:
     """A value of a counterexample as shown: a float to 6 significant digits."""
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def counterexample_text(example: dict[str, Any], number: int,
+                        assigned: Callable[[str, str], str] = lambda k, v: f"{k} = {v}",
+                        value: Callable[[Any], str] = number_text) -> str:
+    """``at x = 1.5: the previous line gives 0.2588, line 3 gives 0.0863``; ``assigned``
+    writes one coordinate of the point, ``value`` a side's value (the feedback PDF's maths)."""
+    point = ", ".join(assigned(k, number_text(v)) for k, v in example.get("point", {}).items())
+    where = f"at {point}: " if point else ""
+    return (f"{where}the previous line gives {value(example.get('previous'))}, "
+            f"line {number} gives {value(example.get('this'))}")
 
 
 

@@ -27,10 +27,11 @@ class _Reading:
         self.back: dict[sp.Symbol, Any] = {}
         self.numbers: dict[Any, sp.Symbol] = {}  # tr(1^T x), s(1^T v): numbers made of
         self.numbers_back: dict[sp.Symbol, Any] = {}  # matrices, which sympy must not open
+        self.changed: dict[Any, Any] = {}  # leaves whose own entrywise parts simplified
 
     def number(self, value: Any) -> sp.Expr:
         """A coefficient with each part made of matrices a placeholder of its own."""
-        if not any(isinstance(n, sp.MatrixExpr) for n in sp.preorder_traversal(value)):
+        if not value.has(sp.MatrixExpr):
             return value
         if isinstance(value, sp.Add | sp.Mul | sp.Pow):
             return value.func(*(self.number(a) for a in value.args))
@@ -64,7 +65,10 @@ class _Reading:
         key = _canonical(expr)
         if key not in self.leaves:
             placeholder = sp.Symbol(f"_entry{len(self.leaves)}")
-            self.leaves[key], self.back[placeholder] = placeholder, expr
+            inner = simplify_entrywise(expr)  # X^T (v .* 1) as a leaf: X^T v
+            if inner != expr:
+                self.changed[expr] = inner
+            self.leaves[key], self.back[placeholder] = placeholder, inner
         return self.leaves[key]
 
     def matrix(self, value: sp.Expr) -> Any:
@@ -108,27 +112,18 @@ def _size(value: sp.Expr) -> int:
 
 
 def _simplified(expr: Any) -> Any:
-    """One entrywise expression (its leaves simplified first) in its smallest scalar form."""
-    leaves = {leaf: simplify_entrywise(leaf) for leaf in _leaves(expr)}
-    expr = expr.xreplace({k: v for k, v in leaves.items() if k != v})
+    """One entrywise expression in its smallest scalar form (its leaves simplified first)."""
     reading = _Reading(expr.shape)
     value = reading.scalar(expr)
     written = _size(reading.scalar(expr, evaluate=False))
     forms = [value, sp.expand(value), sp.factor(value), sp.cancel(value)]
     best = min(forms, key=_size)  # the first of the smallest: sympy's own form on a tie
-    if _size(best) >= written:
-        return expr
-    try:
-        return reading.matrix(best).xreplace(reading.numbers_back)
-    except _Unwritable:
-        return expr
-
-
-def _leaves(expr: Any) -> list[Any]:
-    """The operands of an entrywise expression that are no entrywise operation themselves."""
-    reading = _Reading(expr.shape)
-    reading.scalar(expr)
-    return list(reading.back.values())
+    if _size(best) < written:
+        try:
+            return reading.matrix(best).xreplace(reading.numbers_back)
+        except _Unwritable:
+            pass
+    return expr.xreplace(reading.changed)
 
 
 def simplify_entrywise(expr: Any) -> Any:
