@@ -170,7 +170,23 @@ class _Shown(sp.Dummy):
 class Entrywise(MatrixExpr):
     """f(A_1, ..., A_k) applied entry by entry to matrices of one shape (max(A, B), ...)."""
 
-    def __new__(cls, function: sp.Lambda, *matrices: Any) -> Entrywise:
+    def __new__(cls, function: sp.Lambda, *matrices: Any) -> Any:
+        """A matrix given twice is one argument (max(B, B^T) once B^T = B is max(B, B),
+        which is B); a body free of its arguments is a constant matrix (H(B - B) = 1/2)."""
+        names, body = function.variables, function.expr
+        if len(set(matrices)) < len(matrices):
+            first = {m: names[matrices.index(m)] for m in matrices}
+            body = body.xreplace({u: first[m] for u, m in zip(names, matrices, strict=True)})
+            matrices = tuple(first)
+            names = tuple(first.values())
+            if len(names) == 1 and body == names[0]:
+                return matrices[0]
+            function = sp.Lambda(names, body)
+        if not body.free_symbols & set(names):
+            shape = matrices[0].shape
+            if body == 0:
+                return sp.ZeroMatrix(*shape)
+            return sp.OneMatrix(*shape) if body == 1 else sp.MatMul(body, sp.OneMatrix(*shape))
         return MatrixExpr.__new__(cls, function, *matrices)
 
     @property

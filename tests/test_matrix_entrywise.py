@@ -31,6 +31,11 @@ SHAPES = {"X": ("m", "n"), "w": ("n", 1), "y": ("m", 1), "z": ("m", 1), "v": ("m
     # no simpler form: the squared error through a sigmoid keeps its factors and signs
     ("sum((sigmoid(X*w) - y).^2)", "w", ["X=m,n", "w=n,1", "y=m,1"],
      "df/dw = 2·Xᵀ·((σ(X·w) - y) .* σ(X·w) .* (1 - σ(X·w)))"),
+    # 1^T (x - (1^T x / n) 1) = 0 with 1^T 1 = n: the mean-centred square's textbook form
+    ("sum((x - mean(x)).^2)/n", "x", ["x=n,1"], "df/dx = 2·(x - 1ᵀ·x·1/n)/n"),
+    ("sum((X - mean(X)).^2)", "X", ["X=m,n"], "df/dX = 2·X - 2(1ᵀ·X·1)·1/(m·n)"),
+    # max(B, B^T) on a symmetric B is max(B, B): its derivative H(B - B) is 1/2 everywhere
+    ("sum(V .* max(B, B.T))", "B", ["B=n,n,symmetric", "V=n,n"], "df/dB = (V + Vᵀ)/2"),
 ])
 def test_textbook_gradients(text: str, wrt: str, shapes: list[str], shown: str) -> None:
     derivation = api.grad(text, wrt=wrt, shapes=shapes)
@@ -39,7 +44,8 @@ def test_textbook_gradients(text: str, wrt: str, shapes: list[str], shown: str) 
     assert f"df/d{wrt} = {maths(result.expr)}" == shown
 
 
-LEAVES = ("y", "z", "v", "sigmoid(z)", "exp(v)", "1", "2", "X*w")
+LEAVES = ("y", "z", "v", "sigmoid(z)", "exp(v)", "1", "2", "X*w", "mean(y)*z", "sum(y - z)*v",
+          "(y - mean(y))")
 
 
 @st.composite

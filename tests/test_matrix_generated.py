@@ -40,13 +40,32 @@ DEFAULT_DRAWS = 200
 SLOW_DRAWS = 200
 
 
-def _free_entries(var: object, assumptions: object, count: int) -> list[int]:
-    """The flat indices of the entries a variable may move in: a diagonal n x n matrix only
-    on its diagonal (off it, relu's kink sits at the structural zeros)."""
-    if isinstance(var, sp.MatrixSymbol) and assumptions.structure(var.name) == "diagonal":
-        size = math.isqrt(count)
-        return [i * size + i for i in range(size)]
-    return list(range(count))
+def _moves(var: object, assumptions: object, count: int) -> list[list[int]]:
+    """The flat indices moved together, as the check script moves them: a diagonal n x n
+    matrix only on its diagonal, a symmetric one A_ij with A_ji (off those moves sit the
+    structural zeros of A - A^T, where relu has its kink)."""
+    structure = (assumptions.structure(var.name) if isinstance(var, sp.MatrixSymbol)
+                 else None)
+    size = math.isqrt(count)
+    if structure == "diagonal":
+        return [[i * size + i] for i in range(size)]
+    if structure in ("symmetric", "definite"):
+        return [sorted({i * size + j, j * size + i}) for i in range(size)
+                for j in range(i, size)]
+    return [[k] for k in range(count)]
+
+
+def _along(loss: object, var: object, env: object, flat: list[int]) -> object:
+    """dL along the move of the entries ``flat`` together, by central differences."""
+    from derive.engine.matrix.expressions import STEP, central_difference
+
+    at = env[var]
+    up, down = at.copy(), at.copy()
+    for k in flat:
+        up[k // at.cols, k % at.cols] += STEP
+        down[k // at.cols, k % at.cols] -= STEP
+    value = central_difference(mpmatrix.evaluate, loss, env, var, up, down)
+    return value[0, 0] if isinstance(value, mpmath.matrix) else value
 
 
 def _independent_agrees(derivation: object, seed: int) -> None:
@@ -72,12 +91,16 @@ def _independent_agrees(derivation: object, seed: int) -> None:
                      else NumericDerivative)(loss, var)
             try:
                 derived = mpmatrix.flat(mpmatrix.evaluate(result.expr, env))
-                numeric = mpmatrix.flat(mpmatrix.evaluate(route, env))
+                moves = _moves(var, derivation.assumptions, len(derived))
+                if len(moves) == len(derived):  # every entry on its own
+                    numeric = mpmatrix.flat(mpmatrix.evaluate(route, env))
+                else:
+                    numeric = [_along(loss, var, env, flat) for flat in moves]
             except ZeroDivisionError:
                 continue  # singular at this instance (never by size: fitting_sizes)
-            assert len(derived) == len(numeric)
-            for k in _free_entries(var, derivation.assumptions, len(derived)):
-                a, b = derived[k], numeric[k]
+            assert len(numeric) == len(moves)
+            for flat, b in zip(moves, numeric, strict=True):
+                a = sum(derived[k] for k in flat)
                 assert mpmatrix.close(a, b, 1e-15) is not False, (result.name, a, b)
 
 
@@ -172,6 +195,9 @@ FOUND = [
     Loss("sum(V*max(B, B.T))", ("B",), ("B orthogonal",)),
     # B^T = B made max(B, B) a number 1/2 in the check script ("1/2.T", a SyntaxError)
     Loss("sum(max(B, B.T))", ("B",), ("B positive definite",)),
+    # B - B^T is 0 on symmetric B: moving one entry B_ij crossed relu's kink
+    Loss("sum(V*relu(B - B.T))", ("B",), ("B symmetric",)),
+    Loss("tr(relu(A - A.T)*C) + sum(A)", ("A",), ("A positive definite",)),
 ]
 
 

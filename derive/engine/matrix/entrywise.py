@@ -13,7 +13,8 @@ from typing import Any
 
 import sympy as sp
 
-from derive.engine.matrix.expressions import is_matrix
+from derive.engine.matrix.expressions import Scalar, is_matrix
+from derive.engine.matrix.tidy import expand_terms
 
 _ENTRYWISE = (sp.HadamardProduct, sp.HadamardPower, sp.MatAdd)
 
@@ -35,11 +36,33 @@ class _Reading:
             return value
         if isinstance(value, sp.Add | sp.Mul | sp.Pow):
             return value.func(*(self.number(a) for a in value.args))
+        if isinstance(value, Scalar | sp.Trace) and value.args[0].shape == (1, 1):
+            product = simplify_entrywise(value.args[0])  # 1^T (v .* 1): 1^T v
+            linear = self._cancelling(type(value), product)
+            return self._opaque(product, type(value)) if linear is None else linear
+        return self._opaque(simplify_entrywise(value))
+
+    def _opaque(self, value: Any, wrapper: type | None = None) -> sp.Symbol:
+        """One placeholder per number: tr(1^T x) and 1^T x, the same product, are one."""
         if value not in self.numbers:
             placeholder = sp.Symbol(f"_number{len(self.numbers)}")
             self.numbers[value] = placeholder
-            self.numbers_back[placeholder] = simplify_entrywise(value)  # 1^T (v .* 1): 1^T v
+            self.numbers_back[placeholder] = value if wrapper is None else wrapper(value)
         return self.numbers[value]
+
+    def _cancelling(self, wrapper: type, product: Any) -> sp.Expr | None:
+        """A 1 x 1 product read term by term with 1^T 1 = n, when its terms cancel:
+        1^T (x - (1^T x / n) 1) = 1^T x - 1^T x = 0. None when nothing cancels (the
+        number then stays one placeholder, as it is written)."""
+        terms = expand_terms(product)
+        if len(terms) < 2:
+            return None
+        total = sp.S.Zero
+        for coefficient, factors in terms:
+            count, factors = _ones_contracted(factors)
+            chunks = [self._opaque(_product(chunk), wrapper) for chunk in _numbers(factors)]
+            total += self.number(coefficient) * count * sp.Mul(*chunks)
+        return total if len(sp.Add.make_args(sp.expand(total))) < len(terms) else None
 
     def scalar(self, expr: Any, evaluate: bool = True) -> sp.Expr:
         """The entry of ``expr`` as a scalar; unevaluated, it keeps the size it is written at."""
@@ -54,10 +77,10 @@ class _Reading:
             return sp.Add(*(read(a) for a in expr.args), evaluate=evaluate)
         if isinstance(expr, sp.MatMul):
             numbers = [a for a in expr.args if not is_matrix(a)]
-            matrices = [a for a in expr.args if is_matrix(a)]
-            if numbers and len(matrices) == 1:
-                return sp.Mul(*(self.number(n) for n in numbers), read(matrices[0]),
-                              evaluate=evaluate)
+            count, matrices = _ones_contracted([a for a in expr.args if is_matrix(a)])
+            if (numbers or count != 1) and len(matrices) == 1:  # c 1 1^T: c at each entry
+                factors = [self.number(n) for n in numbers] + ([count] if count != 1 else [])
+                return sp.Mul(*factors, read(matrices[0]), evaluate=evaluate)
         if isinstance(expr, sp.OneMatrix):
             return sp.S.One
         if isinstance(expr, sp.ZeroMatrix):
@@ -88,6 +111,35 @@ class _Reading:
             product = entrywise[0] if len(entrywise) == 1 else sp.HadamardProduct(*entrywise)
             return product if coefficient == 1 else sp.MatMul(coefficient, product)
         raise _Unwritable(value)
+
+
+def _ones_contracted(factors: list[Any]) -> tuple[Any, list[Any]]:
+    """Each product of ones is the number it is times ones: 1^T 1 = n, and an a x k times
+    a k x b matrix of ones is k ones(a, b); (n, the rest of the factors)."""
+    count, out = sp.S.One, []
+    for factor in factors:
+        previous = out[-1] if out else None
+        if isinstance(factor, sp.OneMatrix) and isinstance(previous, sp.OneMatrix):
+            count *= factor.shape[0]
+            out[-1] = sp.OneMatrix(previous.shape[0], factor.shape[1])
+        else:
+            out.append(factor)
+    return count, [f for f in out if f.shape != (1, 1) or not isinstance(f, sp.OneMatrix)]
+
+
+def _numbers(factors: list[Any]) -> list[list[Any]]:
+    """A 1 x 1 product cut into its 1 x 1 parts: 1^T x y^T z is (1^T x)(y^T z)."""
+    chunks: list[list[Any]] = []
+    for factor in factors:
+        if not chunks or (chunks[-1][0].shape[0] == 1 and chunks[-1][-1].shape[1] == 1):
+            chunks.append([factor])
+        else:
+            chunks[-1].append(factor)
+    return chunks
+
+
+def _product(factors: list[Any]) -> Any:
+    return factors[0] if len(factors) == 1 else sp.MatMul(*factors)
 
 
 _BOUND = sp.Dummy("u")

@@ -149,15 +149,12 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
         current = after
     terms = scalar_terms(current, dvar)
     expanded = as_sum(terms)
-    if expanded != current:
-        steps.append(
-            Step(
-                current,
-                expanded,
-                "expand",
-                Prose.of("linearity of the trace: ", TRACE_SUM),
-            )
-        )
+    if expanded != current and len(terms) > 1:
+        note = Prose.of("linearity of the trace: ", TRACE_SUM)
+        steps.append(Step(current, expanded, "expand", note))
+        current = expanded
+    elif expanded != current:  # one term: only its number leaves the trace
+        steps.append(Step(current, expanded, "number out of the trace"))
         current = expanded
     while True:
         moves = [peel(t.matrix, dvar) for t in terms]
@@ -298,6 +295,9 @@ def stated_steps(gradient: Any, stated: Stated = Stated()) -> tuple[list[Step], 
     if mirrored != gradient:  # S + S^T = 2 S, collected by our own rule: sympy's MatAdd.doit
         # multiplies out with a deep doit() that composes exp(log(u)) into a bare identity
         mirrored = mirrored.replace(lambda e: isinstance(e, sp.MatAdd), collect_terms)
+        mirrored = mirrored.replace(  # max(B, B) is B, H(B - B) is 1/2 (Entrywise), and
+            lambda e: isinstance(e, sp.Transpose) and not e.arg.has(sp.MatrixSymbol),
+            lambda e: e.arg.T)  # a constant matrix is transposed at once
         steps.append(Step(gradient, mirrored, "symmetric"))
         gradient = mirrored
     if stated.simplex or stated.orthogonal:
