@@ -9,7 +9,9 @@ RULES: dict[str, str] = {
     "variable": "the variable's own derivative is 1",
     "power rule": "power rule",
     "linearity": "linearity and power rule",
+    "linear function": r"linearity: $(ax + b)' = a$",
     "sum rule": "sum rule",
+    "sum rule, constants drop": r"sum rule; $d$ of a constant is $0$",
     "constant multiple": "constant multiple",
     "product rule": "product rule",
     "quotient rule": "quotient rule",
@@ -22,7 +24,7 @@ RULES: dict[str, str] = {
     "piecewise": "piecewise: differentiate each piece",
     "subgradient rule": "subgradient",
     # algebra
-    "cancel": "cancel common factors",
+    "cancel": "common denominator, cancel common factors",
     "factor": "factor",
     "expand": "expand",
     "combine": "combine into one fraction",
@@ -45,7 +47,12 @@ RULES: dict[str, str] = {
     "differential": "take the differential",
     "differential of a product": "differential of a product",
     "linearity of d": r"$d$ is linear: $d\operatorname{tr}(M) = \operatorname{tr}(dM)$",
+    "linearity of d (diag)": (
+        r"$d$ is linear: $d\operatorname{diag}(v) = \operatorname{diag}(dv)$"
+    ),
     "constant factor": r"constants pass through $d$: $d(AXB) = A\,dX\,B$",
+    "constant factor (entrywise)": r"constants pass through $d$: $d(A \odot X) = A \odot dX$",
+    "number out of the trace": r"$\operatorname{tr}(cA) = c\operatorname{tr}(A)$",
     "transpose": "transpose rule",
     "trace of a scalar": r"a scalar is its own trace",
     "cyclic trace": "cyclic property of the trace",

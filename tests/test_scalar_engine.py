@@ -26,7 +26,7 @@ def result(f, v):
     [
         (x**3, x, ["power rule"]),
         (sp.tanh(x), x, ["known derivative"]),
-        (sigmoid(w * x + b), w, ["chain rule", "linearity"]),
+        (sigmoid(w * x + b), w, ["chain rule", "linear function"]),
         (x * sigmoid(x), x, ["product rule"]),
         (sp.sin(x) / (1 + x**2), x, ["quotient rule"]),
         (x**x, x, ["logarithmic differentiation"]),

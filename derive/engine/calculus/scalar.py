@@ -32,6 +32,15 @@ def D(expr: sp.Expr, x: sp.Symbol) -> sp.Expr:
     return sp.Derivative(expr, x, evaluate=False) if expr.has(x) else sp.S.Zero
 
 
+def _polynomial_rule(f: sp.Expr, x: sp.Symbol) -> str:
+    """The rule a lecturer names for a polynomial's derivative: (w x)' = w is a constant
+    multiple, (p - y)' = 1 linearity, (x^3)' the power rule, 2x + 3x^2 both."""
+    linear = not sp.diff(f, x).has(x)
+    if len(sp.Add.make_args(f)) == 1:
+        return "constant multiple" if linear else "power rule"
+    return "linear function" if linear else "linearity"
+
+
 @dataclass
 class ScalarDifferentiator:
     """Applies one rule at a time to the first pending derivative."""
@@ -45,8 +54,7 @@ class ScalarDifferentiator:
         if f == x:
             return sp.S.One, "variable", Prose()
         if _is_simple_polynomial(f, x):
-            single = len(sp.Add.make_args(f)) == 1
-            return sp.diff(f, x), "power rule" if single else "linearity", Prose()
+            return sp.diff(f, x), _polynomial_rule(f, x), Prose()
         for cls in type(f).__mro__:
             rule = getattr(self, f"_rule_{cls.__name__}", None)
             if rule is not None:

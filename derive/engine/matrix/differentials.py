@@ -31,14 +31,15 @@ from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
 Rule = Callable[[Any, Any, Any], tuple[str, Any]]
 
 
-def _factors_rule(build: Callable[..., Any]) -> Rule:
-    """Product rule for any product: only the factors that vary get a d."""
+def _factors_rule(build: Callable[..., Any], constant: str = "constant factor") -> Rule:
+    """Product rule for any product: only the factors that vary get a d (``constant``: the
+    rule's name when one factor varies, d(AXB) = A dX B or d(A .* X) = A .* dX)."""
 
     def rule(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
         args = list(expr.args)
         varying = [k for k, a in enumerate(args) if a.has(var)]
         terms = [build(*args[:k], d(args[k], var, dvar), *args[k + 1 :]) for k in varying]
-        name = "differential of a product" if len(varying) > 1 else "constant factor"
+        name = "differential of a product" if len(varying) > 1 else constant
         total = terms[0] if len(terms) == 1 else (sp.MatAdd if is_matrix(expr) else sp.Add)(*terms)
         return name, total
 
@@ -51,9 +52,10 @@ def _mat_mul(*args: Any) -> Any:
 
 def _sum_rule(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
     varying = [d(a, var, dvar) for a in expr.args if a.has(var)]
+    name = "sum rule" if len(varying) == len(expr.args) else "sum rule, constants drop"
     if len(varying) == 1:
-        return "sum rule", varying[0]
-    return "sum rule", (sp.MatAdd if is_matrix(expr) else sp.Add)(*varying)
+        return name, varying[0]
+    return name, (sp.MatAdd if is_matrix(expr) else sp.Add)(*varying)
 
 
 def _trace(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
@@ -61,7 +63,9 @@ def _trace(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
 
 
 def _scalar(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
-    return "linearity of d", Scalar(d(expr.matrix, var, dvar))
+    # d(x^T A x) of a number written as a 1 x 1 matrix: no trace to pass, the line as it
+    # reads is the differential taken
+    return "differential", Scalar(d(expr.matrix, var, dvar))
 
 
 def _transpose(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
@@ -190,7 +194,7 @@ def _hadamard_power(expr: sp.HadamardPower, var: Any, dvar: Any) -> tuple[str, A
 
 
 def _diag(expr: sp.DiagMatrix, var: Any, dvar: Any) -> tuple[str, Any]:
-    return "linearity of d", sp.DiagMatrix(d(expr.args[0], var, dvar))
+    return "linearity of d (diag)", sp.DiagMatrix(d(expr.args[0], var, dvar))
 
 
 def _logsumexp(expr: LogSumExp, var: Any, dvar: Any) -> tuple[str, Any]:
@@ -240,7 +244,7 @@ def _named(expr: Named, var: Any, dvar: Any) -> tuple[str, Any]:
 #: class of the expression under d -> rule. Looked up along the class's MRO.
 DIFFERENTIAL_RULES: dict[type, Rule] = {
     sp.MatMul: _factors_rule(_mat_mul),
-    sp.HadamardProduct: _factors_rule(sp.HadamardProduct),
+    sp.HadamardProduct: _factors_rule(sp.HadamardProduct, "constant factor (entrywise)"),
     sp.Mul: _factors_rule(sp.Mul),
     sp.MatAdd: _sum_rule,
     sp.Add: _sum_rule,
