@@ -274,7 +274,7 @@ KNOWN_DERIVATIVES: dict[type, KnownDerivative] = {
                     "sigmoid'(u) = sigmoid(u)*(1 - sigmoid(u))"),
     softplus: _known(lambda a: sigmoid(a), r"\operatorname{softplus}'(u) = \sigma(u)",
                      "softplus'(u) = sigmoid(u)"),
-    relu: _known(lambda a: Heaviside(a, 0), r"\operatorname{ReLU}'(u) = \mathbb{1}[u > 0]",
+    relu: _known(lambda a: Heaviside(a, 0), r"\operatorname{ReLU}'(u) = \mathbb{I}[u > 0]",
                  "relu'(u) = 1[u > 0]",
                  Prose.of("taking ", Tex(r"$\operatorname{ReLU}'(0) = 0$", "relu'(0) = 0"))),
     gelu: _known(lambda a: normal_cdf(a) + a * normal_pdf(a),

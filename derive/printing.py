@@ -263,7 +263,7 @@ class DeriveLatexPrinter(LatexPrinter):
         argument, at_zero = self._print(expr.args[0]), expr.args[1]
         if at_zero in (0, 1):
             relation = ">" if at_zero == 0 else r"\geq"
-            tex = rf"\mathbb{{1}}\left[{argument} {relation} 0\right]"
+            tex = rf"\mathbb{{I}}\left[{argument} {relation} 0\right]"  # no blackboard 1 in amssymb
         else:
             tex = rf"H\left({argument}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex

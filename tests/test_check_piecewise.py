@@ -130,9 +130,11 @@ def test_drawn_cases_parse_to_a_piecewise_or_a_one_line_error(rows, trailing):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from([">", r"\geq"]), st.integers(-3, 3), st.integers(-3, 3))
-def test_a_drawn_step_function_checks_against_its_indicator(relation, a, b):
-    text = (f"f(x) = {a} + {b}\\,\\mathbb{{1}}[x {relation} 0]\n"
+@given(st.sampled_from([">", r"\geq"]), st.integers(-3, 3), st.integers(-3, 3),
+       st.sampled_from(["1", "I"]))
+def test_a_drawn_step_function_checks_against_its_indicator(relation, a, b, letter):
+    # \mathbb{I} as the sheets print it (amssymb has no blackboard 1), \mathbb{1} as typed
+    text = (f"f(x) = {a} + {b}\\,\\mathbb{{{letter}}}[x {relation} 0]\n"
             f"= \\begin{{cases}} {a + b} & x {relation} 0 \\\\ {a} & \\text{{otherwise}} "
             "\\end{cases}\n")
     report = check_text(text)

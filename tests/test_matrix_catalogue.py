@@ -50,7 +50,7 @@ def test_new_layer_entries_read_like_a_textbook() -> None:
     assert shown("least-squares-hessian") == {
         "w": r"2 X^{\top} \left(X w - y\right)", "hessian w": r"2 X^{\top} X"}
     assert shown("logsumexp") == {"z": r"\operatorname{softmax}\left(z\right)"}
-    assert shown("layer-relu") == {"Z": r"\Delta \odot \mathbb{1}\left[Z > 0\right]"}
+    assert shown("layer-relu") == {"Z": r"\Delta \odot \mathbb{I}\left[Z > 0\right]"}
     residual = shown("layer-residual")
     assert residual["x"].endswith(r"+ \delta")  # the identity path adds the upstream gradient
     assert residual["W2"] == r"\delta \left(\tanh{\left(W_{1} x \right)}\right)^{\top}"

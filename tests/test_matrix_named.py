@@ -164,8 +164,8 @@ def test_no_symmetric_step_without_a_symmetric_matrix(text: str, shapes: list[st
 
 
 @pytest.mark.parametrize("at_zero,tex,text", [
-    (0, r"\mathbb{1}\left[u > 0\right]", "𝟙[u > 0]"),  # relu'(u)
-    (1, r"\mathbb{1}\left[u \geq 0\right]", "𝟙[u ≥ 0]"),
+    (0, r"\mathbb{I}\left[u > 0\right]", "𝟙[u > 0]"),  # relu'(u)
+    (1, r"\mathbb{I}\left[u \geq 0\right]", "𝟙[u ≥ 0]"),
     (sp.S.Half, r"H\left(u\right)", "H(u)"),  # max(a, b)' splits a tie: H(0) = 1/2
 ])
 def test_a_step_function_prints_its_value_at_zero(at_zero, tex: str, text: str) -> None:
