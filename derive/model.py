@@ -133,7 +133,10 @@ class Derivation:
     name: str = "f"  # what the function is called in labels (f, L)
     question: Prose = NO_PROSE  # the worksheet's question (empty: "Find <the results>.")
     conventions: tuple[Prose, ...] = ()  # sentences on the notation used
+    method: tuple[Prose, ...] = ()  # how this kind's steps are proved, for "How this was checked"
     independent: Mapping[str, Any] = field(default_factory=dict)  # result -> a second route
+    independent_route: Prose = field(  # what that route is, for "How this was checked"
+        default_factory=lambda: Prose.of("sympy's own differentiation"))
     details: Any = None  # the kind's own frozen record, defined beside the kind
     cross_check: Mapping[str, str] = field(default_factory=dict)  # how each result agreed
     plot: Mapping[str, Any] | None = None  # the entry's plot table

@@ -40,3 +40,27 @@ def test_derivation_shows_as_latex_in_jupyter():
     tex = d._repr_latex_()
     assert r"\sigma" in tex and "chain rule" in tex
     assert "With respect to $w$" in tex and "Result" in tex and r"\boxed" in tex
+
+
+@pytest.mark.parametrize("entry,route", [
+    ("sigmoid", "sympy's own differentiation"),
+    ("integral-density", "sympy's own integration"),
+    ("gaussian-moments", "numerical quadrature with mpmath at 30 digits"),
+    ("layer-relu", "central differences of the function, entry by entry, at 50 digits"),
+])
+def test_how_this_was_checked_names_the_route_that_was_taken(entry: str, route: str) -> None:
+    from derive import pipeline
+    from tests.derived import derived
+
+    tex, _ = pipeline.render(derived(entry))
+    checked = tex[tex.index("How this was checked"):]
+    assert f"an independent route ({route})" in checked
+
+
+def test_how_the_steps_are_proved_is_said_where_the_checking_is_not_as_a_convention() -> None:
+    from derive import pipeline
+    from tests.derived import derived
+
+    tex, _ = pipeline.render(derived("linearity-of-expectation"))
+    question, checked = tex.split("How this was checked")
+    assert "model distribution" not in question and "model distribution" in checked

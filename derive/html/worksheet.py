@@ -86,7 +86,9 @@ def sheet_context(derivation: Derivation, check_code: str, check_name: str) -> d
         "assumptions": [latex_text(assumption_tex(s)) for s in derivation.assumptions.sentences],
         "notes": [Markup(note.render(HTML_PROSE)) for note in derivation.notes],
         "conventions": [Markup(c.render(HTML_PROSE)) for c in derivation.conventions],
+        "method": [Markup(m.render(HTML_PROSE)) for m in derivation.method],
         "cross_check": bool(derivation.cross_check),
+        "independent_route": Markup(derivation.independent_route.render(HTML_PROSE)),
         "check_code": check_code,  # the whole script: a page can hold it, a reader copies it
         "check_name": check_name,
         "plot": plot_svg(derivation),

@@ -129,7 +129,7 @@ def _error(spec: Spec | None, problem: str) -> InputError:
 
 
 def default_deltas(forward: list[Definition]) -> dict[str, str]:
-    """z1 -> delta1, z_2 -> delta2: the pre-activations get a name in the recursion."""
+    """z1 -> delta1, z_2 -> delta2: the intermediate quantities get a name in the recursion."""
     out = {}
     for item in forward:
         match = Z_NAME.match(getattr(item.name, "name", ""))
@@ -291,7 +291,7 @@ def derive_backprop(spec: Spec) -> Derivation:
                     for y in simplex.values()]
     if deltas:
         conventions.append(Prose.of(
-            "The gradient with respect to each pre-activation is given a name, ",
+            "The gradient with respect to each intermediate quantity is given a name, ",
             Prose.joined(", ", [Prose.of(math(sp.Symbol(v), partial_label(name, sp.Symbol(k))))
                                 for k, v in deltas.items()]),
             ": each is computed once, from the one after it (the delta recursion)."))
@@ -304,6 +304,8 @@ def derive_backprop(spec: Spec) -> Derivation:
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         assumptions=parse_assumptions(spec.assume),
         independent={v.name: EntrywiseGradient(loss, v) for v in wanted},
+        independent_route=Prose.of("central differences of the function, entry by entry, "
+                                   "at 50 digits"),
         name=name,
         question=question,
         conventions=tuple(conventions),

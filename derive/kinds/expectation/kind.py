@@ -258,7 +258,7 @@ def _names(spec: Spec) -> dict[str, sp.Expr]:
 
 
 MODEL_SENTENCE = Prose.of(
-    "How the steps are checked: every ", tex(r"$\mathbb{E}$", "E"), " is evaluated in a model "
+    "Every ", tex(r"$\mathbb{E}$", "E"), " in a step is evaluated in a model "
     f"distribution on {MODEL_POINTS} points with symbolic values and probabilities, so each "
     "step becomes a polynomial identity. Proved there, it holds for every distribution: an "
     f"identity with at most {MODEL_POINTS} expectations multiplied is decided on {MODEL_POINTS} "
@@ -299,7 +299,7 @@ def derive_identity(spec: Spec) -> Derivation:
         sections=tuple(sections),
         results=tuple(results),
         symbols=tuple(variables),
-        conventions=(MODEL_SENTENCE,),
+        method=(MODEL_SENTENCE,),
         question=Prose.joined(" ", questions),
         details=Identities(
             random=tuple(s.name for s in variables if isinstance(s, RandomVariable)),

@@ -95,15 +95,18 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
     conventions = [CONVENTION, *broadcast_conventions(function)]
     if upstream is not None:
         z = sp.Symbol("z")
-        conventions.append(Prose.of(
-            math(upstream, partial_label(name, z)), " is the upstream gradient (the shape of the "
-            "output ", math(z), "), so ",
+        conventions.append(Prose.of(  # z names the output here, whatever the input is called
+            math(upstream, partial_label(name, z)), " is the upstream gradient, where ",
+            math(z), " = ", math(function), " is the layer's output (", math(upstream),
+            " has its shape), so ",
             math(Notated("differential", name), Notated("trace against", upstream)), "."))
     return form.derivation(
         spec, sections, results,
         function=loss,
         symbols=tuple(sorted(loss.atoms(sp.MatrixSymbol), key=lambda s: s.name)),
         independent=independent,
+        independent_route=Prose.of("central differences of the function, entry by entry, "
+                                   "at 50 digits"),
         name=name,
         conventions=tuple(conventions),
         statement=form.typed if form.typed is not None and form.typed != function else None,

@@ -75,6 +75,7 @@ def derive_integral(spec: Spec) -> Derivation:
         symbols=(x, *params),
         assumptions=assumptions,
         independent={"value": sp.integrate(f, (x, a, b))},
+        independent_route=Prose.of("sympy's own integration"),
         question=Prose.of("Evaluate ", math(integral), "."),
         details=DefiniteIntegral(x, (a, b)),
     )

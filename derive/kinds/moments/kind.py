@@ -171,13 +171,14 @@ def derive_moments(spec: Spec) -> Derivation:
         symbols=tuple(params.values()),
         assumptions=assumptions,
         independent=quad,
+        independent_route=Prose.of("numerical quadrature with mpmath at 30 digits"),
         question=Prose.of("For ", family.notation, " with density ",
                           math(Label("p(x)", "p(x)"), density), " on ",
                           math(sp.Interval(lo, hi)),
                           ", find the mean, the second moment and the variance."),
-        conventions=(Prose.of("Each result was also compared with numerical quadrature "
-                              "(mpmath, 30 digits) of the same integral at random parameter "
-                              "values."),),
+        method=(Prose.of("Each result was compared with numerical quadrature (mpmath, 30 "
+                         "digits) of the same integral at random parameter values; the "
+                         "script below does the same in floating point (scipy's quad)."),),
         details=Moments(name, "x", (lo, hi), ("a", "b") if name == "uniform" else ()),
     )
 

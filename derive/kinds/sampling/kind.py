@@ -122,8 +122,8 @@ def derive_sampling(spec: Spec) -> Derivation:
             tex(r"$\mu = \mu_X$", "mu = mu_X"), " and variance ",
             tex(r"$\sigma^2 = \sigma_X^2$", "sigma^2 = sigma_X^2"), ", and ", definition, ". ",
             question),
-        conventions=(Prose.of(
-            "How the steps are checked: the sample is modelled as ", math(N), " independent "
+        method=(Prose.of(
+            "The sample is modelled as ", math(N), " independent "
             "copies of a distribution on finitely many points with symbolic values and "
             "probabilities; each step is evaluated exactly at random values and random ",
             math(N), " (3 to 6), where the mean of a product of independent items is the "
