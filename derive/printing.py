@@ -14,6 +14,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.matrixcode import negative_coefficient as _negative
+from derive.matrixfunctions import reads_as_call
 from derive.notation import Notated
 from derive.prose import Display, Math, Printers
 from derive.termorder import (
@@ -272,12 +273,23 @@ class DeriveLatexPrinter(LatexPrinter):
         tex = rf"\operatorname{{sign}}\left({self._print(expr.args[0])}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _print_Inverse(self, expr: sp.Inverse) -> str:
+        if (symbol := inverse_transposed(expr)) is not None:  # X^{-T}, not (X^T)^{-1}
+            return rf"{self._print(symbol)}^{{-\top}}"
+        return self._print_MatPow(expr)  # sympy prints an Inverse as the power it is
+
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         arg = expr.arg
-        if isinstance(arg, sp.Inverse) and isinstance(arg.arg, sp.MatrixSymbol):
-            return rf"{self._print(arg.arg)}^{{-\top}}"
+        if (symbol := inverse_transposed(expr)) is not None:
+            return rf"{self._print(symbol)}^{{-\top}}"
+        if isinstance(arg, sp.Inverse) and (symbol := inverse_transposed(arg)) is not None:
+            return rf"{self._print(symbol)}^{{-1}}"  # ((X^T)^{-1})^T is X^{-1}
         base = self._print(arg)
-        if not isinstance(arg, sp.MatrixSymbol) and not getattr(arg, "is_named", False):
+        # (Xw - y)^T; sigma(Xw)^T needs no second pair, (e^{z})^T does (a double superscript)
+        function = getattr(arg, "function", None)
+        power = isinstance(function, sp.Lambda) and function.expr.func == sp.exp  # e^{z}
+        call = reads_as_call(arg) and not power
+        if not (call or isinstance(arg, sp.MatrixSymbol) or getattr(arg, "is_named", False)):
             base = rf"\left({base}\right)"
         return rf"{base}^{{\top}}"
 
@@ -335,6 +347,8 @@ class DeriveLatexPrinter(LatexPrinter):
         level = _matmul_precedence(expr)
 
         def factor(arg: Any) -> str:
+            if isinstance(arg, sp.Determinant):  # det(X) X^{-T}: not det X X^{-T}
+                return rf"\det\left({self._print(arg.arg)}\right)"
             if isinstance(arg, sp.Mul) and not isinstance(arg, sp.MatMul):
                 return self._print(arg)
             return self.parenthesize(arg, level, False)
@@ -493,8 +507,6 @@ def print_applied(printer: Any, expr: Any, brackets: str) -> str:
 
 def _needs_brackets(arg: Any, body: Any, u: Any) -> bool:
     """Whether the matrix put in place of u must be bracketed: in sigma(u) no, in c - u yes."""
-    from derive.matrixfunctions import reads_as_call
-
     alone = (isinstance(body, sp.Function) and body.args[0] == u
              and not any(a.has(u) for a in body.args[1:]))  # sigma(u), H(u, 0)
     return not (alone or reads_as_call(arg))
@@ -512,10 +524,22 @@ def _arithmetic(expr: Any) -> bool:
     return isinstance(expr, sp.Add | sp.Mul) and numbers(expr)
 
 
+def inverse_transposed(expr: Any) -> Any:
+    """X for (X^T)^{-1} or (X^{-1})^T, the matrix written X^{-T}; else None."""
+    pairs = ((sp.Inverse, sp.Transpose), (sp.Transpose, sp.Inverse))
+    if not any(isinstance(expr, outer) and isinstance(expr.arg, inner) for outer, inner in pairs):
+        return None
+    symbol = expr.arg.arg
+    return symbol if isinstance(symbol, sp.MatrixSymbol) else None
+
+
 def negative_matrix_term(term: sp.Expr) -> bool:
     """A matrix product with a negative scalar coefficient (-y, -m 1, -(1/n) 1 1^T x)."""
     if not isinstance(term, sp.MatMul):
         return False
+    flat = flat_matmul(term)  # (-1 dmu^T) S: the sign of an inner product is the term's
+    if flat is not None and flat != term:
+        return negative_matrix_term(flat)
     scalars = [a for a in term.args if not isinstance(a, sp.MatrixExpr)]
     return bool(scalars) and bool(sp.Mul(*scalars).could_extract_minus_sign())
 

@@ -17,7 +17,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
 from derive.notation import Notated
-from derive.printing import greek_name, latex, negative_matrix_term
+from derive.printing import greek_name, inverse_transposed, latex, negative_matrix_term
 from derive.prose import Math, Printers, Prose
 from derive.termorder import ordered_factors, ordered_terms
 from derive.textprint import DeriveStrPrinter
@@ -49,6 +49,20 @@ class UnicodePrinter(DeriveStrPrinter):
 
     _print_Dummy = _print_Symbol
     _print_MatrixSymbol = _print_Symbol  # delta -> δ, Sigma -> Σ
+
+    def _print_Inverse(self, expr: sp.Inverse) -> str:
+        if isinstance(expr.arg, sp.MatrixSymbol):
+            return f"{self._print(expr.arg)}⁻¹"
+        if (symbol := inverse_transposed(expr)) is not None:
+            return f"{self._print(symbol)}⁻ᵀ"
+        return f"({self._print(expr.arg)})⁻¹"
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        if (symbol := inverse_transposed(expr)) is not None:
+            return f"{self._print(symbol)}⁻ᵀ"
+        if isinstance(expr.arg, sp.Inverse) and (symbol := inverse_transposed(expr.arg)):
+            return f"{self._print(symbol)}⁻¹"
+        return super()._print_Transpose(expr)
 
     def _print_Verbatim(self, expr: sp.Symbol) -> str:
         return unicode_text(expr.name)  # notation given as LaTeX (max_z a'(z))

@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from derive.matrixfunctions import reads_as_call
 from derive.notation import Notated
 from derive.printing import (
     Label,
@@ -36,7 +37,7 @@ class DeriveStrPrinter(StrPrinter):
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         base = self._print(expr.arg)
-        atomic = isinstance(expr.arg, sp.MatrixSymbol) or getattr(expr.arg, "is_named", False)
+        atomic = reads_as_call(expr.arg) or getattr(expr.arg, "is_named", False)
         return f"{base}{self.transposed}" if atomic else f"({base}){self.transposed}"
 
     def _wrapped(self, arg: Any, kinds: tuple[type, ...]) -> str:

@@ -53,7 +53,7 @@ def test_new_layer_entries_read_like_a_textbook() -> None:
     assert shown("layer-relu") == {"Z": r"\Delta \odot \mathbb{I}\left[Z > 0\right]"}
     residual = shown("layer-residual")
     assert residual["x"].endswith(r"+ \delta")  # the identity path adds the upstream gradient
-    assert residual["W2"] == r"\delta \left(\tanh{\left(W_{1} x \right)}\right)^{\top}"
+    assert residual["W2"] == r"\delta \tanh{\left(W_{1} x \right)}^{\top}"
 
 
 def test_softmax_attention_and_normalisation_read_like_a_textbook() -> None:

@@ -34,6 +34,7 @@ FORMS = tomllib.loads((Path(__file__).parent / "data" / "textbook_forms.toml").r
 IDS = [s.id for s in catalogue.entries()]
 #: how much wider than its reference a printed result may be (the textbook-form measure).
 ALLOWANCE = 1.10
+SIGN_TWICE = re.compile(r"[+-] +- ")
 OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
 
 x, y, z, w, b = sp.symbols("x y z w b", real=True)
@@ -52,6 +53,8 @@ def test_no_line_twice_and_textbook_form(entry):
     for section in context["sections"]:
         rows = _rows(section)
         assert all(a != b for a, b in zip(rows, rows[1:], strict=False)), (section["title"], rows)
+        # a sign is printed once: never "a + -b" or "a - -b" (the minus of an inner product)
+        assert not any(SIGN_TWICE.search(row) for row in rows), (section["title"], rows)
     for name, reference in FORMS.get(entry, {}).items():
         result = derivation.result(name)
         printed = latex(result.expr)
