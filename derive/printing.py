@@ -623,5 +623,8 @@ class Label(sp.Symbol):
     def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict]:
         return (self.name, self.plain), {}
 
+    def _latex(self, printer: Any) -> str:
+        return self.name  # as written: \max_z a'(z), not a Symbol's subscript \max_{z a'(z)}
+
     def _hashable_content(self) -> tuple:
         return (*super()._hashable_content(), self.plain)

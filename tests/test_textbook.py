@@ -407,3 +407,25 @@ def test_linearity_splits_in_the_order_of_the_sum():
     split = latex(derivation.sections[0].steps[0].after)
     assert split == (r"\mathbb{E}\left[a X\right] + \mathbb{E}\left[b Y\right]"
                      r" + \mathbb{E}\left[c\right]")
+
+
+X3 = sp.MatrixSymbol("X", 3, 3)
+
+
+@pytest.mark.parametrize("expr,tex,text", [
+    (sp.Inverse(X3.T), r"X^{-\top}", "X⁻ᵀ"),
+    (sp.Transpose(sp.Inverse(X3)), r"X^{-\top}", "X⁻ᵀ"),
+    (sp.Transpose(sp.Inverse(X3.T)), r"X^{-1}", "X⁻¹"),
+    (sp.MatMul(sp.Determinant(X3), sp.Inverse(X3.T)), r"\det\left(X\right) X^{-\top}",
+     "det(X)·X⁻ᵀ"),
+])
+def test_inverse_transposes_as_a_textbook_writes_them(expr, tex, text):
+    assert latex(expr) == tex
+    assert maths(expr) == text
+
+
+def test_a_label_prints_as_written():
+    from derive.printing import Label
+
+    assert latex(Label(r"\max_z a'(z)", "max_z a'(z)")) == r"\max_z a'(z)"
+    assert r"\max_z a'(z) &=" in render(derived("vanishing-relu"))[0]
