@@ -269,6 +269,18 @@ class DeriveLatexPrinter(LatexPrinter):
             tex = rf"H\left({argument}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+        """log p, log x_i, log 2, log det X as a textbook writes them; brackets around
+        anything longer: log(1 - p), log(p_k/q_k)."""
+        arg = expr.args[0]
+        if not _bare_argument(arg):
+            return super()._print_log(expr, exp)
+        shown = self._print(arg)
+        if isinstance(arg, sp.Indexed) and len(arg.indices) == 1:  # x_{i}, not {x}_{i}, whose
+            shown = f"{self._print(arg.base.label)}_{{{self._print(arg.indices[0])}}}"  # braces
+        tex = rf"\log {shown}"  # would read as the argument of \log
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
     def _print_sign(self, expr: sp.sign, exp: str | None = None) -> str:
         tex = rf"\operatorname{{sign}}\left({self._print(expr.args[0])}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
@@ -522,6 +534,15 @@ def _arithmetic(expr: Any) -> bool:
             return all(numbers(a) for a in e.args)
         return bool(e.is_Rational) or isinstance(e, sp.Determinant)
     return isinstance(expr, sp.Add | sp.Mul) and numbers(expr)
+
+
+def _bare_argument(arg: Any) -> bool:
+    """An argument a function takes without brackets: a symbol, x_i, a whole number, a
+    determinant of a named matrix."""
+    if isinstance(arg, sp.Determinant):
+        return isinstance(arg.arg, sp.MatrixSymbol)
+    return (isinstance(arg, sp.Symbol | sp.Indexed) and not getattr(arg, "named_value", False)
+            or (arg.is_Integer and arg > 0))
 
 
 def inverse_transposed(expr: Any) -> Any:

@@ -24,6 +24,12 @@ def _parameter(factor: sp.Expr) -> bool:
         "0123456789").lower() in _GREEK_WORDS
 
 
+def _count(factor: sp.Expr) -> bool:
+    """A positive integer symbol (a sample size N, a dimension d) or its power."""
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    return isinstance(base, sp.Symbol) and bool(base.is_integer) and bool(base.is_positive)
+
+
 def _contraction(factor: sp.Expr) -> bool:
     """1 - eta a, 1 - beta or a whole power of one: a sum of 1 and a term holding a Greek
     parameter, written with the coefficients in front ((1 - eta a) w_k, (1 - beta) g)."""
@@ -119,6 +125,8 @@ def factor_key(factor: sp.Expr) -> tuple[int, str, str]:
         return (0, "0", "")
     if factor.is_number and not factor.atoms(sp.Function):  # 2 pi v, sqrt(2) x, N log 2
         return (0, "1", str(sp.default_sort_key(factor)))
+    if _count(factor):
+        return (0, "15", str(sp.default_sort_key(factor)))  # N mu, 3 N theta: the count first
     if _parameter(factor):
         return (0, "2", str(sp.default_sort_key(factor)))
     if isinstance(factor, sp.binomial):

@@ -103,7 +103,7 @@ def test_terminal_writes_a_bracket_after_its_factor_without_a_dot(expr):
     (u * (1 - u) * 2, r"2 u \left(1 - u\right)"),
     (sigmoid(u) * (1 - sigmoid(u)) * K[0],
      r"k_{1} \sigma\!\left(u\right) \left(1 - \sigma\!\left(u\right)\right)"),
-    ((K[0] - 1) * sp.log(u), r"\left(k_{1} - 1\right) \log{\left(u \right)}"),  # before a log
+    ((K[0] - 1) * sp.log(u), r"\left(k_{1} - 1\right) \log u"),  # before a log
 ])
 def test_textbook_products(expr, tex):
     assert latex(expr) == tex
