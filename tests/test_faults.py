@@ -22,6 +22,11 @@ from derive import catalogue, pipeline
 from derive.files import digest
 
 DERIVE = str(Path(sys.executable).with_name("derive"))
+#: derive as started from a terminal: Ctrl-C at its default. A test run started in the
+#: background of a shell (``./.ci/run &``) inherits SIGINT ignored, and an exec keeps it so:
+#: derive would then rightly ignore the Ctrl-C these tests send.
+AT_A_TERMINAL = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, "
+                 "signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])", DERIVE]
 SPEC = """[[entry]]
 id = "cubic"
 title = "A cubic"
@@ -122,7 +127,7 @@ def busy_build(tmp_path: Path, env: dict[str, str], jobs: int, **options) -> sub
     """``derive build --all`` in its own session, once it is building (a TeX or staging folder)."""
     out = tmp_path / "out"
     build = subprocess.Popen(
-        [DERIVE, "build", "--all", "--no-cache", "--jobs", str(jobs), "--out", str(out)],
+        [*AT_A_TERMINAL, "build", "--all", "--no-cache", "--jobs", str(jobs), "--out", str(out)],
         env=env, stdout=subprocess.DEVNULL, start_new_session=True, **options)
     assert wait_for(lambda: any(out.glob(".derive-staging-*"))
                     or any((tmp_path / "tmp").glob("derive-tex-*")))
@@ -357,8 +362,8 @@ def test_an_interrupted_problem_set_stops_cleanly(tmp_path, how):
     out = tmp_path / "out"
     env = environment(tmp_path)
     log = (tmp_path / "stderr").open("w")
-    run = subprocess.Popen([DERIVE, "problems", "--count", "3", "--seed", "7", "--versions", "8",
-                            "--jobs", "2", "--out", str(out)], env=env,
+    run = subprocess.Popen([*AT_A_TERMINAL, "problems", "--count", "3", "--seed", "7",
+                            "--versions", "8", "--jobs", "2", "--out", str(out)], env=env,
                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     assert wait_for(lambda: any((tmp_path / "tmp").glob("derive-tex-*"))) and run.poll() is None
     stopped(run, how, log, tmp_path)
