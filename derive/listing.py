@@ -23,14 +23,19 @@ def _empty(node: ast.stmt) -> bool:
             and value.func.id in {"set", "dict", "list", "tuple"} and not value.args)
 
 
+def _names_the_script(node: ast.stmt) -> bool:
+    """``_SCRIPT = ...`` or ``_TITLE = ...``: the harness's own names, wherever they stand."""
+    return isinstance(node, ast.Assign) and all(
+        isinstance(t, ast.Name) and t.id in {"_SCRIPT", "_TITLE"} for t in node.targets)
+
+
 def _title_end(tree: ast.Module) -> int:
     """The last line of the header: the docstring, the imports, ``_SCRIPT`` and ``_TITLE``."""
     end = 0
     for node in tree.body:
         header = isinstance(node, ast.Import | ast.ImportFrom) or (
             isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) or (
-            isinstance(node, ast.Assign) and all(
-                isinstance(t, ast.Name) and t.id in {"_SCRIPT", "_TITLE"} for t in node.targets))
+            _names_the_script(node))
         if not header:
             break
         end = node.end_lineno or end
@@ -47,10 +52,13 @@ def sheet_listing(code: str, name: str) -> str:
     except SyntaxError:
         return code
     mark = lines.index(MARK)
-    dropped = {i for node in tree.body if _empty(node) and node.lineno <= mark
+    dropped = {i for node in tree.body
+               if (_empty(node) or _names_the_script(node)) and node.lineno <= mark
                for i in range(node.lineno - 1, node.end_lineno or node.lineno)}
     shown = [line for i, line in enumerate(lines[_title_end(tree):mark]) if
              i + _title_end(tree) not in dropped]
+    shown = [line for k, line in enumerate(shown)  # at most two blank lines in a row
+             if line.strip() or k < 2 or shown[k - 1].strip() or shown[k - 2].strip()]
     while shown and not shown[0].strip():
         shown.pop(0)
     while shown and not shown[-1].strip():

@@ -360,6 +360,8 @@ def test_every_listing_is_short(entry):
     shown = sheet_listing(check_script(derived(entry)), f"check_{entry}.py")
     assert "def main" not in shown and len(shown.splitlines()) <= 80, entry
     assert all(len(line) <= 88 for line in shown.splitlines())
+    assert "_SCRIPT" not in shown and "_TITLE" not in shown, entry  # the harness's names
+    assert "\n\n\n\n" not in shown, entry  # at most two blank lines in a row
 
 
 a_, b_, n_ = sp.symbols("a b N", positive=True)
