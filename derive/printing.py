@@ -148,6 +148,8 @@ class DeriveLatexPrinter(LatexPrinter):
             return rf"-\left({inner}\right)" if bracket else f"- {inner}"
         if _arithmetic(expr):
             return self._arithmetic_Mul(expr)
+        if (before := self._fraction_before_exp(expr)) is not None:
+            return before
         if (root := self._one_root(expr)) is not None:
             return root
         if (halved := self._fraction_before_log(expr)) is not None:
@@ -195,6 +197,20 @@ class DeriveLatexPrinter(LatexPrinter):
         )
         sign = "- " if coefficient < 0 else ""
         return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def _fraction_before_exp(self, expr: sp.Mul) -> str | None:
+        """e^{-(x - mu)^2/(2 sigma^2)}/(sqrt(2 pi) sigma) as 1/(sqrt(2 pi) sigma) e^{...}: the
+        exponential after its coefficient, when no exponential is below the line."""
+        exps = [f for f in expr.args if isinstance(f, sp.exp)]
+        others = [f for f in expr.args if not isinstance(f, sp.exp)]
+        if not exps or not others or any(isinstance(f, sp.Derivative) for f in others):
+            return None  # (an exponential after d/dx[u] would read as inside it)
+        coefficient = sp.Mul(*others)
+        top, bottom = sp.fraction(coefficient)
+        if bottom == 1 or coefficient.has(sp.exp) or top.has(sp.Add):
+            return None  # (sigma z + mu) e^{-z^2/2} / sqrt(2 pi): a sum stays on the line
+        shown = " ".join(self._print(f) for f in exps)
+        return f"{self._print(coefficient)} {shown}"
 
     def _fraction_before_log(self, expr: sp.Mul) -> str | None:
         """N log(2 pi v)/2 as (N/2) log(2 pi v): the logarithm after its coefficient."""
@@ -268,6 +284,17 @@ class DeriveLatexPrinter(LatexPrinter):
         else:
             tex = rf"H\left({argument}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if getattr(expr.base, "is_moment", False) and expr.exp.is_Integer and expr.exp > 1:
+            return expr.base._latex(self, exp=self._print(expr.exp))  # (E[X])^2
+        return super()._print_Pow(expr)
+
+    def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
+        return super()._print_Relational(as_read(expr))
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        return super()._print_Piecewise(expr).replace(r"\text{for}\: ", r"\text{if } ")
 
     def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
         """log p, log x_i, log 2, log det X as a textbook writes them; brackets around
@@ -534,6 +561,16 @@ def _arithmetic(expr: Any) -> bool:
             return all(numbers(a) for a in e.args)
         return bool(e.is_Rational) or isinstance(e, sp.Determinant)
     return isinstance(expr, sp.Add | sp.Mul) and numbers(expr)
+
+
+def as_read(relation: sp.core.relational.Relational) -> sp.core.relational.Relational:
+    """An inequality with the expression on the left and its bound on the right, as it is
+    read: |p - y| <= delta, not delta >= |p - y| (a bound alone is a symbol or a number)."""
+    inequality = relation.rel_op in ("<", "<=", ">", ">=")
+    bound = isinstance(relation.lhs, sp.Symbol | sp.Number)
+    if inequality and bound and not isinstance(relation.rhs, sp.Symbol | sp.Number):
+        return relation.reversed
+    return relation
 
 
 def _bare_argument(arg: Any) -> bool:

@@ -239,7 +239,8 @@ def ordered_terms(terms: tuple[sp.Expr, ...]) -> list[sp.Expr]:
         polynomial = sorted(terms, key=lex)  # a^2 + ab + b^2, x - y + 2
         if not polynomial[0].could_extract_minus_sign():  # 1 - p keeps its 1 first
             ordered = polynomial
-    return ordered
+    return ([t for t in ordered if not getattr(t, "printed_last", False)]
+            + [t for t in ordered if getattr(t, "printed_last", False)])  # ... + const
 
 
 def _total(term: sp.Expr) -> int:

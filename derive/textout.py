@@ -17,7 +17,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode, sub, sup
 
 from derive.model import Derivation
 from derive.notation import Notated
-from derive.printing import greek_name, inverse_transposed, latex, negative_matrix_term
+from derive.printing import as_read, greek_name, inverse_transposed, latex, negative_matrix_term
 from derive.prose import Math, Printers, Prose
 from derive.termorder import ordered_factors, ordered_terms
 from derive.textprint import DeriveStrPrinter
@@ -99,7 +99,8 @@ class UnicodePrinter(DeriveStrPrinter):
             base = self._print(expr.base)
             root = f"√{base}" if expr.base.is_Atom else f"√({base})"
             return root if expr.exp > 0 else f"1/{root}"
-        if isinstance(expr.base, sp.Sum | sp.Product):  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2
+        if isinstance(expr.base, sp.Sum | sp.Product) or getattr(expr.base, "is_moment", False):
+            # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2; (𝔼[X])^2, not 𝔼[X]^2
             return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
 
@@ -198,12 +199,13 @@ class UnicodePrinter(DeriveStrPrinter):
         return f"[{self._print(expr.expr)}] at {at}"
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
-        # {(p - y)^2/2 if δ ≥ |p - y|; δ·(|p - y| - δ/2) otherwise}, as the cases are read
+        # {(p - y)^2/2 if |p - y| ≤ δ; δ·(|p - y| - δ/2) otherwise}, as the cases are read
         cases = [f"{self._print(e)} " + ("otherwise" if c == sp.true else f"if {self._print(c)}")
                  for e, c in expr.args]
         return "{" + "; ".join(cases) + "}"
 
     def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
+        expr = as_read(expr)
         relation = RELATIONS.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {relation} {self._print(expr.rhs)}"
 

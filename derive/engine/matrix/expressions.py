@@ -89,14 +89,19 @@ class _DifferentialBase:
     def direction(self) -> Any:
         return self.args[2]
 
+    @property
+    def _atomic(self) -> bool:
+        """d x, d X^T without brackets: d(X^T) = (dX)^T, so dX^T reads the same either way."""
+        expr = self.expr.arg if isinstance(self.expr, sp.Transpose) else self.expr
+        return isinstance(expr, sp.MatrixSymbol | sp.Symbol)
+
     def _latex(self, printer: Any) -> str:
         inner = printer._print(self.expr)
-        atom = isinstance(self.expr, sp.MatrixSymbol | sp.Symbol)
-        return rf"\mathrm{{d}}{inner}" if atom else rf"\mathrm{{d}}\left({inner}\right)"
+        return rf"\mathrm{{d}}{inner}" if self._atomic else rf"\mathrm{{d}}\left({inner}\right)"
 
     def _sympystr(self, printer: Any) -> str:
         inner = printer._print(self.expr)
-        return f"d{inner}" if isinstance(self.expr, sp.MatrixSymbol | sp.Symbol) else f"d({inner})"
+        return f"d{inner}" if self._atomic else f"d({inner})"
 
     def doit(self, **hints: Any) -> Any:
         return self  # evaluated only numerically (_mp_eval), never by sympy's matrix calculus

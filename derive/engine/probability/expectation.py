@@ -149,6 +149,8 @@ class Moment(sp.Expr):
     coefficient (a E[X], not E[X] a).
     """
 
+    is_moment = True  # a power brackets it: (E[X])^2, not E[X]^2
+
     is_real = True
     nargs = 1
 

@@ -39,6 +39,7 @@ class Const(sp.Function):
 
     nargs = 1
     transparent = True  # verification looks through it (derive.symbolic._doit)
+    printed_last = True  # a sum ends with it: ... - mu^2/(2 tau^2) + const
 
     def doit(self, **hints):
         return self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
@@ -48,6 +49,9 @@ class Const(sp.Function):
 
     def _latex(self, printer, exp=None):
         return r"\text{const}"
+
+    def _sympystr(self, printer):
+        return "const"
 
     def _numpycode(self, printer):
         return printer._print(self.args[0])
@@ -97,6 +101,9 @@ def derive_bayes(spec: Spec) -> Derivation:
         raise spec.error("posterior", f"unknown family (known: {', '.join(CONJUGATE_FAMILIES)})")
     prior = _parse_prior(spec, model)
     f_i = model.observation(model.density)
+    # log p(theta | x) = log(prior * likelihood) - log p(x): the evidence is a constant from
+    # the first line on (a symbol of its own, carried through every step and proved with them)
+    evidence = -sp.log(sp.Symbol("p_x", positive=True))
     start = sp.log(sp.Product(f_i, (INDEX, 1, SIZE)) * prior)
     steps = [Step(start, sp.Sum(sp.log(f_i), (INDEX, 1, SIZE)) + sp.log(prior), "log of a product")]
     expanded = sp.Sum(
@@ -112,14 +119,16 @@ def derive_bayes(spec: Spec) -> Derivation:
     if coefficients is None:
         raise InputError(f"the log posterior is not a {family_name} log-kernel in {theta}")
     kernel = sp.Add(*[masked.unmask(c) * b for c, b in zip(coefficients, basis, strict=True)])
+    steps = [Step(s.before + Const(evidence), s.after + Const(evidence), s.rule, s.note)
+             for s in steps]
+    start, current = steps[0].before, current + Const(evidence)
     dropped = kernel + Const(current - kernel)
     steps.append(
         Step(
             current,
             dropped,
             "drop constants",
-            Prose.of("every term without ", math(theta), " is a constant (with ",
-                     tex(r"$\log p(x)$", "log p(x)"), ")"),
+            Prose.of("every term without ", math(theta), " joins the constant"),
         )
     )
     values = read_off(family, tuple(coefficients))
@@ -127,7 +136,7 @@ def derive_bayes(spec: Spec) -> Derivation:
         raise InputError(f"cannot read off the {family_name} parameters")
     values = tuple(masked.unmask(sp.factor(v)) for v in values)
     family_kernel = family.log_kernel(theta, values)
-    recognised = family_kernel + Const(current - family_kernel)
+    recognised = family_kernel + Const(current - family_kernel)  # (current holds the evidence)
     updated = family.updated
     ident = Prose.joined(", ", [Prose.of(math(p, v)) for p, v in zip(updated, values, strict=True)])
     steps.append(
