@@ -431,3 +431,21 @@ def test_a_label_prints_as_written():
 
     assert latex(Label(r"\max_z a'(z)", "max_z a'(z)")) == r"\max_z a'(z)"
     assert r"\max_z a'(z) &=" in render(derived("vanishing-relu"))[0]
+
+
+def test_a_case_reads_expression_then_bound():
+    tex = latex(derived("huber").function)
+    assert r"\text{if } \left|{p - y}\right| \leq \delta" in tex and r"\delta \geq" not in tex
+
+
+def test_bayes_rule_on_the_log_scale_says_const_from_its_first_line():
+    section = derived("bayes-normal-normal").sections[0]
+    assert latex(section.start).endswith(r"+ \text{const}")
+    assert all(latex(step.after).endswith(r"+ \text{const}") for step in section.steps)
+
+
+def test_the_differential_of_a_transpose_needs_no_brackets():
+    from derive.engine.matrix.expressions import MatrixDifferential, direction
+
+    x = sp.MatrixSymbol("x", 3, 1)
+    assert latex(MatrixDifferential(x.T, x, direction(x))) == r"\mathrm{d}x^{\top}"
