@@ -574,12 +574,12 @@ def as_read(relation: sp.core.relational.Relational) -> sp.core.relational.Relat
 
 
 def _bare_argument(arg: Any) -> bool:
-    """An argument a function takes without brackets: a symbol, x_i, a whole number, a
+    """An argument a function takes without brackets: a symbol, x_i, pi, a whole number, a
     determinant of a named matrix."""
     if isinstance(arg, sp.Determinant):
         return isinstance(arg.arg, sp.MatrixSymbol)
-    return (isinstance(arg, sp.Symbol | sp.Indexed) and not getattr(arg, "named_value", False)
-            or (arg.is_Integer and arg > 0))
+    return (isinstance(arg, sp.Symbol | sp.Indexed | sp.NumberSymbol)
+            and not getattr(arg, "named_value", False) or (arg.is_Integer and arg > 0))
 
 
 def inverse_transposed(expr: Any) -> Any:

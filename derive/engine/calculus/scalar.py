@@ -63,7 +63,8 @@ class ScalarDifferentiator:
 
     def _rule_Add(self, f: sp.Add) -> Rewrite:
         terms = [D(t, self.x) for t in f.args if t.has(self.x)]
-        return sp.Add(*terms), "sum rule", Prose()
+        rule = "sum rule" if len(terms) == len(f.args) else "sum rule, constants drop"
+        return sp.Add(*terms), rule, Prose()
 
     def _rule_Mul(self, f: sp.Mul) -> Rewrite:
         x = self.x
