@@ -575,9 +575,9 @@ def as_read(relation: sp.core.relational.Relational) -> sp.core.relational.Relat
 
 def _bare_argument(arg: Any) -> bool:
     """An argument a function takes without brackets: a symbol, x_i, pi, a whole number, a
-    determinant of a named matrix."""
+    determinant."""
     if isinstance(arg, sp.Determinant):
-        return isinstance(arg.arg, sp.MatrixSymbol)
+        return True  # log det X, log det(2 pi Sigma): the determinant brackets its own
     return (isinstance(arg, sp.Symbol | sp.Indexed | sp.NumberSymbol)
             and not getattr(arg, "named_value", False) or (arg.is_Integer and arg > 0))
 

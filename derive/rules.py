@@ -11,7 +11,7 @@ RULES: dict[str, str] = {
     "linearity": "linearity and power rule",
     "linear function": r"linearity: $(ax + b)' = a$",
     "sum rule": "sum rule",
-    "sum rule, constants drop": "sum rule; a constant's derivative is 0",
+    "sum rule, constants drop": "sum rule; a constant term drops",
     "constant multiple": "constant multiple",
     "product rule": "product rule",
     "quotient rule": "quotient rule",

@@ -282,7 +282,8 @@ def derive_mvn_mle(spec: Spec) -> Derivation:
     if unknown or "mu" not in params:
         raise InputError(f"multivariate normal: params are 'mu' and optionally 'Sigma', "
                          f"not {', '.join(params)}")
-    stated = [f"{s} positive definite" for s in SYMMETRIC]
+    # the precision Lambda appears (and is stated) only where Sigma is estimated through it
+    stated = [f"{s} positive definite" for s in SYMMETRIC if s == "Sigma" or "Sigma" in params]
     assumptions = parse_assumptions([*spec.assume, *stated])
     names = assumptions.symmetric
     section, ell = log_likelihood_section()
