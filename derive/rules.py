@@ -68,7 +68,6 @@ RULES: dict[str, str] = {
     "log of softmax": (
         r"$\log\operatorname{softmax}(z) = z - \mathbf{1}\operatorname{logsumexp}(z)$"
     ),
-    "log-sum-exp": r"$\log \mathbf{1}^\top e^{z} = \operatorname{logsumexp}(z)$",
     "differential of logsumexp": (
         r"$d\operatorname{logsumexp}(z) = p^\top dz$, $p = \operatorname{softmax}(z)$"
     ),

@@ -23,7 +23,7 @@ from derive.engine.matrix.expressions import (
     d,
     is_matrix,
 )
-from derive.engine.matrix.recognise import recognised, summed_exponent
+from derive.engine.matrix.recognise import recognised
 from derive.errors import NotSupported
 from derive.functions import KNOWN_DERIVATIVES
 from derive.matrixfunctions import Entrywise, LogSumExp, Norm, Softmax
@@ -88,9 +88,6 @@ def _log(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
         return "differential of log det", sp.Trace(
             sp.MatMul(sp.Inverse(inner), d(inner, var, dvar))
         )
-    exponent = summed_exponent(arg)
-    if exponent is not None:  # log 1^T e^z is logsumexp(z): its gradient reads softmax(z)
-        return "log-sum-exp", d(LogSumExp(exponent), var, dvar)
     return "chain rule", sp.Mul(sp.Pow(arg, -1), d(arg, var, dvar))
 
 
