@@ -10,6 +10,7 @@ reads specs and hashes files, nothing more.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -98,9 +99,22 @@ def templates_digest(templates: Path | None) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def code_digest() -> str:
+    """Hash of derive's own source (its modules and grammars): a sheet built by other code
+    is rebuilt, even where the version number stayed (a checkout between releases)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".lark", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(spec: Spec, to: str, templates_hash: str) -> str:
     """Content hash of everything an entry's files depend on."""
-    payload = [__version__, to, templates_hash, spec.definition()]
+    payload = [__version__, code_digest(), to, templates_hash, spec.definition()]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

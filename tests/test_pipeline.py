@@ -138,3 +138,11 @@ def test_outputs_do_not_depend_on_the_hash_seed(entry):
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_a_sheet_built_by_other_code_is_rebuilt(monkeypatch):
+    """The cache key holds derive's own source: a checkout between releases rebuilds."""
+    spec = catalogue.get("sigmoid")
+    before = pipeline.cache_key(spec, "pdf", "")
+    monkeypatch.setattr(pipeline, "code_digest", lambda: "other code")
+    assert pipeline.cache_key(spec, "pdf", "") != before
