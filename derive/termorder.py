@@ -31,13 +31,13 @@ def _count(factor: sp.Expr) -> bool:
 
 
 def _contraction(factor: sp.Expr) -> bool:
-    """1 - eta a, 1 - beta or a whole power of one: a sum of 1 and a term holding a Greek
+    """1 - eta a, 1 - beta or a whole power of one: a sum of 1 and terms each holding a Greek
     parameter, written with the coefficients in front ((1 - eta a) w_k, (1 - beta) g)."""
     base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
-    if not isinstance(base, sp.Add) or len(base.args) != 2 or sp.S.One not in base.args:
+    if not isinstance(base, sp.Add) or sp.S.One not in base.args:
         return False
-    (rest,) = (t for t in base.args if t != sp.S.One)
-    return any(_parameter(f) for f in sp.Mul.make_args(rest.as_coeff_Mul()[1]))
+    return all(any(_parameter(f) for f in sp.Mul.make_args(term.as_coeff_Mul()[1]))
+               for term in base.args if term != sp.S.One)  # 1 - 2 eta a + eta^2 a^2 too
 
 
 def _name(factor: sp.Expr) -> tuple[str, str] | None:
