@@ -51,6 +51,11 @@ def main() -> None:
     spent = _cpu() - start
     done = tally["verified"] + tally["NotSupported"]
     print(f"{done} draws in {spent:.1f} s CPU: {done / spent:.2f} draws per CPU second")
+    print(f"verified {tally['verified']}, NotSupported {tally['NotSupported']} "
+          f"({100 * tally['NotSupported'] / max(done, 1):.1f} %)")
+    for reason, count in tally.most_common():
+        if reason.startswith("not supported: "):
+            print(f"  {count} x {reason}")
 
     entrywise = projected = 0.0
     for loss in kept:

@@ -129,7 +129,11 @@ def test_check_page_previews_and_gives_the_verdicts(server: Server, driver, tmp_
     expected = [v.status for v in check_text(HOMEWORK).lines]
     assert [r.get_attribute("data-status") for r in rows] == expected
     assert expected == ["start", "ok", "ok", "wrong", "unparsed"]
-    assert "at x = " in rows[3].text  # the counterexample
+    # the counterexample, its point and values typeset (MathML) as in the feedback PDF
+    example = rows[3].find_element(By.CSS_SELECTOR, ".counterexample")
+    words = " ".join(example.text.split())  # innerText breaks the line around each <math>
+    assert words.startswith("at x = 1.5") and "the previous line gives" in words
+    assert len(example.find_elements(By.TAG_NAME, "math")) == 3
     assert all(r.find_elements(By.TAG_NAME, "math") for r in rows[:4])
     problems, _ = driver.execute_script(MATH_PROBLEMS)
     assert problems == []

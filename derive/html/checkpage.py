@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sympy as sp
 from markupsafe import Markup, escape
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict, ParsedLine
-from derive.grade.report import CheckReport, counterexample_text
+from derive.grade.report import CheckReport, counterexample_text, number_text
 from derive.html.mathml import latex_text, mathml
 from derive.printing import latex
 from derive.render import render_html
@@ -41,6 +42,23 @@ def _hint(verdict: LineVerdict) -> Markup | None:
     return Markup("{}: {}").format(words, Markup("").join(parts))
 
 
+def counterexample(example: dict[str, Any], number: int) -> Markup:
+    """The point and the two sides' values as MathML (as the feedback PDF typesets them)."""
+    def value(v: Any) -> str:
+        shown = number_text(v)
+        try:
+            float(shown)
+        except ValueError:
+            return str(escape(shown))  # "undefined", "not real": words
+        return str(mathml(shown))
+
+    def assigned(name: str, shown: str) -> str:
+        return str(mathml(f"{latex(sp.Symbol(name))} = {shown}"))
+
+    # the sentence's own words are fixed text; every value in it went through mathml or escape
+    return Markup(counterexample_text(example, number, assigned, value))
+
+
 def verdict_row(verdict: LineVerdict, first: bool = False) -> dict[str, Any]:
     """One line of the verdict table."""
     line = verdict.line
@@ -54,7 +72,7 @@ def verdict_row(verdict: LineVerdict, first: bool = False) -> dict[str, Any]:
         "mark": MARKS[verdict.status],
         "word": STATUS[verdict.status],
         "verified": verdict.verified,
-        "counterexample": counterexample_text(example, line.number) if example else None,
+        "counterexample": counterexample(example, line.number) if example else None,
         "hint": _hint(verdict),
         "error": verdict.error,
     }
