@@ -25,8 +25,11 @@ def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
     rules = [s.rule for s in steps]
     how = {s.verified for s in steps}
     mark = "N" if "numeric" in how else VERIFIED_MARK.get(next(iter(how), ""), "?")
+    first = lines[0]
+    if first.startswith("- "):  # -x at the start of an align cell: unary, not "= {} - x"
+        first = "{-}" + first[1:]
     return {
-        "tex": Trusted(lines[0]),
+        "tex": Trusted(first),
         "more": [Trusted(line) for line in lines[1:]],
         "whole": Trusted(whole),  # unbroken, for pages that wrap by themselves (HTML)
         "rule": Trusted("; ".join(dict.fromkeys(margin(r) for r in rules))),
@@ -51,8 +54,11 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
         groups.append((step.after, tex, [step]))
     rows = [_row(tex, latex_lines(expr, width, **settings), steps) for expr, tex, steps in groups]
     head = rows[0]
+    title = section.title.render(LATEX_PROSE)
     return {
-        "title": Trusted(section.title.render(LATEX_PROSE)),
+        "title": Trusted(title),
+        # lines kept on one page: a heading with its first rows, a short chain whole
+        "keep": 3 * min(len(rows), 3) + (3 if title else 0),
         "lhs": Trusted(lhs) if lhs is not None else None,
         "start": head["tex"],
         "start_more": head["more"],

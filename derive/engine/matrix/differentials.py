@@ -59,6 +59,8 @@ def _sum_rule(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
 
 
 def _trace(expr: Any, var: Any, dvar: Any) -> tuple[str, Any]:
+    if expr.arg.shape == (1, 1):  # tr(1^T e^z) is the number 1^T e^z: no trace to pass
+        return _scalar(Scalar(expr.arg), var, dvar)
     return "linearity of d", sp.Trace(d(expr.arg, var, dvar))
 
 

@@ -153,9 +153,10 @@ def identify_steps(current: Any, dvar: Any) -> tuple[list[Step], Any]:
         note = Prose.of("linearity of the trace: ", TRACE_SUM)
         steps.append(Step(current, expanded, "expand", note))
         current = expanded
-    elif expanded != current:  # one term: only its number leaves the trace
+    elif expanded != current and terms[0].coeff != 1:  # one term: its number leaves the trace
         steps.append(Step(current, expanded, "number out of the trace"))
         current = expanded
+    # else the product is only regrouped, (dW x) as dW x: no step, the next starts as written
     while True:
         moves = [peel(t.matrix, dvar) for t in terms]
         pending = [m for m in moves if m is not None]

@@ -13,8 +13,10 @@ from derive.engine.matrix.expressions import (
     EntrywiseGradient,
     EntrywiseJacobian,
     HessianLabel,
+    MatrixDifferential,
     NumericDerivative,
     ScalarDifferential,
+    direction,
     is_matrix,
 )
 from derive.engine.matrix.gradient import (
@@ -22,7 +24,6 @@ from derive.engine.matrix.gradient import (
     Stated,
     broadcast_conventions,
     matrix_gradient,
-    partial_label,
     typed_start,
 )
 from derive.errors import InputError
@@ -94,12 +95,13 @@ def derive_matrix_gradient(spec: Spec) -> Derivation:
             hessians[key] = var.name
     conventions = [CONVENTION, *broadcast_conventions(function)]
     if upstream is not None:
-        z = sp.Symbol("z")
-        conventions.append(Prose.of(  # z names the output here, whatever the input is called
-            math(upstream, partial_label(name, z)), " is the upstream gradient, where ",
-            math(z), " = ", math(function), " is the layer's output (", math(upstream),
-            " has its shape), so ",
-            math(Notated("differential", name), Notated("trace against", upstream)), "."))
+        # the output by its expression (a sheet's title may call it H or z): dL = tr(Δ^T d(...))
+        output = MatrixDifferential(function, upstream, direction(upstream))
+        conventions.append(Prose.of(
+            math(upstream), " is the upstream gradient: the gradient of ", math(sp.Symbol(name)),
+            " with respect to the layer's output ", math(function), ", whose shape it has; so ",
+            math(Notated("differential", name),
+                 sp.Trace(sp.MatMul(sp.Transpose(upstream), output))), "."))
     return form.derivation(
         spec, sections, results,
         function=loss,
