@@ -26,7 +26,7 @@ def _row(whole: str, lines: list[str], steps: list[Step]) -> dict[str, Any]:
     how = {s.verified for s in steps}
     mark = "N" if "numeric" in how else VERIFIED_MARK.get(next(iter(how), ""), "?")
     first = lines[0]
-    if first.startswith("- "):  # -x at the start of an align cell: unary, not "= {} - x"
+    if first.startswith("-"):  # -x at the start of an align cell: unary, not "= {} - x"
         first = "{-}" + first[1:]
     return {
         "tex": Trusted(first),
@@ -57,8 +57,6 @@ def _section(section: Section, settings: dict[str, Any]) -> dict[str, Any]:
     title = section.title.render(LATEX_PROSE)
     return {
         "title": Trusted(title),
-        # lines kept on one page: a heading with its first rows, a short chain whole
-        "keep": 3 * min(len(rows), 3) + (3 if title else 0),
         "lhs": Trusted(lhs) if lhs is not None else None,
         "start": head["tex"],
         "start_more": head["more"],

@@ -28,16 +28,15 @@ from derive.verify import MatrixPoints
 from tests.matrixgen import Loss, losses
 
 DEFAULT_DRAWS = 200
-#: per seed, four seeds in two files: 800 draws in the slow tier, 1,000 with the default
-#: tier's (1,600 took 440 s of the suite's 2,150 CPU seconds; with them a clean run took
-#: 17 to 23 min here, and CI's machine is slower).
-#: A draw costs half of what it did (``python benchmarks/matrix_draws.py --draws 100 --seed
-#: 2``: 2.60 -> 5.37 draws per CPU second, measured side by side; seed 4: 3.41 -> 6.35):
-#: mpmath's per-entry indexing bypassed (derive.mpkernels), entrywise f(u) compiled once,
-#: matrix points of sizes 2..4 and the policy's 20 of them, differences at 50 digits
-#: without a second round at 100 for most, lines walked once per distinct subtree, no
-#: doit() of a line whose differentials doit cannot see into.
-SLOW_DRAWS = 200
+#: per seed, four seeds in two files: 1,800 draws in the slow tier, 2,000 a run with the
+#: default tier's 200 ("thousands of draws"). A draw costs about 0.2 CPU s with its check
+#: script (``python benchmarks/matrix_draws.py --draws 500 --seed 12``: 5.0 draws per CPU
+#: second, 500 verified); 1,000 a run kept a clean run at 12 min 35 s of pytest, so this
+#: adds about 2.5 min on 2 cores. Earlier halvings of a draw's cost: mpmath's per-entry
+#: indexing bypassed (derive.mpkernels), entrywise f(u) compiled once, matrix points of
+#: sizes 2..4, differences at 50 digits without a second round at 100 for most, lines
+#: walked once per distinct subtree.
+SLOW_DRAWS = 450
 
 
 def _moves(var: object, assumptions: object, count: int) -> list[list[int]]:
