@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict
-from derive.grade.report import CheckReport, counterexample_text, number_text, status_words
+from derive.grade.report import CheckReport, status_words, typeset_counterexample
 from derive.grade.typed import as_typed
 
 TEMPLATE = "feedback.tex.j2"
@@ -73,16 +73,8 @@ def _counterexample_tex(example: dict[str, Any], number: int) -> str:
     from derive.printing import latex
     from derive.render import escape_latex
 
-    def value(v: Any) -> str:
-        shown = number_text(v)
-        try:
-            float(shown)
-        except ValueError:
-            return escape_latex(shown)
-        return f"${shown}$"
-
-    return counterexample_text(example, number,
-                               lambda k, v: f"${latex(sp.Symbol(k))} = {v}$", value)
+    return typeset_counterexample(example, number, lambda tex: f"${tex}$", escape_latex,
+                                  lambda name: latex(sp.Symbol(name)))
 
 
 def write_feedback(report: CheckReport, out: Path, name: str) -> Path:

@@ -109,6 +109,21 @@ def number_text(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
+def typeset_counterexample(example: dict[str, Any], number: int, maths: Callable[[str], str],
+                           words: Callable[[str], str], name: Callable[[str], str]) -> str:
+    """The counterexample's sentence for a typeset page: each coordinate and each number as
+    ``maths`` (of its LaTeX; ``name`` a variable's), any other value (a shape) as ``words``."""
+    def value(v: Any) -> str:
+        shown = number_text(v)
+        try:
+            float(shown)
+        except ValueError:
+            return words(shown)
+        return maths(shown)
+
+    return counterexample_text(example, number, lambda k, v: maths(f"{name(k)} = {v}"), value)
+
+
 def counterexample_text(example: dict[str, Any], number: int,
                         assigned: Callable[[str, str], str] = lambda k, v: f"{k} = {v}",
                         value: Callable[[Any], str] = number_text) -> str:

@@ -15,7 +15,7 @@ import sympy as sp
 from markupsafe import Markup, escape
 
 from derive.grade.checker import OK, START, UNDECIDED, UNPARSED, WRONG, LineVerdict, ParsedLine
-from derive.grade.report import CheckReport, counterexample_text, number_text
+from derive.grade.report import CheckReport, typeset_counterexample
 from derive.html.mathml import latex_text, mathml
 from derive.printing import latex
 from derive.render import render_html
@@ -43,20 +43,11 @@ def _hint(verdict: LineVerdict) -> Markup | None:
 
 
 def counterexample(example: dict[str, Any], number: int) -> Markup:
-    """The point and the two sides' values as MathML (as the feedback PDF typesets them)."""
-    def value(v: Any) -> str:
-        shown = number_text(v)
-        try:
-            float(shown)
-        except ValueError:
-            return str(escape(shown))  # "undefined", "not real": words
-        return str(mathml(shown))
-
-    def assigned(name: str, shown: str) -> str:
-        return str(mathml(f"{latex(sp.Symbol(name))} = {shown}"))
-
-    # the sentence's own words are fixed text; every value in it went through mathml or escape
-    return Markup(counterexample_text(example, number, assigned, value))
+    """The point and the two sides' values as MathML (as the feedback PDF typesets them);
+    the sentence's own words are fixed text, every value went through mathml or escape."""
+    return Markup(typeset_counterexample(example, number, lambda tex: str(mathml(tex)),
+                                         lambda text: str(escape(text)),
+                                         lambda name: latex(sp.Symbol(name))))
 
 
 def verdict_row(verdict: LineVerdict, first: bool = False) -> dict[str, Any]:
