@@ -30,6 +30,16 @@ def test_determinant_steps_end_at_the_determinant(rows, det):
         assert verify_step(step, Assumptions(), "t", k).verified
 
 
+def test_the_cofactor_expansion_shows_its_alternating_signs():
+    from derive.printing import latex
+
+    expansion, values, _ = determinant_steps(sp.ImmutableMatrix([[2, -1, 5], [1, 3, 2],
+                                                                 [0, 1, 4]]))
+    # plus, minus, plus: the sign apart from the entry, - (-1) det(..), not + 1 det(..)
+    assert r"- \left(-1\right) \det" in latex(expansion.after)
+    assert latex(values.after) == r"2 \cdot 10 - \left(-1\right) \cdot 4 + 5 \cdot 1"
+
+
 def test_a_wrong_cofactor_sign_is_refuted():
     m = sp.ImmutableMatrix([[2, -1, 0], [1, 3, 2], [0, 1, 4]])
     wrong = sp.Add(*(sp.Mul(m[0, j], sp.Determinant(m.minor_submatrix(0, j)), evaluate=False)

@@ -84,11 +84,14 @@ def determinant_steps(m: sp.Matrix) -> list[Step]:
         written = _det2(m)
         return [Step(start, written, "determinant of a 2x2"), Step(written, m.det(), "evaluate")]
     minors = [m.minor_submatrix(0, j) for j in range(m.cols)]
-    expansion = sp.Add(*(sp.Mul((-1) ** j * m[0, j], sp.Determinant(minors[j]), evaluate=False)
-                         for j in range(m.cols)), evaluate=False)
+
+    def signed(j: int, minor: Any) -> sp.Expr:  # the sign apart from the entry: - (-1) det(..)
+        return sp.Mul(*([-1] if j % 2 else []), m[0, j], minor, evaluate=False)
+
+    expansion = sp.Add(*(signed(j, sp.Determinant(minors[j])) for j in range(m.cols)),
+                       evaluate=False)
     steps = [Step(start, expansion, "cofactor expansion", Prose.of("along the first row"))]
-    values = sp.Add(*(sp.Mul((-1) ** j * m[0, j], minors[j].det(), evaluate=False)
-                      for j in range(m.cols)), evaluate=False)
+    values = sp.Add(*(signed(j, minors[j].det()) for j in range(m.cols)), evaluate=False)
     rule = "determinant of a 2x2" if m.shape == (3, 3) else "cofactor expansion"
     steps.append(Step(expansion, values, rule))
     steps.append(Step(values, m.det(), "evaluate"))
