@@ -286,9 +286,10 @@ class DeriveLatexPrinter(LatexPrinter):
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_Pow(self, expr: sp.Pow) -> str:
-        if (getattr(expr.base, "is_moment", False) and expr.exp.is_Integer and expr.exp > 1
-                and self._print(expr.base).endswith((r"\right]", r"\right)"))):
-            return expr.base._latex(self, exp=self._print(expr.exp))  # (E[X])^2; mu_X^2
+        if getattr(expr.base, "is_moment", False) and expr.exp.is_Integer and expr.exp > 1:
+            base = self._print(expr.base)  # (E[X])^2 in brackets; a named mu_X^2 without
+            if base.endswith((r"\right]", r"\right)")):
+                return rf"\left({base}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
     def _print_Relational(self, expr: sp.core.relational.Relational) -> str:

@@ -99,10 +99,10 @@ class UnicodePrinter(DeriveStrPrinter):
             base = self._print(expr.base)
             root = f"√{base}" if expr.base.is_Atom else f"√({base})"
             return root if expr.exp > 0 else f"1/{root}"
-        if isinstance(expr.base, sp.Sum | sp.Product) or (
-                getattr(expr.base, "is_moment", False) and self._print(expr.base).endswith("]")):
-            # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2; (𝔼[X])^2, not 𝔼[X]^2
-            return f"({self._print(expr.base)})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
+        if isinstance(expr.base, sp.Sum | sp.Product) or getattr(expr.base, "is_moment", False):
+            base = self._print(expr.base)  # (∑ᵢ xᵢ)^2, not ∑ᵢ xᵢ^2; (𝔼[X])^2, not 𝔼[X]^2
+            if isinstance(expr.base, sp.Sum | sp.Product) or base.endswith("]"):
+                return f"({base})^{self.parenthesize(expr.exp, PRECEDENCE['Pow'])}"
         return super()._print_Pow(expr, rational).replace("**", "^")
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
